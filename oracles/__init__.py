@@ -1,0 +1,2 @@
+"""Oracles for a hand-written backward: finite differences, PyTorch, JAX; the comparison
+under one policy, the diagnosis, the report and the ``compare-frameworks`` CLI."""

@@ -1,0 +1,151 @@
+"""Exhaustive central differences of the canonical loss, from cached activations.
+
+Only the reference's *forward* is used, so this oracle checks backward against forward.
+Perturbing ``W_l[i, j]`` (or ``b_l[j]``) by ``h`` moves column ``j`` of ``z_l`` by
+``h * a_{l-1}[:, i]`` (or ``h``) and nothing else in layer ``l``. Every perturbed loss is
+therefore the cached loss plus the change on the rows whose activations change, pushed
+through the layers above: batched across the entries of one unit under a memory bound,
+never a Python loop over entries and never a full forward per entry.
+
+Everything runs in float64; float32 weights are upcast exactly, so the oracle is the true
+gradient at the candidate's own point.
+
+Kinks: an entry is *kink-crossed* when any ReLU (or leaky ReLU) pre-activation lies on
+different sides of 0 across the +h and -h evaluations (DESIGN.md, contract 6).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oracles import policy
+from reference.model import KINKED, Spec, activate, forward, n_layers
+
+
+@dataclass
+class FiniteDifferences:
+    loss: float
+    grads: dict  # float64, same keys and shapes as the parameters
+    kinks: dict  # bool, True where the entry's +-h evaluations cross a kink
+
+
+def _row_loss(z, y):
+    """Per-row canonical loss ``logaddexp(0, z) - y z``; broadcasts over leading axes."""
+    return np.logaddexp(0.0, z) - y * z
+
+
+class _Point:
+    """The network at one point, in float64, with its forward cache."""
+
+    def __init__(self, spec: Spec, params: dict, X, y):
+        self.activation = spec.activation
+        self.params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+        self.X = np.asarray(X, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64).reshape(-1)
+        self.L = n_layers(self.params)
+        self.N = self.X.shape[0]
+        _, self.cache = forward(self.params, self.X, self.activation)
+        self.zL = self.cache[f"z{self.L}"][:, 0]
+        self.loss = float(np.mean(_row_loss(self.zL, self.y)))
+        self.kinked = self.activation in KINKED
+
+    def deltas(self, l: int, j: int):
+        """Steps and pre-activation shifts for every entry feeding unit ``j`` of layer ``l``.
+
+        Returns ``h`` (B,) and ``dz`` (B, N): rows ``0..D-1`` for ``W_l[:, j]``, row ``D`` for ``b_l[j]``.
+        """
+        W, b = self.params[f"W{l}"], self.params[f"b{l}"]
+        h = np.append(policy.fd_step(W[:, j]), policy.fd_step(b[0, j]))  # (D+1,)
+        a_prev = self.cache[f"a{l - 1}"]  # (N, D)
+        dz = np.vstack([h[:-1, None] * a_prev.T, np.full((1, self.N), h[-1])])  # (D+1, N)
+        return h, dz
+
+    def shifted(self, l: int, j: int, dz):
+        """Loss changes for pre-activation shifts ``dz`` (B, N) of column ``j`` of ``z_l``.
+
+        Returns ``(s, crossed)``: ``s`` (B,) is ``sum_rows(loss_row(shifted) - loss_row(cached))``,
+        ``crossed`` (B,) whether a kinked pre-activation changed side of 0 (compare two calls).
+        Also returns the per-row signs of every kinked pre-activation, for the kink test.
+        """
+        z = self.cache[f"z{l}"][:, j] + dz  # (B, N)
+        if l == self.L:
+            return _row_loss(z, self.y).sum(axis=1) - _row_loss(self.zL, self.y).sum(), []
+        a_j = self.cache[f"a{l}"][:, j]
+        a_new = activate(z, self.activation)  # (B, N)
+        rows = np.flatnonzero((a_new != a_j).any(axis=0))  # only rows whose activation changes
+        sides = [z > 0] if self.kinked else []
+        da = a_new[:, rows] - a_j[rows]  # (B, R)
+        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * self.params[f"W{l + 1}"][j]  # (B, R, H)
+        for m in range(l + 1, self.L):
+            if self.kinked:
+                sides.append(zl > 0)
+            zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
+        y, z0 = self.y[rows], self.zL[rows]
+        s = (_row_loss(zl[..., 0], y) - _row_loss(z0, y)).sum(axis=1)  # (B,)
+        return s, [(side, rows if k else None) for k, side in enumerate(sides)]
+
+
+def _crossed(sides_plus, sides_minus, B):
+    """Per entry: did any kinked pre-activation lie on different sides of 0 at +h and -h?"""
+    crossed = np.zeros(B, dtype=bool)
+    for (p, _), (m, _) in zip(sides_plus, sides_minus):
+        crossed |= (p != m).reshape(B, -1).any(axis=1)
+    return crossed
+
+
+def _block(point: _Point, l: int) -> int:
+    """How many entries of one unit to perturb at once under the memory bound."""
+    width = point.params[f"W{l + 1}"].shape[1] if l < point.L else 1
+    per_entry = 8 * point.N * max(width, 1) * 4  # a few float64 (R, H) blocks per entry
+    return max(1, policy.FD_MEMORY_BYTES // per_entry)
+
+
+def _unit(point: _Point, l: int, j: int):
+    """Derivatives (D+1,) and kink flags (D+1,) for ``W_l[:, j]`` and ``b_l[j]``."""
+    h, dz = point.deltas(l, j)
+    deriv = np.empty(h.shape)
+    crossed = np.zeros(h.shape, dtype=bool)
+    step = _block(point, l)
+    for start in range(0, h.size, step):
+        part = slice(start, start + step)
+        s_plus, sides_plus = point.shifted(l, j, dz[part])
+        s_minus, sides_minus = point.shifted(l, j, -dz[part])
+        deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
+        crossed[part] = _crossed(sides_plus, sides_minus, len(s_plus))
+    return deriv, crossed
+
+
+def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
+    """Central differences for every entry of every parameter, with kink flags."""
+    point = _Point(spec, params, X, y)
+    grads, kinks = {}, {}
+    for l in range(1, point.L + 1):
+        D, H = point.params[f"W{l}"].shape
+        gW, kW = np.empty((D, H)), np.zeros((D, H), dtype=bool)
+        gb, kb = np.empty((1, H)), np.zeros((1, H), dtype=bool)
+        for j in range(H):
+            deriv, crossed = _unit(point, l, j)
+            gW[:, j], gb[0, j] = deriv[:-1], deriv[-1]
+            kW[:, j], kb[0, j] = crossed[:-1], crossed[-1]
+        grads[f"W{l}"], grads[f"b{l}"] = gW, gb
+        kinks[f"W{l}"], kinks[f"b{l}"] = kW, kb
+    order = list(params)
+    return FiniteDifferences(point.loss, {k: grads[k] for k in order}, {k: kinks[k] for k in order})
+
+
+def finite_differences(spec: Spec, params: dict, X, y):
+    """The oracle form (DESIGN.md, contract 4): ``(loss, grads)``."""
+    result = fd_gradients(spec, params, X, y)
+    return result.loss, result.grads
+
+
+def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
+    """``(loss(w + h), loss(w - h), h)`` for one entry, computed the fast way (for tests)."""
+    point = _Point(spec, params, X, y)
+    l, i, j = int(key[1:]), index[0], index[1]
+    h, dz = point.deltas(l, j)
+    row = i if key.startswith("W") else -1
+    s_plus, _ = point.shifted(l, j, dz[row:][:1])
+    s_minus, _ = point.shifted(l, j, -dz[row:][:1])
+    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[row]

@@ -1,0 +1,140 @@
+"""Check a candidate backward at named points against the oracles under one policy.
+
+``run(...)`` is the library call behind ``compare-frameworks``: it returns a
+:class:`~oracles.report.Report` and prints nothing.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from oracles import policy
+from oracles.candidate import Candidate, ContractViolation, call_candidate
+from oracles.compare import compare
+from oracles.diagnosis import diagnose
+from oracles.finite_differences import fd_gradients
+from oracles.report import PointResult, Report
+from reference.model import Spec, init_params, loss as reference_loss, random_params
+
+ORACLES = ("finite-differences", "torch", "jax")
+GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
+
+
+@dataclass
+class Point:
+    name: str
+    params: dict
+    about: str
+
+
+def lesson_point(spec: Spec, seed: int = 0) -> Point:
+    return Point("lesson-init", init_params(spec, seed),
+                 f"the lesson's init: RandomState({seed}).randn * 0.1 weights, zero biases")
+
+
+def generic_point(spec: Spec, seed: int = 0) -> Point:
+    return Point("generic", random_params(spec, seed + 1, GENERIC_SCALE),
+                 f"seeded default_rng({seed + 1}) weights at scale {GENERIC_SCALE}/sqrt(fan_in), non-zero biases")
+
+
+def default_points(spec: Spec, seed: int = 0) -> list:
+    return [lesson_point(spec, seed), generic_point(spec, seed)]
+
+
+def _oracle(name: str):
+    if name == "torch":
+        from oracles.torch_oracle import torch_oracle
+
+        return torch_oracle
+    if name == "jax":
+        from oracles.jax_oracle import jax_oracle
+
+        return jax_oracle
+    raise ValueError(f"unknown oracle {name!r}")
+
+
+def _agreement(results: dict, dtype: str, kinks: dict) -> list:
+    """Which oracles agree with each other, parameter by parameter, under the policy."""
+    names = list(results)
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
+            tol_name = "finite-differences" if "finite-differences" in (a, b) else b
+            tol = policy.tolerance(tol_name, dtype)
+            ok = all(compare(k, a, results[a][k], results[b][k], tol, kinks.get(k)).passed
+                     for k in results[a])
+            pairs.append((a, b, ok))
+    return pairs
+
+
+def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=ORACLES,
+                timings: dict | None = None) -> PointResult:
+    """Every check at one point: forward agreement first, then each gradient against each oracle."""
+    timings = {} if timings is None else timings
+    X = np.asarray(X, dtype=spec.dtype)
+    y = np.asarray(y, dtype=spec.dtype)
+    params = point.params
+    result = PointResult(point.name, point.about)
+    result.losses["reference"] = reference_loss(params, X, y, spec.activation)
+
+    def timed(name, fn):
+        start = time.perf_counter()
+        out = fn()
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+        return out
+
+    grads_by_oracle, kinks = {}, {}
+    for name in oracles:
+        if name == "finite-differences":
+            fd = timed(name, lambda: fd_gradients(spec, params, X, y))
+            value, grads, kinks = fd.loss, fd.grads, fd.kinks
+        else:
+            value, grads = timed(name, lambda: _oracle(name)(spec, params, X, y))
+        result.losses[name] = value
+        grads_by_oracle[name] = grads
+    try:
+        cand_loss, cand_grads = timed("candidate", lambda: call_candidate(candidate, params, X, y))
+    except ContractViolation as exc:
+        result.violation = str(exc)
+        cand_loss, cand_grads = None, None
+    if cand_loss is not None:
+        result.losses["candidate"] = cand_loss
+    loss_tol = policy.tolerance("loss", spec.dtype)
+    ref = result.losses["reference"]
+    result.loss_agrees = {k: bool(loss_tol.close(v, ref)) for k, v in result.losses.items() if k != "reference"}
+    result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
+    if cand_grads is None:
+        return result
+    for name, grads in grads_by_oracle.items():
+        tol = policy.tolerance(name, spec.dtype)
+        for k in params:
+            result.checks.setdefault(k, {})[name] = compare(k, name, cand_grads[k], grads[k], tol, kinks.get(k))
+    wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
+    if wrong and grads_by_oracle:
+        consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle["finite-differences"]
+        result.diagnosis = diagnose(spec, params, X, y, cand_grads, consensus, wrong)
+    return result
+
+
+def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, points=None) -> Report:
+    """Check ``candidate`` at the lesson's init and a generic point (or ``points``)."""
+    import importlib.metadata as md
+
+    start = time.perf_counter()
+    data = data.astype(spec.dtype)
+    timings = {}
+    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings)
+               for p in (points or default_points(spec, seed))]
+    timings["total"] = time.perf_counter() - start
+    versions = {}
+    for package in ("numpy", "torch", "jax"):
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            versions[package] = None
+    return Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
+                  oracles=list(oracles), points=results,
+                  timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions)

@@ -1,0 +1,66 @@
+"""The numerical policy: every tolerance and step size the harness uses, in one table.
+
+A verdict passes where ``|g - o| <= atol + rtol * |o|`` entry by entry (numpy ``isclose``).
+Tests and the CLI pass overrides as arguments; nothing else holds a tolerance literal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    atol: float
+    rtol: float
+
+    def close(self, g, o):
+        """Boolean array: where ``g`` is within tolerance of ``o``."""
+        return np.abs(g - o) <= self.atol + self.rtol * np.abs(o)
+
+
+# (check, dtype) -> Tolerance. Gradients from torch and jax differ from a correct float64
+# backward by rounding only; finite differences carry truncation O(h^2) and rounding
+# O(eps / h) error. float32 rows anchor on jax's check_grads default (2e-3).
+TABLE = {
+    ("finite-differences", "float64"): Tolerance(atol=1e-7, rtol=1e-5),
+    ("torch", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
+    ("jax", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
+    ("finite-differences", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
+    ("torch", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
+    ("jax", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
+    # forward agreement: losses of reference, torch, jax and a candidate's own loss
+    ("loss", "float64"): Tolerance(atol=1e-12, rtol=1e-12),
+    ("loss", "float32"): Tolerance(atol=1e-6, rtol=1e-5),
+    # a perturbed loss from cached activations vs a plain forward at the perturbed weights
+    ("fd-loss", "float64"): Tolerance(atol=1e-13, rtol=1e-12),
+    # diagnosis: a candidate matches a known mistake's gradients (computed in float64)
+    ("hypothesis", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
+    ("hypothesis", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
+    # the lesson's own check of dW2[0, 0] and dW1[0, 0]
+    ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
+}
+
+# Central-difference step: h = FD_STEP_FACTOR * max(1, |w|), about cbrt(machine epsilon).
+# Finite differences always run in float64 (on float32 weights upcast exactly), so the step
+# is float64's whatever the candidate's dtype.
+FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
+
+# Memory bound for batched finite differences (bytes of one perturbed-activation block).
+FD_MEMORY_BYTES = 64 * 2**20
+
+
+def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | None = None) -> Tolerance:
+    """The policy's tolerance for ``check`` at ``dtype``, with optional per-call overrides."""
+    tol = TABLE[(check, str(np.dtype(dtype)))]
+    if atol is not None:
+        tol = replace(tol, atol=atol)
+    if rtol is not None:
+        tol = replace(tol, rtol=rtol)
+    return tol
+
+
+def fd_step(w: np.ndarray) -> np.ndarray:
+    """Per-entry central-difference step for weights ``w``."""
+    return FD_STEP_FACTOR * np.maximum(1.0, np.abs(np.asarray(w, dtype=np.float64)))

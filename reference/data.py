@@ -1,0 +1,170 @@
+"""Load the Pima Indians Diabetes CSV (or any CSV of numeric features and a 0/1 target).
+
+Every problem with the file raises :class:`DataError` with one line that names the problem
+and the file. Standardization is the lesson's: ``(X - mean) / std`` with the population std.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+DATA_ENV = "BACKPROP_DATA"  # names the real file when --data is not given
+LESSON_URL = "https://datatweets.com/datasets/diabetes.csv"
+SYNTHETIC = "synthetic"
+FEATURES = ("Pregnancies", "Glucose", "BloodPressure", "SkinThickness", "Insulin", "BMI",
+            "DiabetesPedigreeFunction", "Age")
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message is one line naming the problem and file."""
+
+
+@dataclass
+class Dataset:
+    """Standardized features ``X`` (N, D), labels ``y`` (N, 1), and where they came from."""
+
+    X: np.ndarray
+    y: np.ndarray
+    source: str
+    columns: list = field(default_factory=list)
+    target: str = "Outcome"
+    raw: np.ndarray | None = None  # (N, D + 1): the file's values, target last
+
+    @property
+    def rows(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def features(self) -> int:
+        return self.X.shape[1]
+
+    def outcome_counts(self) -> dict:
+        values, counts = np.unique(self.y.astype(int), return_counts=True)
+        return {str(v): int(c) for v, c in zip(values, counts)}
+
+    def frame(self):
+        """The file as the lesson's ``pd.read_csv`` DataFrame (shape (768, 9) on the real file)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.raw, columns=self.columns + [self.target])
+
+    def astype(self, dtype: str) -> "Dataset":
+        return Dataset(self.X.astype(dtype), self.y.astype(dtype), self.source, self.columns,
+                       self.target, self.raw)
+
+    def describe(self) -> dict:
+        return {"source": self.source, "rows": self.rows, "features": self.features,
+                "outcome_counts": self.outcome_counts()}
+
+
+def standardize(values: np.ndarray) -> np.ndarray:
+    """The lesson's ``(X - X.mean(axis=0)) / X.std(axis=0)`` (population std), column by column."""
+    return (values - values.mean(axis=0)) / values.std(axis=0)
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a CSV file")
+    blob = path.read_bytes()
+    if b"\x00" in blob:
+        raise DataError(f"{path}: binary content (NUL bytes), not a CSV text file")
+    try:
+        text = blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}), not a CSV text file") from None
+    if not text.strip():
+        raise DataError(f"{path}: empty file")
+    return text
+
+
+def _number(cell: str, path: Path, line: int, column: str) -> float:
+    where = f"{path}: line {line}, column {column!r}"
+    if not cell.strip():
+        raise DataError(f"{where}: empty cell")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}: non-numeric cell {cell.strip()[:40]!r}") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: {cell.strip()!r} is not a finite number")
+    return value
+
+
+def load_csv(path, target: str = "Outcome") -> Dataset:
+    """Read, validate and standardize a CSV with a header row and a 0/1 ``target`` column."""
+    path = Path(path)
+    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    header = [h.strip() for h in rows[0]]
+    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if r]  # (line number, cells)
+    if not body:
+        raise DataError(f"{path}: header only, no data rows")
+    if target not in header:
+        raise DataError(f"{path}: no target column {target!r} (columns: {', '.join(header)})")
+    for line, cells in body:
+        if len(cells) != len(header):
+            raise DataError(f"{path}: line {line} has {len(cells)} fields, the header has {len(header)} (ragged row)")
+    if len(body) < 2:
+        raise DataError(f"{path}: a single data row; standardizing needs at least two")
+    values = np.array([[_number(c, path, line, header[j]) for j, c in enumerate(cells)]
+                       for line, cells in body])
+    t = header.index(target)
+    labels = values[:, t]
+    bad = np.flatnonzero((labels != 0) & (labels != 1))
+    if bad.size:
+        raise DataError(f"{path}: target {target!r} must hold 0/1, line {body[bad[0]][0]} has {labels[bad[0]]:g}")
+    columns = [h for j, h in enumerate(header) if j != t]
+    features = np.delete(values, t, axis=1)
+    if features.shape[1] == 0:
+        raise DataError(f"{path}: no feature columns besides the target {target!r}")
+    constant = [columns[j] for j in range(features.shape[1]) if np.ptp(features[:, j]) == 0]
+    if constant:
+        raise DataError(f"{path}: constant feature column {constant[0]!r} (standardizing would divide by zero)")
+    raw = np.column_stack([features, labels])
+    return Dataset(standardize(features), labels[:, None].copy(), str(path), columns, target, raw)
+
+
+def synthetic(rows: int = 768, features: int = 8, seed: int = 0) -> Dataset:
+    """A deterministic stand-in of the real file's shape, labelled ``synthetic`` in every report.
+
+    Features are Gaussian; labels come from a fixed logistic rule so about a third are 1.
+    """
+    rng = np.random.default_rng(seed)
+    raw_X = rng.standard_normal((rows, features))
+    w = np.linspace(1.0, -0.5, features)
+    labels = (raw_X @ w + rng.standard_normal(rows) > 0.8).astype(float)
+    names = list(FEATURES) if features == len(FEATURES) else [f"x{j}" for j in range(features)]
+    raw = np.column_stack([raw_X, labels])
+    return Dataset(standardize(raw_X), labels[:, None], SYNTHETIC, names, "Outcome", raw)
+
+
+def default_path() -> Path | None:
+    """Where the real file is, when ``--data`` is not given: the ``BACKPROP_DATA`` variable,
+    then ``data/diabetes.csv`` in the working directory or in this checkout; else None."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    checkout = Path(__file__).resolve().parent.parent
+    for candidate in (Path("data/diabetes.csv"), checkout / "data" / "diabetes.csv"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(path=None, target: str = "Outcome") -> Dataset:
+    """The data a run uses: ``path`` if given, else :func:`default_path`, else the stand-in."""
+    path = path or default_path()
+    if path is None:
+        return synthetic()
+    return load_csv(path, target)
+
+
+def how_to_get_real_data() -> str:
+    return (f"using a synthetic stand-in: for the real data, download {LESSON_URL} to "
+            f"data/diabetes.csv, set {DATA_ENV}, or pass --data PATH")
