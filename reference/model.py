@@ -182,7 +182,7 @@ def lesson_loss(y_hat, y) -> float:
 
 # ---------------------------------------------------------------- backward and SGD
 
-def backward(params: dict, X, y, activation: str = "relu") -> dict:
+def backward(params: dict, X, y, activation: str = "relu", steps: dict | None = None) -> dict:
     """The lesson's five steps, layer by layer. Returns grads with the keys of ``params``.
 
     X (N, D), y (N, 1) of 0/1. For the lesson (L = 2):
@@ -193,22 +193,27 @@ def backward(params: dict, X, y, activation: str = "relu") -> dict:
         dz1 = da1 * relu'(z1)            # (N, H)
         dW1 = X.T @ dz1                  # (D, H)
         db1 = sum(dz1, axis=0)           # (1, H)
+
+    Pass a dict as ``steps`` to receive the intermediates ``dz2, da1, dz1, ...`` by name.
     """
     N = X.shape[0]
     y_hat, cache = forward(params, X, activation)
     dz = (y_hat - y) / N  # dzL: (N, 1)
-    grads = backprop(params, cache, dz, n_layers(params), activation)
+    grads = backprop(params, cache, dz, n_layers(params), activation, steps)
     return {k: grads[k] for k in params}
 
 
-def backprop(params: dict, cache: dict, dz, top: int, activation: str = "relu") -> dict:
+def backprop(params: dict, cache: dict, dz, top: int, activation: str = "relu",
+             steps: dict | None = None) -> dict:
     """Gradients of layers ``top, ..., 1`` given ``dz`` = dz_top (N, H_top) and the forward cache."""
     grads = {}
+    steps = {} if steps is None else steps
     for l in range(top, 0, -1):
+        steps[f"dz{l}"] = dz
         grads[f"W{l}"] = cache[f"a{l - 1}"].T @ dz  # dWl: (H_{l-1}, H_l)
         grads[f"b{l}"] = dz.sum(axis=0, keepdims=True)  # dbl: (1, H_l)
         if l > 1:
-            da = dz @ params[f"W{l}"].T  # da_{l-1}: (N, H_{l-1})
+            da = steps[f"da{l - 1}"] = dz @ params[f"W{l}"].T  # da_{l-1}: (N, H_{l-1})
             dz = da * activation_grad(cache[f"z{l - 1}"], cache[f"a{l - 1}"], activation)  # dz_{l-1}
     return grads
 

@@ -1,0 +1,92 @@
+"""Finite differences: from cached activations, equal to plain forwards, kink-aware."""
+import numpy as np
+import pytest
+
+from oracles import policy
+from oracles.compare import compare
+from oracles.finite_differences import fd_gradients, perturbed_losses
+from reference.model import ACTIVATIONS, Spec, backward, loss
+
+
+def test_perturbed_losses_equal_plain_forwards_on_sampled_entries(small_problem):
+    spec, params, X, y = small_problem(sizes=(5, 6, 4, 1), activation="tanh")
+    tol = policy.tolerance("fd-loss", "float64")
+    rng = np.random.default_rng(0)
+    for key, p in params.items():
+        for _ in range(3):
+            index = tuple(int(rng.integers(n)) for n in p.shape)
+            plus, minus, h = perturbed_losses(spec, params, X, y, key, index)
+            for sign, fast in ((1, plus), (-1, minus)):
+                moved = {k: v.copy() for k, v in params.items()}
+                moved[key][index] += sign * h
+                assert tol.close(fast, loss(moved, X, y, spec.activation)), (key, index, sign)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("sizes", [(4, 1), (5, 7, 1), (3, 4, 5, 1)])
+def test_finite_differences_agree_with_the_reference_backward(small_problem, activation, sizes):
+    spec, params, X, y = small_problem(sizes=sizes, activation=activation)
+    fd = fd_gradients(spec, params, X, y)
+    grads = backward(params, X, y, activation)
+    tol = policy.tolerance("finite-differences", "float64")
+    for k in params:
+        assert compare(k, "finite-differences", grads[k], fd.grads[k], tol, fd.kinks[k]).passed, k
+
+
+def test_fd_loss_is_the_canonical_loss(small_problem):
+    spec, params, X, y = small_problem()
+    assert fd_gradients(spec, params, X, y).loss == pytest.approx(loss(params, X, y), rel=1e-15)
+
+
+def test_kink_flags_are_exactly_the_entries_whose_evaluations_change_side(small_problem):
+    """Brute force: perturb each entry with a plain forward and look at every ReLU pre-activation."""
+    from reference.model import forward
+
+    spec, params, X, y = small_problem(sizes=(3, 4, 3, 1), N=6)
+    # put rows right next to the kink so some entries cross it
+    _, cache = forward(params, X)
+    params["b1"] = params["b1"] - cache["z1"][0:1] + 1e-7
+    fd = fd_gradients(spec, params, X, y)
+    for key, p in params.items():
+        for index in np.ndindex(p.shape):
+            h = policy.fd_step(p[index])
+            sides = []
+            for sign in (1, -1):
+                moved = {k: v.copy() for k, v in params.items()}
+                moved[key][index] += sign * h
+                _, c = forward(moved, X)
+                sides.append(np.concatenate([(c["z1"] > 0).ravel(), (c["z2"] > 0).ravel()]))
+            assert fd.kinks[key][index] == bool((sides[0] != sides[1]).any()), (key, index)
+    assert fd.kinks["W1"].any()
+
+
+def test_real_data_lesson_init_passes_only_because_kinks_are_excused(real, lesson_params):
+    spec = Spec()
+    fd = fd_gradients(spec, lesson_params, real.X, real.y)
+    grads = backward(lesson_params, real.X, real.y)
+    tol = policy.tolerance("finite-differences", "float64")
+    naive = [compare(k, "fd", grads[k], fd.grads[k], tol) for k in grads]
+    aware = [compare(k, "fd", grads[k], fd.grads[k], tol, fd.kinks[k]) for k in grads]
+    assert not all(c.passed for c in naive)
+    assert max(c.max_rel_err for c in naive) > 0.1  # the naive check's false alarm
+    assert all(c.passed for c in aware)
+    assert 0 < sum(c.kinks for c in aware) <= 9  # one unit: its 8 weights and its bias at most
+
+
+def test_float32_weights_are_differenced_in_float64(small_problem):
+    spec, params, X, y = small_problem(dtype="float32")
+    fd = fd_gradients(spec, params, X, y)
+    assert all(g.dtype == np.float64 for g in fd.grads.values())
+    exact = backward({k: v.astype(np.float64) for k, v in params.items()}, X.astype(np.float64),
+                     y.astype(np.float64))
+    tol = policy.tolerance("finite-differences", "float64")
+    assert all(compare(k, "fd", exact[k], fd.grads[k], tol, fd.kinks[k]).passed for k in params)
+
+
+def test_a_network_wider_than_one_memory_block_is_handled(small_problem, monkeypatch):
+    monkeypatch.setattr(policy, "FD_MEMORY_BYTES", 1)  # one entry per block
+    spec, params, X, y = small_problem(sizes=(4, 5, 1))
+    fd = fd_gradients(spec, params, X, y)
+    grads = backward(params, X, y)
+    tol = policy.tolerance("finite-differences", "float64")
+    assert all(compare(k, "fd", grads[k], fd.grads[k], tol, fd.kinks[k]).passed for k in params)
