@@ -62,42 +62,38 @@ class _Point:
         return h, dz
 
     def shifted(self, l: int, j: int, dz):
-        """Loss changes for pre-activation shifts ``dz`` (B, N) of column ``j`` of ``z_l``.
+        """Loss changes for shifts ``+dz`` and ``-dz`` (B, N) of column ``j`` of ``z_l``.
 
-        Returns ``(s, crossed)``: ``s`` (B,) is ``sum_rows(loss_row(shifted) - loss_row(cached))``,
-        ``crossed`` (B,) whether a kinked pre-activation changed side of 0 (compare two calls).
-        Also returns the per-row signs of every kinked pre-activation, for the kink test.
+        Returns ``(s_plus, s_minus, crossed)``, each (B,): ``s`` is
+        ``sum_rows(loss_row(shifted) - loss_row(cached))``; ``crossed`` says whether a kinked
+        pre-activation lies on different sides of 0 at ``+dz`` and ``-dz``.
         """
-        z = self.cache[f"z{l}"][:, j] + dz  # (B, N)
+        B = dz.shape[0]
+        z = self.cache[f"z{l}"][:, j] + np.concatenate([dz, -dz])  # (2B, N): +h rows, then -h rows
         if l == self.L:
-            return _row_loss(z, self.y).sum(axis=1) - _row_loss(self.zL, self.y).sum(), []
+            s = _row_loss(z, self.y).sum(axis=1) - _row_loss(self.zL, self.y).sum()
+            return s[:B], s[B:], np.zeros(B, dtype=bool)
+        crossed = np.zeros(B, dtype=bool)
+        if self.kinked:
+            crossed |= ((z[:B] > 0) != (z[B:] > 0)).any(axis=1)
         a_j = self.cache[f"a{l}"][:, j]
-        a_new = activate(z, self.activation)  # (B, N)
+        a_new = activate(z, self.activation)  # (2B, N)
         rows = np.flatnonzero((a_new != a_j).any(axis=0))  # only rows whose activation changes
-        sides = [z > 0] if self.kinked else []
-        da = a_new[:, rows] - a_j[rows]  # (B, R)
-        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * self.params[f"W{l + 1}"][j]  # (B, R, H)
+        da = a_new[:, rows] - a_j[rows]  # (2B, R)
+        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * self.params[f"W{l + 1}"][j]  # (2B, R, H)
         for m in range(l + 1, self.L):
             if self.kinked:
-                sides.append(zl > 0)
+                crossed |= ((zl[:B] > 0) != (zl[B:] > 0)).reshape(B, -1).any(axis=1)
             zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
         y, z0 = self.y[rows], self.zL[rows]
-        s = (_row_loss(zl[..., 0], y) - _row_loss(z0, y)).sum(axis=1)  # (B,)
-        return s, [(side, rows if k else None) for k, side in enumerate(sides)]
-
-
-def _crossed(sides_plus, sides_minus, B):
-    """Per entry: did any kinked pre-activation lie on different sides of 0 at +h and -h?"""
-    crossed = np.zeros(B, dtype=bool)
-    for (p, _), (m, _) in zip(sides_plus, sides_minus):
-        crossed |= (p != m).reshape(B, -1).any(axis=1)
-    return crossed
+        s = (_row_loss(zl[..., 0], y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
+        return s[:B], s[B:], crossed
 
 
 def _block(point: _Point, l: int) -> int:
     """How many entries of one unit to perturb at once under the memory bound."""
     width = point.params[f"W{l + 1}"].shape[1] if l < point.L else 1
-    per_entry = 8 * point.N * max(width, 1) * 4  # a few float64 (R, H) blocks per entry
+    per_entry = 2 * 8 * point.N * width * 4  # +h and -h, a few float64 (R, H) blocks each
     return max(1, policy.FD_MEMORY_BYTES // per_entry)
 
 
@@ -109,10 +105,8 @@ def _unit(point: _Point, l: int, j: int):
     step = _block(point, l)
     for start in range(0, h.size, step):
         part = slice(start, start + step)
-        s_plus, sides_plus = point.shifted(l, j, dz[part])
-        s_minus, sides_minus = point.shifted(l, j, -dz[part])
+        s_plus, s_minus, crossed[part] = point.shifted(l, j, dz[part])
         deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
-        crossed[part] = _crossed(sides_plus, sides_minus, len(s_plus))
     return deriv, crossed
 
 
@@ -146,6 +140,5 @@ def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
     l, i, j = int(key[1:]), index[0], index[1]
     h, dz = point.deltas(l, j)
     row = i if key.startswith("W") else -1
-    s_plus, _ = point.shifted(l, j, dz[row:][:1])
-    s_minus, _ = point.shifted(l, j, -dz[row:][:1])
+    s_plus, s_minus, _ = point.shifted(l, j, dz[row:][:1])
     return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[row]

@@ -1,8 +1,12 @@
 """The JAX oracle: the network written again in JAX, ``jax.value_and_grad``, jit-compiled.
 
 It never calls reference code. float64 runs inside ``jax.enable_x64(True)`` so the precision of
-other JAX code in the user's process is left as it was. ``jax.jit`` caches one compilation
-per (depth, activation) function and per input shape and dtype.
+other JAX code in the user's process is left as it was.
+
+Compile once, not once per shape: arrays are zero-padded to shape buckets (powers of two, at
+least 256 rows, 16 inputs and 32 units per layer), the static-shape idiom of JAX code. Padded
+inputs and units have zero weights, so they add exact zeros to every real pre-activation; padded
+rows carry a zero weight in a masked mean. The real entries' loss and gradients are unchanged.
 """
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ from functools import lru_cache
 import numpy as np
 
 LEAKY_SLOPE = 0.01  # jax.nn.leaky_relu's default
+MIN_ROWS, MIN_INPUTS, MIN_UNITS = 256, 16, 32
+
+
+def _bucket(n: int, least: int) -> int:
+    return max(least, 1 << (int(n) - 1).bit_length())
 
 
 @lru_cache(maxsize=None)
@@ -21,22 +30,40 @@ def _value_and_grad(activation: str, n_layers: int):
     act = {"relu": jax.nn.relu, "identity": lambda z: z, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
            "leaky_relu": lambda z: jax.nn.leaky_relu(z, LEAKY_SLOPE)}[activation]
 
-    def loss_fn(params, X, y):
+    def loss_fn(params, X, y, row_weight):
         a = X
         for l in range(1, n_layers + 1):
             z = a @ params[f"W{l}"] + params[f"b{l}"]
             a = act(z) if l < n_layers else z
-        return jnp.mean(jnp.logaddexp(0.0, z) - y * z)
+        return jnp.sum(row_weight * (jnp.logaddexp(0.0, z) - y * z)) / jnp.sum(row_weight)
 
     return jax.jit(jax.value_and_grad(loss_fn))
+
+
+def _pad(a: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    out = np.zeros(shape, dtype=dtype)
+    out[tuple(slice(0, n) for n in a.shape)] = a
+    return out
 
 
 def jax_oracle(spec, params: dict, X, y):
     """``(loss, grads)`` from ``jax.value_and_grad``; grads as float64 NumPy arrays."""
     import jax
 
-    fn = _value_and_grad(spec.activation, len(spec.sizes) - 1)
+    N = np.shape(X)[0]
+    sizes = spec.sizes
+    padded = [_bucket(sizes[0], MIN_INPUTS)] + [_bucket(s, MIN_UNITS) for s in sizes[1:-1]] + [1]
+    rows = _bucket(N, MIN_ROWS)
+    P = {}
+    for l in range(1, len(sizes)):
+        P[f"W{l}"] = _pad(np.asarray(params[f"W{l}"]), (padded[l - 1], padded[l]), spec.dtype)
+        P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
+    Xp = _pad(np.asarray(X), (rows, padded[0]), spec.dtype)
+    yp = _pad(np.asarray(y), (rows, 1), spec.dtype)
+    weight = _pad(np.ones((N, 1)), (rows, 1), spec.dtype)
+    fn = _value_and_grad(spec.activation, len(sizes) - 1)
     with jax.enable_x64(spec.dtype == "float64"):
-        value, grads = fn({k: np.asarray(v, dtype=spec.dtype) for k, v in params.items()},
-                          np.asarray(X, dtype=spec.dtype), np.asarray(y, dtype=spec.dtype))
-        return float(value), {k: np.asarray(grads[k], dtype=np.float64) for k in params}
+        value, grads = fn(P, Xp, yp, weight)
+        out = {k: np.asarray(grads[k], dtype=np.float64)[tuple(slice(0, n) for n in np.shape(params[k]))]
+               for k in params}
+        return float(value), out

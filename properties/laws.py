@@ -1,0 +1,172 @@
+"""Laws a correct backward obeys: plain functions, usable outside pytest.
+
+Each law takes ``(candidate, problem)`` and returns None when it holds, or raises
+:class:`LawViolation` with a message naming the law, the parameter and the entry.
+``candidate`` is anything with the contract's signature ``backward(params, X, y)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from oracles import policy
+from oracles.candidate import Candidate, ContractViolation, call_candidate
+from oracles.compare import compare
+from reference.model import forward, loss as reference_loss, n_layers
+
+
+class LawViolation(AssertionError):
+    def __init__(self, law: str, message: str):
+        super().__init__(f"{law}: {message}")
+        self.law = law
+        self.message = message
+
+
+def _as_candidate(candidate) -> Candidate:
+    return candidate if isinstance(candidate, Candidate) else Candidate(getattr(candidate, "__name__", "candidate"), candidate)
+
+
+def _grads(law, candidate, params, X, y):
+    try:
+        return call_candidate(_as_candidate(candidate), params, X, y)[1]
+    except ContractViolation as exc:
+        raise LawViolation(law, str(exc)) from None
+
+
+def shapes(candidate, problem):
+    """Every gradient has its parameter's key, shape and dtype (and is finite)."""
+    params, X, y = problem.arrays()
+    _grads("shapes", candidate, params, X, y)
+
+
+def finite(candidate, problem):
+    """All gradients are finite for finite inputs, saturated logits included."""
+    params, X, y = problem.arrays()
+    grads = _grads("finite", candidate, params, X, y)
+    for k, g in grads.items():  # call_candidate already rejects non-finite values; kept explicit
+        if not np.all(np.isfinite(g)):
+            raise LawViolation("finite", f"d{k} has non-finite entries")
+
+
+def relu_gating(candidate, problem, rows: int = 3):
+    """ReLU gates the gradient: where a pre-activation is <= 0 no gradient passes.
+
+    (a) A hidden unit dead on the whole batch (z <= 0 on every row) has zero gradient in its
+    column of W, its entry of b and its outgoing row of the next W. (b) On one-row batches
+    (the first ``rows`` rows), ``db_l[j]`` and ``dW_l[:, j]`` are zero wherever ``z_l[j] <= 0``:
+    for one sample ``db_l = dz_l``, so this is ``dz = 0`` where the pre-activation is ``<= 0``.
+    Applies to ``relu`` only; passes trivially for other activations.
+    """
+    if problem.activation != "relu":
+        return
+    params, X, y = problem.arrays()
+    L = n_layers(params)
+    batches = [(X, y, "the whole batch")] + [(X[r:r + 1], y[r:r + 1], f"the one-row batch X[{r}]")
+                                             for r in range(min(rows, X.shape[0]))]
+    for Xb, yb, where in batches:
+        _, cache = forward(params, Xb, "relu")
+        grads = _grads("relu-gating", candidate, params, Xb, yb)
+        for l in range(1, L):
+            dead = np.flatnonzero((cache[f"z{l}"] <= 0).all(axis=0))
+            for k, index in ([(f"b{l}", (0, j)) for j in dead] + [(f"W{l}", (slice(None), j)) for j in dead]
+                             + [(f"W{l + 1}", (j, slice(None))) for j in dead]):
+                if np.any(grads[k][index] != 0):
+                    j = index[0] if k == f"W{l + 1}" else index[1]
+                    raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, "
+                                       f"yet d{k} is non-zero there ({_first_nonzero(grads[k], index)})")
+
+
+def _first_nonzero(g, index):
+    sub = g[index]
+    i = np.argwhere(np.atleast_1d(sub) != 0)[0]
+    return f"{np.atleast_1d(sub)[tuple(i)]:.3g}"
+
+
+ARMIJO_C = 1e-4
+ARMIJO_STEPS = 60
+
+
+def descent(candidate, problem, lr0: float = 1.0):
+    """A step along -g lowers the loss for a small enough learning rate.
+
+    Precisely (Armijo): with ``g`` the candidate's gradient and ``s = sum(g**2) > 0``, there is a
+    rate ``lr = lr0 / 2**k`` for some ``k`` in ``0..59`` with
+    ``loss(w - lr g) <= loss(w) - 1e-4 * lr * s``, the losses evaluated in float64. The claim
+    holds for the true gradient wherever the loss is differentiable and the decrease is larger
+    than rounding, so the law is only asserted where no pre-activation sits exactly on a kink and
+    ``lr0 * s`` exceeds the policy's floor relative to ``max(1, loss)``.
+    """
+    if problem.has_kink:
+        return
+    params, X, y = problem.arrays()
+    grads = _grads("descent", candidate, params, X, y)
+    P = {k: v.astype(np.float64) for k, v in params.items()}
+    G = {k: v.astype(np.float64) for k, v in grads.items()}
+    X64, y64 = X.astype(np.float64), y.astype(np.float64)
+    base = reference_loss(P, X64, y64, problem.activation)
+    s = sum(float((g * g).sum()) for g in G.values())
+    if s * lr0 <= policy.DESCENT_FLOOR * max(1.0, abs(base)):
+        return
+    lr = lr0
+    for _ in range(ARMIJO_STEPS):
+        moved = {k: P[k] - lr * G[k] for k in P}
+        if reference_loss(moved, X64, y64, problem.activation) <= base - ARMIJO_C * lr * s:
+            return
+        lr /= 2
+    raise LawViolation("descent", f"no rate in {lr0}/2**k, k < {ARMIJO_STEPS}, lowers the loss along -g "
+                       f"(|g|^2 = {s:.3g}, loss {base:.6g}): g is not a descent direction")
+
+
+def permutation(candidate, problem):
+    """Gradients are invariant under a permutation of the batch (to rounding: the policy's torch tolerance)."""
+    params, X, y = problem.arrays()
+    order = np.random.default_rng(problem.seed).permutation(X.shape[0])
+    g = _grads("permutation", candidate, params, X, y)
+    h = _grads("permutation", candidate, params, X[order], y[order])
+    tol = policy.tolerance("torch", problem.dtype)
+    for k in params:
+        c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol)
+        if not c.passed:
+            raise LawViolation("permutation", c.line("the original order"))
+
+
+def identity_passes_da(candidate, problem):
+    """With the identity activation dz_l == da_l (the lesson's Exercise 3), so db_l == db_{l+1} @ W_{l+1}.T."""
+    if problem.activation != "identity":
+        return
+    params, X, y = problem.arrays()
+    g = {k: v.astype(np.float64) for k, v in _grads("identity", candidate, params, X, y).items()}
+    tol = policy.tolerance("torch", problem.dtype)
+    for l in range(1, n_layers(params)):
+        implied = g[f"b{l + 1}"] @ params[f"W{l + 1}"].astype(np.float64).T
+        c = compare(f"b{l}", f"db{l + 1} @ W{l + 1}.T", g[f"b{l}"], implied, tol)
+        if not c.passed:
+            raise LawViolation("identity", c.line())
+
+
+def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")):
+    """The candidate agrees with each oracle on the drawn problem under the policy (kinks excused)."""
+    from oracles.harness import Point, check_point
+
+    params, X, y = problem.arrays()
+    result = check_point(problem.spec, Point("fuzz", params, problem.describe()), X, y,
+                         _as_candidate(candidate), oracles)
+    if not result.passed:
+        raise LawViolation("agreement", " | ".join(result.verdict_lines()))
+
+
+LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent": descent,
+        "permutation": permutation, "identity": identity_passes_da, "agreement": agreement}
+
+
+def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "torch", "jax")) -> list:
+    """Every law on one problem; returns the violations (empty when all hold)."""
+    out = []
+    for name in (laws or LAWS):
+        try:
+            if name == "agreement":
+                agreement(candidate, problem, oracles)
+            else:
+                LAWS[name](candidate, problem)
+        except LawViolation as exc:
+            out.append(exc)
+    return out

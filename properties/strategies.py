@@ -1,0 +1,150 @@
+"""Hypothesis strategies for problems: network specs, batches, weights, kinks and saturation.
+
+Strategies are small public functions that validate their arguments and draw only bounded,
+finite values. A drawn :class:`Problem` is described by a few integers and words (spec, N,
+seed, scale, labels, kink, saturation); its arrays come from ``np.random.default_rng(seed)``,
+so a shrunk counterexample is short to read and one line reproduces it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from reference.model import ACTIVATIONS, DTYPES, KINKED, Spec, forward, random_params
+
+LABELS = ("both", "zeros", "ones")
+KINKS = ("none", "on", "near")
+NEAR_KINK = 1e-9  # "near" puts a pre-activation this far from 0
+SATURATION = 40.0  # saturated problems have |z| >= this at the output
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything that defines one drawn problem; arrays are rebuilt from it deterministically."""
+
+    sizes: tuple
+    activation: str
+    dtype: str
+    N: int
+    seed: int
+    scale: float
+    labels: str = "both"
+    kink: str = "none"
+    saturate: bool = False
+
+    @property
+    def spec(self) -> Spec:
+        return Spec(self.sizes, self.activation, self.dtype)
+
+    def arrays(self):
+        """``(params, X, y)`` for this problem, built from ``default_rng(seed)``."""
+        spec = self.spec
+        rng = np.random.default_rng(self.seed)
+        X = rng.standard_normal((self.N, self.sizes[0]))
+        if self.labels == "both":
+            y = (rng.random((self.N, 1)) < 0.5).astype(float)
+            y[0, 0], y[-1, 0] = 0.0, 1.0  # both classes whenever N >= 2
+        else:
+            y = np.full((self.N, 1), 1.0 if self.labels == "ones" else 0.0)
+        params = {k: v.astype(np.float64) for k, v in random_params(spec, self.seed, self.scale).items()}
+        if self.kink != "none":
+            # row 0 of X is zero, so z1[0, 0] is exactly b1[0, 0]: on the kink, or within 1e-9 of it
+            X[0] = 0.0
+            params["b1"][0, 0] = 0.0 if self.kink == "on" else NEAR_KINK * (1 if self.seed % 2 else -1)
+        if self.saturate:
+            L = len(self.sizes) - 1
+            params[f"b{L}"][...] = 0.0
+            _, cache = forward(params, X, self.activation)
+            reach = float(np.abs(cache[f"z{L}"]).max())
+            params[f"b{L}"][...] = (SATURATION + reach) * (1 if self.seed % 3 else -1)
+        return ({k: v.astype(self.dtype) for k, v in params.items()}, X.astype(self.dtype),
+                y.astype(self.dtype))
+
+    @property
+    def has_kink(self) -> bool:
+        """Whether some pre-activation sits exactly on a kink (the loss is not differentiable there)."""
+        if self.activation not in KINKED:
+            return False
+        params, X, _ = self.arrays()
+        _, cache = forward(params, X, self.activation)
+        return any(np.any(cache[f"z{l}"] == 0) for l in range(1, len(self.sizes) - 1))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sizes"] = list(self.sizes)
+        return d
+
+    def describe(self) -> str:
+        """``sizes=8,16,1 activation=relu dtype=float64 N=5 seed=3 scale=1 ...``: also the --replay format."""
+        d = self.to_dict()
+        d["sizes"] = ",".join(map(str, self.sizes))
+        d["saturate"] = int(self.saturate)
+        return " ".join(f"{k}={v}" for k, v in d.items())
+
+    @classmethod
+    def parse(cls, text: str) -> "Problem":
+        """Inverse of :meth:`describe`; raises ValueError naming the bad field."""
+        fields = dict(part.split("=", 1) for part in text.split() if "=" in part)
+        try:
+            problem = cls(sizes=tuple(int(s) for s in fields["sizes"].split(",")),
+                          activation=fields.get("activation", "relu"), dtype=fields.get("dtype", "float64"),
+                          N=int(fields["N"]), seed=int(fields.get("seed", 0)),
+                          scale=float(fields.get("scale", 1.0)), labels=fields.get("labels", "both"),
+                          kink=fields.get("kink", "none"), saturate=bool(int(fields.get("saturate", 0))))
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
+        problem.spec  # validates sizes, activation, dtype
+        if problem.N < 1 or problem.labels not in LABELS or problem.kink not in KINKS:
+            raise ValueError(f"--replay: N must be >= 1, labels one of {LABELS}, kink one of {KINKS}")
+        return problem
+
+
+def _check_range(name, low, high, lowest):
+    if not (lowest <= low <= high):
+        raise ValueError(f"{name}: need {lowest} <= min <= max, got {low}..{high}")
+
+
+def specs(min_depth: int = 1, max_depth: int = 3, max_width: int = 32, max_inputs: int = 16,
+          activations=ACTIVATIONS, dtypes=("float64",), inputs=None):
+    """Network specs: ``min_depth..max_depth`` hidden layers of width 1..max_width, D in 1..max_inputs."""
+    _check_range("depth", min_depth, max_depth, 0)
+    _check_range("width", 1, max_width, 1)
+    _check_range("inputs", 1, max_inputs, 1)
+    unknown = [a for a in activations if a not in ACTIVATIONS] + [d for d in dtypes if d not in DTYPES]
+    if unknown or not activations or not dtypes:
+        raise ValueError(f"unknown or empty activations/dtypes: {unknown}")
+    D = st.just(inputs) if inputs else st.integers(1, max_inputs)
+    hidden = st.lists(st.integers(1, max_width), min_size=min_depth, max_size=max_depth)
+    return st.builds(lambda d, h, a, t: Spec((d, *h, 1), a, t), D, hidden,
+                     st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)))
+
+
+def scales(low: float = 1e-3, high: float = 10.0):
+    """Weight scales, log-uniform between ``low`` and ``high``; shrinks toward 1."""
+    if not (0 < low <= high):
+        raise ValueError(f"scales: need 0 < low <= high, got {low}, {high}")
+    lo, hi = float(np.log10(low)), float(np.log10(high))
+    mid = min(max(0.0, lo), hi)
+    return st.one_of(st.just(10.0 ** mid), st.floats(lo, hi).map(lambda e: float(10.0 ** e)))
+
+
+def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strategy=None,
+             labels=LABELS, kinks=KINKS, saturate=(False, True)):
+    """Whole problems: a spec, N in ``min_n..max_n``, a seed, a scale, labels, kinks, saturation."""
+    _check_range("N", min_n, max_n, 1)
+    if not set(labels) <= set(LABELS) or not set(kinks) <= set(KINKS):
+        raise ValueError(f"labels must come from {LABELS}, kinks from {KINKS}")
+    spec_strategy = specs() if spec_strategy is None else spec_strategy
+    scale_strategy = scales() if scale_strategy is None else scale_strategy
+    return st.builds(
+        lambda spec, N, seed, scale, lab, kink, sat: Problem(
+            spec.sizes, spec.activation, spec.dtype, N, seed, scale, lab, kink, sat),
+        spec_strategy, st.integers(min_n, max_n), st.integers(0, 2**32 - 1), scale_strategy,
+        st.sampled_from(tuple(labels)), st.sampled_from(tuple(kinks)), st.sampled_from(tuple(saturate)))
+
+
+def lesson_problems(**kwargs):
+    """Problems on the lesson's architecture (one ReLU hidden layer), any D, H and N."""
+    return problems(specs(min_depth=1, max_depth=1, activations=("relu",)), **kwargs)
