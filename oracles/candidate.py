@@ -87,6 +87,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 def call_candidate(candidate: Candidate, params: dict, X, y):
     """Run the candidate on read-only copies; returns ``(loss or None, grads)``, contract checked."""
     p_in = {k: _read_only(v) for k, v in params.items()}
+    given = dict(p_in)  # the arrays handed over, to see whether the dict was rebound
     X_in, y_in = _read_only(X), _read_only(y)
     try:
         out = candidate(p_in, X_in, y_in)
@@ -97,8 +98,7 @@ def call_candidate(candidate: Candidate, params: dict, X, y):
         raise ContractViolation(f"the candidate crashed{_where(exc)}: {_one_line(exc)}") from None
     except Exception as exc:
         raise ContractViolation(f"the candidate crashed{_where(exc)}: {_one_line(exc)}") from None
-    if set(p_in) != set(params) or any(p_in[k] is not v and not np.array_equal(p_in[k], params[k])
-                                        for k, v in p_in.items()):
+    if set(p_in) != set(given) or any(p_in[k] is not given[k] for k in given):
         raise ContractViolation("the candidate changed the params dict it was given "
                                 "(replaced or removed an entry: an update of the caller's weights?)")
     loss, grads = _unpack(out)
@@ -134,7 +134,11 @@ def check_grads(grads: dict, params: dict) -> None:
     for k, p in params.items():
         g = grads[k]
         if not isinstance(g, np.ndarray):
-            raise ContractViolation(f"grads[{k!r}] is a {type(g).__name__}, not a NumPy array")
+            hint = (f": missing keepdims=True in {'d' + k} = sum(dz, axis=0, keepdims=True)?"
+                    if np.isscalar(g) or isinstance(g, np.generic) else "")
+            raise ContractViolation(f"d{k} is a {type(g).__name__} scalar, not a NumPy array of shape "
+                                    f"{p.shape}{hint}" if hint else
+                                    f"d{k} is a {type(g).__name__}, not a NumPy array of shape {p.shape}")
         if g.shape != p.shape:
             raise ContractViolation(f"d{k} has shape {g.shape}, expected {p.shape}{_shape_hint(k, g.shape, p.shape)}")
         if g.dtype != p.dtype:
@@ -142,7 +146,8 @@ def check_grads(grads: dict, params: dict) -> None:
         bad = ~np.isfinite(g)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ContractViolation(f"d{k} holds {int(bad.sum())} non-finite value(s), first at {k}{list(idx)} = {g[idx]}")
+            raise ContractViolation(f"d{k} holds {int(bad.sum())} non-finite value(s), first at {k}{list(idx)} = "
+                                    f"{g[idx]}: an exp or log that overflows once the sigmoid saturates?")
 
 
 def _shape_hint(key: str, got: tuple, want: tuple) -> str:

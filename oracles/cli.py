@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
+
 from oracles.harness import ORACLES
 
 FORMATS = ("table", "json", "markdown")
@@ -56,7 +58,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--plot", help="draw per-parameter errors against tolerance to this PNG")
+    p.add_argument("--fuzz", type=_count, metavar="N", help="also draw N problems and run every law on the candidate")
+    p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
+    p.add_argument("--bug-zoo", action="store_true",
+                   help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix")
     return p
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--fuzz takes a positive number of examples, got {text!r}")
+    return n
 
 
 def main(argv=None) -> int:
@@ -80,11 +96,93 @@ def _run(args) -> int:
         candidate = load_candidate(args.candidate) if args.candidate else reference_candidate(args.activation)
     except (DataError, CandidateError) as exc:
         raise UsageError(str(exc)) from None
-    report = run(spec, data, candidate, args.oracles, args.seed)
-    if data.source == SYNTHETIC:
-        report.notes.append(how_to_get_real_data())
+    if args.replay:
+        report = _replay(args, candidate)
+    else:
+        report = run(spec, data, candidate, args.oracles, args.seed)
+        if data.source == SYNTHETIC:
+            report.notes.append(how_to_get_real_data())
+    if args.fuzz:
+        report.fuzz = _fuzz(args, spec, candidate).to_dict()
+    if args.bug_zoo:
+        from properties import catalogue
+        from properties.zoo import run_zoo
+
+        with _progress(len(catalogue.MUTANTS) + len(catalogue.CORRECT)) as advance:
+            report.bug_zoo = run_zoo(data, progress=advance).to_dict()
     _emit(report, args)
     return report.exit_code()
+
+
+def _factory(args, candidate):
+    """The fuzz calls ``factory(problem)``: the reference follows each problem's activation."""
+    from oracles.candidate import reference_candidate
+
+    return (lambda problem: candidate) if args.candidate else (lambda problem: reference_candidate(problem.activation))
+
+
+def _fuzz(args, spec, candidate):
+    from properties.fuzz import fuzz
+    from properties.strategies import problems, specs
+
+    if args.candidate:  # the user's backward: its depth and activation, any widths, inputs and batch
+        depth = len(spec.hidden)
+        strategy = problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,)))
+    else:  # the reference: every depth and activation
+        strategy = problems(specs(dtypes=(spec.dtype,)))
+    with _progress(args.fuzz) as advance:
+        return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
+                    candidate_arg=args.candidate)
+
+
+def _replay(args, candidate):
+    from oracles.harness import Point, check_point
+    from oracles.report import Report
+    from properties.laws import check_laws
+    from properties.strategies import Problem
+
+    try:
+        problem = Problem.parse(args.replay)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    backward = _factory(args, candidate)(problem)
+    params, X, y = problem.arrays()
+    result = check_point(problem.spec, Point("replay", params, problem.describe()), X, y, backward, args.oracles)
+    violations = check_laws(backward, problem, [law for law in _laws() if law != "agreement"])
+    result.diagnosis += [f"law {v}" for v in violations]
+    if violations and result.violation is None:
+        result.violation = "; ".join(str(v) for v in violations)
+    data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0],
+            "outcome_counts": {str(int(k)): int(v) for k, v in zip(*np.unique(y, return_counts=True))}}
+    return Report(data=data, spec=problem.spec.to_dict(), candidate=backward.name, oracles=list(args.oracles),
+                  points=[result], timings_s={}, versions={})
+
+
+def _laws():
+    from properties.laws import LAWS
+
+    return list(LAWS)
+
+
+class _progress:
+    """A rich progress bar on a terminal's standard error; silent otherwise."""
+
+    def __init__(self, total: int):
+        self.total, self.bar = total, None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            task = self.bar.add_task("fuzz", total=self.total)
+            return lambda n: self.bar.update(task, completed=min(n, self.total))
+        return None
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
 
 
 def _emit(report, args) -> None:

@@ -13,10 +13,10 @@ import numpy as np
 from oracles import policy
 from oracles.candidate import Candidate, ContractViolation, call_candidate
 from oracles.compare import compare
-from oracles.diagnosis import diagnose
+from oracles.diagnosis import diagnose, explain_loss
 from oracles.finite_differences import fd_gradients
 from oracles.report import PointResult, Report
-from reference.model import Spec, init_params, loss as reference_loss, random_params
+from reference.model import Spec, forward, init_params, lesson_loss, loss as reference_loss, random_params
 
 ORACLES = ("finite-differences", "torch", "jax")
 GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
@@ -71,8 +71,11 @@ def _agreement(results: dict, dtype: str, kinks: dict) -> list:
 
 
 def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=ORACLES,
-                timings: dict | None = None) -> PointResult:
-    """Every check at one point: forward agreement first, then each gradient against each oracle."""
+                timings: dict | None = None, previous: Point | None = None) -> PointResult:
+    """Every check at one point: forward agreement first, then each gradient against each oracle.
+
+    ``previous``: the point checked just before with the same candidate (helps name a stale cache).
+    """
     timings = {} if timings is None else timings
     X = np.asarray(X, dtype=spec.dtype)
     y = np.asarray(y, dtype=spec.dtype)
@@ -105,6 +108,9 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     loss_tol = policy.tolerance("loss", spec.dtype)
     ref = result.losses["reference"]
     result.loss_agrees = {k: bool(loss_tol.close(v, ref)) for k, v in result.losses.items() if k != "reference"}
+    if not result.loss_agrees.get("candidate", True):
+        y_hat, _ = forward(params, X, spec.activation)
+        result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y)))
     result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
     if cand_grads is None:
         return result
@@ -115,7 +121,8 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     if wrong and grads_by_oracle:
         consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle["finite-differences"]
-        result.diagnosis = diagnose(spec, params, X, y, cand_grads, consensus, wrong)
+        result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
+                                    previous.params if previous else None)
     return result
 
 
@@ -126,8 +133,9 @@ def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, 
     start = time.perf_counter()
     data = data.astype(spec.dtype)
     timings = {}
-    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings)
-               for p in (points or default_points(spec, seed))]
+    points = points or default_points(spec, seed)
+    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous)
+               for previous, p in zip([None] + points[:-1], points)]
     timings["total"] = time.perf_counter() - start
     versions = {}
     for package in ("numpy", "torch", "jax"):

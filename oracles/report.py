@@ -137,8 +137,12 @@ class Report:
     def verdict(self) -> str:
         if self.passed:
             return "PASS: every check agrees"
-        return "FAIL: " + "; ".join(f"{p.name} failed" for p in self.points if not p.passed) \
-            if any(not p.passed for p in self.points) else "FAIL"
+        failed = [f"point {p.name}" for p in self.points if not p.passed]
+        if self.fuzz is not None and not self.fuzz.get("passed"):
+            failed.append("fuzz")
+        if self.bug_zoo is not None and not self.bug_zoo.get("passed"):
+            failed.append("bug zoo")
+        return "FAIL: " + ", ".join(failed)
 
     def to_text(self, width: int = 120) -> str:
         """The terminal report: a table per point, then what failed and why."""

@@ -1,0 +1,749 @@
+"""A catalogue of candidate backwards for the lesson's network: known bugs and correct rewrites.
+
+The network is the lesson's (one hidden ReLU layer, a sigmoid output) and the loss the
+canonical one, ``mean(logaddexp(0, z2) - y * z2)``, whose exact ``dz2`` is ``(sigmoid(z2) - y) / N``:
+
+    z1 = X @ W1 + b1        # (N, H)
+    a1 = relu(z1)           # (N, H)
+    z2 = a1 @ W2 + b2       # (N, 1)
+    y_hat = sigmoid(z2)     # (N, 1)
+
+Every candidate is ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (DESIGN.md,
+contract 2) and is written the way a person writes the lesson's code: its own forward inside
+it, the lesson's names, one equation per line. None imports the reference, or it would share
+its bugs. ``MUTANTS`` each carry one mistake a person makes; ``CORRECT`` are rewrites that must
+give the exact gradient. Each :class:`Entry` says which gradients the bug makes wrong, the words
+a correct diagnosis uses, and which stage of the harness should find it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+FOUND_BY = ("point", "generic", "fuzz")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One candidate backward and what is known about it.
+
+    ``params``: the parameters whose gradient the bug makes wrong (``()`` for correct ones).
+    ``cause``: lowercase keywords; a diagnosis naming the bug correctly contains at least one.
+    ``found_by``: ``"point"`` (the lesson's init or the generic point with non-zero biases),
+    ``"generic"`` (only with non-zero biases or another scale), ``"fuzz"`` (only at other
+    batch sizes, saturated logits, ...).
+    """
+
+    name: str
+    description: str
+    backward: Callable
+    params: tuple = ()
+    cause: tuple = ()
+    found_by: str = "point"
+
+    def __post_init__(self):
+        if self.found_by not in FOUND_BY:
+            raise ValueError(f"{self.name}: found_by must be one of {', '.join(FOUND_BY)}, got {self.found_by!r}")
+        if any(c != c.lower() for c in self.cause):
+            raise ValueError(f"{self.name}: cause keywords must be lowercase, got {self.cause}")
+
+
+ALL = ("W1", "b1", "W2", "b2")
+
+
+# ================================================================ mutants: one mistake each
+
+def missing_1_over_n(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = y_hat - y  # (N, 1)  BUG: no / N
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def flipped_sign(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y - y_hat) / N  # (N, 1)  BUG: y - y_hat
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def missing_relu_mask(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1  # (N, H)  BUG: no * (z1 > 0)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def mask_wrong_side(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 < 0)  # (N, H)  BUG: z1 < 0
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def db1_wrong_axis(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=1, keepdims=True)  # (N, 1)  BUG: axis=1
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def db1_no_keepdims(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0)  # (H,)  BUG: no keepdims=True
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def db2_scalar(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2)  # ()  BUG: a NumPy scalar, not a (1, 1) array
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def db2_mean(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.mean(dz2, axis=0, keepdims=True)  # (1, 1)  BUG: mean, not sum
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def z1_for_a1(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = z1.T @ dz2  # (H, 1)  BUG: z1 where a1 belongs
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def updated_too_early(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    W2 = W2 - 0.1 * dW2  # (H, 1)  BUG: the step taken before da1 uses W2
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def in_place_update(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    params["W2"] -= 0.1 * dW2  # BUG: writes into the caller's array (read-only: raises)
+    params["b2"] -= 0.1 * db2
+    params["W1"] -= 0.1 * dW1
+    params["b1"] -= 0.1 * db1
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def replaces_caller_weights(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    for k in params:
+        params[k] = params[k] - 0.1 * grads[k]  # BUG: rebinds the caller's dict entries (no array write)
+    return grads
+
+
+def hard_coded_n(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / 768  # (N, 1)  BUG: the lesson's N, not X.shape[0]
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def forgets_b1(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1  # (N, H)  BUG: no + b1
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def nan_when_saturated(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    with np.errstate(all="ignore"):  # the non-finite values come back silently
+        z1 = X @ W1 + b1  # (N, H)
+        a1 = np.maximum(0, z1)  # (N, H)
+        z2 = a1 @ W2 + b2  # (N, 1)
+        y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+        dy_hat = (-y / y_hat + (1 - y) / (1 - y_hat)) / N  # (N, 1)  BUG: 0/0 once y_hat rounds to 0 or 1
+        dz2 = dy_hat * y_hat * (1 - y_hat)  # (N, 1)
+        dW2 = a1.T @ dz2  # (H, 1)
+        db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+        da1 = dz2 @ W2.T  # (N, H)
+        dz1 = da1 * (z1 > 0)  # (N, H)
+        dW1 = X.T @ dz1  # (D, H)
+        db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def dw1_uses_da1(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ da1  # (D, H)  BUG: da1 where dz1 belongs
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def db1_uses_da1(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(da1, axis=0, keepdims=True)  # (1, H)  BUG: da1 where dz1 belongs
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def dw2_divided_by_n_twice(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2 / N  # (H, 1)  BUG: dz2 is already divided by N
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def mse_chain_on_bce(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N  # (N, 1)  BUG: the MSE chain, sigmoid' applied twice
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def logit_for_y_hat(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (z2 - y) / N  # (N, 1)  BUG: the logit z2 where y_hat belongs
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def sigmoid_derivative_in_hidden(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * a1 * (1 - a1)  # (N, H)  BUG: sigmoid's derivative on a ReLU layer
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+_CACHE = {}  # the stale cache: filled on the first call, never invalidated
+
+
+def stale_cache(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    if not _CACHE:  # BUG: "run the forward once to save time", whatever params and X are now
+        z1 = X @ W1 + b1  # (N, H)
+        a1 = np.maximum(0, z1)  # (N, H)
+        z2 = a1 @ W2 + b2  # (N, 1)
+        y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+        _CACHE.update(z1=z1, a1=a1, y_hat=y_hat)
+    z1, a1, y_hat = _CACHE["z1"], _CACHE["a1"], _CACHE["y_hat"]
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+stale_cache.reset = _CACHE.clear  # call before a run that must start from an empty cache
+
+
+def dw1_transposed(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = dz1.T @ X  # (H, D)  BUG: operands swapped
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def dw2_transposed(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = dz2.T @ a1  # (1, H)  BUG: operands swapped
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def loss_summed(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = 1 / (1 + np.exp(-z2))  # (N, 1)
+    loss = -np.sum(y * np.log(y_hat + 1e-8) + (1 - y) * np.log(1 - y_hat + 1e-8))  # BUG: sum, not mean
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return float(loss), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+# ================================================================ correct rewrites
+
+def einsum_everywhere(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = np.einsum("nd,dh->nh", X, W1) + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = np.einsum("nh,ho->no", a1, W2) + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = np.einsum("nh,no->ho", a1, dz2)  # (H, 1)
+    db2 = np.einsum("no->o", dz2)[None, :]  # (1, 1)
+    da1 = np.einsum("no,ho->nh", dz2, W2)  # (N, H)
+    dz1 = np.einsum("nh,nh->nh", da1, (z1 > 0).astype(z1.dtype))  # (N, H)
+    dW1 = np.einsum("nd,nh->dh", X, dz1)  # (D, H)
+    db1 = np.einsum("nh->h", dz1)[None, :]  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def per_example_loop(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    dW1, db1 = np.zeros_like(W1), np.zeros_like(b1)  # (D, H), (1, H)
+    dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)  # (H, 1), (1, 1)
+    for i in range(N):
+        x = X[i:i + 1]  # (1, D)
+        z1 = x @ W1 + b1  # (1, H)
+        a1 = np.maximum(0, z1)  # (1, H)
+        z2 = a1 @ W2 + b2  # (1, 1)
+        e = np.exp(-np.abs(z2))  # (1, 1)
+        y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (1, 1)
+
+        dz2 = y_hat - y[i:i + 1]  # (1, 1): this sample's loss, not yet averaged
+        dW2 += a1.T @ dz2  # (H, 1)
+        db2 += dz2  # (1, 1)
+        da1 = dz2 @ W2.T  # (1, H)
+        dz1 = da1 * (z1 > 0)  # (1, H)
+        dW1 += x.T @ dz1  # (D, H)
+        db1 += dz1  # (1, H)
+    return {"W1": dW1 / N, "b1": db1 / N, "W2": dW2 / N, "b2": db2 / N}
+
+
+def fortran_keys_reordered(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = np.asfortranarray(a1.T @ dz2)  # (H, 1)
+    db2 = np.asfortranarray(dz2.sum(axis=0, keepdims=True))  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = np.asfortranarray(X.T @ dz1)  # (D, H)
+    db1 = np.asfortranarray(dz1.sum(axis=0, keepdims=True))  # (1, H)
+    return {"b2": db2, "W2": dW2, "b1": db1, "W1": dW1}
+
+
+def loss_and_grads(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    y_hat = np.exp(-np.logaddexp(0, -z2))  # (N, 1): 1 / (1 + exp(-z2)) without overflow
+    loss = np.mean(np.logaddexp(0, z2) - y * z2)  # ()
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return float(loss), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def stable_sigmoid_where(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1): never overflows
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 > 0)  # (N, H)
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def mask_from_a1(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.where(z1 > 0, z1, 0)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = (a1 * dz2).sum(axis=0)[:, None]  # (H, 1)
+    db2 = dz2.sum(axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 * W2.T  # (N, H): one output, so an outer product by broadcasting
+    dz1 = np.where(a1 > 0, da1, 0)  # (N, H): a1 > 0 exactly where z1 > 0
+    dW1 = X.T.dot(dz1)  # (D, H)
+    db1 = dz1.sum(axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def any_depth(params, X, y):
+    L = sum(1 for k in params if k.startswith("W"))
+    N = X.shape[0]
+    a, z = {0: X}, {}
+    for l in range(1, L + 1):
+        z[l] = a[l - 1] @ params[f"W{l}"] + params[f"b{l}"]  # (N, H_l)
+        if l < L:
+            a[l] = np.maximum(0, z[l])  # (N, H_l)
+    e = np.exp(-np.abs(z[L]))  # (N, 1)
+    y_hat = np.where(z[L] >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    grads = {}
+    dz = (y_hat - y) / N  # dzL: (N, 1)
+    for l in range(L, 0, -1):
+        grads[f"W{l}"] = a[l - 1].T @ dz  # dWl: (H_{l-1}, H_l)
+        grads[f"b{l}"] = np.sum(dz, axis=0, keepdims=True)  # dbl: (1, H_l)
+        if l > 1:
+            da = dz @ params[f"W{l}"].T  # da_{l-1}: (N, H_{l-1})
+            dz = da * (z[l - 1] > 0)  # dz_{l-1}: (N, H_{l-1})
+    return {k: grads[k] for k in params}
+
+
+# ================================================================ the catalogue
+
+MUTANTS = [
+    Entry("missing-1-over-N", "dz2 = y_hat - y: forgot to divide by N",
+          missing_1_over_n, ALL, ("1/n",), "point"),
+    Entry("flipped-sign", "dz2 = (y - y_hat) / N: the sign of the output error flipped",
+          flipped_sign, ALL, ("sign",), "point"),
+    Entry("missing-relu-mask", "dz1 = da1: forgot the ReLU derivative (z1 > 0)",
+          missing_relu_mask, ("W1", "b1"), ("mask", "activation derivative", "relu"), "point"),
+    Entry("mask-wrong-side", "dz1 = da1 * (z1 < 0): the ReLU mask on the wrong side of 0",
+          mask_wrong_side, ("W1", "b1"), ("mask", "z1 < 0", "wrong side", "dz1 = da1"), "point"),
+    Entry("db1-wrong-axis", "db1 = sum(dz1, axis=1, keepdims=True): summed over the wrong axis, shape (N, 1)",
+          db1_wrong_axis, ("b1",), ("axis",), "point"),
+    Entry("db1-no-keepdims", "db1 = sum(dz1, axis=0): forgot keepdims=True, shape (H,)",
+          db1_no_keepdims, ("b1",), ("keepdims",), "point"),
+    Entry("db2-scalar", "db2 = np.sum(dz2): no axis and no keepdims, a NumPy scalar instead of (1, 1)",
+          db2_scalar, ("b2",), ("keepdims", "scalar", "not a numpy array"), "point"),
+    Entry("db2-mean", "db2 = mean(dz2): mean instead of sum, divides by N a second time",
+          db2_mean, ("b2",), ("mean",), "point"),
+    Entry("z1-for-a1", "dW2 = z1.T @ dz2: the pre-activation z1 used where the cached a1 belongs",
+          z1_for_a1, ("W2",), ("cached", "z1.t", "pre-activation"), "point"),
+    Entry("updated-too-early", "W2 = W2 - 0.1 * dW2 before da1 = dz2 @ W2.T: updated before the backward finished",
+          updated_too_early, ("W1", "b1"), ("update", "too early"), "point"),
+    Entry("in-place-update", "params['W2'] -= 0.1 * dW2 inside backward: writes into the caller's weights",
+          in_place_update, ALL, ("wrote into", "in-place", "read-only"), "point"),
+    Entry("replaces-caller-weights", "params[k] = params[k] - 0.1 * grads[k] inside backward: "
+          "rebinds the caller's dict entries (gradients right, the caller's weights moved)",
+          replaces_caller_weights, ALL, ("changed the params", "replaced", "caller's weights"), "point"),
+    Entry("hard-coded-N", "dz2 = (y_hat - y) / 768: the lesson's batch size hard-coded",
+          hard_coded_n, ALL, ("hard-coded", "batch size", "768"), "fuzz"),
+    Entry("forgets-b1", "z1 = X @ W1: the candidate's own forward drops + b1 (invisible while biases are zero)",
+          forgets_b1, ALL, ("drops b1", "no + b1", "forgets b1", "without b1"), "generic"),
+    Entry("nan-when-saturated", "dz2 = dL/dy_hat * y_hat * (1 - y_hat) with a naive sigmoid: "
+          "0/0 once y_hat rounds to 0 or 1",
+          nan_when_saturated, ALL, ("non-finite", "nan", "saturat"), "fuzz"),
+    Entry("dW1-uses-da1", "dW1 = X.T @ da1: da1 where dz1 belongs (the mask skipped for dW1 only)",
+          dw1_uses_da1, ("W1",), ("x.t @ dz1", "da1 where dz1", "mask"), "point"),
+    Entry("db1-uses-da1", "db1 = sum(da1): da1 where dz1 belongs (the mask skipped for db1 only)",
+          db1_uses_da1, ("b1",), ("sum(dz1", "da1 where dz1", "mask"), "point"),
+    Entry("dW2-divided-by-N-twice", "dW2 = a1.T @ dz2 / N: divided by N again though dz2 already is",
+          dw2_divided_by_n_twice, ("W2",), ("twice", "1/n", "stray factor"), "point"),
+    Entry("mse-chain-on-bce", "dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N: the MSE chain applied to cross-entropy",
+          mse_chain_on_bce, ALL, ("mse", "y_hat * (1 - y_hat)", "sigmoid derivative"), "point"),
+    Entry("logit-for-y_hat", "dz2 = (z2 - y) / N: the logit z2 used where y_hat belongs",
+          logit_for_y_hat, ALL, ("logit",), "point"),
+    Entry("sigmoid-derivative-in-hidden", "dz1 = da1 * a1 * (1 - a1): the sigmoid's derivative on the ReLU layer",
+          sigmoid_derivative_in_hidden, ("W1", "b1"), ("activation derivative", "mask", "sigmoid", "dz1 = da1"),
+          "point"),
+    Entry("stale-cache", "the forward cached in a module-level dict on the first call and reused ever after",
+          stale_cache, ALL, ("stale", "cache"), "point"),
+    Entry("dW1-transposed", "dW1 = dz1.T @ X: operands swapped, shape (H, D)",
+          dw1_transposed, ("W1",), ("transpose",), "point"),
+    Entry("dW2-transposed", "dW2 = dz2.T @ a1: operands swapped, shape (1, H)",
+          dw2_transposed, ("W2",), ("transpose",), "point"),
+    Entry("loss-summed", "returns the lesson's -sum(y log(y_hat + 1e-8) + ...): the loss summed, not averaged "
+          "(gradients right)", loss_summed, (), ("loss",), "point"),
+]
+
+CORRECT = [
+    Entry("einsum-everywhere", "every product and sum written with np.einsum", einsum_everywhere),
+    Entry("per-example-loop", "a loop over samples accumulating per-sample gradients, averaged at the end",
+          per_example_loop),
+    Entry("fortran-keys-reordered", "grads returned in the order b2, W2, b1, W1 as Fortran-ordered arrays",
+          fortran_keys_reordered),
+    Entry("loss-and-grads", "returns (loss, grads) with loss = mean(logaddexp(0, z2) - y * z2)", loss_and_grads),
+    Entry("stable-sigmoid-where", "a stable sigmoid: np.where on the sign of z2 with exp(-|z2|)",
+          stable_sigmoid_where),
+    Entry("mask-from-a1", "the ReLU mask taken from a1 > 0, da1 as a broadcast outer product, np.where and .dot",
+          mask_from_a1),
+    Entry("any-depth", "a loop over layers: works for any number of hidden ReLU layers", any_depth),
+]
+
+_BY_NAME = {e.name: e for e in MUTANTS + CORRECT}
+assert len(_BY_NAME) == len(MUTANTS) + len(CORRECT), "entry names must be unique"
+
+
+def by_name(name: str) -> Entry:
+    """The entry called ``name`` (a mutant or a correct rewrite)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no catalogue entry {name!r}; known: {', '.join(_BY_NAME)}") from None

@@ -1,0 +1,75 @@
+"""Fuzz a candidate backward: draw problems, run every law, shrink the first failure.
+
+:func:`fuzz` is the library call behind ``compare-frameworks --fuzz N``; it returns a
+:class:`FuzzResult` and prints nothing (a ``progress`` callback may draw a bar).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from properties.laws import LAWS, check_laws
+from properties.strategies import Problem, problems
+
+
+@dataclass
+class FuzzResult:
+    examples: int  # how many problems ran (shrinking included)
+    passed: bool
+    seconds: float
+    counterexample: dict | None = None  # the shrunk problem, its failed laws and a repro command
+
+    def to_dict(self) -> dict:
+        return {"examples": self.examples, "passed": self.passed, "seconds": round(self.seconds, 3),
+                "examples_per_second": round(self.examples / self.seconds, 1) if self.seconds else None,
+                "counterexample": self.counterexample, "summary": self.summary()}
+
+    def summary(self) -> str:
+        rate = f"{self.examples / self.seconds:.0f}/s" if self.seconds else ""
+        if self.passed:
+            return f"{self.examples} examples, every law held ({self.seconds:.1f} s, {rate})"
+        c = self.counterexample
+        return (f"FAILED after {self.examples} examples ({self.seconds:.1f} s). Minimal counterexample: "
+                f"{c['problem']}; law {c['laws'][0]['law']}: {c['laws'][0]['message']}. "
+                f"Reproduce: {c['repro']}")
+
+
+def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
+         seed: int | None = 0, progress=None, candidate_arg: str | None = None) -> FuzzResult:
+    """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
+
+    ``candidate`` is called as ``candidate(problem)`` -> a backward for that problem (so the
+    reference can follow the drawn activation); ``candidate_arg`` goes into the repro command.
+    """
+    strategy = problems() if strategy is None else strategy
+    laws = tuple(laws or LAWS)
+    state = {"count": 0, "failure": None}
+
+    def test(problem: Problem):
+        state["count"] += 1
+        if progress:
+            progress(state["count"])
+        violations = check_laws(candidate(problem), problem, laws, oracles)
+        if violations:
+            state["failure"] = (problem, violations)
+            raise AssertionError(str(violations[0]))
+
+    run = settings(max_examples=examples, deadline=None, database=None, derandomize=seed is not None,
+                   suppress_health_check=list(HealthCheck), print_blob=False,
+                   phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])(given(strategy)(test))
+    start = time.perf_counter()
+    try:
+        run()
+    except AssertionError:
+        pass
+    seconds = time.perf_counter() - start
+    if state["failure"] is None:
+        return FuzzResult(state["count"], True, seconds)
+    problem, violations = state["failure"]
+    repro = f"compare-frameworks --replay '{problem.describe()}'" + (f" --candidate {candidate_arg}" if candidate_arg else "")
+    counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
+                      "seed": problem.seed, "scale": problem.scale,
+                      "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}
+    return FuzzResult(state["count"], False, seconds, counterexample)

@@ -1,0 +1,190 @@
+"""The bug zoo: every catalogue entry through every check, and the kill matrix.
+
+Checks (the matrix's columns): the three oracles and the loss, each at the data's two points
+and on a fixed sample of drawn problems; each law on that sample; and a hypothesis fuzz with
+every law. A mutant is *killed* by a check that fails on it. The harness proves its own
+sensitivity when every mutant is killed by at least two checks and every correct rewrite
+passes everything.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from oracles.candidate import Candidate
+from oracles.harness import Point, check_point, default_points
+from properties import catalogue
+from properties.fuzz import fuzz
+from properties.laws import LAWS, LawViolation
+from properties.strategies import Problem, lesson_problems
+from reference.model import Spec
+
+ORACLE_CHECKS = ("finite-differences", "torch", "jax", "loss")
+LAW_CHECKS = ("shapes", "finite", "relu-gating", "descent", "permutation")  # "identity" needs identity layers
+CHECKS = ORACLE_CHECKS + LAW_CHECKS + ("fuzz",)
+MIN_KILLS = 2
+
+# Problems every entry meets besides the data's points: other batch sizes, widths and scales,
+# saturated logits, a pre-activation on the kink, one-class labels.
+SAMPLE = (
+    Problem((8, 16, 1), "relu", "float64", N=5, seed=1, scale=1.0),
+    Problem((3, 4, 1), "relu", "float64", N=32, seed=2, scale=3.0, saturate=True),
+    Problem((5, 7, 1), "relu", "float64", N=17, seed=3, scale=0.1, kink="on"),
+    Problem((2, 3, 1), "relu", "float64", N=9, seed=4, scale=1.0, labels="ones"),
+    Problem((16, 32, 1), "relu", "float64", N=256, seed=5, scale=10.0),
+)
+
+
+@dataclass
+class Outcome:
+    name: str
+    description: str
+    killed_by: list = field(default_factory=list)
+    diagnosis: str = ""
+    counterexample: str | None = None
+    diagnosis_right: bool | None = None  # mutants only: names the right parameter and cause
+
+    @property
+    def passed(self) -> bool:  # for correct rewrites
+        return not self.killed_by
+
+
+def _reset(entry):
+    reset = getattr(entry.backward, "reset", None)
+    if reset:
+        reset()
+
+
+def _first_words(result) -> str:
+    """The report's account of a failed point: contract, then diagnosis, then the failures."""
+    if result.violation:
+        return result.violation
+    lines = result.diagnosis or result.verdict_lines()
+    return "; ".join(lines)
+
+
+def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
+    """Run one entry through every check."""
+    _reset(entry)
+    outcome = Outcome(entry.name, entry.description)
+    candidate = Candidate(entry.name, entry.backward)
+    killed, words = set(), []
+    spec = Spec((data.features, 16, 1))
+    points = [(p, data.X, data.y) for p in default_points(spec)]
+    points += [(Point(problem.describe(), *problem.arrays()[:1], about=problem.describe()), *problem.arrays()[1:])
+               for problem in SAMPLE]
+    problems = [spec] * 2 + [problem.spec for problem in SAMPLE]
+    previous = None
+    for (point, X, y), point_spec in zip(points, problems):
+        same = previous is not None and previous.params["W1"].shape == point.params["W1"].shape
+        result = check_point(point_spec, point, X, y, candidate, previous=previous if same else None)
+        previous = point
+        for per in result.checks.values():
+            killed.update(o for o, c in per.items() if not c.passed)
+        if any(not ok for ok in result.loss_agrees.values()):
+            killed.add("loss")
+        if not result.passed:
+            words.append(_first_words(result))
+    for law in LAW_CHECKS:
+        for problem in SAMPLE:
+            try:
+                LAWS[law](candidate, problem)
+            except LawViolation as exc:
+                killed.add(law)
+                words.append(str(exc))
+                break
+    _reset(entry)
+    found = fuzz(lambda problem: candidate, fuzz_examples, lesson_problems(), seed=0)
+    if not found.passed:
+        killed.add("fuzz")
+        outcome.counterexample = found.counterexample["problem"]
+        words.append(found.counterexample["laws"][0]["message"])
+    outcome.killed_by = [c for c in CHECKS if c in killed]
+    outcome.diagnosis = words[0] if words else ""
+    if entry in catalogue.MUTANTS:
+        outcome.diagnosis_right = names_the_bug(outcome.diagnosis, entry)
+    return outcome
+
+
+def names_the_bug(diagnosis: str, entry) -> bool:
+    """A diagnosis is right when it names a wrong parameter (or 'everywhere' / the loss) and the cause."""
+    text = diagnosis.lower()
+    cause = any(word in text for word in entry.cause)
+    if not entry.params:
+        where = "loss" in text
+    elif set(entry.params) == set(catalogue.ALL):
+        where = "everywhere" in text or "dz2" in text or any(f"d{k}".lower() in text for k in entry.params) \
+            or "inputs" in text or "params" in text
+    else:
+        where = any(f"d{k}".lower() in text or f"{k}[".lower() in text for k in entry.params)
+    return bool(cause and where)
+
+
+@dataclass
+class Zoo:
+    mutants: list
+    correct: list
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return (all(len(m.killed_by) >= MIN_KILLS for m in self.mutants)
+                and all(c.passed for c in self.correct))
+
+    def right_share(self) -> float:
+        killed = [m for m in self.mutants if m.killed_by]
+        return sum(bool(m.diagnosis_right) for m in killed) / len(killed) if killed else 0.0
+
+    def matrix_rows(self):
+        for o in self.mutants + self.correct:
+            yield o, ["x" if c in o.killed_by else "." for c in CHECKS]
+
+    def matrix_text(self) -> str:
+        width = max(len(o.name) for o in self.mutants + self.correct)
+        head = " " * width + "  " + " ".join(f"{i + 1:>2}" for i in range(len(CHECKS)))
+        lines = ["bug zoo: kill matrix (x = the check fails on this entry)",
+                 "checks: " + ", ".join(f"{i + 1} {c}" for i, c in enumerate(CHECKS)), head]
+        for o, marks in self.matrix_rows():
+            tag = "" if o in self.mutants else ("   correct: passes" if o.passed else "   correct: FALSE ALARM")
+            if o in self.mutants:
+                tag = f"   {len(o.killed_by)} kills" + ("" if len(o.killed_by) >= MIN_KILLS else " (TOO FEW)")
+                tag += "" if o.diagnosis_right else "; diagnosis misses"
+            lines.append(f"{o.name:<{width}}  " + " ".join(f"{m:>2}" for m in marks) + tag)
+        lines.append(f"right diagnoses: {self.right_share():.0%} of killed mutants "
+                     f"({sum(bool(m.diagnosis_right) for m in self.mutants)}/{sum(bool(m.killed_by) for m in self.mutants)}); "
+                     f"{len(self.mutants)} mutants, {len(self.correct)} correct rewrites, {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+    def matrix_markdown(self) -> str:
+        lines = ["| entry | " + " | ".join(CHECKS) + " | kills | diagnosis right |",
+                 "|---|" + "---|" * (len(CHECKS) + 2)]
+        for o, marks in self.matrix_rows():
+            right = "" if o.diagnosis_right is None else ("yes" if o.diagnosis_right else "no")
+            kills = len(o.killed_by) if o in self.mutants else ("passes" if o.passed else "FALSE ALARM")
+            lines.append(f"| {o.name} | " + " | ".join(m if m == "x" else "" for m in marks) + f" | {kills} | {right} |")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "passed": self.passed, "checks": list(CHECKS), "min_kills": MIN_KILLS,
+            "mutants": [{"name": m.name, "description": m.description, "killed_by": m.killed_by,
+                         "diagnosis": m.diagnosis, "diagnosis_right": m.diagnosis_right,
+                         "counterexample": m.counterexample} for m in self.mutants],
+            "correct": [{"name": c.name, "passed": c.passed, "failed": c.killed_by} for c in self.correct],
+            "right_diagnosis_share": round(self.right_share(), 3),
+            "seconds": round(self.seconds, 2),
+            "matrix_text": self.matrix_text(), "matrix_markdown": self.matrix_markdown(),
+        }
+
+
+def run_zoo(data, fuzz_examples: int = 40, progress=None) -> Zoo:
+    """Every mutant and every correct rewrite through every check."""
+    start = time.perf_counter()
+    entries = catalogue.MUTANTS + catalogue.CORRECT
+    outcomes = []
+    for i, entry in enumerate(entries):
+        outcomes.append(evaluate(entry, data, fuzz_examples))
+        if progress:
+            progress(i + 1)
+    n = len(catalogue.MUTANTS)
+    return Zoo(outcomes[:n], outcomes[n:], time.perf_counter() - start)
