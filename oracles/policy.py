@@ -50,6 +50,8 @@ FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 # The descent law is only asserted where lr0 * |g|^2 exceeds this, relative to max(1, loss):
 # below it the decrease it predicts is lost in the rounding of the loss itself.
 DESCENT_FLOOR = 1e-10
+# ... and starts from a step of this length relative to max(1, |w|), small enough to be local.
+DESCENT_STEP = 1e-3
 
 # Memory bound for batched finite differences (bytes of one perturbed-activation block).
 FD_MEMORY_BYTES = 64 * 2**20

@@ -57,3 +57,8 @@ def small_problem():
         return spec, random_params(spec, seed, scale), X, y
 
     return make
+
+
+from properties import profiles  # noqa: E402  (dev / ci / fuzz, chosen with --hypothesis-profile)
+
+profiles.register()

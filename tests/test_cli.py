@@ -1,0 +1,107 @@
+"""compare-frameworks end to end: exit codes, the report's formats, the data's provenance."""
+import json
+
+import pytest
+
+from oracles.cli import main
+from reference import data as data_module
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def real_json(real_path):
+    import io
+    from contextlib import redirect_stdout
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        code = main(["--data", str(real_path), "--format", "json"])
+    return code, json.loads(buffer.getvalue())
+
+
+def test_real_data_all_three_oracles_at_both_points_exit_0(real_json):
+    code, report = real_json
+    assert code == 0 and report["passed"] is True
+    assert [p["name"] for p in report["points"]] == ["lesson-init", "generic"]
+    for point in report["points"]:
+        for row in point["parameters"]:
+            assert set(row["checks"]) == {"finite-differences", "torch", "jax"}
+
+
+def test_json_report_carries_the_design_keys(real_json):
+    _, report = real_json
+    assert report["data"] == {"source": report["data"]["source"], "rows": 768, "features": 8,
+                              "outcome_counts": {"0": 500, "1": 268}}
+    assert report["spec"] == {"sizes": [8, 16, 1], "activation": "relu", "dtype": "float64"}
+    first = report["points"][0]
+    assert set(first["loss"]) >= {"reference", "torch", "jax"}
+    row = first["parameters"][0]
+    assert row["name"] == "W1" and row["shape"] == [8, 16]
+    assert set(row["checks"]["finite-differences"]) >= {"passed", "max_abs_err", "max_rel_err", "worst_index",
+                                                         "over_tolerance", "kinks"}
+    assert "fuzz" in report and report["fuzz"] is None
+    assert {"finite-differences", "torch", "jax"} <= set(report["timings_s"])
+    assert set(report["versions"]) == {"numpy", "torch", "jax"}
+
+
+def test_lesson_init_reports_the_excused_kink_entries(real_json):
+    _, report = real_json
+    kinks = sum(row["checks"]["finite-differences"]["kinks"] for row in report["points"][0]["parameters"])
+    assert kinks > 0
+
+
+def test_table_report_says_pass_and_names_the_kinks(capsys, real_path):
+    code, out, _ = run(capsys, "--data", str(real_path), "--oracles", "finite-differences")
+    assert code == 0
+    assert "kinks excused" in out and "PASS" in out
+
+
+def test_markdown_report_is_a_table(capsys, real_path):
+    code, out, _ = run(capsys, "--data", str(real_path), "--format", "markdown", "--oracles", "finite-differences")
+    assert code == 0 and "| param | oracle | verdict |" in out
+
+
+def test_output_file_gets_the_report_and_stdout_the_verdict(capsys, real_path, tmp_path):
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, "--data", str(real_path), "--format", "json", "--output", str(target),
+                       "--oracles", "finite-differences")
+    assert code == 0 and json.loads(target.read_text())["passed"] is True
+    assert "PASS" in out and str(target) in out
+
+
+def test_plot_writes_a_png(capsys, real_path, tmp_path):
+    target = tmp_path / "errors.png"
+    code, _, _ = run(capsys, "--data", str(real_path), "--plot", str(target), "--oracles", "finite-differences,torch")
+    assert code == 0
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("argv", [["--hidden", "64,64"], ["--dtype", "float32"], ["--activation", "tanh"],
+                                  ["--activation", "leaky_relu", "--hidden", "8,4,3"], ["--seed", "7"]])
+def test_other_specs_pass_on_the_real_data(capsys, real_path, argv):
+    code, out, _ = run(capsys, "--data", str(real_path), *argv)
+    assert code == 0, out
+
+
+def test_without_data_the_stand_in_is_labelled_synthetic(capsys, monkeypatch):
+    monkeypatch.setattr(data_module, "default_path", lambda: None)
+    code, out, _ = run(capsys, "--format", "json", "--oracles", "finite-differences")
+    report = json.loads(out)
+    assert code == 0 and report["data"]["source"] == "synthetic"
+    assert report["data"]["rows"] == 768 and report["data"]["features"] == 8
+    assert any("datatweets.com/datasets/diabetes.csv" in n for n in report["notes"])
+
+
+def test_the_data_environment_variable_comes_before_the_checkout(monkeypatch, real_path):
+    monkeypatch.setenv(data_module.DATA_ENV, str(real_path))
+    assert data_module.default_path() == real_path
+
+
+def test_the_synthetic_stand_in_is_deterministic():
+    a, b = data_module.synthetic(), data_module.synthetic()
+    assert (a.X == b.X).all() and (a.y == b.y).all() and 0 < a.y.mean() < 1

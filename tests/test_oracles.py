@@ -1,0 +1,89 @@
+"""The PyTorch and JAX oracles: independent rewrites that agree with the reference everywhere."""
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oracles import policy
+from oracles.compare import compare
+from oracles.jax_oracle import jax_oracle
+from oracles.torch_oracle import torch_oracle
+from reference.model import ACTIVATIONS, backward, loss
+
+ORACLES = {"torch": torch_oracle, "jax": jax_oracle}
+SIZES = [(5, 7, 1), (4, 6, 5, 1), (3, 4, 5, 6, 1)]  # depths 1-3
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("sizes", SIZES, ids=lambda s: "-".join(map(str, s)))
+@pytest.mark.parametrize("name", list(ORACLES))
+def test_oracle_agrees_with_the_reference_in_loss_and_every_gradient(small_problem, name, sizes, activation, dtype):
+    spec, params, X, y = small_problem(sizes=sizes, activation=activation, dtype=dtype, N=33)
+    value, grads = ORACLES[name](spec, params, X, y)
+    assert policy.tolerance("loss", dtype).close(value, loss(params, X, y, activation))
+    expected = backward(params, X, y, activation)
+    for k in params:
+        check = compare(k, name, expected[k], grads[k], policy.tolerance(name, dtype))
+        assert check.passed, check.line("reference")
+        assert grads[k].dtype == np.float64 and grads[k].shape == params[k].shape
+
+
+def test_float64_losses_of_reference_torch_and_jax_agree_to_1e_12(real, lesson_params):
+    from reference.model import Spec
+
+    ref = loss(lesson_params, real.X, real.y)
+    tol = policy.tolerance("loss", "float64")
+    assert tol.rtol <= 1e-12
+    for oracle in ORACLES.values():
+        assert tol.close(oracle(Spec(), lesson_params, real.X, real.y)[0], ref)
+
+
+def _imports(path: Path) -> set:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+@pytest.mark.parametrize("module", ["torch_oracle.py", "jax_oracle.py"])
+def test_framework_oracles_never_import_reference_code(module):
+    path = Path(__file__).resolve().parent.parent / "oracles" / module
+    assert not any(name.startswith("reference") for name in _imports(path))
+
+
+def test_finite_differences_use_the_forward_but_never_the_backward():
+    path = Path(__file__).resolve().parent.parent / "oracles" / "finite_differences.py"
+    names = _imports(path)
+    assert "reference.model.forward" in names
+    assert not any(n.endswith((".backward", ".backprop", ".activation_grad")) for n in names)
+
+
+def test_jax_oracle_leaves_the_processs_jax_precision_alone(small_problem):
+    import jax
+    import jax.numpy as jnp
+
+    before = jnp.zeros(1).dtype
+    spec, params, X, y = small_problem()
+    jax_oracle(spec, params, X, y)
+    assert jnp.zeros(1).dtype == before
+    assert jax.config.jax_enable_x64 == (before == jnp.float64)
+
+
+def test_jax_oracle_compiles_once_for_shapes_in_one_bucket(small_problem):
+    from oracles.jax_oracle import _value_and_grad
+
+    spec, params, X, y = small_problem(sizes=(5, 7, 1), N=20)
+    jax_oracle(spec, params, X, y)
+    fn = _value_and_grad(spec.activation, 2)
+    before = fn._cache_size()
+    for N, H in ((21, 9), (3, 30), (200, 1)):
+        spec2, params2, X2, y2 = small_problem(sizes=(5, H, 1), N=N)
+        jax_oracle(spec2, params2, X2, y2)
+    assert fn._cache_size() == before

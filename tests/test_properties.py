@@ -1,0 +1,139 @@
+"""Property tests: the reference's backward obeys every law on drawn problems; fuzzing finds bugs."""
+import pytest
+from hypothesis import given, settings
+
+from oracles.candidate import reference_candidate
+from oracles.cli import main
+from properties import catalogue
+from properties.fuzz import fuzz
+from properties.laws import LAWS, LawViolation, check_laws
+from properties.strategies import Problem, lesson_problems, problems, scales, specs
+
+
+def reference_for(problem):
+    return reference_candidate(problem.activation)
+
+
+@given(problems())
+def test_reference_backward_obeys_every_law_in_float64(problem):
+    violations = check_laws(reference_for(problem), problem)
+    assert not violations, f"{problem.describe()}: {violations}"
+
+
+@given(problems(specs(dtypes=("float32",))))
+def test_reference_backward_obeys_every_law_in_float32(problem):
+    violations = check_laws(reference_for(problem), problem)
+    assert not violations, f"{problem.describe()}: {violations}"
+
+
+@pytest.mark.parametrize("law", [law for law in LAWS if law != "agreement"])
+def test_each_law_holds_for_every_correct_rewrite(law):
+    for entry in catalogue.CORRECT:
+        for problem in (Problem((4, 5, 1), "relu", "float64", 9, seed=1, scale=1.0),
+                        Problem((3, 6, 1), "relu", "float64", 12, seed=2, scale=5.0, saturate=True)):
+            LAWS[law](entry.backward, problem)
+
+
+@pytest.mark.parametrize("law, mutant", [
+    ("shapes", "db1_no_keepdims"), ("finite", "nan_when_saturated"), ("relu-gating", "missing_relu_mask"),
+    ("permutation", "stale_cache"),
+])
+def test_a_law_catches_the_bug_it_is_about(law, mutant):
+    fn = getattr(catalogue, mutant)
+    catalogue.stale_cache.reset()
+    problems_ = [Problem((4, 5, 1), "relu", "float64", 9, seed=s, scale=1.0, saturate=bool(s % 2)) for s in range(1, 5)]
+    with pytest.raises(LawViolation, match=law):
+        for problem in problems_:
+            LAWS[law](fn, problem)
+
+
+def test_descent_law_fails_a_gradient_pointing_uphill():
+    with pytest.raises(LawViolation, match="descent"):
+        LAWS["descent"](catalogue.flipped_sign, Problem((4, 5, 1), "relu", "float64", 9, seed=1, scale=1.0))
+
+
+def test_identity_law_fails_a_backward_that_masks_an_identity_layer():
+    problem = Problem((4, 5, 1), "identity", "float64", 9, seed=1, scale=1.0)
+    with pytest.raises(LawViolation, match="identity"):
+        LAWS["identity"](catalogue.missing_1_over_n.__globals__["any_depth"], problem)
+
+
+# --fuzz catches what the point checks cannot, each shrunk to a small counterexample
+FUZZ_ONLY = {"hard_coded_n": "agreement", "forgets_b1": "agreement", "nan_when_saturated": None}
+
+
+@pytest.mark.parametrize("mutant", list(FUZZ_ONLY))
+def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(mutant):
+    fn = getattr(catalogue, mutant)
+    found = fuzz(lambda problem: reference_candidate("relu").__class__(mutant, fn), 200, lesson_problems(), seed=0)
+    assert not found.passed
+    problem = Problem.parse(found.counterexample["problem"])
+    assert problem.N <= 4 and max(problem.sizes) <= 4, found.counterexample["problem"]
+    assert "--replay" in found.counterexample["repro"]
+
+
+def test_the_lesson_point_really_misses_the_fuzz_only_bugs(real):
+    from oracles.harness import check_point, lesson_point
+    from oracles.candidate import Candidate
+    from reference.model import Spec
+
+    for mutant in FUZZ_ONLY:
+        result = check_point(Spec(), lesson_point(Spec()), real.X, real.y, Candidate(mutant, getattr(catalogue, mutant)))
+        assert result.passed, mutant
+
+
+def test_a_fuzz_failure_reproduces_with_its_one_line_command(capsys):
+    found = fuzz(lambda p: reference_candidate("relu").__class__("hard", catalogue.hard_coded_n), 100,
+                 lesson_problems(), seed=0)
+    line = found.counterexample["problem"]
+    code = main(["--replay", line, "--candidate", "properties.catalogue:hard_coded_n"])
+    out = capsys.readouterr().out
+    assert code == 1 and "hard-coded batch size" in out
+
+
+def test_cli_fuzz_reports_in_json(capsys):
+    import json
+
+    code = main(["--fuzz", "20", "--format", "json", "--oracles", "finite-differences,torch"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["fuzz"]["examples"] == 20 and report["fuzz"]["passed"] is True
+    assert report["fuzz"]["counterexample"] is None
+
+
+def test_problem_description_round_trips():
+    problem = Problem((3, 4, 2, 1), "tanh", "float32", 17, seed=9, scale=0.5, labels="ones", kink="near", saturate=True)
+    assert Problem.parse(problem.describe()) == problem
+
+
+@pytest.mark.parametrize("make", [lambda: specs(max_depth=-1), lambda: specs(max_width=0),
+                                  lambda: specs(activations=("gelu",)), lambda: scales(0, 1),
+                                  lambda: problems(min_n=0), lambda: problems(labels=("maybe",))])
+def test_strategies_reject_bad_bounds(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_profiles_dev_ci_and_fuzz_are_registered():
+    assert settings.get_profile("fuzz").max_examples == 10_000
+    assert settings.get_profile("ci").derandomize is True
+    assert settings.get_profile("ci").deadline is None
+    assert settings.get_profile("dev").max_examples < settings.get_profile("ci").max_examples
+
+
+@given(problems(kinks=("on",)))
+def test_kink_problems_put_a_pre_activation_exactly_on_zero(problem):
+    from reference.model import forward
+
+    params, X, _ = problem.arrays()
+    _, cache = forward(params, X, problem.activation)
+    assert cache["z1"][0, 0] == 0
+
+
+@given(problems(saturate=(True,)))
+def test_saturated_problems_have_logits_of_40_and_more(problem):
+    from reference.model import forward
+
+    params, X, _ = problem.arrays()
+    _, cache = forward({k: v.astype("float64") for k, v in params.items()}, X.astype("float64"), problem.activation)
+    assert abs(cache[f"z{len(problem.sizes) - 1}"]).min() >= 40 - 1e-3

@@ -1,0 +1,48 @@
+"""The gate proves itself: every classic bug is killed twice over, every correct rewrite passes."""
+import pytest
+
+from properties import catalogue
+from properties.zoo import MIN_KILLS, run_zoo
+
+GOAL_RIGHT_DIAGNOSES = 0.8  # issue 5: at least 80% of killed mutants get the right parameter and cause
+
+
+@pytest.fixture(scope="module")
+def zoo(real):
+    return run_zoo(real)
+
+
+def test_the_catalogue_holds_at_least_15_mutants_and_4_correct_rewrites():
+    assert len(catalogue.MUTANTS) >= 15 and len(catalogue.CORRECT) >= 4
+    assert len({e.name for e in catalogue.MUTANTS + catalogue.CORRECT}) == len(catalogue.MUTANTS + catalogue.CORRECT)
+
+
+@pytest.mark.parametrize("name", [e.name for e in catalogue.MUTANTS])
+def test_every_mutant_is_killed_by_at_least_two_checks(zoo, name):
+    outcome = next(m for m in zoo.mutants if m.name == name)
+    assert len(outcome.killed_by) >= MIN_KILLS, (outcome.killed_by, outcome.diagnosis)
+
+
+@pytest.mark.parametrize("name", [e.name for e in catalogue.CORRECT])
+def test_every_correct_rewrite_passes_every_check(zoo, name):
+    outcome = next(c for c in zoo.correct if c.name == name)
+    assert outcome.passed, (outcome.killed_by, outcome.diagnosis)
+
+
+def test_at_least_80_percent_of_diagnoses_name_the_right_parameter_and_cause(zoo):
+    assert zoo.right_share() >= GOAL_RIGHT_DIAGNOSES, zoo.matrix_text()
+
+
+def test_bugs_only_fuzzing_can_find_are_killed_by_fuzz(zoo):
+    for entry in catalogue.MUTANTS:
+        if entry.found_by == "fuzz":
+            outcome = next(m for m in zoo.mutants if m.name == entry.name)
+            assert "fuzz" in outcome.killed_by
+
+
+def test_the_zoo_passes_as_a_whole_and_reports_its_matrix(zoo):
+    report = zoo.to_dict()
+    assert report["passed"] is True
+    assert {m["name"] for m in report["mutants"]} == {e.name for e in catalogue.MUTANTS}
+    assert all(set(m) >= {"name", "description", "killed_by", "diagnosis"} for m in report["mutants"])
+    assert all(set(c) >= {"name", "passed"} for c in report["correct"])
