@@ -50,37 +50,41 @@ class _Point:
         self.loss = float(np.mean(_row_loss(self.zL, self.y)))
         self.kinked = self.activation in KINKED
 
-    def deltas(self, l: int, j: int):
-        """Steps and pre-activation shifts for every entry feeding unit ``j`` of layer ``l``.
+    def deltas(self, l: int):
+        """Steps and pre-activation shifts for every entry of layer ``l``, unit by unit.
 
-        Returns ``h`` (B,) and ``dz`` (B, N): rows ``0..D-1`` for ``W_l[:, j]``, row ``D`` for ``b_l[j]``.
+        Entry ``e = j * (D + 1) + i`` is ``W_l[i, j]`` for ``i < D`` and ``b_l[j]`` for ``i = D``.
+        Returns ``h`` (E,), ``dz`` (E, N): the shift of column ``units[e]`` of ``z_l``, and ``units`` (E,).
         """
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
-        h = np.append(policy.fd_step(W[:, j]), policy.fd_step(b[0, j]))  # (D+1,)
-        a_prev = self.cache[f"a{l - 1}"]  # (N, D)
-        dz = np.vstack([h[:-1, None] * a_prev.T, np.full((1, self.N), h[-1])])  # (D+1, N)
-        return h, dz
+        D, H = W.shape
+        h = policy.fd_step(np.vstack([W, b])).T  # (H, D+1)
+        a_prev = np.hstack([self.cache[f"a{l - 1}"], np.ones((self.N, 1))])  # (N, D+1)
+        dz = h[:, :, None] * a_prev.T[None]  # (H, D+1, N)
+        return h.reshape(-1), dz.reshape(H * (D + 1), self.N), np.repeat(np.arange(H), D + 1)
 
-    def shifted(self, l: int, j: int, dz):
-        """Loss changes for shifts ``+dz`` and ``-dz`` (B, N) of column ``j`` of ``z_l``.
+    def shifted(self, l: int, units, dz):
+        """Loss changes for shifts ``+dz`` and ``-dz`` (B, N) of columns ``units`` (B,) of ``z_l``.
 
         Returns ``(s_plus, s_minus, crossed)``, each (B,): ``s`` is
         ``sum_rows(loss_row(shifted) - loss_row(cached))``; ``crossed`` says whether a kinked
         pre-activation lies on different sides of 0 at ``+dz`` and ``-dz``.
         """
         B = dz.shape[0]
-        z = self.cache[f"z{l}"][:, j] + np.concatenate([dz, -dz])  # (2B, N): +h rows, then -h rows
+        z = self.cache[f"z{l}"][:, units].T  # (B, N)
+        z = np.concatenate([z + dz, z - dz])  # (2B, N): +h rows, then -h rows
         if l == self.L:
             s = _row_loss(z, self.y).sum(axis=1) - _row_loss(self.zL, self.y).sum()
             return s[:B], s[B:], np.zeros(B, dtype=bool)
         crossed = np.zeros(B, dtype=bool)
         if self.kinked:
             crossed |= ((z[:B] > 0) != (z[B:] > 0)).any(axis=1)
-        a_j = self.cache[f"a{l}"][:, j]
+        a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
         a_new = activate(z, self.activation)  # (2B, N)
-        rows = np.flatnonzero((a_new != a_j).any(axis=0))  # only rows whose activation changes
-        da = a_new[:, rows] - a_j[rows]  # (2B, R)
-        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * self.params[f"W{l + 1}"][j]  # (2B, R, H)
+        rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
+        da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
+        W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H): the rows the shifts feed
+        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * W_next[:, None, :]  # (2B, R, H)
         for m in range(l + 1, self.L):
             if self.kinked:
                 crossed |= ((zl[:B] > 0) != (zl[B:] > 0)).reshape(B, -1).any(axis=1)
@@ -90,24 +94,21 @@ class _Point:
         return s[:B], s[B:], crossed
 
 
-def _block(point: _Point, l: int) -> int:
-    """How many entries of one unit to perturb at once under the memory bound."""
+def _blocks(point: _Point, l: int):
+    """Slices of layer ``l``'s entries to perturb at once under the memory bound.
+
+    Whole units together when several fit (one call for a small layer); else slices within one
+    unit, so the rows whose activation changes are that unit's alone.
+    """
+    D, H = point.params[f"W{l}"].shape
     width = point.params[f"W{l + 1}"].shape[1] if l < point.L else 1
-    per_entry = 2 * 8 * point.N * width * 4  # +h and -h, a few float64 (R, H) blocks each
-    return max(1, policy.FD_MEMORY_BYTES // per_entry)
-
-
-def _unit(point: _Point, l: int, j: int):
-    """Derivatives (D+1,) and kink flags (D+1,) for ``W_l[:, j]`` and ``b_l[j]``."""
-    h, dz = point.deltas(l, j)
-    deriv = np.empty(h.shape)
-    crossed = np.zeros(h.shape, dtype=bool)
-    step = _block(point, l)
-    for start in range(0, h.size, step):
-        part = slice(start, start + step)
-        s_plus, s_minus, crossed[part] = point.shifted(l, j, dz[part])
-        deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
-    return deriv, crossed
+    per_entry = 2 * 8 * point.N * width * 4  # +h and -h, a few float64 (N, H) blocks each
+    step = max(1, policy.FD_MEMORY_BYTES // per_entry)
+    if step >= D + 1:
+        units = step // (D + 1)
+        return [slice(j * (D + 1), min(H, j + units) * (D + 1)) for j in range(0, H, units)]
+    return [slice(j * (D + 1) + i, j * (D + 1) + min(D + 1, i + step))
+            for j in range(H) for i in range(0, D + 1, step)]
 
 
 def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
@@ -116,14 +117,15 @@ def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
     grads, kinks = {}, {}
     for l in range(1, point.L + 1):
         D, H = point.params[f"W{l}"].shape
-        gW, kW = np.empty((D, H)), np.zeros((D, H), dtype=bool)
-        gb, kb = np.empty((1, H)), np.zeros((1, H), dtype=bool)
-        for j in range(H):
-            deriv, crossed = _unit(point, l, j)
-            gW[:, j], gb[0, j] = deriv[:-1], deriv[-1]
-            kW[:, j], kb[0, j] = crossed[:-1], crossed[-1]
-        grads[f"W{l}"], grads[f"b{l}"] = gW, gb
-        kinks[f"W{l}"], kinks[f"b{l}"] = kW, kb
+        h, dz, units = point.deltas(l)
+        deriv = np.empty(h.shape)
+        crossed = np.zeros(h.shape, dtype=bool)
+        for part in _blocks(point, l):
+            s_plus, s_minus, crossed[part] = point.shifted(l, units[part], dz[part])
+            deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
+        deriv, crossed = deriv.reshape(H, D + 1).T, crossed.reshape(H, D + 1).T  # (D+1, H)
+        grads[f"W{l}"], grads[f"b{l}"] = deriv[:D], deriv[D:]
+        kinks[f"W{l}"], kinks[f"b{l}"] = crossed[:D], crossed[D:]
     order = list(params)
     return FiniteDifferences(point.loss, {k: grads[k] for k in order}, {k: kinks[k] for k in order})
 
@@ -137,8 +139,9 @@ def finite_differences(spec: Spec, params: dict, X, y):
 def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
     """``(loss(w + h), loss(w - h), h)`` for one entry, computed the fast way (for tests)."""
     point = _Point(spec, params, X, y)
-    l, i, j = int(key[1:]), index[0], index[1]
-    h, dz = point.deltas(l, j)
-    row = i if key.startswith("W") else -1
-    s_plus, s_minus, _ = point.shifted(l, j, dz[row:][:1])
-    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[row]
+    l, (i, j) = int(key[1:]), index
+    h, dz, units = point.deltas(l)
+    D = point.params[f"W{l}"].shape[0]
+    e = j * (D + 1) + (i if key.startswith("W") else D)
+    s_plus, s_minus, _ = point.shifted(l, units[e:e + 1], dz[e:e + 1])
+    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[e]

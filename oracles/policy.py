@@ -53,8 +53,9 @@ DESCENT_FLOOR = 1e-10
 # ... and starts from a step of this length relative to max(1, |w|), small enough to be local.
 DESCENT_STEP = 1e-3
 
-# Memory bound for batched finite differences (bytes of one perturbed-activation block).
-FD_MEMORY_BYTES = 64 * 2**20
+# Memory bound for batched finite differences (bytes of one perturbed-activation block): small
+# enough to stay in cache; measured 2-3x faster than 64 MiB blocks at the lesson's size.
+FD_MEMORY_BYTES = 2**20
 
 
 def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | None = None) -> Tolerance:

@@ -38,8 +38,11 @@ class PointResult:
                 lines.append(f"loss: {source} {self.losses[source]:.12g} vs reference "
                              f"{self.losses['reference']:.12g}")
         failures = self.failures()
-        for c in failures:
-            lines.append(c.line())
+        for param, per in self.checks.items():
+            failed = [c for c in per.values() if not c.passed]
+            if failed:  # one line per parameter: the worst entry against the first failing oracle
+                others = ", ".join(c.oracle for c in failed[1:])
+                lines.append(failed[0].line() + (f" (also against {others})" if others else ""))
         if failures:
             lines.append(self.consensus_line())
         lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
@@ -170,10 +173,11 @@ class Report:
                                       f"{c.max_rel_err:.2e}", f"{k}{c.worst_index}", f"{c.candidate_value:.6g}",
                                       f"{c.oracle_value:.6g}", str(c.over_tolerance), str(c.kinks))
                 console.print(table)
-                kinks = {o: sum(per[o].kinks for per in p.checks.values()) for o in next(iter(p.checks.values()))}
+                kinks = {k: max(c.kinks for c in per.values()) for k, per in p.checks.items()}
                 if any(kinks.values()):
-                    console.print("kinks excused (entries whose +-h evaluations cross a ReLU kink): "
-                                  + ", ".join(f"{o} {n}" for o, n in kinks.items()))
+                    console.print(f"kinks excused: {sum(kinks.values())} entries ("
+                                  + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
+                                  + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
             for line in p.verdict_lines():
                 console.print(f"  {line}", soft_wrap=True)
         if self.fuzz is not None:
