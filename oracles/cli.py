@@ -54,6 +54,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the lesson init's seed (default 0)")
     p.add_argument("--dtype", choices=DTYPES, default="float64")
     p.add_argument("--oracles", type=_oracles, default=ORACLES, help="comma list (default: all three)")
+    p.add_argument("--fd-mode", choices=("auto", "exhaustive", "directions"), default="auto",
+                   help="finite differences over every entry, along random directions, or auto "
+                        "(every entry up to the policy's parameter budget)")
+    p.add_argument("--directions", type=_count, metavar="K", help="random directions per parameter (default 16)")
     p.add_argument("--candidate", help="your backward: path/to/file.py:backward or package.module:backward")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", help="write the report here instead of standard output")
@@ -71,7 +75,7 @@ def _count(text: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"--fuzz takes a positive number of examples, got {text!r}")
+        raise argparse.ArgumentTypeError(f"takes a positive whole number, got {text!r}")
     return n
 
 
@@ -99,7 +103,7 @@ def _run(args) -> int:
     if args.replay:
         report = _replay(args, candidate)
     else:
-        report = run(spec, data, candidate, args.oracles, args.seed)
+        report = run(spec, data, candidate, args.oracles, args.seed, mode=args.fd_mode, directions=args.directions)
         if data.source == SYNTHETIC:
             report.notes.append(how_to_get_real_data())
     if args.fuzz:

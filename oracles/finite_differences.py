@@ -145,3 +145,55 @@ def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
     e = j * (D + 1) + (i if key.startswith("W") else D)
     s_plus, s_minus, _ = point.shifted(l, units[e:e + 1], dz[e:e + 1])
     return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[e]
+
+
+@dataclass
+class Directional:
+    """Central differences along seeded random directions, per parameter.
+
+    ``derivatives[k]`` (K,) are the directional derivatives along ``directions[k]`` (K, *shape),
+    unit Gaussian directions in parameter ``k``'s own subspace; ``kinks[k]`` (K,) flags
+    directions whose +-h evaluations cross a ReLU kink.
+    """
+
+    loss: float
+    derivatives: dict
+    directions: dict
+    kinks: dict
+
+    def project(self, grads: dict) -> dict:
+        """A gradient's projections on the same directions: comparable with ``derivatives``."""
+        return {k: np.tensordot(V, np.asarray(grads[k], dtype=np.float64), axes=V.ndim - 1)
+                for k, V in self.directions.items()}
+
+
+def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0) -> Directional:
+    """Directional derivatives along ``count`` seeded Gaussian directions per parameter.
+
+    Each costs two forwards from the perturbed layer up (the cached activations below it do not
+    move), so this scales to networks too big for the exhaustive check.
+    """
+    point = _Point(spec, params, X, y)
+    rng = np.random.default_rng(seed)
+    derivatives, directions, kinks = {}, {}, {}
+    for key, w in point.params.items():
+        V = rng.standard_normal((count, *w.shape))
+        V /= np.sqrt((V * V).sum(axis=tuple(range(1, V.ndim)), keepdims=True))  # unit directions
+        h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max()))
+        d, crossed = np.empty(count), np.zeros(count, dtype=bool)
+        l = int(key[1:])
+        below = point.cache[f"a{l - 1}"]  # layers under the perturbed one are unchanged
+        above = {f"W{m}": point.params[f"W{m}"] for m in range(l, point.L + 1)}
+        above.update({f"b{m}": point.params[f"b{m}"] for m in range(l, point.L + 1)})
+        for k in range(count):
+            losses, sides = [], []
+            for sign in (1.0, -1.0):
+                moved = dict(above, **{key: w + sign * h * V[k]})
+                moved = {f"{t}{m - l + 1}": moved[f"{t}{m}"] for m in range(l, point.L + 1) for t in "Wb"}
+                _, cache = forward(moved, below, point.activation)
+                losses.append(_row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y))
+                sides.append([cache[f"z{m}"] > 0 for m in range(1, point.L - l + 1)])
+            d[k] = float((losses[0] - losses[1]).sum()) / (2 * h * point.N)
+            crossed[k] = point.kinked and any(np.any(p != m) for p, m in zip(*sides))
+        derivatives[key], directions[key], kinks[key] = d, V, crossed
+    return Directional(point.loss, derivatives, directions, kinks)

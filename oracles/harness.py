@@ -14,7 +14,7 @@ from oracles import policy
 from oracles.candidate import Candidate, ContractViolation, call_candidate
 from oracles.compare import compare
 from oracles.diagnosis import diagnose, explain_loss
-from oracles.finite_differences import fd_gradients
+from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.report import PointResult, Report
 from reference.model import Spec, forward, init_params, lesson_loss, loss as reference_loss, random_params
 
@@ -70,8 +70,19 @@ def _agreement(results: dict, dtype: str, kinks: dict) -> list:
     return pairs
 
 
+FD_MODES = ("auto", "exhaustive", "directions")
+
+
+def fd_mode(spec: Spec, mode: str = "auto") -> str:
+    """Which finite-difference mode runs: every entry, or random directions above the budget."""
+    if mode == "auto":
+        return "exhaustive" if spec.n_params() <= policy.FD_EXHAUSTIVE_BUDGET else "directions"
+    return mode
+
+
 def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=ORACLES,
-                timings: dict | None = None, previous: Point | None = None) -> PointResult:
+                timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
+                directions: int | None = None) -> PointResult:
     """Every check at one point: forward agreement first, then each gradient against each oracle.
 
     ``previous``: the point checked just before with the same candidate (helps name a stale cache).
@@ -89,8 +100,14 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
         return out
 
-    grads_by_oracle, kinks = {}, {}
+    grads_by_oracle, kinks, projected = {}, {}, None
     for name in oracles:
+        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
+            count = directions or policy.FD_DIRECTIONS
+            fd = timed(name, lambda: fd_directions(spec, params, X, y, count))
+            value, projected = fd.loss, fd  # compared separately: the entries are directions
+            result.fd_mode = f"directions ({count} per parameter)"
+            continue
         if name == "finite-differences":
             fd = timed(name, lambda: fd_gradients(spec, params, X, y))
             value, grads, kinks = fd.loss, fd.grads, fd.kinks
@@ -98,6 +115,8 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
             value, grads = timed(name, lambda: _oracle(name)(spec, params, X, y))
         result.losses[name] = value
         grads_by_oracle[name] = grads
+    if projected is not None:
+        result.losses["finite-differences"] = projected.loss
     try:
         cand_loss, cand_grads = timed("candidate", lambda: call_candidate(candidate, params, X, y))
     except ContractViolation as exc:
@@ -114,27 +133,46 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
     if cand_grads is None:
         return result
+    for k in params:
+        result.checks[k] = {}
+    if projected is not None:
+        tol = policy.tolerance("finite-differences", spec.dtype)
+        along = projected.project(cand_grads)
+        for k in params:
+            result.checks[k]["finite-differences"] = compare(k, "finite-differences", along[k],
+                                                             projected.derivatives[k], tol, projected.kinks[k])
     for name, grads in grads_by_oracle.items():
         tol = policy.tolerance(name, spec.dtype)
         for k in params:
-            result.checks.setdefault(k, {})[name] = compare(k, name, cand_grads[k], grads[k], tol, kinks.get(k))
+            result.checks[k][name] = compare(k, name, cand_grads[k], grads[k], tol, kinks.get(k))
+    result.checks = {k: {o: per[o] for o in oracles if o in per} for k, per in result.checks.items()}
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     if wrong and grads_by_oracle:
-        consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle["finite-differences"]
-        result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
-                                    previous.params if previous else None)
+        consensus = (grads_by_oracle.get("torch") or grads_by_oracle.get("jax")
+                     or grads_by_oracle.get("finite-differences"))
+        if consensus is not None:
+            result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
+                                        previous.params if previous else None)
+        else:
+            result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
+                                    "or why: add the torch or jax oracle for a diagnosis")
     return result
 
 
-def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, points=None) -> Report:
-    """Check ``candidate`` at the lesson's init and a generic point (or ``points``)."""
+def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, points=None,
+        mode: str = "auto", directions: int | None = None) -> Report:
+    """Check ``candidate`` at the lesson's init and a generic point (or ``points``).
+
+    ``mode``: finite differences over every entry (``exhaustive``), along random ``directions``,
+    or ``auto`` (exhaustive up to the policy's parameter budget).
+    """
     import importlib.metadata as md
 
     start = time.perf_counter()
     data = data.astype(spec.dtype)
     timings = {}
     points = points or default_points(spec, seed)
-    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous)
+    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous, mode, directions)
                for previous, p in zip([None] + points[:-1], points)]
     timings["total"] = time.perf_counter() - start
     versions = {}
@@ -143,6 +181,9 @@ def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, 
             versions[package] = md.version(package)
         except md.PackageNotFoundError:
             versions[package] = None
+    fd = None
+    if "finite-differences" in oracles:
+        fd = results[0].fd_mode if fd_mode(spec, mode) == "directions" else "exhaustive (every entry)"
     return Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
-                  oracles=list(oracles), points=results,
+                  oracles=list(oracles), points=results, fd_mode=fd,
                   timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions)

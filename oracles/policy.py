@@ -53,6 +53,11 @@ DESCENT_FLOOR = 1e-10
 # ... and starts from a step of this length relative to max(1, |w|), small enough to be local.
 DESCENT_STEP = 1e-3
 
+# Above this many parameters the finite-difference oracle switches (mode "auto") from every
+# entry to FD_DIRECTIONS seeded random directions per parameter.
+FD_EXHAUSTIVE_BUDGET = 20_000
+FD_DIRECTIONS = 16
+
 # Memory bound for batched finite differences (bytes of one perturbed-activation block): small
 # enough to stay in cache; measured 2-3x faster than 64 MiB blocks at the lesson's size.
 FD_MEMORY_BYTES = 2**20

@@ -19,6 +19,7 @@ class PointResult:
     agreement: list = field(default_factory=list)  # (oracle, oracle, agree)
     violation: str | None = None  # the candidate broke its contract
     diagnosis: list = field(default_factory=list)
+    fd_mode: str = "exhaustive (every entry)"
 
     @property
     def passed(self) -> bool:
@@ -95,6 +96,7 @@ class Report:
     fuzz: dict | None = None
     bug_zoo: dict | None = None
     notes: list = field(default_factory=list)
+    fd_mode: str | None = None  # which finite-difference mode ran, if any
 
     @property
     def passed(self) -> bool:
@@ -122,7 +124,7 @@ class Report:
             points.append(d)
         return _finite({
             "passed": self.passed, "candidate": self.candidate, "data": self.data, "spec": self.spec,
-            "oracles": self.oracles, "points": points, "fuzz": self.fuzz, "bug_zoo": self.bug_zoo,
+            "oracles": self.oracles, "fd_mode": self.fd_mode, "points": points, "fuzz": self.fuzz, "bug_zoo": self.bug_zoo,
             "timings_s": self.timings_s, "versions": self.versions, "notes": self.notes,
         })
 
@@ -155,6 +157,8 @@ class Report:
         buffer = io.StringIO()
         console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
         console.print(self.header())
+        if self.fd_mode:
+            console.print(f"finite differences: {self.fd_mode}")
         for note in self.notes:
             console.print(f"note: {note}")
         for p in self.points:
@@ -192,6 +196,8 @@ class Report:
     # ------------------------------------------------------------ Markdown
     def to_markdown(self) -> str:
         out = [f"# compare-frameworks: {'PASS' if self.passed else 'FAIL'}", "", self.header(), ""]
+        if self.fd_mode:
+            out += [f"finite differences: {self.fd_mode}", ""]
         out += [f"> note: {n}" for n in self.notes]
         for p in self.points:
             out += [f"## {p.name}", "", p.about, "",

@@ -90,3 +90,47 @@ def test_a_network_wider_than_one_memory_block_is_handled(small_problem, monkeyp
     grads = backward(params, X, y)
     tol = policy.tolerance("finite-differences", "float64")
     assert all(compare(k, "fd", grads[k], fd.grads[k], tol, fd.kinks[k]).passed for k in params)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_directional_derivatives_match_the_reference_projected_on_the_directions(small_problem, activation):
+    from oracles.finite_differences import fd_directions
+
+    spec, params, X, y = small_problem(sizes=(4, 6, 5, 1), activation=activation)
+    fd = fd_directions(spec, params, X, y, count=8, seed=3)
+    along = fd.project(backward(params, X, y, activation))
+    tol = policy.tolerance("finite-differences", "float64")
+    for k in params:
+        assert fd.derivatives[k].shape == (8,)
+        assert compare(k, "fd", along[k], fd.derivatives[k], tol, fd.kinks[k]).passed, k
+
+
+def test_directional_mode_catches_a_wrong_gradient(small_problem):
+    from oracles.finite_differences import fd_directions
+    from properties import catalogue
+
+    spec, params, X, y = small_problem(sizes=(4, 6, 1))
+    fd = fd_directions(spec, params, X, y, count=4)
+    along = fd.project(catalogue.missing_relu_mask(params, X, y))
+    tol = policy.tolerance("finite-differences", "float64")
+    assert not compare("W1", "fd", along["W1"], fd.derivatives["W1"], tol, fd.kinks["W1"]).passed
+
+
+def test_auto_mode_switches_to_directions_above_the_parameter_budget():
+    from oracles.harness import fd_mode
+
+    assert fd_mode(Spec((8, 16, 1))) == "exhaustive"
+    assert Spec((8, 256, 192, 1)).n_params() > policy.FD_EXHAUSTIVE_BUDGET
+    assert fd_mode(Spec((8, 256, 192, 1))) == "directions"
+    assert fd_mode(Spec((8, 256, 192, 1)), "exhaustive") == "exhaustive"
+
+
+def test_the_report_says_which_finite_difference_mode_ran(capsys, real_path):
+    import json
+
+    from oracles.cli import main
+
+    main(["--data", str(real_path), "--fd-mode", "directions", "--directions", "4", "--format", "json",
+          "--oracles", "finite-differences"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["fd_mode"] == "directions (4 per parameter)" and report["passed"] is True
