@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 
 from properties.laws import LAWS, check_laws
 from properties.strategies import Problem, problems
@@ -56,14 +57,17 @@ def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-di
             state["failure"] = (problem, violations)
             raise AssertionError(str(violations[0]))
 
-    run = settings(max_examples=examples, deadline=None, database=None, derandomize=seed is not None,
+    run = settings(max_examples=examples, deadline=None, database=None,
                    suppress_health_check=list(HealthCheck), print_blob=False,
                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])(given(strategy)(test))
+    if seed is not None:  # the same seed draws the same problems; None draws new ones every run
+        run = hypothesis_seed(seed)(run)
     start = time.perf_counter()
     try:
         run()
-    except AssertionError:
-        pass
+    except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
+        if state["failure"] is None:
+            raise
     seconds = time.perf_counter() - start
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)

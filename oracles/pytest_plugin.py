@@ -1,0 +1,391 @@
+"""A pytest plugin: check a hand-written backward inside anyone's test suite.
+
+Installed with the project (the ``pytest11`` entry point ``backprop``), it gives two fixtures::
+
+    def test_my_backward(backprop_check):
+        backprop_check(my_module.backward, hidden=(16,), activation="relu")
+
+    def test_my_backward_fuzzed(backprop_fuzz):
+        backprop_fuzz(my_module.backward, hidden=(16,), activation="relu")
+
+``backprop_check`` runs :func:`oracles.harness.run` (finite differences, torch, jax at the
+lesson's init and a generic point) on the configured data and fails with the report's
+verdict: which parameter, which entry, both values, the likely cause. ``backprop_fuzz``
+draws problems with hypothesis under the user's current settings profile
+(``--hypothesis-profile``), runs every law, and fails with the shrunk counterexample.
+
+Options (command line, then the ini key, then the default):
+``--backprop-data=PATH`` / ``backprop_data`` (else ``BACKPROP_DATA``, ``data/diabetes.csv``,
+else the synthetic stand-in), ``--backprop-skip-oracles=jax,torch`` / ``backprop_skip_oracles``,
+``--backprop-dtype=float32`` / ``backprop_dtype`` (default float64). Write them with ``=``:
+pytest picks its rootdir before plugins' options are known, so a separate path value would be
+taken for a test path.
+
+Heavy imports (numpy, the harness, torch, jax) happen inside the fixtures, so an installed
+plugin costs a pytest run that never uses it almost nothing.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+@dataclass(frozen=True)
+class Options:
+    data_path: Path | None  # --backprop-data or the ini key, resolved
+    data_flag: str  # how the user named it, for messages
+    skip: tuple
+    dtype: str
+
+
+_OPTIONS = pytest.StashKey[Options]()
+_DATA = pytest.StashKey[dict]()  # path or None -> Dataset, loaded once per session
+_USED = pytest.StashKey[list]()  # (data words, synthetic?) per check run, for the terminal summary
+
+
+# ---------------------------------------------------------------- options
+
+def pytest_addoption(parser):
+    group = parser.getgroup("backprop", "checking a hand-written backward (backprop_check, backprop_fuzz)")
+    group.addoption("--backprop-data", metavar="PATH", default=None,
+                    help="CSV for backprop_check (default: ini backprop_data, $BACKPROP_DATA, "
+                         "data/diabetes.csv, else a synthetic stand-in)")
+    group.addoption("--backprop-skip-oracles", metavar="LIST", default=None,
+                    help="comma list of oracles to skip: finite-differences, torch, jax")
+    group.addoption("--backprop-dtype", metavar="DTYPE", default=None,
+                    help="float64 (default) or float32: the dtype of the params, X and y handed to the backward")
+    parser.addini("backprop_data", "CSV for backprop_check, relative to the ini file", default="")
+    parser.addini("backprop_skip_oracles", "comma list of oracles to skip", default="")
+    parser.addini("backprop_dtype", "float64 or float32", default="")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if config.getoption("hypothesis_profile", None):
+        # before hypothesis's own pytest_configure loads the selected profile, so dev/ci/fuzz exist
+        _register_profiles()
+    config.stash[_OPTIONS] = _options(config)
+    config.stash[_DATA] = {}
+    config.stash[_USED] = []
+    opts = config.stash[_OPTIONS]
+    if opts.data_path is not None:  # named on purpose: a bad file is a usage error, before any test runs
+        _dataset(config, opts.data_path, opts.data_flag, usage=True)
+
+
+def _options(config) -> Options:
+    flag, value = _option(config, "backprop_data")
+    if not value:
+        data_path, flag = None, ""
+    elif flag.startswith("--"):
+        data_path = config.invocation_params.dir / value
+    else:  # an ini path is relative to the ini file
+        data_path = (config.inipath.parent if config.inipath else config.rootpath) / value
+    skip_from, skip = _option(config, "backprop_skip_oracles")
+    skip = _names(skip)
+    if skip:
+        from oracles.harness import ORACLES
+
+        unknown = [n for n in skip if n not in ORACLES]
+        if unknown:
+            raise pytest.UsageError(f"{skip_from}: unknown oracle {', '.join(unknown)}; "
+                                    f"choose from {', '.join(ORACLES)}")
+    dtype_from, dtype = _option(config, "backprop_dtype")
+    if dtype:
+        from reference.model import DTYPES  # numpy: only imported once a dtype is asked for
+
+        if dtype not in DTYPES:
+            raise pytest.UsageError(f"{dtype_from}: {dtype!r} is not one of {', '.join(DTYPES)}")
+    return Options(data_path, flag, skip, dtype or "float64")
+
+
+def _option(config, name: str):
+    """``(where it was given, value)``: the command line first, then the ini key."""
+    value = config.getoption(name)
+    if value:
+        return "--" + name.replace("_", "-"), value
+    return f"ini {name}", config.getini(name)
+
+
+def _register_profiles() -> None:
+    """Add dev, ci and fuzz; load none, and keep a profile of the same name from the user's conftest."""
+    from properties.profiles import register
+
+    register(load=False, replace=False)
+
+
+def _names(text) -> tuple:
+    return tuple(t.strip() for t in str(text or "").split(",") if t.strip())
+
+
+# ---------------------------------------------------------------- data
+
+def _dataset(config, path, flag: str, usage: bool = False):
+    """The Dataset at ``path`` (None: BACKPROP_DATA, data/diabetes.csv, else synthetic), loaded once."""
+    from reference.data import DATA_ENV, DataError, load, load_csv
+
+    cache = config.stash[_DATA]
+    key = None if path is None else str(path)
+    if key in cache:
+        return cache[key]
+    try:
+        cache[key] = load_csv(path) if path is not None else load()
+        return cache[key]
+    except DataError as exc:
+        problem = f"{flag or (f'${DATA_ENV}' if os.environ.get(DATA_ENV) else 'data/diabetes.csv')}: {exc}"
+    if usage:
+        raise pytest.UsageError(problem)
+    pytest.fail(f"backprop: {problem}", pytrace=False)  # outside the except block: no chained traceback
+
+
+def _data_words(data) -> str:
+    from reference.data import SYNTHETIC
+
+    if data.source == SYNTHETIC:
+        return f"the synthetic stand-in ({data.rows} rows, {data.features} features)"
+    return f"{data.source} ({data.rows} rows, {data.features} features)"
+
+
+def _real_data_hint() -> str:
+    from reference.data import DATA_ENV, LESSON_URL
+
+    return (f"no real data configured: download {LESSON_URL} and pass --backprop-data=PATH, "
+            f"set the backprop_data ini key or ${DATA_ENV}, or put it at data/diabetes.csv")
+
+
+def _resolve_data(config, data):
+    """``data`` as given to the fixture (None, a path, or a Dataset) -> a Dataset."""
+    if data is None:
+        opts = config.stash[_OPTIONS]
+        return _dataset(config, opts.data_path, opts.data_flag)
+    if isinstance(data, (str, os.PathLike)):
+        return _dataset(config, Path(data), f"data={str(data)!r}")
+    return data
+
+
+# ---------------------------------------------------------------- shared
+
+def _candidate_name(backward) -> str:
+    module = getattr(backward, "__module__", None) or "?"
+    name = getattr(backward, "__qualname__", None) or getattr(backward, "__name__", None) or type(backward).__name__
+    return f"{module}:{name}"
+
+
+def _candidate_arg(backward) -> str | None:
+    """``path/to/file.py:backward`` for compare-frameworks, when the function is a module attribute."""
+    module = sys.modules.get(getattr(backward, "__module__", "") or "")
+    name = getattr(backward, "__name__", "")
+    if module is None or getattr(module, name, None) is not backward:
+        return None
+    try:
+        source = Path(inspect.getsourcefile(backward))
+    except TypeError:
+        return None
+    try:
+        source = source.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    return f"{source}:{name}"
+
+
+def _oracles(config, oracles) -> tuple:
+    from oracles.harness import ORACLES
+
+    chosen = tuple(ORACLES if oracles is None else ([oracles] if isinstance(oracles, str) else oracles))
+    unknown = [o for o in chosen if o not in ORACLES]
+    if unknown:
+        pytest.fail(f"backprop: unknown oracle {', '.join(unknown)}; choose from {', '.join(ORACLES)}", pytrace=False)
+    skip = config.stash[_OPTIONS].skip
+    kept = tuple(o for o in chosen if o not in skip)
+    if not kept:
+        pytest.fail(f"backprop: every oracle is skipped ({', '.join(chosen)} minus --backprop-skip-oracles "
+                    f"{', '.join(skip)}): nothing to check against", pytrace=False)
+    return kept
+
+
+def _or_fail(who: str, build):
+    """``build()``, or a one-line test failure for a bad argument (hidden, activation, dtype)."""
+    __tracebackhide__ = True
+    try:
+        return build()
+    except (TypeError, ValueError) as exc:
+        problem = f"{who}: {exc}"
+    pytest.fail(problem, pytrace=False)  # outside the except block: no chained traceback
+
+
+def _hidden(hidden) -> tuple:
+    return (hidden,) if isinstance(hidden, int) else tuple(hidden)
+
+
+# ---------------------------------------------------------------- backprop_check
+
+@pytest.fixture
+def backprop_check(request):
+    """``backprop_check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None)``.
+
+    Checks ``backward(params, X, y) -> grads`` (or ``(loss, grads)``) against finite differences,
+    torch and jax at the lesson's init and a generic point, on ``data`` (a CSV path or a
+    Dataset; default: ``--backprop-data``, the ini key, ``$BACKPROP_DATA``, ``data/diabetes.csv``,
+    else the synthetic stand-in). ``dtype`` and ``oracles`` default to the options; skipped
+    oracles are dropped even from an explicit ``oracles``. Returns the
+    :class:`~oracles.report.Report`; fails the test with its verdict when a check disagrees.
+    """
+    config = request.config
+
+    def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None):
+        __tracebackhide__ = True
+        from oracles.candidate import Candidate
+        from oracles.harness import run
+        from reference.data import SYNTHETIC
+        from reference.model import Spec
+
+        chosen = _oracles(config, oracles)
+        dataset = _resolve_data(config, data)
+        spec = _or_fail("backprop_check", lambda: Spec((dataset.features, *_hidden(hidden), 1), activation,
+                                                       dtype or config.stash[_OPTIONS].dtype))
+        report = run(spec, dataset, Candidate(_candidate_name(backward), backward), chosen)
+        config.stash[_USED].append((_data_words(dataset), dataset.source == SYNTHETIC))
+        if not report.passed:
+            pytest.fail(_check_failure(report, spec, dataset, chosen, _candidate_arg(backward)), pytrace=False)
+        return report
+
+    return check
+
+
+def _gist(point) -> str:
+    if point.diagnosis:
+        return f"diagnosis: {point.diagnosis[0]}"
+    lines = point.verdict_lines()
+    return lines[0] if lines else "fails"
+
+
+def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
+    from oracles.harness import ORACLES
+    from reference.data import SYNTHETIC
+
+    s = report.spec
+    out = [f"{report.candidate} fails the check against {', '.join(oracles)} "
+           f"(network {'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']}; data {_data_words(dataset)})"]
+    failed = [p for p in report.points if not p.passed]
+    first = failed[0]
+    out.append(f"at {first.name} ({first.about}):")
+    out += [f"  {line}" for line in first.verdict_lines()]
+    previous = [_gist(first)]
+    for p in failed[1:]:
+        gist = _gist(p)
+        out.append(f"also fails at {p.name}" + (" the same way" if gist in previous else f": {gist}"))
+        previous.append(gist)
+    passed = [p.name for p in report.points if p.passed]
+    if passed:
+        out.append(f"passes at {', '.join(passed)}")
+    if candidate_arg:
+        command = [f"compare-frameworks --candidate {shlex.quote(candidate_arg)}",
+                   f"--hidden {','.join(map(str, spec.hidden))}", f"--activation {spec.activation}",
+                   f"--dtype {spec.dtype}"]
+        if dataset.source != SYNTHETIC:
+            command.append(f"--data {shlex.quote(dataset.source)}")
+        if tuple(oracles) != ORACLES:
+            command.append(f"--oracles {','.join(oracles)}")
+        out.append("the full table: " + " ".join(command))
+    return "\n".join(out)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    used = config.stash.get(_USED, None)
+    if not used:
+        return
+    counts = {}
+    for key in used:
+        counts[key] = counts.get(key, 0) + 1
+    terminalreporter.write_sep("-", "backprop")
+    for (words, synthetic), n in counts.items():
+        terminalreporter.write_line(f"backprop_check: {n} check{'s' if n != 1 else ''} on {words}")
+        if synthetic:
+            terminalreporter.write_line(f"  {_real_data_hint()}")
+
+
+# ---------------------------------------------------------------- backprop_fuzz
+
+@pytest.fixture
+def backprop_fuzz(request):
+    """``backprop_fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None)``.
+
+    Draws problems (any D, widths, N, seed, scale, labels, kinks, saturation) on networks of
+    ``len(hidden)`` hidden layers with ``activation``, runs every law of
+    :mod:`properties.laws` on each, and on a failure lets hypothesis shrink it; the test fails
+    with the minimal problem's one-line description, the law and its message. The number of
+    examples and the randomness come from the current hypothesis profile (select one with
+    ``--hypothesis-profile``: ``dev``, ``ci``, ``fuzz`` or the user's own); only the deadline
+    is lifted and the slow-data health checks suppressed, since each example runs the oracles.
+    Returns a :class:`~properties.fuzz.FuzzResult`.
+    """
+    config = request.config
+
+    def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None):
+        __tracebackhide__ = True
+        from hypothesis import HealthCheck, given, settings
+
+        from oracles.candidate import Candidate
+        from properties.fuzz import FuzzResult
+        from properties.laws import check_laws
+        from properties.strategies import problems, specs
+
+        _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
+        chosen = _oracles(config, oracles)
+        depth = len(_hidden(hidden))
+        dtype = dtype or config.stash[_OPTIONS].dtype
+        strategy = _or_fail("backprop_fuzz", lambda: problems(specs(depth, depth, activations=(activation,),
+                                                                     dtypes=(dtype,))))
+        candidate = Candidate(_candidate_name(backward), backward)
+        state = {"count": 0, "failure": None}
+
+        def every_law(problem):
+            state["count"] += 1
+            violations = check_laws(candidate, problem, oracles=chosen)
+            if violations:
+                state["failure"] = (problem, violations)
+                raise AssertionError(str(violations[0]))
+
+        profile = settings.default  # whatever --hypothesis-profile, a conftest or hypothesis chose
+        run = settings(profile, deadline=None,
+                       suppress_health_check=set(profile.suppress_health_check)
+                       | {HealthCheck.too_slow, HealthCheck.data_too_large})(given(strategy)(every_law))
+        # one database key per test and candidate, not one shared by every user of this fixture
+        run.hypothesis.inner_test._hypothesis_internal_add_digest = (
+            f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode())
+        start, error = time.perf_counter(), None
+        try:
+            run()
+        except Exception as exc:
+            if state["failure"] is None:
+                raise
+            error = exc
+        if error is not None:  # outside the except block: no "during handling" chain in the output
+            pytest.fail(_fuzz_failure(state, candidate.name, settings.get_current_profile_name(), error,
+                                      _candidate_arg(backward)), pytrace=False)
+        return FuzzResult(state["count"], True, time.perf_counter() - start)
+
+    return fuzz
+
+
+def _fuzz_failure(state, name, profile, exc, candidate_arg) -> str:
+    problem, violations = state["failure"]
+    out = [f"{name} broke {'a law' if len(violations) == 1 else f'{len(violations)} laws'} "
+           f"after {state['count']} examples, shrinking included (hypothesis profile {profile!r}); "
+           f"the shrunk counterexample:",
+           f"  {problem.describe()}"]
+    for v in violations:
+        parts = v.message.split(" | ")  # the agreement law joins the harness's verdict lines
+        out.append(f"  law {v.law}: {parts[0]}")
+        out += [f"    {part}" for part in parts[1:]]
+    if not isinstance(exc, AssertionError):
+        out.append(f"  (hypothesis: {type(exc).__name__}: the failure did not reproduce every time)")
+    if candidate_arg:
+        out.append(f"reproduce: compare-frameworks --replay '{problem.describe()}' "
+                   f"--candidate {shlex.quote(candidate_arg)}")
+    return "\n".join(out)

@@ -1,0 +1,288 @@
+"""The pytest plugin as a user meets it: a fresh directory, their backward, a three-line test.
+
+Each test writes a tiny project with ``pytester`` and runs pytest on it in-process, so the
+plugin is found through its installed ``pytest11`` entry point, exactly as in a user's suite.
+"""
+import inspect
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from properties import catalogue
+from properties.profiles import PROFILES
+from properties.strategies import Problem
+from reference.data import DATA_ENV
+
+pytest_plugins = ["pytester"]
+
+LESSON = Path(__file__).parent / "candidates" / "lesson.py"
+QUIET = ("-p", "no:cacheprovider")
+FD_ONLY = ("--backprop-skip-oracles=torch,jax",)  # where torch and jax are not the point of the test
+
+THREE_LINES = """\
+import mybackward
+def test_my_backward(backprop_check):
+    backprop_check(mybackward.backward, hidden=(16,), activation="relu")
+"""
+
+# A user's conftest: a profile of their own, small enough to fuzz in a few seconds.
+TINY_PROFILE = """\
+from hypothesis import settings
+settings.register_profile("tiny", max_examples={n}, derandomize=True, database=None)
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_frameworks():
+    """Import and warm torch, jax and hypothesis before pytester snapshots ``sys.modules``.
+
+    pytester removes modules first imported inside a test when the test ends; torch and jax
+    cannot be imported twice in one process, so they are imported here, once.
+    """
+    from oracles.candidate import reference_candidate
+    from oracles.harness import run
+    from properties import fuzz, laws, strategies  # noqa: F401
+    from reference.data import synthetic
+    from reference.model import Spec
+
+    data = synthetic(rows=8, features=2)
+    run(Spec((2, 3, 1)), data, reference_candidate("relu"))
+
+
+@pytest.fixture(autouse=True)
+def isolated(pytester, monkeypatch):
+    """The inner run sees no BACKPROP_DATA from the outer environment, and the hypothesis
+    profile an inner ``--hypothesis-profile`` loads is put back afterwards."""
+    from hypothesis import settings
+
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    before = settings.get_current_profile_name()
+    yield pytester
+    settings.load_profile(before)
+
+
+def write_backward(pytester, source: str) -> None:
+    pytester.makepyfile(mybackward=source)
+
+
+def catalogue_source(name: str) -> str:
+    """A catalogue mutant's source, renamed ``backward``, as a user's ``mybackward.py``."""
+    function = catalogue.by_name(name).backward
+    body = inspect.getsource(function).replace(f"def {function.__name__}(", "def backward(", 1)
+    return "import numpy as np\n\n\n" + body
+
+
+def write_csv(pytester, name: str, rows: int, features: int) -> Path:
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((rows, features))
+    y = (X[:, 0] + 0.5 * rng.standard_normal(rows) > 0).astype(int)
+    header = ",".join([f"x{j}" for j in range(features)] + ["Outcome"])
+    lines = [header] + [",".join([f"{v:.6f}" for v in x] + [str(t)]) for x, t in zip(X, y)]
+    path = pytester.path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def failure_lines(result) -> list:
+    """The lines of the inner failure message (between the FAILURES banner and the summary)."""
+    text = result.stdout.str()
+    start = text.index("= FAILURES =")
+    end = text.index("short test summary info", start) if "short test summary info" in text else len(text)
+    return text[start:end].splitlines()
+
+
+# ------------------------------------------------------------------ backprop_check
+
+def test_the_lessons_backward_passes_with_the_three_line_test(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*backprop_check: 1 check on *"])
+
+
+CLASSIC_BUGS = ["missing-1-over-N", "flipped-sign", "missing-relu-mask", "forgets-b1"]
+
+
+@pytest.mark.parametrize("name", CLASSIC_BUGS)
+def test_a_classic_bug_fails_naming_each_wrong_parameter_its_entry_and_the_cause(pytester, name):
+    entry = catalogue.by_name(name)
+    write_backward(pytester, catalogue_source(name))
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(failed=1)
+    lines = failure_lines(result)
+    # one line per wrong parameter: oracle vs candidate, the worst entry, both values
+    named = re.findall(r"^\s+[\w-]+ vs candidate: (\w+)\[\d+, \d+\] = \S+ vs \S+ \(", "\n".join(lines), re.M)
+    assert sorted(named) == sorted(entry.params)
+    diagnosis = " ".join(line for line in lines if line.strip().startswith("diagnosis:")).lower()
+    assert any(word in diagnosis for word in entry.cause), diagnosis
+    assert not any(re.search(r"\[\[|array\(", line) for line in lines)  # no dumped matrices
+
+
+def test_forgetting_b1_passes_at_the_lessons_init_and_fails_at_the_generic_point(pytester):
+    write_backward(pytester, catalogue_source("forgets-b1"))
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["at generic (*", "passes at lesson-init"])
+
+
+def test_a_wrong_shape_fails_naming_the_parameter_and_the_axis(pytester):
+    write_backward(pytester, catalogue_source("db1-wrong-axis"))
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*contract: db1 has shape (*, 1), expected (1, 16): summed over the wrong axis?*"])
+
+
+def test_a_failure_names_the_data_it_ran_on(pytester):
+    from reference.data import SYNTHETIC, load
+
+    write_backward(pytester, catalogue_source("flipped-sign"))
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(failed=1)
+    data = load()  # what the defaults give here: data/diabetes.csv of the checkout, else the stand-in
+    words = "the synthetic stand-in" if data.source == SYNTHETIC else data.source
+    result.stdout.fnmatch_lines([f"*fails the check against finite-differences (network *; data {words} ({data.rows} rows*"])
+
+
+# ------------------------------------------------------------------ options
+
+def test_backprop_data_option_runs_the_check_on_that_file(pytester):
+    write_csv(pytester, "small.csv", rows=40, features=3)
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "--backprop-data=small.csv")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["backprop_check: 1 check on *small.csv (40 rows, 3 features)"])
+
+
+def test_backprop_data_ini_key_is_read_relative_to_the_ini_file(pytester):
+    write_csv(pytester, "small.csv", rows=30, features=2)
+    pytester.makeini("[pytest]\nbackprop_data = small.csv\n")
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"backprop_check: 1 check on {pytester.path / 'small.csv'} (30 rows, 2 features)"])
+
+
+def test_a_missing_backprop_data_file_is_a_usage_error_naming_it(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=THREE_LINES)
+    result = pytester.runpytest(*QUIET, "--backprop-data=nowhere.csv")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --backprop-data: *nowhere.csv: file not found"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("option, words", [
+    ("--backprop-skip-oracles=jax,tensorflow", "unknown oracle tensorflow"),
+    ("--backprop-dtype=float16", "'float16' is not one of"),
+])
+def test_a_bad_option_value_is_a_usage_error_naming_it(pytester, option, words):
+    pytester.makepyfile(test_mine="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*QUIET, option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {option.split('=')[0]}: *{words}*"])
+
+
+SHOW_REPORT = """\
+import mybackward
+def test_my_backward(backprop_check):
+    seen = []
+    def backward(params, X, y):
+        seen.append(str(X.dtype))
+        return mybackward.backward(params, X, y)
+    report = backprop_check(backward)
+    print(f"oracles={report.oracles} timed={sorted(report.timings_s)}")
+    print(f"spec={report.spec['dtype']} seen={sorted(set(seen))}")
+"""
+
+
+def test_skipping_jax_never_runs_the_jax_oracle(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=SHOW_REPORT)
+    result = pytester.runpytest(*QUIET, "-s", "--backprop-skip-oracles=jax")
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert "oracles=['finite-differences', 'torch'] timed=" in out  # the report's oracles
+    assert "'jax'" not in out  # and jax has no timing: it never ran
+
+
+def test_the_ini_key_skips_oracles_too(pytester):
+    pytester.makeini("[pytest]\nbackprop_skip_oracles = jax, torch\n")
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=SHOW_REPORT)
+    result = pytester.runpytest(*QUIET, "-s")
+    result.assert_outcomes(passed=1)
+    assert "oracles=['finite-differences'] timed=" in result.stdout.str()
+
+
+def test_backprop_dtype_float32_hands_the_backward_float32_and_checks_at_float32(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=SHOW_REPORT)
+    result = pytester.runpytest(*QUIET, "-s", "--backprop-dtype=float32")
+    result.assert_outcomes(passed=1)
+    assert "spec=float32 seen=['float32']" in result.stdout.str()
+
+
+# ------------------------------------------------------------------ backprop_fuzz
+
+FUZZ = """\
+import mybackward
+def test_my_backward_fuzzed(backprop_fuzz):
+    result = backprop_fuzz(mybackward.backward, hidden=(16,), activation="relu")
+    print(f"examples={result.examples}")
+"""
+
+
+def test_fuzzing_a_hard_coded_batch_size_fails_with_the_shrunk_counterexample(pytester):
+    entry = catalogue.by_name("hard-coded-N")
+    write_backward(pytester, catalogue_source("hard-coded-N"))
+    pytester.makeconftest(TINY_PROFILE.format(n=10))
+    pytester.makepyfile(test_mine=FUZZ)
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "--hypothesis-profile=tiny")
+    result.assert_outcomes(failed=1)
+    lines = failure_lines(result)
+    head = next(i for i, line in enumerate(lines) if "the shrunk counterexample:" in line)
+    problem = Problem.parse(lines[head + 1].strip())  # the line --replay takes
+    assert problem.N == 1  # shrunk to the smallest batch, where / 768 is furthest from / N
+    laws = " ".join(line for line in lines[head + 2:] if line.startswith("  ")).lower()
+    assert "law agreement:" in laws and any(word in laws for word in entry.cause), laws
+    result.stdout.fnmatch_lines([f"reproduce: compare-frameworks --replay '{problem.describe()}' --candidate *"])
+
+
+def test_the_fuzz_fixture_draws_as_many_examples_as_the_users_own_profile(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makeconftest(TINY_PROFILE.format(n=4))
+    pytester.makepyfile(test_mine=FUZZ)
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "-s", "--hypothesis-profile=tiny")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*examples=4"])
+
+
+# The next two run in a fresh process: in this one, tests/conftest.py has registered and
+# loaded our profiles already, which would hide what the plugin itself does.
+
+def test_our_dev_profile_is_registered_before_hypothesis_loads_the_selected_one(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=FUZZ)
+    result = pytester.runpytest_subprocess(*QUIET, *FD_ONLY, "-s", "--hypothesis-profile=dev")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*examples={PROFILES['dev']['max_examples']}"])
+
+
+def test_the_plugin_loads_no_hypothesis_profile_of_its_own(pytester):
+    pytester.makepyfile(test_mine="""\
+from hypothesis import settings
+def test_profile():
+    print(f"profile={settings.get_current_profile_name()}")
+""")
+    result = pytester.runpytest_subprocess(*QUIET, "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*profile=default"])
