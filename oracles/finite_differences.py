@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracles import policy
-from reference.model import KINKED, Spec, activate, forward, n_layers
+from reference.model import KINKED, LEAKY_SLOPE, Spec, activate, forward, n_layers
 
 
 @dataclass
@@ -49,6 +49,31 @@ class _Point:
         self.zL = self.cache[f"z{self.L}"][:, 0]
         self.loss = float(np.mean(_row_loss(self.zL, self.y)))
         self.kinked = self.activation in KINKED
+        self._linear = {}
+
+    def linear(self, l: int):
+        """``(G, T)`` (N, H_l) when layer ``l`` feeds one piecewise-linear hidden layer, else None.
+
+        Moving ``a_l[r, j]`` by ``d`` moves ``z_{l+1}[r]`` by ``d * W_{l+1}[j]``; while no entry of
+        ``z_{l+1}[r]`` reaches its kink (``|d| < T[r, j] = min_k |z_{l+1}[r, k]| / |W_{l+1}[j, k]|``)
+        every mask stays put and the logit moves by exactly ``d * G[r, j]``, with
+        ``G = (act'(z_{l+1}) * W_L.T) @ W_{l+1}.T``. Rows beyond ``T`` take the full path.
+        """
+        if l != self.L - 2 or self.activation not in ("relu", "leaky_relu", "identity"):
+            return None
+        if l not in self._linear:
+            W, z = self.params[f"W{l + 1}"], self.cache[f"z{l + 1}"]  # (H_l, H), (N, H)
+            slope = np.ones_like(z) if self.activation == "identity" else np.where(z > 0, 1.0, 0.0 if self.activation == "relu" else LEAKY_SLOPE)
+            G = (slope * self.params[f"W{self.L}"][:, 0]) @ W.T  # (N, H_l)
+            T = np.full(G.shape, np.inf)
+            if self.kinked:
+                absW = np.abs(W)
+                for j in range(W.shape[0]):
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        ratio = np.where(absW[j] > 0, np.abs(z) / absW[j], np.inf)  # (N, H)
+                    T[:, j] = ratio.min(axis=1)
+            self._linear[l] = (G, T)
+        return self._linear[l]
 
     def deltas(self, l: int):
         """Steps and pre-activation shifts for every entry of layer ``l``, unit by unit.
@@ -84,6 +109,9 @@ class _Point:
         rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
         da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
         W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H): the rows the shifts feed
+        if self.linear(l) is not None:
+            s_plus, s_minus, above = self._shifted_linear(l, units, rows, da, W_next)
+            return s_plus, s_minus, crossed | above
         zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * W_next[:, None, :]  # (2B, R, H)
         for m in range(l + 1, self.L):
             if self.kinked:
@@ -94,6 +122,28 @@ class _Point:
         return s[:B], s[B:], crossed
 
 
+    def _shifted_linear(self, l: int, units, rows, da, W_next):
+        """:meth:`shifted` above one piecewise-linear layer: exact moves of the logit from ``G``
+        where no mask can flip, the full path for the few (entry, row) pairs that might."""
+        B = len(units)
+        G, T = self.linear(l)
+        u = np.tile(units, 2)
+        safe = np.abs(da) < T[rows][:, u].T  # (2B, R)
+        safe = np.tile(safe[:B] & safe[B:], (2, 1))  # +h and -h take the same path
+        zL = self.zL[rows] + da * G[rows][:, u].T  # (2B, R)
+        crossed = np.zeros(B, dtype=bool)
+        pb, pr = np.nonzero(~safe)  # pairs near a kink: +h pairs first, then the -h ones in the same order
+        if pb.size:
+            zl = self.cache[f"z{l + 1}"][rows[pr]] + da[pb, pr][:, None] * W_next[pb]  # (P, H)
+            half = pb.size // 2
+            if self.kinked:
+                np.logical_or.at(crossed, pb[:half], ((zl[:half] > 0) != (zl[half:] > 0)).any(axis=1))
+            zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"][:, 0] + self.params[f"b{self.L}"][0, 0]
+        y, z0 = self.y[rows], self.zL[rows]
+        s = (_row_loss(zL, y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
+        return s[:B], s[B:], crossed
+
+
 def _blocks(point: _Point, l: int):
     """Slices of layer ``l``'s entries to perturb at once under the memory bound.
 
@@ -101,7 +151,7 @@ def _blocks(point: _Point, l: int):
     unit, so the rows whose activation changes are that unit's alone.
     """
     D, H = point.params[f"W{l}"].shape
-    width = point.params[f"W{l + 1}"].shape[1] if l < point.L else 1
+    width = point.params[f"W{l + 1}"].shape[1] if l < point.L and point.linear(l) is None else 1
     per_entry = 2 * 8 * point.N * width * 4  # +h and -h, a few float64 (N, H) blocks each
     step = max(1, policy.FD_MEMORY_BYTES // per_entry)
     if step >= D + 1:

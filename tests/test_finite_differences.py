@@ -5,11 +5,12 @@ import pytest
 from oracles import policy
 from oracles.compare import compare
 from oracles.finite_differences import fd_gradients, perturbed_losses
-from reference.model import ACTIVATIONS, Spec, backward, loss
+from reference.model import ACTIVATIONS, Spec, backward, forward, loss
 
 
-def test_perturbed_losses_equal_plain_forwards_on_sampled_entries(small_problem):
-    spec, params, X, y = small_problem(sizes=(5, 6, 4, 1), activation="tanh")
+@pytest.mark.parametrize("activation", ["tanh", "relu", "leaky_relu"])  # relu: the piecewise-linear shortcut
+def test_perturbed_losses_equal_plain_forwards_on_sampled_entries(small_problem, activation):
+    spec, params, X, y = small_problem(sizes=(5, 6, 4, 1), activation=activation)
     tol = policy.tolerance("fd-loss", "float64")
     rng = np.random.default_rng(0)
     for key, p in params.items():
@@ -81,6 +82,24 @@ def test_float32_weights_are_differenced_in_float64(small_problem):
                      y.astype(np.float64))
     tol = policy.tolerance("finite-differences", "float64")
     assert all(compare(k, "fd", exact[k], fd.grads[k], tol, fd.kinks[k]).passed for k in params)
+
+
+def test_the_piecewise_linear_shortcut_gives_the_full_paths_kinks_and_derivatives(small_problem, monkeypatch):
+    """Same kink flags exactly; derivatives equal to the rounding of a difference quotient, well
+    inside the finite-difference tolerance (the losses themselves are compared to 1e-12 above)."""
+    from oracles import finite_differences
+
+    spec, params, X, y = small_problem(sizes=(3, 5, 4, 1), N=12)
+    _, cache = forward(params, X)
+    params["b2"] = params["b2"] - cache["z2"][1:2] + 1e-7  # row 1 sits next to every layer-2 kink
+    fast = fd_gradients(spec, params, X, y)
+    monkeypatch.setattr(finite_differences._Point, "linear", lambda self, l: None)
+    full = fd_gradients(spec, params, X, y)
+    tol = policy.tolerance("finite-differences", "float64")
+    for k in params:
+        np.testing.assert_array_equal(fast.kinks[k], full.kinks[k])
+        assert tol.close(fast.grads[k], full.grads[k]).all(), k
+    assert fast.kinks["W1"].any()
 
 
 def test_a_network_wider_than_one_memory_block_is_handled(small_problem, monkeypatch):
