@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from oracles.harness import ORACLES
+from oracles.harness import FD_MODES, ORACLES
 
 FORMATS = ("table", "json", "markdown")
 
@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the lesson init's seed (default 0)")
     p.add_argument("--dtype", choices=DTYPES, default="float64")
     p.add_argument("--oracles", type=_oracles, default=ORACLES, help="comma list (default: all three)")
-    p.add_argument("--fd-mode", choices=("auto", "exhaustive", "directions"), default="auto",
+    p.add_argument("--fd-mode", choices=FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")
     p.add_argument("--directions", type=_count, metavar="K", help="random directions per parameter (default 16)")
@@ -140,7 +140,7 @@ def _fuzz(args, spec, candidate):
 
 
 def _replay(args, candidate):
-    from oracles.harness import Point, check_point
+    from oracles.harness import Point, check_point, versions
     from oracles.report import Report
     from properties.laws import check_laws
     from properties.strategies import Problem
@@ -159,7 +159,7 @@ def _replay(args, candidate):
     data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0],
             "outcome_counts": {str(int(k)): int(v) for k, v in zip(*np.unique(y, return_counts=True))}}
     return Report(data=data, spec=problem.spec.to_dict(), candidate=backward.name, oracles=list(args.oracles),
-                  points=[result], timings_s={}, versions={})
+                  points=[result], timings_s={}, versions=versions())
 
 
 def _laws():

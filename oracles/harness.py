@@ -80,6 +80,31 @@ def fd_mode(spec: Spec, mode: str = "auto") -> str:
     return mode
 
 
+def _timed(timings: dict, name: str, fn):
+    start = time.perf_counter()
+    out = fn()
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+    return out
+
+
+def _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result):
+    """Each oracle's loss into ``result.losses``; returns (grads by oracle, kinks, directional FD or None)."""
+    grads_by_oracle, kinks, projected = {}, {}, None
+    for name in oracles:
+        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
+            count = directions or policy.FD_DIRECTIONS
+            projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
+            result.losses[name] = projected.loss  # compared on its own: its entries are directions
+            result.fd_mode = f"directions ({count} per parameter)"
+        elif name == "finite-differences":
+            fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
+            result.losses[name], grads_by_oracle[name], kinks = fd.loss, fd.grads, fd.kinks
+        else:
+            result.losses[name], grads_by_oracle[name] = _timed(
+                timings, name, lambda: _oracle(name)(spec, params, X, y))
+    return grads_by_oracle, kinks, projected
+
+
 def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=ORACLES,
                 timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
                 directions: int | None = None) -> PointResult:
@@ -93,32 +118,9 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     params = point.params
     result = PointResult(point.name, point.about)
     result.losses["reference"] = reference_loss(params, X, y, spec.activation)
-
-    def timed(name, fn):
-        start = time.perf_counter()
-        out = fn()
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-        return out
-
-    grads_by_oracle, kinks, projected = {}, {}, None
-    for name in oracles:
-        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
-            count = directions or policy.FD_DIRECTIONS
-            fd = timed(name, lambda: fd_directions(spec, params, X, y, count))
-            value, projected = fd.loss, fd  # compared separately: the entries are directions
-            result.fd_mode = f"directions ({count} per parameter)"
-            continue
-        if name == "finite-differences":
-            fd = timed(name, lambda: fd_gradients(spec, params, X, y))
-            value, grads, kinks = fd.loss, fd.grads, fd.kinks
-        else:
-            value, grads = timed(name, lambda: _oracle(name)(spec, params, X, y))
-        result.losses[name] = value
-        grads_by_oracle[name] = grads
-    if projected is not None:
-        result.losses["finite-differences"] = projected.loss
+    grads_by_oracle, kinks, projected = _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result)
     try:
-        cand_loss, cand_grads = timed("candidate", lambda: call_candidate(candidate, params, X, y))
+        cand_loss, cand_grads = _timed(timings, "candidate", lambda: call_candidate(candidate, params, X, y))
     except ContractViolation as exc:
         result.violation = str(exc)
         cand_loss, cand_grads = None, None
@@ -133,30 +135,37 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
     if cand_grads is None:
         return result
+    along = projected.project(cand_grads) if projected is not None else {}
     for k in params:
         result.checks[k] = {}
-    if projected is not None:
-        tol = policy.tolerance("finite-differences", spec.dtype)
-        along = projected.project(cand_grads)
-        for k in params:
-            result.checks[k]["finite-differences"] = compare(k, "finite-differences", along[k],
-                                                             projected.derivatives[k], tol, projected.kinks[k])
-    for name, grads in grads_by_oracle.items():
-        tol = policy.tolerance(name, spec.dtype)
-        for k in params:
-            result.checks[k][name] = compare(k, name, cand_grads[k], grads[k], tol, kinks.get(k))
-    result.checks = {k: {o: per[o] for o in oracles if o in per} for k, per in result.checks.items()}
+        for name in oracles:
+            tol = policy.tolerance(name, spec.dtype)
+            if name in grads_by_oracle:
+                result.checks[k][name] = compare(k, name, cand_grads[k], grads_by_oracle[name][k], tol, kinks.get(k))
+            elif projected is not None and name == "finite-differences":
+                result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, projected.kinks[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
-    if wrong and grads_by_oracle:
-        consensus = (grads_by_oracle.get("torch") or grads_by_oracle.get("jax")
-                     or grads_by_oracle.get("finite-differences"))
-        if consensus is not None:
-            result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
-                                        previous.params if previous else None)
-        else:
-            result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
-                                    "or why: add the torch or jax oracle for a diagnosis")
+    consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle.get("finite-differences")
+    if wrong and consensus is not None:
+        result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
+                                    previous.params if previous else None)
+    elif wrong:
+        result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
+                                "or why: add the torch or jax oracle for a diagnosis")
     return result
+
+
+def versions() -> dict:
+    """Versions of numpy, torch and jax for the report (None where one is not installed)."""
+    import importlib.metadata as md
+
+    out = {}
+    for package in ("numpy", "torch", "jax"):
+        try:
+            out[package] = md.version(package)
+        except md.PackageNotFoundError:
+            out[package] = None
+    return out
 
 
 def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, points=None,
@@ -166,8 +175,6 @@ def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, 
     ``mode``: finite differences over every entry (``exhaustive``), along random ``directions``,
     or ``auto`` (exhaustive up to the policy's parameter budget).
     """
-    import importlib.metadata as md
-
     start = time.perf_counter()
     data = data.astype(spec.dtype)
     timings = {}
@@ -175,15 +182,9 @@ def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, 
     results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous, mode, directions)
                for previous, p in zip([None] + points[:-1], points)]
     timings["total"] = time.perf_counter() - start
-    versions = {}
-    for package in ("numpy", "torch", "jax"):
-        try:
-            versions[package] = md.version(package)
-        except md.PackageNotFoundError:
-            versions[package] = None
     fd = None
     if "finite-differences" in oracles:
         fd = results[0].fd_mode if fd_mode(spec, mode) == "directions" else "exhaustive (every entry)"
     return Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
                   oracles=list(oracles), points=results, fd_mode=fd,
-                  timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions)
+                  timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())
