@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
-
 from oracles.harness import FD_MODES, ORACLES
 
 FORMATS = ("table", "json", "markdown")
@@ -112,7 +110,7 @@ def _run(args) -> int:
         from properties import catalogue
         from properties.zoo import run_zoo
 
-        with _progress(len(catalogue.MUTANTS) + len(catalogue.CORRECT)) as advance:
+        with _progress(len(catalogue.MUTANTS) + len(catalogue.CORRECT), "bug zoo") as advance:
             report.bug_zoo = run_zoo(data, progress=advance).to_dict()
     _emit(report, args)
     return report.exit_code()
@@ -140,39 +138,21 @@ def _fuzz(args, spec, candidate):
 
 
 def _replay(args, candidate):
-    from oracles.harness import Point, check_point, versions
-    from oracles.report import Report
-    from properties.laws import check_laws
+    from properties.fuzz import replay
     from properties.strategies import Problem
 
     try:
         problem = Problem.parse(args.replay)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    backward = _factory(args, candidate)(problem)
-    params, X, y = problem.arrays()
-    result = check_point(problem.spec, Point("replay", params, problem.describe()), X, y, backward, args.oracles)
-    violations = check_laws(backward, problem, [law for law in _laws() if law != "agreement"])
-    result.diagnosis += [f"law {v}" for v in violations]
-    if violations and result.violation is None:
-        result.violation = "; ".join(str(v) for v in violations)
-    data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0],
-            "outcome_counts": {str(int(k)): int(v) for k, v in zip(*np.unique(y, return_counts=True))}}
-    return Report(data=data, spec=problem.spec.to_dict(), candidate=backward.name, oracles=list(args.oracles),
-                  points=[result], timings_s={}, versions=versions())
-
-
-def _laws():
-    from properties.laws import LAWS
-
-    return list(LAWS)
+    return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
 class _progress:
     """A rich progress bar on a terminal's standard error; silent otherwise."""
 
-    def __init__(self, total: int):
-        self.total, self.bar = total, None
+    def __init__(self, total: int, label: str = "fuzz"):
+        self.total, self.label, self.bar = total, label, None
 
     def __enter__(self):
         if sys.stderr.isatty():
@@ -180,7 +160,7 @@ class _progress:
 
             self.bar = Progress(transient=True)
             self.bar.start()
-            task = self.bar.add_task("fuzz", total=self.total)
+            task = self.bar.add_task(self.label, total=self.total)
             return lambda n: self.bar.update(task, completed=min(n, self.total))
         return None
 

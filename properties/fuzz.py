@@ -77,3 +77,23 @@ def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-di
                       "seed": problem.seed, "scale": problem.scale,
                       "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}
     return FuzzResult(state["count"], False, seconds, counterexample)
+
+
+def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):
+    """One problem, as a fuzz failure prints it: the point checks and every law, as a Report."""
+    import numpy as np
+
+    from oracles.harness import Point, check_point, versions
+    from oracles.report import Report
+
+    params, X, y = problem.arrays()
+    result = check_point(problem.spec, Point("replay", params, problem.describe()), X, y, candidate, oracles)
+    violations = check_laws(candidate, problem, [law for law in LAWS if law != "agreement"])
+    result.diagnosis += [f"law {v}" for v in violations]
+    if violations and result.violation is None:
+        result.violation = "; ".join(str(v) for v in violations)
+    labels, counts = np.unique(y, return_counts=True)
+    data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0],
+            "outcome_counts": {str(int(k)): int(v) for k, v in zip(labels, counts)}}
+    return Report(data=data, spec=problem.spec.to_dict(), candidate=candidate.name, oracles=list(oracles),
+                  points=[result], timings_s={}, versions=versions())
