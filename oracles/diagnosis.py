@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from oracles import policy
-from reference.model import activation_grad, backprop, backward, forward, n_layers
+from reference.model import backprop, backward, forward, n_layers
 
 DERIVATIVE = {"relu": "(z{l} > 0)", "leaky_relu": "where(z{l} > 0, 1, 0.01)", "tanh": "(1 - a{l}**2)",
               "sigmoid": "a{l} * (1 - a{l})", "identity": "1"}
@@ -55,6 +55,8 @@ class _Point:
         self.L, self.N = n_layers(self.P), self.X.shape[0]
         _, self.cache = forward(self.P, self.X, self.act)
         self.dzL = (self.cache["y_hat"] - self.y) / self.N
+        self.steps = {}  # dz_l and da_l of the exact backward, by name
+        self.true = backward(self.P, self.X, self.y, self.act, self.steps)
         self.tol = policy.tolerance("hypothesis", spec.dtype)
         self.previous = previous  # the parameters of the point checked before this one, if any
 
@@ -78,13 +80,6 @@ class _Point:
             return None
         return r
 
-    def dz(self, l: int):
-        """The true dz_l, pushed down from dz_L through the forward."""
-        dz = self.dzL
-        for m in range(self.L, l, -1):
-            dz = (dz @ self.P[f"W{m}"].T) * activation_grad(self.cache[f"z{m - 1}"], self.cache[f"a{m - 1}"], self.act)
-        return dz
-
     def hypotheses(self):
         """(description, grads): the gradients that known whole-backward mistakes produce."""
         P, cache, L, act, N, y = self.P, self.cache, self.L, self.act, self.N, self.y
@@ -102,8 +97,7 @@ class _Point:
             swapped = dict(cache, **{f"a{l}": cache[f"z{l}"] for l in range(1, L)})
             yield (f"a wrong cached value: z where a belongs (dW2 = z1.T @ dz2, not {step('W2', L)})",
                    backprop(P, swapped, self.dzL, L, act))
-        steps = {}
-        true = backward(P, self.X, y, act, steps)
+        true, steps = self.true, self.steps
         for l in range(1, L):  # da_l where dz_l belongs, in one of the two products only
             yield (f"dW{l} = {'X' if l == 1 else f'a{l - 1}'}.T @ da{l}: da{l} where dz{l} belongs",
                    dict(true, **{f"W{l}": cache[f"a{l - 1}"].T @ steps[f"da{l}"]}))
@@ -131,7 +125,7 @@ class _Point:
                 continue
             below = [k for k in self.P if int(k[1:]) < l]
             # the gradients below l are linear in the W_l that da_{l-1} uses
-            M = backprop(dict(self.P, **{f"W{l}": oracle[f"W{l}"]}), self.cache, self.dz(l), l, self.act)
+            M = backprop(dict(self.P, **{f"W{l}": oracle[f"W{l}"]}), self.cache, self.steps[f"dz{l}"], l, self.act)
             m = np.concatenate([M[k].ravel() for k in below])
             d = np.concatenate([(g[k] - oracle[k]).ravel() for k in below])
             if m.any() and d.any():
