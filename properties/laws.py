@@ -39,12 +39,13 @@ def shapes(candidate, problem):
 
 
 def finite(candidate, problem):
-    """All gradients are finite for finite inputs, saturated logits included."""
+    """All gradients are finite for finite inputs, saturated logits included.
+
+    The check itself is the contract's (``call_candidate`` rejects any non-finite entry and
+    names it); this law is where the fuzz draws the saturated problems that expose it.
+    """
     params, X, y = problem.arrays()
-    grads = _grads("finite", candidate, params, X, y)
-    for k, g in grads.items():  # call_candidate already rejects non-finite values; kept explicit
-        if not np.all(np.isfinite(g)):
-            raise LawViolation("finite", f"d{k} has non-finite entries")
+    _grads("finite", candidate, params, X, y)
 
 
 def relu_gating(candidate, problem, rows: int = 3):

@@ -70,18 +70,18 @@ def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
     candidate = Candidate(entry.name, entry.backward)
     killed, words = set(), []
     spec = Spec((data.features, 16, 1))
-    points = [(p, data.X, data.y) for p in default_points(spec)]
-    points += [(Point(problem.describe(), *problem.arrays()[:1], about=problem.describe()), *problem.arrays()[1:])
-               for problem in SAMPLE]
-    problems = [spec] * 2 + [problem.spec for problem in SAMPLE]
+    points = [(p, data.X, data.y, spec) for p in default_points(spec)]
+    for problem in SAMPLE:
+        params, X, y = problem.arrays()
+        points.append((Point(problem.describe(), params, problem.describe()), X, y, problem.spec))
     previous = None
-    for (point, X, y), point_spec in zip(points, problems):
+    for point, X, y, point_spec in points:
         same = previous is not None and previous.params["W1"].shape == point.params["W1"].shape
         result = check_point(point_spec, point, X, y, candidate, previous=previous if same else None)
         previous = point
         for per in result.checks.values():
             killed.update(o for o, c in per.items() if not c.passed)
-        if any(not ok for ok in result.loss_agrees.values()):
+        if not result.loss_agrees.get("candidate", True):  # the candidate's own loss
             killed.add("loss")
         if not result.passed:
             words.append(_first_words(result))
