@@ -52,6 +52,9 @@ def load_candidate(target: str) -> Candidate:
         module_name = f"_candidate_{abs(hash(str(path.resolve())))}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
+        folder = str(path.resolve().parent)
+        if folder not in sys.path:  # as when the file runs as a script: its siblings import
+            sys.path.insert(0, folder)
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's file failed to import: say where, no traceback

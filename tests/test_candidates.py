@@ -127,3 +127,13 @@ def test_a_stale_cache_is_named_at_the_second_point(capsys, real_path):
     code, out = run(capsys, real_path, "--candidate", "properties.catalogue:stale_cache")
     assert code == 1
     assert "stale cache" in out
+
+
+def test_a_candidate_file_can_import_its_sibling_modules(capsys, real_path, tmp_path):
+    (tmp_path / "mylayers.py").write_text("import numpy as np\n\ndef relu_mask(z):\n    return z > 0\n")
+    body = LESSON.read_text().replace("import numpy as np", "import numpy as np\nfrom mylayers import relu_mask")
+    body = body.replace("dz1 = da1 * (z1 > 0)", "dz1 = da1 * relu_mask(z1)")
+    path = tmp_path / "mine.py"
+    path.write_text(body)
+    code, out = run(capsys, real_path, "--candidate", f"{path}:backward", "--oracles", "torch")
+    assert code == 0, out
