@@ -98,20 +98,16 @@ def test_unloadable_candidate_exits_2(capsys, target, words):
     assert_one_line_error(err, target.split(":")[0], words)
 
 
-def test_candidate_file_that_fails_to_import_exits_2(tmp_path, capsys):
-    path = tmp_path / "broken.py"
-    path.write_text("import numpy as np\nthis is not python\n")
-    code, _, err = run_cli(capsys, "--candidate", f"{path}:backward", "--oracles", "finite-differences")
-    assert code == 2
-    assert_one_line_error(err, str(path), "failed to import")
-
-
-def test_candidate_without_the_named_function_exits_2(tmp_path, capsys):
+@pytest.mark.parametrize("source, words", [
+    ("import numpy as np\nthis is not python\n", "failed to import"),
+    ("def forward(params, X, y):\n    return {}\n", "no function 'backward'"),
+])
+def test_a_candidate_file_that_cannot_give_its_function_exits_2(tmp_path, capsys, source, words):
     path = tmp_path / "cand.py"
-    path.write_text("def forward(params, X, y):\n    return {}\n")
+    path.write_text(source)
     code, _, err = run_cli(capsys, "--candidate", f"{path}:backward", "--oracles", "finite-differences")
     assert code == 2
-    assert_one_line_error(err, str(path), "no function 'backward'")
+    assert_one_line_error(err, str(path), words)
 
 
 def test_unwritable_output_exits_2(tmp_path, capsys, real_path):
