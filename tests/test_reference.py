@@ -91,3 +91,13 @@ def test_db1_is_the_column_sum_of_dz1(small_problem):
 def test_spec_rejects_a_bad_activation():
     with pytest.raises(ValueError, match="activation"):
         Spec(activation="gelu")
+
+
+def test_importing_reference_and_the_harness_loads_no_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys, reference, oracles.harness, oracles.cli; "
+            "print(sorted(m for m in ('torch', 'jax', 'matplotlib', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
