@@ -28,19 +28,23 @@ def step(key: str, L: int, activation: str = "relu") -> str:
     return f"da{l} = dz{l + 1} @ W{l + 1}.T"
 
 
+def _is(value: float, factor: float) -> bool:
+    return bool(policy.FACTOR.close(value, factor))
+
+
 def explain_ratio(r: float, N: int, L: int):
     """Words for a constant factor ``r`` between candidate and oracle, or None when none fits."""
     first = step(f"z{L}", L)
-    if abs(r - N) <= 1e-6 * N and N > 1:
+    if N > 1 and _is(r, N):
         return f"a missing 1/N in {first}?"
-    if abs(r + 1) <= 1e-9:
+    if _is(r, -1):
         return f"a flipped sign: (y - y_hat) instead of (y_hat - y) in {first}?"
-    if abs(r + N) <= 1e-6 * N and N > 1:
+    if N > 1 and _is(r, -N):
         return f"a flipped sign and a missing 1/N in {first}?"
-    if abs(r * N - 1) <= 1e-6 and N > 1:
+    if N > 1 and _is(r * N, 1):
         return "divided by N twice?"
     M = N / r
-    if M > 1 and abs(M - round(M)) <= 1e-6 * M:
+    if M > 1 and _is(M, round(M)):
         return f"divides by {round(M)} where N = {N}: a hard-coded batch size?"
     return None
 
@@ -135,12 +139,13 @@ class _Point:
         return None
 
 
-def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None) -> str:
+def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None,
+                 dtype: str = "float64") -> str:
     """Words for a candidate's loss that disagrees with the canonical one."""
     r = candidate / reference if reference else float("inf")
-    if abs(r - N) <= 1e-6 * N and N > 1:
+    if N > 1 and _is(r, N):
         return f"the candidate's loss is {N}x the canonical loss: summed over the batch, not averaged?"
-    if lesson is not None and abs(candidate - lesson) <= 1e-12 * max(1.0, abs(lesson)):
+    if lesson is not None and policy.tolerance("loss", dtype).close(candidate, lesson):
         return ("the candidate's loss is the lesson's -mean(y log(y_hat + 1e-8) + ...): the canonical loss "
                 "is mean(logaddexp(0, z) - y * z)")
     return f"the candidate's loss is {r:.6g}x the canonical loss mean(logaddexp(0, z) - y * z)"
@@ -181,10 +186,10 @@ def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previou
 def _one_parameter(point, k, g, o, r, several):
     L, N = point.L, point.N
     if r is not None:
-        if abs(r * N - 1) <= 1e-6 and N > 1:
+        if N > 1 and _is(r * N, 1):
             why = (f"mean instead of sum in {step(k, L)} (divided by N twice)?" if k[0] == "b"
                    else f"divided by N twice: an extra 1/N in {step(k, L)}?")
-        elif abs(r + 1) <= 1e-9:
+        elif _is(r, -1):
             why = f"a flipped sign in {step(k, L)}?"
         else:
             why = (explain_ratio(r, N, L) if several else None) or f"a stray factor {r:.6g} in {step(k, L)}?"

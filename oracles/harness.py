@@ -131,7 +131,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     result.loss_agrees = {k: bool(loss_tol.close(v, ref)) for k, v in result.losses.items() if k != "reference"}
     if not result.loss_agrees.get("candidate", True):
         y_hat, _ = forward(params, X, spec.activation)
-        result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y)))
+        result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y), spec.dtype))
     result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
     if cand_grads is None:
         return result

@@ -42,6 +42,10 @@ TABLE = {
     ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
 }
 
+# Diagnosis: a constant ratio between candidate and oracle names a factor (N, -1, 1/N, a whole
+# number M) when it equals that factor within this.
+FACTOR = Tolerance(atol=0.0, rtol=1e-6)
+
 # Central-difference step: h = FD_STEP_FACTOR * max(1, |w|), about cbrt(machine epsilon).
 # Finite differences always run in float64 (on float32 weights upcast exactly), so the step
 # is float64's whatever the candidate's dtype.
