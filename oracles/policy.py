@@ -54,8 +54,10 @@ FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 # The descent law is only asserted where lr0 * |g|^2 exceeds this, relative to max(1, loss):
 # below it the decrease it predicts is lost in the rounding of the loss itself.
 DESCENT_FLOOR = 1e-10
-# ... and starts from a step of this length relative to max(1, |w|), small enough to be local.
+# ... and starts from a step of this length relative to max(1, |w|), small enough to be local,
+# asking for the Armijo sufficient decrease loss(w - lr g) <= loss(w) - ARMIJO_C * lr * |g|^2.
 DESCENT_STEP = 1e-3
+ARMIJO_C = 1e-4
 
 # Above this many parameters the finite-difference oracle switches (mode "auto") from every
 # entry to FD_DIRECTIONS seeded random directions per parameter.

@@ -82,9 +82,6 @@ def _first_nonzero(g, index):
     return f"{np.atleast_1d(sub)[tuple(i)]:.3g}"
 
 
-ARMIJO_C = 1e-4
-
-
 def descent(candidate, problem):
     """A step along -g lowers the loss for a small enough learning rate.
 
@@ -116,7 +113,7 @@ def descent(candidate, problem):
     while lr * s > floor:
         moved = {k: P[k] - lr * G[k] for k in P}
         value = reference_loss(moved, X64, y64, problem.activation)
-        if value < base and value <= base - ARMIJO_C * lr * s:
+        if value < base and value <= base - policy.ARMIJO_C * lr * s:
             return
         lr /= 2
     raise LawViolation("descent", f"no rate on the halving grid lowers the loss along -g "
