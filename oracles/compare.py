@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from oracles.policy import Tolerance
+from oracles.policy import Tolerance, gradient_scale
 
 
 @dataclass
@@ -22,9 +22,10 @@ class Check:
     oracle_value: float
     over_tolerance: int
     kinks: int
-    worst_ratio: float  # the worst entry's |g - o| / (atol + rtol |o|): over 1 fails
+    worst_ratio: float  # the worst entry's |g - o| / (atol * scale + rtol |o|): over 1 fails
     atol: float
     rtol: float
+    scale: float  # max(1, max |o|): atol is counted in these units
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -48,10 +49,11 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, kinks=None) -> Check:
     counted = ~excused
     err = np.abs(g - o)
     nonzero = counted & (o != 0)
-    over = ~tol.close(g, o) & counted
+    scale = gradient_scale(o[counted])
+    over = ~tol.close(g, o, scale) & counted
     # the worst entry: the largest excess over tolerance among counted entries
     with np.errstate(divide="ignore", invalid="ignore"):
-        excess = np.where(counted, err / (tol.atol + tol.rtol * np.abs(o)), -1.0)
+        excess = np.where(counted, err / (tol.atol * scale + tol.rtol * np.abs(o)), -1.0)
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
     return Check(
         param=param,
@@ -67,4 +69,5 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, kinks=None) -> Check:
         worst_ratio=float(max(excess[worst], 0.0)) if o.size else 0.0,
         atol=tol.atol,
         rtol=tol.rtol,
+        scale=scale,
     )

@@ -65,7 +65,7 @@ class _Point:
         self.previous = previous  # the parameters of the point checked before this one, if any
 
     def close(self, g, h) -> bool:
-        return bool(np.all(self.tol.close(g, h)))
+        return bool(np.all(self.tol.close_array(g, h)))
 
     def significant(self, o):
         """Entries of ``o`` larger than rounding: a ratio is only read off these."""

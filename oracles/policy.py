@@ -1,7 +1,10 @@
 """The numerical policy: every tolerance and step size the harness uses, in one table.
 
-A verdict passes where ``|g - o| <= atol + rtol * |o|`` entry by entry (numpy ``isclose``).
-Tests and the CLI pass overrides as arguments; nothing else holds a tolerance literal.
+A gradient check passes where ``|g - o| <= atol * S + rtol * |o|`` entry by entry, with
+``S = max(1, max |o|)`` over the parameter: numpy's ``isclose`` while gradients are at most 1,
+and an absolute tolerance that grows with the gradient's scale beyond that, since rounding does
+(a small entry of a parameter whose other entries are 40 carries their rounding too). Tests and
+the CLI pass overrides as arguments; nothing else holds a tolerance literal.
 """
 from __future__ import annotations
 
@@ -15,29 +18,43 @@ class Tolerance:
     atol: float
     rtol: float
 
-    def close(self, g, o):
-        """Boolean array: where ``g`` is within tolerance of ``o``."""
-        return np.abs(g - o) <= self.atol + self.rtol * np.abs(o)
+    def close(self, g, o, scale: float = 1.0):
+        """Boolean array: where ``g`` is within tolerance of ``o`` (``atol`` in units of ``scale``)."""
+        return np.abs(g - o) <= self.atol * scale + self.rtol * np.abs(o)
+
+    def close_array(self, g, o):
+        """:meth:`close` with the scale of the whole array ``o``: ``max(1, max |o|)``."""
+        o = np.asarray(o, dtype=np.float64)
+        return self.close(g, o, gradient_scale(o))
+
+
+def gradient_scale(o) -> float:
+    """``max(1, max |o|)``: the unit ``atol`` is counted in for one parameter's gradient."""
+    o = np.asarray(o)
+    return max(1.0, float(np.abs(o).max())) if o.size else 1.0
 
 
 # (check, dtype) -> Tolerance. Gradients from torch and jax differ from a correct float64
 # backward by rounding only; finite differences carry truncation O(h^2) and rounding
-# O(eps / h) error. float32 rows anchor on jax's check_grads default (2e-3).
+# O(eps / h) error. float32 rows anchor on jax's check_grads default (2e-3) for rtol; their
+# atol, 1e-4 of the gradient's scale, is 6x the worst rounding measured between correct float32
+# gradients over 12,000 fuzzed problems (1.6e-5 of the scale, deep nets at weight scale 9).
 TABLE = {
     ("finite-differences", "float64"): Tolerance(atol=1e-7, rtol=1e-5),
     ("torch", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
     ("jax", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
-    ("finite-differences", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
-    ("torch", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
-    ("jax", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
-    # forward agreement: losses of reference, torch, jax and a candidate's own loss
+    ("finite-differences", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
+    ("torch", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
+    ("jax", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
+    # forward agreement: losses of reference, torch, jax and a candidate's own loss; atol in
+    # units of the logit's magnitudes (harness.loss_scale), which rounding grows with
     ("loss", "float64"): Tolerance(atol=1e-12, rtol=1e-12),
-    ("loss", "float32"): Tolerance(atol=1e-6, rtol=1e-5),
+    ("loss", "float32"): Tolerance(atol=1e-5, rtol=1e-5),
     # a perturbed loss from cached activations vs a plain forward at the perturbed weights
     ("fd-loss", "float64"): Tolerance(atol=1e-13, rtol=1e-12),
     # diagnosis: a candidate matches a known mistake's gradients (computed in float64)
     ("hypothesis", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
-    ("hypothesis", "float32"): Tolerance(atol=1e-5, rtol=2e-3),
+    ("hypothesis", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
     # the lesson's own check of dW2[0, 0] and dW1[0, 0]
     ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
 }
