@@ -152,10 +152,9 @@ def _data_words(data) -> str:
 
 
 def _real_data_hint() -> str:
-    from reference.data import DATA_ENV, LESSON_URL
+    from reference.data import how_to_get_real_data
 
-    return (f"no real data configured: download {LESSON_URL} and pass --backprop-data=PATH, "
-            f"set the backprop_data ini key or ${DATA_ENV}, or put it at data/diabetes.csv")
+    return how_to_get_real_data("pass --backprop-data=PATH or set the backprop_data ini key")
 
 
 def _resolve_data(config, data):

@@ -108,20 +108,16 @@ class Report:
     def exit_code(self) -> int:
         return 0 if self.passed else 1
 
-    def shapes(self) -> dict:
-        sizes = self.spec["sizes"]
-        out = {}
-        for l in range(1, len(sizes)):
-            out[f"W{l}"], out[f"b{l}"] = [sizes[l - 1], sizes[l]], [1, sizes[l]]
-        return out
-
     # ------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
+        from reference.model import Spec
+
+        shapes = Spec(**self.spec).shapes()
         points = []
         for p in self.points:
             d = p.to_dict()
             for row in d["parameters"]:
-                row["shape"] = self.shapes()[row["name"]]
+                row["shape"] = list(shapes[row["name"]])
             points.append(d)
         return _finite({
             "passed": self.passed, "candidate": self.candidate, "data": self.data, "spec": self.spec,

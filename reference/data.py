@@ -165,6 +165,7 @@ def load(path=None, target: str = "Outcome") -> Dataset:
     return load_csv(path, target)
 
 
-def how_to_get_real_data() -> str:
+def how_to_get_real_data(ways: str = "pass --data PATH") -> str:
+    """One line on getting the real file; ``ways`` names the caller's own options."""
     return (f"using a synthetic stand-in: for the real data, download {LESSON_URL} to "
-            f"data/diabetes.csv, set {DATA_ENV}, or pass --data PATH")
+            f"data/diabetes.csv, set {DATA_ENV}, or {ways}")

@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, settings
 
-from oracles.candidate import reference_candidate
+from oracles.candidate import Candidate, reference_candidate
 from oracles.cli import main
 from properties import catalogue
 from properties.fuzz import fuzz
@@ -55,7 +55,7 @@ def test_descent_law_fails_a_gradient_pointing_uphill():
 def test_identity_law_fails_a_backward_that_masks_an_identity_layer():
     problem = Problem((4, 5, 1), "identity", "float64", 9, seed=1, scale=1.0)
     with pytest.raises(LawViolation, match="identity"):
-        LAWS["identity"](catalogue.missing_1_over_n.__globals__["any_depth"], problem)
+        LAWS["identity"](catalogue.any_depth, problem)  # a ReLU mask on every layer
 
 
 # --fuzz catches what the point checks cannot, each shrunk to a small counterexample
@@ -65,7 +65,7 @@ FUZZ_ONLY = {"hard_coded_n": "agreement", "forgets_b1": "agreement", "nan_when_s
 @pytest.mark.parametrize("mutant", list(FUZZ_ONLY))
 def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(mutant):
     fn = getattr(catalogue, mutant)
-    found = fuzz(lambda problem: reference_candidate("relu").__class__(mutant, fn), 200, lesson_problems(), seed=0)
+    found = fuzz(lambda problem: Candidate(mutant, fn), 200, lesson_problems(), seed=0)
     assert not found.passed
     problem = Problem.parse(found.counterexample["problem"])
     assert problem.N <= 4 and max(problem.sizes) <= 4, found.counterexample["problem"]
@@ -74,7 +74,6 @@ def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(mutant):
 
 def test_the_lesson_point_really_misses_the_fuzz_only_bugs(real):
     from oracles.harness import check_point, lesson_point
-    from oracles.candidate import Candidate
     from reference.model import Spec
 
     for mutant in FUZZ_ONLY:
@@ -83,7 +82,7 @@ def test_the_lesson_point_really_misses_the_fuzz_only_bugs(real):
 
 
 def test_a_fuzz_failure_reproduces_with_its_one_line_command(capsys):
-    found = fuzz(lambda p: reference_candidate("relu").__class__("hard", catalogue.hard_coded_n), 100,
+    found = fuzz(lambda p: Candidate("hard", catalogue.hard_coded_n), 100,
                  lesson_problems(), seed=0)
     line = found.counterexample["problem"]
     code = main(["--replay", line, "--candidate", "properties.catalogue:hard_coded_n"])
