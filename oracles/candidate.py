@@ -1,132 +1,96 @@
-"""Candidate backwards: load one from a file or module, call it safely, check its contract.
+"""Candidate backwards: where one comes from, and its contract checked on what it returned.
 
 A candidate is ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (DESIGN.md, contract 2).
-It is called on read-only copies; anything it does against the contract becomes a
-:class:`ContractViolation` whose message names exactly what happened.
+The judge holds a *handle* on it (:mod:`oracles.isolation`: a worker process, or in-process for
+debugging) and asks it for an Outcome; :func:`call_candidate` turns that Outcome into
+``(loss, grads)`` or a :class:`ContractViolation` whose message names exactly what happened.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
-import traceback
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 
+from oracles.isolation import CandidateError, InProcess, Outcome, Worker, function_source, parse_target
 from reference.model import backward as reference_backward
 
-
-class CandidateError(ValueError):
-    """The candidate cannot be loaded (a usage error: exit 2)."""
+__all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "check_grads",
+           "handle_for", "load_candidate", "reference_candidate", "unpack"]
 
 
 class ContractViolation(Exception):
     """The candidate ran but broke its contract (a failed check: exit 1)."""
 
 
-@dataclass
-class Candidate:
-    name: str
-    fn: object
-
-    def __call__(self, params, X, y):
-        return self.fn(params, X, y)
+def reference_candidate(activation: str) -> InProcess:
+    """The reference's own backward: the judge's code, so it runs in-process."""
+    return InProcess("reference", partial(reference_backward, activation=activation))
 
 
-def reference_candidate(activation: str) -> Candidate:
-    return Candidate("reference", partial(reference_backward, activation=activation))
+def load_candidate(target: str, isolate: bool = True, **worker_options):
+    """``path/to/file.py:backward`` or ``package.module:backward`` -> a started handle (CandidateError: exit 2)."""
+    source = parse_target(target)
+    if isolate:
+        return Worker(source, **worker_options).start()
+    from oracles.isolation import load_in_process
+
+    return InProcess(target, load_in_process(source))
 
 
-def load_candidate(target: str) -> Candidate:
-    """``path/to/file.py:backward`` or ``package.module:backward`` -> a Candidate."""
-    source, sep, attr = target.rpartition(":")
-    if not sep or not source or not attr:
-        raise CandidateError(f"{target}: --candidate takes FILE.py:FUNCTION or MODULE:FUNCTION")
-    if source.endswith(".py") or "/" in source or "\\" in source:
-        path = Path(source)
-        if not path.is_file():
-            raise CandidateError(f"{path}: candidate file not found")
-        module_name = f"_candidate_{abs(hash(str(path.resolve())))}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        folder = str(path.resolve().parent)
-        if folder not in sys.path:  # as when the file runs as a script: its siblings import
-            sys.path.insert(0, folder)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:  # the user's file failed to import: say where, no traceback
-            raise CandidateError(f"{path}: candidate file failed to import: {_one_line(exc)}") from None
-    else:
-        try:
-            module = importlib.import_module(source)
-        except Exception as exc:
-            raise CandidateError(f"{source}: candidate module not importable: {_one_line(exc)}") from None
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise CandidateError(f"{source}: no function {attr!r} in the candidate")
-    return Candidate(target, fn)
+def handle_for(candidate, isolate: bool = True, name: str | None = None, **worker_options):
+    """A handle from a handle, a target string or a function object."""
+    if hasattr(candidate, "evaluate"):
+        return candidate
+    if isinstance(candidate, str):
+        return load_candidate(candidate, isolate, **worker_options)
+    if not callable(candidate):
+        raise CandidateError(f"the candidate must be a function backward(params, X, y) or 'file.py:function', "
+                             f"got {type(candidate).__name__}")
+    if not isolate:
+        return InProcess(name or _function_name(candidate), candidate)
+    return Worker(function_source(candidate, name), **worker_options).start()
 
 
-def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".splitlines()
-    return text[0] if text else type(exc).__name__
+def _function_name(fn) -> str:
+    module = getattr(fn, "__module__", None) or "?"
+    return f"{module}:{getattr(fn, '__qualname__', None) or getattr(fn, '__name__', type(fn).__name__)}"
 
 
-def _where(exc: BaseException) -> str:
-    """The innermost frame of the traceback, as ``file:line``."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+def call_candidate(candidate, params: dict, X, y, **options):
+    """One call through the handle; returns ``(loss or None, grads)``, contract checked."""
+    handle = candidate if hasattr(candidate, "evaluate") else InProcess(_function_name(candidate), candidate)
+    return unpack(handle.evaluate(params, X, y, **options), params)
 
 
-def _read_only(a: np.ndarray) -> np.ndarray:
-    copy = np.array(a, copy=True)
-    copy.setflags(write=False)
-    return copy
-
-
-def call_candidate(candidate: Candidate, params: dict, X, y):
-    """Run the candidate on read-only copies; returns ``(loss or None, grads)``, contract checked."""
-    p_in = {k: _read_only(v) for k, v in params.items()}
-    given = dict(p_in)  # the arrays handed over, to see whether the dict was rebound
-    X_in, y_in = _read_only(X), _read_only(y)
-    try:
-        out = candidate(p_in, X_in, y_in)
-    except ValueError as exc:
-        if "read-only" in str(exc):
-            raise ContractViolation(f"the candidate wrote into its inputs{_where(exc)} "
-                                    f"(an in-place update of the caller's weights or data?)") from None
-        raise ContractViolation(f"the candidate crashed{_where(exc)}: {_one_line(exc)}") from None
-    except Exception as exc:
-        raise ContractViolation(f"the candidate crashed{_where(exc)}: {_one_line(exc)}") from None
-    if set(p_in) != set(given) or any(p_in[k] is not given[k] for k in given):
-        raise ContractViolation("the candidate changed the params dict it was given "
-                                "(replaced or removed an entry: an update of the caller's weights?)")
-    loss, grads = _unpack(out)
+def unpack(outcome: Outcome, params: dict):
+    """``(loss or None, grads)`` from an Outcome, or a ContractViolation naming what went wrong."""
+    if outcome.failure is not None:
+        raise ContractViolation(outcome.failure)
+    returned = outcome.returned
+    if returned["kind"] == "other":
+        raise ContractViolation(f"the candidate returned {returned['type']}; expected a grads dict "
+                                f"or a (loss, grads) tuple")
+    loss = None
+    if returned["kind"] == "loss+grads":
+        value = returned["loss"]
+        if "float" not in value:
+            raise ContractViolation(f"the candidate returned a loss that is not a scalar: {value['type']}")
+        loss = value["float"]
+        if not np.isfinite(loss):
+            raise ContractViolation(f"the candidate returned a non-finite loss ({loss})")
+    grads = {}
+    for key, value in returned["grads"]:
+        grads[key] = value["array"] if "array" in value else value
     check_grads(grads, params)
     return loss, grads
 
 
-def _unpack(out):
-    if isinstance(out, dict):
-        return None, out
-    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
-        loss = out[0]
-        try:
-            loss = float(np.asarray(loss).reshape(()))
-        except (TypeError, ValueError):
-            raise ContractViolation(f"the candidate returned a loss that is not a scalar: {type(out[0]).__name__}") from None
-        if not np.isfinite(loss):
-            raise ContractViolation(f"the candidate returned a non-finite loss ({loss})")
-        return loss, out[1]
-    raise ContractViolation(f"the candidate returned {type(out).__name__}; expected a grads dict "
-                            f"or a (loss, grads) tuple")
-
-
 def check_grads(grads: dict, params: dict) -> None:
-    """Gradients mirror parameters: same keys, shapes and dtypes, all finite."""
+    """Gradients mirror parameters: same keys, shapes and dtypes, all finite.
+
+    A value that is not an array arrives as the worker's description of it (a dict with its
+    ``type`` and whether it is a ``scalar``).
+    """
     missing = [k for k in params if k not in grads]
     extra = [k for k in grads if k not in params]
     if missing or extra:
@@ -137,11 +101,10 @@ def check_grads(grads: dict, params: dict) -> None:
     for k, p in params.items():
         g = grads[k]
         if not isinstance(g, np.ndarray):
-            hint = (f": missing keepdims=True in {'d' + k} = sum(dz, axis=0, keepdims=True)?"
-                    if np.isscalar(g) or isinstance(g, np.generic) else "")
-            raise ContractViolation(f"d{k} is a {type(g).__name__} scalar, not a NumPy array of shape "
-                                    f"{p.shape}{hint}" if hint else
-                                    f"d{k} is a {type(g).__name__}, not a NumPy array of shape {p.shape}")
+            kind, scalar = (g.get("type"), g.get("scalar")) if isinstance(g, dict) else (type(g).__name__, np.isscalar(g))
+            hint = f": missing keepdims=True in {'d' + k} = sum(dz, axis=0, keepdims=True)?" if scalar else ""
+            raise ContractViolation(f"d{k} is a {kind}{' scalar' if scalar else ''}, not a NumPy array of shape "
+                                    f"{p.shape}{hint}")
         if g.shape != p.shape:
             raise ContractViolation(f"d{k} has shape {g.shape}, expected {p.shape}{_shape_hint(k, g.shape, p.shape)}")
         if g.dtype != p.dtype:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracles import policy
-from oracles.candidate import Candidate, ContractViolation, call_candidate
+from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
 from oracles.diagnosis import diagnose, explain_loss
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.report import PointResult, Report
-from reference.model import Spec, forward, init_params, lesson_loss, loss as reference_loss, random_params
+from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
+from reference.model import loss as reference_loss, random_params
 
 ORACLES = ("finite-differences", "torch", "jax")
 GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
@@ -100,74 +101,139 @@ def _timed(timings: dict, name: str, fn):
     return out
 
 
-def _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result):
-    """Torch's and jax's losses into ``result.losses`` (finite differences use the reference's own
-    forward, in float64: no second opinion on the loss); returns (grads by oracle, kinks,
-    directional FD or None)."""
-    grads_by_oracle, kinks, projected = {}, {}, None
-    for name in oracles:
-        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
-            count = directions or policy.FD_DIRECTIONS
-            projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
-            result.fd_mode = f"directions ({count} per parameter)"
-        elif name == "finite-differences":
-            fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
-            grads_by_oracle[name], kinks = fd.grads, fd.kinks
-        else:
-            result.losses[name], grads_by_oracle[name] = _timed(
-                timings, name, lambda: _oracle(name)(spec, params, X, y))
-    return grads_by_oracle, kinks, projected
+@dataclass
+class Prepared:
+    """The judge's side of one point, computed once for every candidate checked there."""
+
+    spec: Spec
+    point: Point
+    X: np.ndarray
+    y: np.ndarray
+    oracles: tuple
+    losses: dict  # reference, torch, jax
+    grads: dict  # oracle -> grads (exhaustive finite differences, torch, jax)
+    kinks: dict
+    projected: object  # directional finite differences, or None
+    fd_mode: str
+    agreement: list
+    loss_scale: float
+    timeout: float  # the default time limit of one candidate call here
 
 
-def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=ORACLES,
-                timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
-                directions: int | None = None) -> PointResult:
-    """Every check at one point: forward agreement first, then each gradient against each oracle.
-
-    ``previous``: the point checked just before with the same candidate (helps name a stale cache).
-    """
+def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | None = None,
+            mode: str = "auto", directions: int | None = None) -> Prepared:
+    """The reference's loss and every oracle's gradients at ``point``: no candidate involved."""
     timings = {} if timings is None else timings
     X = np.asarray(X, dtype=spec.dtype)
     y = np.asarray(y, dtype=spec.dtype)
     params = point.params
-    result = PointResult(point.name, point.about)
-    result.losses["reference"] = reference_loss(params, X, y, spec.activation)
-    grads_by_oracle, kinks, projected = _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result)
+    losses = {"reference": reference_loss(params, X, y, spec.activation)}
+    grads, kinks, projected, used = {}, {}, None, "exhaustive (every entry)"
+    for name in oracles:
+        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
+            count = directions or policy.FD_DIRECTIONS
+            projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
+            used = f"directions ({count} per parameter)"
+        elif name == "finite-differences":
+            fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
+            grads[name], kinks = fd.grads, fd.kinks
+        else:
+            losses[name], grads[name] = _timed(timings, name, lambda: _oracle(name)(spec, params, X, y))
+    start = time.perf_counter()
+    reference_backward(params, X, y, spec.activation)
+    timeout = policy.call_timeout(time.perf_counter() - start)
+    return Prepared(spec, point, X, y, tuple(oracles), losses, grads, kinks, projected, used,
+                    _agreement(grads, spec.dtype, kinks), loss_scale(params, X), timeout)
+
+
+def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
+    """The candidate's Outcome at the point, and a second one on the same inputs (``repeat``)."""
+    timings = {} if timings is None else timings
+    p = prepared
+    first = _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
+    if not repeat or first.failure is not None:
+        return first, None
+    return first, _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
+
+
+def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str | None:
+    """Where two calls on the same inputs differ beyond the policy's determinism row, in words."""
+    if second is None:
+        return None
     try:
-        cand_loss, cand_grads = _timed(timings, "candidate", lambda: call_candidate(candidate, params, X, y))
+        loss_a, a = unpack(first, params)
+        loss_b, b = unpack(second, params)
+    except ContractViolation as exc:
+        return f"not deterministic: the second call on the same point broke the contract: {exc}"
+    tol = policy.tolerance("determinism", str(next(iter(params.values())).dtype))
+    for k in a:
+        c = compare(k, "first call", b[k], a[k], tol)
+        if not c.passed:
+            idx = ", ".join(map(str, c.worst_index))
+            return (f"not deterministic: two calls on the same point differ at {k}[{idx}] "
+                    f"(first {c.oracle_value:.6g}, then {c.candidate_value:.6g}): state kept between calls, "
+                    f"randomness, or gradients accumulated across calls?")
+    if loss_a is not None and loss_b is not None and not tol.close(loss_b, loss_a, loss_scale):
+        return f"not deterministic: two calls on the same point return losses {loss_a:.12g} and {loss_b:.12g}"
+    return None
+
+
+def judge(prepared: Prepared, first, second=None, previous: Point | None = None) -> PointResult:
+    """Every comparison at one point: forward agreement first, then each gradient against each oracle.
+
+    ``first`` and ``second`` are the candidate's Outcomes on the point's inputs (the second for
+    the determinism check, or None); ``previous``: the point checked just before with the same
+    candidate (helps name a stale cache).
+    """
+    p, spec, params = prepared, prepared.spec, prepared.point.params
+    result = PointResult(p.point.name, p.point.about, fd_mode=p.fd_mode)
+    result.losses = dict(p.losses)
+    result.output = first.output + (second.output if second is not None else "")
+    try:
+        cand_loss, cand_grads = unpack(first, params)
     except ContractViolation as exc:
         result.violation = str(exc)
         cand_loss, cand_grads = None, None
+    result.nondeterministic = nondeterminism(first, second, params, p.loss_scale) if cand_grads is not None else None
     if cand_loss is not None:
         result.losses["candidate"] = cand_loss
     loss_tol = policy.tolerance("loss", spec.dtype)
     ref = result.losses["reference"]
-    scale = loss_scale(params, X)
-    result.loss_agrees = {k: bool(loss_tol.close(v, ref, scale)) for k, v in result.losses.items() if k != "reference"}
+    result.loss_agrees = {k: bool(loss_tol.close(v, ref, p.loss_scale)) for k, v in result.losses.items() if k != "reference"}
     if not result.loss_agrees.get("candidate", True):
-        y_hat, _ = forward(params, X, spec.activation)
-        result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y), spec.dtype))
-    result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
+        y_hat, _ = forward(params, p.X, spec.activation)
+        result.diagnosis.append(explain_loss(cand_loss, ref, p.X.shape[0], lesson_loss(y_hat, p.y), spec.dtype))
+    result.agreement = p.agreement
     if cand_grads is None:
         return result
-    along = projected.project(cand_grads) if projected is not None else {}
+    along = p.projected.project(cand_grads) if p.projected is not None else {}
     for k in params:
         result.checks[k] = {}
-        for name in oracles:
+        for name in p.oracles:
             tol = policy.tolerance(name, spec.dtype)
-            if name in grads_by_oracle:
-                result.checks[k][name] = compare(k, name, cand_grads[k], grads_by_oracle[name][k], tol, kinks.get(k))
-            elif projected is not None and name == "finite-differences":
-                result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, projected.kinks[k])
+            if name in p.grads:
+                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.kinks.get(k))
+            elif p.projected is not None and name == "finite-differences":
+                result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, p.projected.kinks[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
-    consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle.get("finite-differences")
+    consensus = p.grads.get("torch") or p.grads.get("jax") or p.grads.get("finite-differences")
     if wrong and consensus is not None:
-        result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
+        result.diagnosis += diagnose(spec, params, p.X, p.y, cand_grads, consensus, wrong,
                                     previous.params if previous else None)
     elif wrong:
         result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
                                 "or why: add the torch or jax oracle for a diagnosis")
     return result
+
+
+def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
+                timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
+                directions: int | None = None, repeat: bool = True) -> PointResult:
+    """Every check at one point: prepare the oracles, ask the candidate (twice, for determinism), judge."""
+    timings = {} if timings is None else timings
+    prepared = prepare(spec, point, X, y, oracles, timings, mode, directions)
+    first, second = evaluate(prepared, handle_for(candidate, isolate=False), timings, repeat)
+    return judge(prepared, first, second, previous)
 
 
 def versions() -> dict:
@@ -183,23 +249,38 @@ def versions() -> dict:
     return out
 
 
-def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, points=None,
-        mode: str = "auto", directions: int | None = None) -> Report:
-    """Check ``candidate`` at the lesson's init and a generic point (or ``points``).
+def prepare_points(spec: Spec, data, oracles=ORACLES, seed: int = 0, points=None, mode: str = "auto",
+                   directions: int | None = None, timings: dict | None = None) -> list:
+    """Every point's oracles, once: shared by every candidate checked on the same data."""
+    data = data.astype(spec.dtype)
+    points = points or default_points(spec, seed)
+    return [prepare(spec, p, data.X, data.y, oracles, timings, mode, directions) for p in points]
+
+
+def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None,
+        mode: str = "auto", directions: int | None = None, prepared: list | None = None) -> Report:
+    """Check ``candidate`` (a handle, or a function run in-process) at the lesson's init and a
+    generic point (or ``points``); ``prepared``: the points' oracles, when already computed.
 
     ``mode``: finite differences over every entry (``exhaustive``), along random ``directions``,
     or ``auto`` (exhaustive up to the policy's parameter budget).
     """
     start = time.perf_counter()
-    data = data.astype(spec.dtype)
     timings = {}
-    points = points or default_points(spec, seed)
-    results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous, mode, directions)
-               for previous, p in zip([None] + points[:-1], points)]
+    candidate = handle_for(candidate, isolate=False)
+    if prepared is None:
+        prepared = prepare_points(spec, data, oracles, seed, points, mode, directions, timings)
+    results, previous = [], None
+    for p in prepared:
+        first, second = evaluate(p, candidate, timings)
+        results.append(judge(p, first, second, previous))
+        previous = p.point
     timings["total"] = time.perf_counter() - start
-    fd = None
-    if "finite-differences" in oracles:
-        fd = results[0].fd_mode if fd_mode(spec, mode) == "directions" else "exhaustive (every entry)"
-    return Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
-                  oracles=list(oracles), points=results, fd_mode=fd,
-                  timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())
+    fd = prepared[0].fd_mode if "finite-differences" in oracles else None
+    report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
+                    oracles=list(oracles), points=results, fd_mode=fd,
+                    timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())
+    if not getattr(candidate, "isolated", True) and candidate.name != "reference":
+        report.notes.append("--no-isolation: the candidate ran inside the judge's own process, "
+                            "where it could change the verdict")
+    return report

@@ -55,6 +55,9 @@ TABLE = {
     # diagnosis: a candidate matches a known mistake's gradients (computed in float64)
     ("hypothesis", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
     ("hypothesis", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
+    # two calls of the candidate on the same inputs: as close as two correct implementations
+    ("determinism", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
+    ("determinism", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
     # the lesson's own check of dW2[0, 0] and dW1[0, 0]
     ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
 }
@@ -84,6 +87,23 @@ FD_DIRECTIONS = 16
 # Memory bound for batched finite differences (bytes of one perturbed-activation block): small
 # enough to stay in cache; measured 2-3x faster than 64 MiB blocks at the lesson's size.
 FD_MEMORY_BYTES = 2**20
+
+
+# The candidate's worker process (oracles/isolation.py). A call may take this long, or
+# WORKER_TIMEOUT_PER_REFERENCE times the reference backward's own time on the same problem
+# if that is longer; importing the candidate (torch included) this long.
+WORKER_CALL_TIMEOUT_S = 30.0
+WORKER_TIMEOUT_PER_REFERENCE = 1000.0
+WORKER_LOAD_TIMEOUT_S = 60.0
+WORKER_QUIT_GRACE_S = 1.0
+# Address space of the worker (RLIMIT_AS): room for NumPy and torch's imports and a few GiB of
+# arrays; far below the machine's memory, so a runaway candidate fails alone.
+WORKER_MEMORY_BYTES = 8 * 2**30
+
+
+def call_timeout(reference_seconds: float) -> float:
+    """The default time limit of one call, for a problem the reference backs through in ``reference_seconds``."""
+    return max(WORKER_CALL_TIMEOUT_S, WORKER_TIMEOUT_PER_REFERENCE * reference_seconds)
 
 
 def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | None = None) -> Tolerance:

@@ -218,7 +218,36 @@ def _or_fail(who: str, build):
 
 
 def _hidden(hidden) -> tuple:
-    return (hidden,) if isinstance(hidden, int) else tuple(hidden)
+    """``16`` or ``(64, 64)`` -> a tuple of positive widths (a string is refused, not split into digits)."""
+    if isinstance(hidden, (int, np_integer())) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    if isinstance(hidden, (str, bytes)) or not all(isinstance(h, (int, np_integer())) and not isinstance(h, bool)
+                                                   for h in _iterable(hidden)):
+        raise TypeError(f"hidden takes a width or a tuple of widths like (16,) or (64, 64), got {hidden!r}")
+    hidden = tuple(int(h) for h in hidden)
+    if not hidden or min(hidden) < 1:
+        raise ValueError(f"hidden takes positive widths like (16,) or (64, 64), got {hidden!r}")
+    return hidden
+
+
+def np_integer():
+    import numpy as np
+
+    return np.integer
+
+
+def _iterable(value):
+    try:
+        return list(value)
+    except TypeError:
+        return [None]
+
+
+def _handle(who: str, backward, isolate: bool):
+    """The candidate's handle: a worker process (or in-process with ``isolate=False``), started."""
+    from oracles.candidate import handle_for
+
+    return _or_fail(who, lambda: handle_for(backward, isolate=isolate, name=_candidate_name(backward)))
 
 
 # ---------------------------------------------------------------- backprop_check
@@ -236,9 +265,8 @@ def backprop_check(request):
     """
     config = request.config
 
-    def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None):
+    def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True):
         __tracebackhide__ = True
-        from oracles.candidate import Candidate
         from oracles.harness import run
         from reference.data import SYNTHETIC
         from reference.model import Spec
@@ -247,7 +275,8 @@ def backprop_check(request):
         dataset = _resolve_data(config, data)
         spec = _or_fail("backprop_check", lambda: Spec((dataset.features, *_hidden(hidden), 1), activation,
                                                        dtype or config.stash[_OPTIONS].dtype))
-        report = run(spec, dataset, Candidate(_candidate_name(backward), backward), chosen)
+        with _handle("backprop_check", backward, isolate) as handle:
+            report = run(spec, dataset, handle, chosen)
         config.stash[_USED].append((_data_words(dataset), dataset.source == SYNTHETIC))
         if not report.passed:
             pytest.fail(_check_failure(report, spec, dataset, chosen, _candidate_arg(backward)), pytrace=False)
@@ -325,13 +354,8 @@ def backprop_fuzz(request):
     """
     config = request.config
 
-    def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None):
+    def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True):
         __tracebackhide__ = True
-        from hypothesis import HealthCheck, given, settings
-
-        from oracles.candidate import Candidate
-        from properties.fuzz import FuzzResult
-        from properties.laws import check_laws
         from properties.strategies import problems, specs
 
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
@@ -340,36 +364,47 @@ def backprop_fuzz(request):
         dtype = dtype or config.stash[_OPTIONS].dtype
         strategy = _or_fail("backprop_fuzz", lambda: problems(specs(depth, depth, activations=(activation,),
                                                                      dtypes=(dtype,))))
-        candidate = Candidate(_candidate_name(backward), backward)
-        state = {"count": 0, "failure": None}
-
-        def every_law(problem):
-            state["count"] += 1
-            violations = check_laws(candidate, problem, oracles=chosen)
-            if violations:
-                state["failure"] = (problem, violations)
-                raise AssertionError(str(violations[0]))
-
-        profile = settings.default  # whatever --hypothesis-profile, a conftest or hypothesis chose
-        run = settings(profile, deadline=None,
-                       suppress_health_check=set(profile.suppress_health_check)
-                       | {HealthCheck.too_slow, HealthCheck.data_too_large})(given(strategy)(every_law))
-        # one database key per test and candidate, not one shared by every user of this fixture
-        run.hypothesis.inner_test._hypothesis_internal_add_digest = (
-            f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode())
-        start, error = time.perf_counter(), None
-        try:
-            run()
-        except Exception as exc:
-            if state["failure"] is None:
-                raise
-            error = exc
-        if error is not None:  # outside the except block: no "during handling" chain in the output
-            pytest.fail(_fuzz_failure(state, candidate.name, settings.get_current_profile_name(), error,
-                                      _candidate_arg(backward)), pytrace=False)
-        return FuzzResult(state["count"], True, time.perf_counter() - start)
+        with _handle("backprop_fuzz", backward, isolate) as candidate:
+            return _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward)
 
     return fuzz
+
+
+def _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward):
+    """:func:`backprop_fuzz`'s run, with the candidate's handle open."""
+    __tracebackhide__ = True
+    from hypothesis import HealthCheck, given, settings
+
+    from properties.fuzz import FuzzResult
+    from properties.laws import check_laws
+
+    state = {"count": 0, "failure": None}
+
+    def every_law(problem):
+        state["count"] += 1
+        violations = check_laws(candidate, problem, oracles=chosen)
+        if violations:
+            state["failure"] = (problem, violations)
+            raise AssertionError(str(violations[0]))
+
+    profile = settings.default  # whatever --hypothesis-profile, a conftest or hypothesis chose
+    run = settings(profile, deadline=None,
+                   suppress_health_check=set(profile.suppress_health_check)
+                   | {HealthCheck.too_slow, HealthCheck.data_too_large})(given(strategy)(every_law))
+    # one database key per test and candidate, not one shared by every user of this fixture
+    run.hypothesis.inner_test._hypothesis_internal_add_digest = (
+        f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode())
+    start, error = time.perf_counter(), None
+    try:
+        run()
+    except Exception as exc:
+        if state["failure"] is None:
+            raise
+        error = exc
+    if error is not None:  # outside the except block: no "during handling" chain in the output
+        pytest.fail(_fuzz_failure(state, candidate.name, settings.get_current_profile_name(), error,
+                                  _candidate_arg(backward)), pytrace=False)
+    return FuzzResult(state["count"], True, time.perf_counter() - start)
 
 
 def _fuzz_failure(state, name, profile, exc, candidate_arg) -> str:

@@ -19,12 +19,14 @@ class PointResult:
     checks: dict = field(default_factory=dict)  # param -> oracle -> Check
     agreement: list = field(default_factory=list)  # (oracle, oracle, agree)
     violation: str | None = None  # the candidate broke its contract
+    nondeterministic: str | None = None  # two calls on the same inputs differed
+    output: str = ""  # what the candidate printed here
     diagnosis: list = field(default_factory=list)
     fd_mode: str = "exhaustive (every entry)"
 
     @property
     def passed(self) -> bool:
-        return (self.violation is None and all(self.loss_agrees.values())
+        return (self.violation is None and self.nondeterministic is None and all(self.loss_agrees.values())
                 and all(c.passed for per in self.checks.values() for c in per.values()))
 
     def failures(self) -> list:
@@ -35,6 +37,8 @@ class PointResult:
         lines = []
         if self.violation:
             lines.append(f"contract: {self.violation}")
+        if self.nondeterministic:
+            lines.append(self.nondeterministic)
         for source, ok in self.loss_agrees.items():
             if not ok:
                 lines.append(f"loss: {source} {self.losses[source]:.12g} vs reference "
@@ -67,6 +71,7 @@ class PointResult:
             "loss": {k: v for k, v in self.losses.items()},
             "loss_agrees": self.loss_agrees,
             "violation": self.violation,
+            "nondeterministic": self.nondeterministic,
             "parameters": [{"name": k, "shape": None, "checks": {o: c.to_dict() for o, c in per.items()}}
                            for k, per in self.checks.items()],
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],

@@ -2,14 +2,18 @@
 
 Each law takes ``(candidate, problem)`` and returns None when it holds, or raises
 :class:`LawViolation` with a message naming the law, the parameter and the entry.
-``candidate`` is anything with the contract's signature ``backward(params, X, y)``.
+``candidate`` is a handle (:mod:`oracles.isolation`: the candidate in its worker process) or,
+in-process, anything with the contract's signature ``backward(params, X, y)``.
+:func:`check_laws` asks the candidate once per distinct input: the laws share its Outcomes.
 """
 from __future__ import annotations
 
 import numpy as np
 
+import hashlib
+
 from oracles import policy
-from oracles.candidate import Candidate, ContractViolation, call_candidate
+from oracles.candidate import ContractViolation, call_candidate, handle_for
 from oracles.compare import compare
 from reference.model import forward, loss as reference_loss, n_layers
 
@@ -21,13 +25,35 @@ class LawViolation(AssertionError):
         self.message = message
 
 
-def _as_candidate(candidate) -> Candidate:
-    return candidate if isinstance(candidate, Candidate) else Candidate(getattr(candidate, "__name__", "candidate"), candidate)
+class Remembered:
+    """A handle that answers a question it was already asked from memory.
+
+    The laws look at the same inputs several times (shapes, finite, descent and agreement all
+    start from the problem's own point); the candidate is asked once per distinct input.
+    ``handle`` stays reachable for a deliberate second call (the determinism law).
+    """
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.name = handle.name
+        self.isolated = getattr(handle, "isolated", False)
+        self.memory = {}
+
+    def evaluate(self, params, X, y, **options):
+        digest = hashlib.blake2b(digest_size=16)
+        for a in (*params.values(), X, y):
+            a = np.ascontiguousarray(a)
+            digest.update(f"{a.dtype.str}{a.shape}".encode())
+            digest.update(a.tobytes())
+        key = digest.digest()
+        if key not in self.memory:
+            self.memory[key] = self.handle.evaluate(params, X, y, **options)
+        return self.memory[key]
 
 
 def _grads(law, candidate, params, X, y):
     try:
-        return call_candidate(_as_candidate(candidate), params, X, y)[1]
+        return call_candidate(candidate, params, X, y)[1]
     except ContractViolation as exc:
         raise LawViolation(law, str(exc)) from None
 
@@ -147,23 +173,48 @@ def identity_passes_da(candidate, problem):
             raise LawViolation("identity", c.line())
 
 
+def determinism(candidate, problem):
+    """Two calls on the same inputs give the same gradients (to the policy's determinism row).
+
+    The second call goes past a :class:`Remembered` handle's memory, to the candidate itself.
+    """
+    from oracles.harness import loss_scale, nondeterminism
+
+    params, X, y = problem.arrays()
+    candidate = handle_for(candidate, isolate=False)
+    first = candidate.evaluate(params, X, y)
+    if first.failure is not None:
+        return  # the contract laws say what went wrong
+    second = getattr(candidate, "handle", candidate).evaluate(params, X, y)
+    found = nondeterminism(first, second, params, loss_scale(params, X))
+    if found:
+        raise LawViolation("determinism", found)
+
+
 def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")):
     """The candidate agrees with each oracle on the drawn problem under the policy (kinks excused)."""
     from oracles.harness import Point, check_point
 
     params, X, y = problem.arrays()
-    result = check_point(problem.spec, Point("fuzz", params, problem.describe()), X, y,
-                         _as_candidate(candidate), oracles)
+    result = check_point(problem.spec, Point("fuzz", params, problem.describe()), X, y, candidate, oracles,
+                         repeat=False)
     if not result.passed:
         raise LawViolation("agreement", " | ".join(result.verdict_lines()))
 
 
 LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent": descent,
-        "permutation": permutation, "identity": identity_passes_da, "agreement": agreement}
+        "permutation": permutation, "identity": identity_passes_da, "determinism": determinism,
+        "agreement": agreement}
 
 
 def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "torch", "jax")) -> list:
-    """Every law on one problem; returns the violations (empty when all hold)."""
+    """Every law on one problem; returns the violations (empty when all hold).
+
+    The candidate is asked once per distinct input (a :class:`Remembered` handle), except for
+    the determinism law's deliberate second call.
+    """
+    candidate = handle_for(candidate, isolate=False)
+    candidate = candidate if isinstance(candidate, Remembered) else Remembered(candidate)
     out = []
     for name in (laws or LAWS):
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from oracles.candidate import Candidate
+from oracles.candidate import InProcess
 from oracles.harness import Point, check_point, default_points
 from properties import catalogue
 from properties.fuzz import fuzz
@@ -67,7 +67,7 @@ def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
     """Run one entry through every check."""
     _reset(entry)
     outcome = Outcome(entry.name, entry.description)
-    candidate = Candidate(entry.name, entry.backward)
+    candidate = InProcess(entry.name, entry.backward)
     killed, words = set(), []
     spec = Spec((data.features, 16, 1))
     points = [(p, data.X, data.y, spec) for p in default_points(spec)]

@@ -99,26 +99,26 @@ def test_a_candidates_wrong_loss_fails_the_forward_check(capsys, real_path):
 
 
 def test_the_candidate_gets_read_only_copies_and_the_callers_arrays_are_untouched():
-    from oracles.candidate import Candidate, ContractViolation, call_candidate
+    from oracles.candidate import InProcess, ContractViolation, call_candidate
     from reference.model import Spec, init_params
 
     params = init_params(Spec((3, 4, 1)))
     X, y = np.ones((5, 3)), np.zeros((5, 1))
     before = {k: v.copy() for k, v in params.items()}
     with pytest.raises(ContractViolation, match="wrote into its inputs"):
-        call_candidate(Candidate("inplace", catalogue.in_place_update), params, X, y)
+        call_candidate(InProcess("inplace", catalogue.in_place_update), params, X, y)
     for k in params:
         np.testing.assert_array_equal(params[k], before[k])
         assert params[k].flags.writeable
 
 
 def test_a_candidate_replacing_entries_of_the_params_dict_is_caught():
-    from oracles.candidate import Candidate, ContractViolation, call_candidate
+    from oracles.candidate import InProcess, ContractViolation, call_candidate
     from reference.model import Spec, init_params
 
     params = init_params(Spec((3, 4, 1)))
     with pytest.raises(ContractViolation, match="changed the params dict"):
-        call_candidate(Candidate("rebind", catalogue.replaces_caller_weights), params, np.ones((5, 3)),
+        call_candidate(InProcess("rebind", catalogue.replaces_caller_weights), params, np.ones((5, 3)),
                        np.zeros((5, 1)))
 
 

@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, settings
 
-from oracles.candidate import Candidate, reference_candidate
+from oracles.candidate import InProcess, reference_candidate
 from oracles.cli import main
 from properties import catalogue
 from properties.fuzz import fuzz
@@ -65,7 +65,7 @@ FUZZ_ONLY = {"hard_coded_n": "agreement", "forgets_b1": "agreement", "nan_when_s
 @pytest.mark.parametrize("mutant", list(FUZZ_ONLY))
 def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(mutant):
     fn = getattr(catalogue, mutant)
-    found = fuzz(lambda problem: Candidate(mutant, fn), 200, lesson_problems(), seed=0)
+    found = fuzz(lambda problem: InProcess(mutant, fn), 200, lesson_problems(), seed=0)
     assert not found.passed
     problem = Problem.parse(found.counterexample["problem"])
     assert problem.N <= 4 and max(problem.sizes) <= 4, found.counterexample["problem"]
@@ -77,12 +77,12 @@ def test_the_lesson_point_really_misses_the_fuzz_only_bugs(real):
     from reference.model import Spec
 
     for mutant in FUZZ_ONLY:
-        result = check_point(Spec(), lesson_point(Spec()), real.X, real.y, Candidate(mutant, getattr(catalogue, mutant)))
+        result = check_point(Spec(), lesson_point(Spec()), real.X, real.y, InProcess(mutant, getattr(catalogue, mutant)))
         assert result.passed, mutant
 
 
 def test_a_fuzz_failure_reproduces_with_its_one_line_command(capsys):
-    found = fuzz(lambda p: Candidate("hard", catalogue.hard_coded_n), 100,
+    found = fuzz(lambda p: InProcess("hard", catalogue.hard_coded_n), 100,
                  lesson_problems(), seed=0)
     line = found.counterexample["problem"]
     code = main(["--replay", line, "--candidate", "properties.catalogue:hard_coded_n"])

@@ -194,13 +194,13 @@ def test_a_bad_option_value_is_a_usage_error_naming_it(pytester, option, words):
 SHOW_REPORT = """\
 import mybackward
 def test_my_backward(backprop_check):
-    seen = []
-    def backward(params, X, y):
-        seen.append(str(X.dtype))
+    def backward(params, X, y):  # a closure: shipped to the worker by value, its print captured there
+        print(f"dtype-seen={X.dtype}")
         return mybackward.backward(params, X, y)
     report = backprop_check(backward)
+    seen = sorted({line for p in report.points for line in p.output.splitlines()})
     print(f"oracles={report.oracles} timed={sorted(report.timings_s)}")
-    print(f"spec={report.spec['dtype']} seen={sorted(set(seen))}")
+    print(f"spec={report.spec['dtype']} seen={seen}")
 """
 
 
@@ -228,7 +228,7 @@ def test_backprop_dtype_float32_hands_the_backward_float32_and_checks_at_float32
     pytester.makepyfile(test_mine=SHOW_REPORT)
     result = pytester.runpytest(*QUIET, "-s", "--backprop-dtype=float32")
     result.assert_outcomes(passed=1)
-    assert "spec=float32 seen=['float32']" in result.stdout.str()
+    assert "spec=float32 seen=['dtype-seen=float32']" in result.stdout.str()
 
 
 # ------------------------------------------------------------------ backprop_fuzz

@@ -1,0 +1,404 @@
+"""Handles on a candidate: the judge asks for an :class:`Outcome`, never calls candidate code.
+
+:class:`Worker` runs the candidate in a process of its own (a fresh interpreter started with
+``subprocess``: none of the judge's state, none of its modules), which receives copies of
+``params, X, y`` and returns the loss and gradients by value (DESIGN.md, contract 7). Every way
+the worker ends (an exception of any kind, an exit with any code, a signal, a call past its
+time limit, memory past its limit, a refused import) becomes an Outcome with one line, and
+whatever it prints is kept apart from the judge's own output. :class:`InProcess` gives the
+same Outcomes from a call in the judge's interpreter (``--no-isolation``, and the judge's own
+catalogue), for stepping through a candidate with a debugger.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from oracles import policy, worker
+from oracles.worker import JUDGE_PACKAGES
+
+
+class CandidateError(ValueError):
+    """The candidate cannot be loaded (a usage error: exit 2)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One call of the candidate: what it returned, printed, and how it ended.
+
+    ``returned`` is :func:`oracles.worker.describe`'s plain data (arrays by value) when the call
+    returned; ``failure`` is one line when it did not (or broke the contract on its way out).
+    """
+
+    returned: dict | None
+    failure: str | None = None
+    output: str = ""
+    seconds: float = 0.0
+
+
+def _signal_words(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    description = signal.strsignal(number) or name
+    return f"signal {number} ({description.lower()})"
+
+
+def raised_words(reply: dict, when: str = "") -> str:
+    """One line for a candidate that raised: ``the candidate raised ValueError at mine.py:12: ...``."""
+    where = f" at {reply['where']}" if reply.get("where") else ""
+    if reply.get("read_only"):
+        return (f"the candidate wrote into its inputs{where} "
+                f"(an in-place update of the caller's weights or data?)")
+    kind = reply["type"]
+    message = f": {reply['message']}" if reply.get("message") else ""
+    if kind == "SystemExit":
+        return f"the candidate called sys.exit({reply.get('message') or ''}){when}{where}"
+    return f"the candidate crashed{when}{where}: {kind}{message}"
+
+
+def reply_failure(reply: dict) -> str | None:
+    """The one-line failure of a reply that is not a returned value, or None."""
+    refused = reply.get("refused_imports") or []
+    if refused:
+        return f"the candidate imported {', '.join(refused)}, which a candidate may not import"
+    if reply["kind"] == "raised":
+        return raised_words(reply)
+    if reply["kind"] == "rebound":
+        return ("the candidate changed the params dict it was given "
+                "(replaced or removed an entry: an update of the caller's weights?)")
+    return None
+
+
+def _outcome(reply: dict, output: str, seconds: float, memory: int | None = None) -> Outcome:
+    failure = reply_failure(reply)
+    if failure and reply.get("type") == "MemoryError" and memory:
+        failure += f" (the worker's memory limit is {memory / 2**30:.3g} GiB: --memory)"
+    return Outcome(None if failure else reply, failure, output, seconds)
+
+
+@dataclass
+class Source:
+    """Where the candidate's function comes from: a file, a module, or a pickled function."""
+
+    name: str  # as the user wrote it, for reports
+    file: str | None = None
+    module: str | None = None
+    attr: str = ""
+    pickled: bytes | None = None
+    path: list = field(default_factory=list)  # sys.path for the worker
+
+    def message(self) -> dict:
+        if self.pickled is not None:
+            return {"pickled": self.pickled}
+        if self.file is not None:
+            return {"file": self.file, "attr": self.attr}
+        return {"module": self.module, "attr": self.attr}
+
+    def allowed(self) -> list:
+        """The candidate's own module and its packages (a catalogue entry may be a candidate)."""
+        if self.module is None:
+            return []
+        parts = self.module.split(".")
+        return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def parse_target(target: str) -> Source:
+    """``path/to/file.py:backward`` or ``package.module:backward`` -> a Source (paths resolved now)."""
+    source, sep, attr = target.rpartition(":")
+    if not sep or not source or not attr:
+        raise CandidateError(f"{target}: --candidate takes FILE.py:FUNCTION or MODULE:FUNCTION")
+    if source.endswith(".py") or "/" in source or "\\" in source:
+        path = Path(source)
+        if not path.is_file():
+            raise CandidateError(f"{path}: candidate file not found")
+        resolved = path.resolve()
+        # as when the file runs as a script: its folder comes first, so its siblings import
+        return Source(target, file=str(resolved), attr=attr, path=[str(resolved.parent), *sys.path])
+    return Source(target, module=source, attr=attr, path=[os.getcwd(), *sys.path])
+
+
+def function_source(fn, name: str | None = None) -> Source:
+    """A function object -> a Source: by module and qualified name when it can be imported
+    again that way, else by value with cloudpickle (``__main__``, a notebook, a lambda, a closure)."""
+    if not callable(fn):
+        raise CandidateError(f"the candidate must be a function backward(params, X, y), got {type(fn).__name__}")
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", "") or ""
+    name = name or f"{module}:{qualname or type(fn).__name__}"
+    if module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn):
+        return Source(name, module=module, attr=qualname, path=list(sys.path))
+    import cloudpickle
+
+    if module and module in sys.modules and module != "__main__":
+        cloudpickle.register_pickle_by_value(sys.modules[module])
+    try:
+        pickled = cloudpickle.dumps(fn)
+    except Exception as exc:  # noqa: BLE001: whatever the function's globals hold
+        raise CandidateError(f"{name}: cannot ship the candidate to its worker: {type(exc).__name__}: {exc}; "
+                             f"define it at the top level of a module, or pass isolate=False") from None
+    finally:
+        if module and module in sys.modules and module != "__main__":
+            cloudpickle.unregister_pickle_by_value(sys.modules[module])
+    return Source(name, pickled=pickled, path=list(sys.path))
+
+
+def _resolves(module: str, qualname: str, fn) -> bool:
+    obj = sys.modules.get(module)
+    if obj is None or not getattr(obj, "__file__", None):
+        return False
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+def load_in_process(source: Source):
+    """The candidate's function, imported into the judge's own interpreter (``--no-isolation``)."""
+    if source.file is not None and source.path[0] not in sys.path:
+        sys.path.insert(0, source.path[0])  # as when the file runs as a script: its siblings import
+    try:
+        fn = worker.load(source.message())
+    except Exception as exc:  # noqa: BLE001: the user's file failed to import: say where, no traceback
+        reply = {"type": type(exc).__name__, "message": (str(exc).splitlines() or [""])[0],
+                 "where": worker._where(exc)}
+        raise CandidateError(_import_failure(source, raised_words(reply, " while importing"))) from None
+    if not callable(fn):
+        raise CandidateError(f"{source.name}: no function {source.attr!r} in the candidate")
+    return fn
+
+
+def _import_failure(source: Source, failure: str) -> str:
+    what = "candidate file failed to import" if source.file else (
+        "candidate module not importable" if source.module else "candidate failed to load")
+    return f"{source.name}: {what}: {failure}"
+
+
+# ---------------------------------------------------------------- the handles
+
+def _call_message(params, X, y, errstate: bool) -> dict:
+    return {"op": "call", "params": {k: np.asarray(v) for k, v in params.items()},
+            "X": np.asarray(X), "y": np.asarray(y), "errstate": errstate}
+
+
+class InProcess:
+    """The candidate called in the judge's own interpreter (``--no-isolation``): for debugging."""
+
+    isolated = False
+
+    def __init__(self, name: str, fn):
+        self.name, self.fn = name, fn
+
+    def start(self):
+        return self
+
+    def evaluate(self, params, X, y, errstate: bool = False, timeout: float | None = None) -> Outcome:
+        """The candidate's Outcome on copies of the arrays (``timeout`` cannot be enforced in-process)."""
+        import contextlib
+        import io
+
+        captured = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            if errstate:
+                with np.errstate(all="raise"):
+                    reply = worker.invoke(self.fn, params, X, y)
+            else:
+                reply = worker.invoke(self.fn, params, X, y)
+        reply = worker.decode(worker.encode(reply))  # the worker's codec: the same Outcomes either way
+        return _outcome(reply, captured.getvalue(), time.perf_counter() - start)
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Worker:
+    """The candidate in a worker process of its own, kept across the calls of one run.
+
+    ``timeout``: seconds per call (None: the policy's default, scaled per call by the caller);
+    ``memory``: bytes of address space (RLIMIT_AS); ``forbid``: top-level module names the
+    candidate may not import, besides the judge's own packages. A worker that dies is replaced
+    at the next call; one that ran past its time limit is not restarted in the same run: every
+    later call reports the same timeout at once, so a hanging candidate ends a run in bounded time.
+    """
+
+    isolated = True
+
+    def __init__(self, source: Source, timeout: float | None = None, memory: int | None = None,
+                 forbid=(), load_timeout: float | None = None):
+        self.source = source
+        self.name = source.name
+        self.timeout = timeout
+        self.memory = policy.WORKER_MEMORY_BYTES if memory is None else memory
+        self.load_timeout = load_timeout or max(policy.WORKER_LOAD_TIMEOUT_S, timeout or 0)
+        self.refused = sorted(set(JUDGE_PACKAGES) | set(forbid))
+        self.process = None
+        self.fatal: Outcome | None = None  # a timeout: every later call gets it at once
+        self.loaded_failure: str | None = None
+        self.calls = 0
+
+    # ------------------------------------------------------------ lifetime
+    def start(self):
+        """Start the worker and load the candidate; CandidateError (exit 2) when it cannot load."""
+        if self.process is None and self.fatal is None:
+            self._spawn()
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            worker.send(self.to_worker, pickle.dumps({"op": "quit"}))
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=policy.WORKER_QUIT_GRACE_S)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill(process)
+        for fd in (self.to_worker, self.from_worker):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.output.close()
+
+    @staticmethod
+    def _kill(process):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the candidate's own children and threads too
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _spawn(self):
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        self.output = tempfile.TemporaryFile()
+        self.read_at = 0
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+        boot = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__backprop_worker__')"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", boot, worker.__file__, str(to_worker_r), str(from_worker_w)],
+            pass_fds=(to_worker_r, from_worker_w), stdin=subprocess.DEVNULL, stdout=self.output,
+            stderr=subprocess.STDOUT, start_new_session=True, env=env, close_fds=True)
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        message = {"op": "load", "source": self.source.message(), "path": self.source.path,
+                   "refused": self.refused, "allowed": self.source.allowed(), "memory": self.memory}
+        reply, failure = self._exchange(message, self.load_timeout, "while importing the candidate")
+        if failure is not None or reply["kind"] != "loaded":
+            self.close()
+            self._load_failed(reply, failure)
+
+    def _load_failed(self, reply, failure):
+        refused = (reply or {}).get("refused_imports") or []
+        if refused:  # a refused import is a verdict (exit 1), not a usage error
+            self.loaded_failure = (f"the candidate imported {', '.join(refused)}, which a candidate may not import")
+            return
+        if failure is None and reply["kind"] == "missing":
+            raise CandidateError(f"{self.name}: no function {self.source.attr!r} in the candidate")
+        raise CandidateError(_import_failure(self.source, failure or raised_words(reply, " while importing")))
+
+    # ------------------------------------------------------------ calls
+    def evaluate(self, params, X, y, errstate: bool = False, timeout: float | None = None) -> Outcome:
+        if self.fatal is not None:
+            return self.fatal
+        if self.loaded_failure is not None:
+            return Outcome(None, self.loaded_failure)
+        if self.process is None:
+            self._spawn()
+            if self.loaded_failure is not None:
+                return Outcome(None, self.loaded_failure)
+        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
+        self.calls += 1
+        start = time.perf_counter()
+        reply, failure = self._exchange(_call_message(params, X, y, errstate), limit, "during the call")
+        seconds = time.perf_counter() - start
+        output = self._output()
+        if failure is not None:
+            outcome = Outcome(None, failure, output, seconds)
+            if "time limit" in failure:
+                self.fatal = outcome
+            self.close()
+            return outcome
+        return _outcome(reply, output, seconds, self.memory)
+
+    def _exchange(self, message: dict, limit: float, when: str):
+        """Send one message, wait for the reply: ``(reply, None)`` or ``(None, failure line)``."""
+        try:
+            worker.send(self.to_worker, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        except (BrokenPipeError, OSError):
+            return None, self._death(when)
+        deadline = time.monotonic() + limit
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.from_worker, selectors.EVENT_READ)
+            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                self._kill(self.process)
+                return None, f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+        raw = worker.receive(self.from_worker)
+        if raw is None:
+            return None, self._death(when)
+        try:
+            return worker.decode(raw), None
+        except (ValueError, KeyError, IndexError) as exc:
+            return None, f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})"
+
+    def _death(self, when: str) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._kill(self.process)
+            code = self.process.returncode
+        if code is not None and code < 0:
+            words = f"died of {_signal_words(-code)}"
+            if -code == signal.SIGKILL:
+                words += " (killed: out of memory?)"
+        else:
+            words = f"exited with code {code}"
+        memory = self._memory_hint()
+        return f"the candidate's process {words} {when}{memory}"
+
+    def _memory_hint(self) -> str:
+        text = self._output(peek=True)
+        if "MemoryError" in text or "Cannot allocate memory" in text or "std::bad_alloc" in text:
+            return f" (out of memory: the limit is {self.memory / 2**30:.3g} GiB, --memory)"
+        return ""
+
+    def _output(self, peek: bool = False) -> str:
+        """What the worker printed since the last call (stdout and stderr, in order)."""
+        try:
+            self.output.seek(self.read_at)
+            data = self.output.read()
+        except (ValueError, OSError):
+            return ""
+        if not peek:
+            self.read_at += len(data)
+        return data.decode("utf-8", "replace")

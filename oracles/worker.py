@@ -1,0 +1,264 @@
+"""The candidate's side of the boundary: load a backward, call it, send back what it returned.
+
+This module runs in two places. As the worker process (``python -c BOOT worker.py FD FD``,
+run by path, so the ``oracles`` package is never imported there) it serves the judge over a
+pair of pipes; in the judge, :func:`invoke` and :func:`describe` are the in-process handle's
+whole work (``--no-isolation``). It imports only the standard library and NumPy (and
+cloudpickle to receive a function shipped by value): nothing of the judge lives here.
+
+Judge -> worker messages are pickles (the worker trusts the judge). Worker -> judge messages
+are JSON with NumPy arrays as ``.npy`` bytes (``allow_pickle=False``): the judge never
+unpickles anything the candidate could have shaped.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import pickle
+import struct
+import sys
+import sysconfig
+import traceback
+
+import numpy as np
+
+JUDGE_PACKAGES = ("reference", "oracles", "properties")
+HEADER = struct.Struct("<Q")
+
+
+# ---------------------------------------------------------------- what the candidate returned
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame of the candidate's own code as ``file:line`` (empty when there is none).
+
+    Frames in this file, the standard library and installed packages (NumPy's, say) are
+    skipped: the line to look at is the candidate's.
+    """
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    libraries = tuple({sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")})
+    own = [f for f in frames if not f.filename.startswith(libraries) and not f.filename.startswith("<frozen")]
+    frame = (own or frames or [None])[-1]
+    return f"{os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+
+
+def _read_only(a) -> np.ndarray:
+    copy = np.array(a, copy=True)
+    copy.setflags(write=False)
+    return copy
+
+
+def _value(v) -> dict:
+    """A description of one returned value: the array itself when it is a plain numeric one."""
+    if isinstance(v, np.ndarray) and v.dtype.kind in "biufc" and not v.dtype.hasobject:
+        return {"array": v}
+    scalar = bool(np.isscalar(v) or isinstance(v, np.generic))
+    out = {"type": type(v).__name__, "scalar": scalar}
+    if scalar:
+        try:
+            out["float"] = float(v)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return out
+
+
+def _loss(v) -> dict:
+    """A returned loss: its value when it converts to one float, else its type."""
+    try:
+        a = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        a = None
+    if a is not None and a.size == 1:
+        return {"float": float(a.reshape(()))}
+    return {"type": type(v).__name__}
+
+
+def describe(out) -> dict:
+    """What ``backward`` returned, as plain data: a grads dict, or a (loss, grads) pair, or a type."""
+    if isinstance(out, dict):
+        return {"kind": "grads", "grads": [[str(k), _value(v)] for k, v in out.items()]}
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
+        return {"kind": "loss+grads", "loss": _loss(out[0]),
+                "grads": [[str(k), _value(v)] for k, v in out[1].items()]}
+    return {"kind": "other", "type": type(out).__name__}
+
+
+def invoke(fn, params: dict, X, y) -> dict:
+    """Call ``fn`` on read-only copies; every way it ends becomes plain data (nothing escapes)."""
+    p_in = {k: _read_only(v) for k, v in params.items()}
+    given = dict(p_in)  # the arrays handed over, to see whether the dict was rebound
+    try:
+        out = fn(p_in, _read_only(X), _read_only(y))
+    except BaseException as exc:  # noqa: B902: SystemExit and KeyboardInterrupt are verdicts too
+        message = str(exc).splitlines()
+        return {"kind": "raised", "type": type(exc).__name__, "message": message[0] if message else "",
+                "where": _where(exc), "read_only": isinstance(exc, ValueError) and "read-only" in str(exc)}
+    if set(p_in) != set(given) or any(p_in[k] is not given[k] for k in given):
+        return {"kind": "rebound"}
+    try:
+        return describe(out)
+    except BaseException as exc:  # noqa: B902: a returned object whose methods raise
+        return {"kind": "raised", "type": type(exc).__name__, "message": str(exc).split("\n")[0],
+                "where": _where(exc), "read_only": False}
+
+
+# ---------------------------------------------------------------- encoding, safe both ways
+
+def encode(message: dict) -> bytes:
+    """JSON, with each array replaced by its dtype, shape and an index into raw byte blobs."""
+    blobs = []
+
+    def walk(v):
+        if isinstance(v, np.ndarray):
+            a = np.ascontiguousarray(v)
+            blobs.append(a.tobytes())
+            return {"__array__": len(blobs) - 1, "dtype": a.dtype.str, "shape": list(a.shape)}
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        return v  # str, int, float (NaN and inf as JSON's NaN / Infinity), bool, None
+
+    head = json.dumps(walk(message)).encode()
+    return b"".join([HEADER.pack(len(head)), head] + [HEADER.pack(len(b)) + b for b in blobs])
+
+
+def decode(data: bytes) -> dict:
+    """The inverse of :func:`encode`. Only numeric dtypes are rebuilt: nothing is ever unpickled."""
+    (n,) = HEADER.unpack_from(data, 0)
+    head = json.loads(data[HEADER.size:HEADER.size + n])
+    blobs, at = [], HEADER.size + n
+    while at < len(data):
+        (m,) = HEADER.unpack_from(data, at)
+        blobs.append(data[at + HEADER.size:at + HEADER.size + m])
+        at += HEADER.size + m
+
+    def walk(v):
+        if isinstance(v, dict):
+            if "__array__" in v:
+                dtype = np.dtype(v["dtype"])
+                if dtype.kind not in "biufc":
+                    raise ValueError(f"refused dtype {dtype}")
+                return np.frombuffer(blobs[v["__array__"]], dtype=dtype).reshape(v["shape"]).copy()
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(head)
+
+
+def send(fd: int, payload: bytes) -> None:
+    data = HEADER.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def receive(fd: int) -> bytes | None:
+    """One framed message, or None at end of file."""
+    head = _read_exactly(fd, HEADER.size)
+    if head is None:
+        return None
+    return _read_exactly(fd, HEADER.unpack(head)[0])
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+# ---------------------------------------------------------------- the worker process
+
+class ImportGuard(importlib.abc.MetaPathFinder):
+    """Refuses the judge's packages (and ``--forbid-import`` names) to the candidate's code.
+
+    ``allowed`` holds the candidate's own module and its packages (a catalogue entry of ours
+    may be a candidate); every other import of a refused top-level name raises ImportError and
+    is remembered, so the judge reports it even if the candidate catches the error.
+    """
+
+    def __init__(self, refused, allowed=()):
+        self.refused, self.allowed, self.seen = set(refused), set(allowed), []
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.refused and name not in self.allowed:
+            if name not in self.seen:
+                self.seen.append(name)
+            raise ImportError(f"import of {name} refused in the candidate's worker")
+        return None
+
+
+def load(source: dict):
+    """The candidate's function from ``{"file": path, "attr": name}``, ``{"module", "attr"}`` or ``{"pickled"}``."""
+    if "pickled" in source:
+        return pickle.loads(source["pickled"])
+    if "file" in source:
+        path = source["file"]
+        spec = importlib.util.spec_from_file_location("_candidate", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["_candidate"] = module  # pickling, dataclasses and typing look it up by name
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(source["module"])
+    fn = module
+    for part in source["attr"].split("."):
+        fn = getattr(fn, part, None)
+    return fn
+
+
+def _limit_memory(limit_bytes):
+    if limit_bytes:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def serve(read_fd: int, write_fd: int) -> None:
+    """The worker's loop: ``load`` once, then ``call`` until ``quit`` or end of file."""
+    fn, guard = None, None
+    while True:
+        raw = receive(read_fd)
+        if raw is None:
+            break
+        message = pickle.loads(raw)
+        if message["op"] == "quit":
+            break
+        if message["op"] == "load":
+            sys.path[:] = message["path"]
+            guard = ImportGuard(message["refused"], message["allowed"])
+            sys.meta_path.insert(0, guard)
+            _limit_memory(message.get("memory"))
+            try:
+                fn = load(message["source"])
+                reply = {"kind": "loaded"} if callable(fn) else {"kind": "missing"}
+            except BaseException as exc:  # noqa: B902: anything at import is the candidate's
+                text = str(exc).splitlines()
+                reply = {"kind": "raised", "type": type(exc).__name__, "message": text[0] if text else "",
+                         "where": _where(exc)}
+        else:
+            if message.get("errstate"):
+                with np.errstate(all="raise"):
+                    reply = invoke(fn, message["params"], message["X"], message["y"])
+            else:
+                reply = invoke(fn, message["params"], message["X"], message["y"])
+        reply["refused_imports"] = list(guard.seen) if guard else []
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001: a candidate may have replaced or closed them
+                pass
+        send(write_fd, encode(reply))
+    os._exit(0)  # whatever threads the candidate started
+
+
+if __name__ == "__backprop_worker__":
+    serve(int(sys.argv[1]), int(sys.argv[2]))
