@@ -24,8 +24,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _hidden(text: str) -> tuple:
+    parts = [t.strip() for t in text.split(",")]
     try:
-        sizes = tuple(int(t) for t in text.split(",") if t.strip())
+        sizes = tuple(int(t) for t in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--hidden takes widths like 16 or 64,64, got {text!r}") from None
     if not sizes or min(sizes) < 1:
@@ -34,10 +35,51 @@ def _hidden(text: str) -> tuple:
 
 
 def _oracles(text: str) -> tuple:
-    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    names = tuple(t.strip() for t in text.split(","))
     unknown = [n for n in names if n not in ORACLES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"--oracles takes a comma list of {', '.join(ORACLES)}, got {text!r}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"--oracles names an oracle twice: {text!r}")
+    return names
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f"--seed takes a whole number in 0..2**32-1, got {text!r}")
+    return seed
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"--timeout takes a positive number of seconds, got {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    number, unit = (text[:-1], text[-1].upper()) if text[-1:].upper() in units else (text, "M")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        value = 0
+    if value < 64 * 2**20:
+        raise argparse.ArgumentTypeError(f"--memory takes a size like 4G or 512M (at least 64M), got {text!r}")
+    return int(value)
+
+
+def _modules(text: str) -> tuple:
+    names = tuple(t.strip() for t in text.split(","))
+    if not all(n.isidentifier() for n in names):
+        raise argparse.ArgumentTypeError(f"--forbid-import takes a comma list of module names, got {text!r}")
     return names
 
 
@@ -49,17 +91,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="Outcome", help="the 0/1 target column (default: Outcome)")
     p.add_argument("--hidden", type=_hidden, default=(16,), help="hidden widths: 16 (the lesson) or 64,64")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    p.add_argument("--seed", type=int, default=0, help="the lesson init's seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="the lesson init's seed (default 0)")
     p.add_argument("--dtype", choices=DTYPES, default="float64")
     p.add_argument("--oracles", type=_oracles, default=ORACLES, help="comma list (default: all three)")
     p.add_argument("--fd-mode", choices=FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")
     p.add_argument("--directions", type=_count, metavar="K", help="random directions per parameter (default 16)")
-    p.add_argument("--candidate", help="your backward: path/to/file.py:backward or package.module:backward")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--candidate", action="append",
+                   help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
+                        "give a glob ('submissions/*.py:backward'), for a gradebook")
+    p.add_argument("--jobs", type=_count, default=1, metavar="N", help="candidates checked in parallel (gradebook)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
+    p.add_argument("--memory", type=_size, metavar="SIZE",
+                   help="address-space limit of the candidate's worker process (default 8G)")
+    p.add_argument("--forbid-import", type=_modules, default=(), metavar="MODULES",
+                   help="modules the candidate may not import, e.g. torch,jax,autograd (the harness's "
+                        "own packages are always refused)")
+    p.add_argument("--no-isolation", action="store_true",
+                   help="run the candidate inside this process, for a debugger; every report says so")
+    p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
+                   help="table, json, markdown (csv: gradebooks only)")
     p.add_argument("--output", help="write the report here instead of standard output")
-    p.add_argument("--plot", help="draw per-parameter errors against tolerance to this PNG")
+    p.add_argument("--plot", help="draw per-parameter errors against tolerance to this file (.png, .pdf or .svg)")
     p.add_argument("--fuzz", type=_count, metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
@@ -87,33 +142,121 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
-    from oracles.candidate import CandidateError, load_candidate, reference_candidate
-    from oracles.harness import run
+    from oracles.candidate import CandidateError, reference_candidate
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
     from reference.model import Spec
 
+    targets = _targets(args)
+    outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
         data = load(args.data, args.target)
         spec = Spec((data.features, *args.hidden, 1), args.activation, args.dtype)
-        candidate = load_candidate(args.candidate) if args.candidate else reference_candidate(args.activation)
-    except (DataError, CandidateError) as exc:
+    except DataError as exc:
         raise UsageError(str(exc)) from None
-    if args.replay:
-        report = _replay(args, candidate)
-    else:
-        report = run(spec, data, candidate, args.oracles, args.seed, mode=args.fd_mode, directions=args.directions)
-        if data.source == SYNTHETIC:
+    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
+        book = _gradebook(args, spec, data, targets)
+        _emit(book, args, outputs)
+        return book.exit_code()
+    try:
+        handle = _open(args, targets[0]) if targets else reference_candidate(args.activation)
+    except CandidateError as exc:
+        raise UsageError(str(exc)) from None
+    with handle:
+        report = _replay(args, handle) if args.replay else run_check(args, spec, data, handle)
+        if data.source == SYNTHETIC and not args.replay:
             report.notes.append(how_to_get_real_data())
-    if args.fuzz:
-        report.fuzz = _fuzz(args, spec, candidate).to_dict()
+        if args.fuzz:
+            report.fuzz = _fuzz(args, spec, handle).to_dict()
     if args.bug_zoo:
         from properties import catalogue
         from properties.zoo import run_zoo
 
         with _progress(len(catalogue.MUTANTS) + len(catalogue.CORRECT), "bug zoo") as advance:
             report.bug_zoo = run_zoo(data, progress=advance).to_dict()
-    _emit(report, args)
+    _emit(report, args, outputs)
     return report.exit_code()
+
+
+def run_check(args, spec, data, handle):
+    from oracles.harness import run
+
+    return run(spec, data, handle, args.oracles, args.seed, mode=args.fd_mode, directions=args.directions)
+
+
+def _is_glob(target: str) -> bool:
+    return any(c in target.rpartition(":")[0] for c in "*?[")
+
+
+def _targets(args) -> list:
+    """The candidates named, globs expanded (sorted), in order; a glob that matches nothing is an error."""
+    import glob
+
+    out = []
+    for target in args.candidate or []:
+        source, sep, attr = target.rpartition(":")
+        if sep and _is_glob(target):
+            matches = sorted(glob.glob(source))
+            if not matches:
+                raise UsageError(f"{source}: no candidate file matches")
+            out += [f"{m}:{attr}" for m in matches]
+        else:
+            out.append(target)
+    if len(out) > 1 and (args.replay or args.fuzz or args.bug_zoo):
+        raise UsageError("--fuzz, --replay and --bug-zoo take one --candidate, not a gradebook")
+    return out
+
+
+def _open(args, target: str):
+    from oracles.candidate import load_candidate
+
+    if args.no_isolation:
+        return load_candidate(target, isolate=False)
+    return load_candidate(target, timeout=args.timeout, memory=args.memory, forbid=args.forbid_import)
+
+
+def _gradebook(args, spec, data, targets):
+    from oracles.gradebook import grade
+
+    if args.no_isolation:
+        raise UsageError("--no-isolation checks one candidate at a time, not a gradebook")
+    if args.plot:
+        raise UsageError("--plot draws one candidate's report, not a gradebook")
+    return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
+                 directions=args.directions, timeout=args.timeout, memory=args.memory, forbid=args.forbid_import)
+
+
+def _outputs(args, targets) -> dict:
+    """``--output`` and ``--plot`` resolved to absolute paths now (a candidate's ``os.chdir`` changes
+    nothing), refused when they name the data, a candidate file or each other, or a plot format we
+    cannot draw."""
+    from pathlib import Path
+
+    out = {}
+    for flag in ("output", "plot"):
+        value = getattr(args, flag)
+        if value:
+            out[flag] = Path(value).expanduser().resolve()
+    if "plot" in out and out["plot"].suffix.lower() not in PLOT_FORMATS:
+        raise UsageError(f"{args.plot}: --plot writes {', '.join(PLOT_FORMATS)}, not {out['plot'].suffix or 'no extension'}")
+    inputs = {}
+    if args.data:
+        inputs[Path(args.data).expanduser().resolve()] = "--data"
+    for target in targets:
+        source = target.rpartition(":")[0]
+        if source.endswith(".py") or "/" in source:
+            inputs[Path(source).expanduser().resolve()] = "--candidate"
+    for flag, path in out.items():
+        if path in inputs:
+            raise UsageError(f"{getattr(args, flag)}: --{flag} names the {inputs[path]} file; "
+                             f"it would be overwritten")
+        if path.is_dir():
+            raise UsageError(f"{getattr(args, flag)}: --{flag} names a directory")
+    if len(out) == 2 and out["output"] == out["plot"]:
+        raise UsageError(f"{args.output}: --output and --plot name the same file")
+    return out
+
+
+PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def _factory(args, candidate):
@@ -134,7 +277,7 @@ def _fuzz(args, spec, candidate):
         strategy = problems(specs(dtypes=(spec.dtype,)))
     with _progress(args.fuzz) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
-                    candidate_arg=args.candidate)
+                    candidate_arg=args.candidate[0] if args.candidate else None)
 
 
 def _replay(args, candidate):
@@ -169,18 +312,50 @@ class _progress:
             self.bar.stop()
 
 
-def _emit(report, args) -> None:
-    text = {"table": report.to_text, "json": report.to_json, "markdown": report.to_markdown}[args.format]()
-    for path, write in ((args.output, lambda p: open(p, "w").write(text)), (args.plot, report.plot)):
-        if path:
-            try:
-                write(path)
-            except OSError as exc:
-                raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
-    if args.output:
+def _emit(report, args, outputs: dict) -> None:
+    """Print or write the report (and the plot); a file is written whole or not at all."""
+    renderers = {"table": report.to_text, "json": report.to_json, "markdown": report.to_markdown,
+                 "csv": getattr(report, "to_csv", None)}
+    if renderers[args.format] is None:
+        raise UsageError("--format csv is for gradebooks (several candidates); use table, json or markdown")
+    text = renderers[args.format]()
+    if "output" in outputs:
+        _atomic(outputs["output"], lambda tmp: tmp.write_text(text), args.output)
+    if "plot" in outputs:
+        _atomic(outputs["plot"], report.plot, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    if "output" in outputs:
         print(f"{report.verdict()} (report written to {args.output})")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
+
+
+def _atomic(path, write, shown: str) -> None:
+    """``write(temporary path)`` beside ``path``, then rename it into place: the old file stays
+    whole if anything fails (a full disk, a device)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    if path.exists() and not path.is_file():  # /dev/full, a FIFO: write in place, never rename over it
+        try:
+            write(path)
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot write: {exc.strerror}") from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot write: {exc.strerror}") from None
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot write: {exc.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 if __name__ == "__main__":

@@ -147,13 +147,23 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
 
 
 def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
-    """The candidate's Outcome at the point, and a second one on the same inputs (``repeat``)."""
+    """The candidate's Outcome at the point, and (``repeat``) the first of
+    ``policy.DETERMINISM_CALLS - 1`` further calls on the same inputs that differs from it (else the last)."""
     timings = {} if timings is None else timings
     p = prepared
-    first = _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
+
+    def call():
+        return _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
+
+    first = call()
     if not repeat or first.failure is not None:
         return first, None
-    return first, _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
+    again = None
+    for _ in range(policy.DETERMINISM_CALLS - 1):
+        again = call()
+        if nondeterminism(first, again, p.point.params, p.loss_scale):
+            break
+    return first, again
 
 
 def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str | None:
@@ -188,7 +198,7 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     p, spec, params = prepared, prepared.spec, prepared.point.params
     result = PointResult(p.point.name, p.point.about, fd_mode=p.fd_mode)
     result.losses = dict(p.losses)
-    result.output = first.output + (second.output if second is not None else "")
+    result.output = first.output
     try:
         cand_loss, cand_grads = unpack(first, params)
     except ContractViolation as exc:

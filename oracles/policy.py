@@ -99,6 +99,9 @@ WORKER_QUIT_GRACE_S = 1.0
 # Address space of the worker (RLIMIT_AS): room for NumPy and torch's imports and a few GiB of
 # arrays; far below the machine's memory, so a runaway candidate fails alone.
 WORKER_MEMORY_BYTES = 8 * 2**30
+# Calls on the same inputs at each checked point: a candidate that doubles its answer on 30% of
+# its calls gives 8 equal answers with probability 0.7^8 + 0.3^8 < 6%, at both points < 0.4%.
+DETERMINISM_CALLS = 8
 
 
 def call_timeout(reference_seconds: float) -> float:

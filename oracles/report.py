@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 PLOT_FLOOR = 1e-6  # the plot's log axis starts here: an exact match draws as this short bar
+OUTPUT_LINES = 5  # the first lines of what the candidate printed, shown in the report
 ORACLE_WORDS = {"finite-differences": "finite differences", "torch": "torch", "jax": "jax"}
 
 
@@ -76,7 +77,12 @@ class PointResult:
                            for k, per in self.checks.items()],
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],
             "diagnosis": self.diagnosis,
+            "output": _first_lines(self.output, 20),
         }
+
+
+def _first_lines(text: str, n: int) -> list:
+    return [line[:200] for line in text.splitlines()[:n]]
 
 
 def _finite(obj):
@@ -133,6 +139,16 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def output_lines(self) -> list:
+        """What the candidate printed (stdout and stderr, every point), as a few labelled lines."""
+        lines = [line for p in self.points for line in p.output.splitlines()]
+        if not lines:
+            return []
+        shown = _first_lines("\n".join(lines), OUTPUT_LINES)
+        more = f", first {len(shown)}" if len(lines) > len(shown) else ""
+        return [f"{self.candidate} printed {len(lines)} line{'s' if len(lines) != 1 else ''}{more}:"] + \
+               [f"  | {line}" for line in shown]
+
     # ------------------------------------------------------------ text
     def header(self) -> str:
         d, s = self.data, self.spec
@@ -163,6 +179,8 @@ class Report:
             console.print(f"finite differences: {self.fd_mode}")
         for note in self.notes:
             console.print(f"note: {note}")
+        for line in self.output_lines():
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
         for p in self.points:
             console.print(f"\npoint {p.name}: {p.about}")
             console.print("loss  " + "   ".join(
@@ -201,6 +219,9 @@ class Report:
         if self.fd_mode:
             out += [f"finite differences: {self.fd_mode}", ""]
         out += [f"> note: {n}" for n in self.notes]
+        printed = self.output_lines()
+        if printed:
+            out += ["", printed[0], "", "```"] + [line[4:] for line in printed[1:]] + ["```", ""]
         for p in self.points:
             out += [f"## {p.name}", "", p.about, "",
                     "| source | loss | agrees |", "|---|---|---|"]

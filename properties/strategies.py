@@ -18,6 +18,8 @@ LABELS = ("both", "zeros", "ones")
 KINKS = ("none", "on", "near")
 NEAR_KINK = 1e-9  # "near" puts a pre-activation this far from 0
 SATURATION = 40.0  # saturated problems have |z| >= this at the output
+REPLAY_MAX_N = 100_000  # a replayed problem's bounds: far beyond what the strategies draw
+REPLAY_MAX_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,14 @@ class Problem:
         except (KeyError, ValueError) as exc:
             raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
         problem.spec  # validates sizes, activation, dtype
-        if problem.N < 1 or problem.labels not in LABELS or problem.kink not in KINKS:
-            raise ValueError(f"--replay: N must be >= 1, labels one of {LABELS}, kink one of {KINKS}")
+        if not 1 <= problem.N <= REPLAY_MAX_N or not 0 <= problem.seed < 2**32:
+            raise ValueError(f"--replay: N must lie in 1..{REPLAY_MAX_N} and seed in 0..2**32-1, "
+                             f"got N={problem.N} seed={problem.seed}")
+        if not (np.isfinite(problem.scale) and problem.scale > 0) or max(problem.sizes) > REPLAY_MAX_WIDTH:
+            raise ValueError(f"--replay: scale must be a positive finite number and every size at most "
+                             f"{REPLAY_MAX_WIDTH}, got scale={problem.scale} sizes={','.join(map(str, problem.sizes))}")
+        if problem.labels not in LABELS or problem.kink not in KINKS:
+            raise ValueError(f"--replay: labels must be one of {', '.join(LABELS)}, kink one of {', '.join(KINKS)}")
         return problem
 
 

@@ -6,9 +6,11 @@ and the file. Standardization is the lesson's: ``(X - mean) / std`` with the pop
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,10 +71,16 @@ def standardize(values: np.ndarray) -> np.ndarray:
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataError(f"{path}: a symbolic link loop, not a CSV file") from None
+        raise DataError(f"{path}: file not found") from None
+    if stat.S_ISDIR(mode):
         raise DataError(f"{path}: is a directory, not a CSV file")
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: not a regular file (a FIFO, device or socket), not a CSV file")
     blob = path.read_bytes()
     if b"\x00" in blob:
         raise DataError(f"{path}: binary content (NUL bytes), not a CSV text file")
@@ -108,6 +116,8 @@ def load_csv(path, target: str = "Outcome") -> Dataset:
         raise DataError(f"{path}: header only, no data rows")
     if target not in header:
         raise DataError(f"{path}: no target column {target!r} (columns: {', '.join(header)})")
+    if header.count(target) > 1:
+        raise DataError(f"{path}: the target column {target!r} appears {header.count(target)} times in the header")
     for line, cells in body:
         if len(cells) != len(header):
             raise DataError(f"{path}: line {line} has {len(cells)} fields, the header has {len(header)} (ragged row)")
@@ -128,7 +138,13 @@ def load_csv(path, target: str = "Outcome") -> Dataset:
     if constant:
         raise DataError(f"{path}: constant feature column {constant[0]!r} (standardizing would divide by zero)")
     raw = np.column_stack([features, labels])
-    return Dataset(standardize(features), labels[:, None].copy(), str(path), columns, target, raw)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = standardize(features)
+    if not np.isfinite(X).all():
+        j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
+        raise DataError(f"{path}: column {columns[j]!r} holds values too large to standardize "
+                        f"(its mean or spread overflows float64)")
+    return Dataset(X, labels[:, None].copy(), str(path), columns, target, raw)
 
 
 def synthetic(rows: int = 768, features: int = 8, seed: int = 0) -> Dataset:

@@ -1,0 +1,142 @@
+"""Grading many candidates: one worker each, the oracles computed once, one row per candidate.
+
+:func:`grade` is the library call behind ``compare-frameworks --candidate 'submissions/*.py:backward'``
+(or a repeated ``--candidate``): every candidate is checked exactly as a single one is, at the
+same points against the same oracles, each in its own worker process; ``jobs`` run at once.
+One candidate's crash, hang or import error is its own row and never stops the others.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from oracles.harness import ORACLES, prepare_points, run, versions
+
+
+@dataclass(frozen=True)
+class Row:
+    """One candidate's line in the gradebook."""
+
+    candidate: str
+    passed: bool
+    verdict: str  # PASS, FAIL or ERROR (could not be loaded)
+    first_failure: str = ""
+    diagnosis: str = ""
+    seconds: float = 0.0  # the whole check of this candidate
+    candidate_seconds: float = 0.0  # time spent inside the candidate's calls
+
+
+@dataclass
+class Gradebook:
+    data: dict
+    spec: dict
+    oracles: list
+    rows: list
+    timings_s: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rows)
+
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def verdict(self) -> str:
+        failed = sum(not r.passed for r in self.rows)
+        n = len(self.rows)
+        if not failed:
+            return f"PASS: all {n} candidate{'s' if n != 1 else ''} agree with every check"
+        return f"FAIL: {failed} of {n} candidate{'s' if n != 1 else ''} fail"
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "data": self.data, "spec": self.spec, "oracles": self.oracles,
+                "candidates": [asdict(r) for r in self.rows], "timings_s": self.timings_s,
+                "versions": self.versions}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    COLUMNS = ("candidate", "verdict", "first_failure", "diagnosis", "seconds", "candidate_seconds")
+
+    def _cells(self, r: Row) -> list:
+        return [r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.3f}", f"{r.candidate_seconds:.3f}"]
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.COLUMNS)
+        writer.writerows(self._cells(r) for r in self.rows)
+        return buffer.getvalue()
+
+    def _header(self) -> str:
+        s, d = self.spec, self.data
+        return (f"gradebook: {len(self.rows)} candidates | data {d['source']} ({d['rows']} rows) | network "
+                f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']} | oracles {', '.join(self.oracles)}")
+
+    def to_markdown(self) -> str:
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        out = [f"# compare-frameworks gradebook: {'PASS' if self.passed else 'FAIL'}", "", self._header(), "",
+               "| " + " | ".join(self.COLUMNS) + " |", "|" + "---|" * len(self.COLUMNS)]
+        out += ["| " + " | ".join(cell(c) for c in self._cells(r)) + " |" for r in self.rows]
+        return "\n".join(out + ["", self.verdict(), ""])
+
+    def to_text(self, width: int = 120) -> str:
+        from rich.console import Console
+        from rich.table import Table
+
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+        console.print(self._header())
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
+            table.add_column(col, overflow="fold")
+        for r in self.rows:
+            table.add_row(r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.2f}")
+        console.print(table)
+        console.print(self.verdict())
+        return buffer.getvalue()
+
+
+def _row(target: str, report=None, error: str | None = None, seconds: float = 0.0) -> Row:
+    if error is not None:
+        return Row(target, False, "ERROR", error, "", seconds)
+    failed = [p for p in report.points if not p.passed]
+    lines = failed[0].verdict_lines() if failed else []
+    diagnosis = next((line for line in lines if line.startswith("diagnosis: ")), "")
+    first = next((line for line in lines if not line.startswith("diagnosis: ")), "")
+    return Row(target, report.passed, "PASS" if report.passed else "FAIL", first,
+               diagnosis.removeprefix("diagnosis: "), seconds, report.timings_s.get("candidate", 0.0))
+
+
+def grade_one(spec, data, target: str, prepared: list, oracles, **worker_options) -> Row:
+    """One candidate's row: loaded in its own worker, checked against the prepared points."""
+    from oracles.candidate import CandidateError, load_candidate
+
+    start = time.perf_counter()
+    try:
+        handle = load_candidate(target, **worker_options)
+    except CandidateError as exc:
+        return _row(target, error=str(exc), seconds=time.perf_counter() - start)
+    with handle:
+        report = run(spec, data, handle, oracles, prepared=prepared)
+    return _row(target, report, seconds=time.perf_counter() - start)
+
+
+def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
+          directions: int | None = None, **worker_options) -> Gradebook:
+    """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once."""
+    start = time.perf_counter()
+    timings = {}
+    prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        rows = list(pool.map(lambda t: grade_one(spec, data, t, prepared, oracles, **worker_options), targets))
+    timings["total"] = time.perf_counter() - start
+    return Gradebook(data.describe(), spec.to_dict(), list(oracles), rows,
+                     {k: round(v, 6) for k, v in timings.items()}, versions())
