@@ -68,11 +68,18 @@ def raised_words(reply: dict, when: str = "") -> str:
     return f"the candidate crashed{when}{where}: {kind}{message}"
 
 
+def refused_words(names) -> str:
+    """``the candidate imported reference, one of the judge's own packages, refused in its worker``."""
+    judge = [n for n in names if n.partition(".")[0] in JUDGE_PACKAGES]
+    why = ("one of the judge's own packages" if judge else "which --forbid-import refuses")
+    return f"the candidate imported {', '.join(names)}, {why}: refused in its worker"
+
+
 def reply_failure(reply: dict) -> str | None:
     """The one-line failure of a reply that is not a returned value, or None."""
     refused = reply.get("refused_imports") or []
     if refused:
-        return f"the candidate imported {', '.join(refused)}, which a candidate may not import"
+        return refused_words(refused)
     if reply["kind"] == "raised":
         return raised_words(reply)
     if reply["kind"] == "rebound":
@@ -321,7 +328,7 @@ class Worker:
     def _load_failed(self, reply, failure):
         refused = (reply or {}).get("refused_imports") or []
         if refused:  # a refused import is a verdict (exit 1), not a usage error
-            self.loaded_failure = (f"the candidate imported {', '.join(refused)}, which a candidate may not import")
+            self.loaded_failure = refused_words(refused)
             return
         if failure is None and reply["kind"] == "missing":
             raise CandidateError(f"{self.name}: no function {self.source.attr!r} in the candidate")

@@ -234,6 +234,9 @@ def serve(read_fd: int, write_fd: int) -> None:
             break
         if message["op"] == "load":
             sys.path[:] = message["path"]
+            for name in list(sys.modules):  # a refused module this worker imported itself (json, say)
+                if name.partition(".")[0] in message["refused"]:
+                    del sys.modules[name]
             guard = ImportGuard(message["refused"], message["allowed"])
             sys.meta_path.insert(0, guard)
             _limit_memory(message.get("memory"))

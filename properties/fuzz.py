@@ -5,11 +5,13 @@
 """
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from properties.laws import LAWS, check_laws
 from properties.strategies import Problem, problems
@@ -63,11 +65,15 @@ def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-di
     if seed is not None:  # the same seed draws the same problems; None draws new ones every run
         run = hypothesis_seed(seed)(run)
     start = time.perf_counter()
-    try:
-        run()
-    except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
-        if state["failure"] is None:
-            raise
+    with tempfile.TemporaryDirectory(prefix="backprop-hypothesis-") as home:
+        set_hypothesis_home_dir(home)  # hypothesis caches constants under .hypothesis/: not in the user's cwd
+        try:
+            run()
+        except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
+            if state["failure"] is None:
+                raise
+        finally:
+            set_hypothesis_home_dir(None)
     seconds = time.perf_counter() - start
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)

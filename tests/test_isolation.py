@@ -1,0 +1,277 @@
+"""The judge never runs the code it judges: whatever a candidate does is a verdict of one line.
+
+Every adversarial candidate here runs through the real command (a subprocess, as a user or a
+grading script runs it), so a candidate that could end or hijack the judge would show in the
+exit code and the output, not take the test runner down with it.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oracles import policy
+
+HERE = Path(__file__).resolve().parent
+LESSON = (HERE / "candidates" / "lesson.py").read_text()
+# the lesson's backward with the ReLU mask forgotten: wrong, and every cheat below tries to pass it
+WRONG = LESSON.replace("dz1 = da1 * (z1 > 0)", "dz1 = da1")
+FAST = ("--oracles", "finite-differences")  # no torch or jax import: a cold run in about a second
+# the installed console script, as a user runs it (``python -m`` would put the cwd on the judge's path)
+COMMAND = Path(sys.executable).parent / "compare-frameworks"
+
+
+def compare(tmp_path, source: str, *argv, name="cand.py", function="backward", timeout=120):
+    """Run ``compare-frameworks`` on ``source`` written to a file: (exit code, stdout, stderr, seconds)."""
+    path = tmp_path / name
+    path.write_text(source)
+    command = [str(COMMAND), "--candidate", f"{path}:{function}", *argv]
+    start = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
+                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    return done.returncode, done.stdout, done.stderr, time.monotonic() - start
+
+
+def verdict_lines(out: str) -> list:
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("contract:")]
+
+
+CHEATS = {
+    # name: source (the wrong backward plus its trick); each must still FAIL with exit 1
+    "loosens the policy table": "import oracles.policy as p\np.TABLE.clear()\n" + WRONG,
+    "replaces the comparison": "import oracles.compare as c\nc.compare = None\n" + WRONG,
+    "patches np.abs": "import numpy\nnumpy.abs = lambda x: 0 * x\n" + WRONG,
+    "reads the caller's frames": WRONG.replace(
+        "    return {", "    import sys\n    f = sys._getframe(1)\n    while f:\n"
+                       "        g = f.f_locals.get('grads_by_oracle') or f.f_locals.get('grads')\n"
+                       "        if isinstance(g, dict) and 'torch' in g:\n            return g['torch']\n"
+                       "        f = f.f_back\n    return {"),
+    "answers with the reference when the judge is loaded": WRONG.replace(
+        "def backward(params, X, y):", "def backward(params, X, y):\n    import sys\n"
+        "    if 'oracles.harness' in sys.modules:\n        return sys.modules['reference.model'].backward(params, X, y)"),
+    "patches the laws": "import properties.laws as laws\nlaws.LAWS.clear()\n" + WRONG,
+    "registers an atexit that exits 0": "import atexit, os\natexit.register(lambda: os._exit(0))\n" + WRONG,
+}
+
+
+@pytest.mark.parametrize("trick", list(CHEATS))
+def test_a_wrong_backward_still_fails_whatever_trick_it_plays(tmp_path, trick):
+    code, out, err, _ = compare(tmp_path, CHEATS[trick], *FAST)
+    assert code == 1, out + err
+    assert "FAIL" in out and "PASS" not in out
+    assert "Traceback" not in out + err
+
+
+def test_importing_the_judge_is_a_contract_violation_naming_the_import(tmp_path):
+    code, out, err, _ = compare(tmp_path, "from reference.model import backward\n", *FAST)
+    assert code == 1, out + err
+    assert verdict_lines(out) and "imported reference, one of the judge's own packages" in verdict_lines(out)[0]
+
+
+def test_forbid_import_refuses_a_framework_an_instructor_names(tmp_path):
+    source = "import numpy as np\nimport json\n" + LESSON.replace("import numpy as np", "")
+    ok, out_ok, _, _ = compare(tmp_path, source, *FAST)
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--forbid-import", "json")
+    assert ok == 0, out_ok
+    assert code == 1 and "imported json, which --forbid-import refuses" in out, out + err
+
+
+def test_torch_patched_inside_the_candidate_does_not_reach_the_judges_torch(tmp_path):
+    trick = ("import torch\ntorch.relu = lambda z: z\ntorch.nn.functional.relu = lambda z, inplace=False: z\n"
+             + WRONG)
+    code, out, err, _ = compare(tmp_path, trick, "--oracles", "torch,jax")
+    assert code == 1, out + err
+    assert "agree with each other but not with the candidate" in out
+
+
+ENDINGS = {
+    # name: (what the backward does, words of its one verdict line)
+    "sys.exit(0)": ("import sys; sys.exit(0)", "sys.exit(0)"),
+    "sys.exit(3)": ("import sys; sys.exit(3)", "sys.exit(3)"),
+    "raise SystemExit": ("raise SystemExit", "sys.exit("),
+    "os._exit(0)": ("import os; os._exit(0)", "exited with code 0"),
+    "KeyboardInterrupt": ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+    "BaseException": ("raise BaseException('mine')", "BaseException: mine"),
+    "a segfault": ("import ctypes; ctypes.string_at(0)", "signal 11 (segmentation fault)"),
+    "SIGKILL of itself": ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "signal 9"),
+}
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_every_way_the_candidate_ends_is_exit_1_with_one_line(tmp_path, ending):
+    action, words = ENDINGS[ending]
+    source = LESSON.replace("    W1, b1, W2, b2 =", f"    {action}\n    W1, b1, W2, b2 =")
+    code, out, err, _ = compare(tmp_path, source, *FAST)
+    assert code == 1, out + err
+    lines = verdict_lines(out)
+    assert lines and words in lines[0], out
+    assert "Traceback" not in out + err
+
+
+def test_a_hanging_candidate_ends_within_its_timeout(tmp_path):
+    source = LESSON.replace("    N = X.shape[0]", "    while True:\n        pass")
+    code, out, err, seconds = compare(tmp_path, source, *FAST, "--timeout", "1")
+    assert code == 1, out + err
+    assert "time limit of 1 s" in verdict_lines(out)[0]
+    assert seconds < 1 * 4 + 10  # one timeout, not one per call: later calls report it at once
+
+
+def test_a_module_level_thread_does_not_keep_the_run_alive(tmp_path):
+    source = "import threading, time\nthreading.Thread(target=lambda: time.sleep(10**6)).start()\n" + LESSON
+    code, out, err, seconds = compare(tmp_path, source, *FAST, timeout=60)
+    assert code == 0, out + err
+
+
+def test_a_child_process_the_candidate_starts_is_ended_with_it(tmp_path):
+    marker = tmp_path / "child.pid"
+    source = ("import subprocess, sys\n"
+              f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+              f"open({str(marker)!r}, 'w').write(str(p.pid))\n" + LESSON)
+    code, out, err, _ = compare(tmp_path, source, *FAST)
+    assert code == 0, out + err
+    pid = int(marker.read_text())
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    # gone, or a zombie waiting for a container's init to reap it: either way it runs no more
+    assert not stat.exists() or stat.read_text().rpartition(")")[2].split()[0] == "Z"
+
+
+def test_memory_past_the_limit_is_a_verdict_naming_the_limit(tmp_path):
+    source = LESSON.replace("    N = X.shape[0]", "    big = np.ones(2**31)\n    N = X.shape[0]")
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--memory", "1G")
+    assert code == 1, out + err
+    assert "MemoryError" in verdict_lines(out)[0] and "1 GiB" in verdict_lines(out)[0]
+
+
+def test_what_the_candidate_prints_stays_out_of_the_json_and_is_shown_under_its_name(tmp_path):
+    source = LESSON.replace("    N = X.shape[0]", "    print('debug: N is', X.shape[0])\n    N = X.shape[0]")
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--format", "json")
+    assert code == 0, out + err
+    report = json.loads(out)  # parseable: nothing of the candidate's is mixed in
+    assert report["points"][0]["output"][0] == "debug: N is 768"
+    code, out, err, _ = compare(tmp_path, source, *FAST)
+    assert "cand.py:backward printed" in out and "| debug: N is 768" in out
+
+
+def test_a_candidate_that_differs_between_calls_is_not_deterministic(tmp_path):
+    source = LESSON.replace("def backward(params, X, y):",
+                            "CALLS = [0]\n\ndef backward(params, X, y):\n    CALLS[0] += 1").replace(
+        "    return {", "    dW1 = dW1 * (2 if CALLS[0] % 3 == 0 else 1)\n    return {")
+    code, out, err, _ = compare(tmp_path, source, *FAST)
+    assert code == 1, out + err
+    assert "not deterministic: two calls on the same point differ at W1[" in out
+
+
+def test_a_flaky_candidate_fails_in_at_least_19_runs_of_20(tmp_path):
+    """The issue's flaky candidate doubles its answer 30% of the time (it passed 4 runs of 6)."""
+    source = LESSON.replace("    return {", "    if np.random.random() < 0.3:\n        dW1 = 2 * dW1\n    return {")
+    path = tmp_path / "flaky.py"
+    path.write_text(source)
+    from oracles.candidate import load_candidate
+    from oracles.harness import prepare_points, run
+    from reference.data import synthetic
+    from reference.model import Spec
+
+    data, spec = synthetic(), Spec()
+    prepared = prepare_points(spec, data, FAST[1:])
+    failed = 0
+    for _ in range(20):
+        with load_candidate(f"{path}:backward") as handle:
+            failed += not run(spec, data, handle, FAST[1:], prepared=prepared).passed
+    assert failed >= 19
+
+
+def test_a_torch_module_beside_the_candidate_does_not_break_the_torch_oracle(tmp_path):
+    (tmp_path / "torch.py").write_text("raise ImportError('not the real torch')\n")
+    code, out, err, _ = compare(tmp_path, LESSON, "--oracles", "finite-differences,torch")
+    assert code == 0, out + err
+
+
+def test_no_isolation_runs_in_process_and_every_report_says_so(tmp_path):
+    code, out, err, _ = compare(tmp_path, LESSON, *FAST, "--no-isolation")
+    assert code == 0, out + err
+    assert "--no-isolation: the candidate ran inside the judge's own process" in out
+
+
+def test_the_harness_writes_no_bytecode_beside_the_candidate_nor_hypothesis_files_in_the_cwd(tmp_path):
+    (tmp_path / "helper.py").write_text("def two():\n    return 2\n")
+    source = "import helper\n" + LESSON
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--fuzz", "3")
+    assert code == 0, out + err
+    assert not (tmp_path / "__pycache__").exists()
+    assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_candidate_that_changes_directory_cannot_move_the_report(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    source = f"import os\nos.chdir({str(elsewhere)!r})\n" + LESSON
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--output", "report.md", "--format", "markdown")
+    assert code == 0, out + err
+    assert (tmp_path / "report.md").is_file() and not (elsewhere / "report.md").exists()
+
+
+def test_a_candidate_that_fails_to_import_is_a_usage_error_of_one_line(tmp_path):
+    code, out, err, _ = compare(tmp_path, "import numpy as np\nraise RuntimeError('broken at import')\n", *FAST)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "broken at import" in err and "cand.py" in err
+
+
+def test_a_candidate_that_exits_while_importing_is_a_usage_error_of_one_line(tmp_path):
+    code, out, err, _ = compare(tmp_path, "import os\nos._exit(0)\n", *FAST)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "exited with code 0 while importing" in err
+
+
+# ---------------------------------------------------------------- the handle, directly
+
+def test_the_worker_keeps_state_across_the_calls_of_one_run(tmp_path):
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    path = tmp_path / "count.py"
+    path.write_text("import numpy as np\nSEEN = []\ndef backward(params, X, y):\n    SEEN.append(1)\n"
+                    "    return {k: np.full_like(v, len(SEEN)) for k, v in params.items()}\n")
+    params = init_params(Spec((2, 3, 1)))
+    X, y = params["W1"][:, :2].T.copy(), params["W1"][:1, :2].T.copy()
+    with load_candidate(f"{path}:backward") as handle:
+        values = [handle.evaluate(params, X, y).returned["grads"][0][1]["array"][0, 0] for _ in range(3)]
+    assert values == [1.0, 2.0, 3.0]
+
+
+def test_a_dead_worker_is_replaced_for_the_next_call(tmp_path):
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    path = tmp_path / "dies.py"
+    path.write_text("import os\nimport numpy as np\ndef backward(params, X, y):\n"
+                    "    if X.shape[0] == 1:\n        os._exit(1)\n"
+                    "    return {k: np.zeros_like(v) for k, v in params.items()}\n")
+    params = init_params(Spec((2, 3, 1)))
+    with load_candidate(f"{path}:backward") as handle:
+        died = handle.evaluate(params, params["W1"][:, :1].T.copy(), params["W1"][:1, :1].copy())
+        lived = handle.evaluate(params, params["W1"][:, :2].T.copy(), params["W1"][:1, :2].T.copy())
+    assert "exited with code 1" in died.failure
+    assert lived.failure is None
+
+
+def test_the_worker_sends_no_pickle_back_to_the_judge():
+    """Replies are JSON and raw numeric bytes: decoding refuses an object array outright."""
+    import numpy as np
+
+    from oracles import worker
+
+    message = worker.encode({"kind": "grads", "grads": [["W1", {"array": np.ones((2, 3))}]]})
+    assert worker.decode(message)["grads"][0][1]["array"].shape == (2, 3)
+    forged = message.replace(b'"<f8"', b'"|O8"')
+    with pytest.raises(ValueError, match="refused dtype"):
+        worker.decode(forged)
+
+
+def test_the_default_time_limit_grows_with_the_problem():
+    assert policy.call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
+    slow = 10 * policy.WORKER_CALL_TIMEOUT_S / policy.WORKER_TIMEOUT_PER_REFERENCE
+    assert policy.call_timeout(slow) == pytest.approx(10 * policy.WORKER_CALL_TIMEOUT_S)
