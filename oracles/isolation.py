@@ -105,6 +105,7 @@ class Source:
     attr: str = ""
     pickled: bytes | None = None
     path: list = field(default_factory=list)  # sys.path for the worker
+    fallback: object = None  # () -> Source by value, for when importing the module by name is refused
 
     def message(self) -> dict:
         if self.pickled is not None:
@@ -145,9 +146,16 @@ def function_source(fn, name: str | None = None) -> Source:
     qualname = getattr(fn, "__qualname__", "") or ""
     name = name or f"{module}:{qualname or type(fn).__name__}"
     if module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn):
-        return Source(name, module=module, attr=qualname, path=list(sys.path))
+        # a test module that imports the harness itself cannot be imported in the worker: then by value
+        return Source(name, module=module, attr=qualname, path=list(sys.path), fallback=lambda: _by_value(fn, name))
+    return _by_value(fn, name)
+
+
+def _by_value(fn, name: str) -> Source:
+    """The function pickled by value (its code and the globals it uses) with cloudpickle."""
     import cloudpickle
 
+    module = getattr(fn, "__module__", None)
     if module and module in sys.modules and module != "__main__":
         cloudpickle.register_pickle_by_value(sys.modules[module])
     try:
@@ -327,6 +335,10 @@ class Worker:
 
     def _load_failed(self, reply, failure):
         refused = (reply or {}).get("refused_imports") or []
+        if refused and self.source.fallback is not None:  # the module imports the judge: ship the function itself
+            self.source = self.source.fallback()
+            self._spawn()
+            return
         if refused:  # a refused import is a verdict (exit 1), not a usage error
             self.loaded_failure = refused_words(refused)
             return

@@ -289,3 +289,85 @@ def test_profile():
     result = pytester.runpytest_subprocess(*QUIET, "-s")  # hypothesis's own choice: "default", or "ci" under CI
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*profile={name}*"])
+
+
+NOTHING_LEAKS = """\
+import os
+import mybackward
+import wrongbackward
+
+def exits(params, X, y):
+    os._exit(0)
+
+def patches_the_judge(params, X, y):
+    import oracles.policy
+    oracles.policy.TABLE.clear()
+    return mybackward.backward(params, X, y)
+
+def test_a_candidate_that_patches_the_judge(backprop_check):
+    backprop_check(patches_the_judge)
+
+def test_a_candidate_that_exits(backprop_check):
+    backprop_check(exits)
+
+def test_a_wrong_backward_after_them(backprop_check):
+    backprop_check(wrongbackward.backward)
+
+def test_the_right_backward_after_them(backprop_check):
+    backprop_check(mybackward.backward)
+"""
+
+
+def test_nothing_a_candidate_does_leaks_into_other_tests_or_ends_the_run(pytester):
+    """In a separate pytest process: if a candidate could end the run, the outcome would show it."""
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(wrongbackward=LESSON.read_text().replace("dz1 = da1 * (z1 > 0)", "dz1 = da1"))
+    pytester.makepyfile(test_mine=NOTHING_LEAKS)
+    result = pytester.runpytest_subprocess(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1, failed=3)
+    out = result.stdout.str()
+    assert "imported oracles, one of the judge's own packages" in out
+    assert "exited with code 0" in out
+
+
+def test_a_lambda_and_a_closure_are_checked_in_a_worker_too(pytester):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_lambda(backprop_check):
+    report = backprop_check(lambda params, X, y: mybackward.backward(params, X, y))
+    assert "no-isolation" not in " ".join(report.notes)
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("call, words", [
+    ('backprop_check(mybackward.backward, hidden="16")', "hidden takes a width or a tuple of widths"),
+    ("backprop_check(None)", "the candidate must be a function"),
+])
+def test_a_bad_argument_fails_the_test_with_one_clear_line(pytester, call, words):
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine=f"import mybackward\ndef test_it(backprop_check):\n    {call}\n")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(failed=1)
+    assert words in result.stdout.str()
+
+
+def test_a_test_module_that_imports_the_harness_still_has_its_backward_checked(pytester):
+    """Importing the test module by name in the worker is refused (it imports oracles): the
+    function is shipped by value instead, and checked like any other."""
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine="""\
+import numpy as np
+import oracles.harness  # the judge, imported by the user's own test module
+from mybackward import backward as lesson
+
+def backward(params, X, y):
+    return lesson(params, X, y)
+
+def test_it(backprop_check):
+    backprop_check(backward)
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1)
