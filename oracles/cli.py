@@ -229,22 +229,26 @@ def _outputs(args, targets) -> dict:
     """``--output`` and ``--plot`` resolved to absolute paths now (a candidate's ``os.chdir`` changes
     nothing), refused when they name the data, a candidate file or each other, or a plot format we
     cannot draw."""
+    import os
     from pathlib import Path
+
+    def resolve(value: str) -> Path:  # realpath: a symlink loop resolves to itself instead of raising
+        return Path(os.path.realpath(os.path.expanduser(value)))
 
     out = {}
     for flag in ("output", "plot"):
         value = getattr(args, flag)
         if value:
-            out[flag] = Path(value).expanduser().resolve()
+            out[flag] = resolve(value)
     if "plot" in out and out["plot"].suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{args.plot}: --plot writes {', '.join(PLOT_FORMATS)}, not {out['plot'].suffix or 'no extension'}")
     inputs = {}
     if args.data:
-        inputs[Path(args.data).expanduser().resolve()] = "--data"
+        inputs[resolve(args.data)] = "--data"
     for target in targets:
         source = target.rpartition(":")[0]
         if source.endswith(".py") or "/" in source:
-            inputs[Path(source).expanduser().resolve()] = "--candidate"
+            inputs[resolve(source)] = "--candidate"
     for flag, path in out.items():
         if path in inputs:
             raise UsageError(f"{getattr(args, flag)}: --{flag} names the {inputs[path]} file; "

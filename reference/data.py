@@ -134,7 +134,7 @@ def load_csv(path, target: str = "Outcome") -> Dataset:
     features = np.delete(values, t, axis=1)
     if features.shape[1] == 0:
         raise DataError(f"{path}: no feature columns besides the target {target!r}")
-    constant = [columns[j] for j in range(features.shape[1]) if np.ptp(features[:, j]) == 0]
+    constant = [columns[j] for j in range(features.shape[1]) if np.all(features[:, j] == features[0, j])]
     if constant:
         raise DataError(f"{path}: constant feature column {constant[0]!r} (standardizing would divide by zero)")
     raw = np.column_stack([features, labels])

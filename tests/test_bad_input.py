@@ -1,4 +1,7 @@
 """Every bad input exits 2 with one line naming the problem and the file, and changes nothing."""
+import os
+from pathlib import Path
+
 import pytest
 
 from oracles.cli import main
@@ -24,6 +27,9 @@ CASES = {
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary content"),
     "not UTF-8": (b"a,b,Outcome\n\xff\xfe,1,0\n", "not UTF-8"),
 }
+
+
+LESSON_SOURCE = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 
 
 def run_cli(capsys, *argv):
@@ -116,3 +122,124 @@ def test_unwritable_output_exits_2(tmp_path, capsys, real_path):
                            "--output", str(target))
     assert code == 2
     assert_one_line_error(err, str(target), "cannot write")
+
+
+# ---------------------------------------------------------------- the same probe, more inputs
+
+FD = ("--oracles", "finite-differences")
+
+
+def test_a_fifo_as_data_exits_2_without_waiting_for_a_writer(tmp_path, capsys):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    code, _, err = run_cli(capsys, "--data", str(fifo), *FD)
+    assert code == 2
+    assert_one_line_error(err, str(fifo), "not a regular file")
+
+
+def test_a_device_as_data_exits_2(capsys):
+    code, _, err = run_cli(capsys, "--data", "/dev/zero", *FD)
+    assert code == 2
+    assert_one_line_error(err, "/dev/zero", "not a regular file")
+
+
+def test_a_symlink_loop_exits_2_naming_the_loop(tmp_path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    code, _, err = run_cli(capsys, "--data", str(a), *FD)
+    assert code == 2
+    assert_one_line_error(err, str(a), "symbolic link loop")
+
+
+def test_cells_too_large_to_standardize_exit_2_naming_the_column(tmp_path, capsys):
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b,Outcome\n1e308,1,0\n1.5e308,2,1\n-1e308,3,0\n")
+    code, _, err = run_cli(capsys, "--data", str(path), *FD)
+    assert code == 2
+    assert_one_line_error(err, str(path), "column 'a'", "too large to standardize")
+
+
+def test_a_duplicated_target_column_exits_2(tmp_path, capsys):
+    path = tmp_path / "twice.csv"
+    path.write_text("a,Outcome,Outcome\n1,0,0\n2,1,1\n3,0,0\n")
+    code, _, err = run_cli(capsys, "--data", str(path), *FD)
+    assert code == 2
+    assert_one_line_error(err, str(path), "'Outcome' appears 2 times")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", str(2**70)], "--seed"),
+    (["--hidden", "16,,16"], "--hidden"),
+    (["--oracles", "torch,torch"], "names an oracle twice"),
+    (["--timeout", "0"], "--timeout"),
+    (["--memory", "12"], "--memory"),
+    (["--forbid-import", "torch,,jax"], "--forbid-import"),
+    (["--plot", "errors.txt"], "--plot writes .png, .pdf, .svg"),
+    (["--format", "csv"], "--format csv is for gradebooks"),
+    (["--replay", "sizes=2,3,1 N=5 seed=-1"], "seed in 0..2**32-1"),
+    (["--replay", "sizes=2,3,1 N=5 seed=0 scale=nan"], "scale must be a positive finite number"),
+    (["--replay", f"sizes=2,3,1 N={10**8} seed=0"], "N must lie in 1..100000"),
+])
+def test_a_bad_value_exits_2_with_one_line(capsys, real_path, argv, words):
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, *argv)
+    assert code == 2
+    assert_one_line_error(err, words)
+
+
+@pytest.mark.parametrize("flag", ["--output", "--plot"])
+def test_an_output_naming_the_data_is_refused_before_anything_runs_and_the_data_is_kept(tmp_path, capsys, real_path, flag):
+    data = tmp_path / "d.png" if flag == "--plot" else tmp_path / "d.csv"
+    data.write_bytes(real_path.read_bytes())
+    code, _, err = run_cli(capsys, "--data", str(data), *FD, flag, str(data))
+    assert code == 2
+    assert_one_line_error(err, str(data), "would be overwritten")
+    assert data.read_bytes() == real_path.read_bytes()
+
+
+def test_an_output_naming_the_candidate_file_is_refused(tmp_path, capsys, real_path):
+    cand = tmp_path / "mine.py"
+    cand.write_text(LESSON_SOURCE)
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, "--candidate", f"{cand}:backward",
+                           "--output", str(cand))
+    assert code == 2
+    assert_one_line_error(err, str(cand), "--candidate")
+    assert cand.read_text() == LESSON_SOURCE
+
+
+def test_output_and_plot_naming_the_same_file_are_refused(tmp_path, capsys, real_path):
+    target = tmp_path / "same.png"
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, "--output", str(target), "--plot", str(target))
+    assert code == 2
+    assert_one_line_error(err, "name the same file")
+
+
+def test_a_failed_write_exits_2_and_leaves_the_old_file_whole(tmp_path, capsys, real_path, monkeypatch):
+    target = tmp_path / "report.md"
+    target.write_text("the old report\n")
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, "--output", str(target))
+    monkeypatch.undo()
+    assert code == 2
+    assert_one_line_error(err, str(target), "No space left on device")
+    assert target.read_text() == "the old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temporary file left behind
+
+
+def test_writing_to_dev_full_exits_2(capsys, real_path):
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, "--output", "/dev/full")
+    assert code == 2
+    assert_one_line_error(err, "/dev/full", "cannot write")
+
+
+def test_the_plot_says_where_it_was_written(tmp_path, capsys, real_path):
+    target = tmp_path / "errors.svg"
+    code, _, err = run_cli(capsys, "--data", str(real_path), *FD, "--plot", str(target))
+    assert code == 0
+    assert target.read_text().lstrip().startswith("<?xml")
+    assert f"plot written to {target}" in err
