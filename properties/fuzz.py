@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import atexit
 import tempfile
 import time
 from dataclasses import dataclass
@@ -39,6 +40,17 @@ class FuzzResult:
                 f"Reproduce: {c['repro']}")
 
 
+_HOME = []
+
+
+def _home() -> str:
+    """One temporary directory per process for hypothesis's own files, removed at exit."""
+    if not _HOME:
+        _HOME.append(tempfile.TemporaryDirectory(prefix="backprop-hypothesis-"))
+        atexit.register(_HOME[0].cleanup)
+    return _HOME[0].name
+
+
 def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
          seed: int | None = 0, progress=None, candidate_arg: str | None = None) -> FuzzResult:
     """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
@@ -65,15 +77,14 @@ def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-di
     if seed is not None:  # the same seed draws the same problems; None draws new ones every run
         run = hypothesis_seed(seed)(run)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="backprop-hypothesis-") as home:
-        set_hypothesis_home_dir(home)  # hypothesis caches constants under .hypothesis/: not in the user's cwd
-        try:
-            run()
-        except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
-            if state["failure"] is None:
-                raise
-        finally:
-            set_hypothesis_home_dir(None)
+    set_hypothesis_home_dir(_home())  # hypothesis caches constants under .hypothesis/: not in the user's cwd
+    try:
+        run()
+    except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
+        if state["failure"] is None:
+            raise
+    finally:
+        set_hypothesis_home_dir(None)
     seconds = time.perf_counter() - start
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)

@@ -1,0 +1,150 @@
+"""What isolation costs: the worker process beside ``--no-isolation``, measured in one run.
+
+    .venv/bin/python benchmarks/isolation.py [--data PATH] [--examples 200] [--json PATH]
+
+Rows (each pair measured side by side, same inputs, same seeds):
+  1. per-call overhead: one call of the lesson's backward through the worker vs in-process,
+     at the lesson's size (N = 768) and at N = 8 (median of many calls);
+  2. fuzz rate: ``fuzz`` with every oracle on, the lesson's backward as a file candidate, worker
+     vs in-process, the same seeded problems;
+  3. the cold main job: ``compare-frameworks`` as a user runs it (the reference; the lesson's
+     file as ``--candidate``; the same with ``--no-isolation``), median of 3 runs each;
+  4. the gradebook: the first 20 entries of the bug catalogue written out as files, graded
+     with ``--jobs 1`` and ``--jobs 2``.
+Speed goals from issue 10: fuzzing >= 50 examples/s with every oracle; the cold main job <= 3 s.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+LESSON = ROOT / "tests" / "candidates" / "lesson.py"
+COMMAND = Path(sys.executable).parent / "compare-frameworks"
+
+
+def per_call(handle, params, X, y, calls: int) -> float:
+    handle.evaluate(params, X, y)  # warm
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        outcome = handle.evaluate(params, X, y)
+        times.append(time.perf_counter() - start)
+        assert outcome.failure is None, outcome.failure
+    return statistics.median(times)
+
+
+def call_overhead(data) -> list:
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    rows = []
+    params = init_params(Spec())
+    for N in (768, 8):
+        X, y = data.X[:N], data.y[:N]
+        with load_candidate(f"{LESSON}:backward") as worker, load_candidate(f"{LESSON}:backward", isolate=False) as own:
+            isolated = per_call(worker, params, X, y, 300)
+            in_process = per_call(own, params, X, y, 300)
+        rows.append({"N": N, "worker_us": isolated * 1e6, "in_process_us": in_process * 1e6,
+                     "overhead_us": (isolated - in_process) * 1e6})
+    return rows
+
+
+def fuzz_rates(examples: int) -> dict:
+    from oracles.candidate import load_candidate
+    from properties.fuzz import fuzz
+    from properties.strategies import problems, specs
+
+    strategy = problems(specs(1, 1, activations=("relu",)))
+    out = {}
+    fuzz(lambda p: load_candidate(f"{LESSON}:backward", isolate=False), 20, strategy, seed=1)  # warm the JIT
+    for name, isolate in (("worker", True), ("in_process", False)):
+        with load_candidate(f"{LESSON}:backward", isolate=isolate) as handle:
+            result = fuzz(lambda p: handle, examples, strategy, seed=0)
+        assert result.passed, result.summary()
+        out[name] = {"examples": result.examples, "seconds": result.seconds,
+                     "per_second": result.examples / result.seconds}
+    return out
+
+
+def cold(argv: list, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([str(COMMAND), *argv], capture_output=True, text=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return statistics.median(times)
+
+
+def cold_main(data_path: str) -> dict:
+    base = ["--data", data_path]
+    return {"reference": cold(base), "candidate_worker": cold(base + ["--candidate", f"{LESSON}:backward"]),
+            "candidate_no_isolation": cold(base + ["--candidate", f"{LESSON}:backward", "--no-isolation"])}
+
+
+def write_catalogue(folder: Path, count: int = 20) -> None:
+    from properties import catalogue
+
+    for entry in (catalogue.MUTANTS + catalogue.CORRECT)[:count]:
+        source = inspect.getsource(entry.backward)
+        (folder / f"{entry.name}.py").write_text(
+            f"import numpy as np\n\n_CACHE = {{}}\n\n{source}\n\nbackward = {entry.backward.__name__}\n")
+
+
+def gradebook(data_path: str) -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        write_catalogue(Path(folder))
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            done = subprocess.run([str(COMMAND), "--data", data_path, "--candidate", f"{folder}/*.py:backward",
+                                   "--jobs", str(jobs), "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+            seconds = time.perf_counter() - start
+            book = json.loads(done.stdout)
+            out[f"jobs_{jobs}"] = {"seconds": seconds, "candidates": len(book["candidates"]),
+                                   "passed": sum(r["passed"] for r in book["candidates"]), "exit": done.returncode}
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="benchmarks/isolation.py", description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=os.environ.get("BACKPROP_DATA", str(ROOT.parent / "shared" / "data" / "diabetes.csv")))
+    p.add_argument("--examples", type=int, default=200)
+    p.add_argument("--json", default=str(ROOT / "benchmarks" / "isolation.json"))
+    args = p.parse_args(argv)
+    from reference.data import load_csv
+
+    data = load_csv(args.data)
+    load = os.getloadavg()
+    results = {"load_average_start": load, "call_overhead": call_overhead(data), "fuzz": fuzz_rates(args.examples),
+               "cold_main_job_s": cold_main(args.data), "gradebook_20": gradebook(args.data)}
+    results["load_average_end"] = os.getloadavg()
+    print(f"load average at start {load[0]:.2f}, at end {results['load_average_end'][0]:.2f} (2 cores)")
+    for row in results["call_overhead"]:
+        print(f"one call at N={row['N']:>3}: worker {row['worker_us']:.0f} us, in-process {row['in_process_us']:.0f} us, "
+              f"overhead {row['overhead_us']:.0f} us")
+    f = results["fuzz"]
+    print(f"fuzz, every oracle: worker {f['worker']['per_second']:.1f} examples/s, in-process "
+          f"{f['in_process']['per_second']:.1f} examples/s ({f['worker']['examples']} examples; goal >= 50/s)")
+    c = results["cold_main_job_s"]
+    print(f"cold compare-frameworks: reference {c['reference']:.2f} s, --candidate (worker) {c['candidate_worker']:.2f} s, "
+          f"--candidate --no-isolation {c['candidate_no_isolation']:.2f} s (goal <= 3 s)")
+    g = results["gradebook_20"]
+    print(f"gradebook of 20 catalogue files: --jobs 1 {g['jobs_1']['seconds']:.2f} s, --jobs 2 {g['jobs_2']['seconds']:.2f} s "
+          f"({g['jobs_2']['passed']} pass, exit {g['jobs_2']['exit']})")
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
