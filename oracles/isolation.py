@@ -182,12 +182,15 @@ def load_in_process(source: Source):
     """The candidate's function, imported into the judge's own interpreter (``--no-isolation``)."""
     if source.file is not None and source.path[0] not in sys.path:
         sys.path.insert(0, source.path[0])  # as when the file runs as a script: its siblings import
+    was, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside the user's file
     try:
         fn = worker.load(source.message())
     except Exception as exc:  # noqa: BLE001: the user's file failed to import: say where, no traceback
         reply = {"type": type(exc).__name__, "message": (str(exc).splitlines() or [""])[0],
                  "where": worker._where(exc)}
         raise CandidateError(_import_failure(source, raised_words(reply, " while importing"))) from None
+    finally:
+        sys.dont_write_bytecode = was
     if not callable(fn):
         raise CandidateError(f"{source.name}: no function {source.attr!r} in the candidate")
     return fn
