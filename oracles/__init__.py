@@ -1,2 +1,16 @@
 """Oracles for a hand-written backward: finite differences, PyTorch, JAX; the comparison
-under one policy, the diagnosis, the report and the ``compare-frameworks`` CLI."""
+under one policy, the diagnosis, the report and the ``compare-frameworks`` CLI.
+
+``from oracles import check, fuzz`` is the Python API (:mod:`oracles.api`); it is loaded on
+first use, so importing this package stays free of NumPy and the frameworks.
+"""
+
+__all__ = ["check", "fuzz"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from oracles import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'oracles' has no attribute {name!r}")

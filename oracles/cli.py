@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from oracles import options
 from oracles.harness import FD_MODES, ORACLES
 
 FORMATS = ("table", "json", "markdown")
@@ -23,64 +24,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _hidden(text: str) -> tuple:
-    parts = [t.strip() for t in text.split(",")]
-    try:
-        sizes = tuple(int(t) for t in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--hidden takes widths like 16 or 64,64, got {text!r}") from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"--hidden takes positive widths like 16 or 64,64, got {text!r}")
-    return sizes
+def _typed(parse, flag: str):
+    """An argparse ``type`` from an :mod:`oracles.options` parser: one error line naming the flag."""
+    def convert(text: str):
+        try:
+            return parse(text, flag)
+        except (TypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-def _oracles(text: str) -> tuple:
-    names = tuple(t.strip() for t in text.split(","))
-    unknown = [n for n in names if n not in ORACLES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"--oracles takes a comma list of {', '.join(ORACLES)}, got {text!r}")
-    if len(set(names)) != len(names):
-        raise argparse.ArgumentTypeError(f"--oracles names an oracle twice: {text!r}")
-    return names
-
-
-def _seed(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        seed = -1
-    if not 0 <= seed < 2**32:
-        raise argparse.ArgumentTypeError(f"--seed takes a whole number in 0..2**32-1, got {text!r}")
-    return seed
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"--timeout takes a positive number of seconds, got {text!r}")
-    return value
-
-
-def _size(text: str) -> int:
-    units = {"K": 2**10, "M": 2**20, "G": 2**30}
-    number, unit = (text[:-1], text[-1].upper()) if text[-1:].upper() in units else (text, "M")
-    try:
-        value = float(number) * units[unit]
-    except ValueError:
-        value = 0
-    if value < 64 * 2**20:
-        raise argparse.ArgumentTypeError(f"--memory takes a size like 4G or 512M (at least 64M), got {text!r}")
-    return int(value)
-
-
-def _modules(text: str) -> tuple:
-    names = tuple(t.strip() for t in text.split(","))
-    if not all(n.isidentifier() for n in names):
-        raise argparse.ArgumentTypeError(f"--forbid-import takes a comma list of module names, got {text!r}")
-    return names
+    return convert
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,24 +41,24 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="compare-frameworks", description=__doc__.splitlines()[0])
     p.add_argument("--data", help="CSV file (default: $BACKPROP_DATA, then data/diabetes.csv, else a synthetic stand-in)")
     p.add_argument("--target", default="Outcome", help="the 0/1 target column (default: Outcome)")
-    p.add_argument("--hidden", type=_hidden, default=(16,), help="hidden widths: 16 (the lesson) or 64,64")
+    p.add_argument("--hidden", type=_typed(options.hidden, "--hidden"), default=(16,), help="hidden widths: 16 (the lesson) or 64,64")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    p.add_argument("--seed", type=_seed, default=0, help="the lesson init's seed (default 0)")
+    p.add_argument("--seed", type=_typed(options.seed, "--seed"), default=0, help="the lesson init's seed (default 0)")
     p.add_argument("--dtype", choices=DTYPES, default="float64")
-    p.add_argument("--oracles", type=_oracles, default=ORACLES, help="comma list (default: all three)")
+    p.add_argument("--oracles", type=_typed(options.oracles, "--oracles"), default=ORACLES, help="comma list (default: all three)")
     p.add_argument("--fd-mode", choices=FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")
-    p.add_argument("--directions", type=_count, metavar="K", help="random directions per parameter (default 16)")
+    p.add_argument("--directions", type=_typed(options.count, "--directions"), metavar="K", help="random directions per parameter (default 16)")
     p.add_argument("--candidate", action="append",
                    help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
                         "give a glob ('submissions/*.py:backward'), for a gradebook")
-    p.add_argument("--jobs", type=_count, default=1, metavar="N", help="candidates checked in parallel (gradebook)")
-    p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+    p.add_argument("--jobs", type=_typed(options.count, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
+    p.add_argument("--timeout", type=_typed(options.positive, "--timeout"), metavar="SECONDS",
                    help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
-    p.add_argument("--memory", type=_size, metavar="SIZE",
+    p.add_argument("--memory", type=_typed(options.size, "--memory"), metavar="SIZE",
                    help="address-space limit of the candidate's worker process (default 8G)")
-    p.add_argument("--forbid-import", type=_modules, default=(), metavar="MODULES",
+    p.add_argument("--forbid-import", type=_typed(options.modules, "--forbid-import"), default=(), metavar="MODULES",
                    help="modules the candidate may not import, e.g. torch,jax,autograd (the harness's "
                         "own packages are always refused)")
     p.add_argument("--no-isolation", action="store_true",
@@ -115,21 +67,11 @@ def parser() -> argparse.ArgumentParser:
                    help="table, json, markdown (csv: gradebooks only)")
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--plot", help="draw per-parameter errors against tolerance to this file (.png, .pdf or .svg)")
-    p.add_argument("--fuzz", type=_count, metavar="N", help="also draw N problems and run every law on the candidate")
+    p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
                    help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix")
     return p
-
-
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"takes a positive whole number, got {text!r}")
-    return n
 
 
 def main(argv=None) -> int:
@@ -295,25 +237,11 @@ def _replay(args, candidate):
     return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
-class _progress:
-    """A rich progress bar on a terminal's standard error; silent otherwise."""
+def _progress(total: int, label: str = "fuzz"):
+    """A progress bar on a terminal's standard error; silent otherwise."""
+    from oracles.api import ProgressBar
 
-    def __init__(self, total: int, label: str = "fuzz"):
-        self.total, self.label, self.bar = total, label, None
-
-    def __enter__(self):
-        if sys.stderr.isatty():
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
-            task = self.bar.add_task(self.label, total=self.total)
-            return lambda n: self.bar.update(task, completed=min(n, self.total))
-        return None
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
+    return ProgressBar(total, sys.stderr.isatty(), label, transient=True)
 
 
 def _emit(report, args, outputs: dict) -> None:

@@ -1,7 +1,7 @@
 """One comparison helper: a candidate's gradient against an oracle's, under one tolerance."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -26,10 +26,12 @@ class Check:
     atol: float
     rtol: float
     scale: float  # max(1, max |o|): atol is counted in these units
+    # entry by entry: |g - o| over the entry's tolerance (over 1 fails), NaN where a kink decided
+    ratios: object = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        del d["param"], d["oracle"]
+        del d["param"], d["oracle"], d["ratios"]
         return d
 
     def line(self, against: str = "candidate") -> str:
@@ -70,4 +72,5 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, kinks=None) -> Check:
         atol=tol.atol,
         rtol=tol.rtol,
         scale=scale,
+        ratios=np.where(counted, excess, np.nan),
     )

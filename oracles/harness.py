@@ -15,11 +15,11 @@ from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
 from oracles.diagnosis import diagnose, explain_loss
 from oracles.finite_differences import fd_directions, fd_gradients
+from oracles.options import ORACLES
 from oracles.report import PointResult, Report
 from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
 from reference.model import loss as reference_loss, random_params
 
-ORACLES = ("finite-differences", "torch", "jax")
 GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
 
 

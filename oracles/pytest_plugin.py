@@ -193,12 +193,9 @@ def _candidate_arg(backward) -> str | None:
 
 
 def _oracles(config, oracles) -> tuple:
-    from oracles.harness import ORACLES
+    from oracles import options
 
-    chosen = tuple(ORACLES if oracles is None else ([oracles] if isinstance(oracles, str) else oracles))
-    unknown = [o for o in chosen if o not in ORACLES]
-    if unknown:
-        pytest.fail(f"backprop: unknown oracle {', '.join(unknown)}; choose from {', '.join(ORACLES)}", pytrace=False)
+    chosen = _or_fail("backprop", lambda: options.oracles(oracles))
     skip = config.stash[_OPTIONS].skip
     kept = tuple(o for o in chosen if o not in skip)
     if not kept:
@@ -218,29 +215,9 @@ def _or_fail(who: str, build):
 
 
 def _hidden(hidden) -> tuple:
-    """``16`` or ``(64, 64)`` -> a tuple of positive widths (a string is refused, not split into digits)."""
-    if isinstance(hidden, (int, np_integer())) and not isinstance(hidden, bool):
-        hidden = (hidden,)
-    if isinstance(hidden, (str, bytes)) or not all(isinstance(h, (int, np_integer())) and not isinstance(h, bool)
-                                                   for h in _iterable(hidden)):
-        raise TypeError(f"hidden takes a width or a tuple of widths like (16,) or (64, 64), got {hidden!r}")
-    hidden = tuple(int(h) for h in hidden)
-    if not hidden or min(hidden) < 1:
-        raise ValueError(f"hidden takes positive widths like (16,) or (64, 64), got {hidden!r}")
-    return hidden
+    from oracles import options
 
-
-def np_integer():
-    import numpy as np
-
-    return np.integer
-
-
-def _iterable(value):
-    try:
-        return list(value)
-    except TypeError:
-        return [None]
+    return options.hidden(hidden)
 
 
 def _handle(who: str, backward, isolate: bool):
@@ -360,7 +337,7 @@ def backprop_fuzz(request):
 
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
-        depth = len(_hidden(hidden))
+        depth = len(_or_fail("backprop_fuzz", lambda: _hidden(hidden)))
         dtype = dtype or config.stash[_OPTIONS].dtype
         strategy = _or_fail("backprop_fuzz", lambda: problems(specs(depth, depth, activations=(activation,),
                                                                      dtypes=(dtype,))))

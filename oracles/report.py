@@ -1,6 +1,7 @@
 """The report: one object, rendered as a terminal table, JSON, Markdown or a PNG plot."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
@@ -54,6 +55,29 @@ class PointResult:
             lines.append(self.consensus_line())
         lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
         return lines
+
+    COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "candidate",
+               "oracle value", "over tol", "kinks")
+
+    def rows(self) -> list:
+        """One row of cells per (parameter, oracle): the one table model every rendering uses."""
+        return [(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
+                 f"{k}{c.worst_index}", f"{c.candidate_value:.6g}", f"{c.oracle_value:.6g}",
+                 str(c.over_tolerance), str(c.kinks))
+                for k, per in self.checks.items() for o, c in per.items()]
+
+    def loss_line(self) -> str:
+        return "loss  " + "   ".join(
+            f"{k} {v:.12g}" + ("" if k == "reference" else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
+            for k, v in self.losses.items())
+
+    def kinks_line(self) -> str | None:
+        kinks = {k: max(c.kinks for c in per.values()) for k, per in self.checks.items()}
+        if not any(kinks.values()):
+            return None
+        return (f"kinks excused: {sum(kinks.values())} entries ("
+                + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
+                + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
 
     def consensus_line(self) -> str:
         failed = {c.oracle for c in self.failures()}
@@ -183,25 +207,16 @@ class Report:
             console.print(line, soft_wrap=True, markup=False, highlight=False)
         for p in self.points:
             console.print(f"\npoint {p.name}: {p.about}")
-            console.print("loss  " + "   ".join(
-                f"{k} {v:.12g}" + ("" if k == "reference" else (" ok" if p.loss_agrees.get(k) else " DIFFERS"))
-                for k, v in p.losses.items()))
+            console.print(p.loss_line())
             if p.checks:
                 table = Table(show_edge=False, pad_edge=False, box=None)
-                for col in ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry",
-                            "candidate", "oracle value", "over tol", "kinks"):
+                for col in p.COLUMNS:
                     table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right")
-                for k, per in p.checks.items():
-                    for o, c in per.items():
-                        table.add_row(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}",
-                                      f"{c.max_rel_err:.2e}", f"{k}{c.worst_index}", f"{c.candidate_value:.6g}",
-                                      f"{c.oracle_value:.6g}", str(c.over_tolerance), str(c.kinks))
+                for row in p.rows():
+                    table.add_row(*row)
                 console.print(table)
-                kinks = {k: max(c.kinks for c in per.values()) for k, per in p.checks.items()}
-                if any(kinks.values()):
-                    console.print(f"kinks excused: {sum(kinks.values())} entries ("
-                                  + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
-                                  + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
+                if p.kinks_line():
+                    console.print(p.kinks_line())
             for line in p.verdict_lines():
                 console.print(f"  {line}", soft_wrap=True)
         if self.fuzz is not None:
@@ -228,13 +243,10 @@ class Report:
             out += [f"| {k} | {v:.12g} | {'' if k == 'reference' else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
                     for k, v in p.losses.items()]
             if p.checks:
-                out += ["", "| param | oracle | verdict | max abs err | max rel err | worst entry | candidate | oracle value | over tol | kinks |",
-                        "|---|---|---|---|---|---|---|---|---|---|"]
-                for k, per in p.checks.items():
-                    for o, c in per.items():
-                        out.append(f"| {k} | {o} | {'OK' if c.passed else '**FAIL**'} | {c.max_abs_err:.2e} | "
-                                   f"{c.max_rel_err:.2e} | {k}{c.worst_index} | {c.candidate_value:.6g} | "
-                                   f"{c.oracle_value:.6g} | {c.over_tolerance} | {c.kinks} |")
+                out += ["", "| " + " | ".join(p.COLUMNS) + " |", "|" + "---|" * len(p.COLUMNS)]
+                out += ["| " + " | ".join(f"**{c}**" if c == "FAIL" else c for c in row) + " |" for row in p.rows()]
+                if p.kinks_line():
+                    out += ["", p.kinks_line()]
             lines = p.verdict_lines()
             if lines:
                 out += [""] + [f"- {line}" for line in lines]
@@ -247,31 +259,90 @@ class Report:
                 "versions: " + ", ".join(f"{k} {v}" for k, v in self.versions.items()), ""]
         return "\n".join(out)
 
+    # ------------------------------------------------------------ notebook
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        """The verdict first and large, then per point the table, the diagnosis and the kinks line."""
+        esc = html.escape
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        out = [f'<div class="backprop-report"><h2 style="color:{colour}">{esc(self.verdict())}</h2>',
+               f"<p>{esc(self.header())}</p>"]
+        if self.fd_mode:
+            out.append(f"<p>finite differences: {esc(self.fd_mode)}</p>")
+        out += [f"<p><em>note: {esc(n)}</em></p>" for n in self.notes]
+        printed = self.output_lines()
+        if printed:
+            out.append(f"<p>{esc(printed[0])}</p><pre>" + esc("\n".join(line[4:] for line in printed[1:])) + "</pre>")
+        for p in self.points:
+            out.append(f"<h3>{esc(p.name)}: {'pass' if p.passed else 'FAIL'}</h3><p>{esc(p.about)}</p>")
+            out.append(f"<p><code>{esc(p.loss_line())}</code></p>")
+            if p.checks:
+                out.append("<table><thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in p.COLUMNS) + "</tr></thead><tbody>")
+                for row in p.rows():
+                    style = ' style="color:#cf222e;font-weight:bold"' if row[2] == "FAIL" else ""
+                    out.append(f"<tr{style}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+                out.append("</tbody></table>")
+                if p.kinks_line():
+                    out.append(f"<p>{esc(p.kinks_line())}</p>")
+            lines = p.verdict_lines()
+            if lines:
+                out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>")
+        if self.fuzz is not None:
+            out.append(f"<h3>fuzz</h3><p>{esc(str(self.fuzz.get('summary', '')))}</p>")
+        out.append("</div>")
+        return "\n".join(out)
+
     # ------------------------------------------------------------ plot
-    def plot(self, path) -> None:
-        """Per-parameter worst error over tolerance, per oracle and point (1 is the line to stay under)."""
+    def plot(self, path=None):
+        """Where the error is: per point and parameter, |g - o| over its tolerance entry by entry
+        (the worst over the oracles), on a log colour scale whose middle, 1, is the tolerance.
+
+        A wrong unit shows as a column of W1, a wrong feature as a row, a transpose as a pattern;
+        entries a kink decided are marked x. Returns the matplotlib figure (it shows inline in a
+        notebook); with ``path``, also writes it there (png, pdf or svg by the suffix).
+        """
         import matplotlib
 
-        matplotlib.use("Agg")
+        if path is not None:
+            matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import numpy as np
+        from matplotlib.colors import TwoSlopeNorm
 
-        points = [p for p in self.points if p.checks]
-        fig, axes = plt.subplots(1, max(1, len(points)), figsize=(6 * max(1, len(points)), 4), squeeze=False)
-        for ax, p in zip(axes[0], points):
-            params = list(p.checks)
-            oracles = list(p.checks[params[0]])
-            width = 0.8 / len(oracles)
-            for i, o in enumerate(oracles):
-                ratios = [max(p.checks[k][o].worst_ratio, PLOT_FLOOR) for k in params]
-                ax.bar([x + i * width for x in range(len(params))], ratios, width, label=o)
-            ax.axhline(1.0, color="red", linestyle="--", label="tolerance")
-            ax.set_yscale("log")
-            ax.set_xticks([x + width * (len(oracles) - 1) / 2 for x in range(len(params))], params)
-            ax.set_ylabel("worst |g - o| / (atol + rtol |o|)")
-            ax.set_title(f"{p.name}: {'pass' if p.passed else 'FAIL'}")
-            ax.legend(fontsize="small")
-        fig.suptitle(f"{self.candidate} vs oracles ({'-'.join(map(str, self.spec['sizes']))} "
-                     f"{self.spec['activation']} {self.spec['dtype']})")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        points = [p for p in self.points if p.checks] or self.points[:1]
+        params = list(points[0].checks) if points and points[0].checks else []
+        fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False,
+                                 figsize=(2.6 * max(1, len(params)) + 1, 3.3 * len(points) + 0.6))
+        worst = max([float(np.nanmax(c.ratios)) for p in points for per in p.checks.values() for c in per.values()
+                     if c.ratios is not None and np.isfinite(c.ratios).any()] + [10.0])
+        floor = float(np.log10(PLOT_FLOOR))
+        norm = TwoSlopeNorm(vmin=floor, vcenter=0.0, vmax=max(1.0, float(np.log10(worst))))  # 0: the tolerance
+        image = None
+        for row, p in zip(axes, points):
+            for ax, k in zip(row, params):
+                ratios = np.stack([c.ratios for c in p.checks[k].values()])  # (oracles, *shape)
+                kink = np.isnan(ratios).all(axis=0)
+                grid = np.clip(np.nan_to_num(np.nanmax(np.where(np.isnan(ratios), -1.0, ratios), axis=0), nan=0.0),
+                               PLOT_FLOOR, None)
+                grid = np.atleast_2d(grid)
+                image = ax.imshow(np.log10(grid), cmap="RdYlGn_r", norm=norm, aspect="auto", interpolation="nearest")
+                ax.set_xticks(range(0, grid.shape[1], max(1, grid.shape[1] // 4)))
+                ax.set_yticks(range(0, grid.shape[0], max(1, grid.shape[0] // 4)))
+                ys, xs = np.nonzero(np.atleast_2d(kink))
+                ax.scatter(xs, ys, marker="x", color="black", s=20, linewidths=1)
+                over = int((grid > 1).sum())
+                ax.set_title(f"{p.name} {k} {grid.shape[0]}x{grid.shape[1]}\n"
+                             + (f"{over} over tolerance" if over else "within tolerance"), fontsize=8,
+                             color="#cf222e" if over else "black")
+                ax.tick_params(labelsize=6)
+        if image is not None:
+            bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+            bar.set_label("log10 |g - o| / tolerance (0 = the limit; x: decided at a kink)", fontsize=8)
+        fig.suptitle(f"{self.verdict()} | {self.candidate} ({'-'.join(map(str, self.spec['sizes']))} "
+                     f"{self.spec['activation']} {self.spec['dtype']})", fontsize=9)
+        if path is not None:
+            fig.savefig(path, dpi=100)
+            plt.close(fig)
+        return fig

@@ -30,6 +30,20 @@ class FuzzResult:
                 "examples_per_second": round(self.examples / self.seconds, 1) if self.seconds else None,
                 "counterexample": self.counterexample, "summary": self.summary()}
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the verdict, and for a failure the counterexample, each law and the replay command."""
+        import html
+
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        head = f'<h3 style="color:{colour}">fuzz: {"PASS" if self.passed else "FAIL"}</h3>'
+        if self.passed:
+            return head + f"<p>{html.escape(self.summary())}</p>"
+        c = self.counterexample
+        laws = "".join(f"<li>law {html.escape(v['law'])}: {html.escape(v['message'])}</li>" for v in c["laws"])
+        return (head + f"<p>failed after {self.examples} examples ({self.seconds:.1f} s); the shrunk counterexample:</p>"
+                f"<pre>{html.escape(c['problem'])}</pre><ul>{laws}</ul>"
+                f"<p>reproduce:</p><pre>{html.escape(c['repro'])}</pre>")
+
     def summary(self) -> str:
         rate = f"{self.examples / self.seconds:.0f}/s" if self.seconds else ""
         if self.passed:

@@ -343,7 +343,8 @@ def test_lambda(backprop_check):
 
 
 @pytest.mark.parametrize("call, words", [
-    ('backprop_check(mybackward.backward, hidden="16")', "hidden takes a width or a tuple of widths"),
+    ('backprop_check(mybackward.backward, hidden="16x")', "hidden takes widths like 16 or 64,64, got '16x'"),
+    ('backprop_check(mybackward.backward, hidden=[16, 1.5])', "hidden takes a width or a tuple of widths"),
     ("backprop_check(None)", "the candidate must be a function"),
 ])
 def test_a_bad_argument_fails_the_test_with_one_clear_line(pytester, call, words):
@@ -371,3 +372,17 @@ def test_it(backprop_check):
 """)
     result = pytester.runpytest(*QUIET, *FD_ONLY)
     result.assert_outcomes(passed=1)
+
+
+def test_hidden_as_a_string_means_what_it_means_on_the_command_line(pytester):
+    """``hidden="16"`` is one layer of 16 units (it used to become the widths 1 and 6)."""
+    write_backward(pytester, LESSON.read_text())
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_it(backprop_check):
+    report = backprop_check(mybackward.backward, hidden="16")
+    print("sizes", report.spec["sizes"])
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "-s")
+    result.assert_outcomes(passed=1)
+    assert "sizes [8, 16, 1]" in result.stdout.str()

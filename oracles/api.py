@@ -1,0 +1,160 @@
+"""The Python API: ``from oracles import check, fuzz``, one line under the lesson's code.
+
+Both run what ``compare-frameworks`` runs, with the same data resolution, contracts and
+verdicts, and return objects that render themselves in a notebook (``_repr_html_``). Every
+argument is validated before anything runs: a bad one raises one ValueError or TypeError
+naming it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from oracles import options
+from reference.model import ACTIVATIONS, DTYPES
+
+
+def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, isolate, timeout, memory,
+           forbid_import):
+    """Validate every argument, then load the data and open the candidate's handle."""
+    from oracles.candidate import CandidateError, handle_for
+    from reference.data import DataError, Dataset, load
+    from reference.model import Spec
+
+    widths = options.hidden(hidden, "hidden")
+    options.choice(activation, ACTIVATIONS, "activation")
+    options.choice(dtype, DTYPES, "dtype")
+    chosen = options.oracles(oracles, "oracles")
+    seed = options.seed(seed, "seed")
+    worker = {"timeout": None if timeout is None else options.positive(timeout, "timeout"),
+              "memory": None if memory is None else options.size(memory, "memory"),
+              "forbid": options.modules(forbid_import, "forbid_import")}
+    if not isinstance(isolate, bool):
+        raise TypeError(f"isolate takes True or False, got {isolate!r}")
+    if target is not None and not isinstance(target, str):
+        raise TypeError(f"target takes a column name, got {type(target).__name__}")
+    if backward is None or not (callable(backward) or isinstance(backward, str)):
+        raise TypeError(f"backward takes a function backward(params, X, y) or 'file.py:function', "
+                        f"got {type(backward).__name__}")
+    if isinstance(data, Dataset):
+        dataset = data
+    elif data is None or isinstance(data, (str, os.PathLike)):
+        try:
+            dataset = load(data, target or "Outcome")
+        except DataError as exc:
+            raise ValueError(f"data: {exc}") from None
+    else:
+        raise TypeError(f"data takes a CSV path or a Dataset, got {type(data).__name__}")
+    spec = Spec((dataset.features, *widths, 1), activation, dtype)
+    try:
+        handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
+    except CandidateError as exc:
+        raise ValueError(f"backward: {exc}") from None
+    return spec, dataset, chosen, seed, handle
+
+
+def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
+          seed=0, isolate=True, timeout=None, memory=None, forbid_import=()):
+    """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
+
+    backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
+        module, a notebook cell, a lambda or a closure), or ``"file.py:function"``.
+    data: a CSV path or a ``reference.data.Dataset``; None: ``$BACKPROP_DATA``, then
+        ``data/diabetes.csv``, else the labelled synthetic stand-in (as the CLI).
+    target: the 0/1 column (default ``Outcome``).
+    hidden: the hidden widths, ``16``, ``(64, 64)`` or ``"64,64"``.
+    activation: relu (the lesson), identity, tanh, sigmoid or leaky_relu.
+    dtype: float64 or float32, the dtype ``backward`` receives and is held to.
+    oracles: a list or comma string of finite-differences, torch, jax (default all three).
+    seed: the lesson init's seed, 0 .. 2**32-1.
+    isolate: run ``backward`` in a worker process (default); False runs it here, for a debugger.
+    timeout, memory, forbid_import: the worker's time limit per call (seconds), its memory limit
+        (``"4G"`` or bytes), and modules ``backward`` may not import.
+
+    The report renders in a notebook (``report`` alone in a cell), prints as the CLI's table
+    (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
+    """
+    from oracles.harness import run
+    from reference.data import SYNTHETIC, how_to_get_real_data
+
+    spec, dataset, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
+                                                 isolate, timeout, memory, forbid_import)
+    with handle:
+        report = run(spec, dataset, handle, chosen, seed)
+    if dataset.source == SYNTHETIC:
+        report.notes.append(how_to_get_real_data("pass data=PATH"))
+    return report
+
+
+def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
+         oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None):
+    """Draw ``examples`` problems at ``backward``'s depth and activation (any inputs, widths,
+    batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
+    failure; returns the FuzzResult (it renders its counterexample and the replay command).
+
+    The arguments are :func:`check`'s (``data`` and ``target`` are validated and otherwise
+    unused: problems are drawn). ``seed``: the same seed draws the same problems. ``progress``:
+    show a progress bar (default: in a notebook or on a terminal, silent otherwise).
+    """
+    from properties.fuzz import fuzz as run_fuzz
+    from properties.strategies import problems, specs
+
+    examples = options.count(examples, "examples")
+    spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
+                                           isolate, timeout, memory, forbid_import)
+    depth = len(spec.hidden)
+    strategy = problems(specs(depth, depth, activations=(activation,), dtypes=(dtype,)))
+    show = _interactive() if progress is None else bool(progress)
+    with handle, ProgressBar(examples, show) as advance:
+        return run_fuzz(lambda problem: handle, examples, strategy, oracles=chosen, seed=seed, progress=advance,
+                        candidate_arg=_target(backward))
+
+
+def _target(backward) -> str:
+    """``file.py:function`` for the replay command: the function's own file when it has one."""
+    import inspect
+
+    if isinstance(backward, str):
+        return backward
+    module = sys.modules.get(getattr(backward, "__module__", "") or "")
+    name = getattr(backward, "__name__", "")
+    if module is not None and module.__name__ != "__main__" and getattr(module, name, None) is backward:
+        try:
+            return f"{inspect.getsourcefile(backward)}:{name}"
+        except TypeError:
+            pass
+    return f"YOUR_FILE.py:{name if name.isidentifier() else 'backward'}"
+
+
+def _interactive() -> bool:
+    """In a notebook's kernel, or on a terminal."""
+    shell = sys.modules.get("IPython")
+    if shell is not None:
+        ip = shell.get_ipython() if hasattr(shell, "get_ipython") else None
+        if ip is not None and type(ip).__name__ == "ZMQInteractiveShell":
+            return True
+    return sys.stderr.isatty()
+
+
+class ProgressBar:
+    """A rich progress bar (rich renders it in a notebook too), or nothing when not ``show``.
+
+    ``with ProgressBar(total, show) as advance:`` gives ``advance(n)`` (or None when silent).
+    """
+
+    def __init__(self, total: int, show: bool, label: str = "fuzz", transient: bool = False):
+        self.total, self.show, self.label, self.transient, self.progress = total, show, label, transient, None
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.progress import Progress
+
+        self.progress = Progress(transient=self.transient)
+        self.progress.start()
+        task = self.progress.add_task(self.label, total=self.total)
+        return lambda n: self.progress.update(task, completed=min(n, self.total))
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()

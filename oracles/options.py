@@ -1,0 +1,111 @@
+"""Options, parsed and validated once for every shell: the CLI, the pytest plugin, the notebook API.
+
+Each function takes a value as a user gave it (a string from a command line or an ini file, or
+a Python value from a call) and ``where`` (``--hidden``, ``hidden``, ``ini backprop_dtype``) and
+returns the canonical value, or raises one ValueError/TypeError naming ``where`` and the value.
+"""
+from __future__ import annotations
+
+import numbers
+
+ORACLES = ("finite-differences", "torch", "jax")
+MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
+
+
+def hidden(value, where: str = "hidden") -> tuple:
+    """``16``, ``"64,64"`` or ``(64, 64)`` -> ``(64, 64)``: positive whole widths, at least one."""
+    if isinstance(value, str):
+        parts = [t.strip() for t in value.split(",")]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"{where} takes widths like 16 or 64,64, got {value!r}")
+        value = tuple(int(p) for p in parts)
+    elif _whole(value):
+        value = (value,)
+    else:
+        try:
+            value = tuple(value)
+        except TypeError:
+            raise TypeError(f"{where} takes a width or a tuple of widths like (16,) or (64, 64), "
+                            f"got {type(value).__name__}") from None
+        if not all(_whole(v) for v in value):
+            raise TypeError(f"{where} takes a width or a tuple of widths like (16,) or (64, 64), got {value!r}")
+    widths = tuple(int(v) for v in value)
+    if not widths or min(widths) < 1:
+        raise ValueError(f"{where} takes positive widths like 16 or 64,64, got {value!r}")
+    return widths
+
+
+def _whole(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def oracles(value, where: str = "oracles") -> tuple:
+    """A comma list or a sequence of oracle names, each known and named once."""
+    if value is None:
+        return ORACLES
+    names = tuple(t.strip() for t in value.split(",")) if isinstance(value, str) else tuple(value)
+    unknown = [n for n in names if n not in ORACLES]
+    if unknown or not names:
+        raise ValueError(f"{where} takes {', '.join(ORACLES)}, got {value!r}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where} names an oracle twice: {value!r}")
+    return names
+
+
+def choice(value, allowed, where: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def seed(value, where: str = "seed") -> int:
+    if isinstance(value, str):
+        value = int(value) if value.strip().lstrip("-").isdigit() else value
+    if not _whole(value) or not 0 <= value < MAX_SEED:
+        raise ValueError(f"{where} takes a whole number in 0..2**32-1, got {value!r}")
+    return int(value)
+
+
+def positive(value, where: str) -> float:
+    """A positive finite number (seconds, say)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (0 < number < float("inf")) or isinstance(value, bool):
+        raise ValueError(f"{where} takes a positive number, got {value!r}")
+    return number
+
+
+def count(value, where: str) -> int:
+    """A positive whole number (examples, directions, jobs)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not _whole(value) or value < 1:
+        raise ValueError(f"{where} takes a positive whole number, got {value!r}")
+    return int(value)
+
+
+def size(value, where: str = "memory") -> int:
+    """Bytes from ``4G``, ``512M``, ``65536K`` or a number of bytes; at least 64 MiB."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    try:
+        if isinstance(value, str) and value[-1:].upper() in units:
+            number = float(value[:-1]) * units[value[-1].upper()]
+        else:
+            number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number >= 64 * 2**20 or isinstance(value, bool):
+        raise ValueError(f"{where} takes a size like 4G or 512M (at least 64M), got {value!r}")
+    return int(number)
+
+
+def modules(value, where: str = "forbid_import") -> tuple:
+    """A comma list or a sequence of importable module names."""
+    if not value:
+        return ()
+    names = tuple(t.strip() for t in value.split(",")) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(n, str) and all(p.isidentifier() for p in n.split(".")) for n in names):
+        raise ValueError(f"{where} takes module names like torch,jax, got {value!r}")
+    return names
