@@ -15,6 +15,7 @@ from oracles.candidate import Candidate, ContractViolation, call_candidate
 from oracles.compare import compare
 from oracles.diagnosis import diagnose, explain_loss
 from oracles.finite_differences import fd_directions, fd_gradients
+from oracles.kinks import subgradients
 from oracles.report import PointResult, Report
 from reference.model import Spec, forward, init_params, lesson_loss, loss as reference_loss, random_params
 
@@ -55,8 +56,9 @@ def _oracle(name: str):
     raise ValueError(f"unknown oracle {name!r}")
 
 
-def _agreement(results: dict, dtype: str, kinks: dict) -> list:
-    """Which oracles agree with each other, parameter by parameter, under the policy."""
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
+    """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
+    kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
     pairs = []
     for i, a in enumerate(names):
@@ -64,7 +66,9 @@ def _agreement(results: dict, dtype: str, kinks: dict) -> list:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
             tol_name = "finite-differences" if "finite-differences" in (a, b) else b
             tol = policy.tolerance(tol_name, dtype)
-            ok = all(compare(k, a, results[a][k], results[b][k], tol, kinks.get(k)).passed
+            sub = intervals.get if intervals is not None else (lambda k: None)
+            ok = all(compare(k, a, results[a][k], results[b][k], tol, sub(k), kinks.get(k)).passed
+                     and compare(k, b, results[b][k], results[a][k], tol, sub(k), kinks.get(k)).passed
                      for k in results[a])
             pairs.append((a, b, ok))
     return pairs
@@ -112,7 +116,7 @@ def _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result)
             result.fd_mode = f"directions ({count} per parameter)"
         elif name == "finite-differences":
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
-            grads_by_oracle[name], kinks = fd.grads, fd.kinks
+            grads_by_oracle[name], kinks = fd.grads, fd.near_kink
         else:
             result.losses[name], grads_by_oracle[name] = _timed(
                 timings, name, lambda: _oracle(name)(spec, params, X, y))
@@ -133,6 +137,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     result = PointResult(point.name, point.about)
     result.losses["reference"] = reference_loss(params, X, y, spec.activation)
     grads_by_oracle, kinks, projected = _run_oracles(spec, params, X, y, oracles, timings, mode, directions, result)
+    intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
     try:
         cand_loss, cand_grads = _timed(timings, "candidate", lambda: call_candidate(candidate, params, X, y))
     except ContractViolation as exc:
@@ -147,7 +152,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     if not result.loss_agrees.get("candidate", True):
         y_hat, _ = forward(params, X, spec.activation)
         result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y), spec.dtype))
-    result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
+    result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks, intervals)
     if cand_grads is None:
         return result
     along = projected.project(cand_grads) if projected is not None else {}
@@ -156,9 +161,13 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
         for name in oracles:
             tol = policy.tolerance(name, spec.dtype)
             if name in grads_by_oracle:
-                result.checks[k][name] = compare(k, name, cand_grads[k], grads_by_oracle[name][k], tol, kinks.get(k))
+                near = kinks.get(k) if name == "finite-differences" else None
+                result.checks[k][name] = compare(k, name, cand_grads[k], grads_by_oracle[name][k], tol,
+                                                 intervals.get(k), near)
             elif projected is not None and name == "finite-differences":
-                result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, projected.kinks[k])
+                sub = intervals.get(k).project(projected.directions[k]) if intervals.get(k) else None
+                result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, sub,
+                                                 projected.near_kink[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle.get("finite-differences")
     if wrong and consensus is not None:

@@ -50,6 +50,33 @@ class PointResult:
         lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
         return lines
 
+    def kink_counts(self) -> dict:
+        """Per parameter: entries decided by a subgradient interval and by a near-kink step, and the
+        value at 0 the candidate appears to use (from the first oracle that read one)."""
+        out = {}
+        for k, per in self.checks.items():
+            values = [c.kink_value for c in per.values() if c.kink_value]
+            out[k] = {"subgradient": max((c.subgradient for c in per.values()), default=0),
+                      "near_kink": max((c.near_kink for c in per.values()), default=0),
+                      "kink_value": values[0] if values else None}
+        return out
+
+    def kink_line(self) -> str:
+        """How the entries at or near a kink were decided, in words (empty when there are none)."""
+        counts = self.kink_counts()
+        parts = []
+        for what, words in (("subgradient", "by a subgradient interval (a pre-activation exactly at 0)"),
+                            ("near_kink", "by a finite-difference step that does not cross a nearby kink")):
+            n = {k: c[what] for k, c in counts.items() if c[what]}
+            if n:
+                parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{k} {v}" for k, v in n.items()) + ")")
+        if not parts:
+            return ""
+        values = {c["kink_value"] for c in counts.values() if c["kink_value"]}
+        value = "" if not values else (f"; the candidate's relu'(0) reads as {values.pop()}" if len(values) == 1
+                                       else "; the candidate's relu'(0) reads as mixed")
+        return "kinks: " + "; ".join(parts) + value + "; none excused"
+
     def consensus_line(self) -> str:
         failed = {c.oracle for c in self.failures()}
         oracles = {o for per in self.checks.values() for o in per}
@@ -71,6 +98,7 @@ class PointResult:
                            for k, per in self.checks.items()],
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],
             "diagnosis": self.diagnosis,
+            "kinks": self.kink_counts(),
         }
 
 
@@ -166,19 +194,17 @@ class Report:
             if p.checks:
                 table = Table(show_edge=False, pad_edge=False, box=None)
                 for col in ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry",
-                            "candidate", "oracle value", "over tol", "kinks"):
+                            "candidate", "oracle value", "over tol", "subgradient", "near kink"):
                     table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right")
                 for k, per in p.checks.items():
                     for o, c in per.items():
                         table.add_row(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}",
                                       f"{c.max_rel_err:.2e}", f"{k}{c.worst_index}", f"{c.candidate_value:.6g}",
-                                      f"{c.oracle_value:.6g}", str(c.over_tolerance), str(c.kinks))
+                                      f"{c.oracle_value:.6g}", str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
                 console.print(table)
-                kinks = {k: max(c.kinks for c in per.values()) for k, per in p.checks.items()}
-                if any(kinks.values()):
-                    console.print(f"kinks excused: {sum(kinks.values())} entries ("
-                                  + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
-                                  + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
+                line = p.kink_line()
+                if line:
+                    console.print(line, soft_wrap=True)
             for line in p.verdict_lines():
                 console.print(f"  {line}", soft_wrap=True)
         if self.fuzz is not None:
@@ -202,13 +228,16 @@ class Report:
             out += [f"| {k} | {v:.12g} | {'' if k == 'reference' else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
                     for k, v in p.losses.items()]
             if p.checks:
-                out += ["", "| param | oracle | verdict | max abs err | max rel err | worst entry | candidate | oracle value | over tol | kinks |",
-                        "|---|---|---|---|---|---|---|---|---|---|"]
+                out += ["", "| param | oracle | verdict | max abs err | max rel err | worst entry | candidate | oracle value | over tol | subgradient | near kink |",
+                        "|---|---|---|---|---|---|---|---|---|---|---|"]
                 for k, per in p.checks.items():
                     for o, c in per.items():
                         out.append(f"| {k} | {o} | {'OK' if c.passed else '**FAIL**'} | {c.max_abs_err:.2e} | "
                                    f"{c.max_rel_err:.2e} | {k}{c.worst_index} | {c.candidate_value:.6g} | "
-                                   f"{c.oracle_value:.6g} | {c.over_tolerance} | {c.kinks} |")
+                                   f"{c.oracle_value:.6g} | {c.over_tolerance} | {c.subgradient} | {c.near_kink} |")
+                line = p.kink_line()
+                if line:
+                    out += ["", line]
             lines = p.verdict_lines()
             if lines:
                 out += [""] + [f"- {line}" for line in lines]
