@@ -76,7 +76,7 @@ def relu_gating(candidate, problem, rows: int = 3):
         kinks = None
         for l in range(1, L):
             z = cache[f"z{l}"]
-            for j in np.flatnonzero((z <= 0).all(axis=0)):
+            for j in map(int, np.flatnonzero((z <= 0).all(axis=0))):
                 if np.any(grads[f"W{l + 1}"][j, :] != 0):
                     raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
                                        f"dW{l + 1} is non-zero in its row ({_first_nonzero(grads[f'W{l + 1}'], (j, slice(None)))})")

@@ -59,6 +59,9 @@ def _first_words(result) -> str:
     """The report's account of a failed point: contract, then diagnosis, then the failures."""
     if result.violation:
         return result.violation
+    at_kink = [c.line() for c in result.failures() if c.interval is not None]
+    if at_kink:  # an entry outside its subgradient interval: the line names the kink and relu'(0)
+        return at_kink[0]
     lines = result.diagnosis or result.verdict_lines()
     return "; ".join(lines)
 
