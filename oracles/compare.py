@@ -56,7 +56,7 @@ class Check:
         if self.interval is not None:
             lo, hi = self.interval
             head = (f"{self.oracle} vs {against}: {self.param}[{idx}] = {self.candidate_value:.6g} outside the "
-                    f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (relu'(0) out of range"
+                    f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (the slope at 0 is out of range"
                     + (f", the candidate's reads as {self.kink_value}" if self.kink_value else "") + ")")
             return f"{head}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         ratio = self.candidate_value / self.oracle_value if self.oracle_value else float("inf")

@@ -14,9 +14,10 @@ Kinks (DESIGN.md, contract 6): the step of an entry *crosses* a kink when a ReLU
 ReLU) pre-activation lies on another side of 0 at ``w + h`` or at ``w - h`` than at ``w``; the
 quotient would then mix two slopes (a naive check of a correct backward reports a relative error
 of 0.18 on the real data at the lesson's init). Such an entry is differenced again with a step
-that does not cross: ``h`` shrunk by each of ``policy.FD_NEAR_KINK_FACTORS`` in turn, centrally
-where both sides are clear, else one-sided to second order (``w + t``, ``w + 2t``) on the side
-that is. Every entry gets a value; at an exact kink (a pre-activation exactly 0) that is a
+that does not cross, row by row (the loss is a mean over rows and each row's loss moves only with
+its own pre-activations): ``h`` shrunk by each of ``policy.FD_NEAR_KINK_FACTORS`` in turn,
+centrally where both sides are clear, else one-sided to second order (``w + t``, ``w + 2t``) on
+the side that is. Every entry gets a value; at an exact kink (a pre-activation exactly 0) that is a
 one-sided derivative, and the verdict there is the subgradient interval's (:mod:`oracles.kinks`).
 """
 from __future__ import annotations
@@ -133,29 +134,57 @@ class _Point:
         return s[:B], s[B:], crossed
 
 
+    def shifted_rows(self, l: int, units, dz):
+        """:meth:`shifted` row by row, by the full path: ``(change, crossed)``, each (2B, N) (+dz rows,
+        then -dz): each row's loss change, and whether a kinked pre-activation of that row lies on
+        another side of 0 than at the cached point."""
+        B = dz.shape[0]
+        z0 = self.cache[f"z{l}"][:, units].T  # (B, N)
+        z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N)
+        crossed = np.zeros(z.shape, dtype=bool)
+        if l == self.L:
+            return _row_loss(z, self.y) - self.row_loss, crossed
+        if self.kinked:
+            crossed |= (z > 0) != np.tile(z0 > 0, (2, 1))
+        a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
+        a_new = activate(z, self.activation)  # (2B, N)
+        rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
+        da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
+        W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H)
+        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * W_next[:, None, :]  # (2B, R, H)
+        for m in range(l + 1, self.L):
+            if self.kinked:
+                crossed[:, rows] |= ((zl > 0) != (self.cache[f"z{m}"][rows] > 0)).any(axis=2)
+            zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
+        change = np.zeros(z.shape)
+        change[:, rows] = _row_loss(zl[..., 0], self.y[rows]) - self.row_loss[rows]
+        return change, crossed
+
     def near_kink(self, l: int, units, dz, h):
-        """Derivatives (B,) for entries whose default step crosses a kink: the step ``h * f`` for each
-        factor ``f`` of the policy in turn, centrally where neither side crosses, else one-sided to
-        second order on a side where neither ``t`` nor ``2t`` crosses, ``(4 s(t) - s(2t)) / 2t``.
-        Entries crossing on both sides at every factor (kinks within reach on both sides: an exact
-        kink, whose verdict is its subgradient interval) keep the central quotient at the last one."""
-        out = np.empty(len(units))
-        todo = np.arange(len(units))
+        """Derivatives (B,) for entries whose default step crosses a kink, row by row (the loss is a
+        mean over rows, and a row's loss moves only with its own pre-activations): each row takes
+        ``h * f`` for the first factor ``f`` of the policy at which it can, centrally where neither
+        side crosses one of its kinks, else one-sided to second order, ``(4 s(t) - s(2t)) / 2t``, on
+        a side where neither ``t`` nor ``2t`` does. A row crossing on both sides at every factor
+        (kinks within reach on both sides) keeps the central quotient at the last one."""
+        B = len(units)
+        rows = np.zeros((B, self.N))
+        todo = np.ones((B, self.N), dtype=bool)
         for f in policy.FD_NEAR_KINK_FACTORS:
-            u, d, t = units[todo], dz[todo] * f, h[todo] * f * 2 * self.N
-            B = len(todo)
-            s_plus, s_minus, crossed = self.shifted(l, u, d)
-            s_plus2, s_minus2, crossed2 = self.shifted(l, u, 2 * d)
-            central = ~crossed[:B] & ~crossed[B:]
-            right = ~central & ~crossed[:B] & ~crossed2[:B]
-            left = ~central & ~right & ~crossed[B:] & ~crossed2[B:]
-            out[todo] = (s_plus - s_minus) / t
-            out[todo[right]] = ((4 * s_plus - s_plus2) / t)[right]
-            out[todo[left]] = (-(4 * s_minus - s_minus2) / t)[left]
-            todo = todo[~(central | right | left)]
-            if not todo.size:
+            t = (h * f)[:, None]  # (B, 1)
+            change, crossed = self.shifted_rows(l, units, dz * f)
+            change2, crossed2 = self.shifted_rows(l, units, 2 * dz * f)
+            plus, minus, plus2, minus2 = change[:B], change[B:], change2[:B], change2[B:]
+            central = todo & ~crossed[:B] & ~crossed[B:]
+            right = todo & ~central & ~crossed[:B] & ~crossed2[:B]
+            left = todo & ~central & ~right & ~crossed[B:] & ~crossed2[B:]
+            rows[todo] = ((plus - minus) / (2 * t))[todo]
+            rows[right] = ((4 * plus - plus2) / (2 * t))[right]
+            rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
+            todo &= ~(central | right | left)
+            if not todo.any():
                 break
-        return out
+        return rows.sum(axis=1) / self.N
 
     def _shifted_linear(self, l: int, units, rows, da, W_next):
         """:meth:`shifted` above one piecewise-linear layer: exact moves of the logit from ``G``
@@ -272,25 +301,31 @@ class Directional:
 
 
 def _one_direction(evaluate, h: float):
-    """``(derivative, crossed)`` along one direction; ``evaluate(t) -> (loss change * N, crossed)``.
+    """``(derivative, crossed)`` along one direction; ``evaluate(t) -> (row changes (N,), rows crossed (N,))``.
 
-    The same rule as :meth:`_Point.near_kink`: central at ``h``; if a side crosses a kink, ``h``
-    times each policy factor, centrally where both sides are clear, else one-sided (second order).
+    The rule of :meth:`_Point.near_kink`: central at ``h`` where no row crosses a kink; else row by
+    row, ``h`` times each policy factor, centrally where both sides are clear, else one-sided
+    (second order) on a side that is.
     """
     (plus, cp), (minus, cm) = evaluate(h), evaluate(-h)
-    if not (cp or cm):
-        return (plus - minus) / (2 * h), False
+    if not (cp.any() or cm.any()):
+        return float((plus - minus).sum()) / (2 * h), False
+    rows = np.zeros(plus.shape)
+    todo = np.ones(plus.shape, dtype=bool)
     for f in policy.FD_NEAR_KINK_FACTORS:
         t = h * f
         (plus, cp), (minus, cm) = evaluate(t), evaluate(-t)
-        if not (cp or cm):
-            return (plus - minus) / (2 * t), True
         (plus2, cp2), (minus2, cm2) = evaluate(2 * t), evaluate(-2 * t)
-        if not (cp or cp2):
-            return (4 * plus - plus2) / (2 * t), True
-        if not (cm or cm2):
-            return -(4 * minus - minus2) / (2 * t), True
-    return (plus - minus) / (2 * t), True
+        central = todo & ~cp & ~cm
+        right = todo & ~central & ~cp & ~cp2
+        left = todo & ~central & ~right & ~cm & ~cm2
+        rows[todo] = ((plus - minus) / (2 * t))[todo]
+        rows[right] = ((4 * plus - plus2) / (2 * t))[right]
+        rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
+        todo &= ~(central | right | left)
+        if not todo.any():
+            break
+    return float(rows.sum()), True
 
 
 def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0) -> Directional:
@@ -317,9 +352,12 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
             moved = dict(above, **{key: w + t * v})
             moved = {f"{p}{m - l + 1}": moved[f"{p}{m}"] for m in range(l, point.L + 1) for p in "Wb"}
             _, cache = forward(moved, below, point.activation)
-            change = float((_row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y) - point.row_loss).sum())
-            sides = [cache[f"z{m}"] > 0 for m in range(1, point.L - l + 1)]
-            return change / point.N, point.kinked and any(np.any(s != b) for s, b in zip(sides, base))
+            change = _row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y) - point.row_loss  # (N,)
+            crossed = np.zeros(point.N, dtype=bool)
+            for m, side in enumerate(base, start=1):
+                if point.kinked:
+                    crossed |= ((cache[f"z{m}"] > 0) != side).any(axis=1)
+            return change / point.N, crossed
 
         for k in range(count):
             d[k], crossed[k] = _one_direction(lambda t: evaluate(t, V[k]), h)

@@ -69,9 +69,9 @@ FACTOR = Tolerance(atol=0.0, rtol=1e-6)
 FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 
 # Near a kink (DESIGN.md, contract 6): an entry whose +-h evaluations put a kinked pre-activation
-# on another side than at w is differenced again with h times each of these factors in turn,
-# centrally where neither side crosses, else one-sided (second order, h and 2h) on a side that
-# does not. 1/64 keeps the rounding error, O(eps / h), 64x the default step's: still ~100x
+# on another side than at w is differenced again, row by row, with h times each of these factors
+# in turn, centrally where neither side crosses, else one-sided (second order, h and 2h) on a side
+# that does not. 1/64 keeps the rounding error, O(eps / h), 64x the default step's: still ~100x
 # inside the float64 finite-difference tolerance for the fuzz's logits.
 FD_NEAR_KINK_FACTORS = (1.0, 1 / 4, 1 / 16, 1 / 64)
 

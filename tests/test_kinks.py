@@ -231,3 +231,22 @@ def test_fuzzing_exact_kinks_finds_relu_prime_2_at_0_and_shrinks_it():
     assert not found.passed
     assert found.counterexample["problem"].startswith("sizes=1,1,1 ")
     assert {law["law"] for law in found.counterexample["laws"]} >= {"relu-gating", "agreement"}
+
+
+def test_rows_next_to_a_kink_on_either_side_take_their_own_step():
+    """A fuzz find: every row of a width-1 leaky layer sits within 1.3% of h of its kink, row 0
+    exactly on it, on both sides. Row by row each finds a step or a side that does not cross, and
+    finite differences agree with torch on every entry."""
+    from oracles.finite_differences import fd_gradients
+    from oracles.torch_oracle import torch_oracle
+
+    problem = Problem.parse("sizes=6,1,2,1,1 activation=leaky_relu dtype=float64 N=61 seed=4294967295 "
+                            "scale=1.0 labels=both kink=on saturate=1")
+    params, X, y = problem.arrays()
+    fd = fd_gradients(problem.spec, params, X, y)
+    _, exact = torch_oracle(problem.spec, params, X, y)
+    tol = policy.tolerance("finite-differences", "float64")
+    assert fd.near_kink["W3"][1, 0] and fd.near_kink["b3"][0, 0]
+    for k in params:
+        assert tol.close_array(fd.grads[k], exact[k]).all(), k
+    assert run_point(problem, kinks.leaky_at_zero_half).passed
