@@ -75,13 +75,15 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
     """
     g = np.asarray(g, dtype=np.float64)
     o = np.asarray(o, dtype=np.float64)
-    at = np.zeros(o.shape, dtype=bool) if subgradient is None else subgradient.mask
-    near = np.zeros(o.shape, dtype=bool) if near_kink is None else np.asarray(near_kink, dtype=bool) & ~at
-    lo, hi = o.copy(), o.copy()
-    if at.any():
-        lo[at], hi[at] = subgradient.lo[at], subgradient.hi[at]
-    scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]))
-    nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
+    at = subgradient.mask if subgradient is not None else None
+    if at is None or not at.any():  # differentiable here: the oracle's value
+        at, lo, hi, nearest = np.zeros(o.shape, dtype=bool), o, o, o
+        scale = gradient_scale(o)
+    else:
+        lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
+        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]))
+        nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
+    near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     err = np.abs(g - nearest)
     bound = tol.atol * scale + tol.rtol * np.abs(nearest)
     over = ~(err <= bound)  # NaN counts as over
@@ -102,13 +104,13 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         candidate_value=float(g[worst]) if o.size else 0.0,
         oracle_value=float(o[worst]) if o.size else 0.0,
         over_tolerance=int(over.sum()),
-        kinks=int(at.sum() + near.sum()),
+        kinks=int(at.sum()) + near,
         worst_ratio=float(max(excess[worst], 0.0)) if o.size else 0.0,
         atol=tol.atol,
         rtol=tol.rtol,
         scale=scale,
         subgradient=int(at.sum()),
-        near_kink=int(near.sum()),
+        near_kink=near,
         kink_value=kink_value,
         interval=[float(lo[worst]), float(hi[worst])] if o.size and at[worst] else None,
     )
