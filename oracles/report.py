@@ -194,7 +194,7 @@ class Report:
             if p.checks:
                 table = Table(show_edge=False, pad_edge=False, box=None)
                 for col in ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry",
-                            "candidate", "oracle value", "over tol", "subgradient", "near kink"):
+                            "candidate", "oracle value", "over tol", "interval", "near kink"):
                     table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right")
                 for k, per in p.checks.items():
                     for o, c in per.items():
