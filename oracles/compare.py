@@ -1,16 +1,30 @@
-"""One comparison helper: a candidate's gradient against an oracle's, under one tolerance."""
+"""One comparison helper: a candidate's gradient against an oracle's, under one tolerance.
+
+Kinks are subgradients, checked (DESIGN.md, contract 6): where a subgradient interval is given
+(:mod:`oracles.kinks`, entries affected by a pre-activation exactly at 0) an entry passes when it
+lies within tolerance of the interval; every other entry is compared with the oracle's value.
+No entry is excused.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from oracles.kinks import name_slope
 from oracles.policy import Tolerance, gradient_scale
 
 
 @dataclass
 class Check:
-    """The verdict for one (parameter, oracle) pair (DESIGN.md, contract 5)."""
+    """The verdict for one (parameter, oracle) pair (DESIGN.md, contract 5).
+
+    ``subgradient``: entries decided by a subgradient interval (an exact kink); ``near_kink``:
+    entries whose finite difference took a step that does not cross a nearby kink; ``kinks``
+    their total (the key DESIGN.md names). ``kink_value``: which relu'(0) the candidate appears
+    to use at the exact kinks ("0", "1", "1/2", the leaky slope, "mixed"), None without any.
+    ``interval``: ``[lo, hi]`` at the worst entry when an interval decided it.
+    """
 
     param: str
     oracle: str
@@ -22,55 +36,87 @@ class Check:
     oracle_value: float
     over_tolerance: int
     kinks: int
-    worst_ratio: float  # the worst entry's |g - o| / (atol * scale + rtol |o|): over 1 fails
+    worst_ratio: float  # the worst entry's distance / (atol * scale + rtol |o|): over 1 fails
     atol: float
     rtol: float
     scale: float  # max(1, max |o|): atol is counted in these units
-    # entry by entry: |g - o| over the entry's tolerance (over 1 fails), NaN where a kink decided
+    subgradient: int = 0
+    near_kink: int = 0
+    kink_value: str | None = None
+    interval: list | None = None
+    # entry by entry, for the plot: |g - o| over the entry's tolerance (over 1 fails), and where a
+    # subgradient interval decided
     ratios: object = field(default=None, repr=False, compare=False)
+    at_kink: object = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        del d["param"], d["oracle"], d["ratios"]
+        del d["param"], d["oracle"], d["ratios"], d["at_kink"]
         return d
 
     def line(self, against: str = "candidate") -> str:
         """``torch vs candidate: W1[3, 2] = 0.0123 vs 0.0615 (5.0x)``-style summary."""
         idx = ", ".join(map(str, self.worst_index))
+        if self.interval is not None:
+            lo, hi = self.interval
+            head = (f"{self.oracle} vs {against}: {self.param}[{idx}] = {self.candidate_value:.6g} outside the "
+                    f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (the slope at 0 is out of range"
+                    + (f", the candidate's reads as {self.kink_value}" if self.kink_value else "") + ")")
+            return f"{head}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         ratio = self.candidate_value / self.oracle_value if self.oracle_value else float("inf")
         head = f"{self.oracle} vs {against}: {self.param}[{idx}] = {self.oracle_value:.6g} vs {self.candidate_value:.6g}"
         tail = f" ({ratio:.3g}x)" if np.isfinite(ratio) else ""
         return f"{head}{tail}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
 
 
-def compare(param: str, oracle: str, g, o, tol: Tolerance, kinks=None) -> Check:
-    """Compare candidate ``g`` with oracle ``o`` entry by entry; kink entries are excused."""
+def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
+    """Compare candidate ``g`` with oracle ``o`` entry by entry.
+
+    ``subgradient``: an :class:`oracles.kinks.Interval` for this parameter (or None); where its
+    interval is not a point, ``g`` must lie within tolerance of ``[lo, hi]`` instead of ``o``.
+    ``near_kink``: bool mask of entries the oracle decided with a step that avoids a kink
+    (counted, compared like every other entry).
+    """
     g = np.asarray(g, dtype=np.float64)
     o = np.asarray(o, dtype=np.float64)
-    excused = np.zeros(o.shape, dtype=bool) if kinks is None else np.asarray(kinks, dtype=bool)
-    counted = ~excused
-    err = np.abs(g - o)
-    nonzero = counted & (o != 0)
-    scale = gradient_scale(o[counted])
-    over = ~tol.close(g, o, scale) & counted
-    # the worst entry: the largest excess over tolerance among counted entries
+    at = subgradient.mask if subgradient is not None else None
+    if at is None or not at.any():  # differentiable here: the oracle's value
+        at, lo, hi, nearest = np.zeros(o.shape, dtype=bool), o, o, o
+        scale = gradient_scale(o)
+    else:
+        lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
+        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]))
+        nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
+    near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
+    err = np.abs(g - nearest)
+    bound = tol.atol * scale + tol.rtol * np.abs(nearest)
+    over = ~(err <= bound)  # NaN counts as over
+    nonzero = nearest != 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        excess = np.where(counted, err / (tol.atol * scale + tol.rtol * np.abs(o)), -1.0)
+        excess = np.where(np.isnan(err), np.inf, err / bound)
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
+    kink_value = None
+    if at.any():
+        kink_value = name_slope(subgradient.slopes(g, tol, scale), subgradient.alpha)
     return Check(
         param=param,
         oracle=oracle,
         passed=not over.any(),
-        max_abs_err=float(err[counted].max()) if counted.any() else 0.0,
-        max_rel_err=float((err[nonzero] / np.abs(o[nonzero])).max()) if nonzero.any() else 0.0,
+        max_abs_err=float(err.max()) if o.size else 0.0,
+        max_rel_err=float((err[nonzero] / np.abs(nearest[nonzero])).max()) if nonzero.any() else 0.0,
         worst_index=[int(i) for i in worst],
         candidate_value=float(g[worst]) if o.size else 0.0,
         oracle_value=float(o[worst]) if o.size else 0.0,
         over_tolerance=int(over.sum()),
-        kinks=int(excused.sum()),
+        kinks=int(at.sum()) + near,
         worst_ratio=float(max(excess[worst], 0.0)) if o.size else 0.0,
         atol=tol.atol,
         rtol=tol.rtol,
         scale=scale,
-        ratios=np.where(counted, excess, np.nan),
+        subgradient=int(at.sum()),
+        near_kink=near,
+        kink_value=kink_value,
+        interval=[float(lo[worst]), float(hi[worst])] if o.size and at[worst] else None,
+        ratios=excess,
+        at_kink=at,
     )

@@ -10,8 +10,15 @@ never a Python loop over entries and never a full forward per entry.
 Everything runs in float64; float32 weights are upcast exactly, so the oracle is the true
 gradient at the candidate's own point.
 
-Kinks: an entry is *kink-crossed* when any ReLU (or leaky ReLU) pre-activation lies on
-different sides of 0 across the +h and -h evaluations (DESIGN.md, contract 6).
+Kinks (DESIGN.md, contract 6): the step of an entry *crosses* a kink when a ReLU (or leaky
+ReLU) pre-activation lies on another side of 0 at ``w + h`` or at ``w - h`` than at ``w``; the
+quotient would then mix two slopes (a naive check of a correct backward reports a relative error
+of 0.18 on the real data at the lesson's init). Such an entry is differenced again with a step
+that does not cross, row by row (the loss is a mean over rows and each row's loss moves only with
+its own pre-activations): ``h`` shrunk by each of ``policy.FD_NEAR_KINK_FACTORS`` in turn,
+centrally where both sides are clear, else one-sided to second order (``w + t``, ``w + 2t``) on
+the side that is. Every entry gets a value; at an exact kink (a pre-activation exactly 0) that is a
+one-sided derivative, and the verdict there is the subgradient interval's (:mod:`oracles.kinks`).
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from reference.model import KINKED, LEAKY_SLOPE, Spec, activate, forward, n_laye
 class FiniteDifferences:
     loss: float
     grads: dict  # float64, same keys and shapes as the parameters
-    kinks: dict  # bool, True where the entry's +-h evaluations cross a kink
+    near_kink: dict  # bool, True where the default +-h crosses a kink and a step that does not decided
 
 
 def _row_loss(z, y):
@@ -92,19 +99,19 @@ class _Point:
     def shifted(self, l: int, units, dz):
         """Loss changes for shifts ``+dz`` and ``-dz`` (B, N) of columns ``units`` (B,) of ``z_l``.
 
-        Returns ``(s_plus, s_minus, crossed)``, each (B,): ``s`` is
-        ``sum_rows(loss_row(shifted) - loss_row(cached))``; ``crossed`` says whether a kinked
-        pre-activation lies on different sides of 0 at ``+dz`` and ``-dz``.
+        Returns ``(s_plus, s_minus, crossed)``, each (B,) (``crossed`` (2B,): +dz rows, then -dz):
+        ``s`` is ``sum_rows(loss_row(shifted) - loss_row(cached))``; ``crossed`` says whether a kinked
+        pre-activation lies on another side of 0 at ``+dz`` (or ``-dz``) than at the cached point.
         """
         B = dz.shape[0]
-        z = self.cache[f"z{l}"][:, units].T  # (B, N)
-        z = np.concatenate([z + dz, z - dz])  # (2B, N): +h rows, then -h rows
+        z0 = self.cache[f"z{l}"][:, units].T  # (B, N)
+        z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N): +h rows, then -h rows
+        crossed = np.zeros(2 * B, dtype=bool)
         if l == self.L:
             s = (_row_loss(z, self.y) - self.row_loss).sum(axis=1)
-            return s[:B], s[B:], np.zeros(B, dtype=bool)
-        crossed = np.zeros(B, dtype=bool)
+            return s[:B], s[B:], crossed
         if self.kinked:
-            crossed |= ((z[:B] > 0) != (z[B:] > 0)).any(axis=1)
+            crossed |= ((z > 0) != np.tile(z0 > 0, (2, 1))).any(axis=1)
         a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
         a_new = activate(z, self.activation)  # (2B, N)
         rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
@@ -120,12 +127,64 @@ class _Point:
         zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * W_next[:, None, :]  # (2B, R, H)
         for m in range(l + 1, self.L):
             if self.kinked:
-                crossed |= ((zl[:B] > 0) != (zl[B:] > 0)).reshape(B, -1).any(axis=1)
+                crossed |= ((zl > 0) != (self.cache[f"z{m}"][rows] > 0)).reshape(2 * B, -1).any(axis=1)
             zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
         y, z0 = self.y[rows], self.zL[rows]
         s = (_row_loss(zl[..., 0], y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
         return s[:B], s[B:], crossed
 
+
+    def shifted_rows(self, l: int, units, dz):
+        """:meth:`shifted` row by row, by the full path: ``(change, crossed)``, each (2B, N) (+dz rows,
+        then -dz): each row's loss change, and whether a kinked pre-activation of that row lies on
+        another side of 0 than at the cached point."""
+        B = dz.shape[0]
+        z0 = self.cache[f"z{l}"][:, units].T  # (B, N)
+        z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N)
+        crossed = np.zeros(z.shape, dtype=bool)
+        if l == self.L:
+            return _row_loss(z, self.y) - self.row_loss, crossed
+        if self.kinked:
+            crossed |= (z > 0) != np.tile(z0 > 0, (2, 1))
+        a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
+        a_new = activate(z, self.activation)  # (2B, N)
+        rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
+        da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
+        W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H)
+        zl = self.cache[f"z{l + 1}"][rows] + da[:, :, None] * W_next[:, None, :]  # (2B, R, H)
+        for m in range(l + 1, self.L):
+            if self.kinked:
+                crossed[:, rows] |= ((zl > 0) != (self.cache[f"z{m}"][rows] > 0)).any(axis=2)
+            zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
+        change = np.zeros(z.shape)
+        change[:, rows] = _row_loss(zl[..., 0], self.y[rows]) - self.row_loss[rows]
+        return change, crossed
+
+    def near_kink(self, l: int, units, dz, h):
+        """Derivatives (B,) for entries whose default step crosses a kink, row by row (the loss is a
+        mean over rows, and a row's loss moves only with its own pre-activations): each row takes
+        ``h * f`` for the first factor ``f`` of the policy at which it can, centrally where neither
+        side crosses one of its kinks, else one-sided to second order, ``(4 s(t) - s(2t)) / 2t``, on
+        a side where neither ``t`` nor ``2t`` does. A row crossing on both sides at every factor
+        (kinks within reach on both sides) keeps the central quotient at the last one."""
+        B = len(units)
+        rows = np.zeros((B, self.N))
+        todo = np.ones((B, self.N), dtype=bool)
+        for f in policy.FD_NEAR_KINK_FACTORS:
+            t = (h * f)[:, None]  # (B, 1)
+            change, crossed = self.shifted_rows(l, units, dz * f)
+            change2, crossed2 = self.shifted_rows(l, units, 2 * dz * f)
+            plus, minus, plus2, minus2 = change[:B], change[B:], change2[:B], change2[B:]
+            central = todo & ~crossed[:B] & ~crossed[B:]
+            right = todo & ~central & ~crossed[:B] & ~crossed2[:B]
+            left = todo & ~central & ~right & ~crossed[B:] & ~crossed2[B:]
+            rows[todo] = ((plus - minus) / (2 * t))[todo]
+            rows[right] = ((4 * plus - plus2) / (2 * t))[right]
+            rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
+            todo &= ~(central | right | left)
+            if not todo.any():
+                break
+        return rows.sum(axis=1) / self.N
 
     def _shifted_linear(self, l: int, units, rows, da, W_next):
         """:meth:`shifted` above one piecewise-linear layer: exact moves of the logit from ``G``
@@ -136,13 +195,13 @@ class _Point:
         safe = np.abs(da) < T[rows][:, u].T  # (2B, R)
         safe = np.tile(safe[:B] & safe[B:], (2, 1))  # +h and -h take the same path
         zL = self.zL[rows] + da * G[rows][:, u].T  # (2B, R)
-        crossed = np.zeros(B, dtype=bool)
+        crossed = np.zeros(2 * B, dtype=bool)
         pb, pr = np.nonzero(~safe)  # pairs near a kink: +h pairs first, then the -h ones in the same order
         if pb.size:
-            zl = self.cache[f"z{l + 1}"][rows[pr]] + da[pb, pr][:, None] * W_next[pb]  # (P, H)
-            half = pb.size // 2
+            z0 = self.cache[f"z{l + 1}"][rows[pr]]  # (P, H)
+            zl = z0 + da[pb, pr][:, None] * W_next[pb]  # (P, H)
             if self.kinked:
-                np.logical_or.at(crossed, pb[:half], ((zl[:half] > 0) != (zl[half:] > 0)).any(axis=1))
+                np.logical_or.at(crossed, pb, ((zl > 0) != (z0 > 0)).any(axis=1))
             zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"][:, 0] + self.params[f"b{self.L}"][0, 0]
         y, z0 = self.y[rows], self.zL[rows]
         s = (_row_loss(zL, y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
@@ -168,22 +227,29 @@ def _blocks(point: _Point, l: int):
 
 
 def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
-    """Central differences for every entry of every parameter, with kink flags."""
+    """Central differences for every entry of every parameter; near a kink, a step that does not cross."""
     point = _Point(spec, params, X, y)
-    grads, kinks = {}, {}
+    grads, near = {}, {}
     for l in range(1, point.L + 1):
         D, H = point.params[f"W{l}"].shape
         h, dz, units = point.deltas(l)
         deriv = np.empty(h.shape)
         crossed = np.zeros(h.shape, dtype=bool)
-        for part in _blocks(point, l):
-            s_plus, s_minus, crossed[part] = point.shifted(l, units[part], dz[part])
+        blocks = _blocks(point, l)
+        for part in blocks:
+            s_plus, s_minus, both = point.shifted(l, units[part], dz[part])
+            crossed[part] = both.reshape(2, -1).any(axis=0)
             deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
+        todo = np.flatnonzero(crossed)
+        size = max(1, blocks[0].stop - blocks[0].start)
+        for start in range(0, todo.size, size):
+            e = todo[start:start + size]
+            deriv[e] = point.near_kink(l, units[e], dz[e], h[e])
         deriv, crossed = deriv.reshape(H, D + 1).T, crossed.reshape(H, D + 1).T  # (D+1, H)
         grads[f"W{l}"], grads[f"b{l}"] = deriv[:D], deriv[D:]
-        kinks[f"W{l}"], kinks[f"b{l}"] = crossed[:D], crossed[D:]
+        near[f"W{l}"], near[f"b{l}"] = crossed[:D], crossed[D:]
     order = list(params)
-    return FiniteDifferences(point.loss, {k: grads[k] for k in order}, {k: kinks[k] for k in order})
+    return FiniteDifferences(point.loss, {k: grads[k] for k in order}, {k: near[k] for k in order})
 
 
 def finite_differences(spec: Spec, params: dict, X, y):
@@ -203,24 +269,63 @@ def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
     return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[e]
 
 
+def crossing_sides(spec: Spec, params: dict, X, y, key: str, index):
+    """``(plus, minus)``: whether the default step of one entry crosses a kink at ``w + h``, ``w - h`` (for tests)."""
+    point = _Point(spec, params, X, y)
+    l, (i, j) = int(key[1:]), index
+    h, dz, units = point.deltas(l)
+    D = point.params[f"W{l}"].shape[0]
+    e = j * (D + 1) + (i if key.startswith("W") else D)
+    _, _, crossed = point.shifted(l, units[e:e + 1], dz[e:e + 1])
+    return bool(crossed[0]), bool(crossed[1])
+
+
 @dataclass
 class Directional:
     """Central differences along seeded random directions, per parameter.
 
     ``derivatives[k]`` (K,) are the directional derivatives along ``directions[k]`` (K, *shape),
-    unit Gaussian directions in parameter ``k``'s own subspace; ``kinks[k]`` (K,) flags
-    directions whose +-h evaluations cross a ReLU kink.
+    unit Gaussian directions in parameter ``k``'s own subspace; ``near_kink[k]`` (K,) flags
+    directions whose default +-h crosses a kink and a step that does not decided.
     """
 
     loss: float
     derivatives: dict
     directions: dict
-    kinks: dict
+    near_kink: dict
 
     def project(self, grads: dict) -> dict:
         """A gradient's projections on the same directions: comparable with ``derivatives``."""
         return {k: np.tensordot(V, np.asarray(grads[k], dtype=np.float64), axes=V.ndim - 1)
                 for k, V in self.directions.items()}
+
+
+def _one_direction(evaluate, h: float):
+    """``(derivative, crossed)`` along one direction; ``evaluate(t) -> (row changes (N,), rows crossed (N,))``.
+
+    The rule of :meth:`_Point.near_kink`: central at ``h`` where no row crosses a kink; else row by
+    row, ``h`` times each policy factor, centrally where both sides are clear, else one-sided
+    (second order) on a side that is.
+    """
+    (plus, cp), (minus, cm) = evaluate(h), evaluate(-h)
+    if not (cp.any() or cm.any()):
+        return float((plus - minus).sum()) / (2 * h), False
+    rows = np.zeros(plus.shape)
+    todo = np.ones(plus.shape, dtype=bool)
+    for f in policy.FD_NEAR_KINK_FACTORS:
+        t = h * f
+        (plus, cp), (minus, cm) = evaluate(t), evaluate(-t)
+        (plus2, cp2), (minus2, cm2) = evaluate(2 * t), evaluate(-2 * t)
+        central = todo & ~cp & ~cm
+        right = todo & ~central & ~cp & ~cp2
+        left = todo & ~central & ~right & ~cm & ~cm2
+        rows[todo] = ((plus - minus) / (2 * t))[todo]
+        rows[right] = ((4 * plus - plus2) / (2 * t))[right]
+        rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
+        todo &= ~(central | right | left)
+        if not todo.any():
+            break
+    return float(rows.sum()), True
 
 
 def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0) -> Directional:
@@ -231,7 +336,7 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
     """
     point = _Point(spec, params, X, y)
     rng = np.random.default_rng(seed)
-    derivatives, directions, kinks = {}, {}, {}
+    derivatives, directions, near = {}, {}, {}
     for key, w in point.params.items():
         V = rng.standard_normal((count, *w.shape))
         V /= np.sqrt((V * V).sum(axis=tuple(range(1, V.ndim)), keepdims=True))  # unit directions
@@ -241,15 +346,20 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
         below = point.cache[f"a{l - 1}"]  # layers under the perturbed one are unchanged
         above = {f"W{m}": point.params[f"W{m}"] for m in range(l, point.L + 1)}
         above.update({f"b{m}": point.params[f"b{m}"] for m in range(l, point.L + 1)})
+        base = [point.cache[f"z{m}"] > 0 for m in range(l, point.L)]  # the sides at w
+
+        def evaluate(t, v):
+            moved = dict(above, **{key: w + t * v})
+            moved = {f"{p}{m - l + 1}": moved[f"{p}{m}"] for m in range(l, point.L + 1) for p in "Wb"}
+            _, cache = forward(moved, below, point.activation)
+            change = _row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y) - point.row_loss  # (N,)
+            crossed = np.zeros(point.N, dtype=bool)
+            for m, side in enumerate(base, start=1):
+                if point.kinked:
+                    crossed |= ((cache[f"z{m}"] > 0) != side).any(axis=1)
+            return change / point.N, crossed
+
         for k in range(count):
-            losses, sides = [], []
-            for sign in (1.0, -1.0):
-                moved = dict(above, **{key: w + sign * h * V[k]})
-                moved = {f"{t}{m - l + 1}": moved[f"{t}{m}"] for m in range(l, point.L + 1) for t in "Wb"}
-                _, cache = forward(moved, below, point.activation)
-                losses.append(_row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y))
-                sides.append([cache[f"z{m}"] > 0 for m in range(1, point.L - l + 1)])
-            d[k] = float((losses[0] - losses[1]).sum()) / (2 * h * point.N)
-            crossed[k] = point.kinked and any(np.any(p != m) for p, m in zip(*sides))
-        derivatives[key], directions[key], kinks[key] = d, V, crossed
-    return Directional(point.loss, derivatives, directions, kinks)
+            d[k], crossed[k] = _one_direction(lambda t: evaluate(t, V[k]), h)
+        derivatives[key], directions[key], near[key] = d, V, crossed
+    return Directional(point.loss, derivatives, directions, near)

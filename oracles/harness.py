@@ -15,6 +15,7 @@ from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
 from oracles.diagnosis import diagnose, explain_loss
 from oracles.finite_differences import fd_directions, fd_gradients
+from oracles.kinks import subgradients
 from oracles.options import ORACLES
 from oracles.report import PointResult, Report
 from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
@@ -56,8 +57,9 @@ def _oracle(name: str):
     raise ValueError(f"unknown oracle {name!r}")
 
 
-def _agreement(results: dict, dtype: str, kinks: dict) -> list:
-    """Which oracles agree with each other, parameter by parameter, under the policy."""
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
+    """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
+    kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
     pairs = []
     for i, a in enumerate(names):
@@ -65,7 +67,9 @@ def _agreement(results: dict, dtype: str, kinks: dict) -> list:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
             tol_name = "finite-differences" if "finite-differences" in (a, b) else b
             tol = policy.tolerance(tol_name, dtype)
-            ok = all(compare(k, a, results[a][k], results[b][k], tol, kinks.get(k)).passed
+            sub = intervals.get if intervals is not None else (lambda k: None)
+            ok = all(compare(k, a, results[a][k], results[b][k], tol, sub(k)).passed
+                     and (sub(k) is None or compare(k, b, results[b][k], results[a][k], tol, sub(k)).passed)
                      for k in results[a])
             pairs.append((a, b, ok))
     return pairs
@@ -112,7 +116,8 @@ class Prepared:
     oracles: tuple
     losses: dict  # reference, torch, jax
     grads: dict  # oracle -> grads (exhaustive finite differences, torch, jax)
-    kinks: dict
+    near_kink: dict  # finite differences: entries decided with a step that avoids a kink
+    intervals: dict  # entries at an exact kink: subgradient intervals (oracles.kinks)
     projected: object  # directional finite differences, or None
     fd_mode: str
     agreement: list
@@ -128,7 +133,7 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     y = np.asarray(y, dtype=spec.dtype)
     params = point.params
     losses = {"reference": reference_loss(params, X, y, spec.activation)}
-    grads, kinks, projected, used = {}, {}, None, "exhaustive (every entry)"
+    grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
     for name in oracles:
         if name == "finite-differences" and fd_mode(spec, mode) == "directions":
             count = directions or policy.FD_DIRECTIONS
@@ -136,14 +141,15 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
             used = f"directions ({count} per parameter)"
         elif name == "finite-differences":
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
-            grads[name], kinks = fd.grads, fd.kinks
+            grads[name], near_kink = fd.grads, fd.near_kink
         else:
             losses[name], grads[name] = _timed(timings, name, lambda: _oracle(name)(spec, params, X, y))
     start = time.perf_counter()
     reference_backward(params, X, y, spec.activation)
     timeout = policy.call_timeout(time.perf_counter() - start)
-    return Prepared(spec, point, X, y, tuple(oracles), losses, grads, kinks, projected, used,
-                    _agreement(grads, spec.dtype, kinks), loss_scale(params, X), timeout)
+    intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
+    return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, projected, used,
+                    _agreement(grads, spec.dtype, near_kink, intervals), loss_scale(params, X), timeout)
 
 
 def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
@@ -222,9 +228,12 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
         for name in p.oracles:
             tol = policy.tolerance(name, spec.dtype)
             if name in p.grads:
-                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.kinks.get(k))
+                near = p.near_kink.get(k) if name == "finite-differences" else None
+                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
             elif p.projected is not None and name == "finite-differences":
-                result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, p.projected.kinks[k])
+                sub = p.intervals.get(k).project(p.projected.directions[k]) if p.intervals.get(k) else None
+                result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, sub,
+                                                 p.projected.near_kink[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = p.grads.get("torch") or p.grads.get("jax") or p.grads.get("finite-differences")
     if wrong and consensus is not None:

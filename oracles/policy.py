@@ -71,6 +71,19 @@ FACTOR = Tolerance(atol=0.0, rtol=1e-6)
 # is float64's whatever the candidate's dtype.
 FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 
+# Near a kink (DESIGN.md, contract 6): an entry whose +-h evaluations put a kinked pre-activation
+# on another side than at w is differenced again, row by row, with h times each of these factors
+# in turn, centrally where neither side crosses, else one-sided (second order, h and 2h) on a side
+# that does not. 1/64 keeps the rounding error, O(eps / h), 64x the default step's: still ~100x
+# inside the float64 finite-difference tolerance for the fuzz's logits.
+FD_NEAR_KINK_FACTORS = (1.0, 1 / 4, 1 / 16, 1 / 64)
+
+# At an exact kink the candidate's entry is read as a uniform relu'(0) = s (its value between
+# the gradients at slope alpha and at slope 1) only where those two differ by more than this many
+# tolerances; a value is named (0, 1, 1/2, alpha) when every such s is within this of it.
+KINK_SPAN_READABLE = 10.0
+KINK_SLOPE = Tolerance(atol=0.02, rtol=0.0)
+
 # The descent law is only asserted where lr0 * |g|^2 exceeds this, relative to max(1, loss):
 # below it the decrease it predicts is lost in the rounding of the loss itself.
 DESCENT_FLOOR = 1e-10

@@ -57,13 +57,13 @@ class PointResult:
         return lines
 
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "candidate",
-               "oracle value", "over tol", "kinks")
+               "oracle value", "over tol", "subgradient", "near kink")
 
     def rows(self) -> list:
         """One row of cells per (parameter, oracle): the one table model every rendering uses."""
         return [(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
                  f"{k}{c.worst_index}", f"{c.candidate_value:.6g}", f"{c.oracle_value:.6g}",
-                 str(c.over_tolerance), str(c.kinks))
+                 str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
                 for k, per in self.checks.items() for o, c in per.items()]
 
     def loss_line(self) -> str:
@@ -71,13 +71,32 @@ class PointResult:
             f"{k} {v:.12g}" + ("" if k == "reference" else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
             for k, v in self.losses.items())
 
-    def kinks_line(self) -> str | None:
-        kinks = {k: max(c.kinks for c in per.values()) for k, per in self.checks.items()}
-        if not any(kinks.values()):
-            return None
-        return (f"kinks excused: {sum(kinks.values())} entries ("
-                + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
-                + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
+    def kink_counts(self) -> dict:
+        """Per parameter: entries decided by a subgradient interval and by a near-kink step, and the
+        value at 0 the candidate appears to use (from the first oracle that read one)."""
+        out = {}
+        for k, per in self.checks.items():
+            values = [c.kink_value for c in per.values() if c.kink_value]
+            out[k] = {"subgradient": max((c.subgradient for c in per.values()), default=0),
+                      "near_kink": max((c.near_kink for c in per.values()), default=0),
+                      "kink_value": values[0] if values else None}
+        return out
+
+    def kink_line(self) -> str:
+        """How the entries at or near a kink were decided, in words (empty when there are none)."""
+        counts = self.kink_counts()
+        parts = []
+        for what, words in (("subgradient", "by a subgradient interval (a pre-activation exactly at 0)"),
+                            ("near_kink", "by a finite-difference step that does not cross a nearby kink")):
+            n = {k: c[what] for k, c in counts.items() if c[what]}
+            if n:
+                parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{k} {v}" for k, v in n.items()) + ")")
+        if not parts:
+            return ""
+        values = {c["kink_value"] for c in counts.values() if c["kink_value"]}
+        value = "" if not values else (f"; the candidate's relu'(0) reads as {values.pop()}" if len(values) == 1
+                                       else "; the candidate's relu'(0) reads as mixed")
+        return "kinks: " + "; ".join(parts) + value + "; none excused"
 
     def consensus_line(self) -> str:
         failed = {c.oracle for c in self.failures()}
@@ -102,6 +121,7 @@ class PointResult:
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],
             "diagnosis": self.diagnosis,
             "output": _first_lines(self.output, 20),
+            "kinks": self.kink_counts(),
         }
 
 
@@ -215,8 +235,8 @@ class Report:
                 for row in p.rows():
                     table.add_row(*row)
                 console.print(table)
-                if p.kinks_line():
-                    console.print(p.kinks_line())
+                if p.kink_line():
+                    console.print(p.kink_line(), soft_wrap=True)
             for line in p.verdict_lines():
                 console.print(f"  {line}", soft_wrap=True)
         if self.fuzz is not None:
@@ -245,8 +265,8 @@ class Report:
             if p.checks:
                 out += ["", "| " + " | ".join(p.COLUMNS) + " |", "|" + "---|" * len(p.COLUMNS)]
                 out += ["| " + " | ".join(f"**{c}**" if c == "FAIL" else c for c in row) + " |" for row in p.rows()]
-                if p.kinks_line():
-                    out += ["", p.kinks_line()]
+                if p.kink_line():
+                    out += ["", p.kink_line()]
             lines = p.verdict_lines()
             if lines:
                 out += [""] + [f"- {line}" for line in lines]
@@ -284,8 +304,8 @@ class Report:
                     style = ' style="color:#cf222e;font-weight:bold"' if row[2] == "FAIL" else ""
                     out.append(f"<tr{style}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
                 out.append("</tbody></table>")
-                if p.kinks_line():
-                    out.append(f"<p>{esc(p.kinks_line())}</p>")
+                if p.kink_line():
+                    out.append(f"<p>{esc(p.kink_line())}</p>")
             lines = p.verdict_lines()
             if lines:
                 out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>")
@@ -300,7 +320,7 @@ class Report:
         (the worst over the oracles), on a log colour scale whose middle, 1, is the tolerance.
 
         A wrong unit shows as a column of W1, a wrong feature as a row, a transpose as a pattern;
-        entries a kink decided are marked x. Returns the matplotlib figure (it shows inline in a
+        entries a subgradient interval decided (a pre-activation exactly at 0) are marked x. Returns the matplotlib figure (it shows inline in a
         notebook); with ``path``, also writes it there (png, pdf or svg by the suffix).
         """
         import matplotlib
@@ -315,17 +335,17 @@ class Report:
         params = list(points[0].checks) if points and points[0].checks else []
         fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False,
                                  figsize=(2.6 * max(1, len(params)) + 1, 3.3 * len(points) + 0.6))
-        worst = max([float(np.nanmax(c.ratios)) for p in points for per in p.checks.values() for c in per.values()
-                     if c.ratios is not None and np.isfinite(c.ratios).any()] + [10.0])
+        worst = max([float(c.ratios[np.isfinite(c.ratios)].max()) for p in points for per in p.checks.values()
+                     for c in per.values() if c.ratios is not None and np.isfinite(c.ratios).any()] + [10.0])
         floor = float(np.log10(PLOT_FLOOR))
         norm = TwoSlopeNorm(vmin=floor, vcenter=0.0, vmax=max(1.0, float(np.log10(worst))))  # 0: the tolerance
         image = None
         for row, p in zip(axes, points):
             for ax, k in zip(row, params):
-                ratios = np.stack([c.ratios for c in p.checks[k].values()])  # (oracles, *shape)
-                kink = np.isnan(ratios).all(axis=0)
-                grid = np.clip(np.nan_to_num(np.nanmax(np.where(np.isnan(ratios), -1.0, ratios), axis=0), nan=0.0),
-                               PLOT_FLOOR, None)
+                checks = list(p.checks[k].values())
+                ratios = np.stack([c.ratios for c in checks])  # (oracles, *shape); inf where non-finite
+                kink = np.any([c.at_kink for c in checks], axis=0)  # decided by a subgradient interval
+                grid = np.clip(np.nan_to_num(ratios.max(axis=0), nan=0.0, posinf=worst), PLOT_FLOOR, None)
                 grid = np.atleast_2d(grid)
                 image = ax.imshow(np.log10(grid), cmap="RdYlGn_r", norm=norm, aspect="auto", interpolation="nearest")
                 ax.set_xticks(range(0, grid.shape[1], max(1, grid.shape[1] // 4)))
@@ -339,7 +359,7 @@ class Report:
                 ax.tick_params(labelsize=6)
         if image is not None:
             bar = fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
-            bar.set_label("log10 |g - o| / tolerance (0 = the limit; x: decided at a kink)", fontsize=8)
+            bar.set_label("log10 |g - o| / tolerance (0 = the limit; x: a subgradient interval decided)", fontsize=8)
         fig.suptitle(f"{self.verdict()} | {self.candidate} ({'-'.join(map(str, self.spec['sizes']))} "
                      f"{self.spec['activation']} {self.spec['dtype']})", fontsize=9)
         if path is not None:

@@ -31,6 +31,7 @@ class Entry:
 
     ``params``: the parameters whose gradient the bug makes wrong (``()`` for correct ones).
     ``cause``: lowercase keywords; a diagnosis naming the bug correctly contains at least one.
+    ``activation``: the network's hidden activation (the lesson's relu unless said otherwise).
     ``found_by``: ``"point"`` (the lesson's init or the generic point with non-zero biases),
     ``"generic"`` (only with non-zero biases or another scale), ``"fuzz"`` (only at other
     batch sizes, saturated logits, ...).
@@ -42,6 +43,7 @@ class Entry:
     params: tuple = ()
     cause: tuple = ()
     found_by: str = "point"
+    activation: str = "relu"  # the hidden activation the entry's network uses
 
     def __post_init__(self):
         if self.found_by not in FOUND_BY:
@@ -665,6 +667,103 @@ def any_depth(params, X, y):
     return {k: grads[k] for k in params}
 
 
+# ================================================================ relu'(0): any value in [0, 1] is right
+
+def mask_at_zero_one(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (z1 >= 0)  # (N, H): relu'(0) = 1, a subgradient
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def heaviside_half(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * np.heaviside(z1, 0.5)  # (N, H): relu'(0) = 1/2, a subgradient
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def leaky_at_zero_one(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.where(z1 >= 0, z1, 0.01 * z1)  # (N, H): leaky relu as jax.nn.leaky_relu writes it
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * np.where(z1 >= 0, 1.0, 0.01)  # (N, H): slope 1 at 0, in [0.01, 1]
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def leaky_at_zero_half(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.where(z1 > 0, z1, 0.01 * z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * (0.01 + 0.99 * np.heaviside(z1, 0.5))  # (N, H): slope (1 + 0.01) / 2 at 0
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def heaviside_two(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    z1 = X @ W1 + b1  # (N, H)
+    a1 = np.maximum(0, z1)  # (N, H)
+    z2 = a1 @ W2 + b2  # (N, 1)
+    e = np.exp(-np.abs(z2))  # (N, 1)
+    y_hat = np.where(z2 >= 0, 1 / (1 + e), e / (1 + e))  # (N, 1)
+
+    dz2 = (y_hat - y) / N  # (N, 1)
+    dW2 = a1.T @ dz2  # (H, 1)
+    db2 = np.sum(dz2, axis=0, keepdims=True)  # (1, 1)
+    da1 = dz2 @ W2.T  # (N, H)
+    dz1 = da1 * np.heaviside(z1, 2.0)  # (N, H)  BUG: relu'(0) = 2, outside [0, 1]
+    dW1 = X.T @ dz1  # (D, H)
+    db1 = np.sum(dz1, axis=0, keepdims=True)  # (1, H)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
 # ================================================================ the catalogue
 
 MUTANTS = [
@@ -721,6 +820,8 @@ MUTANTS = [
           dw2_transposed, ("W2",), ("transpose",), "point"),
     Entry("loss-summed", "returns the lesson's -sum(y log(y_hat + 1e-8) + ...): the loss summed, not averaged "
           "(gradients right)", loss_summed, (), ("loss",), "point"),
+    Entry("relu-prime-2-at-0", "dz1 = da1 * np.heaviside(z1, 2.0): relu'(0) = 2, outside the subgradient [0, 1]",
+          heaviside_two, ("W1", "b1"), ("subgradient", "kink", "relu'(0)"), "fuzz"),
 ]
 
 CORRECT = [
@@ -735,6 +836,12 @@ CORRECT = [
     Entry("mask-from-a1", "the ReLU mask taken from a1 > 0, da1 as a broadcast outer product, np.where and .dot",
           mask_from_a1),
     Entry("any-depth", "a loop over layers: works for any number of hidden ReLU layers", any_depth),
+    Entry("mask-at-zero-one", "dz1 = da1 * (z1 >= 0): relu'(0) = 1, a valid subgradient", mask_at_zero_one),
+    Entry("heaviside-half", "dz1 = da1 * np.heaviside(z1, 0.5): relu'(0) = 1/2, a valid subgradient", heaviside_half),
+    Entry("leaky-at-zero-one", "leaky relu with slope 1 at 0 (np.where(z1 >= 0, ...), as jax.nn.leaky_relu)",
+          leaky_at_zero_one, activation="leaky_relu"),
+    Entry("leaky-at-zero-half", "leaky relu with slope (1 + 0.01) / 2 at 0, inside [0.01, 1]",
+          leaky_at_zero_half, activation="leaky_relu"),
 ]
 
 _BY_NAME = {e.name: e for e in MUTANTS + CORRECT}

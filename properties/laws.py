@@ -75,31 +75,55 @@ def finite(candidate, problem):
 
 
 def relu_gating(candidate, problem, rows: int = 3):
-    """ReLU gates the gradient: where a pre-activation is <= 0 no gradient passes.
+    """ReLU gates the gradient: where a pre-activation is < 0 nothing passes; where it is exactly 0,
+    any share in [0, 1] of it may (relu'(0) is any subgradient: DESIGN.md, contract 6).
 
-    (a) A hidden unit dead on the whole batch (z <= 0 on every row) has zero gradient in its
-    column of W, its entry of b and its outgoing row of the next W. (b) On one-row batches
-    (the first ``rows`` rows), ``db_l[j]`` and ``dW_l[:, j]`` are zero wherever ``z_l[j] <= 0``:
-    for one sample ``db_l = dz_l``, so this is ``dz = 0`` where the pre-activation is ``<= 0``.
+    (a) A hidden unit off on the whole batch (z <= 0 on every row) has zero gradient in its
+    outgoing row of the next W (its activation is 0 whatever relu'(0) is). Its column of W and
+    its entry of b are zero when z < 0 on every row; when some rows sit exactly at 0 they lie in
+    their subgradient interval (:mod:`oracles.kinks`, within the policy's torch tolerance).
+    (b) The same on one-row batches (the first ``rows`` rows): for one sample ``db_l = dz_l``, so
+    this is ``dz = 0`` where the pre-activation is ``< 0`` and ``dz`` in ``[0, da]`` where it is 0.
     Applies to ``relu`` only; passes trivially for other activations.
     """
+    from oracles.kinks import subgradients
+    from oracles.policy import gradient_scale
+
     if problem.activation != "relu":
         return
     params, X, y = problem.arrays()
     L = n_layers(params)
+    tol = policy.tolerance("torch", problem.dtype)
     batches = [(X, y, "the whole batch")] + [(X[r:r + 1], y[r:r + 1], f"the one-row batch X[{r}]")
                                              for r in range(min(rows, X.shape[0]))]
     for Xb, yb, where in batches:
         _, cache = forward(params, Xb, "relu")
         grads = _grads("relu-gating", candidate, params, Xb, yb)
+        kinks = None
         for l in range(1, L):
-            dead = np.flatnonzero((cache[f"z{l}"] <= 0).all(axis=0))
-            for k, index in ([(f"b{l}", (0, j)) for j in dead] + [(f"W{l}", (slice(None), j)) for j in dead]
-                             + [(f"W{l + 1}", (j, slice(None))) for j in dead]):
-                if np.any(grads[k][index] != 0):
-                    j = index[0] if k == f"W{l + 1}" else index[1]
-                    raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, "
-                                       f"yet d{k} is non-zero there ({_first_nonzero(grads[k], index)})")
+            z = cache[f"z{l}"]
+            for j in map(int, np.flatnonzero((z <= 0).all(axis=0))):
+                if np.any(grads[f"W{l + 1}"][j, :] != 0):
+                    raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
+                                       f"dW{l + 1} is non-zero in its row ({_first_nonzero(grads[f'W{l + 1}'], (j, slice(None)))})")
+                incoming = [(f"b{l}", (0, j)), (f"W{l}", (slice(None), j))]
+                if (z[:, j] < 0).all():
+                    for k, index in incoming:
+                        if np.any(grads[k][index] != 0):
+                            raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} < 0 on {where}, "
+                                               f"yet d{k} is non-zero there ({_first_nonzero(grads[k], index)})")
+                    continue
+                kinks = kinks or subgradients(problem.spec, params, Xb, yb)
+                for k, index in incoming:
+                    interval = kinks.get(k)
+                    scale = gradient_scale(np.concatenate([interval.lo.ravel(), interval.hi.ravel()]))
+                    inside = interval.contains(grads[k], tol, scale)[index]
+                    if not np.all(inside):
+                        at = (int(np.flatnonzero(~np.atleast_1d(inside))[0]), j) if k.startswith("W") else (0, j)
+                        raise LawViolation("relu-gating", f"unit {j} of layer {l} sits exactly at 0 on {where}: "
+                                           f"d{k}{list(at)} = {grads[k][at]:.6g} lies outside its subgradient "
+                                           f"interval [{interval.lo[at]:.6g}, {interval.hi[at]:.6g}] (relu'(0) "
+                                           f"must be in [0, 1])")
 
 
 def _first_nonzero(g, index):

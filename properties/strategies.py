@@ -55,6 +55,14 @@ class Problem:
             # row 0 of X is zero, so z1[0, 0] is exactly b1[0, 0]: on the kink, or within 1e-9 of it
             X[0] = 0.0
             params["b1"][0, 0] = 0.0 if self.kink == "on" else NEAR_KINK * (1 if self.seed % 2 else -1)
+            L = len(self.sizes) - 1
+            for l in range(2, L):
+                if self.kink == "on" and self.activation in KINKED and (self.seed >> (l - 2)) & 1:
+                    # z_l[0, 0] = a_{l-1}[0] @ W_l[:, 0] + b_l[0, 0] is exactly 0 in any order and dtype
+                    # when every product is 0: W_l[i, 0] = 0 wherever a_{l-1}[0, i] is not, and b_l[0, 0] = 0
+                    _, cache = forward(params, X, self.activation)
+                    params[f"W{l}"][cache[f"a{l - 1}"][0] != 0, 0] = 0.0
+                    params[f"b{l}"][0, 0] = 0.0
         if self.saturate:
             L = len(self.sizes) - 1
             params[f"b{L}"][...] = 0.0

@@ -29,8 +29,9 @@ def test_reference_backward_obeys_every_law_in_float32(problem):
 @pytest.mark.parametrize("law", [law for law in LAWS if law != "agreement"])
 def test_each_law_holds_for_every_correct_rewrite(law):
     for entry in catalogue.CORRECT:
-        for problem in (Problem((4, 5, 1), "relu", "float64", 9, seed=1, scale=1.0),
-                        Problem((3, 6, 1), "relu", "float64", 12, seed=2, scale=5.0, saturate=True)):
+        for problem in (Problem((4, 5, 1), entry.activation, "float64", 9, seed=1, scale=1.0),
+                        Problem((3, 6, 1), entry.activation, "float64", 12, seed=2, scale=5.0, saturate=True),
+                        Problem((5, 6, 1), entry.activation, "float64", 10, seed=3, scale=1.0, kink="on")):
             LAWS[law](entry.backward, problem)
 
 

@@ -1,0 +1,194 @@
+"""Kinks are subgradients, checked (DESIGN.md, contract 6): the interval each gradient entry may take.
+
+Where a ReLU (or leaky ReLU) pre-activation sits exactly at 0 the loss has no derivative, and
+relu'(0) may be any slope ``s`` in ``[alpha, 1]`` (alpha = 0 for relu, ``LEAKY_SLOPE`` for leaky
+relu), chosen independently for every (layer, row, unit) at the kink. A gradient entry is
+correct when it lies in the set of values the backward gives over all those choices; this
+module computes that set, entry by entry, as an interval ``[lo, hi]``, from the forward cache.
+
+How: the backward is run once in *affine form*. ``dz_l`` is a center ``C_l`` (N, H_l) plus
+generators ``G_l`` (K, H_l), one per kink, each owned by one row: the row's value is
+``C_l[r] + sum_{k owned by r} eps_k G_l[k]`` for some ``eps_k`` in [-1, 1]. At a kink unit
+``dz = da * s`` with ``s = c + rho * eps`` (``c = (1 + alpha) / 2``, ``rho = (1 - alpha) / 2``):
+the center takes ``c * da`` and a new generator ``rho * |da|`` is added at that unit. Matmuls
+with ``W.T`` and the fixed slopes elsewhere are linear, so they carry generators exactly. A
+gradient entry is then ``sum_r a[r, i] dz[r, j]``: its center is ``a.T @ C`` and its radius
+``|a[owner]|.T @ |G|``, exactly, because every generator belongs to one row and is independent.
+
+*Exact* when every row's kinks lie in one layer (the usual case: one layer's rows at 0): the
+affine form is then the set itself. A row with kinks in several layers meets a product of
+slopes; there ``da`` already carries generators at the lower kink, and the new generator takes
+``rho * (|C| + sum |G|)``: the interval is sound (it contains every choice) but may be wider
+than the exact set. :attr:`Kinks.exact` says which case ran.
+
+Pure NumPy, float64 (float32 weights and data are upcast exactly; a pre-activation that is 0 in
+the candidate's own dtype counts as a kink too).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from oracles import policy
+from reference.model import KINKED, LEAKY_SLOPE, Spec, activation_grad, forward, n_layers
+
+
+def lowest_slope(activation: str) -> float:
+    """The lower end of the subdifferential at 0: relu 0, leaky relu its negative slope."""
+    return LEAKY_SLOPE if activation == "leaky_relu" else 0.0
+
+
+@dataclass
+class Interval:
+    """The subgradient interval of one parameter's gradient, entry by entry (float64).
+
+    ``lo``, ``hi``: the ends. ``at_low``, ``at_one``: the gradient with every kink at slope
+    alpha (relu'(0) = 0, the reference's and torch's convention) and at slope 1
+    (relu'(0) = 1, the mask ``z >= 0``). ``mask``: entries whose interval is not a point.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    at_low: np.ndarray
+    at_one: np.ndarray
+    alpha: float
+    parts: list = field(default_factory=list, repr=False)  # [(a_owner (K, D), G (K, H))] for projections
+    readable: np.ndarray | None = None  # entries moved by the kinks of one layer only: linear in a uniform slope
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.hi > self.lo
+
+    def bounds(self, g, tol: policy.Tolerance, scale: float):
+        """Per entry: the nearest point of ``[lo, hi]`` to ``g`` and the tolerance around it."""
+        nearest = np.clip(np.asarray(g, dtype=np.float64), self.lo, self.hi)
+        return nearest, tol.atol * scale + tol.rtol * np.abs(nearest)
+
+    def contains(self, g, tol: policy.Tolerance, scale: float = 1.0) -> np.ndarray:
+        """Boolean array: ``g`` within tolerance of ``[lo, hi]``."""
+        nearest, bound = self.bounds(g, tol, scale)
+        return np.abs(np.asarray(g, dtype=np.float64) - nearest) <= bound
+
+    def slopes(self, g, tol: policy.Tolerance, scale: float = 1.0) -> np.ndarray:
+        """The uniform relu'(0) each interval entry implies (``g = at_low + (s - alpha) * span``), where
+        the span between slope alpha and slope 1 is large enough to read it (else nothing)."""
+        g = np.asarray(g, dtype=np.float64)
+        span = self.at_one - self.at_low
+        readable = self.mask if self.readable is None else self.mask & self.readable
+        readable = readable & (np.abs(span) > policy.KINK_SPAN_READABLE * (tol.atol * scale + tol.rtol * np.abs(self.at_low)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = self.alpha + (1 - self.alpha) * (g[readable] - self.at_low[readable]) / span[readable]
+        return s
+
+    def project(self, V) -> "Interval":
+        """The interval of ``<V[d], g>`` for directions ``V`` (K, *shape): what a directional check needs."""
+        V = np.asarray(V, dtype=np.float64)
+        axes = tuple(range(1, V.ndim))
+        center = ((self.lo + self.hi) / 2 * V).sum(axis=axes)
+        radius = np.zeros(V.shape[0])
+        for a_owner, G in self.parts:  # each generator's contribution is the outer product a_owner[k] x G[k]
+            W = V.reshape(V.shape[0], a_owner.shape[1], G.shape[1])
+            radius += np.abs(np.einsum("ki,dij,kj->dk", a_owner, W, G)).sum(axis=1)
+        return Interval(center - radius, center + radius, (self.at_low * V).sum(axis=axes),
+                        (self.at_one * V).sum(axis=axes), self.alpha)
+
+
+@dataclass
+class Kinks:
+    """Every exact kink at one point: how many, whether the intervals are exact, and the intervals.
+
+    ``intervals`` is empty where no kinked pre-activation is exactly 0: the loss is
+    differentiable there and every oracle is compared exactly.
+    """
+
+    count: int = 0
+    exact: bool = True
+    intervals: dict = field(default_factory=dict)
+
+    def get(self, key: str):
+        return self.intervals.get(key)
+
+
+def _zeros(spec: Spec, params: dict, X, cache: dict) -> dict:
+    """``{l: (N, H_l) bool}``: hidden pre-activations exactly 0, in float64 or in the spec's dtype."""
+    L = n_layers(params)
+    zeros = {l: cache[f"z{l}"] == 0 for l in range(1, L)}
+    if np.dtype(spec.dtype) != np.float64:
+        _, own = forward({k: np.asarray(v, dtype=spec.dtype) for k, v in params.items()},
+                         np.asarray(X, dtype=spec.dtype), spec.activation)
+        zeros = {l: z | (own[f"z{l}"] == 0) for l, z in zeros.items()}
+    return zeros
+
+
+def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
+    """The subgradient interval of every gradient entry at ``params`` (see the module docstring)."""
+    if spec.activation not in KINKED:
+        return Kinks()
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    X64 = np.asarray(X, dtype=np.float64)
+    y64 = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    L, N = n_layers(P), X64.shape[0]
+    _, cache = forward(P, X64, spec.activation)
+    zeros = _zeros(spec, params, X, cache)
+    count = int(sum(z.sum() for z in zeros.values()))
+    if count == 0:
+        return Kinks()
+    alpha = lowest_slope(spec.activation)
+    c, rho = (1 + alpha) / 2, (1 - alpha) / 2
+    dz = (cache["y_hat"] - y64) / N  # dzL: (N, 1)
+    C, G, owner = dz, np.zeros((0, 1)), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
+    origin = np.zeros(0, dtype=int)  # the layer of each generator's kink
+    dz_low, dz_one = dz, dz  # every kink at slope alpha, every kink at slope 1
+    exact, intervals = True, {}
+    for l in range(L, 0, -1):
+        a = cache[f"a{l - 1}"]  # (N, H_{l-1})
+        a_owner = a[owner]  # (K, H_{l-1})
+        layers = {key: sum((r > 0).astype(int) for r in (
+            [np.abs(a_owner[origin == m]).T @ np.abs(G[origin == m]) for m in np.unique(origin)] if key == "W"
+            else [np.abs(G[origin == m]).sum(axis=0, keepdims=True) for m in np.unique(origin)]))
+            for key in "Wb"} if len(origin) else {"W": 0, "b": 0}
+        for key, center, radius, low, one in (
+                (f"W{l}", a.T @ C, np.abs(a_owner).T @ np.abs(G), a.T @ dz_low, a.T @ dz_one),
+                (f"b{l}", C.sum(axis=0, keepdims=True), np.abs(G).sum(axis=0, keepdims=True),
+                 dz_low.sum(axis=0, keepdims=True), dz_one.sum(axis=0, keepdims=True))):
+            intervals[key] = Interval(center - radius, center + radius, low, one, alpha,
+                                      [(a_owner, G)] if key.startswith("W") else [(np.ones((len(owner), 1)), G)],
+                                      np.asarray(layers[key[0]]) <= 1)
+        if l == 1:
+            break
+        W = P[f"W{l}"]
+        zero = zeros[l - 1]  # (N, H_{l-1})
+        slope = activation_grad(cache[f"z{l - 1}"], cache[f"a{l - 1}"], spec.activation)  # (N, H_{l-1})
+        da_C, da_G = C @ W.T, G @ W.T  # da_{l-1}: center (N, H_{l-1}), generators (K, H_{l-1})
+        spread = np.zeros(da_C.shape)  # sum over a row's generators of |da| at each unit
+        np.add.at(spread, owner, np.abs(da_G))
+        rows, units = np.nonzero(zero)
+        exact &= not spread[rows, units].any()
+        middle = np.where(zero, c, slope)  # (N, H_{l-1})
+        C, G = da_C * middle, da_G * middle[owner]
+        new = np.zeros((len(rows), W.shape[0]))
+        new[np.arange(len(rows)), units] = rho * (np.abs(da_C[rows, units]) + spread[rows, units])
+        G, owner = np.vstack([G, new]), np.concatenate([owner, rows])
+        origin = np.concatenate([origin, np.full(len(rows), l - 1)])
+        dz_low = (dz_low @ W.T) * np.where(zero, alpha, slope)
+        dz_one = (dz_one @ W.T) * np.where(zero, 1.0, slope)
+    order = list(params)
+    return Kinks(count, bool(exact), {k: intervals[k] for k in order})
+
+
+def name_slope(slopes, alpha: float):
+    """Which value at 0 a candidate appears to use: ``"0"``, ``"1"``, ``"1/2"``, alpha, ``"mixed"``, or None."""
+    slopes = np.asarray(slopes, dtype=np.float64).ravel()
+    slopes = slopes[np.isfinite(slopes)]
+    if slopes.size == 0:
+        return None
+    names = ({"0": 0.0, "1": 1.0, "1/2": 0.5} if alpha == 0 else
+             {f"{alpha:g}": alpha, "1": 1.0, f"(1+{alpha:g})/2": (1 + alpha) / 2, "0": 0.0})
+    for name, value in names.items():
+        if np.all(policy.KINK_SLOPE.close(slopes, value)):
+            return name
+    lo, hi = float(slopes.min()), float(slopes.max())
+    if policy.KINK_SLOPE.close(lo, hi):
+        return f"{(lo + hi) / 2:.3g}"
+    return "mixed"
