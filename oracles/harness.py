@@ -13,7 +13,7 @@ import numpy as np
 from oracles import policy
 from oracles.candidate import Candidate, ContractViolation, call_candidate
 from oracles.compare import compare
-from oracles.diagnosis import diagnose, explain_loss
+from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.report import PointResult, Report
 from reference.model import Spec, forward, init_params, lesson_loss, loss as reference_loss, random_params
@@ -146,7 +146,9 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     result.loss_agrees = {k: bool(loss_tol.close(v, ref, scale)) for k, v in result.losses.items() if k != "reference"}
     if not result.loss_agrees.get("candidate", True):
         y_hat, _ = forward(params, X, spec.activation)
-        result.diagnosis.append(explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y), spec.dtype))
+        finding = explain_loss(cand_loss, ref, X.shape[0], lesson_loss(y_hat, y), spec.dtype)
+        result.loss_agrees["candidate"] = finding.kind == "note"  # the lesson's own loss passes, with a note
+        result.add(finding)
     result.agreement = _agreement(grads_by_oracle, spec.dtype, kinks)
     if cand_grads is None:
         return result
@@ -162,8 +164,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate: Candidate, oracles=OR
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = grads_by_oracle.get("torch") or grads_by_oracle.get("jax") or grads_by_oracle.get("finite-differences")
     if wrong and consensus is not None:
-        result.diagnosis += diagnose(spec, params, X, y, cand_grads, consensus, wrong,
-                                    previous.params if previous else None)
+        result.add(diagnose(spec, params, X, y, cand_grads, consensus, wrong, previous.params if previous else None))
     elif wrong:
         result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
                                 "or why: add the torch or jax oracle for a diagnosis")
@@ -196,6 +197,7 @@ def run(spec: Spec, data, candidate: Candidate, oracles=ORACLES, seed: int = 0, 
     points = points or default_points(spec, seed)
     results = [check_point(spec, p, data.X, data.y, candidate, oracles, timings, previous, mode, directions)
                for previous, p in zip([None] + points[:-1], points)]
+    reconcile(results)  # a cause must hold at every point where the candidate was wrong
     timings["total"] = time.perf_counter() - start
     fd = None
     if "finite-differences" in oracles:

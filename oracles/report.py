@@ -21,11 +21,30 @@ class PointResult:
     violation: str | None = None  # the candidate broke its contract
     diagnosis: list = field(default_factory=list)
     fd_mode: str = "exhaustive (every entry)"
+    findings: list = field(default_factory=list)  # oracles.mistakes.Finding: ids, words, kind
+    hypotheses: object = None  # the diagnosis's evidence (oracles.diagnosis.Diagnosis), for reconcile
+    accepted: bool = False  # every failed check is explained by a convention of the lesson's (a note)
 
     @property
     def passed(self) -> bool:
         return (self.violation is None and all(self.loss_agrees.values())
-                and all(c.passed for per in self.checks.values() for c in per.values()))
+                and (self.accepted or all(c.passed for per in self.checks.values() for c in per.values())))
+
+    @property
+    def notes(self) -> list:
+        return [f.text for f in self.findings if f.kind == "note"]
+
+    def add(self, found) -> None:
+        """Record a finding, or a whole diagnosis: its findings' words go into ``diagnosis`` (notes
+        into ``notes``); a diagnosis that is only notes accepts the failed checks."""
+        if hasattr(found, "held"):
+            self.hypotheses = found
+            items = found.findings
+            self.accepted = bool(items) and all(f.kind == "note" for f in items)
+        else:
+            items = [found]
+        self.findings += items
+        self.diagnosis += [f.text for f in items if f.kind != "note" and f.text not in self.diagnosis]
 
     def failures(self) -> list:
         return [c for per in self.checks.values() for c in per.values() if not c.passed]
@@ -48,6 +67,7 @@ class PointResult:
         if failures:
             lines.append(self.consensus_line())
         lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
+        lines.extend(f"note: {n}" for n in self.notes)
         return lines
 
     def consensus_line(self) -> str:
@@ -71,7 +91,14 @@ class PointResult:
                            for k, per in self.checks.items()],
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],
             "diagnosis": self.diagnosis,
+            "findings": [f.to_dict() for f in self.findings],
+            "accepted": self.accepted,
         }
+
+
+def _verdict(check, point, fail: str = "FAIL") -> str:
+    """A check's verdict word: OK, FAIL, or "OK (note)" where a convention of the lesson's explains it."""
+    return "OK" if check.passed else ("OK (note)" if point.accepted else fail)
 
 
 def _finite(obj):
@@ -170,7 +197,7 @@ class Report:
                     table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right")
                 for k, per in p.checks.items():
                     for o, c in per.items():
-                        table.add_row(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}",
+                        table.add_row(k, o, _verdict(c, p), f"{c.max_abs_err:.2e}",
                                       f"{c.max_rel_err:.2e}", f"{k}{c.worst_index}", f"{c.candidate_value:.6g}",
                                       f"{c.oracle_value:.6g}", str(c.over_tolerance), str(c.kinks))
                 console.print(table)
@@ -206,7 +233,7 @@ class Report:
                         "|---|---|---|---|---|---|---|---|---|---|"]
                 for k, per in p.checks.items():
                     for o, c in per.items():
-                        out.append(f"| {k} | {o} | {'OK' if c.passed else '**FAIL**'} | {c.max_abs_err:.2e} | "
+                        out.append(f"| {k} | {o} | {_verdict(c, p, '**FAIL**')} | {c.max_abs_err:.2e} | "
                                    f"{c.max_rel_err:.2e} | {k}{c.worst_index} | {c.candidate_value:.6g} | "
                                    f"{c.oracle_value:.6g} | {c.over_tolerance} | {c.kinks} |")
             lines = p.verdict_lines()

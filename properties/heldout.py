@@ -59,9 +59,9 @@ def named_causes(report) -> list:
     """The mistake ids the report names as causes, over every point, in order, each once."""
     out = []
     for point in report.points:
-        for finding in getattr(point, "findings", []):
-            if finding.cause and finding.id not in out:
-                out.append(finding.id)
+        for finding in point.findings:
+            if finding.cause:
+                out += [i for i in finding.ids if i not in out]
     return out
 
 
