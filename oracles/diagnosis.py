@@ -36,10 +36,6 @@ class Diagnosis:
     fallback: Finding | None = None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _names(keys) -> str:
     return ", ".join(f"d{k}" for k in keys)
 
@@ -144,27 +140,26 @@ def reconcile(results: list) -> None:
     """Across the points one candidate was checked at: keep a named cause only where it also held
     at every other point where the candidate was wrong (and it could be tested), fall back to
     where the error enters when none is left, and print each diagnosis once."""
-    diagnosed = [r for r in results if getattr(r, "hypotheses", None) is not None]
+    diagnosed = [r for r in results if r.hypotheses is not None]
     first_said = {}
-    for r in diagnosed:
-        d = r.hypotheses
-        kept = [f for f in d.findings
-                if not f.cause or all(frozenset(f.ids) in q.hypotheses.held for q in diagnosed
-                                      if q is not r and not set(f.ids) & q.hypotheses.untestable)]
-        if not any(f.kind in ("cause", "note") for f in kept) and d.fallback is not None:
-            kept = [d.fallback]
+    for r in results:
         said = [f.text for f in r.findings]
-        r.findings = [f for f in r.findings if f not in d.findings] + kept
+        if r.hypotheses is not None:
+            d = r.hypotheses
+            kept = [f for f in d.findings
+                    if not f.cause or all(frozenset(f.ids) in q.hypotheses.held for q in diagnosed
+                                          if q is not r and not set(f.ids) & q.hypotheses.untestable)]
+            if not any(f.kind in ("cause", "note") for f in kept) and d.fallback is not None:
+                kept = [d.fallback]
+            r.findings = [f for f in r.findings if f not in d.findings] + kept
         r.diagnosis = [t for t in r.diagnosis if t not in said]
-        for f in r.findings:
+        for i, f in enumerate(r.findings):
             key = (f.ids, f.params, f.kind)
             if key in first_said and first_said[key] != r.name:
-                line = f"the same as at point {first_said[key]}"
-            else:
-                first_said.setdefault(key, r.name)
-                line = f.text
-            if f.kind != "note" and line not in r.diagnosis:
-                r.diagnosis.append(line)
+                f = r.findings[i] = Finding(f.ids, f"the same as at point {first_said[key]}", f.params, f.kind)
+            first_said.setdefault(key, r.name)
+            if f.kind != "note" and f.text not in r.diagnosis:
+                r.diagnosis.append(f.text)
 
 
 def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None,
@@ -208,4 +203,4 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
     return text + (f" ({'; '.join(extra)}; no mistake in the grammar gives that)" if extra else "")
 
 
-__all__ = ["Diagnosis", "diagnose", "explain_loss", "reconcile", "step", "_plural"]
+__all__ = ["Diagnosis", "diagnose", "explain_loss", "reconcile", "step"]

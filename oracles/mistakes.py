@@ -128,9 +128,13 @@ def _is(value: float, factor: float) -> bool:
 
 def ratio_words(r: float) -> str:
     """A ratio with enough digits to read: ``96x``, ``1.0013x (0.13% too large)``, ``-1x``."""
-    text = f"{r:.6g}x"
-    if 0 < r and abs(r - 1) < 0.1:
-        text += f" ({abs(r - 1):.2%} too {'large' if r > 1 else 'small'})"
+    d = r - 1
+    if d == 0 or not np.isfinite(r):
+        return f"{r:g}x"
+    digits = max(6, 2 - int(np.floor(np.log10(abs(d)))))  # enough to show where r leaves 1
+    text = f"{r:.{digits}g}x"
+    if abs(d) < 0.1:
+        text += f" ({abs(d) * 100:.2g}% too {'large' if d > 0 else 'small'})"
     return text
 
 
@@ -159,12 +163,12 @@ def name_factor(r: float, N: int, D: int, widths: tuple) -> list:
         if _is(a * k, 1):
             named.append((f"factor:1/{k}", f"a stray factor 1/{k}"))
     M = N / a
-    if not named and N != LESSON_ROWS and _is(M, LESSON_ROWS):
+    if N != LESSON_ROWS and _is(M, LESSON_ROWS):  # an alternative even where a bare number fits too
         named.append(("factor:hard-coded-N", f"divides by {LESSON_ROWS} (the lesson's N, hard-coded) where N = {N}"))
-    if not named and a != 1:
-        return []
-    if a == 1 or not named:
+    if _is(a, 1):
         named = [((), "")]
+    elif not named:
+        return []
     out = []
     for ids, words in named:
         ids = sign[0] + ((ids,) if isinstance(ids, str) else ids)
@@ -236,8 +240,10 @@ for _other in ACTIVATIONS:
 
     def _build(p, g, other=_other):
         if _hidden(p) and other != p.act:
-            yield (f"the derivative of {other}, {DERIVATIVE[other].format(l='1')}, where "
+            yield (f"the derivative of {other}, {DERIVATIVE[other].format(l='1')} on the cached a1, where "
                    f"{step('z1', p.L, p.act)} belongs (the forward is {p.act})",
+                   p.backprop(derivative=lambda z, a: activation_grad(z, a, other)))
+            yield (f"the derivative of {other} at z1 where {step('z1', p.L, p.act)} belongs (the forward is {p.act})",
                    p.backprop(derivative=lambda z, a: activation_grad(z, activate(z, other), other)))
 
     mistake(f"derivative:{_other}", f"the derivative of {_other} on a hidden layer of another activation")(_build)
@@ -402,4 +408,10 @@ def transposed(g, o) -> bool:
 
 NOTES = ("convention:lesson-loss-gradient", "convention:lesson-loss")
 LOSS_IDS = ("loss:summed", "convention:lesson-loss")
-ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("reshape:transposed",) + LOSS_IDS
+# mistakes the candidate's contract check (oracles/candidate.py) reports, before any diagnosis:
+# the judge sees them as a violation, not as gradients to explain
+CONTRACT_IDS = {"contract:shape": "a gradient of the wrong shape or type (wrong axis, no keepdims, a scalar, "
+                                  "transposed operands)",
+                "contract:inputs": "the candidate wrote into or replaced its inputs",
+                "contract:non-finite": "a gradient or loss that is not finite"}
+ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("reshape:transposed",) + LOSS_IDS + tuple(CONTRACT_IDS)
