@@ -154,7 +154,7 @@ def reconcile(results: list) -> None:
             r.findings = [f for f in r.findings if f not in d.findings] + kept
         r.diagnosis = [t for t in r.diagnosis if t not in said]
         for i, f in enumerate(r.findings):
-            key = (f.ids, f.params, f.kind)
+            key = (f.ids, f.params, f.kind, f.text if f.kind == "where" else "")  # where: its evidence too
             if key in first_said and first_said[key] != r.name:
                 f = r.findings[i] = Finding(f.ids, f"the same as at point {first_said[key]}", f.params, f.kind)
             first_said.setdefault(key, r.name)

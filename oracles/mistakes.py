@@ -164,7 +164,8 @@ def name_factor(r: float, N: int, D: int, widths: tuple) -> list:
             named.append((f"factor:1/{k}", f"a stray factor 1/{k}"))
     M = N / a
     if N != LESSON_ROWS and _is(M, LESSON_ROWS):  # an alternative even where a bare number fits too
-        named.append(("factor:hard-coded-N", f"divides by {LESSON_ROWS} (the lesson's N, hard-coded) where N = {N}"))
+        named.append(("factor:hard-coded-N", f"a hard-coded batch size: divides by {LESSON_ROWS} (the lesson's N) "
+                                             f"where N = {N}"))
     if _is(a, 1):
         named = [((), "")]
     elif not named:
@@ -209,20 +210,23 @@ def _hidden(p: Pieces) -> bool:
 
 
 def _dz1(p: Pieces, what: str) -> str:
-    return f"dz1 = da1 * {what}" if p.L == 2 else f"dz_l = da_l * {what.replace('1', '_l')}"
+    """``dz1 = da1 * what`` (``dz_l = da_l * ...`` for deeper networks); ``what = ""``: ``dz1 = da1``."""
+    if p.L > 2:
+        what = what.replace("1", "_l")
+    return ("dz1 = da1" if p.L == 2 else "dz_l = da_l") + (f" * {what}" if what else "")
 
 
 @mistake("mask:missing", "the ReLU mask (z1 > 0) left out: dz1 = da1")
 def _mask_missing(p, g):
     if _hidden(p) and p.act in KINKED:
-        yield (f"no activation derivative: {_dz1(p, '1')} where {step('z1', p.L, p.act)} belongs (the mask forgotten)",
+        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs (the mask forgotten)",
                p.backprop(derivative="identity"))
 
 
 @mistake("derivative:missing", "no activation derivative on a smooth hidden layer: dz1 = da1")
 def _derivative_missing(p, g):
     if _hidden(p) and p.act not in KINKED:
-        yield (f"no activation derivative: {_dz1(p, '1')} where {step('z1', p.L, p.act)} belongs",
+        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs",
                p.backprop(derivative="identity"))
 
 
@@ -414,4 +418,11 @@ CONTRACT_IDS = {"contract:shape": "a gradient of the wrong shape or type (wrong 
                                   "transposed operands)",
                 "contract:inputs": "the candidate wrote into or replaced its inputs",
                 "contract:non-finite": "a gradient or loss that is not finite"}
+# words every finding naming the id contains (lowercase): for readers and tests of the shells,
+# which see words only
+PHRASES = {"factor:N": "a missing 1/n", "factor:-1": "a flipped sign", "factor:1/N": "a second time",
+           "factor:hard-coded-N": "hard-coded batch size", "factor:D": "divides by d =",
+           "factor:N-1": "divides by n - 1", "mask:missing": "no activation derivative",
+           "mask:inverted": "wrong side of 0", "bias:missing-in-forward": "a forward without b",
+           "activation:relu": "a relu network's", "state:stale-forward": "state from the previous call"}
 ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("reshape:transposed",) + LOSS_IDS + tuple(CONTRACT_IDS)

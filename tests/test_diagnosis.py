@@ -1,0 +1,121 @@
+"""The diagnosis names a cause only when a mistake of the grammar reproduces the candidate's numbers."""
+import numpy as np
+import pytest
+
+from oracles.candidate import Candidate
+from oracles.harness import run
+from oracles.mistakes import ALL_IDS, name_factor, ratio_words
+from properties import catalogue
+from properties.heldout import load_cases
+from reference.model import Spec
+
+CASES = {c.name: c for c in load_cases("batch1")}
+
+
+def check(real, name, activation="relu", fn=None):
+    """The CLI's run of a held-out case (or ``fn``) against torch on the real data."""
+    fn = fn or CASES[name].backward
+    return run(Spec((real.features, 16, 1), activation), real, Candidate(name, fn), oracles=("torch",))
+
+
+def causes(report) -> list:
+    return list(dict.fromkeys(i for p in report.points for f in p.findings if f.cause for i in f.ids))
+
+
+def test_a_mean_over_x_shape_1_is_named_as_dividing_by_the_features_not_a_batch_size(real):
+    report = check(real, "n_from_features")
+    assert causes(report) == ["factor:D"]
+    assert "hard-coded" not in " ".join(report.points[0].diagnosis)
+
+
+def test_dividing_by_n_minus_1_is_named_with_enough_digits_to_see_the_ratio(real):
+    report = check(real, "unbiased_mean")
+    assert causes(report) == ["factor:N-1"]
+    assert "1.0013x (0.13% too large)" in report.points[0].diagnosis[0]
+
+
+def test_stray_factors_on_two_parameters_are_each_named_by_their_own_number(real):
+    report = check(real, "stray_two_and_four")
+    assert causes(report) == ["factor:2", "factor:4"]
+
+
+def test_a_relu_backward_checked_under_tanh_is_called_a_relu_networks_not_a_dz2_error(real):
+    report = check(real, "relu_under_tanh", "tanh")
+    assert causes(report) == ["activation:relu"]
+    text = report.points[0].diagnosis[0]
+    assert "relu network's" in text and "--activation tanh" in text and "error enters" not in text
+
+
+@pytest.mark.parametrize("name, mistake", [("sigmoid_derivative_from_z", "derivative:from-z"),
+                                           ("relu_times_activation", "derivative:activation-for-derivative"),
+                                           ("einsum_missing_mask", "mask:missing")])
+def test_a_wrong_hidden_derivative_is_named_by_what_it_computed_not_only_where(real, name, mistake):
+    report = check(real, name, CASES[name].expected.get("activation", "relu"))
+    assert causes(report) == [mistake]
+
+
+def test_the_lessons_loss_with_its_1e_8_passes_with_a_note_saying_how_far_it_is(real):
+    report = check(real, "correct_lesson_loss")
+    assert report.passed and report.exit_code() == 0
+    note = report.points[0].notes[0]
+    assert "lesson's loss" in note and "from the canonical" in note
+
+
+def test_the_exact_gradient_of_the_lessons_loss_passes_with_a_note(real):
+    report = check(real, "correct_lesson_exact_gradient")
+    assert report.passed
+    generic = report.points[1]
+    assert generic.accepted and any(f.ids == ("convention:lesson-loss-gradient",) for f in generic.findings)
+
+
+def test_a_summed_loss_still_fails_and_is_named(real):
+    report = check(real, "loss_summed", fn=catalogue.loss_summed)
+    assert not report.passed and causes(report) == ["loss:summed"]
+
+
+@pytest.mark.parametrize("name", ["outside_mask_threshold", "outside_half_batch", "outside_labels_shuffled"])
+def test_a_bug_outside_the_grammar_gets_where_it_enters_and_no_named_cause(real, name):
+    report = check(real, name)
+    assert not report.passed and causes(report) == []
+    assert "the error enters at" in report.points[0].diagnosis[0]
+
+
+def test_a_cause_that_one_point_contradicts_is_not_named_at_the_other(real):
+    calls = []
+
+    def changes_its_mistake(params, X, y):  # x N at the first call, x 2 at the second: no one cause
+        calls.append(1)
+        grads = catalogue.missing_1_over_n(params, X, y)
+        return grads if len(calls) == 1 else {k: 2 * v / X.shape[0] for k, v in grads.items()}
+
+    report = check(real, "two-faced", fn=changes_its_mistake)
+    assert causes(report) == []
+    assert all("the error enters at" in p.diagnosis[0] for p in report.points)
+
+
+def test_each_diagnosis_is_printed_once_across_the_points(real):
+    report = check(real, "unbiased_mean")
+    text = report.to_text()
+    assert text.count("divides by N - 1") == 1 and "the same as at point lesson-init" in text
+
+
+@pytest.mark.parametrize("r, N, ids", [(768.0, 768, ("factor:N",)), (1 / 768, 768, ("factor:1/N",)),
+                                       (96.0, 768, ("factor:D",)), (768 / 767, 768, ("factor:N-1",)),
+                                       (-768.0, 768, ("factor:-1", "factor:N")), (5 / 768, 5, ("factor:hard-coded-N",))])
+def test_a_constant_factor_is_read_as_what_it_equals(r, N, ids):
+    assert [i for i, _ in name_factor(r, N, 8, (16,))] == [ids]
+
+
+def test_a_factor_no_rule_names_gets_no_name():
+    assert name_factor(1.2345, 768, 8, (16,)) == []
+
+
+def test_ratios_near_1_keep_the_digits_that_differ_from_1():
+    assert ratio_words(768 / 767) == "1.0013x (0.13% too large)"
+    assert ratio_words(1 - 2.9e-8).startswith("0.999999971x")
+
+
+def test_every_mistake_a_catalogue_entry_cites_is_in_the_grammar():
+    cited = {m for e in catalogue.MUTANTS for m in e.mistakes}
+    assert cited and cited <= set(ALL_IDS)
+    assert all(e.mistakes for e in catalogue.MUTANTS) and not any(e.mistakes for e in catalogue.CORRECT)
