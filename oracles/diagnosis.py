@@ -40,8 +40,10 @@ def _names(keys) -> str:
     return ", ".join(f"d{k}" for k in keys)
 
 
-def _factor_site(keys: list, all_keys: list, L: int) -> str:
-    """The step a factor shared by ``keys`` most simply sits in."""
+def _factor_site(keys: list, all_keys: list, L: int, silent: list = ()) -> str:
+    """The step a factor shared by ``keys`` most simply sits in (``silent`` parameters, whose
+    gradient is zero here, fit any factor)."""
+    keys = sorted(set(keys) | (set(silent) if len(keys) > 0 else set()))
     if sorted(keys) == sorted(all_keys):
         return step(f"z{L}", L)
     for l in range(L - 1, 0, -1):  # every gradient at or below layer l: dz_l
@@ -50,7 +52,7 @@ def _factor_site(keys: list, all_keys: list, L: int) -> str:
     return " and ".join(step(k, L) for k in keys)
 
 
-def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list) -> tuple:
+def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: list = ()) -> tuple:
     """(ids, words) for the factors ``choice`` = {param: (ids, words)} puts on some parameters."""
     groups = {}
     for k, (ids, words) in choice.items():
@@ -63,7 +65,7 @@ def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list) -> tuple:
             parts.append(f"{_names(ks)} holds the right numbers transposed (computed as the (out, in) product, "
                          f"then reshaped): operands swapped in {' and '.join(step(k, p.L) for k in ks)}")
         else:
-            parts.append(f"{who} {ratio_words(r)} the right value: {words}, in {_factor_site(ks, keys, p.L)}")
+            parts.append(f"{who} {ratio_words(r)} the right value: {words}, in {_factor_site(ks, keys, p.L, silent)}")
     return tuple(all_ids), parts
 
 
@@ -84,7 +86,8 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
         return []
     out = []
     for combo in itertools.product(*options.values()):
-        ids, parts = _factor_words(p, dict(zip(options, combo)), ratios, keys)
+        silent = [k for k in keys if k not in options and not p.significant(h[k]).any()] if len(options) == 1 else []
+        ids, parts = _factor_words(p, dict(zip(options, combo)), ratios, keys, silent)
         ids = base_ids + tuple(i for i in ids if i not in base_ids)
         out.append((ids, "; ".join(([base_words] if base_words else []) + parts)))
     return out

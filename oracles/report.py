@@ -203,7 +203,8 @@ class Report:
                 console.print(table)
                 kinks = {k: max(c.kinks for c in per.values()) for k, per in p.checks.items()}
                 if any(kinks.values()):
-                    console.print(f"kinks excused: {sum(kinks.values())} entries ("
+                    n = sum(kinks.values())
+                    console.print(f"kinks excused: {n} entr{'y' if n == 1 else 'ies'} ("
                                   + ", ".join(f"{k} {n}" for k, n in kinks.items() if n)
                                   + ") whose +-h evaluations cross a ReLU kink, counted and not failed")
             for line in p.verdict_lines():
