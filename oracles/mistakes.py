@@ -154,18 +154,20 @@ def name_factor(r: float, N: int, D: int, widths: tuple) -> list:
         named.append(("factor:N+1", f"divides by N + 1 = {N + 1} where N = {N} belongs"))
     if D != N and _is(a, N / D):
         named.append(("factor:D", f"divides by D = X.shape[1] = {D} (the features) where N = X.shape[0] = {N} belongs"))
+    if D > 1 and _is(a * D, 1):
+        named.append(("factor:N*D", f"divides by X.size = N * D = {N * D} where N = {N} belongs"))
     for H in sorted(set(widths)):
         if H not in (N, D) and _is(a, N / H):
             named.append(("factor:H", f"divides by the hidden width H = {H} where N = {N} belongs"))
-    for k in SMALL:
-        if _is(a, k):
-            named.append((f"factor:{k}", f"a stray factor {k}"))
-        if _is(a * k, 1):
-            named.append((f"factor:1/{k}", f"a stray factor 1/{k}"))
     M = N / a
     if N != LESSON_ROWS and _is(M, LESSON_ROWS):  # an alternative even where a bare number fits too
         named.append(("factor:hard-coded-N", f"a hard-coded batch size: divides by {LESSON_ROWS} (the lesson's N) "
                                              f"where N = {N}"))
+    for k in SMALL:  # bare numbers: only 2 and 1/2 compete with a quantity of the problem
+        if _is(a, k) and (k == 2 or not named):
+            named.append((f"factor:{k}", f"a stray factor {k}"))
+        if _is(a * k, 1) and (k == 2 or not named):
+            named.append((f"factor:1/{k}", f"a stray factor 1/{k}"))
     if _is(a, 1):
         named = [((), "")]
     elif not named:
@@ -178,7 +180,7 @@ def name_factor(r: float, N: int, D: int, widths: tuple) -> list:
     return out
 
 
-FACTOR_IDS = (["factor:-1", "factor:N", "factor:1/N", "factor:N-1", "factor:N+1", "factor:D", "factor:H",
+FACTOR_IDS = (["factor:-1", "factor:N", "factor:1/N", "factor:N-1", "factor:N+1", "factor:D", "factor:N*D", "factor:H",
                "factor:hard-coded-N"] + [f"factor:{k}" for k in SMALL] + [f"factor:1/{k}" for k in SMALL])
 
 
@@ -270,6 +272,16 @@ def _derivative_from_z(p, g):
                p.backprop(derivative=lambda z, a: activation_grad(z, z, p.act)))
 
 
+@mistake("derivative:from-a", "the derivative's formula in z fed the activation a: 1 - tanh(a1)**2, "
+                              "sigmoid(a1) * (1 - sigmoid(a1))")
+def _derivative_from_a(p, g):
+    if _hidden(p) and p.act in ("sigmoid", "tanh"):
+        formula = "sigmoid(a1) * (1 - sigmoid(a1))" if p.act == "sigmoid" else "(1 - tanh(a1)**2)"
+        yield (f"the derivative's formula applied to a1 instead of z1: {_dz1(p, formula)} where "
+               f"{step('z1', p.L, p.act)} belongs",
+               p.backprop(derivative=lambda z, a: activation_grad(a, activate(a, p.act), p.act)))
+
+
 @mistake("derivative:activation-for-derivative", "the activation itself where its derivative belongs: dz1 = da1 * a1")
 def _activation_for_derivative(p, g):
     if _hidden(p):
@@ -311,6 +323,17 @@ def _da_for_dz(p, g):
                dict(p.true, **{f"W{l}": p.cache[f"a{l - 1}"].T @ p.steps[f"da{l}"]}))
         yield (f"da{l} where dz{l} belongs: db{l} = sum(da{l}) (the mask skipped for db{l} only)",
                dict(p.true, **{f"b{l}": p.steps[f"da{l}"].sum(axis=0, keepdims=True)}))
+
+
+@mistake("step:W-not-transposed", "da_(l-1) = dz_l @ W_l without .T (only possible with square W_l)")
+def _w_not_transposed(p, g):
+    for l in range(2, p.L + 1):
+        W = p.P[f"W{l}"]
+        if W.shape[0] == W.shape[1]:
+            swapped = dict(p.P, **{f"W{l}": W.T})
+            yield (f"W{l} where W{l}.T belongs: da{l - 1} = dz{l} @ W{l}, not {step(f'a{l - 1}', p.L)}",
+                   dict(p.true, **{k: v for k, v in backprop(swapped, p.cache, p.steps[f"dz{l}"], l, p.act).items()
+                                   if int(k[1:]) < l}))
 
 
 @mistake("head:mse", "a linear output with squared error: dz2 = (z2 - y) / N or 2 (z2 - y) / N (the logit "
@@ -361,6 +384,15 @@ def _l2_gradient_only(p, g):
         if lam > 0:
             yield (f"L2 in the gradient only: dW += {lam:.6g} * W on every weight (and no such term in the loss, "
                    f"which is the canonical one)", {k: p.true[k] + lam * p.P[k] if k[0] == "W" else p.true[k] for k in p.P})
+    if not all(np.shape(g.get(k)) == p.P[k].shape for k in p.P):
+        return
+    w = np.concatenate([p.P[k].ravel() for k in p.P])  # the biases decayed too
+    d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
+    if any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b") and w @ w > 0 and d.any():
+        lam = float(w @ d) / float(w @ w)
+        if lam > 0:
+            yield (f"L2 in the gradient only, on the biases too: d{{W, b}} += {lam:.6g} * {{W, b}} (and no such term "
+                   f"in the loss)", {k: p.true[k] + lam * p.P[k] for k in p.P})
 
 
 @mistake("state:stale-forward", "a forward kept from the previous call (a cache never invalidated)", needs_previous=True)
@@ -421,8 +453,8 @@ CONTRACT_IDS = {"contract:shape": "a gradient of the wrong shape or type (wrong 
 # words every finding naming the id contains (lowercase): for readers and tests of the shells,
 # which see words only
 PHRASES = {"factor:N": "a missing 1/n", "factor:-1": "a flipped sign", "factor:1/N": "a second time",
-           "factor:hard-coded-N": "hard-coded batch size", "factor:D": "divides by d =",
+           "factor:hard-coded-N": "hard-coded batch size", "factor:D": "divides by d =", "step:skipped": "never computed",
            "factor:N-1": "divides by n - 1", "mask:missing": "no activation derivative",
            "mask:inverted": "wrong side of 0", "bias:missing-in-forward": "a forward without b",
            "activation:relu": "a relu network's", "state:stale-forward": "state from the previous call"}
-ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("reshape:transposed",) + LOSS_IDS + tuple(CONTRACT_IDS)
+ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("reshape:transposed", "step:skipped") + LOSS_IDS + tuple(CONTRACT_IDS)

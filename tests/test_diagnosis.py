@@ -119,3 +119,72 @@ def test_every_mistake_a_catalogue_entry_cites_is_in_the_grammar():
     cited = {m for e in catalogue.MUTANTS for m in e.mistakes}
     assert cited and cited <= set(ALL_IDS)
     assert all(e.mistakes for e in catalogue.MUTANTS) and not any(e.mistakes for e in catalogue.CORRECT)
+
+
+# ---------------------------------------------------------------- the grammar, one rule at a time
+
+def _net(params, X, act):
+    z1 = X @ params["W1"] + params["b1"]
+    a1 = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[act](z1)
+    z2 = a1 @ params["W2"] + params["b2"]
+    return z1, a1, 1 / (1 + np.exp(-z2))
+
+
+def _grads(X, z1, a1, y_hat, y, W2, derivative):
+    dz2 = (y_hat - y) / len(X)
+    dz1 = dz2 @ W2.T * derivative
+    return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True)}
+
+
+def named(spec, params, X, y, grads):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward
+
+    oracle = backward(params, X, y, spec.activation)
+    wrong = [k for k in params if not np.allclose(grads[k], oracle[k], rtol=0, atol=0)]
+    return [f.ids for f in diagnose(spec, params, X, y, grads, oracle, wrong).findings]
+
+
+def test_a_tanh_derivative_fed_the_activation_is_named_from_a(small_problem):
+    spec, params, X, y = small_problem(activation="tanh")
+    z1, a1, y_hat = _net(params, X, "tanh")
+    grads = _grads(X, z1, a1, y_hat, y, params["W2"], 1 - np.tanh(a1) ** 2)  # tanh applied twice
+    assert named(spec, params, X, y, grads) == [("derivative:from-a",)]
+
+
+def test_a_gradient_returned_as_zeros_is_named_skipped(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0)
+    grads["b1"] = np.zeros_like(params["b1"])
+    assert named(spec, params, X, y, grads) == [("step:skipped",)]
+
+
+def test_dividing_by_x_size_is_named_n_times_d_not_a_bare_number(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = {k: v / X.shape[1] for k, v in _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0).items()}
+    assert named(spec, params, X, y, grads) == [("factor:N*D",)]
+
+
+def test_weight_decay_on_biases_too_is_l2_in_the_gradient_only(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = {k: v + 0.003 * params[k] for k, v in _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0).items()}
+    assert named(spec, params, X, y, grads) == [("term:l2-gradient-only",)]
+
+
+def test_a_square_weight_left_untransposed_in_da_is_named(small_problem):
+    spec, params, X, y = small_problem(sizes=(4, 6, 6, 1))
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    z1 = X @ W1 + b1
+    a1 = np.maximum(z1, 0)
+    z2 = a1 @ W2 + b2
+    a2 = np.maximum(z2, 0)
+    y_hat = 1 / (1 + np.exp(-(a2 @ W3 + b3)))
+    dz3 = (y_hat - y) / len(X)
+    dz2 = dz3 @ W3.T * (z2 > 0)
+    dz1 = dz2 @ W2 * (z1 > 0)  # W2 where W2.T belongs: same shape, wrong numbers
+    grads = {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True),
+             "W3": a2.T @ dz3, "b3": dz3.sum(0, keepdims=True)}
+    assert named(spec, params, X, y, grads) == [("step:W-not-transposed",)]
