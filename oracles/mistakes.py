@@ -395,12 +395,17 @@ def _l2_gradient_only(p, g):
                    f"in the loss)", {k: p.true[k] + lam * p.P[k] for k in p.P})
 
 
-@mistake("state:stale-forward", "a forward kept from the previous call (a cache never invalidated)", needs_previous=True)
+@mistake("state:stale-forward", "a forward kept from the previous call (a cache never invalidated): all of it, "
+                               "only y_hat, or only the hidden layers", needs_previous=True)
 def _stale_forward(p, g):
     if p.previous is not None:
         _, stale = forward(p.previous, p.X, p.act)
         yield ("state from the previous call: the forward is the previous point's (a cache never invalidated)",
                p.backprop(dzL=(stale["y_hat"] - p.y) / p.N, cache=stale))
+        yield ("state from the previous call: y_hat is the previous point's, the hidden layers are fresh",
+               p.backprop(dzL=(stale["y_hat"] - p.y) / p.N))
+        yield ("state from the previous call: the hidden layers are the previous point's, y_hat is fresh",
+               p.backprop(cache=dict(stale, y_hat=p.cache["y_hat"])))
 
 
 @mistake("state:accumulated", "gradients accumulated across calls (buffers never zeroed)", needs_previous=True)

@@ -1,15 +1,16 @@
 """Generalization, measured honestly: held-out buggy backwards the catalogue does not contain.
 
 batch1 was written before the grammar was extended (its first figures are the README's
-"before"); batch2 was written after and measured untouched.
+"before"); batch2 and batch3 were written after a round of rules each and measured untouched.
 """
 import pytest
 
 from properties.heldout import load_cases, measure, summary, table
 
 # issue 12: at least 90% right, no wrong cause, no false alarm. batch2 was measured untouched at
-# 12/14 (86%): its floor is that figure, not the goal, since it was not tuned on.
-GOAL_RIGHT = {"batch1": 0.9, "batch2": 12 / 14}
+# 12/14 (86%) and never tuned on: its floor is that figure, not the goal. batch3 was measured
+# untouched at 11/12, then the stale-forward rule grew its partial forms (12/12).
+GOAL_RIGHT = {"batch1": 0.9, "batch2": 12 / 14, "batch3": 0.9}
 
 
 @pytest.fixture(scope="module", params=list(GOAL_RIGHT))
@@ -33,8 +34,8 @@ def test_no_correct_held_out_backward_raises_a_false_alarm(graded):
 
 
 def test_the_held_out_batches_hold_at_least_20_and_8_cases_with_correct_and_out_of_grammar_ones():
-    first, second = load_cases("batch1"), load_cases("batch2")
-    assert len(first) >= 20 and len(second) >= 8
-    for cases in (first, second):
+    first, second, third = load_cases("batch1"), load_cases("batch2"), load_cases("batch3")
+    assert len(first) >= 20 and len(second) >= 8 and len(third) >= 8
+    for cases in (first, second, third):
         assert any(not c.expected["wrong"] for c in cases)  # correct ones: false alarms are measured
     assert any(c.expected["wrong"] and not c.expected["mistakes"] for c in first)  # outside the grammar
