@@ -149,7 +149,8 @@ class Zoo:
         for o, marks in self.matrix_rows():
             tag = "" if o in self.mutants else ("   correct: passes" if o.passed else "   correct: FALSE ALARM")
             if o in self.mutants:
-                tag = f"   {len(o.killed_by)} kills" + ("" if len(o.killed_by) >= MIN_KILLS else " (TOO FEW)")
+                n = len(o.killed_by)
+                tag = f"   {n} kill{'' if n == 1 else 's'}" + ("" if n >= MIN_KILLS else " (TOO FEW)")
                 tag += "" if o.diagnosis_right else "; diagnosis misses"
             lines.append(f"{o.name:<{width}}  " + " ".join(f"{m:>2}" for m in marks) + tag)
         lines.append(f"right diagnoses: {self.right_share():.0%} of killed mutants "

@@ -188,3 +188,13 @@ def test_a_square_weight_left_untransposed_in_da_is_named(small_problem):
     grads = {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True),
              "W3": a2.T @ dz3, "b3": dz3.sum(0, keepdims=True)}
     assert named(spec, params, X, y, grads) == [("step:W-not-transposed",)]
+
+
+def test_a_loss_off_by_another_factor_still_fails_and_names_no_cause(real):
+    def half_loss(params, X, y):
+        loss, grads = catalogue.loss_and_grads(params, X, y)
+        return 0.5 * loss, grads
+
+    report = check(real, "half-loss", fn=half_loss)
+    assert not report.passed and causes(report) == []
+    assert not report.points[0].loss_agrees["candidate"]
