@@ -56,16 +56,17 @@ def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: lis
     """(ids, words) for the factors ``choice`` = {param: (ids, words)} puts on some parameters."""
     groups = {}
     for k, (ids, words) in choice.items():
-        groups.setdefault((ids, words, round(ratios[k], 9)), []).append(k)
+        groups.setdefault((ids, words, ratios[k] if not ids else None), []).append(k)  # one named factor, one group
     all_ids, parts = [], []
     for (ids, words, r), ks in groups.items():
         all_ids += [i for i in ids if i not in all_ids]
+        r = ratios[ks[0]]
         who = "every gradient is" if sorted(ks) == sorted(keys) else f"{_names(ks)} {'is' if len(ks) == 1 else 'are'}"
         if ids == ("step:skipped",):
             parts.append(f"{_names(ks)} {'is' if len(ks) == 1 else 'are'} all zeros: never computed (a zeros buffer "
                          f"returned unfilled?) where {' and '.join(step(k, p.L) for k in ks)} belongs")
         elif ids == ("reshape:transposed",):
-            parts.append(f"{_names(ks)} holds the right numbers transposed (computed as the (out, in) product, "
+            parts.append(f"{_names(ks)} {'holds' if len(ks) == 1 else 'hold'} the right numbers transposed (computed as the (out, in) product, "
                          f"then reshaped): operands swapped in {' and '.join(step(k, p.L) for k in ks)}")
         else:
             parts.append(f"{who} {ratio_words(r)} the right value: {words}, in {_factor_site(ks, keys, p.L, silent)}")
