@@ -65,7 +65,7 @@ def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: lis
         if ids == ("step:skipped",):
             parts.append(f"{_names(ks)} {'is' if len(ks) == 1 else 'are'} all zeros: never computed (a zeros buffer "
                          f"returned unfilled?) where {' and '.join(step(k, p.L) for k in ks)} belongs")
-        elif ids == ("reshape:transposed",):
+        elif ids == ("transpose",):
             parts.append(f"{_names(ks)} {'holds' if len(ks) == 1 else 'hold'} the right numbers transposed (computed as the (out, in) product, "
                          f"then reshaped): operands swapped in {' and '.join(step(k, p.L) for k in ks)}")
         else:
@@ -82,7 +82,7 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
         r = p.ratio(g[k], h[k], single=True)  # a named factor only: never "some number" on one entry
         alternatives = name_factor(r, p.N, p.D, p.widths) if r is not None else []
         if not alternatives and not base_ids and transposed(g[k], h[k]) and p.close(g[k], h[k].T.reshape(h[k].shape)):
-            alternatives, r = [(("reshape:transposed",), "")], 1.0
+            alternatives, r = [(("transpose",), "")], 1.0
         if not alternatives and not base_ids and np.shape(g[k]) == np.shape(h[k]) and not np.any(g[k]):
             alternatives, r = [(("step:skipped",), "")], 0.0
         if not alternatives:

@@ -718,7 +718,7 @@ MUTANTS = [
           sigmoid_derivative_in_hidden, ("W1", "b1"), ("derivative:sigmoid",),
           "point"),
     Entry("stale-cache", "the forward cached in a module-level dict on the first call and reused ever after",
-          stale_cache, ALL, ("state:stale-forward",), "point"),
+          stale_cache, ALL, ("state:previous-call",), "point"),
     Entry("dW1-transposed", "dW1 = dz1.T @ X: operands swapped, shape (H, D)",
           dw1_transposed, ("W1",), ("contract:shape",), "point"),
     Entry("dW2-transposed", "dW2 = dz2.T @ a1: operands swapped, shape (1, H)",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from oracles.candidate import Candidate
 from oracles.harness import run
+from oracles.mistakes import same
 from reference.model import Spec
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
@@ -75,7 +76,7 @@ def grade(case: Case, report, named: list) -> Graded:
         out.grade = "right" if report.passed else "false alarm"
     elif report.passed:
         out.grade = "missed"
-    elif any(n not in expected["mistakes"] for n in named):
+    elif any(not any(same(n, e) for e in expected["mistakes"]) for n in named):
         out.grade = "wrong cause"
     elif set(failed) != set(expected["wrong"]):
         out.grade = "vague"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from oracles.candidate import Candidate
 from oracles.diagnosis import reconcile
-from oracles.mistakes import CONTRACT_IDS
+from oracles.mistakes import CONTRACT_IDS, same
 from oracles.harness import Point, check_point, default_points
 from properties import catalogue
 from properties.fuzz import fuzz
@@ -119,7 +119,7 @@ def names_the_bug(named: list, violated: bool, entry) -> bool:
     check itself, which runs before any diagnosis."""
     if any(m in CONTRACT_IDS for m in entry.mistakes):
         return violated
-    return bool(named) and set(named) <= set(entry.mistakes)
+    return bool(named) and all(any(same(n, m) for m in entry.mistakes) for n in named)
 
 
 @dataclass

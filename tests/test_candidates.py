@@ -127,7 +127,7 @@ def test_a_stale_cache_is_named_at_the_second_point(capsys, real_path):
     code, out = run(capsys, real_path, "--candidate", "properties.catalogue:stale_cache", "--format", "json")
     assert code == 1
     lesson, generic = json.loads(out)["points"]
-    assert lesson["passed"] and [f["ids"] for f in generic["findings"]] == [["state:stale-forward"]]
+    assert lesson["passed"] and [f["ids"] for f in generic["findings"]] == [["state:previous-call"]]
 
 
 def test_a_candidate_file_can_import_its_sibling_modules(capsys, real_path, tmp_path):

@@ -46,7 +46,7 @@ def test_a_relu_backward_checked_under_tanh_is_called_a_relu_networks_not_a_dz2_
     assert "relu network's" in text and "--activation tanh" in text and "error enters" not in text
 
 
-@pytest.mark.parametrize("name, mistake", [("sigmoid_derivative_from_z", "derivative:from-z"),
+@pytest.mark.parametrize("name, mistake", [("sigmoid_derivative_from_z", "derivative:sigmoid-from-z"),
                                            ("relu_times_activation", "derivative:activation-for-derivative"),
                                            ("einsum_missing_mask", "mask:missing")])
 def test_a_wrong_hidden_derivative_is_named_by_what_it_computed_not_only_where(real, name, mistake):
@@ -149,7 +149,7 @@ def test_a_tanh_derivative_fed_the_activation_is_named_from_a(small_problem):
     spec, params, X, y = small_problem(activation="tanh")
     z1, a1, y_hat = _net(params, X, "tanh")
     grads = _grads(X, z1, a1, y_hat, y, params["W2"], 1 - np.tanh(a1) ** 2)  # tanh applied twice
-    assert named(spec, params, X, y, grads) == [("derivative:from-a",)]
+    assert named(spec, params, X, y, grads) == [("derivative:tanh-from-a",)]
 
 
 def test_a_gradient_returned_as_zeros_is_named_skipped(small_problem):

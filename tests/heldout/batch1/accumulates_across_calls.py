@@ -2,7 +2,7 @@
 import numpy as np
 
 
-EXPECTED = {"mistakes": ["state:accumulated"], "wrong": ["W1", "b1", "W2", "b2"]}
+EXPECTED = {"mistakes": ["state:previous-call"], "wrong": ["W1", "b1", "W2", "b2"]}
 
 
 class Trainer:

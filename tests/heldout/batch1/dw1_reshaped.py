@@ -1,7 +1,7 @@
 """dW1 computed as dz1.T @ X (H, D), then reshaped to W1's shape to silence the shape check."""
 import numpy as np
 
-EXPECTED = {"mistakes": ["reshape:transposed"], "wrong": ["W1"]}
+EXPECTED = {"mistakes": ["transpose"], "wrong": ["W1"]}
 
 
 def backward(params, X, y):

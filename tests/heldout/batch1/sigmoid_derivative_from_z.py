@@ -1,7 +1,7 @@
 """A sigmoid hidden layer whose derivative is computed from z1 instead of a1."""
 import numpy as np
 
-EXPECTED = {"mistakes": ["derivative:from-z"], "wrong": ["W1", "b1"], "activation": "sigmoid"}
+EXPECTED = {"mistakes": ["derivative:sigmoid-from-z"], "wrong": ["W1", "b1"], "activation": "sigmoid"}
 
 
 def _sig(v):

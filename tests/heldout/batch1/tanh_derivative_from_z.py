@@ -1,7 +1,7 @@
 """A tanh hidden layer with 1 - z1**2 where 1 - a1**2 belongs."""
 import numpy as np
 
-EXPECTED = {"mistakes": ["derivative:from-z"], "wrong": ["W1", "b1"], "activation": "tanh"}
+EXPECTED = {"mistakes": ["derivative:tanh-from-z"], "wrong": ["W1", "b1"], "activation": "tanh"}
 
 
 def backward(params, X, y):

@@ -1,7 +1,7 @@
 """The forward memoized on the data's id, whatever the weights are now."""
 import numpy as np
 
-EXPECTED = {"mistakes": ["state:stale-forward"], "wrong": ["W1", "b1", "W2", "b2"]}
+EXPECTED = {"mistakes": ["state:previous-call"], "wrong": ["W1", "b1", "W2", "b2"]}
 
 _memo = {}
 

@@ -1,7 +1,7 @@
 """A model object that keeps y_hat from its first call (hasattr check); z1 and a1 are fresh."""
 import numpy as np
 
-EXPECTED = {"mistakes": ["state:stale-forward"], "wrong": ["W1", "b1", "W2", "b2"]}
+EXPECTED = {"mistakes": ["state:previous-call"], "wrong": ["W1", "b1", "W2", "b2"]}
 
 
 class Model:
