@@ -182,8 +182,9 @@ def explain_loss(candidate: float, reference: float, N: int, lesson: float | Non
     if lesson is not None and policy.tolerance("loss", dtype).close(candidate, lesson):
         return Finding(("convention:lesson-loss",),
                        f"the candidate returns the lesson's loss -mean(y log(y_hat + 1e-8) + ...), "
-                       f"{abs(candidate - reference):.2g} from the canonical mean(logaddexp(0, z) - y * z) "
-                       f"({ratio_words(r)}); the +1e-8 only keeps log away from 0, so it passes", (), "note")
+                       f"{abs(candidate - reference):.2g} {'below' if candidate < reference else 'above'} the canonical "
+                       f"mean(logaddexp(0, z) - y * z) ({abs(r - 1):.2g} relative); the +1e-8 only keeps log away "
+                       f"from 0, so it passes", (), "note")
     return Finding((), f"the candidate's loss is {ratio_words(r)} the canonical loss mean(logaddexp(0, z) - y * z)",
                    (), "where")
 
