@@ -58,7 +58,8 @@ def test_the_lessons_loss_with_its_1e_8_passes_with_a_note_saying_how_far_it_is(
     report = check(real, "correct_lesson_loss")
     assert report.passed and report.exit_code() == 0
     note = report.points[0].notes[0]
-    assert "lesson's loss" in note and "from the canonical" in note
+    canonical, lesson = report.points[0].losses["reference"], report.points[0].losses["candidate"]
+    assert "lesson's loss" in note and f"{abs(lesson / canonical - 1):.2g} relative" in note
 
 
 def test_the_exact_gradient_of_the_lessons_loss_passes_with_a_note(real):
