@@ -21,7 +21,6 @@ formula. ``ALL_IDS`` lists every id a finding can carry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
