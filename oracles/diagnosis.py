@@ -1,215 +1,216 @@
-"""Name the likely bug: patterns in how a candidate's gradients differ from the oracles'.
+"""Name the likely bug by testing hypotheses from the grammar of mistakes (``oracles/mistakes.py``).
 
-Advisory, not an oracle: it may use the reference's forward and ``backprop`` to build the
-gradients that known mistakes would produce, and reports those the candidate matches.
+Advisory, not an oracle: for a candidate whose gradients disagree with the oracles', every
+mistake in the grammar builds the gradients it would give from the reference's pieces (the
+forward's cache, the exact backward's steps), alone or times a scalar factor on any parameter
+(N, 1/N, N - 1, D, a width, 2, ...). An explanation is kept only when it reproduces the
+candidate's numbers on every parameter within the policy's ``hypothesis`` tolerance, and across
+the points of a run (:func:`reconcile`) only when it held at every point where the candidate
+was wrong. Among the survivors the simplest (fewest mistakes) are reported; when none survives,
+the diagnosis says where the error enters, with that step's formula, and names no cause.
 """
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from oracles import policy
-from reference.model import backprop, backward, forward, n_layers
-
-DERIVATIVE = {"relu": "(z{l} > 0)", "leaky_relu": "where(z{l} > 0, 1, 0.01)", "tanh": "(1 - a{l}**2)",
-              "sigmoid": "a{l} * (1 - a{l})", "identity": "1"}
+from oracles.mistakes import (MISTAKES, NOTES, Finding, Pieces, _is, name_factor, ratio_words, step,
+                              transposed)
 
 
-def step(key: str, L: int, activation: str = "relu") -> str:
-    """The backward step that computes ``key`` (``W2`` -> ``dW2 = a1.T @ dz2``; ``z1``, ``a1`` too)."""
-    kind, l = key[0], int(key[1:])
-    if kind == "W":
-        return f"dW{l} = {'X' if l == 1 else f'a{l - 1}'}.T @ dz{l}"
-    if kind == "b":
-        return f"db{l} = sum(dz{l}, axis=0, keepdims=True)"
-    if kind == "z" and l == L:
-        return f"dz{L} = (y_hat - y) / N"
-    if kind == "z":
-        return f"dz{l} = da{l} * {DERIVATIVE[activation].format(l=l)}"
-    return f"da{l} = dz{l + 1} @ W{l + 1}.T"
+@dataclass
+class Diagnosis:
+    """What one point's diagnosis found, and the evidence :func:`reconcile` needs.
+
+    ``held``: every explanation (a frozenset of ids) that reproduced the candidate here;
+    ``untestable``: ids that could not be tested here (state from a previous call, at the first
+    point); ``fallback``: where the error enters, said when no cause survives.
+    """
+
+    findings: list
+    held: set = field(default_factory=set)
+    untestable: set = field(default_factory=set)
+    fallback: Finding | None = None
 
 
-def _is(value: float, factor: float) -> bool:
-    return bool(policy.FACTOR.close(value, factor))
+def _names(keys) -> str:
+    return ", ".join(f"d{k}" for k in keys)
 
 
-def explain_ratio(r: float, N: int, L: int):
-    """Words for a constant factor ``r`` between candidate and oracle, or None when none fits."""
-    first = step(f"z{L}", L)
-    if N > 1 and _is(r, N):
-        return f"a missing 1/N in {first}?"
-    if _is(r, -1):
-        return f"a flipped sign: (y - y_hat) instead of (y_hat - y) in {first}?"
-    if N > 1 and _is(r, -N):
-        return f"a flipped sign and a missing 1/N in {first}?"
-    if N > 1 and _is(r * N, 1):
-        return "divided by N twice?"
-    M = N / r
-    if M > 1 and _is(M, round(M)):
-        return f"divides by {round(M)} where N = {N}: a hard-coded batch size?"
-    return None
+def _factor_site(keys: list, all_keys: list, L: int, silent: list = ()) -> str:
+    """The step a factor shared by ``keys`` most simply sits in (``silent`` parameters, whose
+    gradient is zero here, fit any factor)."""
+    keys = sorted(set(keys) | (set(silent) if len(keys) > 0 else set()))
+    if sorted(keys) == sorted(all_keys):
+        return step(f"z{L}", L)
+    for l in range(L - 1, 0, -1):  # every gradient at or below layer l: dz_l
+        if sorted(keys) == sorted(k for k in all_keys if int(k[1:]) <= l):
+            return f"dz{l}"
+    return " and ".join(step(k, L) for k in keys)
 
 
-class _Point:
-    """The forward at the checked point in float64, and the tolerance hypotheses are held to."""
+def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: list = ()) -> tuple:
+    """(ids, words) for the factors ``choice`` = {param: (ids, words)} puts on some parameters."""
+    groups = {}
+    for k, (ids, words) in choice.items():
+        groups.setdefault((ids, words, ratios[k] if not ids else None), []).append(k)  # one named factor, one group
+    all_ids, parts = [], []
+    for (ids, words, r), ks in groups.items():
+        all_ids += [i for i in ids if i not in all_ids]
+        r = ratios[ks[0]]
+        who = "every gradient is" if sorted(ks) == sorted(keys) else f"{_names(ks)} {'is' if len(ks) == 1 else 'are'}"
+        if ids == ("step:skipped",):
+            parts.append(f"{_names(ks)} {'is' if len(ks) == 1 else 'are'} all zeros: never computed (a zeros buffer "
+                         f"returned unfilled?) where {' and '.join(step(k, p.L) for k in ks)} belongs")
+        elif ids == ("transpose",):
+            parts.append(f"{_names(ks)} {'holds' if len(ks) == 1 else 'hold'} the right numbers transposed (computed as the (out, in) product, "
+                         f"then reshaped): operands swapped in {' and '.join(step(k, p.L) for k in ks)}")
+        else:
+            parts.append(f"{who} {ratio_words(r)} the right value: {words}, in {_factor_site(ks, keys, p.L, silent)}")
+    return tuple(all_ids), parts
 
-    def __init__(self, spec, params, X, y, previous=None):
-        self.act, self.dtype = spec.activation, spec.dtype
-        self.P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-        self.X, self.y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        self.L, self.N = n_layers(self.P), self.X.shape[0]
-        _, self.cache = forward(self.P, self.X, self.act)
-        self.dzL = (self.cache["y_hat"] - self.y) / self.N
-        self.steps = {}  # dz_l and da_l of the exact backward, by name
-        self.true = backward(self.P, self.X, self.y, self.act, self.steps)
-        self.tol = policy.tolerance("hypothesis", spec.dtype)
-        self.previous = previous  # the parameters of the point checked before this one, if any
 
-    def close(self, g, h) -> bool:
-        return bool(np.all(self.tol.close_array(g, h)))
+def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys: list):
+    """Every (ids, text) that explains ``g`` as ``h`` with a named factor (or a transpose) on some parameters."""
+    options, ratios = {}, {}
+    for k in keys:
+        if p.close(g[k], h[k]):
+            continue
+        r = p.ratio(g[k], h[k], single=True)  # a named factor only: never "some number" on one entry
+        alternatives = name_factor(r, p.N, p.D, p.widths) if r is not None else []
+        if not alternatives and not base_ids and transposed(g[k], h[k]) and p.close(g[k], h[k].T.reshape(h[k].shape)):
+            alternatives, r = [(("transpose",), "")], 1.0
+        if not alternatives and not base_ids and np.shape(g[k]) == np.shape(h[k]) and not np.any(g[k]):
+            alternatives, r = [(("step:skipped",), "")], 0.0
+        if not alternatives:
+            return []
+        options[k], ratios[k] = alternatives, r
+    if not base_ids and not options:
+        return []
+    out = []
+    for combo in itertools.product(*options.values()):
+        silent = [k for k in keys if k not in options and not p.significant(h[k]).any()] if len(options) == 1 else []
+        ids, parts = _factor_words(p, dict(zip(options, combo)), ratios, keys, silent)
+        ids = base_ids + tuple(i for i in ids if i not in base_ids)
+        out.append((ids, "; ".join(([base_words] if base_words else []) + parts)))
+    return out
 
-    def significant(self, o):
-        """Entries of ``o`` larger than rounding: a ratio is only read off these."""
-        return np.abs(o) > self.tol.atol
 
-    def ratio(self, g, o):
-        """The constant r != 1 with g == r * o on every significant entry, or None."""
-        significant = self.significant(o)
-        if not significant.any():
-            return None
-        r = float(np.median(g[significant] / o[significant]))
-        if r in (0.0, 1.0) or not self.close(g, r * o):
-            return None
-        # one entry always has "a constant ratio": only a recognizable factor means anything there
-        if significant.sum() < 2 and explain_ratio(r, self.N, self.L) is None:
-            return None
-        return r
+def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previous=None) -> Diagnosis:
+    """The findings for a candidate whose ``wrong`` parameters disagree with ``oracle``.
 
-    def hypotheses(self):
-        """(description, grads): the gradients that known whole-backward mistakes produce."""
-        P, cache, L, act, N, y = self.P, self.cache, self.L, self.act, self.N, self.y
-        hidden = act != "identity" and L > 1
-        if hidden:
-            yield (f"a missing activation derivative (the mask {DERIVATIVE[act].format(l='1')}) "
-                   f"in {step('z1', L, act)}", backprop(P, cache, self.dzL, L, "identity"))
-            if act in ("relu", "leaky_relu"):
-                yield (f"the mask on the wrong side of 0: (z1 < 0) where {step('z1', L, act)}",
-                       backprop(P, cache, self.dzL, L, lambda z, a: (z < 0).astype(z.dtype)))
-            for other in ("relu", "tanh", "sigmoid"):
-                if other != act:
-                    yield (f"the activation derivative of {other} ({DERIVATIVE[other].format(l='1')}) "
-                           f"where {step('z1', L, act)} belongs", backprop(P, cache, self.dzL, L, other))
-            swapped = dict(cache, **{f"a{l}": cache[f"z{l}"] for l in range(1, L)})
-            yield (f"a wrong cached value: z where a belongs (dW2 = z1.T @ dz2, not {step('W2', L)})",
-                   backprop(P, swapped, self.dzL, L, act))
-        true, steps = self.true, self.steps
-        for l in range(1, L):  # da_l where dz_l belongs, in one of the two products only
-            yield (f"dW{l} = {'X' if l == 1 else f'a{l - 1}'}.T @ da{l}: da{l} where dz{l} belongs",
-                   dict(true, **{f"W{l}": cache[f"a{l - 1}"].T @ steps[f"da{l}"]}))
-            yield (f"db{l} = sum(da{l}): da{l} where dz{l} belongs",
-                   dict(true, **{f"b{l}": steps[f"da{l}"].sum(axis=0, keepdims=True)}))
-        y_hat = cache["y_hat"]
-        yield (f"the logit used where y_hat belongs in {step(f'z{L}', L)}",
-               backprop(P, cache, (cache[f"z{L}"] - y) / N, L, act))
-        yield (f"the MSE chain on cross-entropy: an extra sigmoid derivative y_hat * (1 - y_hat) in "
-               f"{step(f'z{L}', L)}", backprop(P, cache, self.dzL * y_hat * (1 - y_hat), L, act))
-        for l in range(1, L + 1):
-            if np.any(P[f"b{l}"] != 0):
-                no_bias = dict(P, **{f"b{l}": np.zeros_like(P[f"b{l}"])})
-                yield (f"a forward that drops b{l} (z{l} = {'X' if l == 1 else f'a{l - 1}'} @ W{l}, "
-                       f"no + b{l}; invisible while biases are zero)", backward(no_bias, self.X, y, act))
-        if self.previous is not None:
-            _, stale = forward({k: np.asarray(v, dtype=np.float64) for k, v in self.previous.items()}, self.X, act)
-            yield ("a stale cache: its forward is the previous point's (state kept between calls)",
-                   backprop(P, stale, (stale["y_hat"] - y) / N, L, act))
+    ``previous``: the parameters of the point checked before with the same candidate (to test
+    state kept between calls).
+    """
+    if not wrong:
+        return Diagnosis([])
+    p = Pieces(spec, params, X, y, previous)
+    keys = list(params)
+    g = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
+    explanations = list(_explain(p, g, (), "", p.true, keys))
+    untestable = set()
+    for m in MISTAKES.values():
+        if m.needs_previous and previous is None:
+            untestable.add(m.id)
+        for words, h in m.build(p, g):
+            explanations += _explain(p, g, (m.id,), words, h, keys)
+    held = {frozenset(ids) for ids, _ in explanations}
+    fallback = Finding((), _where_it_enters(p, g, oracle, wrong, keys, spec.activation), tuple(wrong), "where")
+    if not explanations:
+        return Diagnosis([fallback], held, untestable, fallback)
+    fewest = min(len(ids) for ids, _ in explanations)
+    findings, seen = [], set()
+    for ids, text in explanations:
+        if len(ids) == fewest and frozenset(ids) not in seen:
+            seen.add(frozenset(ids))
+            kind = "note" if set(ids) <= set(NOTES) else "cause"
+            if kind == "note":
+                text = _lesson_gradient_note(p, g)
+            findings.append(Finding(ids, f"{text} (wrong: {_names(wrong)})" if kind == "cause" else text,
+                                    tuple(wrong), kind))
+    if len(findings) > 1:  # several simplest explanations reproduce the numbers: say so
+        findings = [Finding(f.ids, f"either {f.text}" if i == 0 else f"or {f.text}", f.params, f.kind)
+                    for i, f in enumerate(findings)]
+    return Diagnosis(findings, held, untestable, fallback)
 
-    def updated_too_early(self, g, oracle):
-        """(l, lr) when W_l was moved by -lr * dW_l before da_{l-1} = dz_l @ W_l.T, else None."""
-        for l in range(self.L, 1, -1):
-            if not all(self.close(g[k], oracle[k]) for k in self.P if int(k[1:]) >= l):
-                continue
-            below = [k for k in self.P if int(k[1:]) < l]
-            # the gradients below l are linear in the W_l that da_{l-1} uses
-            M = backprop(dict(self.P, **{f"W{l}": oracle[f"W{l}"]}), self.cache, self.steps[f"dz{l}"], l, self.act)
-            m = np.concatenate([M[k].ravel() for k in below])
-            d = np.concatenate([(g[k] - oracle[k]).ravel() for k in below])
-            if m.any() and d.any():
-                lr = -float(m @ d) / float(m @ m)
-                if lr > 0 and all(self.close(g[k], oracle[k] - lr * M[k]) for k in below):
-                    return l, lr
-        return None
+
+def _lesson_gradient_note(p: Pieces, g: dict) -> str:
+    worst = max(float(np.max(np.abs(g[k] - p.true[k]) / policy.gradient_scale(p.true[k]))) for k in p.P)
+    return (f"the gradients are the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8) + ...), the "
+            f"+1e-8 carried into dL/dy_hat; they differ from the canonical (y_hat - y) / N chain by at most "
+            f"{worst:.2g} of the gradient's scale here. That is right for the loss the lesson prints, and the two "
+            f"part only where y_hat saturates toward 0 or 1, so it passes")
+
+
+def reconcile(results: list) -> None:
+    """Across the points one candidate was checked at: keep a named cause only where it also held
+    at every other point where the candidate was wrong (and it could be tested), fall back to
+    where the error enters when none is left, and print each diagnosis once."""
+    diagnosed = [r for r in results if r.hypotheses is not None]
+    first_said = {}
+    for r in results:
+        said = [f.text for f in r.findings]
+        if r.hypotheses is not None:
+            d = r.hypotheses
+            kept = [f for f in d.findings
+                    if not f.cause or all(frozenset(f.ids) in q.hypotheses.held for q in diagnosed
+                                          if q is not r and not set(f.ids) & q.hypotheses.untestable)]
+            if not any(f.kind in ("cause", "note") for f in kept) and d.fallback is not None:
+                kept = [d.fallback]
+            r.findings = [f for f in r.findings if f not in d.findings] + kept
+        r.diagnosis = [t for t in r.diagnosis if t not in said]
+        for i, f in enumerate(r.findings):
+            key = (f.ids, f.params, f.kind, f.text if f.kind == "where" else "")  # where: its evidence too
+            if key in first_said and first_said[key] != r.name:
+                f = r.findings[i] = Finding(f.ids, f"the same as at point {first_said[key]}", f.params, f.kind)
+            first_said.setdefault(key, r.name)
+            if f.kind != "note" and f.text not in r.diagnosis:
+                r.diagnosis.append(f.text)
 
 
 def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None,
-                 dtype: str = "float64") -> str:
-    """Words for a candidate's loss that disagrees with the canonical one."""
+                 dtype: str = "float64") -> Finding:
+    """A finding for a candidate's loss that disagrees with the canonical one: the lesson's loss
+    passes with a note; a summed loss is named; anything else says by how much it differs."""
     r = candidate / reference if reference else float("inf")
     if N > 1 and _is(r, N):
-        return f"the candidate's loss is {N}x the canonical loss: summed over the batch, not averaged?"
+        return Finding(("loss:summed",), f"the candidate's loss is {N}x the canonical loss: summed over the batch, "
+                                         f"not averaged", (), "cause")
     if lesson is not None and policy.tolerance("loss", dtype).close(candidate, lesson):
-        return ("the candidate's loss is the lesson's -mean(y log(y_hat + 1e-8) + ...): the canonical loss "
-                "is mean(logaddexp(0, z) - y * z)")
-    return f"the candidate's loss is {r:.6g}x the canonical loss mean(logaddexp(0, z) - y * z)"
+        return Finding(("convention:lesson-loss",),
+                       f"the candidate returns the lesson's loss -mean(y log(y_hat + 1e-8) + ...), "
+                       f"{abs(candidate - reference):.2g} {'below' if candidate < reference else 'above'} the canonical "
+                       f"mean(logaddexp(0, z) - y * z) ({abs(r - 1):.2g} relative); the +1e-8 only keeps log away "
+                       f"from 0, so it passes", (), "note")
+    return Finding((), f"the candidate's loss is {ratio_words(r)} the canonical loss mean(logaddexp(0, z) - y * z)",
+                   (), "where")
 
 
-def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previous=None) -> list:
-    """Findings, most specific first, for a candidate whose ``wrong`` parameters disagree.
-
-    ``previous``: the parameters of the point checked before this one (to spot a stale cache).
-    """
-    if not wrong:
-        return []
-    point = _Point(spec, params, X, y, previous)
-    L, N = point.L, point.N
-    g = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
-    ratios = {k: point.ratio(g[k], oracle[k]) for k in wrong}
-    values = {round(r, 9) for r in ratios.values() if r is not None}
-    silent = [k for k in params if k not in wrong and not point.significant(oracle[k]).any()]
-    if len(wrong) + len(silent) == len(params) and None not in ratios.values() and len(values) == 1:
-        r = ratios[wrong[0]]
-        why = explain_ratio(r, N, L) or f"a stray factor {r:.6g} in {step(f'z{L}', L)}?"
-        return [f"the candidate is exactly {r:.6g}x the oracle everywhere: {why}"]
-    names = ", ".join(f"d{k}" for k in wrong)
-    findings = [f"the candidate matches {text} (wrong: {names})" for text, h in point.hypotheses()
-                if all(point.close(g[k], h[k]) for k in params)]
-    early = point.updated_too_early(g, oracle)
-    if early:
-        l, lr = early
-        findings.append(f"W{l} was updated (lr ~ {lr:.3g}) before {step(f'a{l - 1}', L)} used it: "
-                        f"weights updated before the backward finished (wrong: {names})")
-    for k in wrong:
-        findings.extend(_one_parameter(point, k, g[k], oracle[k], ratios[k], len(wrong) > 1))
-    if not findings:
-        findings.append(_where_it_enters(wrong, list(params), L, spec.activation))
-    return findings
-
-
-def _one_parameter(point, k, g, o, r, several):
-    L, N = point.L, point.N
-    if r is not None:
-        if N > 1 and _is(r * N, 1):
-            why = (f"mean instead of sum in {step(k, L)} (divided by N twice)?" if k[0] == "b"
-                   else f"divided by N twice: an extra 1/N in {step(k, L)}?")
-        elif _is(r, -1):
-            why = f"a flipped sign in {step(k, L)}?"
-        else:
-            why = (explain_ratio(r, N, L) if several else None) or f"a stray factor {r:.6g} in {step(k, L)}?"
-        return [f"d{k} is exactly {r:.6g}x the oracle: {why}"]
-    if g.shape[0] == g.shape[1] and point.close(g, o.T) and not point.close(g, o):
-        return [f"d{k} is the transpose of the oracle's: operands swapped in {step(k, L)}?"]
-    if not g.any():
-        return [f"d{k} is all zeros: was {step(k, L)} skipped or its input zeroed?"]
-    return []
-
-
-def _where_it_enters(wrong: list, keys: list, L: int, activation: str) -> str:
-    """Name the first backward step whose output disagrees."""
+def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, activation: str) -> str:
+    """Name the first backward step whose output disagrees (and a constant ratio, if any: evidence, no cause)."""
+    L = p.L
     order = sorted(keys, key=lambda k: (-int(k[1:]), k[0] != "W"))  # WL, bL, ..., W1, b1
     first = next(k for k in order if k in wrong)
     l = int(first[1:])
     partner = f"{'b' if first[0] == 'W' else 'W'}{l}"
     if partner not in wrong:
-        return f"only d{first} is wrong at layer {l}: check {step(first, L)}"
-    if l == L:
-        return f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L)}"
-    agree = ", ".join(f"d{k}" for k in order if int(k[1:]) > l)
-    return f"{agree} agree; the error enters at {step(f'a{l}', L)} or {step(f'z{l}', L, activation)}"
+        text = f"only d{first} is wrong at layer {l}: the error enters at {step(first, L)}"
+    elif l == L:
+        text = f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L)}"
+    else:
+        agree = ", ".join(f"d{k}" for k in order if int(k[1:]) > l)
+        text = f"{agree} agree; the error enters at {step(f'a{l}', L)} or {step(f'z{l}', L, activation)}"
+    extra = []
+    for k in wrong:
+        r = p.ratio(np.asarray(g[k], dtype=np.float64), oracle[k]) if np.shape(g[k]) == np.shape(oracle[k]) else None
+        if r is not None:
+            extra.append(f"d{k} is a constant {ratio_words(r)} the right value")
+        elif np.shape(g[k]) == np.shape(oracle[k]) and not np.any(g[k]):
+            extra.append(f"d{k} is all zeros")
+    return text + (f" ({'; '.join(extra)}; no mistake in the grammar gives that)" if extra else "")
+
+
+__all__ = ["Diagnosis", "diagnose", "explain_loss", "reconcile", "step"]

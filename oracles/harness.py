@@ -13,7 +13,7 @@ import numpy as np
 from oracles import policy
 from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
-from oracles.diagnosis import diagnose, explain_loss
+from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.options import ORACLES
@@ -218,7 +218,9 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     result.loss_agrees = {k: bool(loss_tol.close(v, ref, p.loss_scale)) for k, v in result.losses.items() if k != "reference"}
     if not result.loss_agrees.get("candidate", True):
         y_hat, _ = forward(params, p.X, spec.activation)
-        result.diagnosis.append(explain_loss(cand_loss, ref, p.X.shape[0], lesson_loss(y_hat, p.y), spec.dtype))
+        finding = explain_loss(cand_loss, ref, p.X.shape[0], lesson_loss(y_hat, p.y), spec.dtype)
+        result.loss_agrees["candidate"] = finding.kind == "note"  # the lesson's own loss passes, with a note
+        result.add(finding)
     result.agreement = p.agreement
     if cand_grads is None:
         return result
@@ -237,8 +239,7 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = p.grads.get("torch") or p.grads.get("jax") or p.grads.get("finite-differences")
     if wrong and consensus is not None:
-        result.diagnosis += diagnose(spec, params, p.X, p.y, cand_grads, consensus, wrong,
-                                    previous.params if previous else None)
+        result.add(diagnose(spec, params, p.X, p.y, cand_grads, consensus, wrong, previous.params if previous else None))
     elif wrong:
         result.diagnosis.append("directional differences say which parameters are wrong, not which entries "
                                 "or why: add the torch or jax oracle for a diagnosis")
@@ -294,6 +295,7 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
         first, second = evaluate(p, candidate, timings)
         results.append(judge(p, first, second, previous))
         previous = p.point
+    reconcile(results)  # a cause must hold at every point where the candidate was wrong
     timings["total"] = time.perf_counter() - start
     fd = prepared[0].fd_mode if "finite-differences" in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,

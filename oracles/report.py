@@ -25,11 +25,30 @@ class PointResult:
     output: str = ""  # what the candidate printed here
     diagnosis: list = field(default_factory=list)
     fd_mode: str = "exhaustive (every entry)"
+    findings: list = field(default_factory=list)  # oracles.mistakes.Finding: ids, words, kind
+    hypotheses: object = None  # the diagnosis's evidence (oracles.diagnosis.Diagnosis), for reconcile
+    accepted: bool = False  # every failed check is explained by a convention of the lesson's (a note)
 
     @property
     def passed(self) -> bool:
         return (self.violation is None and self.nondeterministic is None and all(self.loss_agrees.values())
-                and all(c.passed for per in self.checks.values() for c in per.values()))
+                and (self.accepted or all(c.passed for per in self.checks.values() for c in per.values())))
+
+    @property
+    def notes(self) -> list:
+        return [f.text for f in self.findings if f.kind == "note"]
+
+    def add(self, found) -> None:
+        """Record a finding, or a whole diagnosis: its findings' words go into ``diagnosis`` (notes
+        into ``notes``); a diagnosis that is only notes accepts the failed checks."""
+        if hasattr(found, "held"):
+            self.hypotheses = found
+            items = found.findings
+            self.accepted = bool(items) and all(f.kind == "note" for f in items)
+        else:
+            items = [found]
+        self.findings += items
+        self.diagnosis += [f.text for f in items if f.kind != "note" and f.text not in self.diagnosis]
 
     def failures(self) -> list:
         return [c for per in self.checks.values() for c in per.values() if not c.passed]
@@ -54,6 +73,7 @@ class PointResult:
         if failures:
             lines.append(self.consensus_line())
         lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
+        lines.extend(f"note: {n}" for n in self.notes)
         return lines
 
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "candidate",
@@ -61,7 +81,7 @@ class PointResult:
 
     def rows(self) -> list:
         """One row of cells per (parameter, oracle): the one table model every rendering uses."""
-        return [(k, o, "OK" if c.passed else "FAIL", f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
+        return [(k, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
                  f"{k}{c.worst_index}", f"{c.candidate_value:.6g}", f"{c.oracle_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
                 for k, per in self.checks.items() for o, c in per.items()]
@@ -122,11 +142,18 @@ class PointResult:
             "diagnosis": self.diagnosis,
             "output": _first_lines(self.output, 20),
             "kinks": self.kink_counts(),
+            "findings": [f.to_dict() for f in self.findings],
+            "accepted": self.accepted,
         }
 
 
 def _first_lines(text: str, n: int) -> list:
     return [line[:200] for line in text.splitlines()[:n]]
+
+
+def _verdict(check, point, fail: str = "FAIL") -> str:
+    """A check's verdict word: OK, FAIL, or "OK (note)" where a convention of the lesson's explains it."""
+    return "OK" if check.passed else ("OK (note)" if point.accepted else fail)
 
 
 def _finite(obj):

@@ -12,8 +12,8 @@ Every candidate is ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (
 contract 2) and is written the way a person writes the lesson's code: its own forward inside
 it, the lesson's names, one equation per line. None imports the reference, or it would share
 its bugs. ``MUTANTS`` each carry one mistake a person makes; ``CORRECT`` are rewrites that must
-give the exact gradient. Each :class:`Entry` says which gradients the bug makes wrong, the words
-a correct diagnosis uses, and which stage of the harness should find it.
+give the exact gradient. Each :class:`Entry` says which gradients the bug makes wrong, the ids of
+the mistakes it contains (the grammar's, ``oracles/mistakes.py``), and which stage of the harness should find it.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class Entry:
     """One candidate backward and what is known about it.
 
     ``params``: the parameters whose gradient the bug makes wrong (``()`` for correct ones).
-    ``cause``: lowercase keywords; a diagnosis naming the bug correctly contains at least one.
+    ``mistakes``: the ids (``oracles/mistakes.py``) of the mistakes it contains; a diagnosis names
+    the bug when it names these ids and no others.
     ``activation``: the network's hidden activation (the lesson's relu unless said otherwise).
     ``found_by``: ``"point"`` (the lesson's init or the generic point with non-zero biases),
     ``"generic"`` (only with non-zero biases or another scale), ``"fuzz"`` (only at other
@@ -41,15 +42,13 @@ class Entry:
     description: str
     backward: Callable
     params: tuple = ()
-    cause: tuple = ()
+    mistakes: tuple = ()
     found_by: str = "point"
     activation: str = "relu"  # the hidden activation the entry's network uses
 
     def __post_init__(self):
         if self.found_by not in FOUND_BY:
             raise ValueError(f"{self.name}: found_by must be one of {', '.join(FOUND_BY)}, got {self.found_by!r}")
-        if any(c != c.lower() for c in self.cause):
-            raise ValueError(f"{self.name}: cause keywords must be lowercase, got {self.cause}")
 
 
 ALL = ("W1", "b1", "W2", "b2")
@@ -768,60 +767,60 @@ def heaviside_two(params, X, y):
 
 MUTANTS = [
     Entry("missing-1-over-N", "dz2 = y_hat - y: forgot to divide by N",
-          missing_1_over_n, ALL, ("1/n",), "point"),
+          missing_1_over_n, ALL, ("factor:N",), "point"),
     Entry("flipped-sign", "dz2 = (y - y_hat) / N: the sign of the output error flipped",
-          flipped_sign, ALL, ("sign",), "point"),
+          flipped_sign, ALL, ("factor:-1",), "point"),
     Entry("missing-relu-mask", "dz1 = da1: forgot the ReLU derivative (z1 > 0)",
-          missing_relu_mask, ("W1", "b1"), ("mask", "activation derivative", "relu"), "point"),
+          missing_relu_mask, ("W1", "b1"), ("mask:missing",), "point"),
     Entry("mask-wrong-side", "dz1 = da1 * (z1 < 0): the ReLU mask on the wrong side of 0",
-          mask_wrong_side, ("W1", "b1"), ("mask", "z1 < 0", "wrong side", "dz1 = da1"), "point"),
+          mask_wrong_side, ("W1", "b1"), ("mask:inverted",), "point"),
     Entry("db1-wrong-axis", "db1 = sum(dz1, axis=1, keepdims=True): summed over the wrong axis, shape (N, 1)",
-          db1_wrong_axis, ("b1",), ("axis",), "point"),
+          db1_wrong_axis, ("b1",), ("contract:shape",), "point"),
     Entry("db1-no-keepdims", "db1 = sum(dz1, axis=0): forgot keepdims=True, shape (H,)",
-          db1_no_keepdims, ("b1",), ("keepdims",), "point"),
+          db1_no_keepdims, ("b1",), ("contract:shape",), "point"),
     Entry("db2-scalar", "db2 = np.sum(dz2): no axis and no keepdims, a NumPy scalar instead of (1, 1)",
-          db2_scalar, ("b2",), ("keepdims", "scalar", "not a numpy array"), "point"),
+          db2_scalar, ("b2",), ("contract:shape",), "point"),
     Entry("db2-mean", "db2 = mean(dz2): mean instead of sum, divides by N a second time",
-          db2_mean, ("b2",), ("mean",), "point"),
+          db2_mean, ("b2",), ("factor:1/N",), "point"),
     Entry("z1-for-a1", "dW2 = z1.T @ dz2: the pre-activation z1 used where the cached a1 belongs",
-          z1_for_a1, ("W2",), ("cached", "z1.t", "pre-activation"), "point"),
+          z1_for_a1, ("W2",), ("cache:z-for-a",), "point"),
     Entry("updated-too-early", "W2 = W2 - 0.1 * dW2 before da1 = dz2 @ W2.T: updated before the backward finished",
-          updated_too_early, ("W1", "b1"), ("update", "too early"), "point"),
+          updated_too_early, ("W1", "b1"), ("order:updated-too-early",), "point"),
     Entry("in-place-update", "params['W2'] -= 0.1 * dW2 inside backward: writes into the caller's weights",
-          in_place_update, ALL, ("wrote into", "in-place", "read-only"), "point"),
+          in_place_update, ALL, ("contract:inputs",), "point"),
     Entry("replaces-caller-weights", "params[k] = params[k] - 0.1 * grads[k] inside backward: "
           "rebinds the caller's dict entries (gradients right, the caller's weights moved)",
-          replaces_caller_weights, ALL, ("changed the params", "replaced", "caller's weights"), "point"),
+          replaces_caller_weights, ALL, ("contract:inputs",), "point"),
     Entry("hard-coded-N", "dz2 = (y_hat - y) / 768: the lesson's batch size hard-coded",
-          hard_coded_n, ALL, ("hard-coded", "batch size", "768"), "fuzz"),
+          hard_coded_n, ALL, ("factor:hard-coded-N",), "fuzz"),
     Entry("forgets-b1", "z1 = X @ W1: the candidate's own forward drops + b1 (invisible while biases are zero)",
-          forgets_b1, ALL, ("drops b1", "no + b1", "forgets b1", "without b1"), "generic"),
+          forgets_b1, ALL, ("bias:missing-in-forward",), "generic"),
     Entry("nan-when-saturated", "dz2 = dL/dy_hat * y_hat * (1 - y_hat) with a naive sigmoid: "
           "0/0 once y_hat rounds to 0 or 1",
-          nan_when_saturated, ALL, ("non-finite", "nan", "saturat"), "fuzz"),
+          nan_when_saturated, ALL, ("contract:non-finite",), "fuzz"),
     Entry("dW1-uses-da1", "dW1 = X.T @ da1: da1 where dz1 belongs (the mask skipped for dW1 only)",
-          dw1_uses_da1, ("W1",), ("x.t @ dz1", "da1 where dz1", "mask"), "point"),
+          dw1_uses_da1, ("W1",), ("step:da-for-dz",), "point"),
     Entry("db1-uses-da1", "db1 = sum(da1): da1 where dz1 belongs (the mask skipped for db1 only)",
-          db1_uses_da1, ("b1",), ("sum(dz1", "da1 where dz1", "mask"), "point"),
+          db1_uses_da1, ("b1",), ("step:da-for-dz",), "point"),
     Entry("dW2-divided-by-N-twice", "dW2 = a1.T @ dz2 / N: divided by N again though dz2 already is",
-          dw2_divided_by_n_twice, ("W2",), ("twice", "1/n", "stray factor"), "point"),
+          dw2_divided_by_n_twice, ("W2",), ("factor:1/N",), "point"),
     Entry("mse-chain-on-bce", "dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N: the MSE chain applied to cross-entropy",
-          mse_chain_on_bce, ALL, ("mse", "y_hat * (1 - y_hat)", "sigmoid derivative"), "point"),
+          mse_chain_on_bce, ALL, ("head:sigmoid-mse",), "point"),
     Entry("logit-for-y_hat", "dz2 = (z2 - y) / N: the logit z2 used where y_hat belongs",
-          logit_for_y_hat, ALL, ("logit",), "point"),
+          logit_for_y_hat, ALL, ("head:mse",), "point"),
     Entry("sigmoid-derivative-in-hidden", "dz1 = da1 * a1 * (1 - a1): the sigmoid's derivative on the ReLU layer",
-          sigmoid_derivative_in_hidden, ("W1", "b1"), ("activation derivative", "mask", "sigmoid", "dz1 = da1"),
+          sigmoid_derivative_in_hidden, ("W1", "b1"), ("derivative:sigmoid",),
           "point"),
     Entry("stale-cache", "the forward cached in a module-level dict on the first call and reused ever after",
-          stale_cache, ALL, ("stale", "cache"), "point"),
+          stale_cache, ALL, ("state:previous-call",), "point"),
     Entry("dW1-transposed", "dW1 = dz1.T @ X: operands swapped, shape (H, D)",
-          dw1_transposed, ("W1",), ("transpose",), "point"),
+          dw1_transposed, ("W1",), ("contract:shape",), "point"),
     Entry("dW2-transposed", "dW2 = dz2.T @ a1: operands swapped, shape (1, H)",
-          dw2_transposed, ("W2",), ("transpose",), "point"),
+          dw2_transposed, ("W2",), ("contract:shape",), "point"),
     Entry("loss-summed", "returns the lesson's -sum(y log(y_hat + 1e-8) + ...): the loss summed, not averaged "
-          "(gradients right)", loss_summed, (), ("loss",), "point"),
+          "(gradients right)", loss_summed, (), ("loss:summed",), "point"),
     Entry("relu-prime-2-at-0", "dz1 = da1 * np.heaviside(z1, 2.0): relu'(0) = 2, outside the subgradient [0, 1]",
-          heaviside_two, ("W1", "b1"), ("subgradient", "kink", "relu'(0)"), "fuzz"),
+          heaviside_two, ("W1", "b1"), ("kink:outside-subgradient",), "fuzz"),
 ]
 
 CORRECT = [

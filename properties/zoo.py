@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field, replace
 
 from oracles.candidate import InProcess
+from oracles.diagnosis import reconcile
+from oracles.mistakes import CONTRACT_IDS, same
 from oracles.harness import Point, check_point, default_points
 from properties import catalogue
 from properties.fuzz import fuzz
@@ -42,7 +44,8 @@ class Outcome:
     killed_by: list = field(default_factory=list)
     diagnosis: str = ""
     counterexample: str | None = None
-    diagnosis_right: bool | None = None  # mutants only: names the right parameter and cause
+    diagnosis_right: bool | None = None  # mutants only: names the entry's mistake ids and no others
+    named: list = field(default_factory=list)  # the mistake ids the diagnoses named, over every point
 
     @property
     def passed(self) -> bool:  # for correct rewrites
@@ -78,11 +81,13 @@ def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
     for problem in sample:
         params, X, y = problem.arrays()
         points.append((Point(problem.describe(), params, problem.describe()), X, y, problem.spec))
-    previous = None
+    previous, results = None, []
     for point, X, y, point_spec in points:
         same = previous is not None and previous.params["W1"].shape == point.params["W1"].shape
-        result = check_point(point_spec, point, X, y, candidate, previous=previous if same else None)
+        results.append(check_point(point_spec, point, X, y, candidate, previous=previous if same else None))
         previous = point
+    reconcile(results)  # a named cause must hold at every point where the entry was wrong
+    for result in results:
         for per in result.checks.values():
             killed.update(o for o, c in per.items() if not c.passed)
         if not result.loss_agrees.get("candidate", True):  # the candidate's own loss
@@ -106,23 +111,20 @@ def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
         words.append(found.counterexample["laws"][0]["message"])
     outcome.killed_by = [c for c in CHECKS if c in killed]
     outcome.diagnosis = words[0] if words else ""
+    outcome.named = [i for r in results for f in r.findings if f.cause for i in f.ids]
+    outcome.named = list(dict.fromkeys(outcome.named))
     if entry in catalogue.MUTANTS:
-        outcome.diagnosis_right = names_the_bug(outcome.diagnosis, entry)
+        outcome.diagnosis_right = names_the_bug(outcome.named, any(r.violation for r in results), entry)
     return outcome
 
 
-def names_the_bug(diagnosis: str, entry) -> bool:
-    """A diagnosis is right when it names a wrong parameter (or 'everywhere' / the loss) and the cause."""
-    text = diagnosis.lower()
-    cause = any(word in text for word in entry.cause)
-    if not entry.params:
-        where = "loss" in text
-    elif set(entry.params) == set(catalogue.ALL):
-        where = "everywhere" in text or "dz2" in text or any(f"d{k}".lower() in text for k in entry.params) \
-            or "inputs" in text or "params" in text
-    else:
-        where = any(f"d{k}".lower() in text or f"{k}[".lower() in text for k in entry.params)
-    return bool(cause and where)
+def names_the_bug(named: list, violated: bool, entry) -> bool:
+    """Right when the diagnosis names the entry's mistake ids and no others; a mistake of the
+    contract's (a shape, a write into the inputs, a non-finite value) is named by the contract
+    check itself, which runs before any diagnosis."""
+    if any(m in CONTRACT_IDS for m in entry.mistakes):
+        return violated
+    return bool(named) and all(any(same(n, m) for m in entry.mistakes) for n in named)
 
 
 @dataclass
@@ -152,7 +154,8 @@ class Zoo:
         for o, marks in self.matrix_rows():
             tag = "" if o in self.mutants else ("   correct: passes" if o.passed else "   correct: FALSE ALARM")
             if o in self.mutants:
-                tag = f"   {len(o.killed_by)} kills" + ("" if len(o.killed_by) >= MIN_KILLS else " (TOO FEW)")
+                n = len(o.killed_by)
+                tag = f"   {n} kill{'' if n == 1 else 's'}" + ("" if n >= MIN_KILLS else " (TOO FEW)")
                 tag += "" if o.diagnosis_right else "; diagnosis misses"
             lines.append(f"{o.name:<{width}}  " + " ".join(f"{m:>2}" for m in marks) + tag)
         lines.append(f"right diagnoses: {self.right_share():.0%} of killed mutants "
@@ -173,7 +176,8 @@ class Zoo:
         return {
             "passed": self.passed, "checks": list(CHECKS), "min_kills": MIN_KILLS,
             "mutants": [{"name": m.name, "description": m.description, "killed_by": m.killed_by,
-                         "diagnosis": m.diagnosis, "diagnosis_right": m.diagnosis_right,
+                         "diagnosis": m.diagnosis, "named": m.named, "mistakes": list(catalogue.by_name(m.name).mistakes),
+                         "diagnosis_right": m.diagnosis_right,
                          "counterexample": m.counterexample} for m in self.mutants],
             "correct": [{"name": c.name, "passed": c.passed, "failed": c.killed_by} for c in self.correct],
             "right_diagnosis_share": round(self.right_share(), 3),

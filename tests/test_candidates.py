@@ -124,9 +124,10 @@ def test_a_candidate_replacing_entries_of_the_params_dict_is_caught():
 
 def test_a_stale_cache_is_named_at_the_second_point(capsys, real_path):
     catalogue.stale_cache.reset()
-    code, out = run(capsys, real_path, "--candidate", "properties.catalogue:stale_cache")
+    code, out = run(capsys, real_path, "--candidate", "properties.catalogue:stale_cache", "--format", "json")
     assert code == 1
-    assert "stale cache" in out
+    lesson, generic = json.loads(out)["points"]
+    assert lesson["passed"] and [f["ids"] for f in generic["findings"]] == [["state:previous-call"]]
 
 
 def test_a_candidate_file_can_import_its_sibling_modules(capsys, real_path, tmp_path):

@@ -1,0 +1,494 @@
+"""The grammar of mistakes: a site in the backward x a transform, each with an id and its words.
+
+Written once, used three ways: the diagnosis enumerates it (``oracles/diagnosis.py``), the
+catalogue's mutants cite the ids they contain (``properties/catalogue.py``), and the zoo and the
+held-out measure compare diagnoses by id. Every mistake builds the gradients it would give from
+the reference's pieces at the checked point (:class:`Pieces`), so a diagnosis is a hypothesis
+test: an explanation is reported only when it reproduces the candidate's numbers.
+
+Two kinds of rule:
+
+- *whole-backward* mistakes (:data:`MISTAKES`): a wrong step somewhere (another activation's
+  derivative, another cached tensor, another head, a forward without a bias, state from the
+  previous call, ...) giving a full set of gradients ``{"W1": (D, H), ..., "bL": (1, 1)}``;
+- *scalar factors* (:func:`name_factor`): a constant ``r`` between one parameter's gradient and
+  a whole-backward hypothesis's (the exact backward included), read as what it equals: N, 1/N,
+  N - 1, D, a width, 2, 1/2, -1, a hard-coded batch size.
+
+Ids are stable strings (``family:detail``); the words say what the code did, with the step's
+formula. ``ALL_IDS`` lists every id a finding can carry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oracles import policy
+from reference.model import ACTIVATIONS, KINKED, LEAKY_SLOPE, activate, activation_grad, backprop, backward, forward, n_layers
+
+LESSON_ROWS = 768  # the lesson's data: the batch size a hard-coded N most often is
+LESSON_EPS = 1e-8  # the lesson's loss: -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))
+SMALL = range(2, 11)  # bare numbers a stray factor is named as: 2..10 and 1/2..1/10
+
+DERIVATIVE = {"relu": "(z{l} > 0)", "leaky_relu": "where(z{l} > 0, 1, 0.01)", "tanh": "(1 - a{l}**2)",
+              "sigmoid": "a{l} * (1 - a{l})", "identity": "1"}
+
+
+def step(key: str, L: int, activation: str = "relu") -> str:
+    """The backward step that computes ``key`` (``W2`` -> ``dW2 = a1.T @ dz2``; ``z1``, ``a1`` too)."""
+    kind, l = key[0], int(key[1:])
+    if kind == "W":
+        return f"dW{l} = {'X' if l == 1 else f'a{l - 1}'}.T @ dz{l}"
+    if kind == "b":
+        return f"db{l} = sum(dz{l}, axis=0, keepdims=True)"
+    if kind == "z" and l == L:
+        return f"dz{L} = (y_hat - y) / N"
+    if kind == "z":
+        return f"dz{l} = da{l} * {DERIVATIVE[activation].format(l=l)}"
+    return f"da{l} = dz{l + 1} @ W{l + 1}.T"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One statement of a diagnosis.
+
+    ``ids``: the mistakes it names (one explanation may combine a mistake and a factor; empty
+    where it only says where the error enters); ``params``: the parameters it is about;
+    ``kind``: ``"cause"`` (named mistakes that reproduce the candidate), ``"where"`` (where the
+    error enters, no cause) or ``"note"`` (a convention of the lesson's, which passes).
+    """
+
+    ids: tuple
+    text: str
+    params: tuple = ()
+    kind: str = "cause"
+
+    @property
+    def cause(self) -> bool:
+        return self.kind == "cause"
+
+    def to_dict(self) -> dict:
+        return {"ids": list(self.ids), "text": self.text, "params": list(self.params), "kind": self.kind}
+
+
+class Pieces:
+    """The reference's pieces at one point, in float64: the forward's cache, the exact backward's
+    steps (``dz_l``, ``da_l``), the exact gradients, the tolerance hypotheses are held to.
+
+    ``previous``: the parameters of the point checked before with the same candidate, if any.
+    """
+
+    def __init__(self, spec, params, X, y, previous=None):
+        self.act, self.dtype = spec.activation, spec.dtype
+        self.P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+        self.X, self.y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.L, (self.N, self.D) = n_layers(self.P), self.X.shape
+        self.widths = tuple(self.P[f"W{l}"].shape[1] for l in range(1, self.L))  # hidden widths
+        _, self.cache = forward(self.P, self.X, self.act)
+        self.dzL = (self.cache["y_hat"] - self.y) / self.N  # (N, 1)
+        self.steps = {}  # dz_l and da_l of the exact backward, by name
+        self.true = backward(self.P, self.X, self.y, self.act, self.steps)
+        self.tol = policy.tolerance("hypothesis", spec.dtype)
+        self.previous = None if previous is None else {k: np.asarray(v, dtype=np.float64) for k, v in previous.items()}
+
+    def close(self, g, h) -> bool:
+        return bool(np.shape(g) == np.shape(h) and np.all(self.tol.close_array(g, h)))
+
+    def significant(self, o):
+        """Entries of ``o`` larger than rounding: a ratio is only read off these."""
+        return np.abs(o) > self.tol.atol * policy.gradient_scale(o)
+
+    def ratio(self, g, h, single: bool = False):
+        """The constant r (not 0 or 1) with g == r * h on every entry, or None.
+
+        One entry always has "a constant ratio": ``single`` allows it (for a caller that only
+        accepts a named factor there)."""
+        significant = self.significant(h)
+        if np.shape(g) != np.shape(h) or significant.sum() < (1 if single else 2):
+            return None
+        r = float(np.median(g[significant] / h[significant]))
+        if r == 0.0 or abs(r - 1) <= self.tol.rtol or not self.close(g, r * h):
+            return None
+        return r
+
+    def backprop(self, dzL=None, derivative=None, cache=None, params=None):
+        """The exact backward from ``dzL`` with another hidden ``derivative`` (a name or
+        ``(z, a) -> d``), ``cache`` or ``params`` (what da_{l-1} = dz_l @ W_l.T reads)."""
+        return backprop(self.P if params is None else params, self.cache if cache is None else cache,
+                        self.dzL if dzL is None else dzL, self.L, self.act if derivative is None else derivative)
+
+
+# ---------------------------------------------------------------- scalar factors
+
+def _is(value: float, factor: float) -> bool:
+    return bool(policy.FACTOR.close(value, factor))
+
+
+def ratio_words(r: float) -> str:
+    """A ratio with enough digits to read: ``96x``, ``1.0013x (0.13% too large)``, ``-1x``."""
+    d = r - 1
+    if d == 0 or not np.isfinite(r):
+        return f"{r:g}x"
+    digits = max(6, 2 - int(np.floor(np.log10(abs(d)))))  # enough to show where r leaves 1
+    text = f"{r:.{digits}g}x"
+    if abs(d) < 0.1:
+        text += f" ({abs(d) * 100:.2g}% too {'large' if d > 0 else 'small'})"
+    return text
+
+
+def name_factor(r: float, N: int, D: int, widths: tuple) -> list:
+    """What a constant factor ``r`` (candidate / right) equals: a list of ``(ids, words)``
+    alternatives, each a tuple of ids (``factor:-1`` joins one when the sign is flipped), or []."""
+    sign = (("factor:-1",), "a flipped sign") if r < 0 else ((), "")
+    a = abs(r)
+    named = []
+    if N > 1 and _is(a, N):
+        named.append(("factor:N", f"a missing 1/N (x{N})"))
+    if N > 1 and _is(a * N, 1):
+        named.append(("factor:1/N", f"divided by N = {N} a second time (a mean where a sum belongs?)"))
+    if N > 2 and _is(a, N / (N - 1)):
+        named.append(("factor:N-1", f"divides by N - 1 = {N - 1} where N = {N} belongs"))
+    if N > 1 and _is(a, N / (N + 1)):
+        named.append(("factor:N+1", f"divides by N + 1 = {N + 1} where N = {N} belongs"))
+    if D != N and _is(a, N / D):
+        named.append(("factor:D", f"divides by D = X.shape[1] = {D} (the features) where N = X.shape[0] = {N} belongs"))
+    if D > 1 and _is(a * D, 1):
+        named.append(("factor:N*D", f"divides by X.size = N * D = {N * D} where N = {N} belongs"))
+    for H in sorted(set(widths)):
+        if H not in (N, D) and _is(a, N / H):
+            named.append(("factor:H", f"divides by the hidden width H = {H} where N = {N} belongs"))
+    M = N / a
+    if N != LESSON_ROWS and _is(M, LESSON_ROWS):  # an alternative even where a bare number fits too
+        named.append(("factor:hard-coded-N", f"a hard-coded batch size: divides by {LESSON_ROWS} (the lesson's N) "
+                                             f"where N = {N}"))
+    for k in SMALL:  # bare numbers: only 2 and 1/2 compete with a quantity of the problem
+        if _is(a, k) and (k == 2 or not named):
+            named.append((f"factor:{k}", f"a stray factor {k}"))
+        if _is(a * k, 1) and (k == 2 or not named):
+            named.append((f"factor:1/{k}", f"a stray factor 1/{k}"))
+    if _is(a, 1):
+        named = [((), "")]
+    elif not named:
+        return []
+    out = []
+    for ids, words in named:
+        ids = sign[0] + ((ids,) if isinstance(ids, str) else ids)
+        if ids:
+            out.append((ids, " and ".join(w for w in (sign[1], words) if w)))
+    return out
+
+
+FACTOR_IDS = (["factor:-1", "factor:N", "factor:1/N", "factor:N-1", "factor:N+1", "factor:D", "factor:N*D", "factor:H",
+               "factor:hard-coded-N"] + [f"factor:{k}" for k in SMALL] + [f"factor:1/{k}" for k in SMALL])
+
+
+# ---------------------------------------------------------------- whole-backward mistakes
+
+@dataclass(frozen=True)
+class Mistake:
+    """A whole-backward mistake: ``build(pieces, g)`` yields ``(words, grads)`` for each site it
+    can sit at (``g``, the candidate's gradients, only for mistakes with a fitted number)."""
+
+    id: str
+    summary: str
+    build: object
+    needs_previous: bool = False
+
+
+MISTAKES = {}
+
+
+def mistake(id: str, summary: str, needs_previous: bool = False):
+    def register(build):
+        MISTAKES[id] = Mistake(id, summary, build, needs_previous)
+        return build
+    return register
+
+
+def _hidden(p: Pieces) -> bool:
+    return p.L > 1 and p.act != "identity"
+
+
+def _dz1(p: Pieces, what: str) -> str:
+    """``dz1 = da1 * what`` (``dz_l = da_l * ...`` for deeper networks); ``what = ""``: ``dz1 = da1``."""
+    if p.L > 2:
+        what = what.replace("1", "_l")
+    return ("dz1 = da1" if p.L == 2 else "dz_l = da_l") + (f" * {what}" if what else "")
+
+
+@mistake("mask:missing", "the ReLU mask (z1 > 0) left out: dz1 = da1")
+def _mask_missing(p, g):
+    if _hidden(p) and p.act in KINKED:
+        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs (the mask forgotten)",
+               p.backprop(derivative="identity"))
+
+
+@mistake("derivative:missing", "no activation derivative on a smooth hidden layer: dz1 = da1")
+def _derivative_missing(p, g):
+    if _hidden(p) and p.act not in KINKED:
+        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs",
+               p.backprop(derivative="identity"))
+
+
+@mistake("mask:inverted", "the ReLU mask on the wrong side of 0: (z1 < 0) or (z1 <= 0)")
+def _mask_inverted(p, g):
+    if _hidden(p) and p.act in KINKED:
+        for mask, side in ((np.less, "<"), (np.less_equal, "<=")):  # the two differ only on a kink
+            yield (f"the mask on the wrong side of 0: {_dz1(p, f'(z1 {side} 0)')} where {step('z1', p.L, p.act)} "
+                   f"belongs", p.backprop(derivative=lambda z, a, mask=mask: mask(z, 0).astype(z.dtype)))
+
+
+for _other in ACTIVATIONS:
+    if _other == "identity":
+        continue
+
+    def _build(p, g, other=_other):
+        if _hidden(p) and other != p.act:
+            yield (f"the derivative of {other}, {DERIVATIVE[other].format(l='1')} on the cached a1, where "
+                   f"{step('z1', p.L, p.act)} belongs (the forward is {p.act})",
+                   p.backprop(derivative=lambda z, a: activation_grad(z, a, other)))
+            yield (f"the derivative of {other} at z1 where {step('z1', p.L, p.act)} belongs (the forward is {p.act})",
+                   p.backprop(derivative=lambda z, a: activation_grad(z, activate(z, other), other)))
+
+    mistake(f"derivative:{_other}", f"the derivative of {_other} on a hidden layer of another activation")(_build)
+
+    def _build_net(p, g, other=_other):
+        if _hidden(p) and other != p.act:
+            yield (f"your backward is a {other} network's (forward and derivative); the check ran "
+                   f"--activation {p.act}", backward(p.P, p.X, p.y, other))
+
+    mistake(f"activation:{_other}", f"the whole network written with {_other}, checked with another activation")(_build_net)
+
+
+FROM_Z = {"sigmoid": "z1 * (1 - z1)", "tanh": "(1 - z1**2)"}
+FROM_A = {"sigmoid": "sigmoid(a1) * (1 - sigmoid(a1))", "tanh": "(1 - tanh(a1)**2)"}
+
+for _act in FROM_Z:
+    def _from_z(p, g, act=_act):
+        if _hidden(p) and p.act == act:
+            yield (f"the derivative computed from z1 instead of a1: {_dz1(p, FROM_Z[act])} where "
+                   f"{step('z1', p.L, p.act)} belongs", p.backprop(derivative=lambda z, a: activation_grad(z, z, act)))
+
+    mistake(f"derivative:{_act}-from-z", f"{_act}'s derivative formula in a evaluated on z: {FROM_Z[_act]}")(_from_z)
+
+    def _from_a(p, g, act=_act):
+        if _hidden(p) and p.act == act:
+            yield (f"the derivative's formula applied to a1 instead of z1: {_dz1(p, FROM_A[act])} where "
+                   f"{step('z1', p.L, p.act)} belongs",
+                   p.backprop(derivative=lambda z, a: activation_grad(a, activate(a, act), act)))
+
+    mistake(f"derivative:{_act}-from-a", f"{_act}'s derivative formula in z fed the activation a: {FROM_A[_act]}")(_from_a)
+
+
+@mistake("derivative:activation-for-derivative", "the activation itself where its derivative belongs: dz1 = da1 * a1")
+def _activation_for_derivative(p, g):
+    if _hidden(p):
+        yield (f"the activation where its derivative belongs: {_dz1(p, 'a1')} instead of "
+               f"{step('z1', p.L, p.act)}", p.backprop(derivative=lambda z, a: a))
+
+
+@mistake("derivative:pre-activation", "the pre-activation where the derivative belongs: dz1 = da1 * z1")
+def _pre_activation_for_derivative(p, g):
+    if _hidden(p):
+        yield (f"the pre-activation where the derivative belongs: {_dz1(p, 'z1')} instead of "
+               f"{step('z1', p.L, p.act)}", p.backprop(derivative=lambda z, a: z))
+
+
+@mistake("cache:z-for-a", "the pre-activation z_l used where the cached a_l belongs: dW2 = z1.T @ dz2")
+def _z_for_a(p, g):
+    for l in range(2, p.L + 1):
+        z = p.cache[f"z{l - 1}"]
+        if p.act != "identity":
+            yield (f"z{l - 1} where a{l - 1} belongs: dW{l} = z{l - 1}.T @ dz{l}, not {step(f'W{l}', p.L)}",
+                   dict(p.true, **{f"W{l}": z.T @ p.steps[f"dz{l}"]}))
+
+
+@mistake("cache:wrong-layer", "another layer's activation in a weight gradient: dW_l = a_{l-2}.T @ dz_l")
+def _wrong_layer(p, g):
+    for l in range(2, p.L + 1):
+        for m in range(0, l - 1):
+            if p.cache[f"a{m}"].shape == p.cache[f"a{l - 1}"].shape:
+                name = "X" if m == 0 else f"a{m}"
+                yield (f"{name} where a{l - 1} belongs: dW{l} = {name}.T @ dz{l}, not {step(f'W{l}', p.L)}",
+                       dict(p.true, **{f"W{l}": p.cache[f"a{m}"].T @ p.steps[f"dz{l}"]}))
+
+
+@mistake("step:da-for-dz", "da_l where dz_l belongs in one product: dW1 = X.T @ da1 or db1 = sum(da1)")
+def _da_for_dz(p, g):
+    for l in range(1, p.L):
+        a = "X" if l == 1 else f"a{l - 1}"
+        yield (f"da{l} where dz{l} belongs: dW{l} = {a}.T @ da{l} (the mask skipped for dW{l} only)",
+               dict(p.true, **{f"W{l}": p.cache[f"a{l - 1}"].T @ p.steps[f"da{l}"]}))
+        yield (f"da{l} where dz{l} belongs: db{l} = sum(da{l}) (the mask skipped for db{l} only)",
+               dict(p.true, **{f"b{l}": p.steps[f"da{l}"].sum(axis=0, keepdims=True)}))
+
+
+@mistake("step:W-not-transposed", "da_(l-1) = dz_l @ W_l without .T (only possible with square W_l)")
+def _w_not_transposed(p, g):
+    for l in range(2, p.L + 1):
+        W = p.P[f"W{l}"]
+        if W.shape[0] == W.shape[1]:
+            swapped = dict(p.P, **{f"W{l}": W.T})
+            yield (f"W{l} where W{l}.T belongs: da{l - 1} = dz{l} @ W{l}, not {step(f'a{l - 1}', p.L)}",
+                   dict(p.true, **{k: v for k, v in backprop(swapped, p.cache, p.steps[f"dz{l}"], l, p.act).items()
+                                   if int(k[1:]) < l}))
+
+
+@mistake("head:mse", "a linear output with squared error: dz2 = (z2 - y) / N or 2 (z2 - y) / N (the logit "
+                     "where y_hat belongs)")
+def _head_mse(p, g):
+    L, z = p.L, p.cache[f"z{p.L}"]
+    for c, text in ((1, ""), (2, "2 * ")):
+        yield (f"a squared-error head on a linear output: dz{L} = {text}(z{L} - y) / N (the logit z{L} where "
+               f"y_hat belongs in {step(f'z{L}', L)})", p.backprop(dzL=c * (z - p.y) / p.N))
+
+
+@mistake("head:sigmoid-mse", "squared error through the sigmoid: dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N")
+def _head_sigmoid_mse(p, g):
+    L, y_hat = p.L, p.cache["y_hat"]
+    for c, text in ((1, ""), (2, "2 * ")):
+        yield (f"the MSE chain on cross-entropy: dz{L} = {text}(y_hat - y) * y_hat * (1 - y_hat) / N, an extra "
+               f"sigmoid derivative in {step(f'z{L}', L)}", p.backprop(dzL=c * p.dzL * y_hat * (1 - y_hat)))
+
+
+@mistake("chain:missing-sigmoid-derivative", "dL/dy_hat used as dz2: the sigmoid's derivative left out of the chain")
+def _missing_sigmoid_derivative(p, g):
+    L, y_hat = p.L, p.cache["y_hat"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dy_hat = p.dzL / (y_hat * (1 - y_hat))  # (N, 1)
+    if np.all(np.isfinite(dy_hat)):
+        yield (f"dL/dy_hat used as dz{L}: (-y / y_hat + (1 - y) / (1 - y_hat)) / N without * y_hat * (1 - y_hat), "
+               f"where {step(f'z{L}', L)} belongs", p.backprop(dzL=dy_hat))
+
+
+@mistake("bias:missing-in-forward", "the candidate's own forward drops a bias: z1 = X @ W1 (invisible while biases are zero)")
+def _bias_missing(p, g):
+    for l in range(1, p.L + 1):
+        if np.any(p.P[f"b{l}"] != 0):
+            no_bias = dict(p.P, **{f"b{l}": np.zeros_like(p.P[f"b{l}"])})
+            yield (f"a forward without b{l}: z{l} = {'X' if l == 1 else f'a{l - 1}'} @ W{l}, no + b{l} "
+                   f"(invisible while biases are zero)", backward(no_bias, p.X, p.y, p.act))
+
+
+@mistake("term:l2-gradient-only", "weight decay lambda * W added to the weight gradients though the loss has no L2 term")
+def _l2_gradient_only(p, g):
+    Ws = [k for k in p.P if k[0] == "W"]
+    if not all(np.shape(g.get(k)) == p.P[k].shape for k in Ws):
+        return
+    w = np.concatenate([p.P[k].ravel() for k in Ws])
+    d = np.concatenate([(g[k] - p.true[k]).ravel() for k in Ws])
+    if w @ w > 0 and d.any():
+        lam = float(w @ d) / float(w @ w)
+        if lam > 0:
+            yield (f"L2 in the gradient only: dW += {lam:.6g} * W on every weight (and no such term in the loss, "
+                   f"which is the canonical one)", {k: p.true[k] + lam * p.P[k] if k[0] == "W" else p.true[k] for k in p.P})
+    if not all(np.shape(g.get(k)) == p.P[k].shape for k in p.P):
+        return
+    w = np.concatenate([p.P[k].ravel() for k in p.P])  # the biases decayed too
+    d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
+    if any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b") and w @ w > 0 and d.any():
+        lam = float(w @ d) / float(w @ w)
+        if lam > 0:
+            yield (f"L2 in the gradient only, on the biases too: d{{W, b}} += {lam:.6g} * {{W, b}} (and no such term "
+                   f"in the loss)", {k: p.true[k] + lam * p.P[k] for k in p.P})
+
+
+@mistake("kink:outside-subgradient", "a slope at an exact kink outside the subgradient [alpha, 1]: "
+                                    "np.heaviside(z1, 2.0), say")
+def _slope_at_kink(p, g):
+    """Where pre-activations sit exactly at 0, the candidate's slope there, fitted, when it lies
+    outside [alpha, 1] (inside, it is a valid subgradient and no mistake)."""
+    if not (_hidden(p) and p.act in KINKED and any(np.any(p.cache[f"z{l}"] == 0) for l in range(1, p.L))):
+        return
+    low = LEAKY_SLOPE if p.act == "leaky_relu" else 0.0
+
+    def with_slope(c):
+        return p.backprop(derivative=lambda z, a: np.where(z > 0, 1.0, np.where(z < 0, low, c)).astype(z.dtype))
+
+    g0, g1 = with_slope(0.0), with_slope(1.0)
+    moved = [k for k in g0 if np.shape(g.get(k)) == g0[k].shape and np.any(g1[k] != g0[k])]
+    if not moved:
+        return
+    d = np.concatenate([(g1[k] - g0[k]).ravel() for k in moved])
+    r = np.concatenate([(g[k] - g0[k]).ravel() for k in moved])
+    c = float(r @ d) / float(d @ d)  # the gradient is linear in the slope at 0 while one layer has kinks
+    if not low - p.tol.rtol <= c <= 1 + p.tol.rtol:
+        yield (f"a slope of {c:.4g} at the pre-activations exactly at 0, outside the subgradient [{low:g}, 1]: "
+               f"{_dz1(p, f'heaviside(z1, {c:.4g})')} where any value in [{low:g}, 1] is right", with_slope(c))
+
+
+@mistake("state:previous-call", "state from the previous call: its forward (all of it, only y_hat, or only the "
+                               "hidden layers), or its gradients accumulated", needs_previous=True)
+def _stale_forward(p, g):
+    if p.previous is not None:
+        _, stale = forward(p.previous, p.X, p.act)
+        yield ("state from the previous call: the forward is the previous point's (a cache never invalidated)",
+               p.backprop(dzL=(stale["y_hat"] - p.y) / p.N, cache=stale))
+        yield ("state from the previous call: y_hat is the previous point's, the hidden layers are fresh",
+               p.backprop(dzL=(stale["y_hat"] - p.y) / p.N))
+        yield ("state from the previous call: the hidden layers are the previous point's, y_hat is fresh",
+               p.backprop(cache=dict(stale, y_hat=p.cache["y_hat"])))
+        before = backward(p.previous, p.X, p.y, p.act)
+        yield ("state from the previous call: gradients added to the previous call's (grads += ... on buffers "
+               "never zeroed)", {k: before[k] + p.true[k] for k in p.P})
+
+
+@mistake("order:updated-too-early", "W_l moved by -lr * dW_l before da_{l-1} = dz_l @ W_l.T used it")
+def _updated_too_early(p, g):
+    for l in range(p.L, 1, -1):
+        below = [k for k in p.P if int(k[1:]) < l]
+        if not all(np.shape(g.get(k)) == p.P[k].shape for k in below):
+            continue
+        # the gradients below l are linear in the W_l that da_{l-1} uses
+        M = backprop(dict(p.P, **{f"W{l}": p.true[f"W{l}"]}), p.cache, p.steps[f"dz{l}"], l, p.act)
+        m = np.concatenate([M[k].ravel() for k in below])
+        d = np.concatenate([(g[k] - p.true[k]).ravel() for k in below])
+        if m.any() and d.any():
+            lr = -float(m @ d) / float(m @ m)
+            if lr > 0:
+                yield (f"W{l} updated (lr {lr:.3g}) before {step(f'a{l - 1}', p.L)} used it: weights updated "
+                       f"before the backward finished", dict(p.true, **{k: p.true[k] - lr * M[k] for k in below}))
+
+
+@mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss")
+def _lesson_gradient(p, g):
+    L, y_hat, y = p.L, p.cache["y_hat"], p.y
+    dy_hat = -(y / (y_hat + LESSON_EPS) - (1 - y) / (1 - y_hat + LESSON_EPS)) / p.N  # (N, 1)
+    yield ("the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))",
+           p.backprop(dzL=dy_hat * y_hat * (1 - y_hat)))
+
+
+def transposed(g, o) -> bool:
+    """The right numbers in the wrong order: ``o.T`` laid out in ``o``'s shape (a reshape, or a
+    transpose of a square matrix)."""
+    return np.ndim(o) == 2 and np.shape(g) == np.shape(o) and o.shape[0] != 1 and o.shape[1] != 1
+
+
+NOTES = ("convention:lesson-loss-gradient", "convention:lesson-loss")
+LOSS_IDS = ("loss:summed", "convention:lesson-loss")
+# mistakes the candidate's contract check (oracles/candidate.py) reports, before any diagnosis:
+# the judge sees them as a violation, not as gradients to explain
+CONTRACT_IDS = {"contract:shape": "a gradient of the wrong shape or type (wrong axis, no keepdims, a scalar, "
+                                  "transposed operands)",
+                "contract:inputs": "the candidate wrote into or replaced its inputs",
+                "contract:non-finite": "a gradient or loss that is not finite"}
+# words every finding naming the id contains (lowercase): for readers and tests of the shells,
+# which see words only
+PHRASES = {"factor:N": "a missing 1/n", "factor:-1": "a flipped sign", "factor:1/N": "a second time",
+           "factor:hard-coded-N": "hard-coded batch size", "factor:D": "divides by d =", "step:skipped": "never computed",
+           "factor:N-1": "divides by n - 1", "mask:missing": "no activation derivative",
+           "mask:inverted": "wrong side of 0", "bias:missing-in-forward": "a forward without b",
+           "activation:relu": "a relu network's", "state:previous-call": "state from the previous call",
+           "kink:outside-subgradient": "outside the subgradient"}
+# ids that name the same mistake in other words (a smooth activation's "mask"): graders treat
+# each class as one mistake
+SAME = [{"mask:missing", "derivative:missing"}]
+
+
+def same(a: str, b: str) -> bool:
+    """Whether ids ``a`` and ``b`` name the same mistake."""
+    return a == b or any(a in c and b in c for c in SAME)
+
+
+ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("transpose", "step:skipped") + LOSS_IDS + tuple(CONTRACT_IDS)

@@ -1,0 +1,14 @@
+"""Outside the grammar: the ReLU mask taken from the incoming gradient (da1 > 0)."""
+import numpy as np
+
+EXPECTED = {"mistakes": [], "wrong": ["W1", "b1"]}
+
+
+def backward(params, X, y):
+    z1 = X @ params["W1"] + params["b1"]
+    a1 = np.maximum(z1, 0)
+    y_hat = 1 / (1 + np.exp(-(a1 @ params["W2"] + params["b2"])))
+    dz2 = (y_hat - y) / len(X)
+    da1 = dz2 @ params["W2"].T
+    dz1 = da1 * (da1 > 0)  # BUG
+    return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True)}

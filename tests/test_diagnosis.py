@@ -1,0 +1,201 @@
+"""The diagnosis names a cause only when a mistake of the grammar reproduces the candidate's numbers."""
+import numpy as np
+import pytest
+
+from oracles.candidate import InProcess
+from oracles.harness import run
+from oracles.mistakes import ALL_IDS, name_factor, ratio_words
+from properties import catalogue
+from properties.heldout import load_cases
+from reference.model import Spec
+
+CASES = {c.name: c for c in load_cases("batch1")}
+
+
+def check(real, name, activation="relu", fn=None):
+    """The CLI's run of a held-out case (or ``fn``) against torch on the real data."""
+    fn = fn or CASES[name].backward
+    return run(Spec((real.features, 16, 1), activation), real, InProcess(name, fn), oracles=("torch",))
+
+
+def causes(report) -> list:
+    return list(dict.fromkeys(i for p in report.points for f in p.findings if f.cause for i in f.ids))
+
+
+def test_a_mean_over_x_shape_1_is_named_as_dividing_by_the_features_not_a_batch_size(real):
+    report = check(real, "n_from_features")
+    assert causes(report) == ["factor:D"]
+    assert "hard-coded" not in " ".join(report.points[0].diagnosis)
+
+
+def test_dividing_by_n_minus_1_is_named_with_enough_digits_to_see_the_ratio(real):
+    report = check(real, "unbiased_mean")
+    assert causes(report) == ["factor:N-1"]
+    assert "1.0013x (0.13% too large)" in report.points[0].diagnosis[0]
+
+
+def test_stray_factors_on_two_parameters_are_each_named_by_their_own_number(real):
+    report = check(real, "stray_two_and_four")
+    assert causes(report) == ["factor:2", "factor:4"]
+
+
+def test_a_relu_backward_checked_under_tanh_is_called_a_relu_networks_not_a_dz2_error(real):
+    report = check(real, "relu_under_tanh", "tanh")
+    assert causes(report) == ["activation:relu"]
+    text = report.points[0].diagnosis[0]
+    assert "relu network's" in text and "--activation tanh" in text and "error enters" not in text
+
+
+@pytest.mark.parametrize("name, mistake", [("sigmoid_derivative_from_z", "derivative:sigmoid-from-z"),
+                                           ("relu_times_activation", "derivative:activation-for-derivative"),
+                                           ("einsum_missing_mask", "mask:missing")])
+def test_a_wrong_hidden_derivative_is_named_by_what_it_computed_not_only_where(real, name, mistake):
+    report = check(real, name, CASES[name].expected.get("activation", "relu"))
+    assert causes(report) == [mistake]
+
+
+def test_the_lessons_loss_with_its_1e_8_passes_with_a_note_saying_how_far_it_is(real):
+    report = check(real, "correct_lesson_loss")
+    assert report.passed and report.exit_code() == 0
+    note = report.points[0].notes[0]
+    canonical, lesson = report.points[0].losses["reference"], report.points[0].losses["candidate"]
+    assert "lesson's loss" in note and f"{abs(lesson / canonical - 1):.2g} relative" in note
+
+
+def test_the_exact_gradient_of_the_lessons_loss_passes_with_a_note(real):
+    report = check(real, "correct_lesson_exact_gradient")
+    assert report.passed
+    generic = report.points[1]
+    assert generic.accepted and any(f.ids == ("convention:lesson-loss-gradient",) for f in generic.findings)
+
+
+def test_a_summed_loss_still_fails_and_is_named(real):
+    report = check(real, "loss_summed", fn=catalogue.loss_summed)
+    assert not report.passed and causes(report) == ["loss:summed"]
+
+
+@pytest.mark.parametrize("name", ["outside_mask_threshold", "outside_half_batch", "outside_labels_shuffled"])
+def test_a_bug_outside_the_grammar_gets_where_it_enters_and_no_named_cause(real, name):
+    report = check(real, name)
+    assert not report.passed and causes(report) == []
+    assert "the error enters at" in report.points[0].diagnosis[0]
+
+
+def test_a_cause_that_one_point_contradicts_is_not_named_at_the_other(real):
+    calls = []
+
+    def changes_its_mistake(params, X, y):  # x N at the first call, x 2 at the second: no one cause
+        calls.append(1)
+        grads = catalogue.missing_1_over_n(params, X, y)
+        return grads if len(calls) == 1 else {k: 2 * v / X.shape[0] for k, v in grads.items()}
+
+    report = check(real, "two-faced", fn=changes_its_mistake)
+    assert causes(report) == []
+    assert all("the error enters at" in p.diagnosis[0] for p in report.points)
+
+
+def test_each_diagnosis_is_printed_once_across_the_points(real):
+    report = check(real, "unbiased_mean")
+    text = report.to_text()
+    assert text.count("divides by N - 1") == 1 and "the same as at point lesson-init" in text
+
+
+@pytest.mark.parametrize("r, N, ids", [(768.0, 768, ("factor:N",)), (1 / 768, 768, ("factor:1/N",)),
+                                       (96.0, 768, ("factor:D",)), (768 / 767, 768, ("factor:N-1",)),
+                                       (-768.0, 768, ("factor:-1", "factor:N")), (5 / 768, 5, ("factor:hard-coded-N",))])
+def test_a_constant_factor_is_read_as_what_it_equals(r, N, ids):
+    assert [i for i, _ in name_factor(r, N, 8, (16,))] == [ids]
+
+
+def test_a_factor_no_rule_names_gets_no_name():
+    assert name_factor(1.2345, 768, 8, (16,)) == []
+
+
+def test_ratios_near_1_keep_the_digits_that_differ_from_1():
+    assert ratio_words(768 / 767) == "1.0013x (0.13% too large)"
+    assert ratio_words(1 - 2.9e-8).startswith("0.999999971x")
+
+
+def test_every_mistake_a_catalogue_entry_cites_is_in_the_grammar():
+    cited = {m for e in catalogue.MUTANTS for m in e.mistakes}
+    assert cited and cited <= set(ALL_IDS)
+    assert all(e.mistakes for e in catalogue.MUTANTS) and not any(e.mistakes for e in catalogue.CORRECT)
+
+
+# ---------------------------------------------------------------- the grammar, one rule at a time
+
+def _net(params, X, act):
+    z1 = X @ params["W1"] + params["b1"]
+    a1 = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[act](z1)
+    z2 = a1 @ params["W2"] + params["b2"]
+    return z1, a1, 1 / (1 + np.exp(-z2))
+
+
+def _grads(X, z1, a1, y_hat, y, W2, derivative):
+    dz2 = (y_hat - y) / len(X)
+    dz1 = dz2 @ W2.T * derivative
+    return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True)}
+
+
+def named(spec, params, X, y, grads):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward
+
+    oracle = backward(params, X, y, spec.activation)
+    wrong = [k for k in params if not np.allclose(grads[k], oracle[k], rtol=0, atol=0)]
+    return [f.ids for f in diagnose(spec, params, X, y, grads, oracle, wrong).findings]
+
+
+def test_a_tanh_derivative_fed_the_activation_is_named_from_a(small_problem):
+    spec, params, X, y = small_problem(activation="tanh")
+    z1, a1, y_hat = _net(params, X, "tanh")
+    grads = _grads(X, z1, a1, y_hat, y, params["W2"], 1 - np.tanh(a1) ** 2)  # tanh applied twice
+    assert named(spec, params, X, y, grads) == [("derivative:tanh-from-a",)]
+
+
+def test_a_gradient_returned_as_zeros_is_named_skipped(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0)
+    grads["b1"] = np.zeros_like(params["b1"])
+    assert named(spec, params, X, y, grads) == [("step:skipped",)]
+
+
+def test_dividing_by_x_size_is_named_n_times_d_not_a_bare_number(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = {k: v / X.shape[1] for k, v in _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0).items()}
+    assert named(spec, params, X, y, grads) == [("factor:N*D",)]
+
+
+def test_weight_decay_on_biases_too_is_l2_in_the_gradient_only(small_problem):
+    spec, params, X, y = small_problem()
+    z1, a1, y_hat = _net(params, X, "relu")
+    grads = {k: v + 0.003 * params[k] for k, v in _grads(X, z1, a1, y_hat, y, params["W2"], z1 > 0).items()}
+    assert named(spec, params, X, y, grads) == [("term:l2-gradient-only",)]
+
+
+def test_a_square_weight_left_untransposed_in_da_is_named(small_problem):
+    spec, params, X, y = small_problem(sizes=(4, 6, 6, 1))
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    z1 = X @ W1 + b1
+    a1 = np.maximum(z1, 0)
+    z2 = a1 @ W2 + b2
+    a2 = np.maximum(z2, 0)
+    y_hat = 1 / (1 + np.exp(-(a2 @ W3 + b3)))
+    dz3 = (y_hat - y) / len(X)
+    dz2 = dz3 @ W3.T * (z2 > 0)
+    dz1 = dz2 @ W2 * (z1 > 0)  # W2 where W2.T belongs: same shape, wrong numbers
+    grads = {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True),
+             "W3": a2.T @ dz3, "b3": dz3.sum(0, keepdims=True)}
+    assert named(spec, params, X, y, grads) == [("step:W-not-transposed",)]
+
+
+def test_a_loss_off_by_another_factor_still_fails_and_names_no_cause(real):
+    def half_loss(params, X, y):
+        loss, grads = catalogue.loss_and_grads(params, X, y)
+        return 0.5 * loss, grads
+
+    report = check(real, "half-loss", fn=half_loss)
+    assert not report.passed and causes(report) == []
+    assert not report.points[0].loss_agrees["candidate"]
