@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from oracles.candidate import InProcess
 from oracles.diagnosis import reconcile
+from oracles.harness import Point, default_points, judge, prepare
+from oracles.harness import evaluate as ask
 from oracles.mistakes import CONTRACT_IDS, same
-from oracles.harness import Point, check_point, default_points
 from properties import catalogue
 from properties.fuzz import fuzz
 from properties.laws import LAWS, LawViolation
@@ -69,23 +70,33 @@ def _first_words(result) -> str:
     return "; ".join(lines)
 
 
-def evaluate(entry, data, fuzz_examples: int = 40) -> Outcome:
-    """Run one entry through every check."""
+def _points(data, activation: str) -> list:
+    """The data's two points and the sample's problems, their oracles prepared (once per activation)."""
+    spec = Spec((data.features, 16, 1), activation)
+    points = [prepare(spec, p, data.X, data.y) for p in default_points(spec)]
+    for problem in SAMPLE:
+        problem = replace(problem, activation=activation)
+        params, X, y = problem.arrays()
+        points.append(prepare(problem.spec, Point(problem.describe(), params, problem.describe()), X, y))
+    return points
+
+
+def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None) -> Outcome:
+    """Run one entry through every check; ``prepared``: points already prepared, by activation."""
     _reset(entry)
     outcome = Outcome(entry.name, entry.description)
     candidate = InProcess(entry.name, entry.backward)
     killed, words = set(), []
-    spec = Spec((data.features, 16, 1), entry.activation)
-    points = [(p, data.X, data.y, spec) for p in default_points(spec)]
+    prepared = {} if prepared is None else prepared
+    if entry.activation not in prepared:
+        prepared[entry.activation] = _points(data, entry.activation)
     sample = [replace(problem, activation=entry.activation) for problem in SAMPLE]
-    for problem in sample:
-        params, X, y = problem.arrays()
-        points.append((Point(problem.describe(), params, problem.describe()), X, y, problem.spec))
     previous, results = None, []
-    for point, X, y, point_spec in points:
-        same = previous is not None and previous.params["W1"].shape == point.params["W1"].shape
-        results.append(check_point(point_spec, point, X, y, candidate, previous=previous if same else None))
-        previous = point
+    for point in prepared[entry.activation]:
+        same = previous is not None and previous.params["W1"].shape == point.point.params["W1"].shape
+        first, second = ask(point, candidate)
+        results.append(judge(point, first, second, previous if same else None))
+        previous = point.point
     reconcile(results)  # a named cause must hold at every point where the entry was wrong
     for result in results:
         for per in result.checks.values():
@@ -190,9 +201,9 @@ def run_zoo(data, fuzz_examples: int = 40, progress=None) -> Zoo:
     """Every mutant and every correct rewrite through every check."""
     start = time.perf_counter()
     entries = catalogue.MUTANTS + catalogue.CORRECT
-    outcomes = []
+    outcomes, prepared = [], {}
     for i, entry in enumerate(entries):
-        outcomes.append(evaluate(entry, data, fuzz_examples))
+        outcomes.append(evaluate(entry, data, fuzz_examples, prepared))
         if progress:
             progress(i + 1)
     n = len(catalogue.MUTANTS)
