@@ -19,7 +19,12 @@ __all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_c
 
 
 class ContractViolation(Exception):
-    """The candidate ran but broke its contract (a failed check: exit 1)."""
+    """The candidate ran but broke its contract (a failed check: exit 1); ``kind`` says which way
+    when the judge has more to say about it (``non-finite``)."""
+
+    def __init__(self, message: str, kind: str = ""):
+        super().__init__(message)
+        self.kind = kind
 
 
 def reference_candidate(activation: str) -> InProcess:
@@ -62,8 +67,14 @@ def call_candidate(candidate, params: dict, X, y, **options):
     return unpack(handle.evaluate(params, X, y, **options), params)
 
 
-def unpack(outcome: Outcome, params: dict):
-    """``(loss or None, grads)`` from an Outcome, or a ContractViolation naming what went wrong."""
+def unpack(outcome: Outcome, params: dict, keep_going: bool = False):
+    """``(loss or None, grads)`` from an Outcome, or a ContractViolation naming what went wrong.
+
+    ``keep_going``: return ``(loss, grads, problems)`` instead, where a wrong shape with one
+    unambiguous fix ((H,) for (1, H), a scalar for (1, 1), a transpose) or a wrong dtype is
+    listed in ``problems`` and fixed in ``grads``, so the values can still be checked and all
+    of a candidate's bugs show at once. What cannot be fixed still raises.
+    """
     if outcome.failure is not None:
         raise ContractViolation(outcome.failure)
     returned = outcome.returned
@@ -77,19 +88,18 @@ def unpack(outcome: Outcome, params: dict):
             raise ContractViolation(f"the candidate returned a loss that is not a scalar: {value['type']}")
         loss = value["float"]
         if not np.isfinite(loss):
-            raise ContractViolation(f"the candidate returned a non-finite loss ({loss})")
-    grads = {}
-    for key, value in returned["grads"]:
-        grads[key] = value["array"] if "array" in value else value
-    check_grads(grads, params)
-    return loss, grads
+            raise ContractViolation(f"the candidate returned a non-finite loss ({loss})", kind="non-finite")
+    grads = {key: value["array"] if "array" in value else value for key, value in returned["grads"]}
+    problems = check_grads(grads, params, keep_going)
+    return (loss, grads, problems) if keep_going else (loss, grads)
 
 
-def check_grads(grads: dict, params: dict) -> None:
+def check_grads(grads: dict, params: dict, keep_going: bool = False) -> list:
     """Gradients mirror parameters: same keys, shapes and dtypes, all finite.
 
     A value that is not an array arrives as the worker's description of it (a dict with its
-    ``type`` and whether it is a ``scalar``).
+    ``type`` and whether it is a ``scalar``). With ``keep_going``, fixable shapes and dtypes are
+    fixed in ``grads`` and their messages returned; otherwise the first problem raises.
     """
     missing = [k for k in params if k not in grads]
     extra = [k for k in grads if k not in params]
@@ -98,22 +108,51 @@ def check_grads(grads: dict, params: dict) -> None:
                 ([f"extra {', '.join(map(str, extra))}"] if extra else [])
         raise ContractViolation(f"the candidate's grads have the wrong keys: {'; '.join(parts)} "
                                 f"(expected {', '.join(params)})")
+    problems = []
     for k, p in params.items():
         g = grads[k]
-        if not isinstance(g, np.ndarray):
-            kind, scalar = (g.get("type"), g.get("scalar")) if isinstance(g, dict) else (type(g).__name__, np.isscalar(g))
-            hint = f": missing keepdims=True in {'d' + k} = sum(dz, axis=0, keepdims=True)?" if scalar else ""
-            raise ContractViolation(f"d{k} is a {kind}{' scalar' if scalar else ''}, not a NumPy array of shape "
-                                    f"{p.shape}{hint}")
-        if g.shape != p.shape:
-            raise ContractViolation(f"d{k} has shape {g.shape}, expected {p.shape}{_shape_hint(k, g.shape, p.shape)}")
-        if g.dtype != p.dtype:
-            raise ContractViolation(f"d{k} has dtype {g.dtype}, expected {p.dtype} like {k}")
-        bad = ~np.isfinite(g)
-        if bad.any():
-            idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ContractViolation(f"d{k} holds {int(bad.sum())} non-finite value(s), first at {k}{list(idx)} = "
-                                    f"{g[idx]}: an exp or log that overflows once the sigmoid saturates?")
+        message, fixed = _shape_or_dtype(k, g, p)
+        if message is None:
+            continue
+        if not keep_going or fixed is None:
+            raise ContractViolation(message)
+        problems.append(message)
+        grads[k] = fixed
+    bad = {k: ~np.isfinite(g) for k, g in grads.items()}
+    bad = {k: b for k, b in bad.items() if b.any()}
+    if bad:
+        parts = []
+        for k, b in bad.items():
+            idx = tuple(int(i) for i in np.argwhere(b)[0])
+            parts.append(f"d{k} holds {_count(int(b.sum()), 'non-finite value')}, first at {k}{list(idx)} = {grads[k][idx]}")
+        raise ContractViolation("; ".join(parts), kind="non-finite")
+    return problems
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _shape_or_dtype(k: str, g, p):
+    """``(message, fixed)`` for a gradient whose type, shape or dtype is wrong (``fixed`` None
+    when no single fix is right), or ``(None, None)`` when it mirrors its parameter."""
+    if not isinstance(g, np.ndarray):
+        kind, scalar = (g.get("type"), g.get("scalar")) if isinstance(g, dict) else (type(g).__name__, np.isscalar(g))
+        hint = f": missing keepdims=True in {'d' + k} = sum(dz, axis=0, keepdims=True)?" if scalar else ""
+        message = f"d{k} is a {kind}{' scalar' if scalar else ''}, not a NumPy array of shape {p.shape}{hint}"
+        value = g.get("float") if isinstance(g, dict) else None
+        fixed = np.full(p.shape, value, dtype=p.dtype) if scalar and value is not None and p.size == 1 else None
+        return message, fixed
+    if g.shape != p.shape:
+        message = f"d{k} has shape {g.shape}, expected {p.shape}{_shape_hint(k, g.shape, p.shape)}"
+        if g.shape == p.shape[::-1] and len(g.shape) == 2 and 1 not in g.shape:
+            return message, g.T.astype(p.dtype, copy=False)
+        if g.size == p.size and [d for d in g.shape if d != 1] == [d for d in p.shape if d != 1]:
+            return message, g.reshape(p.shape).astype(p.dtype, copy=False)  # (H,) for (1, H), (1, H) for (H, 1)
+        return message, None
+    if g.dtype != p.dtype:
+        return f"d{k} has dtype {g.dtype}, expected {p.dtype} like {k}", g.astype(p.dtype)
+    return None, None
 
 
 def _shape_hint(key: str, got: tuple, want: tuple) -> str:

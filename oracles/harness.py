@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -162,6 +162,9 @@ def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat:
         return _timed(timings, "candidate", lambda: candidate.evaluate(p.point.params, p.X, p.y, timeout=p.timeout))
 
     first = call()
+    if first.failure is None and _non_finite(first):  # where the first NaN or inf comes from, and its line
+        raised = candidate.evaluate(p.point.params, p.X, p.y, errstate=True, timeout=p.timeout)
+        first = replace(first, fp_error=raised.failure)
     if not repeat or first.failure is not None:
         return first, None
     again = None
@@ -170,6 +173,36 @@ def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat:
         if nondeterminism(first, again, p.point.params, p.loss_scale):
             break
     return first, again
+
+
+def _non_finite(outcome) -> bool:
+    returned = outcome.returned
+    values = [v["array"] for _, v in returned.get("grads", []) if "array" in v]
+    loss = returned.get("loss", {}).get("float", 0.0) if returned["kind"] == "loss+grads" else 0.0
+    return not np.isfinite(loss) or any(not np.isfinite(v).all() for v in values if v.dtype.kind in "fc")
+
+
+def non_finite_cause(outcome, prepared) -> str:
+    """Why a candidate's values are not finite, as far as the evidence goes: the first
+    floating-point error and its line; saturation only where the logits are saturated."""
+    N = prepared.X.shape[0]
+    if outcome.fp_error:
+        text = outcome.fp_error.replace("the candidate crashed ", "")
+        one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text else ""
+        return f"; the first floating-point error: {text}{one_row}"
+    _, cache = forward(prepared.point.params, prepared.X, prepared.spec.activation)
+    if np.abs(cache[f"z{prepared.spec.n_layers}"]).max() >= policy.SATURATED_LOGIT:
+        return "; an exp or log that overflows once the sigmoid saturates?"
+    return ""
+
+
+def _why_calls_differ(a: dict, b: dict, tol) -> str:
+    """Gradients that grow call by call (the second exactly twice the first, everywhere) are
+    accumulated; anything else is state or randomness."""
+    if all(tol.close_array(b[k], 2 * a[k]).all() for k in a) and any(np.any(a[k] != 0) for k in a):
+        return ("every gradient of the second call is exactly twice the first: gradients accumulated "
+                "across calls (a += into a buffer kept between calls, never zeroed?)")
+    return "state kept between calls (a cache, a counter) or randomness?"
 
 
 def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str | None:
@@ -187,8 +220,7 @@ def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str 
         if not c.passed:
             idx = ", ".join(map(str, c.worst_index))
             return (f"not deterministic: two calls on the same point differ at {k}[{idx}] "
-                    f"(first {c.oracle_value:.6g}, then {c.candidate_value:.6g}): state kept between calls, "
-                    f"randomness, or gradients accumulated across calls?")
+                    f"(first {c.oracle_value:.6g}, then {c.candidate_value:.6g}): {_why_calls_differ(a, b, tol)}")
     if loss_a is not None and loss_b is not None and not tol.close(loss_b, loss_a, loss_scale):
         return f"not deterministic: two calls on the same point return losses {loss_a:.12g} and {loss_b:.12g}"
     return None
@@ -205,10 +237,11 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     result = PointResult(p.point.name, p.point.about, fd_mode=p.fd_mode)
     result.losses = dict(p.losses)
     result.output = first.output
-    try:
-        cand_loss, cand_grads = unpack(first, params)
+    try:  # a fixable shape is reported and fixed, so the values are checked too
+        cand_loss, cand_grads, problems = unpack(first, params, keep_going=True)
+        result.violation = "; ".join(problems) or None
     except ContractViolation as exc:
-        result.violation = str(exc)
+        result.violation = str(exc) + (non_finite_cause(first, p) if exc.kind == "non-finite" else "")
         cand_loss, cand_grads = None, None
     result.nondeterministic = nondeterminism(first, second, params, p.loss_scale) if cand_grads is not None else None
     if cand_loss is not None:

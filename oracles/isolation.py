@@ -44,6 +44,7 @@ class Outcome:
     failure: str | None = None
     output: str = ""
     seconds: float = 0.0
+    fp_error: str | None = None  # for non-finite results: the first floating-point error, re-run under errstate
 
 
 def _signal_words(number: int) -> str:

@@ -62,6 +62,10 @@ TABLE = {
     ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
 }
 
+# Diagnosis: non-finite gradients are blamed on saturation only where some logit is at least this
+# large (a naive sigmoid then rounds y_hat to 0 or 1 in float64 near |z| = 37).
+SATURATED_LOGIT = 30.0
+
 # Diagnosis: a constant ratio between candidate and oracle names a factor (N, -1, 1/N, a whole
 # number M) when it equals that factor within this.
 FACTOR = Tolerance(atol=0.0, rtol=1e-6)
