@@ -15,6 +15,18 @@ from oracles.kinks import name_slope
 from oracles.policy import Tolerance, gradient_scale
 
 
+def ratio_words(r: float) -> str:
+    """A ratio with enough digits to read: ``96x``, ``1.0013x (0.13% too large)``, ``-1x``."""
+    d = r - 1
+    if d == 0 or not np.isfinite(r):
+        return f"{r:g}x"
+    digits = max(6, 2 - int(np.floor(np.log10(abs(d)))))  # enough to show where r leaves 1
+    text = f"{r:.{digits}g}x"
+    if abs(d) < 0.1:
+        text += f" ({abs(d) * 100:.2g}% too {'large' if d > 0 else 'small'})"
+    return text
+
+
 @dataclass
 class Check:
     """The verdict for one (parameter, oracle) pair (DESIGN.md, contract 5).
@@ -55,17 +67,20 @@ class Check:
         return d
 
     def line(self, against: str = "candidate") -> str:
-        """``torch vs candidate: W1[3, 2] = 0.0123 vs 0.0615 (5.0x)``-style summary."""
+        """``torch vs candidate: W1[3, 2]: torch 0.0123, yours 0.0615 (5x)``: the worst entry, both
+        values labelled (the oracle's first), their ratio, and how many entries are over tolerance."""
         idx = ", ".join(map(str, self.worst_index))
+        yours = "yours" if against == "candidate" else against
         if self.interval is not None:
             lo, hi = self.interval
-            head = (f"{self.oracle} vs {against}: {self.param}[{idx}] = {self.candidate_value:.6g} outside the "
+            head = (f"{self.oracle} vs {against}: {self.param}[{idx}]: {yours} {self.candidate_value:.6g}, outside the "
                     f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (the slope at 0 is out of range"
                     + (f", the candidate's reads as {self.kink_value}" if self.kink_value else "") + ")")
             return f"{head}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         ratio = self.candidate_value / self.oracle_value if self.oracle_value else float("inf")
-        head = f"{self.oracle} vs {against}: {self.param}[{idx}] = {self.oracle_value:.6g} vs {self.candidate_value:.6g}"
-        tail = f" ({ratio:.3g}x)" if np.isfinite(ratio) else ""
+        head = (f"{self.oracle} vs {against}: {self.param}[{idx}]: {self.oracle} {self.oracle_value:.6g}, "
+                f"{yours} {self.candidate_value:.6g}")
+        tail = f" ({ratio_words(ratio)})" if np.isfinite(ratio) else ""
         return f"{head}{tail}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracles import policy
+from oracles.compare import ratio_words  # noqa: F401  (re-exported for the diagnosis)
 from reference.model import ACTIVATIONS, KINKED, LEAKY_SLOPE, activate, activation_grad, backprop, backward, forward, n_layers
 
 LESSON_ROWS = 768  # the lesson's data: the batch size a hard-coded N most often is
@@ -123,18 +124,6 @@ class Pieces:
 
 def _is(value: float, factor: float) -> bool:
     return bool(policy.FACTOR.close(value, factor))
-
-
-def ratio_words(r: float) -> str:
-    """A ratio with enough digits to read: ``96x``, ``1.0013x (0.13% too large)``, ``-1x``."""
-    d = r - 1
-    if d == 0 or not np.isfinite(r):
-        return f"{r:g}x"
-    digits = max(6, 2 - int(np.floor(np.log10(abs(d)))))  # enough to show where r leaves 1
-    text = f"{r:.{digits}g}x"
-    if abs(d) < 0.1:
-        text += f" ({abs(d) * 100:.2g}% too {'large' if d > 0 else 'small'})"
-    return text
 
 
 def name_factor(r: float, N: int, D: int, widths: tuple) -> list:

@@ -116,7 +116,8 @@ def test_a_classic_bug_fails_naming_each_wrong_parameter_its_entry_and_the_cause
     result.assert_outcomes(failed=1)
     lines = failure_lines(result)
     # one line per wrong parameter: oracle vs candidate, the worst entry, both values
-    named = re.findall(r"^\s+[\w-]+ vs candidate: (\w+)\[\d+, \d+\] = \S+ vs \S+ \(", "\n".join(lines), re.M)
+    named = re.findall(r"^\s+([\w-]+) vs candidate: (\w+)\[\d+, \d+\]: \1 \S+, yours \S+ \(", "\n".join(lines), re.M)
+    named = [param for _, param in named]
     assert sorted(named) == sorted(entry.params)
     diagnosis = " ".join(line for line in lines if line.strip().startswith("diagnosis:")).lower()
     assert PHRASES[entry.mistakes[0]] in diagnosis, diagnosis
