@@ -163,11 +163,15 @@ def synthetic(rows: int = 768, features: int = 8, seed: int = 0) -> Dataset:
 
 def default_path() -> Path | None:
     """Where the real file is, when ``--data`` is not given: the ``BACKPROP_DATA`` variable,
-    then ``data/diabetes.csv`` in the working directory or in this checkout; else None."""
+    then ``data/diabetes.csv`` in the working directory, or in this checkout when running from
+    inside it (an editable install used from elsewhere never takes the harness's own copy); else None."""
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
     checkout = Path(__file__).resolve().parent.parent
-    for candidate in (Path("data/diabetes.csv"), checkout / "data" / "diabetes.csv"):
+    places = [Path("data/diabetes.csv")]
+    if Path.cwd().resolve().is_relative_to(checkout):
+        places.append(checkout / "data" / "diabetes.csv")
+    for candidate in places:
         if candidate.is_file():
             return candidate
     return None

@@ -115,3 +115,18 @@ def test_the_data_environment_variable_comes_before_the_checkout(monkeypatch, re
 def test_the_synthetic_stand_in_is_deterministic():
     a, b = data_module.synthetic(), data_module.synthetic()
     assert (a.X == b.X).all() and (a.y == b.y).all() and 0 < a.y.mean() < 1
+
+
+def test_the_checkouts_own_data_file_is_taken_only_when_running_inside_the_checkout(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from reference import data as data_module
+
+    checkout = Path(data_module.__file__).resolve().parent.parent
+    own = checkout / "data" / "diabetes.csv"
+    monkeypatch.delenv(data_module.DATA_ENV, raising=False)
+    monkeypatch.setattr(Path, "is_file", lambda self: self == own)  # as if the checkout held the real file
+    monkeypatch.chdir(tmp_path)  # a user's project elsewhere, the harness installed editable
+    assert data_module.default_path() is None
+    monkeypatch.chdir(checkout / "tests")
+    assert data_module.default_path() == own
