@@ -246,7 +246,11 @@ def _progress(total: int, label: str = "fuzz"):
 
 def _emit(report, args, outputs: dict) -> None:
     """Print or write the report (and the plot); a file is written whole or not at all."""
-    renderers = {"table": report.to_text, "json": report.to_json, "markdown": report.to_markdown,
+    import shutil
+    from functools import partial
+
+    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 200  # a pipe: the full table
+    renderers = {"table": partial(report.to_text, width=width), "json": report.to_json, "markdown": report.to_markdown,
                  "csv": getattr(report, "to_csv", None)}
     if renderers[args.format] is None:
         raise UsageError("--format csv is for gradebooks (several candidates); use table, json or markdown")

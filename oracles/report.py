@@ -76,13 +76,13 @@ class PointResult:
         lines.extend(f"note: {n}" for n in self.notes)
         return lines
 
-    COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "candidate",
-               "oracle value", "over tol", "subgradient", "near kink")
+    COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "oracle value",
+               "yours", "over tol", "subgradient", "near kink")
 
     def rows(self) -> list:
         """One row of cells per (parameter, oracle): the one table model every rendering uses."""
         return [(k, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
-                 f"{k}{c.worst_index}", f"{c.candidate_value:.6g}", f"{c.oracle_value:.6g}",
+                 f"{k}{c.worst_index}", f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
                 for k, per in self.checks.items() for o, c in per.items()]
 
@@ -145,6 +145,26 @@ class PointResult:
             "findings": [f.to_dict() for f in self.findings],
             "accepted": self.accepted,
         }
+
+
+COMPACT = ("param", "oracle", "verdict", "worst entry", "oracle value", "yours", "over tol")
+
+
+def _table(console, columns, rows, width: int):
+    """A rich table at its natural width, never squeezed: where that is wider than ``width`` (a
+    narrow terminal), only the columns that locate the error (``COMPACT``), whole."""
+    from rich.table import Table
+
+    for keep in (columns, [c for c in columns if c in COMPACT]):
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        for col in keep:
+            table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right",
+                             no_wrap=True)
+        for row in rows:
+            table.add_row(*(cell for col, cell in zip(columns, row) if col in keep))
+        if console.measure(table).maximum <= width:
+            break
+    return table
 
 
 def _first_lines(text: str, n: int) -> list:
@@ -239,29 +259,28 @@ class Report:
         return "FAIL: " + ", ".join(failed)
 
     def to_text(self, width: int = 120) -> str:
-        """The terminal report: a table per point, then what failed and why."""
+        """The terminal report: a table per point, then what failed and why.
+
+        Prose lines are never wrapped (a pipe or a narrow terminal gets them whole); table cells
+        never split a number: at ``width`` too small for a table, its text columns fold instead.
+        """
         from rich.console import Console
         from rich.table import Table
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
-        console.print(self.header())
+        console = Console(file=buffer, width=max(width, 400), force_terminal=False, color_system=None)
+        console.print(self.header(), soft_wrap=True)
         if self.fd_mode:
-            console.print(f"finite differences: {self.fd_mode}")
+            console.print(f"finite differences: {self.fd_mode}", soft_wrap=True)
         for note in self.notes:
-            console.print(f"note: {note}")
+            console.print(f"note: {note}", soft_wrap=True)
         for line in self.output_lines():
             console.print(line, soft_wrap=True, markup=False, highlight=False)
         for p in self.points:
-            console.print(f"\npoint {p.name}: {p.about}")
-            console.print(p.loss_line())
+            console.print(f"\npoint {p.name}: {p.about}", soft_wrap=True)
+            console.print(p.loss_line(), soft_wrap=True)
             if p.checks:
-                table = Table(show_edge=False, pad_edge=False, box=None)
-                for col in p.COLUMNS:
-                    table.add_column(col, justify="left" if col in ("param", "oracle", "verdict", "worst entry") else "right")
-                for row in p.rows():
-                    table.add_row(*row)
-                console.print(table)
+                console.print(_table(console, p.COLUMNS, p.rows(), width))
                 if p.kink_line():
                     console.print(p.kink_line(), soft_wrap=True)
             for line in p.verdict_lines():
@@ -270,8 +289,8 @@ class Report:
             console.print(f"\nfuzz: {self.fuzz.get('summary', self.fuzz)}", soft_wrap=True)
         if self.bug_zoo is not None:
             console.print("\n" + self.bug_zoo.get("matrix_text", ""), soft_wrap=True)
-        console.print("\ntimings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in self.timings_s.items()))
-        console.print("versions: " + ", ".join(f"{k} {v}" for k, v in self.versions.items()))
+        console.print("\ntimings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in self.timings_s.items()), soft_wrap=True)
+        console.print("versions: " + ", ".join(f"{k} {v}" for k, v in self.versions.items()), soft_wrap=True)
         console.print(self.verdict())
         return buffer.getvalue()
 
@@ -299,7 +318,7 @@ class Report:
                 out += [""] + [f"- {line}" for line in lines]
             out.append("")
         if self.fuzz is not None:
-            out += ["## fuzz", "", str(self.fuzz.get("summary", "")), ""]
+            out += ["## fuzz", "", "```", str(self.fuzz.get("summary", "")), "```", ""]
         if self.bug_zoo is not None:
             out += ["## bug zoo", "", self.bug_zoo.get("matrix_markdown", ""), ""]
         out += ["timings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in self.timings_s.items()), "",
@@ -337,7 +356,7 @@ class Report:
             if lines:
                 out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>")
         if self.fuzz is not None:
-            out.append(f"<h3>fuzz</h3><p>{esc(str(self.fuzz.get('summary', '')))}</p>")
+            out.append(f"<h3>fuzz</h3><pre>{esc(str(self.fuzz.get('summary', '')))}</pre>")
         out.append("</div>")
         return "\n".join(out)
 

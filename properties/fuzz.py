@@ -49,9 +49,10 @@ class FuzzResult:
         if self.passed:
             return f"{self.examples} examples, every law held ({self.seconds:.1f} s, {rate})"
         c = self.counterexample
-        return (f"FAILED after {self.examples} examples ({self.seconds:.1f} s). Minimal counterexample: "
-                f"{c['problem']}; law {c['laws'][0]['law']}: {c['laws'][0]['message']}. "
-                f"Reproduce: {c['repro']}")
+        laws = [f"  law {v['law']}: {part}" if i == 0 else f"    {part}"
+                for v in c["laws"] for i, part in enumerate(v["message"].split(" | "))]
+        return "\n".join([f"FAILED after {self.examples} examples ({self.seconds:.1f} s); the shrunk counterexample:",
+                          f"  {c['problem']}", *laws, f"reproduce: {c['repro']}"])
 
 
 _HOME = []
