@@ -147,7 +147,7 @@ class PointResult:
         }
 
 
-COMPACT = ("param", "oracle", "verdict", "worst entry", "oracle value", "yours", "over tol")
+COMPACT = ("oracle", "verdict", "worst entry", "oracle value", "yours", "over tol")  # the entry names the param
 
 
 def _table(console, columns, rows, width: int):
