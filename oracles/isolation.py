@@ -15,6 +15,7 @@ import os
 import pickle
 import selectors
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -381,18 +382,49 @@ class Worker:
         except (BrokenPipeError, OSError):
             return None, self._death(when)
         deadline = time.monotonic() + limit
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.from_worker, selectors.EVENT_READ)
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                self._kill(self.process)
-                return None, f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
-        raw = worker.receive(self.from_worker)
+        try:
+            raw = self._receive(deadline)
+        except TimeoutError:
+            self._kill(self.process)
+            return None, f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+        except ValueError as exc:
+            self._kill(self.process)
+            return None, f"the candidate's worker sent an unreadable reply {when} ({exc})"
         if raw is None:
             return None, self._death(when)
         try:
             return worker.decode(raw), None
-        except (ValueError, KeyError, IndexError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
             return None, f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})"
+
+    def _receive(self, deadline: float) -> bytes | None:
+        """One framed reply, read under the deadline however the bytes arrive (None: the worker
+        died). The worker is the candidate's process: a length it claims is never trusted to arrive."""
+        head = self._read(worker.HEADER.size, deadline)
+        if head is None:
+            return None
+        (n,) = worker.HEADER.unpack(head)
+        if n > policy.WORKER_REPLY_BYTES:
+            raise ValueError(f"a reply of {n} bytes, over the limit of {policy.WORKER_REPLY_BYTES}")
+        return self._read(n, deadline)
+
+    def _read(self, n: int, deadline: float) -> bytes | None:
+        chunks, left = [], n
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.from_worker, selectors.EVENT_READ)
+            while left:
+                if not sel.select(timeout=min(0.25, max(0.0, deadline - time.monotonic()))):
+                    if self.process.poll() is not None:  # dead, though a child of its may hold the pipe
+                        return None
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError
+                    continue
+                chunk = os.read(self.from_worker, min(left, 1 << 20))
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                left -= len(chunk)
+        return b"".join(chunks)
 
     def _death(self, when: str) -> str:
         try:
@@ -416,12 +448,18 @@ class Worker:
         return ""
 
     def _output(self, peek: bool = False) -> str:
-        """What the worker printed since the last call (stdout and stderr, in order)."""
+        """What the worker printed since the last call (stdout and stderr, in order), at most
+        ``policy.WORKER_OUTPUT_BYTES`` of it: a candidate that prints without end costs no memory."""
         try:
-            self.output.seek(self.read_at)
-            data = self.output.read()
+            self.output.seek(0, os.SEEK_END)
+            end, start = self.output.tell(), self.read_at
+            self.output.seek(start)
+            data = self.output.read(min(end - start, policy.WORKER_OUTPUT_BYTES))
         except (ValueError, OSError):
             return ""
         if not peek:
-            self.read_at += len(data)
-        return data.decode("utf-8", "replace")
+            self.read_at = end
+        text = data.decode("utf-8", "replace")
+        if end - start > len(data):
+            text += f"\n[... {end - start - len(data):,} more bytes not shown]"
+        return text

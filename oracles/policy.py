@@ -116,6 +116,10 @@ WORKER_QUIT_GRACE_S = 1.0
 # Address space of the worker (RLIMIT_AS): room for NumPy and torch's imports and a few GiB of
 # arrays; far below the machine's memory, so a runaway candidate fails alone.
 WORKER_MEMORY_BYTES = 8 * 2**30
+# The most the judge reads back: one reply (gradients as raw bytes), and what the candidate
+# printed during one call (the rest is counted, not read).
+WORKER_REPLY_BYTES = 4 * 2**30
+WORKER_OUTPUT_BYTES = 2**16
 # Calls on the same inputs at each checked point: a candidate that doubles its answer on 30% of
 # its calls gives 8 equal answers with probability 0.7^8 + 0.3^8 < 6%, at both points < 0.4%.
 DETERMINISM_CALLS = 8

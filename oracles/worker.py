@@ -37,11 +37,22 @@ def _where(exc: BaseException) -> str:
     Frames in this file, the standard library and installed packages (NumPy's, say) are
     skipped: the line to look at is the candidate's.
     """
+    if isinstance(exc, SyntaxError) and exc.filename:  # the line that does not parse, not the importer's
+        return f"{os.path.basename(exc.filename)}:{exc.lineno}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
     libraries = tuple({sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")})
     own = [f for f in frames if not f.filename.startswith(libraries) and not f.filename.startswith("<frozen")]
     frame = (own or frames or [None])[-1]
     return f"{os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+
+
+def _text(exc: BaseException) -> str:
+    """The first line of an exception's message, even when its ``__str__`` raises."""
+    try:
+        lines = str(exc).splitlines()
+    except BaseException:  # noqa: B902: the candidate's own exception class
+        return "(its message could not be read)"
+    return lines[0][:500] if lines else ""
 
 
 def _read_only(a) -> np.ndarray:
@@ -92,16 +103,16 @@ def invoke(fn, params: dict, X, y) -> dict:
     try:
         out = fn(p_in, _read_only(X), _read_only(y))
     except BaseException as exc:  # noqa: B902: SystemExit and KeyboardInterrupt are verdicts too
-        message = str(exc).splitlines()
-        return {"kind": "raised", "type": type(exc).__name__, "message": message[0] if message else "",
-                "where": _where(exc), "read_only": isinstance(exc, ValueError) and "read-only" in str(exc)}
+        message = _text(exc)
+        return {"kind": "raised", "type": type(exc).__name__, "message": message, "where": _where(exc),
+                "read_only": isinstance(exc, ValueError) and "read-only" in message}
     if set(p_in) != set(given) or any(p_in[k] is not given[k] for k in given):
         return {"kind": "rebound"}
     try:
         return describe(out)
     except BaseException as exc:  # noqa: B902: a returned object whose methods raise
-        return {"kind": "raised", "type": type(exc).__name__, "message": str(exc).split("\n")[0],
-                "where": _where(exc), "read_only": False}
+        return {"kind": "raised", "type": type(exc).__name__, "message": _text(exc), "where": _where(exc),
+                "read_only": False}
 
 
 # ---------------------------------------------------------------- encoding, safe both ways
@@ -244,9 +255,7 @@ def serve(read_fd: int, write_fd: int) -> None:
                 fn = load(message["source"])
                 reply = {"kind": "loaded"} if callable(fn) else {"kind": "missing"}
             except BaseException as exc:  # noqa: B902: anything at import is the candidate's
-                text = str(exc).splitlines()
-                reply = {"kind": "raised", "type": type(exc).__name__, "message": text[0] if text else "",
-                         "where": _where(exc)}
+                reply = {"kind": "raised", "type": type(exc).__name__, "message": _text(exc), "where": _where(exc)}
         else:
             if message.get("errstate"):
                 with np.errstate(all="raise"):

@@ -275,3 +275,41 @@ def test_the_default_time_limit_grows_with_the_problem():
     assert policy.call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
     slow = 10 * policy.WORKER_CALL_TIMEOUT_S / policy.WORKER_TIMEOUT_PER_REFERENCE
     assert policy.call_timeout(slow) == pytest.approx(10 * policy.WORKER_CALL_TIMEOUT_S)
+
+
+MORE_ENDINGS = {
+    # name: (a module-level prelude, what the backward does first, words of the verdict line)
+    "an exception whose message raises": (
+        "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no words')\n",
+        "raise Odd()", "Odd"),
+    "a forged reply claiming a huge length": (
+        "import os, struct, sys\n",
+        "os.write(int(sys.argv[2]), struct.pack('<Q', 2**40)); import time; time.sleep(60)",
+        "unreadable reply"),
+    "a forged reply of garbage": (
+        "import os, struct, sys\n",
+        "os.write(int(sys.argv[2]), struct.pack('<Q', 5) + b'{{{{{'); import time; time.sleep(60)",
+        "unreadable reply"),
+    "death while a child holds the reply pipe": (
+        "import os\n", "pid = os.fork()\n    if pid == 0:\n        import time; time.sleep(600)\n    os._exit(3)",
+        "exited with code 3"),
+}
+
+
+@pytest.mark.parametrize("ending", list(MORE_ENDINGS))
+def test_a_candidate_that_attacks_the_channel_gets_a_one_line_verdict_in_bounded_time(tmp_path, ending):
+    prelude, action, words = MORE_ENDINGS[ending]
+    source = prelude + LESSON.replace("    W1, b1, W2, b2 =", f"    {action}\n    W1, b1, W2, b2 =")
+    code, out, err, seconds = compare(tmp_path, source, *FAST, "--timeout", "5")
+    assert code == 1, out + err
+    lines = verdict_lines(out)
+    assert lines and words in lines[0], out
+    assert seconds < 30
+
+
+def test_endless_printing_costs_the_judge_no_memory_and_is_cut_in_the_report(tmp_path):
+    source = LESSON.replace("    N = X.shape[0]", "    print('x' * 10**7)\n    N = X.shape[0]")
+    code, out, err, _ = compare(tmp_path, source, *FAST)
+    assert code == 0, out + err
+    assert "more bytes not shown" in out
+    assert len(out) < 100_000
