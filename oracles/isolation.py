@@ -58,7 +58,7 @@ def _signal_words(number: int) -> str:
 
 
 def raised_words(reply: dict, when: str = "") -> str:
-    """One line for a candidate that raised: ``the candidate raised ValueError at mine.py:12: ...``."""
+    """One line for a candidate that raised: ``the candidate crashed at mine.py:12: ValueError: ...``."""
     where = f" at {reply['where']}" if reply.get("where") else ""
     if reply.get("read_only"):
         return (f"the candidate wrote into its inputs{where} "
@@ -271,7 +271,6 @@ class Worker:
         self.process = None
         self.fatal: Outcome | None = None  # a timeout: every later call gets it at once
         self.loaded_failure: str | None = None
-        self.calls = 0
 
     # ------------------------------------------------------------ lifetime
     def start(self):
@@ -362,7 +361,6 @@ class Worker:
             if self.loaded_failure is not None:
                 return Outcome(None, self.loaded_failure)
         limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
-        self.calls += 1
         start = time.perf_counter()
         reply, failure = self._exchange(_call_message(params, X, y, errstate), limit, "during the call")
         seconds = time.perf_counter() - start
