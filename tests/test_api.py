@@ -1,0 +1,121 @@
+"""``from oracles import check, fuzz``: the same verdicts as the CLI, one clear error per bad argument."""
+import json
+from pathlib import Path
+
+import pytest
+
+import oracles
+from oracles.cli import main
+from properties import catalogue
+
+LESSON = Path(__file__).parent / "candidates" / "lesson.py"
+FD = "finite-differences"
+
+
+def lesson_backward():
+    namespace = {}
+    exec(compile(LESSON.read_text(), str(LESSON), "exec"), namespace)  # as if typed into a notebook cell
+    return namespace["backward"]
+
+
+def test_check_and_fuzz_are_the_packages_public_names():
+    from oracles import api
+
+    assert oracles.check is api.check and oracles.fuzz is api.fuzz
+    assert sorted(oracles.__all__) == ["check", "fuzz"]
+
+
+def test_check_gives_the_clis_verdict_on_the_same_data(real_path, capsys):
+    report = oracles.check(catalogue.missing_relu_mask, data=str(real_path), oracles=FD)
+    main(["--data", str(real_path), "--oracles", FD, "--candidate", "properties.catalogue:missing_relu_mask",
+          "--format", "json"])
+    cli = json.loads(capsys.readouterr().out)
+    ours = json.loads(report.to_json())
+    assert ours["passed"] is cli["passed"] is False
+    for a, b in zip(ours["points"], cli["points"]):
+        assert [p["checks"][FD]["over_tolerance"] for p in a["parameters"]] == \
+               [p["checks"][FD]["over_tolerance"] for p in b["parameters"]]
+
+
+def test_a_function_defined_outside_any_module_is_checked_isolated(real_path):
+    report = oracles.check(lesson_backward(), data=str(real_path), oracles=FD)
+    assert report.passed
+    assert not any("no-isolation" in n for n in report.notes)
+
+
+def test_isolate_false_runs_in_process_and_says_so(real_path):
+    report = oracles.check(lesson_backward(), data=str(real_path), oracles=FD, isolate=False)
+    assert report.passed
+    assert any("--no-isolation" in n for n in report.notes)
+
+
+def test_without_data_the_report_says_it_used_the_stand_in(monkeypatch, tmp_path):
+    from reference import data as data_module
+
+    monkeypatch.setattr(data_module, "default_path", lambda: None)
+    report = oracles.check(lesson_backward(), oracles=FD)
+    assert report.data["source"] == "synthetic"
+    assert any("data=PATH" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("argument, value, error, words", [
+    ("hidden", "16x", ValueError, "hidden"),
+    ("hidden", [16, 1.5], TypeError, "hidden"),
+    ("activation", "gelu", ValueError, "activation"),
+    ("dtype", "float16", ValueError, "dtype"),
+    ("oracles", ["torch", "torch"], ValueError, "oracles"),
+    ("oracles", "tensorflow", ValueError, "oracles"),
+    ("seed", -1, ValueError, "seed"),
+    ("seed", 2**70, ValueError, "seed"),
+    ("timeout", 0, ValueError, "timeout"),
+    ("memory", "12", ValueError, "memory"),
+    ("data", 3, TypeError, "data"),
+    ("data", "/no/such/file.csv", ValueError, "data: /no/such/file.csv: file not found"),
+    ("isolate", "yes", TypeError, "isolate"),
+])
+def test_a_bad_argument_raises_one_error_naming_it_before_anything_runs(argument, value, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        oracles.check(lesson_backward(), **{argument: value})
+
+
+def test_a_backward_that_is_not_a_function_is_a_type_error():
+    with pytest.raises(TypeError, match="backward"):
+        oracles.check(None)
+
+
+def test_fuzz_returns_a_result_that_renders_its_counterexample_and_replay_command():
+    result = oracles.fuzz(catalogue.hard_coded_n, 30, oracles=FD, progress=False)
+    assert not result.passed
+    html = result._repr_html_()
+    assert "fuzz: FAIL" in html and result.counterexample["problem"] in html
+    assert "compare-frameworks --replay" in html and "catalogue.py:hard_coded_n" in html
+
+
+def test_fuzz_of_a_correct_backward_holds_every_law():
+    result = oracles.fuzz(lesson_backward(), 10, oracles=FD, progress=False)
+    assert result.passed and result.examples == 10
+
+
+def test_a_report_renders_as_html_and_markdown_with_the_verdict_first(real_path):
+    report = oracles.check(catalogue.missing_relu_mask, data=str(real_path), oracles=FD)
+    html, markdown = report._repr_html_(), report._repr_markdown_()
+    assert html.index("FAIL") < html.index("<table")
+    assert markdown.startswith("# compare-frameworks: FAIL")
+    for text in (html, markdown):
+        assert "diagnosis:" in text and "kinks:" in text and str(real_path) in text
+
+
+def test_the_plots_w1_panel_is_the_8_by_16_grid_over_tolerance_exactly_where_the_check_says(real_path):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    report = oracles.check(catalogue.missing_relu_mask, data=str(real_path), oracles=FD)
+    figure = report.plot()
+    panel = figure.axes[0]
+    grid = panel.get_images()[0].get_array()
+    assert grid.shape == (8, 16)
+    over = np.asarray(grid) > 0  # log10 of error over tolerance: above 0 fails
+    check = report.points[0].checks["W1"][FD]
+    assert int(over.sum()) == check.over_tolerance
+    assert over[tuple(check.worst_index)]
+    plt.close(figure)
