@@ -30,7 +30,6 @@ import inspect
 import os
 import shlex
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,55 +347,35 @@ def backprop_fuzz(request):
 
 
 def _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward):
-    """:func:`backprop_fuzz`'s run, with the candidate's handle open."""
+    """:func:`backprop_fuzz`'s run, with the candidate's handle open: the one fuzz driver
+    (:func:`properties.fuzz.fuzz`) under the user's own hypothesis profile."""
     __tracebackhide__ = True
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import settings
 
-    from properties.fuzz import FuzzResult
-    from properties.laws import check_laws
+    from properties.fuzz import fuzz
 
-    state = {"count": 0, "failure": None}
-
-    def every_law(problem):
-        state["count"] += 1
-        violations = check_laws(candidate, problem, oracles=chosen)
-        if violations:
-            state["failure"] = (problem, violations)
-            raise AssertionError(str(violations[0]))
-
-    profile = settings.default  # whatever --hypothesis-profile, a conftest or hypothesis chose
-    run = settings(profile, deadline=None,
-                   suppress_health_check=set(profile.suppress_health_check)
-                   | {HealthCheck.too_slow, HealthCheck.data_too_large})(given(strategy)(every_law))
     # one database key per test and candidate, not one shared by every user of this fixture
-    run.hypothesis.inner_test._hypothesis_internal_add_digest = (
-        f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode())
-    start, error = time.perf_counter(), None
-    try:
-        run()
-    except Exception as exc:
-        if state["failure"] is None:
-            raise
-        error = exc
-    if error is not None:  # outside the except block: no "during handling" chain in the output
-        pytest.fail(_fuzz_failure(state, candidate.name, settings.get_current_profile_name(), error,
-                                  _candidate_arg(backward)), pytrace=False)
-    return FuzzResult(state["count"], True, time.perf_counter() - start)
+    key = f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode()
+    result = fuzz(lambda problem: candidate, None, strategy, oracles=chosen, seed=None,
+                  candidate_arg=_candidate_arg(backward), profile=settings.default, database_key=key)
+    if not result.passed:
+        pytest.fail(_fuzz_failure(result, candidate.name, settings.get_current_profile_name()), pytrace=False)
+    return result
 
 
-def _fuzz_failure(state, name, profile, exc, candidate_arg) -> str:
-    problem, violations = state["failure"]
-    out = [f"{name} broke {'a law' if len(violations) == 1 else f'{len(violations)} laws'} "
-           f"after {state['count']} examples, shrinking included (hypothesis profile {profile!r}); "
+def _fuzz_failure(result, name, profile) -> str:
+    c = result.counterexample
+    laws = c["laws"]
+    out = [f"{name} broke {'a law' if len(laws) == 1 else f'{len(laws)} laws'} "
+           f"after {result.examples} examples, shrinking included (hypothesis profile {profile!r}); "
            f"the shrunk counterexample:",
-           f"  {problem.describe()}"]
-    for v in violations:
-        parts = v.message.split(" | ")  # the agreement law joins the harness's verdict lines
-        out.append(f"  law {v.law}: {parts[0]}")
+           f"  {c['problem']}"]
+    for v in laws:
+        parts = v["message"].split(" | ")  # the agreement law joins the harness's verdict lines
+        out.append(f"  law {v['law']}: {parts[0]}")
         out += [f"    {part}" for part in parts[1:]]
-    if not isinstance(exc, AssertionError):
-        out.append(f"  (hypothesis: {type(exc).__name__}: the failure did not reproduce every time)")
-    if candidate_arg:
-        out.append(f"reproduce: compare-frameworks --replay '{problem.describe()}' "
-                   f"--candidate {shlex.quote(candidate_arg)}")
+    if "flaky" in c:
+        out.append(f"  (hypothesis: {c['flaky']})")
+    if "--candidate" in c["repro"]:
+        out.append(f"reproduce: {c['repro']}")
     return "\n".join(out)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import atexit
+import shlex
 import tempfile
 import time
 from dataclasses import dataclass
@@ -66,12 +67,18 @@ def _home() -> str:
     return _HOME[0].name
 
 
-def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
-         seed: int | None = 0, progress=None, candidate_arg: str | None = None) -> FuzzResult:
+def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
+         seed: int | None = 0, progress=None, candidate_arg: str | None = None, profile=None,
+         database_key: bytes | None = None) -> FuzzResult:
     """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
 
     ``candidate`` is called as ``candidate(problem)`` -> a backward for that problem (so the
     reference can follow the drawn activation); ``candidate_arg`` goes into the repro command.
+    ``profile``: hypothesis settings to start from (the pytest plugin passes the user's own
+    profile: its example count, database and randomness; ``examples`` and ``seed`` are then
+    None); only the deadline is lifted and the slow-data health checks suppressed.
+    ``database_key``: the key failures are saved under in that profile's database.
+    This is the one hypothesis driver: the CLI, the notebook API and the pytest plugin all call it.
     """
     strategy = problems() if strategy is None else strategy
     laws = tuple(laws or LAWS)
@@ -86,28 +93,42 @@ def fuzz(candidate, examples: int, strategy=None, laws=None, oracles=("finite-di
             state["failure"] = (problem, violations)
             raise AssertionError(str(violations[0]))
 
-    run = settings(max_examples=examples, deadline=None, database=None,
-                   suppress_health_check=list(HealthCheck), print_blob=False,
-                   phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])(given(strategy)(test))
+    if profile is None:
+        chosen = settings(max_examples=examples, deadline=None, database=None,
+                          suppress_health_check=list(HealthCheck), print_blob=False,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+    else:
+        chosen = settings(profile, deadline=None, suppress_health_check=set(profile.suppress_health_check)
+                          | {HealthCheck.too_slow, HealthCheck.data_too_large})
+    run = chosen(given(strategy)(test))
+    if database_key is not None:
+        run.hypothesis.inner_test._hypothesis_internal_add_digest = database_key
     if seed is not None:  # the same seed draws the same problems; None draws new ones every run
         run = hypothesis_seed(seed)(run)
     start = time.perf_counter()
-    set_hypothesis_home_dir(_home())  # hypothesis caches constants under .hypothesis/: not in the user's cwd
+    if profile is None:  # hypothesis caches constants under .hypothesis/: not in the user's cwd
+        set_hypothesis_home_dir(_home())
+    error = None
     try:
         run()
-    except Exception:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
+    except Exception as exc:  # AssertionError, or hypothesis's Flaky* for a candidate that keeps state
         if state["failure"] is None:
             raise
+        error = exc
     finally:
-        set_hypothesis_home_dir(None)
+        if profile is None:
+            set_hypothesis_home_dir(None)
     seconds = time.perf_counter() - start
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)
     problem, violations = state["failure"]
-    repro = f"compare-frameworks --replay '{problem.describe()}'" + (f" --candidate {candidate_arg}" if candidate_arg else "")
+    repro = f"compare-frameworks --replay '{problem.describe()}'" + (
+        f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "")
     counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
                       "seed": problem.seed, "scale": problem.scale,
                       "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}
+    if error is not None and not isinstance(error, AssertionError):
+        counterexample["flaky"] = f"{type(error).__name__}: the failure did not reproduce every time"
     return FuzzResult(state["count"], False, seconds, counterexample)
 
 
