@@ -97,13 +97,12 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     show a progress bar (default: in a notebook or on a terminal, silent otherwise).
     """
     from properties.fuzz import fuzz as run_fuzz
-    from properties.strategies import problems, specs
+    from properties.strategies import candidate_problems
 
     examples = options.count(examples, "examples")
     spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
                                            isolate, timeout, memory, forbid_import)
-    depth = len(spec.hidden)
-    strategy = problems(specs(depth, depth, activations=(activation,), dtypes=(dtype,)))
+    strategy = candidate_problems(spec)
     show = _interactive() if progress is None else bool(progress)
     with handle, ProgressBar(examples, show) as advance:
         return run_fuzz(lambda problem: handle, examples, strategy, oracles=chosen, seed=seed, progress=advance,

@@ -214,11 +214,10 @@ def _factory(args, candidate):
 
 def _fuzz(args, spec, candidate):
     from properties.fuzz import fuzz
-    from properties.strategies import problems, specs
+    from properties.strategies import candidate_problems, problems, specs
 
     if args.candidate:  # the user's backward: its depth and activation, any widths, inputs and batch
-        depth = len(spec.hidden)
-        strategy = problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,)))
+        strategy = candidate_problems(spec)
     else:  # the reference: every depth and activation
         strategy = problems(specs(dtypes=(spec.dtype,)))
     with _progress(args.fuzz) as advance:

@@ -332,14 +332,16 @@ def backprop_fuzz(request):
 
     def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True):
         __tracebackhide__ = True
-        from properties.strategies import problems, specs
+        from properties.strategies import candidate_problems
+        from reference.model import Spec
 
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
-        depth = len(_or_fail("backprop_fuzz", lambda: _hidden(hidden)))
+        widths = _or_fail("backprop_fuzz", lambda: _hidden(hidden))
+        depth = len(widths)
         dtype = dtype or config.stash[_OPTIONS].dtype
-        strategy = _or_fail("backprop_fuzz", lambda: problems(specs(depth, depth, activations=(activation,),
-                                                                     dtypes=(dtype,))))
+        spec = _or_fail("backprop_fuzz", lambda: Spec((1, *widths, 1), activation, dtype))  # validates both
+        strategy = candidate_problems(spec)
         with _handle("backprop_fuzz", backward, isolate) as candidate:
             return _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward)
 

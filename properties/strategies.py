@@ -164,3 +164,11 @@ def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strateg
 def lesson_problems(**kwargs):
     """Problems on the lesson's architecture (one ReLU hidden layer), any D, H and N."""
     return problems(specs(min_depth=1, max_depth=1, activations=("relu",)), **kwargs)
+
+
+def candidate_problems(spec: Spec):
+    """Problems for a user's candidate: its depth, activation and dtype kept, everything else drawn
+    (inputs, widths, batch size, scale, labels, kinks, saturation). One place for the CLI, the
+    notebook API and the pytest plugin."""
+    depth = len(spec.hidden)
+    return problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,)))
