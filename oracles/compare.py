@@ -48,7 +48,7 @@ class Check:
     oracle_value: float
     over_tolerance: int
     kinks: int
-    worst_ratio: float  # the worst entry's distance / (atol * scale + rtol |o|): over 1 fails
+    worst_over_tolerance: float  # the worst entry's distance / (atol * scale + rtol |o|): over 1 fails
     atol: float
     rtol: float
     scale: float  # max(1, max |o|): atol is counted in these units
@@ -64,6 +64,8 @@ class Check:
     def to_dict(self) -> dict:
         d = asdict(self)
         del d["param"], d["oracle"], d["ratios"], d["at_kink"]
+        # the ratio the text shows beside the worst entry: yours over the oracle's
+        d["candidate_over_oracle"] = self.candidate_value / self.oracle_value if self.oracle_value else None
         return d
 
     def line(self, against: str = "candidate") -> str:
@@ -124,7 +126,7 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         oracle_value=float(o[worst]) if o.size else 0.0,
         over_tolerance=int(over.sum()),
         kinks=int(at.sum()) + near,
-        worst_ratio=float(max(excess[worst], 0.0)) if o.size else 0.0,
+        worst_over_tolerance=float(max(excess[worst], 0.0)) if o.size else 0.0,
         atol=tol.atol,
         rtol=tol.rtol,
         scale=scale,
