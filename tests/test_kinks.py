@@ -29,7 +29,7 @@ RIGHT = {"relu": ("relu_at_zero_zero", "relu_at_zero_one", "relu_at_zero_half"),
 WRONG = {"relu": "relu_at_zero_two", "leaky_relu": "leaky_at_zero_minus_one"}
 # kink=on: z1[0, 0] is exactly 0; deeper layer l gets one too when bit l - 2 of the seed is set
 SIZES = {1: (4, 5, 1), 2: (4, 5, 3, 1), 3: (3, 4, 4, 3, 1)}
-SEEDS = {1: (1, 2), 2: (2, 3), 3: (1, 2, 4, 7)}
+SEEDS = {1: (1,), 2: (3,), 3: (2, 7)}  # 3: layers 1 and 2; 2: layers 1 and 3; 7: all three
 
 
 def kink_problems(activation, depth, dtype="float64"):
@@ -220,13 +220,13 @@ def test_an_error_confined_to_the_near_kink_entries_fails_at_the_lessons_init(ca
 def test_fuzzing_exact_kinks_finds_no_fault_in_a_value_at_0_inside_the_subdifferential(value):
     pick = {"one": {"relu": kinks.relu_at_zero_one, "leaky_relu": kinks.leaky_at_zero_one},
             "half": {"relu": kinks.relu_at_zero_half, "leaky_relu": kinks.leaky_at_zero_half}}[value]
-    found = fuzz(lambda problem: Candidate(value, pick[problem.activation]), 150,
+    found = fuzz(lambda problem: Candidate(value, pick[problem.activation]), 100,
                  problems(specs(activations=KINKED), kinks=("on",)), seed=0)
-    assert found.passed and found.examples == 150, found.summary()
+    assert found.passed and found.examples == 100, found.summary()
 
 
 def test_fuzzing_exact_kinks_finds_relu_prime_2_at_0_and_shrinks_it():
-    found = fuzz(lambda problem: Candidate("two", kinks.relu_at_zero_two), 150,
+    found = fuzz(lambda problem: Candidate("two", kinks.relu_at_zero_two), 100,
                  problems(specs(activations=("relu",)), kinks=("on",)), seed=0)
     assert not found.passed
     assert found.counterexample["problem"].startswith("sizes=1,1,1 ")
