@@ -218,16 +218,19 @@ def test_an_error_confined_to_the_near_kink_entries_fails_at_the_lessons_init(ca
 
 @pytest.mark.parametrize("value", ["one", "half"])
 def test_fuzzing_exact_kinks_finds_no_fault_in_a_value_at_0_inside_the_subdifferential(value):
+    """Every law on 100 exact-kink problems (relu and leaky, depths 1-3), the agreement law against
+    finite differences and the interval; torch and jax meet the same candidates at exact kinks in
+    the tests above, and in the 10,000-example run the README reports."""
     pick = {"one": {"relu": kinks.relu_at_zero_one, "leaky_relu": kinks.leaky_at_zero_one},
             "half": {"relu": kinks.relu_at_zero_half, "leaky_relu": kinks.leaky_at_zero_half}}[value]
     found = fuzz(lambda problem: Candidate(value, pick[problem.activation]), 100,
-                 problems(specs(activations=KINKED), kinks=("on",)), seed=0)
+                 problems(specs(activations=KINKED), kinks=("on",)), seed=0, oracles=("finite-differences",))
     assert found.passed and found.examples == 100, found.summary()
 
 
 def test_fuzzing_exact_kinks_finds_relu_prime_2_at_0_and_shrinks_it():
     found = fuzz(lambda problem: Candidate("two", kinks.relu_at_zero_two), 100,
-                 problems(specs(activations=("relu",)), kinks=("on",)), seed=0)
+                 problems(specs(activations=("relu",)), kinks=("on",)), seed=0, oracles=("finite-differences",))
     assert not found.passed
     assert found.counterexample["problem"].startswith("sizes=1,1,1 ")
     assert {law["law"] for law in found.counterexample["laws"]} >= {"relu-gating", "agreement"}
