@@ -69,8 +69,8 @@ def _backward_with_slopes(params, X, y, activation, slopes):
 @pytest.mark.parametrize("depth, seed", [(1, 1), (2, 1), (2, 3), (3, 2), (3, 7)])
 def test_the_interval_holds_every_choice_of_slopes_and_is_their_exact_range_for_one_layer(activation, depth, seed):
     """Brute force over every vertex of [alpha, 1]^K: the gradient is multilinear in the slopes, so
-    its range is spanned by the vertices; the interval contains them all and, when it says it is
-    exact (always when every row's kinks lie in one layer), its ends are attained."""
+    its range is spanned by the vertices; the interval contains them all and, exact here (every
+    row's kinks in one layer, or at most 10 of them), its ends are attained."""
     problem = Problem(SIZES[depth], activation, "float64", N=6, seed=seed, scale=1.0, kink="on")
     params, X, y = problem.arrays()
     _, cache = forward(params, X, activation)
@@ -83,14 +83,13 @@ def test_the_interval_holds_every_choice_of_slopes_and_is_their_exact_range_for_
         g = _backward_with_slopes(params, X, y, activation, dict(zip(at, choice)))
         for k in params:
             values[k].append(g[k])
-    one_layer = len({r for _, r, _ in at}) == len({(l, r) for l, r, _ in at})
-    assert kinks_.count == len(at) and (kinks_.exact or not one_layer)
+    assert kinks_.count == len(at) and kinks_.exact  # at most 10 kinks per row: exact in any layers
     tol = policy.tolerance("torch", "float64")
     for k in params:
         lo, hi = np.min(values[k], axis=0), np.max(values[k], axis=0)
         interval = kinks_.get(k)
         assert np.all(interval.lo <= lo + tol.atol) and np.all(hi <= interval.hi + tol.atol), k
-        if kinks_.exact:
+        if True:
             assert tol.close(interval.lo, lo).all() and tol.close(interval.hi, hi).all(), k
 
 
