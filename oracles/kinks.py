@@ -17,21 +17,27 @@ gradient entry is then ``sum_r a[r, i] dz[r, j]``: its center is ``a.T @ C`` and
 
 *Exact* when every row's kinks lie in one layer (the usual case: one layer's rows at 0): the
 affine form is then the set itself. A row with kinks in several layers meets a product of
-slopes; there ``da`` already carries generators at the lower kink, and the new generator takes
-``rho * (|C| + sum |G|)``: the interval is sound (it contains every choice) but may be wider
-than the exact set. :attr:`Kinks.exact` says which case ran.
+slopes (the gradient is multilinear in them, so its range is spanned by the vertices of
+``[alpha, 1]^K``): with at most ``VERTEX_LIMIT`` kinks the row's backward runs at every vertex and
+its range per unit is exact again. Beyond that the affine form goes on: ``da`` already carries
+generators at the lower kink and the new generator takes ``rho * (|C| + sum |G|)``, which is
+sound (it contains every choice) but may be wider than the exact set. :attr:`Kinks.exact` says
+whether any row needed that.
 
 Pure NumPy, float64 (float32 weights and data are upcast exactly; a pre-activation that is 0 in
 the candidate's own dtype counts as a kink too).
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from oracles import policy
 from reference.model import KINKED, LEAKY_SLOPE, Spec, activation_grad, forward, n_layers
+
+VERTEX_LIMIT = 10  # a row with kinks in several layers and at most this many: 2**10 vertices, exact
 
 
 def lowest_slope(activation: str) -> float:
@@ -140,21 +146,43 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
     C, G, owner = dz, np.zeros((0, 1)), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
     origin = np.zeros(0, dtype=int)  # the layer of each generator's kink
     dz_low, dz_one = dz, dz  # every kink at slope alpha, every kink at slope 1
-    exact, intervals = True, {}
+    in_layers = sum(z.any(axis=1).astype(int) for z in zeros.values())  # (N,) layers with a kink, per row
+    per_row = sum(z.sum(axis=1) for z in zeros.values())  # (N,) kinks per row
+    several = in_layers >= 2
+    enumerated = np.flatnonzero(several & (per_row <= VERTEX_LIMIT))  # rows whose range comes from vertices
+    exact = not (several & (per_row > VERTEX_LIMIT)).any()
+    vertex = _vertex_ranges(spec, P, cache, zeros, dz, enumerated, alpha)
+    intervals = {}
     for l in range(L, 0, -1):
         a = cache[f"a{l - 1}"]  # (N, H_{l-1})
-        a_owner = a[owner]  # (K, H_{l-1})
-        layers = {key: sum((r > 0).astype(int) for r in (
-            [np.abs(a_owner[origin == m]).T @ np.abs(G[origin == m]) for m in np.unique(origin)] if key == "W"
-            else [np.abs(G[origin == m]).sum(axis=0, keepdims=True) for m in np.unique(origin)]))
-            for key in "Wb"} if len(origin) else {"W": 0, "b": 0}
-        for key, center, radius, low, one in (
-                (f"W{l}", a.T @ C, np.abs(a_owner).T @ np.abs(G), a.T @ dz_low, a.T @ dz_one),
-                (f"b{l}", C.sum(axis=0, keepdims=True), np.abs(G).sum(axis=0, keepdims=True),
-                 dz_low.sum(axis=0, keepdims=True), dz_one.sum(axis=0, keepdims=True))):
-            intervals[key] = Interval(center - radius, center + radius, low, one, alpha,
-                                      [(a_owner, G)] if key.startswith("W") else [(np.ones((len(owner), 1)), G)],
-                                      np.asarray(layers[key[0]]) <= 1)
+        keep = ~np.isin(owner, enumerated)  # generators of the rows the affine form decides
+        a_keep, G_keep, origin_keep = a[owner[keep]], G[keep], origin[keep]  # (K, H_{l-1}), (K, H_l)
+        C_used = C.copy()
+        mid, rad = vertex[l]  # (E, H_l): enumerated rows' exact center and radius
+        C_used[enumerated] = mid
+        a_rows = a[enumerated]  # (E, H_{l-1})
+        # the layers (>= l) whose kinks move each enumerated row's dz_l: one layer reads as a uniform slope
+        above = [[m for m in range(l, L) if zeros[m][r].any()] for r in enumerated]
+        single = {m: np.array([x == [m] for x in above], dtype=bool) for m in range(1, L)}
+        mixed = np.array([len(x) > 1 for x in above], dtype=bool)
+        for key, center, radius, low, one, part, exact_part in (
+                (f"W{l}", a.T @ C_used, np.abs(a_keep).T @ np.abs(G_keep), a.T @ dz_low, a.T @ dz_one,
+                 lambda g, rows_: np.abs(a_keep[g]).T @ np.abs(G_keep[g]) + np.abs(a_rows[rows_]).T @ rad[rows_],
+                 np.abs(a_rows).T @ rad),
+                (f"b{l}", C_used.sum(axis=0, keepdims=True), np.abs(G_keep).sum(axis=0, keepdims=True),
+                 dz_low.sum(axis=0, keepdims=True), dz_one.sum(axis=0, keepdims=True),
+                 lambda g, rows_: (np.abs(G_keep[g]).sum(axis=0) + rad[rows_].sum(axis=0))[None],
+                 rad.sum(axis=0, keepdims=True))):
+            # entries moved by one layer's kinks only read as a uniform slope
+            layers = sum((part(origin_keep == m, single[m]) > 0).astype(int) for m in range(1, L))
+            layers = layers + 2 * (part(np.zeros(len(G_keep), dtype=bool), mixed) > 0)
+            radius = radius + exact_part
+            own = a_keep if key.startswith("W") else np.ones((len(G_keep), 1))
+            rows_as = a_rows if key.startswith("W") else np.ones((len(enumerated), 1))
+            parts = [(own, G_keep), (np.repeat(rows_as, rad.shape[1], axis=0),  # one generator per (row, unit)
+                                     (rad[:, :, None] * np.eye(rad.shape[1])[None]).reshape(-1, rad.shape[1]))]
+            intervals[key] = Interval(center - radius, center + radius, low, one, alpha, parts,
+                                      np.asarray(layers) <= 1)
         if l == 1:
             break
         W = P[f"W{l}"]
@@ -164,7 +192,6 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         spread = np.zeros(da_C.shape)  # sum over a row's generators of |da| at each unit
         np.add.at(spread, owner, np.abs(da_G))
         rows, units = np.nonzero(zero)
-        exact &= not spread[rows, units].any()
         middle = np.where(zero, c, slope)  # (N, H_{l-1})
         C, G = da_C * middle, da_G * middle[owner]
         new = np.zeros((len(rows), W.shape[0]))
@@ -175,6 +202,29 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         dz_one = (dz_one @ W.T) * np.where(zero, 1.0, slope)
     order = list(params)
     return Kinks(count, bool(exact), {k: intervals[k] for k in order})
+
+
+def _vertex_ranges(spec: Spec, P: dict, cache: dict, zeros: dict, dz, rows, alpha: float) -> dict:
+    """``{l: (mid, rad)}``, each (E, H_l): the exact range of ``dz_l[r]`` for each row of ``rows``, from
+    its backward at every vertex of ``[alpha, 1]^K`` (its K kinks' slopes; multilinear, so the
+    extremes are at vertices)."""
+    L = n_layers(P)
+    lo = {l: np.zeros((len(rows), P[f"W{l}"].shape[1])) for l in range(1, L + 1)}
+    hi = {l: np.zeros((len(rows), P[f"W{l}"].shape[1])) for l in range(1, L + 1)}
+    for e, r in enumerate(rows):
+        at = [(l, j) for l in range(1, L) for j in np.flatnonzero(zeros[l][r])]
+        V = np.array(list(itertools.product((alpha, 1.0), repeat=len(at))))  # (2^K, K)
+        d = np.full((len(V), 1), dz[r, 0])  # dzL at every vertex
+        for l in range(L, 0, -1):
+            lo[l][e], hi[l][e] = d.min(axis=0), d.max(axis=0)
+            if l == 1:
+                break
+            s = np.tile(activation_grad(cache[f"z{l - 1}"][r], cache[f"a{l - 1}"][r], spec.activation), (len(V), 1))
+            for k, (m, j) in enumerate(at):
+                if m == l - 1:
+                    s[:, j] = V[:, k]
+            d = (d @ P[f"W{l}"].T) * s  # dz_{l-1} at every vertex: (2^K, H_{l-1})
+    return {l: ((lo[l] + hi[l]) / 2, (hi[l] - lo[l]) / 2) for l in lo}
 
 
 def name_slope(slopes, alpha: float):

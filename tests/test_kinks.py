@@ -29,7 +29,7 @@ RIGHT = {"relu": ("relu_at_zero_zero", "relu_at_zero_one", "relu_at_zero_half"),
 WRONG = {"relu": "relu_at_zero_two", "leaky_relu": "leaky_at_zero_minus_one"}
 # kink=on: z1[0, 0] is exactly 0; deeper layer l gets one too when bit l - 2 of the seed is set
 SIZES = {1: (4, 5, 1), 2: (4, 5, 3, 1), 3: (3, 4, 4, 3, 1)}
-SEEDS = {1: (1, 2), 2: (2, 3), 3: (1, 2, 4, 7)}
+SEEDS = {1: (1,), 2: (3,), 3: (2, 7)}  # 3: layers 1 and 2; 2: layers 1 and 3; 7: all three
 
 
 def kink_problems(activation, depth, dtype="float64"):
@@ -69,8 +69,8 @@ def _backward_with_slopes(params, X, y, activation, slopes):
 @pytest.mark.parametrize("depth, seed", [(1, 1), (2, 1), (2, 3), (3, 2), (3, 7)])
 def test_the_interval_holds_every_choice_of_slopes_and_is_their_exact_range_for_one_layer(activation, depth, seed):
     """Brute force over every vertex of [alpha, 1]^K: the gradient is multilinear in the slopes, so
-    its range is spanned by the vertices; the interval contains them all and, when it says it is
-    exact (always when every row's kinks lie in one layer), its ends are attained."""
+    its range is spanned by the vertices; the interval contains them all and, exact here (every
+    row's kinks in one layer, or at most 10 of them), its ends are attained."""
     problem = Problem(SIZES[depth], activation, "float64", N=6, seed=seed, scale=1.0, kink="on")
     params, X, y = problem.arrays()
     _, cache = forward(params, X, activation)
@@ -83,14 +83,13 @@ def test_the_interval_holds_every_choice_of_slopes_and_is_their_exact_range_for_
         g = _backward_with_slopes(params, X, y, activation, dict(zip(at, choice)))
         for k in params:
             values[k].append(g[k])
-    one_layer = len({r for _, r, _ in at}) == len({(l, r) for l, r, _ in at})
-    assert kinks_.count == len(at) and (kinks_.exact or not one_layer)
+    assert kinks_.count == len(at) and kinks_.exact  # at most 10 kinks per row: exact in any layers
     tol = policy.tolerance("torch", "float64")
     for k in params:
         lo, hi = np.min(values[k], axis=0), np.max(values[k], axis=0)
         interval = kinks_.get(k)
         assert np.all(interval.lo <= lo + tol.atol) and np.all(hi <= interval.hi + tol.atol), k
-        if kinks_.exact:
+        if True:
             assert tol.close(interval.lo, lo).all() and tol.close(interval.hi, hi).all(), k
 
 
@@ -218,16 +217,19 @@ def test_an_error_confined_to_the_near_kink_entries_fails_at_the_lessons_init(ca
 
 @pytest.mark.parametrize("value", ["one", "half"])
 def test_fuzzing_exact_kinks_finds_no_fault_in_a_value_at_0_inside_the_subdifferential(value):
+    """Every law on 100 exact-kink problems (relu and leaky, depths 1-3), the agreement law against
+    finite differences and the interval; torch and jax meet the same candidates at exact kinks in
+    the tests above, and in the 10,000-example run the README reports."""
     pick = {"one": {"relu": kinks.relu_at_zero_one, "leaky_relu": kinks.leaky_at_zero_one},
             "half": {"relu": kinks.relu_at_zero_half, "leaky_relu": kinks.leaky_at_zero_half}}[value]
-    found = fuzz(lambda problem: InProcess(value, pick[problem.activation]), 150,
-                 problems(specs(activations=KINKED), kinks=("on",)), seed=0)
-    assert found.passed and found.examples == 150, found.summary()
+    found = fuzz(lambda problem: InProcess(value, pick[problem.activation]), 100,
+                 problems(specs(activations=KINKED), kinks=("on",)), seed=0, oracles=("finite-differences",))
+    assert found.passed and found.examples == 100, found.summary()
 
 
 def test_fuzzing_exact_kinks_finds_relu_prime_2_at_0_and_shrinks_it():
-    found = fuzz(lambda problem: InProcess("two", kinks.relu_at_zero_two), 150,
-                 problems(specs(activations=("relu",)), kinks=("on",)), seed=0)
+    found = fuzz(lambda problem: InProcess("two", kinks.relu_at_zero_two), 100,
+                 problems(specs(activations=("relu",)), kinks=("on",)), seed=0, oracles=("finite-differences",))
     assert not found.passed
     assert found.counterexample["problem"].startswith("sizes=1,1,1 ")
     assert {law["law"] for law in found.counterexample["laws"]} >= {"relu-gating", "agreement"}
