@@ -258,25 +258,25 @@ def finite_differences(spec: Spec, params: dict, X, y):
     return result.loss, result.grads
 
 
-def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
-    """``(loss(w + h), loss(w - h), h)`` for one entry, computed the fast way (for tests)."""
+def _one_entry(spec: Spec, params: dict, X, y, key: str, index):
+    """``(point, h, (s_plus, s_minus, crossed))`` for the default step of one entry (for tests)."""
     point = _Point(spec, params, X, y)
     l, (i, j) = int(key[1:]), index
     h, dz, units = point.deltas(l)
     D = point.params[f"W{l}"].shape[0]
     e = j * (D + 1) + (i if key.startswith("W") else D)
-    s_plus, s_minus, _ = point.shifted(l, units[e:e + 1], dz[e:e + 1])
-    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h[e]
+    return point, h[e], point.shifted(l, units[e:e + 1], dz[e:e + 1])
+
+
+def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
+    """``(loss(w + h), loss(w - h), h)`` for one entry, computed the fast way (for tests)."""
+    point, h, (s_plus, s_minus, _) = _one_entry(spec, params, X, y, key, index)
+    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h
 
 
 def crossing_sides(spec: Spec, params: dict, X, y, key: str, index):
     """``(plus, minus)``: whether the default step of one entry crosses a kink at ``w + h``, ``w - h`` (for tests)."""
-    point = _Point(spec, params, X, y)
-    l, (i, j) = int(key[1:]), index
-    h, dz, units = point.deltas(l)
-    D = point.params[f"W{l}"].shape[0]
-    e = j * (D + 1) + (i if key.startswith("W") else D)
-    _, _, crossed = point.shifted(l, units[e:e + 1], dz[e:e + 1])
+    _, _, (_, _, crossed) = _one_entry(spec, params, X, y, key, index)
     return bool(crossed[0]), bool(crossed[1])
 
 
