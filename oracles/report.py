@@ -326,6 +326,12 @@ class Report:
         return "\n".join(out)
 
     # ------------------------------------------------------------ notebook
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """In a terminal IPython: the text table, as the CLI prints it."""
+        import shutil
+
+        printer.text(self.to_text(width=shutil.get_terminal_size((120, 24)).columns))
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

@@ -31,6 +31,10 @@ class FuzzResult:
                 "examples_per_second": round(self.examples / self.seconds, 1) if self.seconds else None,
                 "counterexample": self.counterexample, "summary": self.summary()}
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """In a terminal IPython: the summary, the counterexample on short lines."""
+        printer.text(f"fuzz: {self.summary()}")
+
     def _repr_html_(self) -> str:
         """In a notebook: the verdict, and for a failure the counterexample, each law and the replay command."""
         import html

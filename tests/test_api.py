@@ -119,3 +119,12 @@ def test_the_plots_w1_panel_is_the_8_by_16_grid_over_tolerance_exactly_where_the
     assert int(over.sum()) == check.over_tolerance
     assert over[tuple(check.worst_index)]
     plt.close(figure)
+
+
+def test_a_terminal_ipython_shows_the_text_table(real_path):
+    from IPython.lib.pretty import pretty
+
+    report = oracles.check(catalogue.missing_relu_mask, data=str(real_path), oracles=FD)
+    shown = pretty(report)
+    assert shown.splitlines()[0] == report.header() and "FAIL: point lesson-init" in shown
+    assert pretty(oracles.fuzz(catalogue.hard_coded_n, 20, oracles=FD, progress=False)).startswith("fuzz: FAILED")
