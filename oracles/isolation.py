@@ -238,6 +238,10 @@ class InProcess:
         reply = worker.decode(worker.encode(reply))  # the worker's codec: the same Outcomes either way
         return _outcome(reply, captured.getvalue(), time.perf_counter() - start)
 
+    def evaluate_many(self, inputs: list, timeout: float | None = None) -> list:
+        """Outcomes of several calls, in order."""
+        return [self.evaluate(params, X, y) for params, X, y in inputs]
+
     def close(self):
         pass
 
@@ -372,6 +376,33 @@ class Worker:
             self.close()
             return outcome
         return _outcome(reply, output, seconds, self.memory)
+
+    def evaluate_many(self, inputs: list, timeout: float | None = None) -> list:
+        """Outcomes of several calls, in order, in one round trip to the worker (the laws ask a
+        handful of small questions per drawn problem: one exchange instead of one each). The
+        whole batch runs under one call's time limit; a worker that dies in it is asked again
+        call by call, so each Outcome says what that call did."""
+        if len(inputs) < 2 or self.fatal is not None or self.loaded_failure is not None:
+            return [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs]
+        if self.process is None:
+            self._spawn()
+            if self.loaded_failure is not None:
+                return [Outcome(None, self.loaded_failure)] * len(inputs)
+        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
+        calls = [{"params": {k: np.asarray(v) for k, v in params.items()}, "X": np.asarray(X), "y": np.asarray(y)}
+                 for params, X, y in inputs]
+        start = time.perf_counter()
+        reply, failure = self._exchange({"op": "calls", "calls": calls}, limit, "during a batch of calls")
+        seconds = (time.perf_counter() - start) / len(inputs)
+        output = self._output()
+        if failure is not None and "time limit" in failure:
+            self.fatal = Outcome(None, failure, output, seconds * len(inputs))
+            self.close()
+            return [self.fatal] * len(inputs)
+        if failure is not None or reply.get("kind") != "batch" or len(reply.get("replies", ())) != len(inputs):
+            self.close()
+            return [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs]
+        return [_outcome(r, output if i == 0 else "", seconds, self.memory) for i, r in enumerate(reply["replies"])]
 
     def _exchange(self, message: dict, limit: float, when: str):
         """Send one message, wait for the reply: ``(reply, None)`` or ``(None, failure line)``."""

@@ -39,17 +39,42 @@ class Remembered:
         self.name = handle.name
         self.isolated = getattr(handle, "isolated", False)
         self.memory = {}
+        self.again = {}  # a second Outcome on the same inputs, asked for ahead (the determinism law)
 
-    def evaluate(self, params, X, y, **options):
+    @staticmethod
+    def _key(params, X, y) -> bytes:
         digest = hashlib.blake2b(digest_size=16)
         for a in (*params.values(), X, y):
             a = np.ascontiguousarray(a)
             digest.update(f"{a.dtype.str}{a.shape}".encode())
             digest.update(a.tobytes())
-        key = digest.digest()
+        return digest.digest()
+
+    def evaluate(self, params, X, y, **options):
+        if options.get("errstate"):  # a different question: where the first floating-point error is
+            return self.handle.evaluate(params, X, y, **options)
+        key = self._key(params, X, y)
         if key not in self.memory:
             self.memory[key] = self.handle.evaluate(params, X, y, **options)
         return self.memory[key]
+
+    def prefetch(self, inputs: list, again: bool = False) -> None:
+        """Ask for every input not yet known in one batch (and, with ``again``, the first input a
+        second time, for the determinism law)."""
+        asked = [(self._key(*i), i) for i in inputs]
+        asked = [(k, i) for n, (k, i) in enumerate(asked) if k not in self.memory and k not in [a for a, _ in asked[:n]]]
+        extra = [inputs[0]] if again and inputs else []
+        if not asked and not extra:
+            return
+        outcomes = self.handle.evaluate_many([i for _, i in asked] + extra)
+        for (key, _), outcome in zip(asked, outcomes):
+            self.memory[key] = outcome
+        if extra:
+            self.again[self._key(*inputs[0])] = outcomes[-1]
+
+    def second(self, params, X, y):
+        """A second Outcome on these inputs: asked ahead by :meth:`prefetch`, else asked now."""
+        return self.again.pop(self._key(params, X, y), None) or self.handle.evaluate(params, X, y)
 
 
 def _grads(law, candidate, params, X, y):
@@ -75,7 +100,21 @@ def finite(candidate, problem):
     _grads("finite", candidate, params, X, y)
 
 
-def relu_gating(candidate, problem, rows: int = 3):
+GATING_ROWS = 3  # the one-row batches the gating law asks about: the first few rows
+
+
+def _gating_batches(X, y, rows: int = GATING_ROWS) -> list:
+    """The whole batch, then one-row batches of the first ``rows`` rows: ``(X, y, words)``."""
+    return [(X, y, "the whole batch")] + [(X[r:r + 1], y[r:r + 1], f"the one-row batch X[{r}]")
+                                          for r in range(min(rows, X.shape[0]))]
+
+
+def _permuted(problem, X, y):
+    order = np.random.default_rng(problem.seed).permutation(X.shape[0])
+    return X[order], y[order]
+
+
+def relu_gating(candidate, problem, rows: int = GATING_ROWS):
     """ReLU gates the gradient: where a pre-activation is < 0 nothing passes; where it is exactly 0,
     any share in [0, 1] of it may (relu'(0) is any subgradient: DESIGN.md, contract 6).
 
@@ -95,9 +134,7 @@ def relu_gating(candidate, problem, rows: int = 3):
     params, X, y = problem.arrays()
     L = n_layers(params)
     tol = policy.tolerance("torch", problem.dtype)
-    batches = [(X, y, "the whole batch")] + [(X[r:r + 1], y[r:r + 1], f"the one-row batch X[{r}]")
-                                             for r in range(min(rows, X.shape[0]))]
-    for Xb, yb, where in batches:
+    for Xb, yb, where in _gating_batches(X, y, rows):
         _, cache = forward(params, Xb, "relu")
         grads = _grads("relu-gating", candidate, params, Xb, yb)
         kinks = None
@@ -174,9 +211,8 @@ def descent(candidate, problem):
 def permutation(candidate, problem):
     """Gradients are invariant under a permutation of the batch (to rounding: the policy's torch tolerance)."""
     params, X, y = problem.arrays()
-    order = np.random.default_rng(problem.seed).permutation(X.shape[0])
     g = _grads("permutation", candidate, params, X, y)
-    h = _grads("permutation", candidate, params, X[order], y[order])
+    h = _grads("permutation", candidate, params, *_permuted(problem, X, y))
     tol = policy.tolerance("torch", problem.dtype)
     for k in params:
         c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol)
@@ -210,7 +246,7 @@ def determinism(candidate, problem):
     first = candidate.evaluate(params, X, y)
     if first.failure is not None:
         return  # the contract laws say what went wrong
-    second = getattr(candidate, "handle", candidate).evaluate(params, X, y)
+    second = candidate.second(params, X, y) if isinstance(candidate, Remembered) else candidate.evaluate(params, X, y)
     found = nondeterminism(first, second, params, loss_scale(params, X))
     if found:
         raise LawViolation("determinism", found)
@@ -251,6 +287,14 @@ def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "to
     """
     candidate = handle_for(candidate, isolate=False)
     candidate = candidate if isinstance(candidate, Remembered) else Remembered(candidate)
+    laws = tuple(laws or LAWS)
+    params, X, y = problem.arrays()  # every input the laws will ask about, asked in one round trip
+    inputs = [(params, X, y)]
+    if "relu-gating" in laws and problem.activation == "relu":
+        inputs += [(params, Xb, yb) for Xb, yb, _ in _gating_batches(X, y)[1:]]
+    if "permutation" in laws:
+        inputs.append((params, *_permuted(problem, X, y)))
+    candidate.prefetch(inputs, again="determinism" in laws)
     out = []
     for name in (laws or LAWS):
         try:
