@@ -127,7 +127,8 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         return Kinks()
     P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X64 = np.asarray(X, dtype=np.float64)
-    y64 = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    head = spec.head
+    y64 = head.targets(y, np.float64)
     L, N = n_layers(P), X64.shape[0]
     _, cache = forward(P, X64, spec.activation)
     zeros = _zeros(spec, params, X, cache)
@@ -136,8 +137,8 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         return Kinks()
     alpha = lowest_slope(spec.activation)
     c, rho = (1 + alpha) / 2, (1 - alpha) / 2
-    dz = (cache["y_hat"] - y64) / N  # dzL: (N, 1)
-    C, G, owner = dz, np.zeros((0, 1)), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
+    dz = head.dz_top(cache[f"z{L}"], y64)  # dzL: (N, C)
+    C, G, owner = dz, np.zeros((0, dz.shape[1])), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
     origin = np.zeros(0, dtype=int)  # the layer of each generator's kink
     dz_low, dz_one = dz, dz  # every kink at slope alpha, every kink at slope 1
     exact, intervals = True, {}
@@ -148,8 +149,9 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
             [np.abs(a_owner[origin == m]).T @ np.abs(G[origin == m]) for m in np.unique(origin)] if key == "W"
             else [np.abs(G[origin == m]).sum(axis=0, keepdims=True) for m in np.unique(origin)]))
             for key in "Wb"} if len(origin) else {"W": 0, "b": 0}
+        decay = head.l2_grads({"W": P[f"W{l}"]}, N)["W"] if head.l2 else 0.0  # the L2 term: exact, no kink
         for key, center, radius, low, one in (
-                (f"W{l}", a.T @ C, np.abs(a_owner).T @ np.abs(G), a.T @ dz_low, a.T @ dz_one),
+                (f"W{l}", a.T @ C + decay, np.abs(a_owner).T @ np.abs(G), a.T @ dz_low + decay, a.T @ dz_one + decay),
                 (f"b{l}", C.sum(axis=0, keepdims=True), np.abs(G).sum(axis=0, keepdims=True),
                  dz_low.sum(axis=0, keepdims=True), dz_one.sum(axis=0, keepdims=True))):
             intervals[key] = Interval(center - radius, center + radius, low, one, alpha,

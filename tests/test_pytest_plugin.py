@@ -387,3 +387,51 @@ def test_it(backprop_check):
     result = pytester.runpytest(*QUIET, *FD_ONLY, "-s")
     result.assert_outcomes(passed=1)
     assert "sizes [8, 16, 1]" in result.stdout.str()
+
+
+# ------------------------------------------------------------------ heads and conventions
+
+COURSES = Path(__file__).parent / "candidates" / "courses.py"
+
+
+def _iris() -> Path:
+    from test_data_heads import shared
+
+    return shared("iris")
+
+
+def test_backprop_check_takes_the_head_and_convention_as_arguments(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makepyfile(test_mine=f"""\
+import mybackward
+def test_cs231n(backprop_check):
+    backprop_check(mybackward.cs231n_two_layer_net, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n",
+                   data={str(_iris())!r})
+def test_cs231n_forgets_minus_one(backprop_check):
+    backprop_check(mybackward.cs231n_bug_no_minus_one, hidden=(16,), loss="softmax", l2=0.05,
+                   convention="cs231n", data={str(_iris())!r})
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*--loss softmax --target species*--l2 0.05*--convention cs231n*"])
+
+
+def test_the_ini_keys_set_the_head_and_convention_defaults(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makeini(f"[pytest]\nbackprop_data = {_iris()}\nbackprop_loss = softmax\nbackprop_l2 = 0.05\n"
+                     f"backprop_convention = cs231n\n")
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_cs231n(backprop_check):
+    backprop_check(mybackward.cs231n_two_layer_net, hidden=(16,))
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_head_ini_key_is_a_usage_error_naming_it(pytester):
+    pytester.makeini("[pytest]\nbackprop_convention = keras\n")
+    pytester.makepyfile(test_mine="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "backprop_convention" in result.stderr.str() and "keras" in result.stderr.str()
