@@ -135,14 +135,12 @@ def _run(args) -> int:
 
 
 def _lesson_only(args) -> None:
-    """--fuzz, --replay and --bug-zoo draw the lesson's head and layout only, for now: say so rather than
-    fuzz a head the strategies do not draw."""
+    """--bug-zoo runs the lesson's catalogue on the lesson's head and layout only, for now: say so."""
     other = [f"--{flag.replace('_', '-')} {getattr(args, flag)}" for flag, lesson in
              (("loss", "bce"), ("reduction", "mean"), ("l2", 0.0), ("convention", "lesson"))
              if getattr(args, flag) != lesson]
-    used = [f for f, on in (("--fuzz", args.fuzz), ("--replay", args.replay), ("--bug-zoo", args.bug_zoo)) if on]
-    if other and used:
-        raise UsageError(f"{', '.join(used)} cover the lesson's head and layout only so far, not {', '.join(other)}")
+    if other and args.bug_zoo:
+        raise UsageError(f"--bug-zoo covers the lesson's head and layout only so far, not {', '.join(other)}")
 
 
 def run_check(args, spec, data, handle):
@@ -234,21 +232,31 @@ PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def _factory(args, candidate):
-    """The fuzz calls ``factory(problem)``: the reference follows each problem's activation."""
+    """The fuzz calls ``factory(problem)``: the reference follows each problem's activation and head;
+    a user's backward is spoken to in its convention."""
     from oracles.candidate import reference_candidate
+    from oracles.conventions import Conventional
 
-    return (lambda problem: candidate) if args.candidate else (lambda problem: reference_candidate(problem.activation))
+    if args.candidate:
+        speaking = Conventional(candidate, args.convention, args.loss)
+        return lambda problem: speaking
+    return lambda problem: reference_candidate(problem.activation, problem.spec.head)
 
 
 def _fuzz(args, spec, candidate):
     from properties.fuzz import fuzz
     from properties.strategies import problems, specs
 
-    if args.candidate:  # the user's backward: its depth and activation, any widths, inputs and batch
+    from reference.heads import L2_FORMS, LOSSES, REDUCTIONS
+
+    if args.candidate:  # the user's backward: its depth, activation and head, any widths, inputs and batch
         depth = len(spec.hidden)
-        strategy = problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,)))
-    else:  # the reference: every depth and activation
-        strategy = problems(specs(dtypes=(spec.dtype,)))
+        strategy = problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,),
+                                  losses=(spec.loss,), classes=spec.classes, reductions=(spec.reduction,),
+                                  l2s=(spec.l2,), l2_forms=(spec.l2_form,)))
+    else:  # the reference: every depth, activation, head, class count, reduction and L2 form
+        strategy = problems(specs(dtypes=(spec.dtype,), losses=LOSSES, reductions=REDUCTIONS,
+                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
     with _progress(args.fuzz) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None)

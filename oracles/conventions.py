@@ -98,12 +98,12 @@ def canonical_key(key) -> str:
 class Conventional:
     """A handle that speaks ``convention`` to the candidate and the canonical layout to the judge.
 
-    ``loss`` and ``classes`` say how the labels are laid out. After a call, ``key_style`` is
-    ``"W1"`` or ``"dW1"``: the keys the candidate returned.
+    ``loss`` says how the labels are laid out (C, for a one-hot layout, is the last layer's width).
+    After a call, ``key_style`` is ``"W1"`` or ``"dW1"``: the keys the candidate returned.
     """
 
-    def __init__(self, inner, convention: str, loss: str = "bce", classes: int = 1):
-        self.inner, self.layout, self.loss, self.classes = inner, layout(convention), loss, classes
+    def __init__(self, inner, convention: str, loss: str = "bce"):
+        self.inner, self.layout, self.loss = inner, layout(convention), loss
         self.convention = convention
         self.key_style = None
 
@@ -124,7 +124,8 @@ class Conventional:
     def evaluate(self, params, X, y, **options):
         L = self.layout
         given = L.params(params)
-        outcome = self.inner.evaluate(given, L.X(np.asarray(X)), L.y(y, self.loss, self.classes), **options)
+        classes = params[f"W{sum(1 for k in params if k.startswith('W'))}"].shape[1]  # C: the logits' width
+        outcome = self.inner.evaluate(given, L.X(np.asarray(X)), L.y(y, self.loss, classes), **options)
         if outcome.failure is not None or outcome.returned is None or outcome.returned.get("grads") is None:
             return outcome
         failure, grads = self._back(outcome.returned["grads"], params, given)

@@ -304,7 +304,7 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
     timings = {}
     candidate = handle_for(candidate, isolate=False)
     if convention is not None and candidate.name != "reference" and not isinstance(candidate, Conventional):
-        candidate = Conventional(candidate, convention, spec.loss, spec.classes)
+        candidate = Conventional(candidate, convention, spec.loss)
     if prepared is None:
         prepared = prepare_points(spec, data, oracles, seed, points, mode, directions, timings)
     results, previous = [], None

@@ -399,17 +399,17 @@ def backprop_fuzz(request):
 
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
+        from oracles.conventions import L2_FORM, Conventional
+
         head = _head("backprop_fuzz", config, loss, reduction, l2, convention, None)
-        other = [f"{k}={head[k]!r}" for k in ("loss", "reduction", "l2", "convention") if head[k] != HEAD_DEFAULTS[k]]
-        if other:
-            pytest.fail(f"backprop_fuzz: the strategies draw the lesson's head and layout only so far, "
-                        f"not {', '.join(other)}", pytrace=False)
         depth = len(_or_fail("backprop_fuzz", lambda: _hidden(hidden)))
         dtype = dtype or config.stash[_OPTIONS].dtype
-        strategy = _or_fail("backprop_fuzz", lambda: problems(specs(depth, depth, activations=(activation,),
-                                                                     dtypes=(dtype,))))
+        strategy = _or_fail("backprop_fuzz", lambda: problems(specs(
+            depth, depth, activations=(activation,), dtypes=(dtype,), losses=(head["loss"],),
+            reductions=(head["reduction"],), l2s=(head["l2"],), l2_forms=(L2_FORM[head["convention"]],))))
         with _handle("backprop_fuzz", backward, isolate) as candidate:
-            return _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward)
+            speaking = Conventional(candidate, head["convention"], head["loss"])
+            return _fuzz_in(request, speaking, strategy, chosen, depth, activation, dtype, backward)
 
     return fuzz
 

@@ -435,3 +435,18 @@ def test_a_bad_head_ini_key_is_a_usage_error_naming_it(pytester):
     result = pytester.runpytest(*QUIET)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "backprop_convention" in result.stderr.str() and "keras" in result.stderr.str()
+
+
+def test_backprop_fuzz_keeps_the_head_and_convention_it_is_given(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makeconftest(TINY_PROFILE.format(n=5))
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_fuzz_cs231n(backprop_fuzz):
+    backprop_fuzz(mybackward.cs231n_two_layer_net, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n")
+def test_fuzz_cs231n_forgets_minus_one(backprop_fuzz):
+    backprop_fuzz(mybackward.cs231n_bug_no_minus_one, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n")
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "--hypothesis-profile=tiny")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*loss=softmax*"])
