@@ -67,7 +67,7 @@ def _oracle(name: str):
     raise ValueError(f"unknown oracle {name!r}")
 
 
-def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0) -> list:
     """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
     kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
@@ -76,7 +76,7 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
         for b in names[i + 1:]:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
             tol_name = "finite-differences" if "finite-differences" in (a, b) else b
-            tol = policy.tolerance(tol_name, dtype)
+            tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
             ok = all(compare(k, a, results[a][k], results[b][k], tol, sub(k)).passed
                      and (sub(k) is None or compare(k, b, results[b][k], results[a][k], tol, sub(k)).passed)
@@ -159,7 +159,8 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     timeout = policy.call_timeout(time.perf_counter() - start)
     intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
     return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, projected, used,
-                    _agreement(grads, spec.dtype, near_kink, intervals), loss_scale(params, X), timeout)
+                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes)),
+                    loss_scale(params, X), timeout)
 
 
 def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
@@ -237,10 +238,11 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     if cand_grads is None:
         return result
     along = p.projected.project(cand_grads) if p.projected is not None else {}
+    unit = spec.head.unit(p.X.shape[0], spec.classes)  # a summed loss: rounding errors N times the mean's
     for k in params:
         result.checks[k] = {}
         for name in p.oracles:
-            tol = policy.tolerance(name, spec.dtype)
+            tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
                 near = p.near_kink.get(k) if name == "finite-differences" else None
                 result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)

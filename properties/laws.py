@@ -188,7 +188,7 @@ def permutation(candidate, problem):
     order = np.random.default_rng(problem.seed).permutation(X.shape[0])
     g = _grads("permutation", candidate, params, X, y)
     h = _grads("permutation", candidate, params, X[order], y[order])
-    tol = policy.tolerance("torch", problem.dtype)
+    tol = policy.tolerance("torch", problem.dtype, unit=problem.spec.head.unit(X.shape[0], problem.sizes[-1]))
     for k in params:
         c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol)
         if not c.passed:

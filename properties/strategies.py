@@ -19,6 +19,7 @@ LABELS = ("both", "zeros", "ones")
 KINKS = ("none", "on", "near")
 NEAR_KINK = 1e-9  # "near" puts a pre-activation this far from 0
 SATURATION = 40.0  # saturated problems have |z| >= this at the output
+SOFTMAX_SATURATION = 800.0  # a saturated softmax has one logit this far ahead: exp of it overflows float64
 REPLAY_MAX_N = 100_000  # a replayed problem's bounds: far beyond what the strategies draw
 REPLAY_MAX_WIDTH = 4096
 
@@ -82,7 +83,13 @@ class Problem:
                     _, cache = forward(params, X, self.activation)
                     params[f"W{l}"][cache[f"a{l - 1}"][0] != 0, 0] = 0.0
                     params[f"b{l}"][0, 0] = 0.0
-        if self.saturate and self.loss != "mse":  # saturated logits: a sigmoid or softmax head's edge case
+        if self.saturate and self.loss == "softmax":  # one class far ahead: exp(z) overflows without the max shift
+            L = len(self.sizes) - 1
+            params[f"b{L}"][...] = 0.0
+            _, cache = forward(params, X, self.activation)
+            reach = float(np.abs(cache[f"z{L}"]).max())
+            params[f"b{L}"][0, self.seed % self.sizes[-1]] = SOFTMAX_SATURATION + 2 * reach
+        elif self.saturate and self.loss == "bce":  # saturated logits (an identity output has none)
             L = len(self.sizes) - 1
             params[f"b{L}"][...] = 0.0
             _, cache = forward(params, X, self.activation)

@@ -76,6 +76,10 @@ class Head:
             return 1
         return N * C if self.loss == "mse" else N
 
+    def unit(self, N: int, C: int = 1) -> float:
+        """How many times its mean the loss is: N (N C for mse) summed, 1 averaged (tolerances scale with it)."""
+        return Head(self.loss).divisor(N, C) / self.divisor(N, C)
+
     def l2_coefficient(self, N: int) -> float:
         """``c`` in ``+ c * sum W^2`` for a batch of N rows."""
         if self.l2_form == "reg":

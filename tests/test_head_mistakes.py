@@ -71,3 +71,19 @@ def test_mse_at_half_the_oracle_is_named_the_half_convention_not_a_stray_factor(
     report = _report("mse_bug_half", PROGRESSION, "lesson", 0.0)
     named = {i for p in report.points for f in p.findings for i in f.ids}
     assert "mse:no-2" in named and "factor:1/2" not in named
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the candidate's own overflow, in-process, is the point
+def test_softmax_without_the_max_shift_is_killed_on_saturated_logits_by_two_laws():
+    from oracles.conventions import Conventional
+    from oracles.isolation import InProcess
+    from properties.laws import check_laws
+    from properties.strategies import Problem
+
+    candidate = Conventional(InProcess("no-max-shift", courses.cs231n_bug_no_max_shift), "cs231n", "softmax")
+    saturated = Problem((4, 16, 3), "relu", "float64", 12, seed=1, scale=1.0, saturate=True, loss="softmax",
+                        l2=0.05, l2_form="reg")
+    violated = {v.law for v in check_laws(candidate, saturated, ["finite", "agreement"], oracles=("finite-differences",))}
+    assert violated == {"finite", "agreement"}
+    moderate = Problem((4, 16, 3), "relu", "float64", 12, seed=1, scale=1.0, loss="softmax", l2=0.05, l2_form="reg")
+    assert not check_laws(candidate, moderate, ["finite", "agreement"], oracles=("finite-differences",))

@@ -129,3 +129,8 @@ def test_framework_oracles_agree_with_the_reference_for_every_head(oracle, name,
     label = "torch" if oracle is torch_oracle else "jax"
     assert policy.tolerance("loss", dtype).close(value, loss(params, X, y, "relu", spec.head))
     _assert_agrees(backward(params, X, y, "relu", head=spec.head), grads, label, dtype)
+
+
+def test_a_summed_loss_is_n_times_its_mean_in_tolerance_units():
+    assert Head("bce", "sum").unit(10) == 10 and Head("softmax", "sum").unit(10, 4) == 10
+    assert Head("mse", "sum").unit(10, 3) == 30 and Head("mse").unit(10, 3) == 1 and Head().unit(10) == 1

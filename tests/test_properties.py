@@ -169,3 +169,10 @@ def test_laws_catch_a_head_mistake():
 
     candidate = Conventional(InProcess("no-minus-one", courses.cs231n_bug_no_minus_one), "cs231n", "softmax")
     assert check_laws(candidate, problem, ["descent", "agreement"], oracles=("finite-differences",))
+
+
+def test_a_summed_loss_counts_the_gradient_tolerance_in_its_own_unit():
+    # a problem the fuzz drew: with the mean's atol, the sum's N-times-larger rounding was a false alarm
+    problem = Problem.parse("sizes=1,1,11,1,1 activation=leaky_relu dtype=float64 N=173 seed=1 scale=0.01 "
+                            "labels=zeros kink=none saturate=1 reduction=sum")
+    assert not check_laws(reference_candidate(problem.activation, problem.spec.head), problem, ["agreement"])
