@@ -15,13 +15,17 @@ from reference.model import ACTIVATIONS, DTYPES
 
 
 def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, isolate, timeout, memory,
-           forbid_import):
+           forbid_import, loss="bce", reduction="mean", l2=0.0, convention="lesson"):
     """Validate every argument, then load the data and open the candidate's handle."""
     from oracles.candidate import CandidateError, handle_for
+    from oracles.harness import make_spec
     from reference.data import DataError, Dataset, load
-    from reference.model import Spec
 
     widths = options.hidden(hidden, "hidden")
+    options.choice(loss, options.LOSSES, "loss")
+    options.choice(reduction, options.REDUCTIONS, "reduction")
+    options.choice(convention, options.CONVENTIONS, "convention")
+    l2 = options.l2(l2, "l2")
     options.choice(activation, ACTIVATIONS, "activation")
     options.choice(dtype, DTYPES, "dtype")
     chosen = options.oracles(oracles, "oracles")
@@ -40,12 +44,15 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
         dataset = data
     elif data is None or isinstance(data, (str, os.PathLike)):
         try:
-            dataset = load(data, target or "Outcome")
+            dataset = load(data, target, loss)
         except DataError as exc:
             raise ValueError(f"data: {exc}") from None
     else:
         raise TypeError(f"data takes a CSV path or a Dataset, got {type(data).__name__}")
-    spec = Spec((dataset.features, *widths, 1), activation, dtype)
+    try:
+        spec = make_spec(dataset, widths, activation, dtype, loss, reduction, l2, convention)
+    except ValueError as exc:
+        raise ValueError(f"data: {exc}") from None
     try:
         handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
     except CandidateError as exc:
@@ -54,14 +61,16 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
 
 def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
-          seed=0, isolate=True, timeout=None, memory=None, forbid_import=()):
+          seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), loss="bce", reduction="mean", l2=0.0,
+          convention="lesson"):
     """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
         module, a notebook cell, a lambda or a closure), or ``"file.py:function"``.
     data: a CSV path or a ``reference.data.Dataset``; None: ``$BACKPROP_DATA``, then
         ``data/diabetes.csv``, else the labelled synthetic stand-in (as the CLI).
-    target: the 0/1 column (default ``Outcome``).
+    target: the target column (default ``Outcome``; for softmax and mse the file's last column when it
+        has no ``Outcome``).
     hidden: the hidden widths, ``16``, ``(64, 64)`` or ``"64,64"``.
     activation: relu (the lesson), identity, tanh, sigmoid or leaky_relu.
     dtype: float64 or float32, the dtype ``backward`` receives and is held to.
@@ -71,6 +80,11 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     timeout, memory, forbid_import: the worker's time limit per call (seconds), its memory limit
         (``"4G"`` or bytes), and modules ``backward`` may not import.
 
+    loss: the head, bce (the lesson's), softmax or mse; reduction: mean or sum (per-example code).
+    l2: weight decay on every W as ``convention``'s code writes it (cs231n ``reg``, deeplearning-ai
+        ``lambd``, lesson and torch ``weight_decay``).
+    convention: how ``backward`` receives and returns arrays: lesson, cs231n, deeplearning-ai, torch.
+
     The report renders in a notebook (``report`` alone in a cell), prints as the CLI's table
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
@@ -78,9 +92,10 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     from reference.data import SYNTHETIC, how_to_get_real_data
 
     spec, dataset, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
-                                                 isolate, timeout, memory, forbid_import)
+                                                 isolate, timeout, memory, forbid_import, loss, reduction, l2,
+                                                 convention)
     with handle:
-        report = run(spec, dataset, handle, chosen, seed)
+        report = run(spec, dataset, handle, chosen, seed, convention=convention)
     if dataset.source == SYNTHETIC:
         report.notes.append(how_to_get_real_data("pass data=PATH"))
     return report

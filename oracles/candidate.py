@@ -12,6 +12,7 @@ from functools import partial
 import numpy as np
 
 from oracles.isolation import CandidateError, InProcess, Outcome, Worker, function_source, parse_target
+from reference.heads import LESSON, Head
 from reference.model import backward as reference_backward
 
 __all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "check_grads",
@@ -27,9 +28,9 @@ class ContractViolation(Exception):
         self.kind = kind
 
 
-def reference_candidate(activation: str) -> InProcess:
-    """The reference's own backward: the judge's code, so it runs in-process."""
-    return InProcess("reference", partial(reference_backward, activation=activation))
+def reference_candidate(activation: str, head: Head = LESSON) -> InProcess:
+    """The reference's own backward under ``head``: the judge's code, so it runs in-process."""
+    return InProcess("reference", partial(reference_backward, activation=activation, head=head))
 
 
 def load_candidate(target: str, isolate: bool = True, **worker_options):

@@ -40,7 +40,20 @@ def parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="compare-frameworks", description=__doc__.splitlines()[0])
     p.add_argument("--data", help="CSV file (default: $BACKPROP_DATA, then data/diabetes.csv, else a synthetic stand-in)")
-    p.add_argument("--target", default="Outcome", help="the 0/1 target column (default: Outcome)")
+    p.add_argument("--target", default=None,
+                   help="the target column (default: Outcome; for softmax and mse, the last column when the file "
+                        "has no Outcome): 0/1 for bce, whole-number classes for softmax, any number for mse")
+    p.add_argument("--loss", choices=options.LOSSES, default="bce",
+                   help="the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over "
+                        "the target's classes), mse (identity output, mean squared error)")
+    p.add_argument("--reduction", choices=options.REDUCTIONS, default="mean",
+                   help="the loss averaged over the batch (mean) or summed (sum: per-example code)")
+    p.add_argument("--l2", type=_typed(options.l2, "--l2"), default=0.0, metavar="C",
+                   help="weight decay on every W (never biases), as the convention writes it: cs231n reg "
+                        "(+ reg*sum W^2), deeplearning-ai lambd (+ lambd/(2m)*sum W^2), lesson and torch "
+                        "weight_decay (+ C/2*sum W^2)")
+    p.add_argument("--convention", choices=options.CONVENTIONS, default="lesson",
+                   help="how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch")
     p.add_argument("--hidden", type=_typed(options.hidden, "--hidden"), default=(16,), help="hidden widths: 16 (the lesson) or 64,64")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu")
     p.add_argument("--seed", type=_typed(options.seed, "--seed"), default=0, help="the lesson init's seed (default 0)")
@@ -85,14 +98,16 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
     from oracles.candidate import CandidateError, reference_candidate
+    from oracles import harness
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
-    from reference.model import Spec
 
     targets = _targets(args)
+    _lesson_only(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
-        data = load(args.data, args.target)
-        spec = Spec((data.features, *args.hidden, 1), args.activation, args.dtype)
+        data = load(args.data, args.target, args.loss)
+        spec = harness.make_spec(data, args.hidden, args.activation, args.dtype, args.loss, args.reduction, args.l2,
+                         args.convention)
     except DataError as exc:
         raise UsageError(str(exc)) from None
     if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
@@ -100,7 +115,7 @@ def _run(args) -> int:
         _emit(book, args, outputs)
         return book.exit_code()
     try:
-        handle = _open(args, targets[0]) if targets else reference_candidate(args.activation)
+        handle = _open(args, targets[0]) if targets else reference_candidate(args.activation, spec.head)
     except CandidateError as exc:
         raise UsageError(str(exc)) from None
     with handle:
@@ -119,10 +134,20 @@ def _run(args) -> int:
     return report.exit_code()
 
 
+def _lesson_only(args) -> None:
+    """--bug-zoo runs the lesson's catalogue on the lesson's head and layout only, for now: say so."""
+    other = [f"--{flag.replace('_', '-')} {getattr(args, flag)}" for flag, lesson in
+             (("loss", "bce"), ("reduction", "mean"), ("l2", 0.0), ("convention", "lesson"))
+             if getattr(args, flag) != lesson]
+    if other and args.bug_zoo:
+        raise UsageError(f"--bug-zoo covers the lesson's head and layout only so far, not {', '.join(other)}")
+
+
 def run_check(args, spec, data, handle):
     from oracles.harness import run
 
-    return run(spec, data, handle, args.oracles, args.seed, mode=args.fd_mode, directions=args.directions)
+    return run(spec, data, handle, args.oracles, args.seed, mode=args.fd_mode, directions=args.directions,
+               convention=args.convention if args.candidate else None)
 
 
 def _is_glob(target: str) -> bool:
@@ -164,7 +189,8 @@ def _gradebook(args, spec, data, targets):
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
     return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
-                 directions=args.directions, timeout=args.timeout, memory=args.memory, forbid=args.forbid_import)
+                 directions=args.directions, convention=args.convention, timeout=args.timeout, memory=args.memory,
+                 forbid=args.forbid_import)
 
 
 def _outputs(args, targets) -> dict:
@@ -206,20 +232,28 @@ PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def _factory(args, candidate):
-    """The fuzz calls ``factory(problem)``: the reference follows each problem's activation."""
+    """The fuzz calls ``factory(problem)``: the reference follows each problem's activation and head;
+    a user's backward is spoken to in its convention."""
     from oracles.candidate import reference_candidate
+    from oracles.conventions import Conventional
 
-    return (lambda problem: candidate) if args.candidate else (lambda problem: reference_candidate(problem.activation))
+    if args.candidate:
+        speaking = Conventional(candidate, args.convention, args.loss)
+        return lambda problem: speaking
+    return lambda problem: reference_candidate(problem.activation, problem.spec.head)
 
 
 def _fuzz(args, spec, candidate):
     from properties.fuzz import fuzz
     from properties.strategies import candidate_problems, problems, specs
 
-    if args.candidate:  # the user's backward: its depth and activation, any widths, inputs and batch
+    from reference.heads import L2_FORMS, LOSSES, REDUCTIONS
+
+    if args.candidate:  # the user's backward: its depth, activation and head, any widths, inputs and batch
         strategy = candidate_problems(spec)
-    else:  # the reference: every depth and activation
-        strategy = problems(specs(dtypes=(spec.dtype,)))
+    else:  # the reference: every depth, activation, head, class count, reduction and L2 form
+        strategy = problems(specs(dtypes=(spec.dtype,), losses=LOSSES, reductions=REDUCTIONS,
+                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
     with _progress(args.fuzz) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None)

@@ -117,6 +117,8 @@ def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previou
             untestable.add(m.id)
         for words, h in m.build(p, g):
             explanations += _explain(p, g, (m.id,), words, h, keys)
+    if any("mse:no-2" in ids for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
+        explanations = [(ids, text) for ids, text in explanations if tuple(ids) != ("factor:1/2",)]
     held = {frozenset(ids) for ids, _ in explanations}
     fallback = Finding((), _where_it_enters(p, g, oracle, wrong, keys, spec.activation), tuple(wrong), "where")
     if not explanations:
@@ -172,10 +174,15 @@ def reconcile(results: list) -> None:
 
 
 def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None,
-                 dtype: str = "float64") -> Finding:
+                 dtype: str = "float64", penalty: float = 0.0,
+                 words: str = "mean(logaddexp(0, z) - y * z)") -> Finding:
     """A finding for a candidate's loss that disagrees with the canonical one: the lesson's loss
-    passes with a note; a summed loss is named; anything else says by how much it differs."""
+    passes with a note; a summed loss is named; a loss without the L2 term (``penalty``) is named;
+    anything else says by how much it differs."""
     r = candidate / reference if reference else float("inf")
+    if penalty and policy.tolerance("loss", dtype).close(candidate, reference - penalty):
+        return Finding(("l2:missing-in-loss",), f"the candidate's loss lacks the L2 term ({penalty:.6g}): weight decay "
+                                                f"in the gradient but not in the loss", (), "cause")
     if N > 1 and _is(r, N):
         return Finding(("loss:summed",), f"the candidate's loss is {N}x the canonical loss: summed over the batch, "
                                          f"not averaged", (), "cause")
@@ -185,8 +192,7 @@ def explain_loss(candidate: float, reference: float, N: int, lesson: float | Non
                        f"{abs(candidate - reference):.2g} {'below' if candidate < reference else 'above'} the canonical "
                        f"mean(logaddexp(0, z) - y * z) ({abs(r - 1):.2g} relative); the +1e-8 only keeps log away "
                        f"from 0, so it passes", (), "note")
-    return Finding((), f"the candidate's loss is {ratio_words(r)} the canonical loss mean(logaddexp(0, z) - y * z)",
-                   (), "where")
+    return Finding((), f"the candidate's loss is {ratio_words(r)} the canonical loss {words}", (), "where")
 
 
 def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, activation: str) -> str:

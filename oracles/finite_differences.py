@@ -37,9 +37,11 @@ class FiniteDifferences:
     near_kink: dict  # bool, True where the default +-h crosses a kink and a step that does not decided
 
 
-def _row_loss(z, y):
-    """Per-row canonical loss ``logaddexp(0, z) - y z``; broadcasts over leading axes."""
-    return np.logaddexp(0.0, z) - y * z
+def _moved(Z, units, column):
+    """Logits (2B, N, C): copy ``b`` of ``Z`` (N, C) with column ``units[b]`` set to ``column[b]`` (N,)."""
+    out = np.broadcast_to(Z, (len(units),) + Z.shape).copy()
+    out[np.arange(len(units))[:, None], np.arange(Z.shape[0])[None, :], units[:, None]] = column
+    return out
 
 
 class _Point:
@@ -47,17 +49,24 @@ class _Point:
 
     def __init__(self, spec: Spec, params: dict, X, y):
         self.activation = spec.activation
+        self.head = spec.head
         self.params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
         self.X = np.asarray(X, dtype=np.float64)
-        self.y = np.asarray(y, dtype=np.float64).reshape(-1)
+        self.y = self.head.targets(y, np.float64)  # (N,) classes or (N, C)
         self.L = n_layers(self.params)
         self.N = self.X.shape[0]
+        self.C = self.params[f"W{self.L}"].shape[1]
+        self.divisor = self.head.divisor(self.N, self.C)  # the loss is sum(row losses) / divisor (+ L2)
         _, self.cache = forward(self.params, self.X, self.activation)
-        self.zL = self.cache[f"z{self.L}"][:, 0]
-        self.row_loss = _row_loss(self.zL, self.y)  # (N,)
-        self.loss = float(np.mean(self.row_loss))
+        self.zL = self.cache[f"z{self.L}"]  # (N, C)
+        self.row_loss = self._row_loss(self.zL, self.y)  # (N,)
+        self.loss = self.head.value(self.zL, self.y, self.params)
         self.kinked = self.activation in KINKED
         self._linear = {}
+
+    def _row_loss(self, Z, y):
+        """Per-row loss (..., R) of the head from logits (..., R, C); ``y`` the rows' targets."""
+        return self.head.row_loss(Z, y)
 
     def linear(self, l: int):
         """``(G, T)`` (N, H_l) when layer ``l`` feeds one piecewise-linear hidden layer, else None.
@@ -66,14 +75,18 @@ class _Point:
         ``z_{l+1}[r]`` reaches its kink (``|d| < T[r, j] = min_k |z_{l+1}[r, k]| / |W_{l+1}[j, k]|``)
         every mask stays put and the logit moves by exactly ``d * G[r, j]``, with
         ``G = (act'(z_{l+1}) * W_L.T) @ W_{l+1}.T``. Rows beyond ``T`` take the full path.
+        With C > 1 logits ``G`` is (N, H_l, C): ``G[r, j, c] = sum_k W_{l+1}[j, k] act'(z_{l+1})[r, k] W_L[k, c]``.
         """
         if l != self.L - 2 or self.activation not in ("relu", "leaky_relu", "identity"):
             return None
         if l not in self._linear:
             W, z = self.params[f"W{l + 1}"], self.cache[f"z{l + 1}"]  # (H_l, H), (N, H)
             slope = np.ones_like(z) if self.activation == "identity" else np.where(z > 0, 1.0, 0.0 if self.activation == "relu" else LEAKY_SLOPE)
-            G = (slope * self.params[f"W{self.L}"][:, 0]) @ W.T  # (N, H_l)
-            T = np.full(G.shape, np.inf)
+            if self.C == 1:
+                G = (slope * self.params[f"W{self.L}"][:, 0]) @ W.T  # (N, H_l)
+            else:
+                G = np.einsum("rk,kc,jk->rjc", slope, self.params[f"W{self.L}"], W, optimize=True)  # (N, H_l, C)
+            T = np.full(G.shape[:2], np.inf)
             if self.kinked:
                 absW = np.abs(W)
                 for j in range(W.shape[0]):
@@ -108,7 +121,8 @@ class _Point:
         z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N): +h rows, then -h rows
         crossed = np.zeros(2 * B, dtype=bool)
         if l == self.L:
-            s = (_row_loss(z, self.y) - self.row_loss).sum(axis=1)
+            s = (self._row_loss(_moved(self.zL, np.tile(units, 2), z), self.y)
+                 - self.row_loss).sum(axis=1)
             return s[:B], s[B:], crossed
         if self.kinked:
             crossed |= ((z > 0) != np.tile(z0 > 0, (2, 1))).any(axis=1)
@@ -116,9 +130,9 @@ class _Point:
         a_new = activate(z, self.activation)  # (2B, N)
         rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
         da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
-        if l == self.L - 1:  # the logit moves by da * W_L[j]
-            zL = self.zL[rows] + da * self.params[f"W{self.L}"][np.tile(units, 2), 0][:, None]  # (2B, R)
-            s = (_row_loss(zL, self.y[rows]) - self.row_loss[rows]).sum(axis=1)
+        if l == self.L - 1:  # the logits move by da * W_L[j]
+            zL = self.zL[rows] + da[:, :, None] * self.params[f"W{self.L}"][np.tile(units, 2)][:, None, :]  # (2B, R, C)
+            s = (self._row_loss(zL, self.y[rows]) - self.row_loss[rows]).sum(axis=1)
             return s[:B], s[B:], crossed
         W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H): the rows the shifts feed
         if self.linear(l) is not None:
@@ -129,10 +143,8 @@ class _Point:
             if self.kinked:
                 crossed |= ((zl > 0) != (self.cache[f"z{m}"][rows] > 0)).reshape(2 * B, -1).any(axis=1)
             zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
-        y, z0 = self.y[rows], self.zL[rows]
-        s = (_row_loss(zl[..., 0], y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
+        s = (self._row_loss(zl, self.y[rows]) - self.row_loss[rows]).sum(axis=1)  # (2B,)
         return s[:B], s[B:], crossed
-
 
     def shifted_rows(self, l: int, units, dz):
         """:meth:`shifted` row by row, by the full path: ``(change, crossed)``, each (2B, N) (+dz rows,
@@ -143,7 +155,7 @@ class _Point:
         z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N)
         crossed = np.zeros(z.shape, dtype=bool)
         if l == self.L:
-            return _row_loss(z, self.y) - self.row_loss, crossed
+            return self._row_loss(_moved(self.zL, np.tile(units, 2), z), self.y) - self.row_loss, crossed
         if self.kinked:
             crossed |= (z > 0) != np.tile(z0 > 0, (2, 1))
         a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
@@ -157,7 +169,7 @@ class _Point:
                 crossed[:, rows] |= ((zl > 0) != (self.cache[f"z{m}"][rows] > 0)).any(axis=2)
             zl = activate(zl, self.activation) @ self.params[f"W{m + 1}"] + self.params[f"b{m + 1}"]
         change = np.zeros(z.shape)
-        change[:, rows] = _row_loss(zl[..., 0], self.y[rows]) - self.row_loss[rows]
+        change[:, rows] = self._row_loss(zl, self.y[rows]) - self.row_loss[rows]
         return change, crossed
 
     def near_kink(self, l: int, units, dz, h):
@@ -184,7 +196,7 @@ class _Point:
             todo &= ~(central | right | left)
             if not todo.any():
                 break
-        return rows.sum(axis=1) / self.N
+        return rows.sum(axis=1) / self.divisor
 
     def _shifted_linear(self, l: int, units, rows, da, W_next):
         """:meth:`shifted` above one piecewise-linear layer: exact moves of the logit from ``G``
@@ -194,7 +206,10 @@ class _Point:
         u = np.tile(units, 2)
         safe = np.abs(da) < T[rows][:, u].T  # (2B, R)
         safe = np.tile(safe[:B] & safe[B:], (2, 1))  # +h and -h take the same path
-        zL = self.zL[rows] + da * G[rows][:, u].T  # (2B, R)
+        if self.C == 1:
+            zL = self.zL[rows, 0] + da * G[rows][:, u].T  # (2B, R): one logit
+        else:
+            zL = self.zL[rows][None] + da[:, :, None] * G[rows[:, None], u[None, :]].transpose(1, 0, 2)  # (2B, R, C)
         crossed = np.zeros(2 * B, dtype=bool)
         pb, pr = np.nonzero(~safe)  # pairs near a kink: +h pairs first, then the -h ones in the same order
         if pb.size:
@@ -202,9 +217,11 @@ class _Point:
             zl = z0 + da[pb, pr][:, None] * W_next[pb]  # (P, H)
             if self.kinked:
                 np.logical_or.at(crossed, pb, ((zl > 0) != (z0 > 0)).any(axis=1))
-            zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"][:, 0] + self.params[f"b{self.L}"][0, 0]
-        y, z0 = self.y[rows], self.zL[rows]
-        s = (_row_loss(zL, y) - _row_loss(z0, y)).sum(axis=1)  # (2B,)
+            if self.C == 1:
+                zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"][:, 0] + self.params[f"b{self.L}"][0, 0]
+            else:
+                zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"] + self.params[f"b{self.L}"][0]
+        s = (self._row_loss(zL if self.C > 1 else zL[..., None], self.y[rows]) - self.row_loss[rows]).sum(axis=1)
         return s[:B], s[B:], crossed
 
 
@@ -217,7 +234,7 @@ def _blocks(point: _Point, l: int):
     """
     D, H = point.params[f"W{l}"].shape
     width = point.params[f"W{l + 1}"].shape[1] if l < point.L and point.linear(l) is None else 1
-    per_entry = 2 * 8 * point.N * width * 4  # +h and -h, a few float64 (N, H) blocks each
+    per_entry = 2 * 8 * point.N * width * point.C * 4  # +h and -h, a few float64 (N, H) blocks each
     step = max(1, policy.FD_MEMORY_BYTES // per_entry)
     if step >= D + 1 and l < point.L - 1:
         units = step // (D + 1)
@@ -239,7 +256,7 @@ def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
         for part in blocks:
             s_plus, s_minus, both = point.shifted(l, units[part], dz[part])
             crossed[part] = both.reshape(2, -1).any(axis=0)
-            deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.N)
+            deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.divisor)
         todo = np.flatnonzero(crossed)
         size = max(1, blocks[0].stop - blocks[0].start)
         for start in range(0, todo.size, size):
@@ -248,6 +265,9 @@ def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
         deriv, crossed = deriv.reshape(H, D + 1).T, crossed.reshape(H, D + 1).T  # (D+1, H)
         grads[f"W{l}"], grads[f"b{l}"] = deriv[:D], deriv[D:]
         near[f"W{l}"], near[f"b{l}"] = crossed[:D], crossed[D:]
+    if point.head.l2:  # the L2 term is a quadratic: its gradient 2 c W is exact, added analytically
+        for k, g in point.head.l2_grads(point.params, point.N).items():
+            grads[k] = grads[k] + g
     order = list(params)
     return FiniteDifferences(point.loss, {k: grads[k] for k in order}, {k: near[k] for k in order})
 
@@ -271,7 +291,7 @@ def _one_entry(spec: Spec, params: dict, X, y, key: str, index):
 def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):
     """``(loss(w + h), loss(w - h), h)`` for one entry, computed the fast way (for tests)."""
     point, h, (s_plus, s_minus, _) = _one_entry(spec, params, X, y, key, index)
-    return point.loss + s_plus[0] / point.N, point.loss + s_minus[0] / point.N, h
+    return point.loss + s_plus[0] / point.divisor, point.loss + s_minus[0] / point.divisor, h
 
 
 def crossing_sides(spec: Spec, params: dict, X, y, key: str, index):
@@ -352,14 +372,16 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
             moved = dict(above, **{key: w + t * v})
             moved = {f"{p}{m - l + 1}": moved[f"{p}{m}"] for m in range(l, point.L + 1) for p in "Wb"}
             _, cache = forward(moved, below, point.activation)
-            change = _row_loss(cache[f"z{point.L - l + 1}"][:, 0], point.y) - point.row_loss  # (N,)
+            change = point._row_loss(cache[f"z{point.L - l + 1}"], point.y) - point.row_loss  # (N,)
             crossed = np.zeros(point.N, dtype=bool)
             for m, side in enumerate(base, start=1):
                 if point.kinked:
                     crossed |= ((cache[f"z{m}"] > 0) != side).any(axis=1)
-            return change / point.N, crossed
+            return change / point.divisor, crossed
 
         for k in range(count):
             d[k], crossed[k] = _one_direction(lambda t: evaluate(t, V[k]), h)
+        if point.head.l2 and key.startswith("W"):  # the L2 term's exact derivative along each direction
+            d += np.tensordot(V, point.head.l2_grads({key: w}, point.N)[key], axes=V.ndim - 1)
         derivatives[key], directions[key], near[key] = d, V, crossed
     return Directional(point.loss, derivatives, directions, near)

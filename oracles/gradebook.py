@@ -115,7 +115,8 @@ def _row(target: str, report=None, error: str | None = None, seconds: float = 0.
                diagnosis.removeprefix("diagnosis: "), seconds, report.timings_s.get("candidate", 0.0))
 
 
-def grade_one(spec, data, target: str, prepared: list, oracles, **worker_options) -> Row:
+def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None,
+              **worker_options) -> Row:
     """One candidate's row: loaded in its own worker, checked against the prepared points."""
     from oracles.candidate import CandidateError, load_candidate
 
@@ -125,18 +126,19 @@ def grade_one(spec, data, target: str, prepared: list, oracles, **worker_options
     except CandidateError as exc:
         return _row(target, error=str(exc), seconds=time.perf_counter() - start)
     with handle:
-        report = run(spec, data, handle, oracles, prepared=prepared)
+        report = run(spec, data, handle, oracles, prepared=prepared, convention=convention)
     return _row(target, report, seconds=time.perf_counter() - start)
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
-          directions: int | None = None, **worker_options) -> Gradebook:
+          directions: int | None = None, convention: str | None = None, **worker_options) -> Gradebook:
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once."""
     start = time.perf_counter()
     timings = {}
     prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        rows = list(pool.map(lambda t: grade_one(spec, data, t, prepared, oracles, **worker_options), targets))
+        rows = list(pool.map(lambda t: grade_one(spec, data, t, prepared, oracles, convention, **worker_options),
+                             targets))
     timings["total"] = time.perf_counter() - start
     return Gradebook(data.describe(), spec.to_dict(), list(oracles), rows,
                      {k: round(v, 6) for k, v in timings.items()}, versions())

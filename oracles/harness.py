@@ -13,11 +13,13 @@ import numpy as np
 from oracles import policy
 from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
+from oracles.conventions import Conventional
 from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.options import ORACLES
 from oracles.report import PointResult, Report
+from reference.heads import LESSON
 from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
 from reference.model import loss as reference_loss, random_params
 
@@ -29,6 +31,14 @@ class Point:
     name: str
     params: dict
     about: str
+
+
+def make_spec(data, hidden, activation: str = "relu", dtype: str = "float64", loss: str = "bce",
+              reduction: str = "mean", l2: float = 0.0, convention: str = "lesson") -> Spec:
+    """The Spec a run checks: the data's inputs and outputs, the head, L2 in the convention's own form."""
+    from oracles.conventions import L2_FORM
+
+    return Spec((data.features, *hidden, data.n_outputs), activation, dtype, loss, reduction, l2, L2_FORM[convention])
 
 
 def lesson_point(spec: Spec, seed: int = 0) -> Point:
@@ -57,7 +67,7 @@ def _oracle(name: str):
     raise ValueError(f"unknown oracle {name!r}")
 
 
-def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0) -> list:
     """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
     kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
@@ -66,7 +76,7 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None) -> list:
         for b in names[i + 1:]:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
             tol_name = "finite-differences" if "finite-differences" in (a, b) else b
-            tol = policy.tolerance(tol_name, dtype)
+            tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
             ok = all(compare(k, a, results[a][k], results[b][k], tol, sub(k)).passed
                      and (sub(k) is None or compare(k, b, results[b][k], results[a][k], tol, sub(k)).passed)
@@ -130,9 +140,9 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     """The reference's loss and every oracle's gradients at ``point``: no candidate involved."""
     timings = {} if timings is None else timings
     X = np.asarray(X, dtype=spec.dtype)
-    y = np.asarray(y, dtype=spec.dtype)
+    y = spec.head.targets(y, spec.dtype)  # (N, C) floats, or (N,) int64 classes for softmax
     params = point.params
-    losses = {"reference": reference_loss(params, X, y, spec.activation)}
+    losses = {"reference": reference_loss(params, X, y, spec.activation, spec.head)}
     grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
     for name in oracles:
         if name == "finite-differences" and fd_mode(spec, mode) == "directions":
@@ -145,11 +155,12 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
         else:
             losses[name], grads[name] = _timed(timings, name, lambda: _oracle(name)(spec, params, X, y))
     start = time.perf_counter()
-    reference_backward(params, X, y, spec.activation)
+    reference_backward(params, X, y, spec.activation, head=spec.head)
     timeout = policy.call_timeout(time.perf_counter() - start)
     intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
     return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, projected, used,
-                    _agreement(grads, spec.dtype, near_kink, intervals), loss_scale(params, X), timeout)
+                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes)),
+                    loss_scale(params, X), timeout)
 
 
 def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
@@ -254,17 +265,20 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     result.loss_agrees = {k: bool(loss_tol.close(v, ref, p.loss_scale)) for k, v in result.losses.items() if k != "reference"}
     if not result.loss_agrees.get("candidate", True):
         y_hat, _ = forward(params, p.X, spec.activation)
-        finding = explain_loss(cand_loss, ref, p.X.shape[0], lesson_loss(y_hat, p.y), spec.dtype)
+        lesson = lesson_loss(y_hat, p.y) if spec.head == LESSON else None  # the lesson's printed loss: bce only
+        finding = explain_loss(cand_loss, ref, p.X.shape[0], lesson, spec.dtype,
+                               spec.head.penalty(params, p.X.shape[0]), spec.head.words())
         result.loss_agrees["candidate"] = finding.kind == "note"  # the lesson's own loss passes, with a note
         result.add(finding)
     result.agreement = p.agreement
     if cand_grads is None:
         return result
     along = p.projected.project(cand_grads) if p.projected is not None else {}
+    unit = spec.head.unit(p.X.shape[0], spec.classes)  # a summed loss: rounding errors N times the mean's
     for k in params:
         result.checks[k] = {}
         for name in p.oracles:
-            tol = policy.tolerance(name, spec.dtype)
+            tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
                 near = p.near_kink.get(k) if name == "finite-differences" else None
                 result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
@@ -314,16 +328,21 @@ def prepare_points(spec: Spec, data, oracles=ORACLES, seed: int = 0, points=None
 
 
 def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None,
-        mode: str = "auto", directions: int | None = None, prepared: list | None = None) -> Report:
+        mode: str = "auto", directions: int | None = None, prepared: list | None = None,
+        convention: str | None = None) -> Report:
     """Check ``candidate`` (a handle, or a function run in-process) at the lesson's init and a
     generic point (or ``points``); ``prepared``: the points' oracles, when already computed.
 
     ``mode``: finite differences over every entry (``exhaustive``), along random ``directions``,
     or ``auto`` (exhaustive up to the policy's parameter budget).
+    ``convention``: the layout the candidate speaks (:mod:`oracles.conventions`); the reference
+    itself always speaks the canonical one.
     """
     start = time.perf_counter()
     timings = {}
     candidate = handle_for(candidate, isolate=False)
+    if convention is not None and candidate.name != "reference" and not isinstance(candidate, Conventional):
+        candidate = Conventional(candidate, convention, spec.loss)
     if prepared is None:
         prepared = prepare_points(spec, data, oracles, seed, points, mode, directions, timings)
     results, previous = [], None
@@ -337,6 +356,12 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
                     oracles=list(oracles), points=results, fd_mode=fd,
                     timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())
+    if isinstance(candidate, Conventional) and prepared:
+        params = prepared[0].point.params
+        report.notes.append(candidate.describe(params))
+        report.convention = {"name": candidate.convention, "key_style": candidate.key_style or "W1",
+                             "parameters": candidate.names(params)}
+    report.notes.extend(data.notes() if hasattr(data, "notes") else [])
     if not getattr(candidate, "isolated", True) and candidate.name != "reference":
         report.notes.append("--no-isolation: the candidate ran inside the judge's own process, "
                             "where it could change the verdict")

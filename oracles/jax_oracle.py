@@ -23,19 +23,32 @@ def _bucket(n: int, least: int) -> int:
 
 
 @lru_cache(maxsize=None)
-def _value_and_grad(activation: str, n_layers: int):
+def _value_and_grad(activation: str, n_layers: int, loss: str = "bce", reduction: str = "mean"):
     import jax
     import jax.numpy as jnp
 
     act = {"relu": jax.nn.relu, "identity": lambda z: z, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
            "leaky_relu": lambda z: jax.nn.leaky_relu(z, LEAKY_SLOPE)}[activation]
 
-    def loss_fn(params, X, y, row_weight):
+    def loss_fn(params, X, y, row_weight, l2):
         a = X
         for l in range(1, n_layers + 1):
             z = a @ params[f"W{l}"] + params[f"b{l}"]
             a = act(z) if l < n_layers else z
-        return jnp.sum(row_weight * (jnp.logaddexp(0.0, z) - y * z)) / jnp.sum(row_weight)
+        if loss == "softmax":  # y: integer labels; cross-entropy from log_softmax
+            per_row = -jnp.sum(jax.nn.one_hot(y[:, 0], z.shape[1], dtype=z.dtype) * jax.nn.log_softmax(z), axis=1,
+                               keepdims=True)
+            count = jnp.sum(row_weight)
+        elif loss == "mse":
+            per_row = jnp.sum((z - y) ** 2, axis=1, keepdims=True)
+            count = jnp.sum(row_weight) * z.shape[1]  # the mean over rows and outputs
+        else:
+            per_row = jnp.logaddexp(0.0, z) - y * z
+            count = jnp.sum(row_weight)
+        total = jnp.sum(row_weight * per_row)
+        value = total / count if reduction == "mean" else total
+        decay = sum(jnp.sum(params[f"W{l}"] ** 2) for l in range(1, n_layers + 1))  # padded weights are 0
+        return value + l2 * decay
 
     return jax.jit(jax.value_and_grad(loss_fn))
 
@@ -46,24 +59,39 @@ def _pad(a: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     return out
 
 
+def _l2_coefficient(spec, N: int) -> float:
+    """``c`` in ``+ c * sum W^2`` for ``l2`` as each convention writes it (weight_decay, reg, lambd)."""
+    return {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
+
+
 def jax_oracle(spec, params: dict, X, y):
-    """``(loss, grads)`` from ``jax.value_and_grad``; grads as float64 NumPy arrays."""
+    """``(loss, grads)`` from ``jax.value_and_grad``; grads as float64 NumPy arrays.
+
+    The output layer is never padded (a padded logit would join the softmax); the head is
+    ``jax.nn.log_softmax`` with ``jax.nn.one_hot`` labels (softmax), a squared error (mse) or
+    ``logaddexp(0, z) - y z`` (bce), reduced by ``spec.reduction``, plus the L2 term on the weights.
+    """
     import jax
 
     N = np.shape(X)[0]
     sizes = spec.sizes
-    padded = [_bucket(sizes[0], MIN_INPUTS)] + [_bucket(s, MIN_UNITS) for s in sizes[1:-1]] + [1]
+    C = sizes[-1]
+    padded = [_bucket(sizes[0], MIN_INPUTS)] + [_bucket(s, MIN_UNITS) for s in sizes[1:-1]] + [C]
     rows = _bucket(N, MIN_ROWS)
     P = {}
     for l in range(1, len(sizes)):
         P[f"W{l}"] = _pad(np.asarray(params[f"W{l}"]), (padded[l - 1], padded[l]), spec.dtype)
         P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
     Xp = _pad(np.asarray(X), (rows, padded[0]), spec.dtype)
-    yp = _pad(np.asarray(y), (rows, 1), spec.dtype)
+    if spec.loss == "softmax":
+        yp = _pad(np.asarray(y).reshape(-1, 1).astype(np.int32), (rows, 1), np.int32)
+    else:
+        yp = _pad(np.asarray(y).reshape(N, -1), (rows, C), spec.dtype)
     weight = _pad(np.ones((N, 1)), (rows, 1), spec.dtype)
-    fn = _value_and_grad(spec.activation, len(sizes) - 1)
+    fn = _value_and_grad(spec.activation, len(sizes) - 1, spec.loss, spec.reduction)
+    l2 = np.asarray(_l2_coefficient(spec, N), dtype=spec.dtype)
     with jax.enable_x64(spec.dtype == "float64"):
-        value, grads = fn(P, Xp, yp, weight)
+        value, grads = fn(P, Xp, yp, weight, l2)
         out = {k: np.asarray(grads[k], dtype=np.float64)[tuple(slice(0, n) for n in np.shape(params[k]))]
                for k in params}
         return float(value), out

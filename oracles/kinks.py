@@ -133,7 +133,8 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         return Kinks()
     P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X64 = np.asarray(X, dtype=np.float64)
-    y64 = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    head = spec.head
+    y64 = head.targets(y, np.float64)
     L, N = n_layers(P), X64.shape[0]
     _, cache = forward(P, X64, spec.activation)
     zeros = _zeros(spec, params, X, cache)
@@ -142,8 +143,8 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         return Kinks()
     alpha = lowest_slope(spec.activation)
     c, rho = (1 + alpha) / 2, (1 - alpha) / 2
-    dz = (cache["y_hat"] - y64) / N  # dzL: (N, 1)
-    C, G, owner = dz, np.zeros((0, 1)), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
+    dz = head.dz_top(cache[f"z{L}"], y64)  # dzL: (N, C)
+    C, G, owner = dz, np.zeros((0, dz.shape[1])), np.zeros(0, dtype=int)  # dz_l = C[r] + sum_k eps_k G[k]
     origin = np.zeros(0, dtype=int)  # the layer of each generator's kink
     dz_low, dz_one = dz, dz  # every kink at slope alpha, every kink at slope 1
     in_layers = sum(z.any(axis=1).astype(int) for z in zeros.values())  # (N,) layers with a kink, per row
@@ -165,8 +166,10 @@ def subgradients(spec: Spec, params: dict, X, y) -> Kinks:
         above = [[m for m in range(l, L) if zeros[m][r].any()] for r in enumerated]
         single = {m: np.array([x == [m] for x in above], dtype=bool) for m in range(1, L)}
         mixed = np.array([len(x) > 1 for x in above], dtype=bool)
+        decay = head.l2_grads({"W": P[f"W{l}"]}, N)["W"] if head.l2 else 0.0  # the L2 term: exact, no kink
         for key, center, radius, low, one, part, exact_part in (
-                (f"W{l}", a.T @ C_used, np.abs(a_keep).T @ np.abs(G_keep), a.T @ dz_low, a.T @ dz_one,
+                (f"W{l}", a.T @ C_used + decay, np.abs(a_keep).T @ np.abs(G_keep), a.T @ dz_low + decay,
+                 a.T @ dz_one + decay,
                  lambda g, rows_: np.abs(a_keep[g]).T @ np.abs(G_keep[g]) + np.abs(a_rows[rows_]).T @ rad[rows_],
                  np.abs(a_rows).T @ rad),
                 (f"b{l}", C_used.sum(axis=0, keepdims=True), np.abs(G_keep).sum(axis=0, keepdims=True),
@@ -214,7 +217,7 @@ def _vertex_ranges(spec: Spec, P: dict, cache: dict, zeros: dict, dz, rows, alph
     for e, r in enumerate(rows):
         at = [(l, j) for l in range(1, L) for j in np.flatnonzero(zeros[l][r])]
         V = np.array(list(itertools.product((alpha, 1.0), repeat=len(at))))  # (2^K, K)
-        d = np.full((len(V), 1), dz[r, 0])  # dzL at every vertex
+        d = np.tile(dz[r], (len(V), 1))  # dzL at every vertex: (2^K, C)
         for l in range(L, 0, -1):
             lo[l][e], hi[l][e] = d.min(axis=0), d.max(axis=0)
             if l == 1:

@@ -81,15 +81,16 @@ class Pieces:
     """
 
     def __init__(self, spec, params, X, y, previous=None):
-        self.act, self.dtype = spec.activation, spec.dtype
+        self.act, self.dtype, self.head = spec.activation, spec.dtype, spec.head
         self.P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-        self.X, self.y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.X, self.y = np.asarray(X, dtype=np.float64), self.head.targets(y, np.float64)
         self.L, (self.N, self.D) = n_layers(self.P), self.X.shape
         self.widths = tuple(self.P[f"W{l}"].shape[1] for l in range(1, self.L))  # hidden widths
-        _, self.cache = forward(self.P, self.X, self.act)
-        self.dzL = (self.cache["y_hat"] - self.y) / self.N  # (N, 1)
+        _, self.cache = forward(self.P, self.X, self.act, self.head.loss)
+        self.dzL = self.head.dz_top(self.cache[f"z{self.L}"], self.y)  # (N, C): for the lesson (y_hat - y) / N
+        self.decay = self.head.l2_grads(self.P, self.N) if self.head.l2 else {}  # the L2 term's 2 c W
         self.steps = {}  # dz_l and da_l of the exact backward, by name
-        self.true = backward(self.P, self.X, self.y, self.act, self.steps)
+        self.true = backward(self.P, self.X, self.y, self.act, self.steps, head=self.head)
         self.tol = policy.tolerance("hypothesis", spec.dtype)
         self.previous = None if previous is None else {k: np.asarray(v, dtype=np.float64) for k, v in previous.items()}
 
@@ -116,8 +117,9 @@ class Pieces:
     def backprop(self, dzL=None, derivative=None, cache=None, params=None):
         """The exact backward from ``dzL`` with another hidden ``derivative`` (a name or
         ``(z, a) -> d``), ``cache`` or ``params`` (what da_{l-1} = dz_l @ W_l.T reads)."""
-        return backprop(self.P if params is None else params, self.cache if cache is None else cache,
-                        self.dzL if dzL is None else dzL, self.L, self.act if derivative is None else derivative)
+        grads = backprop(self.P if params is None else params, self.cache if cache is None else cache,
+                         self.dzL if dzL is None else dzL, self.L, self.act if derivative is None else derivative)
+        return {k: grads[k] + self.decay[k] if k in self.decay else grads[k] for k in grads}
 
 
 # ---------------------------------------------------------------- scalar factors
@@ -245,7 +247,7 @@ for _other in ACTIVATIONS:
     def _build_net(p, g, other=_other):
         if _hidden(p) and other != p.act:
             yield (f"your backward is a {other} network's (forward and derivative); the check ran "
-                   f"--activation {p.act}", backward(p.P, p.X, p.y, other))
+                   f"--activation {p.act}", backward(p.P, p.X, p.y, other, head=p.head))
 
     mistake(f"activation:{_other}", f"the whole network written with {_other}, checked with another activation")(_build_net)
 
@@ -327,6 +329,8 @@ def _w_not_transposed(p, g):
 @mistake("head:mse", "a linear output with squared error: dz2 = (z2 - y) / N or 2 (z2 - y) / N (the logit "
                      "where y_hat belongs)")
 def _head_mse(p, g):
+    if p.head.loss != "bce":
+        return
     L, z = p.L, p.cache[f"z{p.L}"]
     for c, text in ((1, ""), (2, "2 * ")):
         yield (f"a squared-error head on a linear output: dz{L} = {text}(z{L} - y) / N (the logit z{L} where "
@@ -335,6 +339,8 @@ def _head_mse(p, g):
 
 @mistake("head:sigmoid-mse", "squared error through the sigmoid: dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N")
 def _head_sigmoid_mse(p, g):
+    if p.head.loss != "bce":
+        return
     L, y_hat = p.L, p.cache["y_hat"]
     for c, text in ((1, ""), (2, "2 * ")):
         yield (f"the MSE chain on cross-entropy: dz{L} = {text}(y_hat - y) * y_hat * (1 - y_hat) / N, an extra "
@@ -343,6 +349,8 @@ def _head_sigmoid_mse(p, g):
 
 @mistake("chain:missing-sigmoid-derivative", "dL/dy_hat used as dz2: the sigmoid's derivative left out of the chain")
 def _missing_sigmoid_derivative(p, g):
+    if p.head.loss != "bce":
+        return
     L, y_hat = p.L, p.cache["y_hat"]
     with np.errstate(divide="ignore", invalid="ignore"):
         dy_hat = p.dzL / (y_hat * (1 - y_hat))  # (N, 1)
@@ -357,7 +365,7 @@ def _bias_missing(p, g):
         if np.any(p.P[f"b{l}"] != 0):
             no_bias = dict(p.P, **{f"b{l}": np.zeros_like(p.P[f"b{l}"])})
             yield (f"a forward without b{l}: z{l} = {'X' if l == 1 else f'a{l - 1}'} @ W{l}, no + b{l} "
-                   f"(invisible while biases are zero)", backward(no_bias, p.X, p.y, p.act))
+                   f"(invisible while biases are zero)", backward(no_bias, p.X, p.y, p.act, head=p.head))
 
 
 @mistake("term:l2-gradient-only", "weight decay lambda * W added to the weight gradients though the loss has no L2 term")
@@ -411,14 +419,15 @@ def _slope_at_kink(p, g):
                                "hidden layers), or its gradients accumulated", needs_previous=True)
 def _stale_forward(p, g):
     if p.previous is not None:
-        _, stale = forward(p.previous, p.X, p.act)
+        _, stale = forward(p.previous, p.X, p.act, p.head.loss)
+        stale_dz = p.head.dz_top(stale[f"z{p.L}"], p.y)  # dzL from the previous point's output
         yield ("state from the previous call: the forward is the previous point's (a cache never invalidated)",
-               p.backprop(dzL=(stale["y_hat"] - p.y) / p.N, cache=stale))
+               p.backprop(dzL=stale_dz, cache=stale))
         yield ("state from the previous call: y_hat is the previous point's, the hidden layers are fresh",
-               p.backprop(dzL=(stale["y_hat"] - p.y) / p.N))
+               p.backprop(dzL=stale_dz))
         yield ("state from the previous call: the hidden layers are the previous point's, y_hat is fresh",
                p.backprop(cache=dict(stale, y_hat=p.cache["y_hat"])))
-        before = backward(p.previous, p.X, p.y, p.act)
+        before = backward(p.previous, p.X, p.y, p.act, head=p.head)
         yield ("state from the previous call: gradients added to the previous call's (grads += ... on buffers "
                "never zeroed)", {k: before[k] + p.true[k] for k in p.P})
 
@@ -440,8 +449,72 @@ def _updated_too_early(p, g):
                        f"before the backward finished", dict(p.true, **{k: p.true[k] - lr * M[k] for k in below}))
 
 
+# ---------------------------------------------------------------- the other heads and L2
+
+def _softmax_dz(p, probs, minus_one: bool = True):
+    """``(probs - onehot(y)) / divisor`` (or without the minus one) for the head's reduction."""
+    dz = probs.copy()
+    if minus_one:
+        dz[np.arange(p.N), p.y] -= 1
+    return dz / p.head.divisor(p.N, dz.shape[1])
+
+
+@mistake("softmax:no-minus-one", "softmax's dz without subtracting 1 at the true class: dz2 = probs / N")
+def _softmax_no_minus_one(p, g):
+    if p.head.loss == "softmax":
+        L = p.L
+        yield (f"softmax without the minus one at the true class: dz{L} = probs / N where dz{L} = (probs - "
+               f"onehot(y)) / N belongs (dscores[range(N), y] -= 1 left out)",
+               p.backprop(dzL=_softmax_dz(p, p.cache["y_hat"], minus_one=False)))
+
+
+@mistake("softmax:wrong-axis", "softmax normalized over the batch (axis=0) where the classes (axis=1) belong")
+def _softmax_wrong_axis(p, g):
+    if p.head.loss == "softmax":
+        z = p.cache[f"z{p.L}"]
+        for shift in (1, 0):  # the max shift over the classes (as written right) or over the batch too
+            e = np.exp(z - z.max(axis=shift, keepdims=True))  # (N, C)
+            yield (f"softmax normalized over the wrong axis: probs = exp(z{p.L}) / sum(exp(z{p.L}), axis=0) sums over "
+                   f"the batch where axis=1 (the classes) belongs",
+                   p.backprop(dzL=_softmax_dz(p, e / e.sum(axis=0, keepdims=True))))
+
+
+@mistake("labels:one-hot-vs-index", "integer labels used as one-hot: dz2 = (probs - y[:, None]) / N")
+def _labels_index_as_one_hot(p, g):
+    if p.head.loss == "softmax":
+        probs = p.cache["y_hat"]
+        dz = (probs - p.y[:, None]) / p.head.divisor(p.N, probs.shape[1])  # the label broadcast over every class
+        yield (f"the labels used as if one-hot: dz{p.L} = (probs - y) / N with y the class indices, where "
+               f"(probs - onehot(y)) / N belongs (a one-hot/index confusion)", p.backprop(dzL=dz))
+
+
+@mistake("mse:no-2", "the 1/2 (y_hat - y)^2 convention: dz2 = (y_hat - y) / N without the 2 of the mean squared error")
+def _mse_no_2(p, g):
+    if p.head.loss == "mse":
+        yield (f"the gradient of 1/2 (y_hat - y)^2, not of the mean squared error: dz{p.L} = (y_hat - y) / N where "
+               f"2 (y_hat - y) / N belongs (the 1/2 convention; the check uses torch's MSELoss)", p.backprop(dzL=p.dzL / 2))
+
+
+@mistake("l2:no-2", "the L2 gradient without its 2: dW += reg * W for a loss term reg * sum(W ** 2)")
+def _l2_no_2(p, g):
+    if p.decay:
+        yield ("the L2 gradient without its 2: dW += c * W where the loss term c * sum(W ** 2) gives 2 c W "
+               "(with reg: dW += reg * W where 2 * reg * W belongs)",
+               {k: p.true[k] - p.decay[k] / 2 if k in p.decay else p.true[k] for k in p.P})
+
+
+@mistake("l2:on-biases", "weight decay on the biases too: db += 2 c b, though L2 is on the weights only")
+def _l2_on_biases(p, g):
+    if p.decay and any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b"):
+        c2 = 2 * p.head.l2_coefficient(p.N)
+        yield ("L2 applied to the biases too: db += 2 c b, where weight decay is on every W and never on a bias",
+               {k: p.true[k] + c2 * p.P[k] if k[0] == "b" else p.true[k] for k in p.P})
+
+
 @mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss")
 def _lesson_gradient(p, g):
+    if p.head.loss != "bce":
+        return
     L, y_hat, y = p.L, p.cache["y_hat"], p.y
     dy_hat = -(y / (y_hat + LESSON_EPS) - (1 - y) / (1 - y_hat + LESSON_EPS)) / p.N  # (N, 1)
     yield ("the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))",
@@ -455,7 +528,7 @@ def transposed(g, o) -> bool:
 
 
 NOTES = ("convention:lesson-loss-gradient", "convention:lesson-loss")
-LOSS_IDS = ("loss:summed", "convention:lesson-loss")
+LOSS_IDS = ("loss:summed", "convention:lesson-loss", "l2:missing-in-loss")
 # mistakes the candidate's contract check (oracles/candidate.py) reports, before any diagnosis:
 # the judge sees them as a violation, not as gradients to explain
 CONTRACT_IDS = {"contract:shape": "a gradient of the wrong shape or type (wrong axis, no keepdims, a scalar, "

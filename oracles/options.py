@@ -109,3 +109,19 @@ def modules(value, where: str = "forbid_import") -> tuple:
     if not all(isinstance(n, str) and all(p.isidentifier() for p in n.split(".")) for n in names):
         raise ValueError(f"{where} takes module names like torch,jax, got {value!r}")
     return names
+
+
+LOSSES = ("bce", "softmax", "mse")  # reference.heads.LOSSES, repeated so the shells import no numpy here
+REDUCTIONS = ("mean", "sum")
+CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")  # oracles.conventions.CONVENTIONS
+
+
+def l2(value, where: str = "l2") -> float:
+    """A finite number >= 0 (0: no weight decay), as the convention's own code writes it."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not (0 <= number < float("inf")):
+        raise ValueError(f"{where} takes a number >= 0 (the L2 strength as your code writes it), got {value!r}")
+    return number

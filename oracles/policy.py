@@ -130,9 +130,16 @@ def call_timeout(reference_seconds: float) -> float:
     return max(WORKER_CALL_TIMEOUT_S, WORKER_TIMEOUT_PER_REFERENCE * reference_seconds)
 
 
-def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | None = None) -> Tolerance:
-    """The policy's tolerance for ``check`` at ``dtype``, with optional per-call overrides."""
+def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | None = None,
+              unit: float = 1.0) -> Tolerance:
+    """The policy's tolerance for ``check`` at ``dtype``, with optional per-call overrides.
+
+    ``unit``: how many times the averaged loss the checked one is (N for a loss summed over the
+    batch, ``Head.unit``): every rounding error grows with it, so ``atol`` is counted in it.
+    """
     tol = TABLE[(check, str(np.dtype(dtype)))]
+    if unit != 1.0:
+        tol = replace(tol, atol=tol.atol * unit)
     if atol is not None:
         tol = replace(tol, atol=atol)
     if rtol is not None:

@@ -41,6 +41,7 @@ class Options:
     data_flag: str  # how the user named it, for messages
     skip: tuple
     dtype: str
+    head: dict = None  # ini defaults: loss, reduction, l2, convention, target
 
 
 _OPTIONS = pytest.StashKey[Options]()
@@ -62,6 +63,11 @@ def pytest_addoption(parser):
     parser.addini("backprop_data", "CSV for backprop_check, relative to the ini file", default="")
     parser.addini("backprop_skip_oracles", "comma list of oracles to skip", default="")
     parser.addini("backprop_dtype", "float64 or float32", default="")
+    parser.addini("backprop_loss", "the head: bce (default), softmax or mse", default="")
+    parser.addini("backprop_reduction", "mean (default) or sum", default="")
+    parser.addini("backprop_l2", "weight decay as the convention writes it (default 0)", default="")
+    parser.addini("backprop_convention", "lesson (default), cs231n, deeplearning-ai or torch", default="")
+    parser.addini("backprop_target", "the target column (default Outcome)", default="")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -100,7 +106,29 @@ def _options(config) -> Options:
 
         if dtype not in DTYPES:
             raise pytest.UsageError(f"{dtype_from}: {dtype!r} is not one of {', '.join(DTYPES)}")
-    return Options(data_path, flag, skip, dtype or "float64")
+    return Options(data_path, flag, skip, dtype or "float64", _head_defaults(config))
+
+
+HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "convention": "lesson", "target": None}
+
+
+def _head_defaults(config) -> dict:
+    """The ini keys backprop_loss, _reduction, _l2, _convention, _target, validated once."""
+    from oracles import options
+
+    out = dict(HEAD_DEFAULTS)
+    parse = {"loss": lambda v, w: options.choice(v, options.LOSSES, w),
+             "reduction": lambda v, w: options.choice(v, options.REDUCTIONS, w),
+             "convention": lambda v, w: options.choice(v, options.CONVENTIONS, w),
+             "l2": options.l2, "target": lambda v, w: v}
+    for name, convert in parse.items():
+        value = config.getini(f"backprop_{name}")
+        if value:
+            try:
+                out[name] = convert(value.strip(), f"ini backprop_{name}")
+            except (TypeError, ValueError) as exc:
+                raise pytest.UsageError(str(exc)) from None
+    return out
 
 
 def _option(config, name: str):
@@ -124,16 +152,19 @@ def _names(text) -> tuple:
 
 # ---------------------------------------------------------------- data
 
-def _dataset(config, path, flag: str, usage: bool = False):
-    """The Dataset at ``path`` (None: BACKPROP_DATA, data/diabetes.csv, else synthetic), loaded once."""
+def _dataset(config, path, flag: str, usage: bool = False, target: str | None = None, loss: str | None = None):
+    """The Dataset at ``path`` (None: BACKPROP_DATA, data/diabetes.csv, else synthetic), loaded once
+    per (path, target, head)."""
     from reference.data import DATA_ENV, DataError, load, load_csv
 
     cache = config.stash[_DATA]
-    key = None if path is None else str(path)
+    defaults = config.stash[_OPTIONS].head if _OPTIONS in config.stash else HEAD_DEFAULTS
+    target, loss = target if target is not None else defaults["target"], loss or defaults["loss"]
+    key = (None if path is None else str(path), target, loss)
     if key in cache:
         return cache[key]
     try:
-        cache[key] = load_csv(path) if path is not None else load()
+        cache[key] = load_csv(path, target, loss) if path is not None else load(None, target, loss)
         return cache[key]
     except DataError as exc:
         problem = f"{flag or (f'${DATA_ENV}' if os.environ.get(DATA_ENV) else 'data/diabetes.csv')}: {exc}"
@@ -156,13 +187,13 @@ def _real_data_hint() -> str:
     return how_to_get_real_data("pass --backprop-data=PATH or set the backprop_data ini key")
 
 
-def _resolve_data(config, data):
+def _resolve_data(config, data, target=None, loss=None):
     """``data`` as given to the fixture (None, a path, or a Dataset) -> a Dataset."""
     if data is None:
         opts = config.stash[_OPTIONS]
-        return _dataset(config, opts.data_path, opts.data_flag)
+        return _dataset(config, opts.data_path, opts.data_flag, target=target, loss=loss)
     if isinstance(data, (str, os.PathLike)):
-        return _dataset(config, Path(data), f"data={str(data)!r}")
+        return _dataset(config, Path(data), f"data={str(data)!r}", target=target, loss=loss)
     return data
 
 
@@ -230,35 +261,56 @@ def _handle(who: str, backward, isolate: bool):
 
 @pytest.fixture
 def backprop_check(request):
-    """``backprop_check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None)``.
+    """``backprop_check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None,
+    loss=None, reduction=None, l2=None, convention=None, target=None)``.
 
     Checks ``backward(params, X, y) -> grads`` (or ``(loss, grads)``) against finite differences,
     torch and jax at the lesson's init and a generic point, on ``data`` (a CSV path or a
     Dataset; default: ``--backprop-data``, the ini key, ``$BACKPROP_DATA``, ``data/diabetes.csv``,
     else the synthetic stand-in). ``dtype`` and ``oracles`` default to the options; skipped
-    oracles are dropped even from an explicit ``oracles``. Returns the
+    oracles are dropped even from an explicit ``oracles``. ``loss``, ``reduction``, ``l2``,
+    ``convention`` and ``target`` (the head, and how ``backward`` lays out its arrays) default to
+    the ini keys ``backprop_loss`` ... ``backprop_target``, else the lesson's. Returns the
     :class:`~oracles.report.Report`; fails the test with its verdict when a check disagrees.
     """
     config = request.config
 
-    def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True):
+    def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True,
+              loss=None, reduction=None, l2=None, convention=None, target=None):
         __tracebackhide__ = True
-        from oracles.harness import run
+        from oracles.harness import make_spec, run
         from reference.data import SYNTHETIC
-        from reference.model import Spec
 
         chosen = _oracles(config, oracles)
-        dataset = _resolve_data(config, data)
-        spec = _or_fail("backprop_check", lambda: Spec((dataset.features, *_hidden(hidden), 1), activation,
-                                                       dtype or config.stash[_OPTIONS].dtype))
+        head = _head("backprop_check", config, loss, reduction, l2, convention, target)
+        dataset = _resolve_data(config, data, head["target"], head["loss"])
+        spec = _or_fail("backprop_check", lambda: make_spec(
+            dataset, _hidden(hidden), activation, dtype or config.stash[_OPTIONS].dtype, head["loss"],
+            head["reduction"], head["l2"], head["convention"]))
         with _handle("backprop_check", backward, isolate) as handle:
-            report = run(spec, dataset, handle, chosen)
+            report = run(spec, dataset, handle, chosen, convention=head["convention"])
         config.stash[_USED].append((_data_words(dataset), dataset.source == SYNTHETIC))
         if not report.passed:
             pytest.fail(_check_failure(report, spec, dataset, chosen, _candidate_arg(backward)), pytrace=False)
         return report
 
     return check
+
+
+def _head(who: str, config, loss, reduction, l2, convention, target) -> dict:
+    """The fixture's head arguments, each validated, the ini defaults where one is None."""
+    from oracles import options
+
+    given = {"loss": loss, "reduction": reduction, "l2": l2, "convention": convention, "target": target}
+    out = dict(config.stash[_OPTIONS].head)
+    checks = {"loss": lambda v: options.choice(v, options.LOSSES, "loss"),
+              "reduction": lambda v: options.choice(v, options.REDUCTIONS, "reduction"),
+              "convention": lambda v: options.choice(v, options.CONVENTIONS, "convention"),
+              "l2": lambda v: options.l2(v, "l2"), "target": lambda v: v}
+    for name, value in given.items():
+        if value is not None:
+            out[name] = _or_fail(who, lambda: checks[name](value))
+    return out
 
 
 def _gist(point) -> str:
@@ -291,6 +343,15 @@ def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
         command = [f"compare-frameworks --candidate {shlex.quote(candidate_arg)}",
                    f"--hidden {','.join(map(str, spec.hidden))}", f"--activation {spec.activation}",
                    f"--dtype {spec.dtype}"]
+        if spec.loss != "bce":
+            command.append(f"--loss {spec.loss} --target {shlex.quote(dataset.target)}")
+        if spec.reduction != "mean":
+            command.append(f"--reduction {spec.reduction}")
+        if spec.l2:
+            command.append(f"--l2 {spec.l2:g}")
+        convention = (report.convention or {}).get("name")
+        if convention and convention != "lesson":
+            command.append(f"--convention {convention}")
         if dataset.source != SYNTHETIC:
             command.append(f"--data {shlex.quote(dataset.source)}")
         if tuple(oracles) != ORACLES:
@@ -330,20 +391,24 @@ def backprop_fuzz(request):
     """
     config = request.config
 
-    def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True):
+    def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True,
+             loss=None, reduction=None, l2=None, convention=None):
         __tracebackhide__ = True
-        from properties.strategies import candidate_problems
-        from reference.model import Spec
+        from oracles.conventions import L2_FORM, Conventional
+        from properties.strategies import problems, specs
 
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
-        widths = _or_fail("backprop_fuzz", lambda: _hidden(hidden))
-        depth = len(widths)
+
+        head = _head("backprop_fuzz", config, loss, reduction, l2, convention, None)
+        depth = len(_or_fail("backprop_fuzz", lambda: _hidden(hidden)))
         dtype = dtype or config.stash[_OPTIONS].dtype
-        spec = _or_fail("backprop_fuzz", lambda: Spec((1, *widths, 1), activation, dtype))  # validates both
-        strategy = candidate_problems(spec)
+        strategy = _or_fail("backprop_fuzz", lambda: problems(specs(
+            depth, depth, activations=(activation,), dtypes=(dtype,), losses=(head["loss"],),
+            reductions=(head["reduction"],), l2s=(head["l2"],), l2_forms=(L2_FORM[head["convention"]],))))
         with _handle("backprop_fuzz", backward, isolate) as candidate:
-            return _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward)
+            speaking = Conventional(candidate, head["convention"], head["loss"])
+            return _fuzz_in(request, speaking, strategy, chosen, depth, activation, dtype, backward)
 
     return fuzz
 

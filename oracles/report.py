@@ -200,6 +200,7 @@ class Report:
     bug_zoo: dict | None = None
     notes: list = field(default_factory=list)
     fd_mode: str | None = None  # which finite-difference mode ran, if any
+    convention: dict | None = None  # the candidate's layout: name, key_style, {param: (name, shape)} as written
 
     @property
     def passed(self) -> bool:
@@ -220,11 +221,16 @@ class Report:
             d = p.to_dict()
             for row in d["parameters"]:
                 row["shape"] = list(shapes[row["name"]])
+                if self.convention is not None:
+                    name, shape = self.convention["parameters"][row["name"]]
+                    row["as_written"] = {"name": name, "shape": list(shape)}
             points.append(d)
         return _finite({
             "passed": self.passed, "candidate": self.candidate, "data": self.data, "spec": self.spec,
             "oracles": self.oracles, "fd_mode": self.fd_mode, "points": points, "fuzz": self.fuzz, "bug_zoo": self.bug_zoo,
             "timings_s": self.timings_s, "versions": self.versions, "notes": self.notes,
+            **({"convention": {"name": self.convention["name"], "key_style": self.convention["key_style"]}}
+               if self.convention is not None else {}),
         })
 
     def to_json(self) -> str:
@@ -243,10 +249,18 @@ class Report:
     # ------------------------------------------------------------ text
     def header(self) -> str:
         d, s = self.data, self.spec
-        counts = ", ".join(f"{k}: {v}" for k, v in d["outcome_counts"].items())
+        if d.get("outcome_counts") is not None:
+            target = "outcome " + ", ".join(f"{k}: {v}" for k, v in d["outcome_counts"].items())
+        else:
+            low, high = d.get("target_range", (float("nan"), float("nan")))
+            target = f"target {low:g} .. {high:g}"
+        head = ""
+        if (s.get("loss", "bce"), s.get("reduction", "mean"), s.get("l2", 0.0)) != ("bce", "mean", 0.0):
+            l2 = f" l2 {s['l2']:g} ({s['l2_form']})" if s.get("l2") else ""
+            head = f" | head {s['loss']} {s['reduction']}{l2}"
         return (f"candidate {self.candidate} | data {d['source']} ({d['rows']} rows, {d['features']} "
-                f"features; outcome {counts}) | network {'-'.join(map(str, s['sizes']))} "
-                f"{s['activation']} {s['dtype']}")
+                f"features; {target}) | network {'-'.join(map(str, s['sizes']))} "
+                f"{s['activation']} {s['dtype']}{head}")
 
     def verdict(self) -> str:
         if self.passed:

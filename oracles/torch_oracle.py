@@ -1,6 +1,6 @@
 """The PyTorch oracle: the network written again as PyTorch code, ``loss.backward()``.
 
-It never calls reference code: only the spec (sizes, activation, dtype) and the arrays cross over.
+It never calls reference code: only the spec (sizes, activation, dtype, head) and the arrays cross over.
 """
 from __future__ import annotations
 
@@ -17,8 +17,19 @@ def _activation(name):
             "leaky_relu": lambda z: F.leaky_relu(z, LEAKY_SLOPE)}[name]
 
 
+def _l2_coefficient(spec, N: int) -> float:
+    """``c`` in ``+ c * sum W^2``: torch's ``weight_decay`` adds ``wd / 2 * ||W||^2`` to the loss,
+    CS231n's ``reg`` adds ``reg * sum W^2``, deeplearning.ai's ``lambd`` adds ``lambd / (2 m) * sum W^2``."""
+    return {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
+
+
 def torch_oracle(spec, params: dict, X, y):
-    """``(loss, grads)`` from ``torch.autograd``; grads as float64 NumPy arrays."""
+    """``(loss, grads)`` from ``torch.autograd``; grads as float64 NumPy arrays.
+
+    The head in torch's own words: ``F.binary_cross_entropy_with_logits`` (bce), ``F.cross_entropy``
+    on integer labels (softmax), ``F.mse_loss`` (mse), each with ``reduction=spec.reduction``; the
+    L2 term as ``c * W.pow(2).sum()`` over the weights only.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -26,11 +37,21 @@ def torch_oracle(spec, params: dict, X, y):
     act = _activation(spec.activation)
     weights = {k: torch.tensor(np.asarray(v), dtype=dtype, requires_grad=True) for k, v in params.items()}
     a = torch.as_tensor(np.asarray(X), dtype=dtype)
-    target = torch.as_tensor(np.asarray(y), dtype=dtype)
     n_layers = len(spec.sizes) - 1
     for l in range(1, n_layers + 1):
         z = a @ weights[f"W{l}"] + weights[f"b{l}"]
         a = act(z) if l < n_layers else z
-    loss = F.binary_cross_entropy_with_logits(z, target)
+    if spec.loss == "softmax":
+        labels = torch.as_tensor(np.asarray(y).reshape(-1).astype(np.int64))
+        loss = F.cross_entropy(z, labels, reduction=spec.reduction)
+    elif spec.loss == "mse":
+        target = torch.as_tensor(np.asarray(y), dtype=dtype).reshape(z.shape)
+        loss = F.mse_loss(z, target, reduction=spec.reduction)
+    else:
+        target = torch.as_tensor(np.asarray(y), dtype=dtype).reshape(z.shape)
+        loss = F.binary_cross_entropy_with_logits(z, target, reduction=spec.reduction)
+    if spec.l2:
+        c = _l2_coefficient(spec, z.shape[0])
+        loss = loss + c * sum(w.pow(2).sum() for k, w in weights.items() if k.startswith("W"))
     loss.backward()
     return float(loss.item()), {k: w.grad.numpy().astype(np.float64) for k, w in weights.items()}

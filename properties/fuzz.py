@@ -149,8 +149,11 @@ def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", 
     result.diagnosis += [f"law {v}" for v in violations]
     if violations and result.violation is None:
         result.violation = "; ".join(str(v) for v in violations)
-    labels, counts = np.unique(y, return_counts=True)
-    data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0],
-            "outcome_counts": {str(int(k)): int(v) for k, v in zip(labels, counts)}}
+    data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0], "outcome_counts": None}
+    if problem.loss == "mse":
+        data["target_range"] = [float(np.min(y)), float(np.max(y))]
+    else:
+        labels, counts = np.unique(y, return_counts=True)
+        data["outcome_counts"] = {str(int(k)): int(v) for k, v in zip(labels, counts)}
     return Report(data=data, spec=problem.spec.to_dict(), candidate=candidate.name, oracles=list(oracles),
                   points=[result], timings_s={}, versions=versions())

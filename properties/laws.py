@@ -124,7 +124,8 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
     their subgradient interval (:mod:`oracles.kinks`, within the policy's torch tolerance).
     (b) The same on one-row batches (the first ``rows`` rows): for one sample ``db_l = dz_l``, so
     this is ``dz = 0`` where the pre-activation is ``< 0`` and ``dz`` in ``[0, da]`` where it is 0.
-    Applies to ``relu`` only; passes trivially for other activations.
+    Applies to ``relu`` only; passes trivially for other activations. With L2 the weights'
+    gradients carry the exact ``2 c W`` besides: a gated entry equals it (within the torch tolerance).
     """
     from oracles.kinks import subgradients
     from oracles.policy import gradient_scale
@@ -134,20 +135,30 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
     params, X, y = problem.arrays()
     L = n_layers(params)
     tol = policy.tolerance("torch", problem.dtype)
-    for Xb, yb, where in _gating_batches(X, y, rows):
+    batches = _gating_batches(X, y, rows)
+    head = problem.spec.head
+
+    def passes(g, key, index) -> bool:
+        """The gated entries carry nothing: exactly 0, or only the L2 term's 2 c W."""
+        if not head.l2 or not key.startswith("W"):
+            return not np.any(g[key][index] != 0)
+        decay = head.l2_grads({key: params[key].astype(np.float64)}, Xb.shape[0])[key]
+        return bool(np.all(tol.close_array(np.asarray(g[key][index], dtype=np.float64), decay[index])))
+
+    for Xb, yb, where in batches:
         _, cache = forward(params, Xb, "relu")
         grads = _grads("relu-gating", candidate, params, Xb, yb)
         kinks = None
         for l in range(1, L):
             z = cache[f"z{l}"]
             for j in map(int, np.flatnonzero((z <= 0).all(axis=0))):
-                if np.any(grads[f"W{l + 1}"][j, :] != 0):
+                if not passes(grads, f"W{l + 1}", (j, slice(None))):
                     raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
                                        f"dW{l + 1} is non-zero in its row ({_first_nonzero(grads[f'W{l + 1}'], (j, slice(None)))})")
                 incoming = [(f"b{l}", (0, j)), (f"W{l}", (slice(None), j))]
                 if (z[:, j] < 0).all():
                     for k, index in incoming:
-                        if np.any(grads[k][index] != 0):
+                        if not passes(grads, k, index):
                             raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} < 0 on {where}, "
                                                f"yet d{k} is non-zero there ({_first_nonzero(grads[k], index)})")
                     continue
@@ -189,7 +200,9 @@ def descent(candidate, problem):
     P = {k: v.astype(np.float64) for k, v in params.items()}
     G = {k: v.astype(np.float64) for k, v in grads.items()}
     X64, y64 = X.astype(np.float64), y.astype(np.float64)
-    base = reference_loss(P, X64, y64, problem.activation)
+    head = problem.spec.head
+    y64 = y if problem.loss == "softmax" else y64
+    base = reference_loss(P, X64, y64, problem.activation, head)
     s = sum(float((g * g).sum()) for g in G.values())
     if s == 0:
         return
@@ -200,7 +213,7 @@ def descent(candidate, problem):
         return
     while lr * s > floor:
         moved = {k: P[k] - lr * G[k] for k in P}
-        value = reference_loss(moved, X64, y64, problem.activation)
+        value = reference_loss(moved, X64, y64, problem.activation, head)
         if value < base and value <= base - policy.ARMIJO_C * lr * s:
             return
         lr /= 2
@@ -213,7 +226,7 @@ def permutation(candidate, problem):
     params, X, y = problem.arrays()
     g = _grads("permutation", candidate, params, X, y)
     h = _grads("permutation", candidate, params, *_permuted(problem, X, y))
-    tol = policy.tolerance("torch", problem.dtype)
+    tol = policy.tolerance("torch", problem.dtype, unit=problem.spec.head.unit(X.shape[0], problem.sizes[-1]))
     for k in params:
         c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol)
         if not c.passed:

@@ -12,12 +12,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+from reference.heads import L2_FORMS, LOSSES, REDUCTIONS
 from reference.model import ACTIVATIONS, DTYPES, KINKED, Spec, forward, random_params
 
 LABELS = ("both", "zeros", "ones")
 KINKS = ("none", "on", "near")
 NEAR_KINK = 1e-9  # "near" puts a pre-activation this far from 0
 SATURATION = 40.0  # saturated problems have |z| >= this at the output
+SOFTMAX_SATURATION = 800.0  # a saturated softmax has one logit this far ahead: exp of it overflows float64
 REPLAY_MAX_N = 100_000  # a replayed problem's bounds: far beyond what the strategies draw
 REPLAY_MAX_WIDTH = 4096
 
@@ -35,17 +37,35 @@ class Problem:
     labels: str = "both"
     kink: str = "none"
     saturate: bool = False
+    loss: str = "bce"  # the head (reference/heads.py); C = sizes[-1]
+    reduction: str = "mean"
+    l2: float = 0.0
+    l2_form: str = "weight_decay"
 
     @property
     def spec(self) -> Spec:
-        return Spec(self.sizes, self.activation, self.dtype)
+        return Spec(self.sizes, self.activation, self.dtype, self.loss, self.reduction, self.l2, self.l2_form)
+
+    def _targets(self, rng, X):
+        """Labels for the head: softmax classes (``labels`` zeros/ones: all class 0 / all class C-1,
+        both: every class at least once where N allows), mse targets of order 1."""
+        C = self.sizes[-1]
+        if self.loss == "softmax":
+            if self.labels != "both":
+                return np.full(self.N, 0 if self.labels == "zeros" else C - 1, dtype=np.int64)
+            y = rng.integers(0, C, self.N).astype(np.int64)
+            y[:min(C, self.N)] = np.arange(min(C, self.N))
+            return y
+        return rng.standard_normal((self.N, C))
 
     def arrays(self):
         """``(params, X, y)`` for this problem, built from ``default_rng(seed)``."""
         spec = self.spec
         rng = np.random.default_rng(self.seed)
         X = rng.standard_normal((self.N, self.sizes[0]))
-        if self.labels == "both":
+        if self.loss != "bce":
+            y = self._targets(rng, X)
+        elif self.labels == "both":
             y = (rng.random((self.N, 1)) < 0.5).astype(float)
             y[0, 0], y[-1, 0] = 0.0, 1.0  # both classes whenever N >= 2
         else:
@@ -63,14 +83,20 @@ class Problem:
                     _, cache = forward(params, X, self.activation)
                     params[f"W{l}"][cache[f"a{l - 1}"][0] != 0, 0] = 0.0
                     params[f"b{l}"][0, 0] = 0.0
-        if self.saturate:
+        if self.saturate and self.loss == "softmax":  # one class far ahead: exp(z) overflows without the max shift
+            L = len(self.sizes) - 1
+            params[f"b{L}"][...] = 0.0
+            _, cache = forward(params, X, self.activation)
+            reach = float(np.abs(cache[f"z{L}"]).max())
+            params[f"b{L}"][0, self.seed % self.sizes[-1]] = SOFTMAX_SATURATION + 2 * reach
+        elif self.saturate and self.loss == "bce":  # saturated logits (an identity output has none)
             L = len(self.sizes) - 1
             params[f"b{L}"][...] = 0.0
             _, cache = forward(params, X, self.activation)
             reach = float(np.abs(cache[f"z{L}"]).max())
             params[f"b{L}"][...] = (SATURATION + reach) * (1 if self.seed % 3 else -1)
         return ({k: v.astype(self.dtype) for k, v in params.items()}, X.astype(self.dtype),
-                y.astype(self.dtype))
+                y if self.loss == "softmax" else y.astype(self.dtype))
 
     @property
     def has_kink(self) -> bool:
@@ -81,9 +107,15 @@ class Problem:
         _, cache = forward(params, X, self.activation)
         return any(np.any(cache[f"z{l}"] == 0) for l in range(1, len(self.sizes) - 1))
 
+    HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay"}
+
     def to_dict(self) -> dict:
+        """The fields; the head's only where they differ from the lesson's (old lines stay as they were)."""
         d = asdict(self)
         d["sizes"] = list(self.sizes)
+        for k, v in self.HEAD_DEFAULTS.items():
+            if d[k] == v:
+                del d[k]
         return d
 
     def describe(self) -> str:
@@ -102,7 +134,9 @@ class Problem:
                           activation=fields.get("activation", "relu"), dtype=fields.get("dtype", "float64"),
                           N=int(fields["N"]), seed=int(fields.get("seed", 0)),
                           scale=float(fields.get("scale", 1.0)), labels=fields.get("labels", "both"),
-                          kink=fields.get("kink", "none"), saturate=bool(int(fields.get("saturate", 0))))
+                          kink=fields.get("kink", "none"), saturate=bool(int(fields.get("saturate", 0))),
+                          loss=fields.get("loss", "bce"), reduction=fields.get("reduction", "mean"),
+                          l2=float(fields.get("l2", 0.0)), l2_form=fields.get("l2_form", "weight_decay"))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
         problem.spec  # validates sizes, activation, dtype
@@ -123,18 +157,42 @@ def _check_range(name, low, high, lowest):
 
 
 def specs(min_depth: int = 1, max_depth: int = 3, max_width: int = 32, max_inputs: int = 16,
-          activations=ACTIVATIONS, dtypes=("float64",), inputs=None):
-    """Network specs: ``min_depth..max_depth`` hidden layers of width 1..max_width, D in 1..max_inputs."""
+          activations=ACTIVATIONS, dtypes=("float64",), inputs=None, losses=("bce",), classes=None,
+          reductions=("mean",), l2s=(0.0,), l2_forms=("weight_decay",)):
+    """Network specs: ``min_depth..max_depth`` hidden layers of width 1..max_width, D in 1..max_inputs.
+
+    The head: one of ``losses`` (the lesson's bce by default), its outputs C (bce 1; softmax
+    2..6, mse 1..3, or ``classes`` when given), one of ``reductions``, an L2 strength from ``l2s``
+    written as one of ``l2_forms``.
+    """
     _check_range("depth", min_depth, max_depth, 0)
     _check_range("width", 1, max_width, 1)
     _check_range("inputs", 1, max_inputs, 1)
     unknown = [a for a in activations if a not in ACTIVATIONS] + [d for d in dtypes if d not in DTYPES]
     if unknown or not activations or not dtypes:
         raise ValueError(f"unknown or empty activations/dtypes: {unknown}")
+    bad = ([x for x in losses if x not in LOSSES] + [x for x in reductions if x not in REDUCTIONS]
+           + [x for x in l2_forms if x not in L2_FORMS])
+    if bad or not losses or not reductions or not l2s or not l2_forms:
+        raise ValueError(f"unknown or empty losses/reductions/l2_forms: {bad}")
     D = st.just(inputs) if inputs else st.integers(1, max_inputs)
     hidden = st.lists(st.integers(1, max_width), min_size=min_depth, max_size=max_depth)
-    return st.builds(lambda d, h, a, t: Spec((d, *h, 1), a, t), D, hidden,
-                     st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)))
+    if tuple(losses) == ("bce",) and tuple(reductions) == ("mean",) and tuple(l2s) == (0.0,):
+        return st.builds(lambda d, h, a, t: Spec((d, *h, 1), a, t), D, hidden,
+                         st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)))
+
+    def outputs(loss):
+        if loss == "bce":
+            return st.just(1)
+        if classes is not None:
+            return st.just(int(classes))
+        return st.integers(2, 6) if loss == "softmax" else st.integers(1, 3)
+
+    head = st.sampled_from(tuple(losses)).flatmap(lambda loss: st.tuples(st.just(loss), outputs(loss)))
+    return st.builds(lambda d, h, a, t, lc, r, l2, form: Spec((d, *h, lc[1]), a, t, lc[0], r, l2, form), D, hidden,
+                     st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)), head,
+                     st.sampled_from(tuple(reductions)), st.sampled_from(tuple(l2s)),
+                     st.sampled_from(tuple(l2_forms)))
 
 
 def scales(low: float = 1e-3, high: float = 10.0):
@@ -156,7 +214,8 @@ def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strateg
     scale_strategy = scales() if scale_strategy is None else scale_strategy
     return st.builds(
         lambda spec, N, seed, scale, lab, kink, sat: Problem(
-            spec.sizes, spec.activation, spec.dtype, N, seed, scale, lab, kink, sat),
+            spec.sizes, spec.activation, spec.dtype, N, seed, scale, lab, kink, sat, spec.loss, spec.reduction,
+            spec.l2, spec.l2_form),
         spec_strategy, st.integers(min_n, max_n), st.integers(0, 2**32 - 1), scale_strategy,
         st.sampled_from(tuple(labels)), st.sampled_from(tuple(kinks)), st.sampled_from(tuple(saturate)))
 
@@ -167,8 +226,10 @@ def lesson_problems(**kwargs):
 
 
 def candidate_problems(spec: Spec):
-    """Problems for a user's candidate: its depth, activation and dtype kept, everything else drawn
-    (inputs, widths, batch size, scale, labels, kinks, saturation). One place for the CLI, the
-    notebook API and the pytest plugin."""
+    """Problems for a user's candidate: its depth, activation, dtype and head (loss, classes,
+    reduction, L2) kept, everything else drawn (inputs, widths, batch size, scale, labels, kinks,
+    saturation)."""
     depth = len(spec.hidden)
-    return problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,)))
+    return problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,),
+                          losses=(spec.loss,), classes=spec.classes, reductions=(spec.reduction,),
+                          l2s=(spec.l2,), l2_forms=(spec.l2_form,)))

@@ -1,7 +1,11 @@
-"""Load the Pima Indians Diabetes CSV (or any CSV of numeric features and a 0/1 target).
+"""Load the Pima Indians Diabetes CSV (or any CSV of numeric features and a target that fits the head).
 
 Every problem with the file raises :class:`DataError` with one line that names the problem
-and the file. Standardization is the lesson's: ``(X - mean) / std`` with the population std.
+and the file. Standardization is the lesson's: ``(X - mean) / std`` with the population std; a
+constant column (digits' corner pixels) is left at 0 and named in :attr:`Dataset.constant`.
+
+Targets per head: bce 0/1 (N, 1); softmax whole-number classes, mapped in sorted order to
+0..C-1 (N,) int64, the mapping kept in :attr:`Dataset.classes`; mse any finite number (N, 1).
 """
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ class Dataset:
     columns: list = field(default_factory=list)
     target: str = "Outcome"
     raw: np.ndarray | None = None  # (N, D + 1): the file's values, target last
+    loss: str = "bce"  # the head the targets were read for
+    classes: list | None = None  # softmax: the file's label of class 0, 1, ... (sorted)
+    constant: list = field(default_factory=list)  # feature columns left at 0 by standardization
 
     @property
     def rows(self) -> int:
@@ -46,9 +53,18 @@ class Dataset:
     def features(self) -> int:
         return self.X.shape[1]
 
-    def outcome_counts(self) -> dict:
+    @property
+    def n_outputs(self) -> int:
+        """C: the output units the head needs (1 for bce and mse, the classes for softmax)."""
+        return len(self.classes) if self.loss == "softmax" else self.y.shape[1]
+
+    def outcome_counts(self) -> dict | None:
+        """Rows per label (bce, softmax: the file's own labels); None for mse."""
+        if self.loss == "mse":
+            return None
         values, counts = np.unique(self.y.astype(int), return_counts=True)
-        return {str(v): int(c) for v, c in zip(values, counts)}
+        names = self.classes if self.loss == "softmax" else values
+        return {f"{names[v] if self.loss == 'softmax' else v:g}": int(c) for v, c in zip(values, counts)}
 
     def frame(self):
         """The file as the lesson's ``pd.read_csv`` DataFrame (shape (768, 9) on the real file)."""
@@ -57,17 +73,40 @@ class Dataset:
         return pd.DataFrame(self.raw, columns=self.columns + [self.target])
 
     def astype(self, dtype: str) -> "Dataset":
-        return Dataset(self.X.astype(dtype), self.y.astype(dtype), self.source, self.columns,
-                       self.target, self.raw)
+        y = self.y if self.loss == "softmax" else self.y.astype(dtype)
+        return Dataset(self.X.astype(dtype), y, self.source, self.columns, self.target, self.raw,
+                       self.loss, self.classes, self.constant)
 
     def describe(self) -> dict:
-        return {"source": self.source, "rows": self.rows, "features": self.features,
-                "outcome_counts": self.outcome_counts()}
+        out = {"source": self.source, "rows": self.rows, "features": self.features,
+               "outcome_counts": self.outcome_counts()}
+        if self.loss != "bce":
+            out["loss"] = self.loss
+        if self.classes is not None:
+            out["classes"] = {f"{label:g}": i for i, label in enumerate(self.classes)}
+        if self.loss == "mse":
+            out["target_range"] = [float(self.y.min()), float(self.y.max())]
+        if self.constant:
+            out["constant_columns"] = list(self.constant)
+        return out
+
+    def notes(self) -> list:
+        """Lines for the report: constant columns left at 0, a label mapping that is not the identity."""
+        out = []
+        if self.constant:
+            out.append(f"constant feature column(s) {', '.join(self.constant)} left at 0 by standardization "
+                       f"(their spread is 0)")
+        if self.classes is not None and self.classes != list(range(len(self.classes))):
+            mapping = ", ".join(f"{label:g} -> {i}" for i, label in enumerate(self.classes))
+            out.append(f"labels of {self.target!r} mapped to classes in sorted order: {mapping}")
+        return out
 
 
 def standardize(values: np.ndarray) -> np.ndarray:
-    """The lesson's ``(X - X.mean(axis=0)) / X.std(axis=0)`` (population std), column by column."""
-    return (values - values.mean(axis=0)) / values.std(axis=0)
+    """The lesson's ``(X - X.mean(axis=0)) / X.std(axis=0)`` (population std), column by column;
+    a constant column (std 0) becomes 0 instead of 0 / 0."""
+    std = values.std(axis=0)
+    return (values - values.mean(axis=0)) / np.where(std == 0, 1.0, std)
 
 
 def _read_text(path: Path) -> str:
@@ -106,14 +145,46 @@ def _number(cell: str, path: Path, line: int, column: str) -> float:
     return value
 
 
-def load_csv(path, target: str = "Outcome") -> Dataset:
-    """Read, validate and standardize a CSV with a header row and a 0/1 ``target`` column."""
+LOSSES = ("bce", "softmax", "mse")
+
+
+def _targets(labels: np.ndarray, loss: str, path: Path, target: str, lines: list):
+    """``(y, classes)`` for the head, or a DataError naming the first label that does not fit."""
+    if loss == "bce":
+        bad = np.flatnonzero((labels != 0) & (labels != 1))
+        if bad.size:
+            raise DataError(f"{path}: target {target!r} must hold 0/1 for --loss bce, line {lines[bad[0]]} "
+                            f"has {labels[bad[0]]:g}")
+        return labels[:, None].copy(), None
+    if loss == "softmax":
+        bad = np.flatnonzero(labels != np.round(labels))
+        if bad.size:
+            raise DataError(f"{path}: target {target!r} must hold whole-number classes for --loss softmax, "
+                            f"line {lines[bad[0]]} has {labels[bad[0]]:g}")
+        classes = np.unique(labels)
+        if classes.size < 2:
+            raise DataError(f"{path}: target {target!r} holds a single class ({classes[0]:g}); "
+                            f"--loss softmax needs at least two")
+        return np.searchsorted(classes, labels).astype(np.int64), [float(c) for c in classes]
+    return labels[:, None].copy(), None  # mse: any finite number (non-finite cells were refused)
+
+
+def load_csv(path, target: str | None = "Outcome", loss: str = "bce") -> Dataset:
+    """Read, validate and standardize a CSV with a header row and a ``target`` column that fits ``loss``.
+
+    ``target=None``: ``Outcome`` for bce (the lesson's); for softmax and mse, ``Outcome`` if the file
+    has one, else its last column (the layout of the shared iris, wine, digits and progression files).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     path = Path(path)
     rows = list(csv.reader(io.StringIO(_read_text(path))))
     header = [h.strip() for h in rows[0]]
     body = [(i + 2, r) for i, r in enumerate(rows[1:]) if r]  # (line number, cells)
     if not body:
         raise DataError(f"{path}: header only, no data rows")
+    if target is None:
+        target = "Outcome" if loss == "bce" or "Outcome" in header else header[-1]
     if target not in header:
         raise DataError(f"{path}: no target column {target!r} (columns: {', '.join(header)})")
     if header.count(target) > 1:
@@ -127,16 +198,15 @@ def load_csv(path, target: str = "Outcome") -> Dataset:
                        for line, cells in body])
     t = header.index(target)
     labels = values[:, t]
-    bad = np.flatnonzero((labels != 0) & (labels != 1))
-    if bad.size:
-        raise DataError(f"{path}: target {target!r} must hold 0/1, line {body[bad[0]][0]} has {labels[bad[0]]:g}")
+    y, classes = _targets(labels, loss, path, target, [line for line, _ in body])
     columns = [h for j, h in enumerate(header) if j != t]
     features = np.delete(values, t, axis=1)
     if features.shape[1] == 0:
         raise DataError(f"{path}: no feature columns besides the target {target!r}")
     constant = [columns[j] for j in range(features.shape[1]) if np.all(features[:, j] == features[0, j])]
-    if constant:
-        raise DataError(f"{path}: constant feature column {constant[0]!r} (standardizing would divide by zero)")
+    if len(constant) == len(columns):
+        raise DataError(f"{path}: every feature column is constant ({', '.join(constant[:3])}"
+                        f"{', ...' if len(constant) > 3 else ''}): nothing to learn from")
     raw = np.column_stack([features, labels])
     with np.errstate(over="ignore", invalid="ignore"):
         X = standardize(features)
@@ -144,7 +214,7 @@ def load_csv(path, target: str = "Outcome") -> Dataset:
         j = int(np.flatnonzero(~np.isfinite(X).all(axis=0))[0])
         raise DataError(f"{path}: column {columns[j]!r} holds values too large to standardize "
                         f"(its mean or spread overflows float64)")
-    return Dataset(X, labels[:, None].copy(), str(path), columns, target, raw)
+    return Dataset(X, y, str(path), columns, target, raw, loss, classes, constant)
 
 
 def synthetic(rows: int = 768, features: int = 8, seed: int = 0) -> Dataset:
@@ -177,12 +247,16 @@ def default_path() -> Path | None:
     return None
 
 
-def load(path=None, target: str = "Outcome") -> Dataset:
-    """The data a run uses: ``path`` if given, else :func:`default_path`, else the stand-in."""
+def load(path=None, target: str | None = "Outcome", loss: str = "bce") -> Dataset:
+    """The data a run uses: ``path`` if given, else :func:`default_path`, else the stand-in
+    (``loss`` other than bce needs a file: the stand-in is the lesson's 0/1 problem)."""
     path = path or default_path()
     if path is None:
+        if loss != "bce":
+            raise DataError(f"--loss {loss} needs a data file (--data PATH --target COLUMN); the synthetic "
+                            f"stand-in only has 0/1 labels")
         return synthetic()
-    return load_csv(path, target)
+    return load_csv(path, target, loss)
 
 
 def how_to_get_real_data(ways: str = "pass --data PATH") -> str:

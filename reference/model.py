@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference.heads import LESSON, Head
+
 ACTIVATIONS = ("relu", "identity", "tanh", "sigmoid", "leaky_relu")
 KINKED = ("relu", "leaky_relu")  # activations with a kink at 0
 LEAKY_SLOPE = 0.01  # torch's and jax's default negative slope
@@ -26,20 +28,43 @@ DTYPES = ("float64", "float32")
 
 @dataclass(frozen=True)
 class Spec:
-    """The network's shape: ``sizes`` = (D, H1, ..., 1), the hidden activation, the dtype."""
+    """The network's shape: ``sizes`` = (D, H1, ..., C), the hidden activation, the dtype, and the
+    head (:mod:`reference.heads`): ``loss``, ``reduction``, ``l2`` and ``l2_form``, the lesson's by default.
+
+    C is 1 for bce, the number of classes (at least 2) for softmax, the number of targets for mse.
+    """
 
     sizes: tuple = (8, 16, 1)
     activation: str = "relu"
     dtype: str = "float64"
+    loss: str = "bce"
+    reduction: str = "mean"
+    l2: float = 0.0
+    l2_form: str = "weight_decay"
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
-        if len(self.sizes) < 2 or self.sizes[-1] != 1 or min(self.sizes) < 1:
-            raise ValueError(f"sizes must be (D, H1, ..., 1) with positive widths, got {self.sizes}")
+        head = Head(self.loss, self.reduction, self.l2, self.l2_form)  # validates the head's fields
+        object.__setattr__(self, "l2", head.l2)
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"sizes must be (D, H1, ..., C) with positive widths, got {self.sizes}")
+        if self.loss == "bce" and self.sizes[-1] != 1:
+            raise ValueError(f"sizes must end in 1 output for the bce head, got {self.sizes}")
+        if self.loss == "softmax" and self.sizes[-1] < 2:
+            raise ValueError(f"sizes must end in C >= 2 outputs for the softmax head, got {self.sizes}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+
+    @property
+    def head(self) -> Head:
+        return Head(self.loss, self.reduction, self.l2, self.l2_form)
+
+    @property
+    def classes(self) -> int:
+        """C, the number of output units (logits (N, C))."""
+        return self.sizes[-1]
 
     @property
     def n_layers(self) -> int:
@@ -61,7 +86,8 @@ class Spec:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
     def to_dict(self) -> dict:
-        return {"sizes": list(self.sizes), "activation": self.activation, "dtype": self.dtype}
+        return {"sizes": list(self.sizes), "activation": self.activation, "dtype": self.dtype,
+                "loss": self.loss, "reduction": self.reduction, "l2": self.l2, "l2_form": self.l2_form}
 
 
 def n_layers(params: dict) -> int:
@@ -159,10 +185,21 @@ def _float32_blas(dtype):
     return np.errstate(invalid="ignore") if dtype == np.float32 else contextlib.nullcontext()
 
 
-def forward(params: dict, X, activation: str = "relu"):
+def output(z, loss: str = "bce"):
+    """The head's prediction from the logits (N, C): sigmoid (bce), softmax probabilities, identity (mse)."""
+    if loss == "bce":
+        return sigmoid(z)  # (N, 1)
+    if loss == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))  # (N, C)
+        return e / e.sum(axis=1, keepdims=True)  # (N, C)
+    return z.copy()  # (N, C)
+
+
+def forward(params: dict, X, activation: str = "relu", loss: str = "bce"):
     """Run the network. Returns ``(y_hat, cache)``.
 
     cache holds ``a0`` (= X), then ``z1, a1, ..., zL`` and ``y_hat``; shapes (N, H_l).
+    ``loss`` names the head whose output ``y_hat`` is (:func:`output`).
     """
     L = n_layers(params)
     cache = {"a0": X}
@@ -174,7 +211,7 @@ def forward(params: dict, X, activation: str = "relu"):
             if l < L:
                 a = activate(z, activation)  # (N, H_l)
                 cache[f"a{l}"] = a
-    cache["y_hat"] = sigmoid(z)  # (N, 1)
+    cache["y_hat"] = output(z, loss)  # (N, C)
     return cache["y_hat"], cache
 
 
@@ -183,10 +220,10 @@ def bce_from_logits(z, y):
     return float(np.mean(np.logaddexp(0, z) - y * z))
 
 
-def loss(params: dict, X, y, activation: str = "relu") -> float:
-    """The canonical loss of the network at ``params`` (DESIGN.md, contract 3)."""
-    _, cache = forward(params, X, activation)
-    return bce_from_logits(cache[f"z{n_layers(params)}"], y)
+def loss(params: dict, X, y, activation: str = "relu", head: Head = LESSON) -> float:
+    """The canonical loss of the network at ``params`` (DESIGN.md, contract 3), under ``head``."""
+    _, cache = forward(params, X, activation, head.loss)
+    return head.value(cache[f"z{n_layers(params)}"], head.targets(y, X.dtype), params)
 
 
 def lesson_loss(y_hat, y) -> float:
@@ -200,7 +237,8 @@ def lesson_loss(y_hat, y) -> float:
 
 # ---------------------------------------------------------------- backward and SGD
 
-def backward(params: dict, X, y, activation: str = "relu", steps: dict | None = None) -> dict:
+def backward(params: dict, X, y, activation: str = "relu", steps: dict | None = None,
+             head: Head = LESSON) -> dict:
     """The lesson's five steps, layer by layer. Returns grads with the keys of ``params``.
 
     X (N, D), y (N, 1) of 0/1. For the lesson (L = 2):
@@ -213,11 +251,17 @@ def backward(params: dict, X, y, activation: str = "relu", steps: dict | None = 
         db1 = sum(dz1, axis=0)           # (1, H)
 
     Pass a dict as ``steps`` to receive the intermediates ``dz2, da1, dz1, ...`` by name.
+    Other heads change ``dzL`` (:meth:`Head.dz_top`: softmax ``(probs - onehot) / N``, mse
+    ``2 (z - y) / (N C)``; ``sum`` drops the ``/ N``) and L2 adds ``2 c W`` to every dW.
     """
     N = X.shape[0]
-    y_hat, cache = forward(params, X, activation)
-    dz = (y_hat - y) / N  # dzL: (N, 1)
-    grads = backprop(params, cache, dz, n_layers(params), activation, steps)
+    L = n_layers(params)
+    _, cache = forward(params, X, activation, head.loss)
+    dz = head.dz_top(cache[f"z{L}"], head.targets(y, X.dtype))  # dzL: (N, C)
+    grads = backprop(params, cache, dz, L, activation, steps)
+    if head.l2:
+        for k, g in head.l2_grads(params, N).items():
+            grads[k] = grads[k] + g  # dWl += 2 c Wl
     return {k: grads[k] for k in params}
 
 

@@ -22,7 +22,9 @@ CASES = {
     "NaN cell": ((HEADER + "1,85,0\n8,nan,1\n").encode(), "not a finite number"),
     "inf cell": ((HEADER + "1,85,0\n8,inf,1\n").encode(), "not a finite number"),
     "target not 0/1": ((HEADER + "1,85,0\n8,183,2\n").encode(), "must hold 0/1"),
-    "constant feature column": (b"a,b,Outcome\n1,5,0\n2,5,1\n3,5,0\n", "constant feature column 'b'"),
+    "every feature column constant": (b"a,b,Outcome\n1,5,0\n1,5,1\n1,5,0\n", "every feature column is constant"),
+    "softmax target not whole": (b"a,b,Outcome\n1,5,0\n2,6,1.5\n3,5,0\n", "whole-number classes"),
+    "softmax single class": (b"a,b,Outcome\n1,5,2\n2,6,2\n3,5,2\n", "single class"),
     "single row": ((HEADER + "1,85,0\n").encode(), "single data row"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary content"),
     "not UTF-8": (b"a,b,Outcome\n\xff\xfe,1,0\n", "not UTF-8"),
@@ -51,7 +53,8 @@ def test_bad_data_file_exits_2_with_one_line_naming_problem_and_file(tmp_path, c
     content, words = CASES[name]
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
-    code, out, err = run_cli(capsys, "--data", str(path), "--oracles", "finite-differences")
+    loss = ["--loss", "softmax"] if name.startswith("softmax") else []
+    code, out, err = run_cli(capsys, "--data", str(path), "--oracles", "finite-differences", *loss)
     assert code == 2
     assert_one_line_error(err, str(path), words)
     assert path.read_bytes() == content  # nothing the user gave us is changed

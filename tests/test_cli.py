@@ -37,7 +37,8 @@ def test_json_report_carries_the_design_keys(real_json):
     _, report = real_json
     assert report["data"] == {"source": report["data"]["source"], "rows": 768, "features": 8,
                               "outcome_counts": {"0": 500, "1": 268}}
-    assert report["spec"] == {"sizes": [8, 16, 1], "activation": "relu", "dtype": "float64"}
+    assert report["spec"] == {"sizes": [8, 16, 1], "activation": "relu", "dtype": "float64",
+                              "loss": "bce", "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay"}
     first = report["points"][0]
     assert set(first["loss"]) >= {"reference", "torch", "jax"}
     row = first["parameters"][0]

@@ -137,3 +137,42 @@ def test_saturated_problems_have_logits_of_40_and_more(problem):
     params, X, _ = problem.arrays()
     _, cache = forward({k: v.astype("float64") for k, v in params.items()}, X.astype("float64"), problem.activation)
     assert abs(cache[f"z{len(problem.sizes) - 1}"]).min() >= 40 - 1e-3
+
+
+# ------------------------------------------------------------------ heads, reductions and L2
+
+from reference.heads import L2_FORMS, LOSSES, REDUCTIONS  # noqa: E402
+
+HEAD_SPECS = specs(losses=LOSSES, reductions=REDUCTIONS, l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS)
+
+
+@given(problems(HEAD_SPECS))
+def test_reference_backward_obeys_every_law_for_every_head_reduction_and_l2(problem):
+    candidate = reference_candidate(problem.activation, problem.spec.head)
+    violations = check_laws(candidate, problem)
+    assert not violations, f"{problem.describe()}: {violations}"
+
+
+def test_a_head_problem_replays_from_its_line():
+    problem = Problem((3, 4, 5), "relu", "float64", 7, seed=2, scale=1.0, loss="softmax", reduction="sum",
+                      l2=0.7, l2_form="lambd")
+    assert Problem.parse(problem.describe()) == problem
+    assert "loss=softmax" in problem.describe()
+    assert "loss=" not in Problem((3, 4, 1), "relu", "float64", 7, seed=2, scale=1.0).describe()
+
+
+def test_laws_catch_a_head_mistake():
+    from test_conventions import courses
+
+    problem = Problem((4, 5, 3), "relu", "float64", 9, seed=1, scale=1.0, loss="softmax", l2=0.05, l2_form="reg")
+    from oracles.conventions import Conventional
+
+    candidate = Conventional(InProcess("no-minus-one", courses.cs231n_bug_no_minus_one), "cs231n", "softmax")
+    assert check_laws(candidate, problem, ["descent", "agreement"], oracles=("finite-differences",))
+
+
+def test_a_summed_loss_counts_the_gradient_tolerance_in_its_own_unit():
+    # a problem the fuzz drew: with the mean's atol, the sum's N-times-larger rounding was a false alarm
+    problem = Problem.parse("sizes=1,1,11,1,1 activation=leaky_relu dtype=float64 N=173 seed=1 scale=0.01 "
+                            "labels=zeros kink=none saturate=1 reduction=sum")
+    assert not check_laws(reference_candidate(problem.activation, problem.spec.head), problem, ["agreement"])

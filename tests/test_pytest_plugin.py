@@ -388,3 +388,71 @@ def test_it(backprop_check):
     result = pytester.runpytest(*QUIET, *FD_ONLY, "-s")
     result.assert_outcomes(passed=1)
     assert "sizes [8, 16, 1]" in result.stdout.str()
+
+
+# ------------------------------------------------------------------ heads and conventions
+
+COURSES = Path(__file__).parent / "candidates" / "courses.py"
+
+
+def _iris() -> Path:
+    from test_data_heads import shared
+
+    return shared("iris")
+
+
+def test_backprop_check_takes_the_head_and_convention_as_arguments(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makepyfile(test_mine=f"""\
+import mybackward
+def test_cs231n(backprop_check):
+    backprop_check(mybackward.cs231n_two_layer_net, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n",
+                   data={str(_iris())!r})
+def test_cs231n_forgets_minus_one(backprop_check):
+    backprop_check(mybackward.cs231n_bug_no_minus_one, hidden=(16,), loss="softmax", l2=0.05,
+                   convention="cs231n", data={str(_iris())!r})
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*--loss softmax --target species*--l2 0.05*--convention cs231n*"])
+
+
+def test_the_ini_keys_set_the_head_and_convention_defaults(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makeini(f"[pytest]\nbackprop_data = {_iris()}\nbackprop_loss = softmax\nbackprop_l2 = 0.05\n"
+                     f"backprop_convention = cs231n\n")
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_cs231n(backprop_check):
+    backprop_check(mybackward.cs231n_two_layer_net, hidden=(16,))
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_bad_head_ini_key_is_a_usage_error_naming_it(pytester):
+    pytester.makeini("[pytest]\nbackprop_convention = keras\n")
+    pytester.makepyfile(test_mine="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "backprop_convention" in result.stderr.str() and "keras" in result.stderr.str()
+
+
+def test_backprop_fuzz_keeps_the_head_and_convention_it_is_given(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makeconftest(TINY_PROFILE.format(n=5))
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_fuzz_cs231n(backprop_fuzz):
+    backprop_fuzz(mybackward.cs231n_two_layer_net, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n")
+def test_fuzz_cs231n_forgets_minus_one(backprop_fuzz):
+    backprop_fuzz(mybackward.cs231n_bug_no_minus_one, hidden=(16,), loss="softmax", l2=0.05, convention="cs231n")
+""")
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "--hypothesis-profile=tiny")
+    # both fail, each for its own reason: CS231n's loss as written, -log(probs[y]), is inf once a true
+    # class's probability underflows (a drawn saturated softmax, one logit 800 ahead); the mutant's
+    # gradient disagrees with the oracles
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*cs231n_two_layer_net broke*", "*loss=softmax*",
+                                 "*law shapes: the candidate returned a non-finite loss (inf)*",
+                                 "*cs231n_bug_no_minus_one broke*", "*law agreement: finite-differences vs candidate*"])

@@ -1,0 +1,169 @@
+"""Conventions at the candidate's boundary: each course's layout in and out, code written as the
+courses write it checked as written, and their classic layout mistakes named in the candidate's shapes."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oracles.candidate import handle_for
+from oracles.conventions import CONVENTIONS, Conventional, layout
+from oracles.harness import run
+from oracles.isolation import Outcome
+from reference.data import load_csv
+from reference.model import Spec, backward, init_params
+
+from test_data_heads import shared
+
+COURSES = Path(__file__).parent / "candidates" / "courses.py"
+_spec = importlib.util.spec_from_file_location("courses", COURSES)
+courses = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(courses)
+
+ORACLES = ("finite-differences", "torch", "jax")
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_parameters_go_out_and_gradients_come_back_to_the_same_canonical_arrays(convention):
+    spec = Spec((5, 4, 3), loss="softmax")
+    params = {k: np.random.default_rng(1).standard_normal(v.shape) for k, v in init_params(spec).items()}
+    L = layout(convention)
+    for k, v in params.items():
+        assert np.array_equal(L.grad(k, L.param(k, v), v.shape), v)
+
+
+def test_each_convention_lays_out_the_arrays_as_the_design_table_says():
+    X, W, b = np.zeros((6, 5)), np.zeros((5, 3)), np.zeros((1, 3))
+    y01, labels = np.zeros((6, 1)), np.array([0, 2, 1, 0, 1, 2])
+    table = {"lesson": ((6, 5), (5, 3), (1, 3), (6, 1), (6,)), "cs231n": ((6, 5), (5, 3), (3,), (6,), (6,)),
+             "deeplearning-ai": ((5, 6), (3, 5), (3, 1), (1, 6), (3, 6)), "torch": ((6, 5), (3, 5), (3,), (6,), (6,))}
+    for convention, shapes in table.items():
+        L = layout(convention)
+        got = (L.X(X).shape, L.param("W1", W).shape, L.param("b1", b).shape, L.y(y01, "bce", 1).shape,
+               L.y(labels, "softmax", 3).shape)
+        assert got == shapes, convention
+    onehot = layout("deeplearning-ai").y(labels, "softmax", 3)
+    assert onehot[labels, np.arange(6)].tolist() == [1.0] * 6 and onehot.sum() == 6
+
+
+def _run(fn, data, convention, loss="bce", reduction="mean", l2=0.0):
+    from oracles.harness import make_spec
+
+    spec = make_spec(data, (16,), "relu", "float64", loss, reduction, l2, convention)
+    return run(spec, data, handle_for(fn, isolate=False), ORACLES, convention=convention)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_csv(shared("iris"), "species", "softmax")
+
+
+@pytest.fixture(scope="module")
+def pima():
+    return load_csv(shared("diabetes"), "Outcome", "bce")
+
+
+def test_cs231n_two_layer_net_with_softmax_and_reg_passes_as_written(iris):
+    report = _run(courses.cs231n_two_layer_net, iris, "cs231n", "softmax", l2=0.05)
+    assert report.passed, report.to_text()
+
+
+def test_deeplearning_ai_L_model_backward_passes_as_written_with_dW_keys(pima):
+    report = _run(courses.dlai_backward, pima, "deeplearning-ai")
+    assert report.passed, report.to_text()
+    assert any("dW1 (16, 8)" in n and "db1 (16, 1)" in n for n in report.notes)
+
+
+def test_deeplearning_ai_L2_regularized_backward_passes_with_lambd(pima):
+    report = _run(courses.dlai_backward_with_regularization, pima, "deeplearning-ai", l2=0.7)
+    assert report.passed, report.to_text()
+
+
+def test_a_torch_layout_backward_passes_with_out_in_weights(pima):
+    report = _run(courses.torch_layout_backward, pima, "torch")
+    assert report.passed, report.to_text()
+    assert any("W1 (16, 8)" in n and "b1 (16,)" in n for n in report.notes)
+
+
+def test_per_example_summed_code_passes_with_reduction_sum(pima):
+    report = _run(courses.per_example_backward, pima, "lesson", reduction="sum")
+    assert report.passed, report.to_text()
+
+
+def test_per_example_summed_code_fails_against_the_mean(pima):
+    assert not _run(courses.per_example_backward, pima, "lesson").passed
+
+
+@pytest.mark.parametrize("bug", ["cs231n_bug_no_minus_one", "cs231n_bug_wrong_axis", "cs231n_bug_l2_no_2",
+                                 "cs231n_bug_l2_on_biases"])
+def test_cs231n_classic_mistakes_fail(iris, bug):
+    report = _run(getattr(courses, bug), iris, "cs231n", "softmax", l2=0.05)
+    assert not report.passed
+
+
+def test_dlai_l2_in_the_gradient_but_not_the_loss_fails_on_the_loss(pima):
+    report = _run(courses.dlai_bug_l2_gradient_only, pima, "deeplearning-ai", l2=0.7)
+    assert not report.passed
+    assert all(p.loss_agrees["candidate"] is False for p in report.points)
+
+
+def test_a_column_major_bias_summed_over_the_wrong_axis_is_named_in_the_candidates_shapes(pima):
+    report = _run(courses.dlai_bug_bias_wrong_axis, pima, "deeplearning-ai")
+    violation = report.points[0].violation
+    assert "(1, 768)" in violation and "(1, 1)" in violation and "deeplearning-ai" in violation
+
+
+class _Returns:
+    """A handle that returns fixed grads pairs, to test the key and shape checks alone."""
+
+    name, isolated = "fixed", False
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def evaluate(self, params, X, y, **options):
+        return Outcome({"kind": "grads", "grads": self.pairs})
+
+
+def test_W1_and_dW1_keys_are_both_accepted_and_mixing_them_is_refused():
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+    grads = backward(params, X, y)
+    for convention in CONVENTIONS:
+        L = layout(convention)
+        for prefix in ("", "d"):
+            pairs = [[prefix + k, {"array": L.param(k, g)}] for k, g in grads.items()]
+            outcome = Conventional(_Returns(pairs), convention).evaluate(params, X, y)
+            assert outcome.failure is None
+            assert [k for k, _ in outcome.returned["grads"]] == list(params)
+    mixed = [["dW1" if k == "W1" else k, {"array": g}] for k, g in grads.items()]
+    assert "mix key styles" in Conventional(_Returns(mixed), "lesson").evaluate(params, X, y).failure
+
+
+def test_a_transposed_torch_weight_is_named_in_torch_shapes():
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+    L = layout("torch")
+    pairs = [[k, {"array": g if k.startswith("W") else L.param(k, g)}] for k, g in backward(params, X, y).items()]
+    failure = Conventional(_Returns(pairs), "torch").evaluate(params, X, y).failure
+    assert "dW1 has shape (3, 2), expected (2, 3)" in failure and "transposed?" in failure
+
+
+def test_the_notebook_api_takes_the_head_and_convention(iris):
+    from oracles.api import check
+
+    report = check(courses.cs231n_two_layer_net, data=iris.source, loss="softmax", l2=0.05, convention="cs231n",
+                   isolate=False, oracles="finite-differences,torch")
+    assert report.passed, report.to_text()
+    assert report.spec["loss"] == "softmax" and report.spec["l2_form"] == "reg"
+
+
+def test_the_notebook_api_refuses_an_unknown_convention_naming_it():
+    from oracles.api import check
+
+    with pytest.raises(ValueError, match="convention"):
+        check(courses.torch_layout_backward, convention="keras")
