@@ -128,3 +128,18 @@ def test_a_terminal_ipython_shows_the_text_table(real_path):
     shown = pretty(report)
     assert shown.splitlines()[0] == report.header() and "FAIL: point lesson-init" in shown
     assert pretty(oracles.fuzz(catalogue.hard_coded_n, 20, oracles=FD, progress=False)).startswith("fuzz: FAILED")
+
+
+def test_the_fuzz_progress_bar_shows_in_a_notebook_or_terminal_and_stays_silent_otherwise(monkeypatch):
+    import io
+
+    from oracles import api
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal, and no notebook kernel here
+    assert api._interactive() is False
+    with api.ProgressBar(10, show=False) as advance:
+        assert advance is None
+    bar = api.ProgressBar(10, show=True)
+    with bar as advance:
+        advance(5)
+        assert bar.progress.tasks[0].completed == 5
