@@ -187,13 +187,8 @@ class _Point:
             change, crossed = self.shifted_rows(l, units, dz * f)
             change2, crossed2 = self.shifted_rows(l, units, 2 * dz * f)
             plus, minus, plus2, minus2 = change[:B], change[B:], change2[:B], change2[B:]
-            central = todo & ~crossed[:B] & ~crossed[B:]
-            right = todo & ~central & ~crossed[:B] & ~crossed2[:B]
-            left = todo & ~central & ~right & ~crossed[B:] & ~crossed2[B:]
-            rows[todo] = ((plus - minus) / (2 * t))[todo]
-            rows[right] = ((4 * plus - plus2) / (2 * t))[right]
-            rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
-            todo &= ~(central | right | left)
+            todo &= ~_decide_rows(rows, todo, t, (plus, minus, plus2, minus2),
+                                  (crossed[:B], crossed[B:], crossed2[:B], crossed2[B:]))
             if not todo.any():
                 break
         return rows.sum(axis=1) / self.divisor
@@ -223,6 +218,22 @@ class _Point:
                 zL[pb, pr] = activate(zl, self.activation) @ self.params[f"W{self.L}"] + self.params[f"b{self.L}"][0]
         s = (self._row_loss(zL if self.C > 1 else zL[..., None], self.y[rows]) - self.row_loss[rows]).sum(axis=1)
         return s[:B], s[B:], crossed
+
+
+def _decide_rows(rows, todo, t, changes, crossed):
+    """Write into ``rows`` each still-undecided row's derivative at step ``t``: central where
+    neither side crosses a kink, else second-order one-sided on a side whose steps ``t`` and ``2t``
+    both stay put. ``changes``: the loss changes at ``+t, -t, +2t, -2t``; ``crossed``: whether
+    each crosses. Returns the rows decided."""
+    plus, minus, plus2, minus2 = changes
+    cp, cm, cp2, cm2 = crossed
+    central = todo & ~cp & ~cm
+    right = todo & ~central & ~cp & ~cp2
+    left = todo & ~central & ~right & ~cm & ~cm2
+    rows[todo] = ((plus - minus) / (2 * t))[todo]
+    rows[right] = ((4 * plus - plus2) / (2 * t))[right]
+    rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
+    return central | right | left
 
 
 def _blocks(point: _Point, l: int):
@@ -336,13 +347,7 @@ def _one_direction(evaluate, h: float):
         t = h * f
         (plus, cp), (minus, cm) = evaluate(t), evaluate(-t)
         (plus2, cp2), (minus2, cm2) = evaluate(2 * t), evaluate(-2 * t)
-        central = todo & ~cp & ~cm
-        right = todo & ~central & ~cp & ~cp2
-        left = todo & ~central & ~right & ~cm & ~cm2
-        rows[todo] = ((plus - minus) / (2 * t))[todo]
-        rows[right] = ((4 * plus - plus2) / (2 * t))[right]
-        rows[left] = (-(4 * minus - minus2) / (2 * t))[left]
-        todo &= ~(central | right | left)
+        todo &= ~_decide_rows(rows, todo, t, (plus, minus, plus2, minus2), (cp, cm, cp2, cm2))
         if not todo.any():
             break
     return float(rows.sum()), True
