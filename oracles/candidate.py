@@ -38,9 +38,12 @@ def load_candidate(target: str, isolate: bool = True, **worker_options):
     source = parse_target(target)
     if isolate:
         return Worker(source, **worker_options).start()
-    from oracles.isolation import load_in_process
+    from oracles.isolation import LoadVerdict, load_in_process
 
-    return InProcess(target, load_in_process(source))
+    try:
+        return InProcess(target, load_in_process(source))
+    except LoadVerdict as exc:
+        return InProcess(target, None, failure=str(exc))
 
 
 def handle_for(candidate, isolate: bool = True, name: str | None = None, **worker_options):

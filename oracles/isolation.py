@@ -184,18 +184,34 @@ def load_in_process(source: Source):
     """The candidate's function, imported into the judge's own interpreter (``--no-isolation``)."""
     if source.file is not None and source.path[0] not in sys.path:
         sys.path.insert(0, source.path[0])  # as when the file runs as a script: its siblings import
+    import contextlib
+    import io
+
     was, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside the user's file
-    try:
-        fn = worker.load(source.message())
-    except Exception as exc:  # noqa: BLE001: the user's file failed to import: say where, no traceback
-        reply = {"type": type(exc).__name__, "message": (str(exc).splitlines() or [""])[0],
-                 "where": worker._where(exc)}
-        raise CandidateError(_import_failure(source, raised_words(reply, " while importing"))) from None
+    try:  # what the module prints while importing stays out of the report's own output
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            fn = worker.load(source.message())
+    except BaseException as exc:  # noqa: B902: sys.exit at import is the candidate's, not the judge's
+        reply = {"type": type(exc).__name__, "message": worker._text(exc), "where": worker._where(exc)}
+        words = raised_words(reply, " while importing")
+        if reply["type"] in NOT_IMPORTABLE:
+            raise CandidateError(_import_failure(source, words)) from None
+        raise LoadVerdict(words) from None
     finally:
         sys.dont_write_bytecode = was
     if not callable(fn):
         raise CandidateError(f"{source.name}: no function {source.attr!r} in the candidate")
     return fn
+
+
+# What the candidate's import raised that means it cannot be found or read: a usage error (exit 2).
+# Anything else its module does while importing (exits, crashes, dies, hangs) is its own verdict.
+NOT_IMPORTABLE = ("SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError",
+                  "FileNotFoundError")
+
+
+class LoadVerdict(Exception):
+    """The candidate's module did something while importing that is a verdict (exit 1), not a usage error."""
 
 
 def _import_failure(source: Source, failure: str) -> str:
@@ -216,8 +232,8 @@ class InProcess:
 
     isolated = False
 
-    def __init__(self, name: str, fn):
-        self.name, self.fn = name, fn
+    def __init__(self, name: str, fn, failure: str | None = None):
+        self.name, self.fn, self.failure = name, fn, failure  # failure: what importing it did
 
     def start(self):
         return self
@@ -227,6 +243,8 @@ class InProcess:
         import contextlib
         import io
 
+        if self.failure is not None:
+            return Outcome(None, self.failure)
         captured = io.StringIO()
         start = time.perf_counter()
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
@@ -338,6 +356,7 @@ class Worker:
                    "refused": self.refused, "allowed": self.source.allowed(), "memory": self.memory}
         reply, failure = self._exchange(message, self.load_timeout, "while importing the candidate")
         if failure is not None or reply["kind"] != "loaded":
+            self.load_output = self._output()  # what the module printed while importing: shown once
             self.close()
             self._load_failed(reply, failure)
 
@@ -352,18 +371,20 @@ class Worker:
             return
         if failure is None and reply["kind"] == "missing":
             raise CandidateError(f"{self.name}: no function {self.source.attr!r} in the candidate")
-        raise CandidateError(_import_failure(self.source, failure or raised_words(reply, " while importing")))
+        if failure is None and reply.get("type") in NOT_IMPORTABLE:
+            raise CandidateError(_import_failure(self.source, raised_words(reply, " while importing")))
+        self.loaded_failure = failure or raised_words(reply, " while importing")  # a verdict: exit 1
 
     # ------------------------------------------------------------ calls
     def evaluate(self, params, X, y, errstate: bool = False, timeout: float | None = None) -> Outcome:
         if self.fatal is not None:
             return self.fatal
         if self.loaded_failure is not None:
-            return Outcome(None, self.loaded_failure)
+            return self._load_verdict()
         if self.process is None:
             self._spawn()
             if self.loaded_failure is not None:
-                return Outcome(None, self.loaded_failure)
+                return self._load_verdict()
         limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
         start = time.perf_counter()
         reply, failure = self._exchange(_call_message(params, X, y, errstate), limit, "during the call")
@@ -387,7 +408,7 @@ class Worker:
         if self.process is None:
             self._spawn()
             if self.loaded_failure is not None:
-                return [Outcome(None, self.loaded_failure)] * len(inputs)
+                return [self._load_verdict()] + [Outcome(None, self.loaded_failure)] * (len(inputs) - 1)
         limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
         calls = [{"params": {k: np.asarray(v) for k, v in params.items()}, "X": np.asarray(X), "y": np.asarray(y)}
                  for params, X, y in inputs]
@@ -403,6 +424,10 @@ class Worker:
             self.close()
             return [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs]
         return [_outcome(r, output if i == 0 else "", seconds, self.memory) for i, r in enumerate(reply["replies"])]
+
+    def _load_verdict(self) -> Outcome:
+        output, self.load_output = getattr(self, "load_output", ""), ""
+        return Outcome(None, self.loaded_failure, output)
 
     def _exchange(self, message: dict, limit: float, when: str):
         """Send one message, wait for the reply: ``(reply, None)`` or ``(None, failure line)``."""

@@ -108,7 +108,7 @@ def test_unloadable_candidate_exits_2(capsys, target, words):
 
 
 @pytest.mark.parametrize("source, words", [
-    ("import numpy as np\nthis is not python\n", "failed to import"),
+    ("import numpy as np\ndef backward(:  # does not parse\n", "failed to import"),
     ("def forward(params, X, y):\n    return {}\n", "no function 'backward'"),
 ])
 def test_a_candidate_file_that_cannot_give_its_function_exits_2(tmp_path, capsys, source, words):

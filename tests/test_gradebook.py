@@ -12,7 +12,7 @@ LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 SUBMISSIONS = {
     "alice.py": LESSON,
     "bob.py": LESSON.replace("dz1 = da1 * (z1 > 0)", "dz1 = da1"),  # the ReLU mask forgotten
-    "carol.py": "import numpy as np\nthis is not python\n",
+    "carol.py": "import numpy as np\ndef backward(:  # does not parse\n",
     "dave.py": LESSON.replace("    N = X.shape[0]", "    while True:\n        pass"),
     "erin.py": LESSON.replace("    N = X.shape[0]", "    import os\n    os._exit(0)"),
 }

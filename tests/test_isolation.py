@@ -214,16 +214,28 @@ def test_a_candidate_that_changes_directory_cannot_move_the_report(tmp_path):
     assert (tmp_path / "report.md").is_file() and not (elsewhere / "report.md").exists()
 
 
-def test_a_candidate_that_fails_to_import_is_a_usage_error_of_one_line(tmp_path):
-    code, out, err, _ = compare(tmp_path, "import numpy as np\nraise RuntimeError('broken at import')\n", *FAST)
+def test_a_candidate_file_that_does_not_parse_is_a_usage_error_of_one_line(tmp_path):
+    code, out, err, _ = compare(tmp_path, "import numpy as np\ndef backward(:  # does not parse\n", *FAST)
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "broken at import" in err and "cand.py" in err
+    assert len(err.strip().splitlines()) == 1 and "SyntaxError" in err and "cand.py:2" in err
 
 
-def test_a_candidate_that_exits_while_importing_is_a_usage_error_of_one_line(tmp_path):
-    code, out, err, _ = compare(tmp_path, "import os\nos._exit(0)\n", *FAST)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "exited with code 0 while importing" in err
+@pytest.mark.parametrize("prelude, words, isolation", [
+    ("print('hello')\nimport sys\nsys.exit(0)\n", "called sys.exit(0) while importing", ()),
+    ("print('hello')\nimport sys\nsys.exit(0)\n", "called sys.exit(0) while importing", ("--no-isolation",)),
+    ("print('hello')\nimport os\nos._exit(0)\n", "exited with code 0 while importing", ()),  # in-process it ends the judge
+    ("print('hello')\nraise RuntimeError('broken at import')\n", "RuntimeError: broken at import", ()),
+    ("print('hello')\nraise RuntimeError('broken at import')\n", "RuntimeError: broken at import", ("--no-isolation",)),
+])
+def test_what_a_module_does_while_importing_is_a_verdict_with_a_clean_json_report(tmp_path, prelude, words,
+                                                                                   isolation):
+    code, out, err, _ = compare(tmp_path, prelude + LESSON, *FAST, "--format", "json", *isolation)
+    assert code == 1, out + err
+    report = json.loads(out)  # parseable: neither the print nor the exit reached the judge's output
+    assert report["passed"] is False
+    assert all(words in p["violation"] for p in report["points"])
+    if not isolation:
+        assert report["points"][0]["output"] == ["hello"]
 
 
 # ---------------------------------------------------------------- the handle, directly
