@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from oracles import policy
+from oracles import background, policy
 from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
 from oracles.conventions import Conventional
@@ -53,18 +53,6 @@ def generic_point(spec: Spec, seed: int = 0) -> Point:
 
 def default_points(spec: Spec, seed: int = 0) -> list:
     return [lesson_point(spec, seed), generic_point(spec, seed)]
-
-
-def _oracle(name: str):
-    if name == "torch":
-        from oracles.torch_oracle import torch_oracle
-
-        return torch_oracle
-    if name == "jax":
-        from oracles.jax_oracle import jax_oracle
-
-        return jax_oracle
-    raise ValueError(f"unknown oracle {name!r}")
 
 
 def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0) -> list:
@@ -135,12 +123,26 @@ class Prepared:
     timeout: float  # the default time limit of one candidate call here
 
 
+def _inputs(spec: Spec, X, y):
+    """``X`` in the spec's dtype; ``y`` (N, C) floats, or (N,) int64 classes for softmax."""
+    return np.asarray(X, dtype=spec.dtype), spec.head.targets(y, spec.dtype)
+
+
+def _framework(name: str, ahead: dict, spec: Spec, params: dict, X, y):
+    """A framework oracle's ``(loss, grads)``: from its background process when it answered, else here."""
+    return (name in ahead and ahead[name]()) or background.oracle(name)(spec, params, X, y)
+
+
 def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | None = None,
-            mode: str = "auto", directions: int | None = None) -> Prepared:
-    """The reference's loss and every oracle's gradients at ``point``: no candidate involved."""
+            mode: str = "auto", directions: int | None = None, ahead: dict | None = None) -> Prepared:
+    """The reference's loss and every oracle's gradients at ``point``: no candidate involved.
+
+    ``ahead``: ``{oracle: callable}`` giving that oracle's answer computed elsewhere
+    (:mod:`oracles.background`), or None, in which case it is computed here.
+    """
     timings = {} if timings is None else timings
-    X = np.asarray(X, dtype=spec.dtype)
-    y = spec.head.targets(y, spec.dtype)  # (N, C) floats, or (N,) int64 classes for softmax
+    ahead = ahead or {}
+    X, y = _inputs(spec, X, y)
     params = point.params
     losses = {"reference": reference_loss(params, X, y, spec.activation, spec.head)}
     grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
@@ -153,7 +155,7 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
             grads[name], near_kink = fd.grads, fd.near_kink
         else:
-            losses[name], grads[name] = _timed(timings, name, lambda: _oracle(name)(spec, params, X, y))
+            losses[name], grads[name] = _timed(timings, name, lambda: _framework(name, ahead, spec, params, X, y))
     start = time.perf_counter()
     reference_backward(params, X, y, spec.activation, head=spec.head)
     timeout = policy.call_timeout(time.perf_counter() - start)
@@ -324,7 +326,10 @@ def prepare_points(spec: Spec, data, oracles=ORACLES, seed: int = 0, points=None
     """Every point's oracles, once: shared by every candidate checked on the same data."""
     data = data.astype(spec.dtype)
     points = points or default_points(spec, seed)
-    return [prepare(spec, p, data.X, data.y, oracles, timings, mode, directions) for p in points]
+    started = background.start(oracles, spec, points, *_inputs(spec, data.X, data.y))  # torch's import, overlapped
+    return [prepare(spec, p, data.X, data.y, oracles, timings, mode, directions,
+                    {name: (lambda a=a, i=i: a.answer(i)) for name, a in started.items()})
+            for i, p in enumerate(points)]
 
 
 def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None,
