@@ -8,7 +8,9 @@ Rows (each pair measured side by side, same inputs, same seeds):
   2. fuzz rate: ``fuzz`` with every oracle on, the lesson's backward as a file candidate, worker
      vs in-process, the same seeded problems;
   3. the cold main job: ``compare-frameworks`` as a user runs it (the reference; the lesson's
-     file as ``--candidate``; the same with ``--no-isolation``), median of 3 runs each;
+     file as ``--candidate``; the same with ``--no-isolation``; the reference with the torch
+     oracle in the judge's process, ``BACKPROP_NO_BACKGROUND=1``), median of 3 runs each, beside
+     ``import torch`` and ``import jax`` alone in a fresh interpreter;
   4. the gradebook: the first 20 entries of the bug catalogue written out as files, graded
      with ``--jobs 1`` and ``--jobs 2``.
 Speed goals from issue 10: fuzzing >= 50 examples/s with every oracle; the cold main job <= 3 s.
@@ -78,20 +80,28 @@ def fuzz_rates(examples: int) -> dict:
     return out
 
 
-def cold(argv: list, runs: int = 3) -> float:
-    times = []
+def _timed_run(argv: list, env: dict | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return time.perf_counter() - start
+
+
+def cold_main(data_path: str, runs: int = 3) -> dict:
+    """Median of ``runs`` fresh processes per variant, the variants alternating round by round
+    so that a change in the machine's load falls on all of them alike."""
+    base = [str(COMMAND), "--data", data_path]
+    variants = {"reference": (base, None),
+                "reference_torch_in_process": (base, {"BACKPROP_NO_BACKGROUND": "1"}),
+                "candidate_worker": (base + ["--candidate", f"{LESSON}:backward"], None),
+                "candidate_no_isolation": (base + ["--candidate", f"{LESSON}:backward", "--no-isolation"], None),
+                "import_torch_alone": ([sys.executable, "-c", "import torch"], None),
+                "import_jax_alone": ([sys.executable, "-c", "import jax, jax.numpy"], None)}
+    times = {name: [] for name in variants}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run([str(COMMAND), *argv], capture_output=True, text=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-        assert done.returncode == 0, done.stdout + done.stderr
-    return statistics.median(times)
-
-
-def cold_main(data_path: str) -> dict:
-    base = ["--data", data_path]
-    return {"reference": cold(base), "candidate_worker": cold(base + ["--candidate", f"{LESSON}:backward"]),
-            "candidate_no_isolation": cold(base + ["--candidate", f"{LESSON}:backward", "--no-isolation"])}
+        for name, (argv, env) in variants.items():
+            times[name].append(_timed_run(argv, env))
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def write_catalogue(folder: Path, count: int = 20) -> None:
@@ -139,8 +149,10 @@ def main(argv=None) -> int:
     print(f"fuzz, every oracle: worker {f['worker']['per_second']:.1f} examples/s, in-process "
           f"{f['in_process']['per_second']:.1f} examples/s ({f['worker']['examples']} examples; goal >= 50/s)")
     c = results["cold_main_job_s"]
-    print(f"cold compare-frameworks: reference {c['reference']:.2f} s, --candidate (worker) {c['candidate_worker']:.2f} s, "
-          f"--candidate --no-isolation {c['candidate_no_isolation']:.2f} s (goal <= 3 s)")
+    print(f"cold compare-frameworks: reference {c['reference']:.2f} s (torch in this process: "
+          f"{c['reference_torch_in_process']:.2f} s), --candidate (worker) {c['candidate_worker']:.2f} s, "
+          f"--candidate --no-isolation {c['candidate_no_isolation']:.2f} s (goal <= 3 s); "
+          f"import torch alone {c['import_torch_alone']:.2f} s, import jax alone {c['import_jax_alone']:.2f} s")
     g = results["gradebook_20"]
     print(f"gradebook of 20 catalogue files: --jobs 1 {g['jobs_1']['seconds']:.2f} s, --jobs 2 {g['jobs_2']['seconds']:.2f} s "
           f"({g['jobs_2']['passed']} pass, exit {g['jobs_2']['exit']})")
