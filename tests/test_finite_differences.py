@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
+from helpers import assert_agrees, assert_disagrees
 from oracles import policy
-from oracles.compare import compare
 from oracles.finite_differences import fd_gradients, perturbed_losses
 from reference.model import ACTIVATIONS, Spec, backward, forward, loss
 
@@ -28,10 +28,7 @@ def test_perturbed_losses_equal_plain_forwards_on_sampled_entries(small_problem,
 def test_finite_differences_agree_with_the_reference_backward(small_problem, activation, sizes):
     spec, params, X, y = small_problem(sizes=sizes, activation=activation)
     fd = fd_gradients(spec, params, X, y)
-    grads = backward(params, X, y, activation)
-    tol = policy.tolerance("finite-differences", "float64")
-    for k in params:
-        assert compare(k, "finite-differences", grads[k], fd.grads[k], tol, None, fd.near_kink[k]).passed, k
+    assert_agrees(backward(params, X, y, activation), fd.grads, "finite-differences", near_kink=fd.near_kink)
 
 
 def test_fd_loss_is_the_canonical_loss(small_problem):
@@ -74,12 +71,9 @@ def test_near_kink_entries_on_the_real_data_match_torch_within_the_fd_tolerance(
     spec = Spec()
     fd = fd_gradients(spec, lesson_params, real.X, real.y)
     _, exact = torch_oracle(spec, lesson_params, real.X, real.y)
-    tol = policy.tolerance("finite-differences", "float64")
     near = {k: int(v.sum()) for k, v in fd.near_kink.items()}
     assert near == {"W1": 5, "b1": 1, "W2": 0, "b2": 0}
-    for k in exact:
-        check = compare(k, "finite-differences", fd.grads[k], exact[k], tol)
-        assert check.passed and check.over_tolerance == 0, check.line()
+    assert_agrees(fd.grads, exact, "torch", row="finite-differences", against="finite-differences")
     # the naive quotient at the default step on exactly those entries: the false alarm avoided
     naive = []
     for key in ("W1", "b1"):
@@ -98,8 +92,7 @@ def test_a_one_sided_step_decides_an_entry_1e_9_from_its_kink(small_problem):
     fd = fd_gradients(spec, params, X, y)
     grads = backward(params, X, y)
     assert fd.near_kink["b1"][0, 0]
-    tol = policy.tolerance("finite-differences", "float64")
-    assert compare("b1", "finite-differences", grads["b1"], fd.grads["b1"], tol).passed
+    assert_agrees(grads, fd.grads, "finite-differences", keys=["b1"])
 
 
 def test_float32_weights_are_differenced_in_float64(small_problem):
@@ -108,8 +101,7 @@ def test_float32_weights_are_differenced_in_float64(small_problem):
     assert all(g.dtype == np.float64 for g in fd.grads.values())
     exact = backward({k: v.astype(np.float64) for k, v in params.items()}, X.astype(np.float64),
                      y.astype(np.float64))
-    tol = policy.tolerance("finite-differences", "float64")
-    assert all(compare(k, "fd", exact[k], fd.grads[k], tol, None, fd.near_kink[k]).passed for k in params)
+    assert_agrees(exact, fd.grads, "finite-differences", near_kink=fd.near_kink)
 
 
 def test_the_piecewise_linear_shortcut_gives_the_full_paths_kinks_and_derivatives(small_problem, monkeypatch):
@@ -123,10 +115,9 @@ def test_the_piecewise_linear_shortcut_gives_the_full_paths_kinks_and_derivative
     fast = fd_gradients(spec, params, X, y)
     monkeypatch.setattr(finite_differences._Point, "linear", lambda self, l: None)
     full = fd_gradients(spec, params, X, y)
-    tol = policy.tolerance("finite-differences", "float64")
     for k in params:
         np.testing.assert_array_equal(fast.near_kink[k], full.near_kink[k])
-        assert tol.close(fast.grads[k], full.grads[k]).all(), k
+    assert_agrees(fast.grads, full.grads, "full path", row="finite-differences", against="shortcut")
     assert fast.near_kink["W1"].any()
 
 
@@ -134,9 +125,7 @@ def test_a_network_wider_than_one_memory_block_is_handled(small_problem, monkeyp
     monkeypatch.setattr(policy, "FD_MEMORY_BYTES", 1)  # one entry per block
     spec, params, X, y = small_problem(sizes=(4, 5, 1))
     fd = fd_gradients(spec, params, X, y)
-    grads = backward(params, X, y)
-    tol = policy.tolerance("finite-differences", "float64")
-    assert all(compare(k, "fd", grads[k], fd.grads[k], tol, None, fd.near_kink[k]).passed for k in params)
+    assert_agrees(backward(params, X, y), fd.grads, "finite-differences", near_kink=fd.near_kink)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
@@ -146,10 +135,8 @@ def test_directional_derivatives_match_the_reference_projected_on_the_directions
     spec, params, X, y = small_problem(sizes=(4, 6, 5, 1), activation=activation)
     fd = fd_directions(spec, params, X, y, count=8, seed=3)
     along = fd.project(backward(params, X, y, activation))
-    tol = policy.tolerance("finite-differences", "float64")
-    for k in params:
-        assert fd.derivatives[k].shape == (8,)
-        assert compare(k, "fd", along[k], fd.derivatives[k], tol, None, fd.near_kink[k]).passed, k
+    assert all(fd.derivatives[k].shape == (8,) for k in params)
+    assert_agrees(along, fd.derivatives, "finite-differences", near_kink=fd.near_kink)
 
 
 def test_directional_mode_catches_a_wrong_gradient(small_problem):
@@ -159,8 +146,7 @@ def test_directional_mode_catches_a_wrong_gradient(small_problem):
     spec, params, X, y = small_problem(sizes=(4, 6, 1))
     fd = fd_directions(spec, params, X, y, count=4)
     along = fd.project(catalogue.missing_relu_mask(params, X, y))
-    tol = policy.tolerance("finite-differences", "float64")
-    assert not compare("W1", "fd", along["W1"], fd.derivatives["W1"], tol, None, fd.near_kink["W1"]).passed
+    assert_disagrees(along, fd.derivatives, "finite-differences", "W1", near_kink=fd.near_kink)
 
 
 def test_auto_mode_switches_to_directions_above_the_parameter_budget():

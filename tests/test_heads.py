@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers import assert_agrees
 from oracles import policy
-from oracles.compare import compare
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.jax_oracle import jax_oracle
 from oracles.torch_oracle import torch_oracle
@@ -30,13 +30,6 @@ def _problem(loss_name, C, reduction="mean", l2=0.0, l2_form="weight_decay", act
         y = rng.standard_normal((N, C)).astype(dtype)
     params = {k: v.astype(dtype) for k, v in random_params(spec, seed).items()}
     return spec, params, X, y
-
-
-def _assert_agrees(grads, oracle_grads, oracle, dtype):
-    tol = policy.tolerance(oracle, dtype)
-    for k in grads:
-        check = compare(k, oracle, grads[k], oracle_grads[k], tol)
-        assert check.passed, check.line()
 
 
 def test_softmax_row_loss_is_minus_the_log_of_the_true_class_probability():
@@ -103,7 +96,7 @@ def test_reference_backward_agrees_with_finite_differences_for_every_head(name, 
     spec, params, X, y = _problem(name, C, reduction, l2, l2_form, activation=activation, N=40)
     fd = fd_gradients(spec, params, X, y)
     assert policy.tolerance("loss", "float64").close(fd.loss, loss(params, X, y, activation, spec.head))
-    _assert_agrees(backward(params, X, y, activation, head=spec.head), fd.grads, "finite-differences", "float64")
+    assert_agrees(backward(params, X, y, activation, head=spec.head), fd.grads, "finite-differences", "float64")
 
 
 @pytest.mark.parametrize("name, C", HEADS)
@@ -112,10 +105,7 @@ def test_directional_differences_include_the_l2_term(name, C, l2, l2_form):
     spec, params, X, y = _problem(name, C, "sum", l2, l2_form)
     directional = fd_directions(spec, params, X, y, count=4)
     projected = directional.project(backward(params, X, y, "relu", head=spec.head))
-    tol = policy.tolerance("finite-differences", "float64")
-    for k in params:
-        check = compare(k, "finite-differences", projected[k], directional.derivatives[k], tol)
-        assert check.passed, check.line()
+    assert_agrees(projected, directional.derivatives, "finite-differences")
 
 
 @pytest.mark.parametrize("oracle", [torch_oracle, jax_oracle], ids=["torch", "jax"])
@@ -128,7 +118,7 @@ def test_framework_oracles_agree_with_the_reference_for_every_head(oracle, name,
     value, grads = oracle(spec, params, X, y)
     label = "torch" if oracle is torch_oracle else "jax"
     assert policy.tolerance("loss", dtype).close(value, loss(params, X, y, "relu", spec.head))
-    _assert_agrees(backward(params, X, y, "relu", head=spec.head), grads, label, dtype)
+    assert_agrees(backward(params, X, y, "relu", head=spec.head), grads, label, dtype)
 
 
 def test_a_summed_loss_is_n_times_its_mean_in_tolerance_units():
