@@ -33,9 +33,9 @@ def test_real_data_all_three_oracles_at_both_points_exit_0(real_json):
             assert set(row["checks"]) == {"finite-differences", "torch", "jax"}
 
 
-def test_json_report_carries_the_design_keys(real_json):
+def test_json_report_carries_the_design_keys(real_json, real_path):
     _, report = real_json
-    assert report["data"] == {"source": report["data"]["source"], "rows": 768, "features": 8,
+    assert report["data"] == {"source": str(real_path), "rows": 768, "features": 8,
                               "outcome_counts": {"0": 500, "1": 268}}
     assert report["spec"] == {"sizes": [8, 16, 1], "activation": "relu", "dtype": "float64",
                               "loss": "bce", "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay"}

@@ -26,13 +26,40 @@ def test_reference_backward_obeys_every_law_in_float32(problem):
     assert not violations, f"{problem.describe()}: {violations}"
 
 
-@pytest.mark.parametrize("law", [law for law in LAWS if law != "agreement"])
+def _law_looks_at(law: str, problem) -> bool:
+    """Whether ``law`` examines ``problem`` at all: the gating law only relu networks, the identity
+    law only identity ones, the descent law only problems off a kink; the rest every problem."""
+    return {"relu-gating": problem.activation == "relu", "identity": problem.activation == "identity",
+            "descent": not problem.has_kink}.get(law, True)
+
+
+def _law_problems(activation):
+    return (Problem((4, 5, 1), activation, "float64", 9, seed=1, scale=1.0),
+            Problem((3, 6, 1), activation, "float64", 12, seed=2, scale=5.0, saturate=True),
+            Problem((5, 6, 1), activation, "float64", 10, seed=3, scale=1.0, kink="on"))
+
+
+@pytest.mark.parametrize("law", [law for law in LAWS if law not in ("agreement", "identity")])
 def test_each_law_holds_for_every_correct_rewrite(law):
+    """Only the (rewrite, problem) pairs the law really examines count, and there are some for every law."""
+    examined = 0
     for entry in catalogue.CORRECT:
-        for problem in (Problem((4, 5, 1), entry.activation, "float64", 9, seed=1, scale=1.0),
-                        Problem((3, 6, 1), entry.activation, "float64", 12, seed=2, scale=5.0, saturate=True),
-                        Problem((5, 6, 1), entry.activation, "float64", 10, seed=3, scale=1.0, kink="on")):
-            LAWS[law](entry.backward, problem)
+        for problem in _law_problems(entry.activation):
+            if _law_looks_at(law, problem):
+                LAWS[law](entry.backward, problem)
+                examined += 1
+    assert examined >= 4, law
+
+
+@pytest.mark.parametrize("sizes", [(4, 5, 1), (4, 5, 3, 1), (3, 4, 4, 3, 1)], ids=["depth-1", "depth-2", "depth-3"])
+def test_the_identity_law_holds_for_the_identity_backward_and_fails_one_that_masks(sizes):
+    """No catalogue rewrite speaks the identity activation: the law meets the reference's identity
+    backward, and, on the same problems, a backward with a ReLU mask on every layer (which fails it)."""
+    for problem in (Problem(sizes, "identity", "float64", 9, seed=1, scale=1.0),
+                    Problem(sizes, "identity", "float64", 12, seed=2, scale=5.0, saturate=True)):
+        LAWS["identity"](reference_for(problem), problem)
+        with pytest.raises(LawViolation, match="identity"):
+            LAWS["identity"](catalogue.any_depth, problem)
 
 
 @pytest.mark.parametrize("law, mutant", [
@@ -114,11 +141,37 @@ def test_strategies_reject_bad_bounds(make):
         make()
 
 
-def test_profiles_dev_ci_and_fuzz_are_registered():
-    assert settings.get_profile("fuzz").max_examples == 10_000
-    assert settings.get_profile("ci").derandomize is True
-    assert settings.get_profile("ci").deadline is None
-    assert settings.get_profile("dev").max_examples < settings.get_profile("ci").max_examples
+def test_under_ci_the_ci_profile_is_loaded_and_draws_the_same_examples_on_every_run(monkeypatch):
+    """What the profiles are for, not their numbers: CI=true selects ``ci``, whose draws repeat
+    run after run (a CI failure reproduces); without CI the default is ``dev``."""
+    from hypothesis import strategies as st
+
+    from properties import profiles
+
+    before = settings.get_current_profile_name()
+    try:
+        monkeypatch.setenv("CI", "true")
+        profiles.register()
+        assert settings.get_current_profile_name() == "ci"
+
+        def draws():
+            seen = []
+
+            @settings(max_examples=20)
+            @given(st.integers())
+            def record(x):
+                seen.append(x)
+
+            record()
+            return seen
+
+        first = draws()
+        assert len(set(first)) > 1 and draws() == first
+        monkeypatch.delenv("CI")
+        profiles.register()
+        assert settings.get_current_profile_name() == "dev"
+    finally:
+        settings.load_profile(before)
 
 
 @given(problems(kinks=("on",)))

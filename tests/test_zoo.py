@@ -2,7 +2,7 @@
 import pytest
 
 from properties import catalogue
-from properties.zoo import MIN_KILLS, run_zoo
+from properties.zoo import run_zoo
 
 
 
@@ -19,7 +19,7 @@ def test_the_catalogue_holds_at_least_15_mutants_and_4_correct_rewrites():
 @pytest.mark.parametrize("name", [e.name for e in catalogue.MUTANTS])
 def test_every_mutant_is_killed_by_at_least_two_checks(zoo, name):
     outcome = next(m for m in zoo.mutants if m.name == name)
-    assert len(outcome.killed_by) >= MIN_KILLS, (outcome.killed_by, outcome.diagnosis)
+    assert len(outcome.killed_by) >= 2, (outcome.killed_by, outcome.diagnosis)  # twice over: the claim, not the zoo's constant
 
 
 @pytest.mark.parametrize("name", [e.name for e in catalogue.CORRECT])
