@@ -39,6 +39,15 @@ def real(real_path):
     return load_csv(real_path)
 
 
+@pytest.fixture(scope="session")
+def zoo(real):
+    """The bug zoo on the real data: every catalogue entry through every check, run once per
+    session (its matrix is what tests/test_zoo.py reads; nothing else runs the zoo)."""
+    from properties.zoo import run_zoo
+
+    return run_zoo(real)
+
+
 @pytest.fixture
 def lesson_params():
     return init_params(Spec())

@@ -90,10 +90,22 @@ def test_identity_law_fails_a_backward_that_masks_an_identity_layer():
 FUZZ_ONLY = {"hard_coded_n": "agreement", "forgets_b1": "agreement", "nan_when_saturated": None}
 
 
+@pytest.fixture(scope="module")
+def fuzzed():
+    """Each fuzz-only mutant fuzzed once for the module (200 examples, seed 0)."""
+    found = {}
+
+    def get(mutant):
+        if mutant not in found:
+            fn = getattr(catalogue, mutant)
+            found[mutant] = fuzz(lambda problem: InProcess(mutant, fn), 200, lesson_problems(), seed=0)
+        return found[mutant]
+    return get
+
+
 @pytest.mark.parametrize("mutant", list(FUZZ_ONLY))
-def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(mutant):
-    fn = getattr(catalogue, mutant)
-    found = fuzz(lambda problem: InProcess(mutant, fn), 200, lesson_problems(), seed=0)
+def test_fuzz_finds_and_shrinks_a_bug_the_lesson_point_misses(fuzzed, mutant):
+    found = fuzzed(mutant)
     assert not found.passed
     problem = Problem.parse(found.counterexample["problem"])
     assert problem.N <= 4 and max(problem.sizes) <= 4, found.counterexample["problem"]
@@ -109,10 +121,8 @@ def test_the_lesson_point_really_misses_the_fuzz_only_bugs(real):
         assert result.passed, mutant
 
 
-def test_a_fuzz_failure_reproduces_with_its_one_line_command(capsys):
-    found = fuzz(lambda p: InProcess("hard", catalogue.hard_coded_n), 100,
-                 lesson_problems(), seed=0)
-    line = found.counterexample["problem"]
+def test_a_fuzz_failure_reproduces_with_its_one_line_command(capsys, fuzzed):
+    line = fuzzed("hard_coded_n").counterexample["problem"]
     code = main(["--replay", line, "--candidate", "properties.catalogue:hard_coded_n"])
     out = capsys.readouterr().out
     assert code == 1 and "hard-coded batch size" in out

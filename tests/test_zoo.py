@@ -1,14 +1,10 @@
-"""The gate proves itself: every classic bug is killed twice over, every correct rewrite passes."""
+"""The gate proves itself: every classic bug is killed twice over, every correct rewrite passes.
+
+The zoo itself runs once per session (the ``zoo`` fixture of conftest.py).
+"""
 import pytest
 
 from properties import catalogue
-from properties.zoo import run_zoo
-
-
-
-@pytest.fixture(scope="module")
-def zoo(real):
-    return run_zoo(real)
 
 
 def test_the_catalogue_holds_at_least_15_mutants_and_4_correct_rewrites():
