@@ -35,6 +35,7 @@ def spies(monkeypatch):
     """Record every call of the three oracles' functions, by oracle, then run the real one."""
     from oracles import harness, jax_oracle, torch_oracle
 
+    monkeypatch.setenv("BACKPROP_NO_BACKGROUND", "1")  # every oracle computed in this process, where the spies are
     calls = []
 
     def spy(label, fn):
