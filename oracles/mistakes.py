@@ -384,6 +384,8 @@ def _bias_missing(p, g):
 
 @mistake("term:l2-gradient-only", "weight decay lambda * W added to the weight gradients though the loss has no L2 term")
 def _l2_gradient_only(p, g):
+    if p.decay:  # the checked loss has an L2 term: "no such term in the loss" is contradicted
+        return
     Ws = [k for k in p.P if k[0] == "W"]
     if not all(np.shape(g.get(k)) == p.P[k].shape for k in Ws):
         return
