@@ -93,25 +93,28 @@ def grade(case: Case, report, named: list) -> Graded:
     return out
 
 
-def head_data(name: str, beside) -> "Dataset":
-    """The file ``name`` (a key of :data:`HEADS`) beside ``beside``'s file, or in $BACKPROP_SHARED_DATA."""
+def head_data(name: str, beside, heads=None) -> "Dataset":
+    """The file ``name`` (a key of :data:`HEADS`) in ``heads``, else in $BACKPROP_SHARED_DATA, else
+    beside ``beside``'s file."""
     from reference.data import load_csv
 
-    folder = Path(os.environ.get("BACKPROP_SHARED_DATA") or Path(str(beside.source)).parent)
+    folder = Path(heads or os.environ.get("BACKPROP_SHARED_DATA") or Path(str(beside.source)).parent)
     target, loss = HEADS[name]
     return load_csv(folder / f"{name}.csv", target, loss)
 
 
-def measure(data, folder: str | Path = "batch1", causes=named_causes) -> list:
-    """Grade every case in ``folder``: a list of :class:`Graded`. ``data``: the Pima file (the
-    other heads' files are found beside it)."""
+def measure(data, folder: str | Path = "batch1", causes=named_causes, heads=None) -> list:
+    """Grade every case in ``folder``: a list of :class:`Graded`. ``data``: the Pima file; the
+    other heads' files are read from ``heads`` (a folder; see :func:`head_data`)."""
     from oracles.harness import make_spec
 
     graded, loaded = [], {}
     for case in load_cases(folder):
         e = case.expected
         if "data" in e or "convention" in e or "l2" in e or "reduction" in e:
-            here = loaded.setdefault(e.get("data"), head_data(e["data"], data) if e.get("data") else data)
+            if e.get("data") and e["data"] not in loaded:
+                loaded[e["data"]] = head_data(e["data"], data, heads)
+            here = loaded[e["data"]] if e.get("data") else data
             convention = e.get("convention", "lesson")
             spec = make_spec(here, (16,), e.get("activation", "relu"), "float64", here.loss,
                              e.get("reduction", "mean"), e.get("l2", 0.0), convention)
