@@ -443,6 +443,11 @@ def _stale_forward(p, g):
                p.backprop(dzL=stale_dz))
         yield ("state from the previous call: the hidden layers are the previous point's, y_hat is fresh",
                p.backprop(cache=dict(stale, y_hat=p.cache["y_hat"])))
+        if _hidden(p):  # only the derivative kept (a mask computed once), the forward itself fresh
+            kept = {id(p.cache[f"z{l}"]): (stale[f"z{l}"], stale[f"a{l}"]) for l in range(1, p.L)}
+            yield ("state from the previous call: the hidden layers' derivative (the mask) is the previous point's, "
+                   "the forward is fresh (a mask computed once and kept)",
+                   p.backprop(derivative=lambda z, a: activation_grad(*kept[id(z)], p.act)))
         before = backward(p.previous, p.X, p.y, p.act, head=p.head)
         # buffers never zeroed hold every earlier call's gradients: the judge may have called more
         # than once at the previous point (its determinism check), so the count is fitted
