@@ -26,15 +26,12 @@ def pytest_runtest_makereport(item, call):
             crash = None
         if crash is not None and os.path.dirname(pytest.__file__) != os.path.dirname(str(crash.path)) \
                 and f"{os.sep}_pytest{os.sep}" not in str(crash.path):  # a skip mark's: pytest's own code
-            report.user_properties.append(("skip_origin", (str(crash.path), crash.lineno)))
+            report.skip_origin = (str(crash.path), crash.lineno)  # an attribute: never a junit property
     return report
 
 
 def _origin(report):
-    for name, value in report.user_properties:
-        if name == "skip_origin":
-            return tuple(value)
-    return tuple(report.longrepr[:2])
+    return tuple(getattr(report, "skip_origin", None) or report.longrepr[:2])
 
 
 def pytest_terminal_summary(terminalreporter):
