@@ -40,20 +40,21 @@ def _names(keys) -> str:
     return ", ".join(f"d{k}" for k in keys)
 
 
-def _factor_site(keys: list, all_keys: list, L: int, silent: list = ()) -> str:
+def _factor_site(keys: list, all_keys: list, L: int, silent: list = (), loss: str = "bce") -> str:
     """The step a factor shared by ``keys`` most simply sits in (``silent`` parameters, whose
     gradient is zero here, fit any factor)."""
     keys = sorted(set(keys) | (set(silent) if len(keys) > 0 else set()))
     if sorted(keys) == sorted(all_keys):
-        return step(f"z{L}", L)
+        return step(f"z{L}", L, loss=loss)
     for l in range(L - 1, 0, -1):  # every gradient at or below layer l: dz_l
         if sorted(keys) == sorted(k for k in all_keys if int(k[1:]) <= l):
             return f"dz{l}"
     return " and ".join(step(k, L) for k in keys)
 
 
-def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: list = ()) -> tuple:
-    """(ids, words) for the factors ``choice`` = {param: (ids, words)} puts on some parameters."""
+def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: list = (), of: str = "") -> tuple:
+    """(ids, words) for the factors ``choice`` = {param: (ids, words)} puts on some parameters
+    (``of``: what part of each gradient they scale, "" for the whole)."""
     groups = {}
     for k, (ids, words) in choice.items():
         groups.setdefault((ids, words, ratios[k] if not ids else None), []).append(k)  # one named factor, one group
@@ -61,7 +62,8 @@ def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: lis
     for (ids, words, r), ks in groups.items():
         all_ids += [i for i in ids if i not in all_ids]
         r = ratios[ks[0]]
-        who = "every gradient is" if sorted(ks) == sorted(keys) else f"{_names(ks)} {'is' if len(ks) == 1 else 'are'}"
+        who = (f"{of}every gradient is" if sorted(ks) == sorted(keys)
+               else f"{of}{_names(ks)} {'is' if len(ks) == 1 else 'are'}")
         if ids == ("step:skipped",):
             parts.append(f"{_names(ks)} {'is' if len(ks) == 1 else 'are'} all zeros: never computed (a zeros buffer "
                          f"returned unfilled?) where {' and '.join(step(k, p.L) for k in ks)} belongs")
@@ -69,11 +71,12 @@ def _factor_words(p: Pieces, choice: dict, ratios: dict, keys: list, silent: lis
             parts.append(f"{_names(ks)} {'holds' if len(ks) == 1 else 'hold'} the right numbers transposed (computed as the (out, in) product, "
                          f"then reshaped): operands swapped in {' and '.join(step(k, p.L) for k in ks)}")
         else:
-            parts.append(f"{who} {ratio_words(r)} the right value: {words}, in {_factor_site(ks, keys, p.L, silent)}")
+            parts.append(f"{who} {ratio_words(r)} the right value: {words}, in "
+                         f"{_factor_site(ks, keys, p.L, silent, p.head.loss)}")
     return tuple(all_ids), parts
 
 
-def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys: list):
+def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys: list, of: str = ""):
     """Every (ids, text) that explains ``g`` as ``h`` with a named factor (or a transpose) on some parameters."""
     options, ratios = {}, {}
     for k in keys:
@@ -93,9 +96,23 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
     out = []
     for combo in itertools.product(*options.values()):
         silent = [k for k in keys if k not in options and not p.significant(h[k]).any()] if len(options) == 1 else []
-        ids, parts = _factor_words(p, dict(zip(options, combo)), ratios, keys, silent)
+        ids, parts = _factor_words(p, dict(zip(options, combo)), ratios, keys, silent, of)
         ids = base_ids + tuple(i for i in ids if i not in base_ids)
         out.append((ids, "; ".join(([base_words] if base_words else []) + parts)))
+    return out
+
+
+def _explain_both(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys: list):
+    """:func:`_explain` on the whole gradients and, with an L2 term, on the loss's data term alone:
+    a factor (a missing 1/N, a stray 2) in the data term's chain leaves the L2 gradient ``2 c W``
+    as it was, so it is a factor on ``g - 2 c W``, not on ``g``."""
+    out = _explain(p, g, base_ids, base_words, h, keys)
+    if p.decay:
+        said = {frozenset(ids) for ids, _ in out}
+        out += [(ids, f"{text} (the L2 term's gradient 2 c W is right)")
+                for ids, text in _explain(p, p.data_term(g), base_ids, base_words, p.data_term(h), keys,
+                                          of="the data term (the loss without L2) of ")
+                if set(ids) != set(base_ids) and frozenset(ids) not in said]
     return out
 
 
@@ -110,13 +127,13 @@ def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previou
     p = Pieces(spec, params, X, y, previous)
     keys = list(params)
     g = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
-    explanations = list(_explain(p, g, (), "", p.true, keys))
+    explanations = list(_explain_both(p, g, (), "", p.true, keys))
     untestable = set()
     for m in MISTAKES.values():
         if m.needs_previous and previous is None:
             untestable.add(m.id)
         for words, h in m.build(p, g):
-            explanations += _explain(p, g, (m.id,), words, h, keys)
+            explanations += _explain_both(p, g, (m.id,), words, h, keys)
     if any("mse:no-2" in ids for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
         explanations = [(ids, text) for ids, text in explanations if tuple(ids) != ("factor:1/2",)]
     held = {frozenset(ids) for ids, _ in explanations}
@@ -205,7 +222,7 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
     if partner not in wrong:
         text = f"only d{first} is wrong at layer {l}: the error enters at {step(first, L)}"
     elif l == L:
-        text = f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L)}"
+        text = f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L, loss=p.head.loss)}"
     else:
         agree = ", ".join(f"d{k}" for k in order if int(k[1:]) > l)
         text = f"{agree} agree; the error enters at {step(f'a{l}', L)} or {step(f'z{l}', L, activation)}"

@@ -1,7 +1,8 @@
 """Measure the diagnosis on held-out buggy backwards it was not built from (``tests/heldout/``).
 
 Each case file defines ``backward`` and ``EXPECTED = {"mistakes": [...], "wrong": [...]}``
-(optionally ``"activation"``), written from what the bug is. A case is run exactly as the CLI
+(optionally ``"activation"``; and for another head or course, ``"data"``: a file of :data:`HEADS`
+found beside the Pima file, ``"convention"``, ``"l2"``, ``"reduction"``), written from what the bug is. A case is run exactly as the CLI
 runs a candidate (:func:`oracles.harness.run` on the data, both points, every oracle) and graded:
 
 - ``right``: a correct case passes; a buggy one fails on exactly the expected parameters and
@@ -15,6 +16,7 @@ runs a candidate (:func:`oracles.harness.run` on the data, both points, every or
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,10 @@ from oracles.mistakes import same
 from reference.model import Spec
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
+# the other heads' files (a case's "data"): target column and loss, looked up beside the Pima file
+# (or in $BACKPROP_SHARED_DATA)
+HEADS = {"iris": ("species", "softmax"), "wine": ("cultivar", "softmax"), "digits": ("digit", "softmax"),
+         "diabetes_progression": ("progression", "mse")}
 GRADES = ("right", "wrong cause", "false alarm", "missed", "vague")
 
 
@@ -87,12 +93,35 @@ def grade(case: Case, report, named: list) -> Graded:
     return out
 
 
-def measure(data, folder: str | Path = "batch1", causes=named_causes) -> list:
-    """Grade every case in ``folder``: a list of :class:`Graded`."""
-    graded = []
+def head_data(name: str, beside, heads=None) -> "Dataset":
+    """The file ``name`` (a key of :data:`HEADS`) in ``heads``, else in $BACKPROP_SHARED_DATA, else
+    beside ``beside``'s file."""
+    from reference.data import load_csv
+
+    folder = Path(heads or os.environ.get("BACKPROP_SHARED_DATA") or Path(str(beside.source)).parent)
+    target, loss = HEADS[name]
+    return load_csv(folder / f"{name}.csv", target, loss)
+
+
+def measure(data, folder: str | Path = "batch1", causes=named_causes, heads=None) -> list:
+    """Grade every case in ``folder``: a list of :class:`Graded`. ``data``: the Pima file; the
+    other heads' files are read from ``heads`` (a folder; see :func:`head_data`)."""
+    from oracles.harness import make_spec
+
+    graded, loaded = [], {}
     for case in load_cases(folder):
-        spec = Spec((data.features, 16, 1), case.expected.get("activation", "relu"))
-        report = run(spec, data, InProcess(case.name, case.backward))
+        e = case.expected
+        if "data" in e or "convention" in e or "l2" in e or "reduction" in e:
+            if e.get("data") and e["data"] not in loaded:
+                loaded[e["data"]] = head_data(e["data"], data, heads)
+            here = loaded[e["data"]] if e.get("data") else data
+            convention = e.get("convention", "lesson")
+            spec = make_spec(here, (16,), e.get("activation", "relu"), "float64", here.loss,
+                             e.get("reduction", "mean"), e.get("l2", 0.0), convention)
+            report = run(spec, here, InProcess(case.name, case.backward), convention=convention)
+        else:
+            spec = Spec((data.features, 16, 1), e.get("activation", "relu"))
+            report = run(spec, data, InProcess(case.name, case.backward))
         graded.append(grade(case, report, causes(report)))
     return graded
 

@@ -68,6 +68,7 @@ def small_problem():
     return make
 
 
+from fold_skips import pytest_runtest_makereport, pytest_terminal_summary  # noqa: E402,F401  (one line per skip reason)
 from properties import profiles  # noqa: E402  (dev / ci / fuzz, chosen with --hypothesis-profile)
 
 profiles.register()

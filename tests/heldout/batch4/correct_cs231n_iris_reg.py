@@ -1,0 +1,25 @@
+"""Correct: CS231n's TwoLayerNet.loss on iris (softmax, reg * sum(W ** 2)), flat biases, (loss, grads)."""
+import numpy as np
+
+EXPECTED = {"mistakes": [], "wrong": [], "data": "iris", "convention": "cs231n", "l2": 0.05}
+
+reg = 0.05
+
+
+def backward(params, X, y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    hidden = np.maximum(0, X.dot(W1) + b1)
+    scores = hidden.dot(W2) + b2
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(N), y].mean() + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+    dscores = np.exp(log_probs)
+    dscores[np.arange(N), y] -= 1
+    dscores /= N
+    grads = {"W2": hidden.T.dot(dscores) + 2 * reg * W2, "b2": dscores.sum(axis=0)}
+    dhidden = dscores.dot(W2.T)
+    dhidden[hidden <= 0] = 0
+    grads["W1"] = X.T.dot(dhidden) + 2 * reg * W1
+    grads["b1"] = dhidden.sum(axis=0)
+    return loss, grads

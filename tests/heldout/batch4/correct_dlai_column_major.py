@@ -1,0 +1,26 @@
+"""Correct: deeplearning.ai's column-major two-layer backward (X (n_x, m), W (out, in), b (out, 1)), dW keys."""
+import numpy as np
+
+EXPECTED = {"mistakes": [], "wrong": [], "convention": "deeplearning-ai"}
+
+
+def sigmoid(Z):
+    return 1 / (1 + np.exp(-Z))
+
+
+def backward(parameters, X, Y):
+    m = X.shape[1]
+    W1, b1, W2, b2 = parameters["W1"], parameters["b1"], parameters["W2"], parameters["b2"]
+    Z1 = np.dot(W1, X) + b1
+    A1 = np.maximum(0, Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = sigmoid(Z2)
+    dZ2 = A2 - Y
+    dW2 = 1 / m * np.dot(dZ2, A1.T)
+    db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dA1 = np.dot(W2.T, dZ2)
+    dZ1 = np.array(dA1, copy=True)
+    dZ1[Z1 <= 0] = 0
+    dW1 = 1 / m * np.dot(dZ1, X.T)
+    db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
