@@ -94,7 +94,10 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False):
         if not np.isfinite(loss):
             raise ContractViolation(f"the candidate returned a non-finite loss ({loss})", kind="non-finite")
     grads = {key: value["array"] if "array" in value else value for key, value in returned["grads"]}
-    problems = check_grads(grads, params, keep_going)
+    problems = list(returned.get("problems", []))  # shapes fixed in the candidate's own layout (conventions)
+    if problems and not keep_going:
+        raise ContractViolation(problems[0])
+    problems += check_grads(grads, params, keep_going)
     return (loss, grads, problems) if keep_going else (loss, grads)
 
 

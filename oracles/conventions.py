@@ -141,37 +141,52 @@ class Conventional:
         """The Outcome with its gradients back in the canonical layout (or the layout's failure)."""
         if outcome.failure is not None or outcome.returned is None or outcome.returned.get("grads") is None:
             return outcome
-        failure, grads = self._back(outcome.returned["grads"], params, given)
+        failure, grads, problems = self._back(outcome.returned["grads"], params, given)
         if failure is not None:
             return replace(outcome, returned=None, failure=failure)
-        return replace(outcome, returned=dict(outcome.returned, grads=grads))
+        return replace(outcome, returned=dict(outcome.returned, grads=grads, problems=problems))
 
     def _back(self, pairs, params: dict, given: dict):
-        """``(failure or None, canonical pairs)``: keys and shapes checked in the candidate's layout."""
+        """``(failure or None, canonical pairs, problems)``: keys and shapes checked in the candidate's
+        layout; ``problems`` are shapes fixed there, reported, whose values are still checked."""
         keys = [str(k) for k, _ in pairs]
         styles = {"dW1" if k[:1] == "d" and canonical_key(k) != k else "W1" for k in keys}
         if len(styles) > 1:
             return (f"the candidate's grads mix key styles ({', '.join(keys)}): use W1, b1, ... or dW1, db1, ... "
-                    f"throughout"), None
+                    f"throughout"), None, []
         self.key_style = styles.pop() if styles else "W1"
-        out = []
+        out, problems = [], []
         for key, value in pairs:
             k = canonical_key(key)
             if (self.convention != "lesson" and k in given and "array" in value
                     and value["array"].shape != given[k].shape):  # the lesson's layout: the canonical check's hints
-                got, want = value["array"].shape, given[k].shape
-                hint = ": transposed?" if got == want[::-1] else ""
-                if k.startswith("b") and len(got) == 2 and got[0] == 1 and want[1] == 1 and got[1] != want[0]:
-                    hint = (f": summed over the wrong axis? in the {self.convention} layout "
-                            f"d{k} = np.sum(dZ, axis=1, keepdims=True) sums over the batch")
-                elif k.startswith("b") and len(want) == 1 and got != want:
-                    hint = f": summed over the wrong axis? d{k} = dz.sum(axis=0) gives ({want[0]},)"
-                return (f"d{k} has shape {got}, expected {want} like {k} in the {self.convention} convention"
-                        f"{hint}"), None
+                message, fixed = self._shape(k, value["array"], given[k].shape)
+                if fixed is None:
+                    return message, None, []
+                problems.append(message)  # reported, and the values still checked (keep going)
+                value = dict(value, array=fixed)
             if k in given and "array" in value and value["array"].shape == given[k].shape:
                 value = {"array": self.layout.grad(k, value["array"], params[k].shape)}  # else: the canonical check
             out.append([k if k in given else key, value])
-        return None, out
+        return None, out, problems
+
+    def _shape(self, k: str, got_array: np.ndarray, want: tuple):
+        """``(message, fixed or None)`` for a gradient whose shape is wrong in this layout: fixed
+        only when one fix is right (a transpose of a matrix without unit sides, or the same
+        non-unit sides reshaped), like the canonical contract's."""
+        got = got_array.shape
+        hint = ": transposed?" if got == want[::-1] else ""
+        if k.startswith("b") and len(got) == 2 and got[0] == 1 and want[1] == 1 and got[1] != want[0]:
+            hint = (f": summed over the wrong axis? in the {self.convention} layout "
+                    f"d{k} = np.sum(dZ, axis=1, keepdims=True) sums over the batch")
+        elif k.startswith("b") and len(want) == 1 and got != want:
+            hint = f": summed over the wrong axis? d{k} = dz.sum(axis=0) gives ({want[0]},)"
+        message = f"d{k} has shape {got}, expected {want} like {k} in the {self.convention} convention{hint}"
+        if got == want[::-1] and len(got) == 2 and 1 not in got:
+            return message, np.ascontiguousarray(got_array.T)
+        if got_array.size == int(np.prod(want)) and [d for d in got if d != 1] == [d for d in want if d != 1]:
+            return message, got_array.reshape(want)
+        return message, None
 
     def names(self, params: dict) -> dict:
         """``{"W1": ("dW1", (16, 8)), ...}``: each canonical parameter as the candidate wrote its gradient."""

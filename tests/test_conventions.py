@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracles.candidate import handle_for
+from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.conventions import CONVENTIONS, Conventional, layout
 from oracles.harness import run
 from oracles.isolation import Outcome
@@ -143,14 +143,46 @@ def test_W1_and_dW1_keys_are_both_accepted_and_mixing_them_is_refused():
     assert "mix key styles" in Conventional(_Returns(mixed), "lesson").evaluate(params, X, y).failure
 
 
-def test_a_transposed_torch_weight_is_named_in_torch_shapes():
+def test_a_transposed_torch_weight_is_named_in_torch_shapes_and_its_values_still_reach_the_judge():
     spec = Spec((3, 2, 1))
     params = init_params(spec)
     X, y = np.ones((4, 3)), np.zeros((4, 1))
     L = layout("torch")
-    pairs = [[k, {"array": g if k.startswith("W") else L.param(k, g)}] for k, g in backward(params, X, y).items()]
-    failure = Conventional(_Returns(pairs), "torch").evaluate(params, X, y).failure
-    assert "dW1 has shape (3, 2), expected (2, 3)" in failure and "transposed?" in failure
+    grads = backward(params, X, y)
+    pairs = [[k, {"array": g if k == "W1" else L.param(k, g)}] for k, g in grads.items()]  # dW1 as (in, out)
+    outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
+    [problem] = outcome.returned["problems"]
+    assert "dW1 has shape (3, 2), expected (2, 3) like W1 in the torch convention: transposed?" == problem
+    with pytest.raises(ContractViolation, match=r"dW1 has shape \(3, 2\)"):
+        unpack(outcome, params)  # without keep-going, the shape is the verdict
+    _, back, problems = unpack(outcome, params, keep_going=True)
+    assert problems == [problem] and np.array_equal(back["W1"], grads["W1"])  # fixed: W1's own numbers
+
+
+def test_a_shape_that_no_single_fix_mends_still_stops_the_check_in_the_candidates_layout():
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+    L = layout("torch")
+    pairs = [[k, {"array": L.param(k, g)}] for k, g in backward(params, X, y).items()]
+    pairs[0][1] = {"array": np.zeros((2, 2))}
+    outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
+    assert outcome.failure == "dW1 has shape (2, 2), expected (2, 3) like W1 in the torch convention"
+
+
+def _transposed_with_a_doubled_bias(params, X, y):
+    grads = courses.torch_layout_backward(params, X, y)
+    return {**grads, "W1": grads["W1"].T, "b2": 2 * grads["b2"]}
+
+
+def test_a_wrong_shape_in_a_course_layout_keeps_going_and_every_bug_shows_at_once(pima):
+    report = _run(_transposed_with_a_doubled_bias, pima, "torch")
+    assert not report.passed
+    for point in report.points:
+        assert "dW1 has shape (8, 16), expected (16, 8) like W1 in the torch convention" in point.violation
+        assert point.checks["W1"]["torch"].passed and point.checks["W1"]["finite-differences"].passed
+        assert not point.checks["b2"]["torch"].passed and not point.checks["b2"]["jax"].passed
+        assert point.checks["W2"]["torch"].passed
 
 
 def test_the_notebook_api_takes_the_head_and_convention(iris):
