@@ -156,3 +156,15 @@ def test_ratio_words():
 def test_check_is_a_plain_record():
     check = compare("b1", "jax", np.array([1.0]), np.array([1.0]), TOL)
     assert isinstance(check, Check) and check.passed and check.max_rel_err == 0.0
+
+
+def test_the_plot_gets_each_entrys_excess_and_where_an_interval_decided():
+    # README, "The JSON report" / --plot: the heat map colours |g - o| over the entry's tolerance and
+    # marks the entries a subgradient interval decided
+    kink = _interval([0.0, 1.0, 2.0], [2.0, 1.0, 2.0])  # entry 0 only
+    check = compare("W1", "fd", np.array([2.2, 1.05, 2.0]), np.array([0.0, 1.0, 2.0]), TOL, subgradient=kink)
+    assert check.at_kink.tolist() == [True, False, False]
+    # scale max(1, 2) = 2: bounds 0.2; excesses 0.2 / 0.2, 0.05 / 0.2, 0
+    np.testing.assert_allclose(check.ratios, [1.0, 0.25, 0.0])
+    plain = compare("W1", "fd", np.array([1.0, 2.0]), np.array([1.0, 2.0]), TOL)
+    assert plain.at_kink.tolist() == [False, False]
