@@ -52,3 +52,23 @@ def test_the_report_warns_when_the_candidate_ran_in_the_judges_process_and_only_
             return InProcess("x", mine).evaluate(params, X, y, **options)
 
     assert not any(n.startswith(note) for n in run(Spec(), real, Isolated(), ("torch",)).notes)
+
+
+def test_make_spec_defaults_to_the_lessons_relu_float64_bce_network(real):
+    from oracles.harness import make_spec
+
+    spec = make_spec(real, (16,))
+    assert (spec.sizes, spec.activation, spec.dtype, spec.loss) == ((8, 16, 1), "relu", "float64", "bce")
+
+
+def test_the_report_names_the_convention_the_candidate_spoke(real):
+    from oracles.harness import make_spec
+
+    def zeros_dlai(params, X, y):  # deeplearning-ai layout: W (out, in), b (out, 1)
+        return {f"d{k}": np.zeros(v.shape) for k, v in params.items()}
+
+    spec = make_spec(real, (16,), convention="deeplearning-ai")
+    report = run(spec, real, zeros_dlai, ("torch",), convention="deeplearning-ai")
+    assert report.convention["name"] == "deeplearning-ai"
+    assert report.convention["key_style"] == "dW1"
+    assert report.convention["parameters"]["W1"] == ("dW1", (16, 8))
