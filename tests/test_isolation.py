@@ -325,3 +325,38 @@ def test_endless_printing_costs_the_judge_no_memory_and_is_cut_in_the_report(tmp
     assert code == 0, out + err
     assert "more bytes not shown" in out
     assert len(out) < 100_000
+
+
+def test_a_crash_is_one_line_naming_where_and_what_and_a_write_into_the_inputs_is_named_as_such():
+    from oracles.isolation import raised_words
+
+    crash = {"type": "ValueError", "message": "shapes (3,2) and (4,) not aligned", "where": "mine.py:12"}
+    assert raised_words(crash) == "the candidate crashed at mine.py:12: ValueError: shapes (3,2) and (4,) not aligned"
+    assert raised_words(dict(crash, where=""), " while importing") == \
+        "the candidate crashed while importing: ValueError: shapes (3,2) and (4,) not aligned"
+    wrote = {"type": "ValueError", "message": "assignment destination is read-only", "where": "mine.py:7",
+             "read_only": True}
+    assert raised_words(wrote) == ("the candidate wrote into its inputs at mine.py:7 "
+                                   "(an in-place update of the caller's weights or data?)")
+    assert raised_words({"type": "SystemExit", "message": "3", "where": ""}) == "the candidate called sys.exit(3)"
+
+
+def test_a_function_from_an_imported_module_is_shipped_by_value_with_its_module(tmp_path, monkeypatch):
+    # a candidate whose module the worker cannot import (not on the worker's path) still runs there
+    import pickle
+    import sys as _sys
+
+    from oracles.isolation import _by_value
+
+    module = tmp_path / "shipped_only.py"
+    module.write_text("FACTOR = 3.0\n\ndef backward(params, X, y):\n    return {k: v * 0 + FACTOR for k, v in params.items()}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shipped_only
+
+    source = _by_value(shipped_only.backward, "shipped_only:backward")
+    monkeypatch.delitem(_sys.modules, "shipped_only")
+    monkeypatch.setattr(_sys, "path", [p for p in _sys.path if p != str(tmp_path)])
+    import numpy as np
+
+    fn = pickle.loads(source.pickled)  # by value: no import of shipped_only needed
+    assert fn({"W1": np.zeros(2)}, None, None)["W1"].tolist() == [3.0, 3.0]
