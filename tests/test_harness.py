@@ -72,3 +72,14 @@ def test_the_report_names_the_convention_the_candidate_spoke(real):
     assert report.convention["name"] == "deeplearning-ai"
     assert report.convention["key_style"] == "dW1"
     assert report.convention["parameters"]["W1"] == ("dW1", (16, 8))
+
+
+def test_directional_finite_differences_are_timed_like_every_oracle(real):
+    # README, "The JSON report": timings_s holds each oracle's seconds, whichever FD mode ran
+    def mine(params, X, y):
+        return backward(params, X, y, "relu")
+
+    report = run(Spec(), real, mine, ("finite-differences",), mode="directions", directions=2)
+    assert report.fd_mode == "directions"
+    assert report.timings_s["finite-differences"] > 0
+    assert report.passed
