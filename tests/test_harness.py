@@ -80,6 +80,6 @@ def test_directional_finite_differences_are_timed_like_every_oracle(real):
         return backward(params, X, y, "relu")
 
     report = run(Spec(), real, mine, ("finite-differences",), mode="directions", directions=2)
-    assert report.fd_mode == "directions"
+    assert report.fd_mode == "directions (2 per parameter)"
     assert report.timings_s["finite-differences"] > 0
     assert report.passed
