@@ -199,3 +199,12 @@ def test_a_loss_off_by_another_factor_still_fails_and_names_no_cause(real):
     report = check(real, "half-loss", fn=half_loss)
     assert not report.passed and causes(report) == []
     assert not report.points[0].loss_agrees["candidate"]
+
+
+def test_a_flipped_sign_and_a_factor_are_named_together_in_one_phrase():
+    # README's zoo table: "a flipped sign" and "a missing 1/N (x768)" for -768x
+    ((ids, words),) = name_factor(-768.0, 768, 8, (16,))
+    assert ids == ("factor:-1", "factor:N")
+    assert words == "a flipped sign and a missing 1/N (x768)"
+    ((_, n_minus_1),) = name_factor(768 / 767, 768, 8, (16,))
+    assert n_minus_1 == "divides by N - 1 = 767 where N = 768 belongs"
