@@ -208,3 +208,24 @@ def test_a_flipped_sign_and_a_factor_are_named_together_in_one_phrase():
     assert words == "a flipped sign and a missing 1/N (x768)"
     ((_, n_minus_1),) = name_factor(768 / 767, 768, 8, (16,))
     assert n_minus_1 == "divides by N - 1 = 767 where N = 768 belongs"
+
+
+def test_a_loss_n_times_the_canonical_is_named_summed_and_a_lessons_loss_is_a_note():
+    from oracles.diagnosis import explain_loss
+
+    summed = explain_loss(768 * 0.5, 0.5, 768)
+    assert summed.ids == ("loss:summed",)
+    assert summed.text == "the candidate's loss is 768x the canonical loss: summed over the batch, not averaged"
+    lesson = explain_loss(0.5 + 1e-9, 0.5, 768, lesson=0.5 + 1e-9)
+    assert lesson.ids == ("convention:lesson-loss",) and "so it passes" in lesson.text
+    other = explain_loss(0.75, 0.5, 768)
+    assert other.ids == () and other.text.startswith("the candidate's loss is 1.5x the canonical loss")
+
+
+def test_a_factor_on_parameters_that_are_not_one_step_is_placed_in_each_of_their_steps():
+    from oracles.diagnosis import _factor_site
+    from oracles.mistakes import step
+
+    keys = ["W1", "b1", "W2", "b2"]
+    assert _factor_site(["W1", "W2"], keys, 2) == f"{step('W1', 2)} and {step('W2', 2)}"
+    assert _factor_site(["W1", "b1"], keys, 2) == "dz1"  # everything at or below layer 1: one step
