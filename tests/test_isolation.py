@@ -360,3 +360,29 @@ def test_a_function_from_an_imported_module_is_shipped_by_value_with_its_module(
 
     fn = pickle.loads(source.pickled)  # by value: no import of shipped_only needed
     assert fn({"W1": np.zeros(2)}, None, None)["W1"].tolist() == [3.0, 3.0]
+
+
+def test_in_its_worker_an_import_crash_is_named_as_such_and_errstate_finds_the_first_floating_point_error(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    broken = tmp_path / "brk.py"
+    broken.write_text('raise RuntimeError("broken at import")\ndef backward(p, X, y):\n    return {}\n')
+    nan = tmp_path / "nanw.py"
+    nan.write_text("import numpy as np\ndef backward(p, X, y):\n    g = {k: v * 0 for k, v in p.items()}\n"
+                   "    g['W1'] = g['W1'] * (np.zeros(1) / np.zeros(1))\n    return g\n")
+    params, X, y = {"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))
+    handle = handle_for(f"{broken}:backward")
+    try:
+        assert handle.evaluate(params, X, y).failure == \
+            "the candidate crashed while importing at brk.py:1: RuntimeError: broken at import"
+    finally:
+        handle.close()
+    handle = handle_for(f"{nan}:backward")
+    try:
+        assert handle.evaluate(params, X, y).failure is None  # NaN, quietly, as NumPy does by default
+        assert handle.evaluate(params, X, y, errstate=True).failure == \
+            "the candidate crashed at nanw.py:4: FloatingPointError: invalid value encountered in divide"
+    finally:
+        handle.close()
