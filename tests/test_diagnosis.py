@@ -229,3 +229,23 @@ def test_a_factor_on_parameters_that_are_not_one_step_is_placed_in_each_of_their
     keys = ["W1", "b1", "W2", "b2"]
     assert _factor_site(["W1", "W2"], keys, 2) == f"{step('W1', 2)} and {step('W2', 2)}"
     assert _factor_site(["W1", "b1"], keys, 2) == "dz1"  # everything at or below layer 1: one step
+
+
+def test_a_forward_cached_at_the_first_call_and_never_invalidated_is_named_state_from_the_previous_call(real):
+    from reference.model import forward
+
+    kept = {}
+
+    def stale_forward(params, X, y):  # the forward of the first call it saw, today's weights
+        if "cache" not in kept:
+            kept["cache"] = forward(params, X, "relu")[1]
+        c = kept["cache"]
+        dz2 = (1 / (1 + np.exp(-c["z2"])) - y) / X.shape[0]
+        dz1 = (dz2 @ params["W2"].T) * (c["z1"] > 0)
+        return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": c["a1"].T @ dz2,
+                "b2": dz2.sum(axis=0, keepdims=True)}
+
+    report = check(real, "stale_forward", fn=stale_forward)
+    assert report.points[0].passed  # the first point is the cached one: right there
+    assert not report.points[1].passed
+    assert "state:previous-call" in causes(report)
