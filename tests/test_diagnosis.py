@@ -249,3 +249,33 @@ def test_a_forward_cached_at_the_first_call_and_never_invalidated_is_named_state
     assert report.points[0].passed  # the first point is the cached one: right there
     assert not report.points[1].passed
     assert "state:previous-call" in causes(report)
+
+
+def test_where_the_error_enters_names_the_layer_and_what_agrees_above_it(real):
+    from reference.model import backward
+
+    def one_entry_off(params, X, y):  # dW1 alone is wrong, in one entry
+        grads = backward(params, X, y, "relu")
+        grads["W1"] = grads["W1"].copy()
+        grads["W1"][0, 0] += 1.0
+        return grads
+
+    def rows_weighted(params, X, y):  # dz1 weighted row by row: dW1 and db1 wrong, layer 2 right
+        N = X.shape[0]
+        z1 = X @ params["W1"] + params["b1"]
+        a1 = np.maximum(z1, 0)
+        dz2 = (1 / (1 + np.exp(-(a1 @ params["W2"] + params["b2"]))) - y) / N
+        dz1 = (dz2 @ params["W2"].T) * (z1 > 0) * np.linspace(0.5, 1.5, N)[:, None]
+        return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": a1.T @ dz2,
+                "b2": dz2.sum(axis=0, keepdims=True)}
+
+    text = " ".join(check(real, "one_entry_off", fn=one_entry_off).points[0].diagnosis)
+    assert "only dW1 is wrong at layer 1: the error enters at" in text
+    text = " ".join(check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis)
+    assert "dW2, db2 agree; the error enters at" in text
+
+
+def test_a_missing_one_over_n_reads_as_the_readme_shows_it(real):
+    # README, "The bug zoo": every gradient is 768x the right value: a missing 1/N (x768), in dz2 = ...
+    report = check(real, "missing_1_over_n", fn=catalogue.missing_1_over_n)
+    assert report.points[0].diagnosis[0].startswith("every gradient is 768x the right value: a missing 1/N (x768), in ")
