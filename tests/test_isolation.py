@@ -386,3 +386,57 @@ def test_in_its_worker_an_import_crash_is_named_as_such_and_errstate_finds_the_f
             "the candidate crashed at nanw.py:4: FloatingPointError: invalid value encountered in divide"
     finally:
         handle.close()
+
+
+def _worker_failure(tmp_path, body, **call):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    path = tmp_path / "cand.py"
+    path.write_text("import os, struct, sys\ndef backward(p, X, y):\n" + body + "\n    return {k: v * 0 for k, v in p.items()}\n")
+    params, X, y = {"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))
+    handle = handle_for(f"{path}:backward", timeout=10)
+    try:
+        return handle.evaluate(params, X, y, **call).failure
+    finally:
+        handle.close()
+
+
+def test_in_process_the_judge_names_a_garbage_reply_and_an_out_of_memory_death(tmp_path):
+    garbage = _worker_failure(tmp_path, "    os.write(int(sys.argv[2]), struct.pack('<Q', 5) + b'{{{{{'); "
+                                        "import time; time.sleep(60)")
+    assert garbage.startswith("the candidate's worker sent an unreadable reply during the call (")
+    assert garbage.endswith("(error)")  # the decoder's own exception class, named
+    died = _worker_failure(tmp_path, "    sys.stderr.write('MemoryError\\n'); sys.stderr.flush(); os._exit(3)")
+    assert died.startswith("the candidate's process exited with code 3 during the call")
+    assert "(out of memory: the limit is" in died and "--memory)" in died
+
+
+def test_a_batch_of_calls_in_one_round_trip_answers_each(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    path = tmp_path / "cand.py"
+    path.write_text("def backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    params = {"W1": np.zeros((2, 2))}
+    handle = handle_for(f"{path}:backward")
+    try:
+        outcomes = handle.evaluate_many([(params, np.zeros((n, 2)), np.zeros((n, 1))) for n in (3, 5)])
+    finally:
+        handle.close()
+    got = [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes]
+    assert got == [3.0, 5.0]
+
+
+def test_without_isolation_an_import_crash_is_a_verdict_naming_the_line(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    broken = tmp_path / "brk.py"
+    broken.write_text('raise RuntimeError("broken at import")\ndef backward(p, X, y):\n    return {}\n')
+    handle = handle_for(f"{broken}:backward", isolate=False)
+    failure = handle.evaluate({"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))).failure
+    assert "broken at import" in failure and "brk.py:1" in failure
