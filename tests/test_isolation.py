@@ -440,3 +440,15 @@ def test_without_isolation_an_import_crash_is_a_verdict_naming_the_line(tmp_path
     handle = handle_for(f"{broken}:backward", isolate=False)
     failure = handle.evaluate({"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))).failure
     assert "broken at import" in failure and "brk.py:1" in failure
+
+
+def test_without_isolation_a_file_that_does_not_parse_is_a_usage_error_naming_the_file(tmp_path):
+    from oracles.candidate import handle_for
+    from oracles.isolation import CandidateError
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def backward(p, X, y)\n    return {}\n")
+    with pytest.raises(CandidateError) as err:
+        handle_for(f"{bad}:backward", isolate=False)
+    assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: ")
+    assert "SyntaxError" in str(err.value) and "bad.py:1" in str(err.value)
