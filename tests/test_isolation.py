@@ -419,7 +419,9 @@ def test_a_batch_of_calls_in_one_round_trip_answers_each(tmp_path):
     from oracles.candidate import handle_for
 
     path = tmp_path / "cand.py"
-    path.write_text("def backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    imports = tmp_path / "imports.log"  # one line each time a worker imports the candidate
+    path.write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n"
+                    "def backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
     params = {"W1": np.zeros((2, 2))}
     handle = handle_for(f"{path}:backward")
     try:
@@ -428,6 +430,7 @@ def test_a_batch_of_calls_in_one_round_trip_answers_each(tmp_path):
         handle.close()
     got = [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes]
     assert got == [3.0, 5.0]
+    assert imports.read_text() == "imported\n"  # one worker answered both: no restart, no second import
 
 
 def test_without_isolation_an_import_crash_is_a_verdict_naming_the_line(tmp_path):
@@ -452,3 +455,15 @@ def test_without_isolation_a_file_that_does_not_parse_is_a_usage_error_naming_th
         handle_for(f"{bad}:backward", isolate=False)
     assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: ")
     assert "SyntaxError" in str(err.value) and "bad.py:1" in str(err.value)
+
+
+def test_in_its_worker_a_file_that_does_not_parse_is_a_usage_error_naming_the_import(tmp_path):
+    from oracles.candidate import handle_for
+    from oracles.isolation import CandidateError
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def backward(p, X, y)\n    return {}\n")
+    with pytest.raises(CandidateError) as err:
+        handle_for(f"{bad}:backward")
+    assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: "
+                                     "the candidate crashed while importing at bad.py:1: SyntaxError")
