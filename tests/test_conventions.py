@@ -199,3 +199,48 @@ def test_the_notebook_api_refuses_an_unknown_convention_naming_it():
 
     with pytest.raises(ValueError, match="convention"):
         check(courses.torch_layout_backward, convention="keras")
+
+
+def _dlai(fn):
+    from oracles.conventions import Conventional
+    from oracles.isolation import InProcess
+
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.standard_normal((3, 4)), "b1": np.zeros((1, 4)),
+              "W2": rng.standard_normal((4, 1)), "b2": np.zeros((1, 1))}
+    X, y = rng.standard_normal((5, 3)), (rng.random((5, 1)) < 0.5).astype(float)
+    handle = Conventional(InProcess("mine", fn), "deeplearning-ai", "bce")
+    return handle, handle.evaluate(params, X, y), params
+
+
+def _dlai_grads(params, X, **override):
+    # the deeplearning-ai layout: W (out, in), b (out, 1), X (D, N); zeros of the right shapes
+    grads = {"dW1": np.zeros((4, 3)), "db1": np.zeros((4, 1)), "dW2": np.zeros((1, 4)), "db2": np.zeros((1, 1))}
+    grads.update(override)
+    return grads
+
+
+def test_a_weight_in_the_lessons_orientation_is_named_transposed_in_a_column_layout():
+    _, outcome, _ = _dlai(lambda p, X, y: _dlai_grads(p, X, dW1=np.zeros((3, 4))))
+    assert outcome.failure == "dW1 has shape (3, 4), expected (4, 3) like W1 in the deeplearning-ai convention: transposed?"
+
+
+def test_a_bias_summed_over_the_units_in_a_column_layout_is_named_with_the_right_axis():
+    # db1 = np.sum(dZ1, axis=0, keepdims=True) on dZ1 (4, 5) gives (1, 5): summed over the units
+    _, outcome, _ = _dlai(lambda p, X, y: _dlai_grads(p, X, db1=np.zeros((1, 5))))
+    assert outcome.failure == ("db1 has shape (1, 5), expected (4, 1) like b1 in the deeplearning-ai convention: "
+                               "summed over the wrong axis? in the deeplearning-ai layout "
+                               "db1 = np.sum(dZ, axis=1, keepdims=True) sums over the batch")
+
+
+def test_the_names_follow_the_key_style_the_candidate_used():
+    def plain_keys(p, X, y):
+        return {k[1:]: v for k, v in _dlai_grads(p, X).items()}
+
+    handle, outcome, params = _dlai(plain_keys)
+    assert outcome.failure is None and handle.key_style == "W1"
+    assert handle.names(params) == {"W1": ("W1", (4, 3)), "b1": ("b1", (4, 1)), "W2": ("W2", (1, 4)),
+                                    "b2": ("b2", (1, 1))}
+    handle, outcome, params = _dlai(lambda p, X, y: _dlai_grads(p, X))
+    assert outcome.failure is None and handle.key_style == "dW1"
+    assert handle.names(params)["W1"] == ("dW1", (4, 3))

@@ -199,3 +199,83 @@ def test_a_loss_off_by_another_factor_still_fails_and_names_no_cause(real):
     report = check(real, "half-loss", fn=half_loss)
     assert not report.passed and causes(report) == []
     assert not report.points[0].loss_agrees["candidate"]
+
+
+def test_a_flipped_sign_and_a_factor_are_named_together_in_one_phrase():
+    # README's zoo table: "a flipped sign" and "a missing 1/N (x768)" for -768x
+    ((ids, words),) = name_factor(-768.0, 768, 8, (16,))
+    assert ids == ("factor:-1", "factor:N")
+    assert words == "a flipped sign and a missing 1/N (x768)"
+    ((_, n_minus_1),) = name_factor(768 / 767, 768, 8, (16,))
+    assert n_minus_1 == "divides by N - 1 = 767 where N = 768 belongs"
+
+
+def test_a_loss_n_times_the_canonical_is_named_summed_and_a_lessons_loss_is_a_note():
+    from oracles.diagnosis import explain_loss
+
+    summed = explain_loss(768 * 0.5, 0.5, 768)
+    assert summed.ids == ("loss:summed",)
+    assert summed.text == "the candidate's loss is 768x the canonical loss: summed over the batch, not averaged"
+    lesson = explain_loss(0.5 + 1e-9, 0.5, 768, lesson=0.5 + 1e-9)
+    assert lesson.ids == ("convention:lesson-loss",) and "so it passes" in lesson.text
+    other = explain_loss(0.75, 0.5, 768)
+    assert other.ids == () and other.text.startswith("the candidate's loss is 1.5x the canonical loss")
+
+
+def test_a_factor_on_parameters_that_are_not_one_step_is_placed_in_each_of_their_steps():
+    from oracles.diagnosis import _factor_site
+    from oracles.mistakes import step
+
+    keys = ["W1", "b1", "W2", "b2"]
+    assert _factor_site(["W1", "W2"], keys, 2) == f"{step('W1', 2)} and {step('W2', 2)}"
+    assert _factor_site(["W1", "b1"], keys, 2) == "dz1"  # everything at or below layer 1: one step
+
+
+def test_a_forward_cached_at_the_first_call_and_never_invalidated_is_named_state_from_the_previous_call(real):
+    from reference.model import forward
+
+    kept = {}
+
+    def stale_forward(params, X, y):  # the forward of the first call it saw, today's weights
+        if "cache" not in kept:
+            kept["cache"] = forward(params, X, "relu")[1]
+        c = kept["cache"]
+        dz2 = (1 / (1 + np.exp(-c["z2"])) - y) / X.shape[0]
+        dz1 = (dz2 @ params["W2"].T) * (c["z1"] > 0)
+        return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": c["a1"].T @ dz2,
+                "b2": dz2.sum(axis=0, keepdims=True)}
+
+    report = check(real, "stale_forward", fn=stale_forward)
+    assert report.points[0].passed  # the first point is the cached one: right there
+    assert not report.points[1].passed
+    assert "state:previous-call" in causes(report)
+
+
+def test_where_the_error_enters_names_the_layer_and_what_agrees_above_it(real):
+    from reference.model import backward
+
+    def one_entry_off(params, X, y):  # dW1 alone is wrong, in one entry
+        grads = backward(params, X, y, "relu")
+        grads["W1"] = grads["W1"].copy()
+        grads["W1"][0, 0] += 1.0
+        return grads
+
+    def rows_weighted(params, X, y):  # dz1 weighted row by row: dW1 and db1 wrong, layer 2 right
+        N = X.shape[0]
+        z1 = X @ params["W1"] + params["b1"]
+        a1 = np.maximum(z1, 0)
+        dz2 = (1 / (1 + np.exp(-(a1 @ params["W2"] + params["b2"]))) - y) / N
+        dz1 = (dz2 @ params["W2"].T) * (z1 > 0) * np.linspace(0.5, 1.5, N)[:, None]
+        return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": a1.T @ dz2,
+                "b2": dz2.sum(axis=0, keepdims=True)}
+
+    text = " ".join(check(real, "one_entry_off", fn=one_entry_off).points[0].diagnosis)
+    assert "only dW1 is wrong at layer 1: the error enters at" in text
+    text = " ".join(check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis)
+    assert "dW2, db2 agree; the error enters at" in text
+
+
+def test_a_missing_one_over_n_reads_as_the_readme_shows_it(real):
+    # README, "The bug zoo": every gradient is 768x the right value: a missing 1/N (x768), in dz2 = ...
+    report = check(real, "missing_1_over_n", fn=catalogue.missing_1_over_n)
+    assert report.points[0].diagnosis[0].startswith("every gradient is 768x the right value: a missing 1/N (x768), in ")

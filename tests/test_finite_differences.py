@@ -167,3 +167,55 @@ def test_the_report_says_which_finite_difference_mode_ran(capsys, real_path):
           "--oracles", "finite-differences"])
     report = json.loads(capsys.readouterr().out)
     assert report["fd_mode"] == "directions (4 per parameter)" and report["passed"] is True
+
+
+def test_a_row_is_differenced_centrally_unless_a_side_crosses_then_one_sided_on_the_side_that_does_not():
+    from oracles.finite_differences import _decide_rows
+
+    # loss changes at +t, -t, +2t, -2t for four rows; t = 0.5. By hand:
+    # central (plus - minus) / 2t = (1 + 3) / 1 = 4; right (4 plus - plus2) / 2t = (4 - 4) / 1 = 0;
+    # left -(4 minus - minus2) / 2t = -(-12 + 2) / 1 = 10
+    n = 4
+    changes = tuple(np.full(n, v) for v in (1.0, -3.0, 4.0, -2.0))
+    no = np.zeros(n, dtype=bool)
+    cp = np.array([False, False, True, True])   # rows 2, 3 cross on the + side
+    cm = np.array([False, True, False, True])   # rows 1, 3 on the - side
+    rows = np.full(n, np.nan)
+    todo = np.ones(n, dtype=bool)
+    decided = _decide_rows(rows, todo, np.full(n, 0.5), changes, (cp, cm, no, no))
+    assert decided.tolist() == [True, True, True, False]   # row 3 crosses both ways: not decided at this step
+    assert rows[:3].tolist() == [4.0, 0.0, 10.0]
+    # a row already decided is left alone
+    rows2 = np.full(n, 7.0)
+    _decide_rows(rows2, np.array([False, True, True, True]), np.full(n, 0.5), changes, (cp, cm, no, no))
+    assert rows2[0] == 7.0
+
+
+def test_the_relu_shortcut_is_the_exact_derivative_of_the_logit_in_the_layer_before_last():
+    from oracles.finite_differences import _Point
+
+    rng = np.random.default_rng(3)
+    spec = Spec((4, 5, 6, 1), "relu", "float64")
+    params = {"W1": rng.standard_normal((4, 5)), "b1": rng.standard_normal((1, 5)),
+              "W2": rng.standard_normal((5, 6)), "b2": rng.standard_normal((1, 6)),
+              "W3": rng.standard_normal((6, 1)), "b3": rng.standard_normal((1, 1))}
+    X = rng.standard_normal((7, 4))
+    y = (rng.random((7, 1)) < 0.5).astype(float)
+    point = _Point(spec, params, X, y)
+    shortcut = point.linear(1)  # layer 1 feeds one relu layer, then the logit
+    assert shortcut is not None and point.linear(1) is shortcut  # computed once
+    G, T = shortcut
+    assert point.linear(2) is None  # the logit's own input layer: no layer between
+
+    def logit(a1):  # by hand, from a1 on
+        return np.maximum(a1 @ params["W2"] + params["b2"], 0) @ params["W3"] + params["b3"]
+
+    a1 = np.maximum(X @ params["W1"] + params["b1"], 0)
+    d = 1e-7
+    for j in range(5):
+        moved = a1.copy()
+        moved[:, j] += d
+        np.testing.assert_allclose(G[:, j], (logit(moved) - logit(a1))[:, 0] / d, rtol=1e-5, atol=1e-7)
+        # T: the shift of a1[:, j] at which the first unit of z2 reaches 0
+        z2 = a1 @ params["W2"] + params["b2"]
+        np.testing.assert_allclose(T[:, j], (np.abs(z2) / np.abs(params["W2"][j])).min(axis=1))

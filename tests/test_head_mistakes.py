@@ -87,3 +87,24 @@ def test_softmax_without_the_max_shift_is_killed_on_saturated_logits_by_two_laws
     assert violated == {"finite", "agreement"}
     moderate = Problem((4, 16, 3), "relu", "float64", 12, seed=1, scale=1.0, loss="softmax", l2=0.05, l2_form="reg")
     assert not check_laws(candidate, moderate, ["finite", "agreement"], oracles=("finite-differences",))
+
+
+def dlai_l2_without_its_2(parameters, X, Y):
+    """lambd / (2m) * W added to dW where the cost's lambd / (2m) * sum(W ** 2) gives lambd / m * W."""
+    cost, grads = courses.dlai_backward_with_regularization(parameters, X, Y)
+    m = Y.shape[1]
+    for key in [k for k in grads if k.startswith("dW")]:
+        grads[key] = grads[key] - 0.7 / (2 * m) * parameters[key[1:]]
+    return cost, grads
+
+
+def test_an_l2_gradient_without_its_2_in_the_per_batch_lambd_form_is_named():
+    # the deeplearning-ai form lambd / (2m) * sum(W ** 2) is the one whose coefficient depends on N
+    file, target, loss = PIMA
+    data = load_csv(shared(file), target, loss)
+    spec = make_spec(data, (16,), "relu", "float64", loss, "mean", 0.7, "deeplearning-ai")
+    report = run(spec, data, handle_for(dlai_l2_without_its_2, isolate=False), ("torch",), convention="deeplearning-ai")
+    wrong = [p for p in report.points if not p.passed]
+    assert wrong
+    for p in wrong:
+        assert "l2:no-2" in {i for f in p.findings for i in f.ids}, report.to_text()

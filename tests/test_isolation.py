@@ -325,3 +325,145 @@ def test_endless_printing_costs_the_judge_no_memory_and_is_cut_in_the_report(tmp
     assert code == 0, out + err
     assert "more bytes not shown" in out
     assert len(out) < 100_000
+
+
+def test_a_crash_is_one_line_naming_where_and_what_and_a_write_into_the_inputs_is_named_as_such():
+    from oracles.isolation import raised_words
+
+    crash = {"type": "ValueError", "message": "shapes (3,2) and (4,) not aligned", "where": "mine.py:12"}
+    assert raised_words(crash) == "the candidate crashed at mine.py:12: ValueError: shapes (3,2) and (4,) not aligned"
+    assert raised_words(dict(crash, where=""), " while importing") == \
+        "the candidate crashed while importing: ValueError: shapes (3,2) and (4,) not aligned"
+    wrote = {"type": "ValueError", "message": "assignment destination is read-only", "where": "mine.py:7",
+             "read_only": True}
+    assert raised_words(wrote) == ("the candidate wrote into its inputs at mine.py:7 "
+                                   "(an in-place update of the caller's weights or data?)")
+    assert raised_words({"type": "SystemExit", "message": "3", "where": ""}) == "the candidate called sys.exit(3)"
+
+
+def test_a_function_from_an_imported_module_is_shipped_by_value_with_its_module(tmp_path, monkeypatch):
+    # a candidate whose module the worker cannot import (not on the worker's path) still runs there
+    import pickle
+    import sys as _sys
+
+    from oracles.isolation import _by_value
+
+    module = tmp_path / "shipped_only.py"
+    module.write_text("FACTOR = 3.0\n\ndef backward(params, X, y):\n    return {k: v * 0 + FACTOR for k, v in params.items()}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shipped_only
+
+    source = _by_value(shipped_only.backward, "shipped_only:backward")
+    monkeypatch.delitem(_sys.modules, "shipped_only")
+    monkeypatch.setattr(_sys, "path", [p for p in _sys.path if p != str(tmp_path)])
+    import numpy as np
+
+    fn = pickle.loads(source.pickled)  # by value: no import of shipped_only needed
+    assert fn({"W1": np.zeros(2)}, None, None)["W1"].tolist() == [3.0, 3.0]
+
+
+def test_in_its_worker_an_import_crash_is_named_as_such_and_errstate_finds_the_first_floating_point_error(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    broken = tmp_path / "brk.py"
+    broken.write_text('raise RuntimeError("broken at import")\ndef backward(p, X, y):\n    return {}\n')
+    nan = tmp_path / "nanw.py"
+    nan.write_text("import numpy as np\ndef backward(p, X, y):\n    g = {k: v * 0 for k, v in p.items()}\n"
+                   "    g['W1'] = g['W1'] * (np.zeros(1) / np.zeros(1))\n    return g\n")
+    params, X, y = {"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))
+    handle = handle_for(f"{broken}:backward")
+    try:
+        assert handle.evaluate(params, X, y).failure == \
+            "the candidate crashed while importing at brk.py:1: RuntimeError: broken at import"
+    finally:
+        handle.close()
+    handle = handle_for(f"{nan}:backward")
+    try:
+        assert handle.evaluate(params, X, y).failure is None  # NaN, quietly, as NumPy does by default
+        assert handle.evaluate(params, X, y, errstate=True).failure == \
+            "the candidate crashed at nanw.py:4: FloatingPointError: invalid value encountered in divide"
+    finally:
+        handle.close()
+
+
+def _worker_failure(tmp_path, body, **call):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    path = tmp_path / "cand.py"
+    path.write_text("import os, struct, sys\ndef backward(p, X, y):\n" + body + "\n    return {k: v * 0 for k, v in p.items()}\n")
+    params, X, y = {"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))
+    handle = handle_for(f"{path}:backward", timeout=10)
+    try:
+        return handle.evaluate(params, X, y, **call).failure
+    finally:
+        handle.close()
+
+
+def test_in_process_the_judge_names_a_garbage_reply_and_an_out_of_memory_death(tmp_path):
+    garbage = _worker_failure(tmp_path, "    os.write(int(sys.argv[2]), struct.pack('<Q', 5) + b'{{{{{'); "
+                                        "import time; time.sleep(60)")
+    assert garbage.startswith("the candidate's worker sent an unreadable reply during the call (")
+    assert garbage.endswith("(error)")  # the decoder's own exception class, named
+    died = _worker_failure(tmp_path, "    sys.stderr.write('MemoryError\\n'); sys.stderr.flush(); os._exit(3)")
+    assert died.startswith("the candidate's process exited with code 3 during the call")
+    assert "(out of memory: the limit is" in died and "--memory)" in died
+
+
+def test_a_batch_of_calls_in_one_round_trip_answers_each(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    path = tmp_path / "cand.py"
+    imports = tmp_path / "imports.log"  # one line each time a worker imports the candidate
+    path.write_text(f"open({str(imports)!r}, 'a').write('imported\\n')\n"
+                    "def backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    params = {"W1": np.zeros((2, 2))}
+    handle = handle_for(f"{path}:backward")
+    try:
+        outcomes = handle.evaluate_many([(params, np.zeros((n, 2)), np.zeros((n, 1))) for n in (3, 5)])
+    finally:
+        handle.close()
+    got = [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes]
+    assert got == [3.0, 5.0]
+    assert imports.read_text() == "imported\n"  # one worker answered both: no restart, no second import
+
+
+def test_without_isolation_an_import_crash_is_a_verdict_naming_the_line(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import handle_for
+
+    broken = tmp_path / "brk.py"
+    broken.write_text('raise RuntimeError("broken at import")\ndef backward(p, X, y):\n    return {}\n')
+    handle = handle_for(f"{broken}:backward", isolate=False)
+    failure = handle.evaluate({"W1": np.zeros((2, 2))}, np.zeros((3, 2)), np.zeros((3, 1))).failure
+    assert "broken at import" in failure and "brk.py:1" in failure
+
+
+def test_without_isolation_a_file_that_does_not_parse_is_a_usage_error_naming_the_file(tmp_path):
+    from oracles.candidate import handle_for
+    from oracles.isolation import CandidateError
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def backward(p, X, y)\n    return {}\n")
+    with pytest.raises(CandidateError) as err:
+        handle_for(f"{bad}:backward", isolate=False)
+    assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: ")
+    assert "SyntaxError" in str(err.value) and "bad.py:1" in str(err.value)
+
+
+def test_in_its_worker_a_file_that_does_not_parse_is_a_usage_error_naming_the_import(tmp_path):
+    from oracles.candidate import handle_for
+    from oracles.isolation import CandidateError
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def backward(p, X, y)\n    return {}\n")
+    with pytest.raises(CandidateError) as err:
+        handle_for(f"{bad}:backward")
+    assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: "
+                                     "the candidate crashed while importing at bad.py:1: SyntaxError")

@@ -250,3 +250,25 @@ def test_rows_next_to_a_kink_on_either_side_take_their_own_step():
     assert fd.near_kink["W3"][1, 0] and fd.near_kink["b3"][0, 0]
     assert_agrees(fd.grads, exact, "torch", row="finite-differences", against="finite-differences")
     assert run_point(problem, kinks.leaky_at_zero_half).passed
+
+
+@pytest.mark.parametrize("activation", sorted(KINKED))
+def test_every_interval_field_mirrors_its_parameter_and_its_ends_are_the_all_alpha_and_all_one_gradients(activation):
+    # README, "Kinks are subgradients": intervals entry by entry; at_low / at_one the gradient with every
+    # kink at slope alpha / at slope 1, worked out here by the brute-force backward above
+    problem = kink_problems(activation, 2)[0]
+    params, X, y = problem.arrays()
+    kinks = subgradients(problem.spec, params, X, y)
+    assert kinks.count > 0
+    L = 3
+    _, cache = forward(params, X, activation)
+    at = [(l, r, j) for l in range(1, L) for r, j in zip(*np.nonzero(cache[f"z{l}"] == 0))]
+    alpha = LEAKY_SLOPE if activation == "leaky_relu" else 0.0
+    low = _backward_with_slopes(params, X, y, activation, {k: alpha for k in at})
+    one = _backward_with_slopes(params, X, y, activation, {k: 1.0 for k in at})
+    for key, p in params.items():
+        interval = kinks.get(key)
+        for field in ("lo", "hi", "at_low", "at_one"):
+            assert getattr(interval, field).shape == p.shape, (key, field)
+        np.testing.assert_allclose(interval.at_low, low[key], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(interval.at_one, one[key], rtol=1e-12, atol=1e-15)

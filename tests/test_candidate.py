@@ -1,0 +1,121 @@
+"""The contract on what a candidate returned (oracles/candidate.py), checked on hand-made returns.
+
+Each test states one rule of DESIGN.md's contract 2 / the README's "Check your own backward":
+gradients mirror the parameters (keys, shapes, dtypes), are finite, and a fixable shape or dtype
+is named and fixed only where exactly one fix is right.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oracles.candidate import (ContractViolation, InProcess, Worker, call_candidate, check_grads, handle_for,
+                               unpack)
+from oracles.candidate import _shape_hint, _shape_or_dtype
+from oracles.isolation import Outcome
+
+PARAMS = {"W1": np.zeros((3, 2)), "b1": np.zeros((1, 2)), "W2": np.zeros((2, 1)), "b2": np.zeros((1, 1))}
+
+
+def _grads(**changes):
+    g = {k: np.ones_like(v) for k, v in PARAMS.items()}
+    g.update(changes)
+    return g
+
+
+def test_a_bias_summed_over_the_batch_axis_is_named_as_the_wrong_axis():
+    # db1 = sum(dz, axis=1, keepdims=True) gives (N, 1) where (1, H) belongs
+    assert "summed over the wrong axis" in _shape_hint("b1", (5, 1), (1, 3))
+    # a (1, 1) where (1, 3) belongs is not that mistake (nothing was summed over the rows)
+    assert _shape_hint("b1", (1, 1), (1, 3)) == ""
+    # only a bias gets that hint
+    assert _shape_hint("W1", (5, 1), (1, 3)) == ""
+    assert _shape_hint("W1", (3, 2), (2, 3)) == ": transposed?"
+
+
+def test_a_python_float_for_a_one_by_one_bias_is_fixed_in_the_parameters_dtype():
+    p = np.zeros((1, 1), dtype=np.float32)
+    message, fixed = _shape_or_dtype("b2", {"type": "float", "scalar": True, "float": 0.25}, p)
+    assert "db2 is a float scalar, not a NumPy array of shape (1, 1)" in message
+    assert "missing keepdims=True" in message
+    assert fixed.dtype == np.float32 and fixed.shape == (1, 1) and fixed[0, 0] == np.float32(0.25)
+    # a scalar where a (1, 3) bias belongs has no single right fix
+    _, none = _shape_or_dtype("b1", {"type": "float", "scalar": True, "float": 0.25}, np.zeros((1, 3)))
+    assert none is None
+
+
+def test_keep_going_fixes_what_has_one_fix_and_names_it():
+    grads = _grads(W1=np.ones((2, 3)), b1=np.ones(2), W2=np.ones((2, 1), dtype=np.float32))
+    problems = check_grads(grads, PARAMS, keep_going=True)
+    assert problems == ["dW1 has shape (2, 3), expected (3, 2): transposed?",
+                        "db1 has shape (2,), expected (1, 2): it would silently broadcast; "
+                        "missing keepdims=True in db1 = sum(dz, axis=0, keepdims=True)?",
+                        "dW2 has dtype float32, expected float64 like W2"]
+    assert grads["W1"].shape == (3, 2) and grads["b1"].shape == (1, 2) and grads["W2"].dtype == np.float64
+    with pytest.raises(ContractViolation, match="transposed"):
+        check_grads(_grads(W1=np.ones((2, 3))), PARAMS)
+
+
+def test_wrong_keys_name_the_missing_and_the_extra():
+    grads = _grads()
+    del grads["b2"]
+    grads["dW3"] = np.ones(1)
+    with pytest.raises(ContractViolation) as err:
+        check_grads(grads, PARAMS)
+    assert str(err.value) == ("the candidate's grads have the wrong keys: missing b2; extra dW3 "
+                              "(expected W1, b1, W2, b2)")
+
+
+def test_non_finite_gradients_are_counted_and_the_first_is_shown():
+    W1 = np.ones((3, 2))
+    W1[0, 1] = np.nan
+    W1[2, 0] = np.inf
+    with pytest.raises(ContractViolation) as err:
+        check_grads(_grads(W1=W1), PARAMS)
+    assert str(err.value) == "dW1 holds 2 non-finite values, first at W1[0, 1] = nan"
+    assert err.value.kind == "non-finite"
+
+
+def _outcome(returned):
+    return Outcome(returned=returned)
+
+
+def test_unpack_reads_a_loss_and_grads_and_refuses_a_non_finite_or_non_scalar_loss():
+    grads = [[k, {"array": v}] for k, v in _grads().items()]
+    loss, got = unpack(_outcome({"kind": "loss+grads", "loss": {"float": 0.5}, "grads": grads}), PARAMS)
+    assert loss == 0.5 and set(got) == set(PARAMS) and isinstance(got["W1"], np.ndarray)
+    with pytest.raises(ContractViolation) as err:
+        unpack(_outcome({"kind": "loss+grads", "loss": {"float": float("nan")}, "grads": grads}), PARAMS)
+    assert str(err.value) == "the candidate returned a non-finite loss (nan)" and err.value.kind == "non-finite"
+    with pytest.raises(ContractViolation, match="a loss that is not a scalar: ndarray"):
+        unpack(_outcome({"kind": "loss+grads", "loss": {"type": "ndarray"}, "grads": grads}), PARAMS)
+    with pytest.raises(ContractViolation, match="returned list; expected a grads dict"):
+        unpack(_outcome({"kind": "other", "type": "list"}), PARAMS)
+    with pytest.raises(ContractViolation, match="^it died$"):
+        unpack(Outcome(returned=None, failure="it died"), PARAMS)
+
+
+def test_call_candidate_takes_a_plain_function_in_process():
+    def backward(params, X, y):
+        return {k: np.full_like(v, 2.0) for k, v in params.items()}
+
+    loss, grads = call_candidate(backward, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)))
+    assert loss is None and all((g == 2.0).all() for g in grads.values())
+
+
+def test_handle_for_isolates_a_target_unless_told_not_to(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def backward(params, X, y):\n    return {k: v * 0 for k, v in params.items()}\n")
+    target = f"{path}:backward"
+    inproc = handle_for(target, isolate=False)
+    assert isinstance(inproc, InProcess) and not inproc.isolated
+    worker = handle_for(target)
+    try:
+        assert isinstance(worker, Worker) and worker.isolated
+        loss, grads = call_candidate(worker, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)))
+        assert (grads["W1"] == 0).all()
+    finally:
+        worker.close()
+    assert handle_for(inproc) is inproc
+    with pytest.raises(Exception, match="must be a function"):
+        handle_for(42)

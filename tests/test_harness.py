@@ -1,0 +1,85 @@
+"""The harness's own bookkeeping (oracles/harness.py): which oracles agree, what counts as non-finite,
+what the report says about how the candidate ran. Expected values are worked by hand."""
+from __future__ import annotations
+
+import numpy as np
+
+from oracles.harness import _agreement, _non_finite, run
+from oracles.isolation import Outcome
+from reference.model import Spec, backward
+
+
+def test_every_pair_of_oracles_is_compared_once_in_order_and_one_outlier_fails_both_its_pairs():
+    right = {"W1": np.array([[0.5, -0.25]]), "b1": np.array([[0.125, 0.0]])}
+    off = {"W1": np.array([[0.5, -0.35]]), "b1": right["b1"]}  # 0.1 off: far beyond every tolerance
+    pairs = _agreement({"finite-differences": right, "torch": off, "jax": right}, "float64", {})
+    assert pairs == [("finite-differences", "torch", False), ("finite-differences", "jax", True), ("torch", "jax", False)]
+    # two oracles: one pair
+    assert _agreement({"torch": right, "jax": right}, "float64", {}) == [("torch", "jax", True)]
+
+
+def test_oracle_agreement_uses_the_finite_difference_tolerance_when_finite_differences_are_in_the_pair():
+    o = {"W1": np.array([[0.5]])}
+    near = {"W1": np.array([[0.5 + 2e-6]])}  # within FD's rtol 1e-5, far outside torch's 1e-7
+    assert _agreement({"finite-differences": near, "torch": o}, "float64", {}) == [("finite-differences", "torch", True)]
+    assert _agreement({"jax": near, "torch": o}, "float64", {}) == [("jax", "torch", False)]
+
+
+def test_a_non_finite_loss_or_gradient_counts_as_non_finite_and_nothing_else_does():
+    grads = [["W1", {"array": np.ones((2, 2))}], ["b1", {"array": np.zeros((1, 2))}]]
+    ok = Outcome(returned={"kind": "loss+grads", "loss": {"float": 0.5}, "grads": grads})
+    assert not _non_finite(ok)
+    assert _non_finite(Outcome(returned={"kind": "loss+grads", "loss": {"float": float("inf")}, "grads": grads}))
+    assert _non_finite(Outcome(returned={"kind": "grads", "grads": [["W1", {"array": np.array([np.nan])}]]}))
+    # a value that is not an array (the worker's description of it) is the contract's business, not this one's
+    assert not _non_finite(Outcome(returned={"kind": "grads", "grads": [["W1", {"type": "list"}]]}))
+
+
+def test_the_report_warns_when_the_candidate_ran_in_the_judges_process_and_only_then(real):
+    def mine(params, X, y):
+        return backward(params, X, y, "relu")
+
+    note = "--no-isolation: the candidate ran inside the judge's own process"
+    own = run(Spec(), real, mine, ("torch",))
+    assert any(n.startswith(note) for n in own.notes)
+    assert own.candidate.endswith("mine")
+
+    class Isolated:  # a handle that says it ran in its worker
+        name, isolated = "isolated", True
+
+        def evaluate(self, params, X, y, **options):
+            from oracles.isolation import InProcess
+            return InProcess("x", mine).evaluate(params, X, y, **options)
+
+    assert not any(n.startswith(note) for n in run(Spec(), real, Isolated(), ("torch",)).notes)
+
+
+def test_make_spec_defaults_to_the_lessons_relu_float64_bce_network(real):
+    from oracles.harness import make_spec
+
+    spec = make_spec(real, (16,))
+    assert (spec.sizes, spec.activation, spec.dtype, spec.loss) == ((8, 16, 1), "relu", "float64", "bce")
+
+
+def test_the_report_names_the_convention_the_candidate_spoke(real):
+    from oracles.harness import make_spec
+
+    def zeros_dlai(params, X, y):  # deeplearning-ai layout: W (out, in), b (out, 1)
+        return {f"d{k}": np.zeros(v.shape) for k, v in params.items()}
+
+    spec = make_spec(real, (16,), convention="deeplearning-ai")
+    report = run(spec, real, zeros_dlai, ("torch",), convention="deeplearning-ai")
+    assert report.convention["name"] == "deeplearning-ai"
+    assert report.convention["key_style"] == "dW1"
+    assert report.convention["parameters"]["W1"] == ("dW1", (16, 8))
+
+
+def test_directional_finite_differences_are_timed_like_every_oracle(real):
+    # README, "The JSON report": timings_s holds each oracle's seconds, whichever FD mode ran
+    def mine(params, X, y):
+        return backward(params, X, y, "relu")
+
+    report = run(Spec(), real, mine, ("finite-differences",), mode="directions", directions=2)
+    assert report.fd_mode == "directions (2 per parameter)"
+    assert report.timings_s["finite-differences"] > 0
+    assert report.passed

@@ -1,0 +1,103 @@
+"""The laws name themselves when they fail (properties/laws.py), checked on backwards written here."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oracles.candidate import InProcess
+from properties.laws import check_laws
+from properties.strategies import Problem
+from reference.model import forward
+
+
+def _uses_z_for_a(params, X, y):
+    """One hidden relu layer, with dW2 = z1.T @ dz2: the pre-activation where the activation belongs."""
+    z1 = X @ params["W1"] + params["b1"]
+    a1 = np.maximum(z1, 0)
+    z2 = a1 @ params["W2"] + params["b2"]
+    dz2 = (1 / (1 + np.exp(-z2)) - y) / X.shape[0]
+    dz1 = (dz2 @ params["W2"].T) * (z1 > 0)
+    return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": z1.T @ dz2,
+            "b2": dz2.sum(axis=0, keepdims=True)}
+
+
+def test_a_gradient_through_a_unit_that_is_off_on_the_whole_batch_is_a_relu_gating_violation():
+    problem = Problem.parse("sizes=2,3,1 activation=relu dtype=float64 N=1 seed=4 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    params, X, y = problem.arrays()
+    _, cache = forward(params, X, "relu")
+    assert (cache["z1"] < 0).any()  # some unit is off on the one row: its row of dW2 must be 0
+    violations = check_laws(InProcess("z-for-a", _uses_z_for_a), problem, ["relu-gating"])
+    assert [v.law for v in violations] == ["relu-gating"]
+    assert "has z1 <= 0 on" in violations[0].message and "dW2 is non-zero in its row" in violations[0].message
+
+
+def test_a_value_at_0_outside_the_subdifferential_is_a_relu_gating_violation():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "candidates"))
+    import kinks  # tests/candidates/kinks.py
+
+    problem = Problem.parse("sizes=1,1,1 activation=relu dtype=float64 N=1 seed=0 scale=1.0 labels=both "
+                            "kink=on saturate=0")
+    (violation,) = check_laws(InProcess("two", kinks.relu_at_zero_two), problem, ["relu-gating"])
+    assert violation.law == "relu-gating"
+    assert "sits exactly at 0" in violation.message
+
+
+class _Counting:
+    """A handle that counts the inputs it is asked about (one batch or one call each)."""
+
+    def __init__(self, fn, isolated=False):
+        self.inner = InProcess("counted", fn)
+        self.name, self.isolated, self.asked, self.errstate = "counted", isolated, 0, 0
+
+    def evaluate(self, params, X, y, **options):
+        self.asked += 1
+        self.errstate += bool(options.get("errstate"))
+        return self.inner.evaluate(params, X, y, **options)
+
+    def evaluate_many(self, inputs, timeout=None):
+        self.asked += len(inputs)
+        return self.inner.evaluate_many(inputs, timeout=timeout)
+
+
+def _reference(params, X, y):
+    from reference.model import backward
+    return backward(params, X, y, "relu")
+
+
+def test_the_candidate_is_asked_only_the_inputs_the_chosen_laws_need():
+    # properties/laws.py, check_laws: "asked once per distinct input"; the one-row gating batches
+    # belong to the relu-gating law only
+    problem = Problem.parse("sizes=2,3,1 activation=relu dtype=float64 N=5 seed=4 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    handle = _Counting(_reference)
+    assert check_laws(handle, problem, ["shapes", "finite", "descent"]) == []
+    assert handle.asked == 1
+    gating = _Counting(_reference)
+    assert check_laws(gating, problem, ["relu-gating"]) == []
+    assert gating.asked > 1  # the point and its one-row batches
+
+
+def test_remembering_answers_keeps_the_handles_isolation():
+    from properties.laws import Remembered
+
+    assert Remembered(_Counting(_reference, isolated=True)).isolated is True
+    assert Remembered(_Counting(_reference, isolated=False)).isolated is False
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # the candidate's own 0/0, on purpose
+def test_a_non_finite_gradient_is_asked_again_under_errstate_for_its_first_floating_point_error():
+    def nan_in_W1(params, X, y):
+        grads = _reference(params, X, y)
+        grads["W1"] = grads["W1"] * (np.zeros(1) / np.zeros(1))  # 0/0: invalid value
+        return grads
+
+    problem = Problem.parse("sizes=2,3,1 activation=relu dtype=float64 N=5 seed=4 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    handle = _Counting(nan_in_W1)
+    (violation,) = check_laws(handle, problem, ["agreement"], oracles=("torch",))
+    assert handle.errstate == 1
+    assert "invalid value" in violation.message and "test_laws.py" in violation.message

@@ -1,0 +1,70 @@
+"""The numerical policy's functions hold the rule the README states: ``|g - o| <= atol * S + rtol * |o|``.
+
+Expected values are worked by hand from that rule (and from the step's definition,
+``h = cbrt(eps) * max(1, |w|)``), not read back from the functions under test.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oracles import policy
+from oracles.policy import Tolerance, call_timeout, fd_step, gradient_scale, tolerance
+
+
+def test_close_is_inclusive_at_the_bound_and_counts_atol_in_the_scale():
+    tol = Tolerance(atol=0.5, rtol=0.25)
+    # bound at o = 2, scale 1: 0.5 + 0.25 * 2 = 1.0
+    assert tol.close(3.0, 2.0).item() is True         # |3 - 2| = 1.0 <= 1.0: the bound itself passes
+    assert tol.close(1.0, 2.0).item() is True         # the error's sign does not matter
+    assert tol.close(3.0 + 1e-9, 2.0).item() is False  # just beyond it fails
+    # scale 4: 0.5 * 4 + 0.25 * 2 = 2.5
+    assert tol.close(4.5, 2.0, scale=4.0).item() is True
+    assert tol.close(4.6, 2.0, scale=4.0).item() is False
+    # rtol counts |o|, not o: at o = -2 the bound is again 1.0
+    assert tol.close(-3.0, -2.0).item() is True
+    assert tol.close(-3.1, -2.0).item() is False
+
+
+def test_close_array_counts_atol_in_the_largest_oracle_entry():
+    tol = Tolerance(atol=0.1, rtol=0.0)
+    o = np.array([0.0, -40.0])
+    # scale = max(1, 40) = 40: atol 0.1 becomes 4.0 for every entry, the small one included
+    assert tol.close_array(np.array([3.9, -40.0]), o).tolist() == [True, True]
+    assert tol.close_array(np.array([4.1, -40.0]), o).tolist() == [False, True]
+    # gradients at most 1: plain atol
+    small = np.array([0.5, -0.25])
+    assert tol.close_array(small + [0.09, 0.0], small).tolist() == [True, True]
+    assert tol.close_array(small + [0.11, 0.0], small).tolist() == [False, True]
+
+
+def test_gradient_scale_is_one_below_one_the_largest_magnitude_above_and_one_for_an_empty_array():
+    assert gradient_scale(np.array([0.25, -0.5])) == 1.0
+    assert gradient_scale(np.array([3.0, -7.5, 2.0])) == 7.5
+    assert gradient_scale(np.zeros((0, 3))) == 1.0
+    assert isinstance(gradient_scale(np.array([2.0])), float)
+
+
+def test_tolerance_counts_atol_in_the_unit_and_overrides_replace_either_field():
+    base = tolerance("torch", "float64")
+    summed = tolerance("torch", "float64", unit=768.0)
+    assert summed.atol == pytest.approx(768 * base.atol) and summed.rtol == base.rtol  # rtol is already relative
+    assert tolerance("torch", "float64", atol=0.5) == Tolerance(0.5, base.rtol)
+    assert tolerance("torch", "float64", rtol=0.5) == Tolerance(base.atol, 0.5)
+    # an override is the caller's final word, the unit does not scale it
+    assert tolerance("torch", "float64", atol=0.5, unit=768.0).atol == 0.5
+    # the dtype may be given as a NumPy dtype as well as its name
+    assert tolerance("jax", np.float32) == tolerance("jax", "float32")
+
+
+def test_the_finite_difference_step_is_cbrt_eps_times_max_one_and_the_weight():
+    h = np.cbrt(2.0**-52)  # float64 machine epsilon
+    steps = fd_step(np.array([0.0, 0.5, -3.0, 100.0], dtype=np.float32))
+    assert steps.dtype == np.float64
+    np.testing.assert_allclose(steps, [h, h, 3 * h, 100 * h], rtol=1e-15)
+
+
+def test_a_call_may_take_the_fixed_limit_or_a_thousand_reference_backwards_whichever_is_longer():
+    assert call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
+    assert call_timeout(0.001) == policy.WORKER_CALL_TIMEOUT_S  # 1 s < the fixed limit
+    assert call_timeout(0.1) == pytest.approx(100.0)           # 1000 x 0.1 s
