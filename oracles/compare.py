@@ -99,10 +99,10 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
     at = subgradient.mask if subgradient is not None else None
     if at is None or not at.any():  # differentiable here: the oracle's value
         at, lo, hi, nearest = np.zeros(o.shape, dtype=bool), o, o, o
-        scale = gradient_scale(o)
+        scale = gradient_scale(o, tol.unit)
     else:
         lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
-        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]))
+        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]), tol.unit)
         nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
     near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     err = np.abs(g - nearest)
