@@ -419,6 +419,9 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
         results.append(judge(p, first, second, previous))
         previous = p.point
     reconcile(results)  # a cause must hold at every point where the candidate was wrong
+    if isinstance(candidate, Conventional):  # each entry named as the candidate wrote it
+        for result in results:
+            candidate.speak(result)
     timings["total"] = time.perf_counter() - start
     fd = prepared[0].fd_mode if "finite-differences" in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,

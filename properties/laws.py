@@ -283,6 +283,9 @@ def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")
     point = prepared(problem, tuple(oracles))
     first, _ = evaluate(point, handle_for(candidate, isolate=False), repeat=False)
     result = judge(point, first)
+    speaking = candidate.handle if isinstance(candidate, Remembered) else candidate
+    if hasattr(speaking, "speak"):  # a Conventional handle: entries named as the candidate wrote them
+        speaking.speak(result)
     if not result.passed:
         raise LawViolation("agreement", " | ".join(result.verdict_lines()))
 
