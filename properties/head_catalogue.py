@@ -161,7 +161,7 @@ def dlai_mse_l2_gradient_only(parameters, X, Y):
 
 # ================================================================ torch layout (nn.Linear), by hand
 
-def _torch(params, X, y, head="bce"):
+def _torch(params, X, y, head="bce", bug=None):
     """``W`` is ``fc.weight`` (out, in), ``b`` is ``fc.bias`` (out,); y (N,) (int64 classes for softmax)."""
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
     N, C = X.shape[0], W2.shape[0]
@@ -186,13 +186,17 @@ def _torch(params, X, y, head="bce"):
     dW2 = dz2.T @ a1  # (C, H): (out, in)
     db2 = dz2.sum(axis=0)  # (C,)
     dz1 = (dz2 @ W2) * (z1 > 0)
-    dW1 = dz1.T @ X  # (H, D)
+    dW1 = X.T @ dz1 if bug == "dW-in-out" else dz1.T @ X  # (H, D); the BUG variant: the lesson's (in, out)
     db1 = dz1.sum(axis=0)  # (H,)
     return float(loss), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
 def torch_layout(params, X, y):
     return _torch(params, X, y)
+
+
+def torch_layout_dw_in_out(params, X, y):
+    return _torch(params, X, y, bug="dW-in-out")
 
 
 def torch_layout_softmax(params, X, y):
@@ -205,7 +209,7 @@ def torch_layout_mse(params, X, y):
 
 # ================================================================ per example, summed (Nielsen), the lesson's layout
 
-def _per_example(params, X, y, head="bce"):
+def _per_example(params, X, y, head="bce", averaged=False):
     """One example at a time, each example's gradient added up: ``--reduction sum``."""
     W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
     nabla = {k: np.zeros_like(v) for k, v in params.items()}
@@ -226,11 +230,17 @@ def _per_example(params, X, y, head="bce"):
         delta1 = (W2 @ delta2) * (z1 > 0)  # (H,)
         nabla["W1"] += np.outer(x, delta1)
         nabla["b1"] += delta1
+    if averaged:  # BUG: the mean's gradient, though the loss this code is checked for is summed
+        return {k: v / X.shape[0] for k, v in nabla.items()}
     return nabla
 
 
 def per_example(params, X, y):
     return _per_example(params, X, y)
+
+
+def per_example_averaged(params, X, y):
+    return _per_example(params, X, y, averaged=True)
 
 
 def per_example_softmax(params, X, y):
@@ -305,6 +315,10 @@ MUTANTS = [
     # bce in the other layouts
     Entry("dlai-l2-gradient-only", "lambd / m * W added to dW but compute_cost without the L2 term",
           dlai_l2_gradient_only, (), ("l2:missing-in-loss",), convention="deeplearning-ai", l2=LAMBD),
+    Entry("torch-layout-dW-in-out", "dW1 = X.T @ dz1: the lesson's (in, out) gradient for nn.Linear's (out, in) weight",
+          torch_layout_dw_in_out, ("W1",), ("contract:shape",), convention="torch"),
+    Entry("per-example-averaged", "the per-example sums divided by N at the end, for a loss summed over the batch",
+          per_example_averaged, ALL, ("factor:1/N",), reduction="sum"),
     Entry("dlai-bias-wrong-axis", "db = np.sum(dZ, axis=0, keepdims=True): column-major bias summed over the "
           "units, shape (1, m)", dlai_bias_wrong_axis, ("b1", "b2"), ("contract:shape",),
           convention="deeplearning-ai"),

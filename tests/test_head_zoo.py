@@ -73,7 +73,7 @@ def test_the_zoo_picks_its_entries_from_the_head_flags():
     mutants, correct = entries("softmax", "deeplearning-ai")
     assert mutants and {e.convention for e in mutants + correct} == {"deeplearning-ai"}
     mutants, correct = entries("bce", reduction="sum")
-    assert [e.name for e in correct] == ["per-example"] and not mutants
+    assert [e.name for e in correct] == ["per-example"] and [e.name for e in mutants] == ["per-example-averaged"]
     assert all(e.l2 > 0 for e in sum(entries("mse", l2=0.1), []))
 
 
