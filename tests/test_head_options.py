@@ -108,3 +108,21 @@ def test_a_summed_loss_counts_atol_on_the_means_scale_in_the_sums_units():
     assert mean.close_array(g + err, g).all() == summed.close_array(256 * (g + err), 256 * g).all()
     err = np.array([5e-10, 0.0, 0.0])
     assert not mean.close_array(g + err, g).all() and not summed.close_array(256 * (g + err), 256 * g).all()
+
+
+def test_the_diagnosis_does_not_crash_where_the_kink_slopes_differences_underflow():
+    # held-out find: a summed softmax problem with exact kinks, a backward x(1 + 1e-3): the slope fit
+    # at the kinks divided by |d|^2 = 0 (differences whose squares underflow) and the judge crashed
+    from oracles.candidate import InProcess
+    from properties.laws import check_laws
+    from properties.strategies import Problem
+    from reference.model import backward
+
+    problem = Problem((1, 16, 16, 22, 2), "relu", "float64", 30, seed=39916799, scale=5.021565115720249,
+                      labels="ones", kink="on", loss="softmax", reduction="sum", l2=0.7)
+
+    def scaled(params, X, y):
+        return {k: v * (1 + 1e-3) for k, v in backward(params, X, y, "relu", head=problem.spec.head).items()}
+
+    violations = check_laws(InProcess("x1.001", scaled), problem, ["agreement"])
+    assert [v.law for v in violations] == ["agreement"]
