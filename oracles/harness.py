@@ -258,7 +258,8 @@ def loss_overflow_excused(prepared) -> str:
         what = "y_hat or 1 - y_hat rounds to 0, and its log is -inf"
     if spread < limit:
         return ""
-    return (f"the logits reach {spread:.4g} (beyond {limit:.4g}), so {what}: a loss written on probabilities "
+    reach = "a row's logits span" if spec.loss == "softmax" else "a logit reaches |z| ="
+    return (f"{reach} {spread:.4g} (beyond {limit:.4g}), so {what}: a loss written on probabilities "
             f"overflows there while logsumexp(z) - z[y] does not")
 
 
