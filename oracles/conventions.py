@@ -199,6 +199,13 @@ class Conventional:
             for check in per.values():
                 if check.worst_index is not None and key.startswith(("W", "b")):
                     check.as_written = self.written(key, check.worst_index)
+        if result.violation:  # the contract's non-finite message: "first at W2[0, 1]"
+            import re
+
+            def written(m):
+                return f"first at {self.written(m.group(1), [int(i) for i in m.group(2).split(',')])}"
+
+            result.violation = re.sub(r"first at ([Wb]\d+)\[([\d, ]+)\]", written, result.violation)
 
     def describe(self, params: dict) -> str:
         """One line for the report: the convention, the key style, each gradient's name and shape as written."""

@@ -116,6 +116,8 @@ def test_the_non_finite_hint_names_the_softmax_max_shift_not_a_sigmoid():
     result = judge(point, *evaluate(point, candidate, repeat=False))
     assert not result.passed
     assert "softmax without subtracting the row max" in result.violation and "sigmoid" not in result.violation
+    candidate.speak(result)  # as run() does: the non-finite entry named in the candidate's layout
+    assert "db2 holds 1 non-finite value, first at b2[1]" in result.violation
 
 
 def test_the_non_finite_hint_keeps_the_sigmoid_for_bce_and_says_nothing_of_saturation_for_mse():
