@@ -83,7 +83,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
-                   help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix")
+                   help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
+                        "(the lesson's; with --loss, --convention, --reduction or --l2, the entries written that way)")
     return p
 
 
