@@ -102,26 +102,31 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
-         oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None):
-    """Draw ``examples`` problems at ``backward``'s depth and activation (any inputs, widths,
+         oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
+         loss="bce", reduction="mean", l2=0.0, convention="lesson"):
+    """Draw ``examples`` problems at ``backward``'s depth, activation and head (any inputs, widths,
     batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
     failure; returns the FuzzResult (it renders its counterexample and the replay command).
 
-    The arguments are :func:`check`'s (``data`` and ``target`` are validated and otherwise
-    unused: problems are drawn). ``seed``: the same seed draws the same problems. ``progress``:
-    show a progress bar (default: in a notebook or on a terminal, silent otherwise).
+    The arguments are :func:`check`'s (``data`` and ``target`` are validated and give the head's
+    class count; the problems are drawn). ``loss``, ``reduction``, ``l2`` and ``convention`` are
+    kept on every drawn problem, and ``backward`` is spoken to in its convention, as by
+    ``check``. ``seed``: the same seed draws the same problems. ``progress``: show a progress
+    bar (default: in a notebook or on a terminal, silent otherwise).
     """
+    from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
 
     examples = options.count(examples, "examples")
     spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
-                                           isolate, timeout, memory, forbid_import)
+                                           isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
     strategy = candidate_problems(spec)
+    speaking = Conventional(handle, convention, loss)
     show = _interactive() if progress is None else bool(progress)
     with handle, ProgressBar(examples, show) as advance:
-        return run_fuzz(lambda problem: handle, examples, strategy, oracles=chosen, seed=seed, progress=advance,
-                        candidate_arg=_target(backward))
+        return run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
+                        candidate_arg=_target(backward), convention=convention)
 
 
 def _target(backward) -> str:

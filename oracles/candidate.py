@@ -65,19 +65,23 @@ def _function_name(fn) -> str:
     return f"{module}:{getattr(fn, '__qualname__', None) or getattr(fn, '__name__', type(fn).__name__)}"
 
 
-def call_candidate(candidate, params: dict, X, y, **options):
-    """One call through the handle; returns ``(loss or None, grads)``, contract checked."""
+def call_candidate(candidate, params: dict, X, y, finite_loss: bool = True, **options):
+    """One call through the handle; returns ``(loss or None, grads)``, contract checked
+    (``finite_loss=False``: a non-finite returned loss is returned, not refused: see :func:`unpack`)."""
     handle = candidate if hasattr(candidate, "evaluate") else InProcess(_function_name(candidate), candidate)
-    return unpack(handle.evaluate(params, X, y, **options), params)
+    return unpack(handle.evaluate(params, X, y, **options), params, finite_loss=finite_loss)
 
 
-def unpack(outcome: Outcome, params: dict, keep_going: bool = False):
+def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss: bool = True):
     """``(loss or None, grads)`` from an Outcome, or a ContractViolation naming what went wrong.
 
     ``keep_going``: return ``(loss, grads, problems)`` instead, where a wrong shape with one
     unambiguous fix ((H,) for (1, H), a scalar for (1, 1), a transpose) or a wrong dtype is
     listed in ``problems`` and fixed in ``grads``, so the values can still be checked and all
     of a candidate's bugs show at once. What cannot be fixed still raises.
+    ``finite_loss=False``: a returned loss that is inf or NaN is returned as it is, for the caller
+    to judge (the judge excuses it where the canonical loss shows the true class's probability
+    rounding to 0, ``harness.loss_overflow_excused``; the laws ask only for gradients).
     """
     if outcome.failure is not None:
         raise ContractViolation(outcome.failure)
@@ -91,7 +95,7 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False):
         if "float" not in value:
             raise ContractViolation(f"the candidate returned a loss that is not a scalar: {value['type']}")
         loss = value["float"]
-        if not np.isfinite(loss):
+        if finite_loss and not np.isfinite(loss):
             raise ContractViolation(f"the candidate returned a non-finite loss ({loss})", kind="non-finite")
     grads = {key: value["array"] if "array" in value else value for key, value in returned["grads"]}
     problems = list(returned.get("problems", []))  # shapes fixed in the candidate's own layout (conventions)

@@ -83,7 +83,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
-                   help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix")
+                   help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
+                        "(the lesson's; with --loss, --convention, --reduction or --l2, the entries written that way)")
     return p
 
 
@@ -102,7 +103,7 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
-    _lesson_only(args)
+    zoo = _zoo_entries(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
         data = load(args.data, args.target, args.loss)
@@ -125,22 +126,28 @@ def _run(args) -> int:
         if args.fuzz:
             report.fuzz = _fuzz(args, spec, handle).to_dict()
     if args.bug_zoo:
-        from properties import catalogue
         from properties.zoo import run_zoo
 
-        with _progress(len(catalogue.MUTANTS) + len(catalogue.CORRECT), "bug zoo") as advance:
-            report.bug_zoo = run_zoo(data, progress=advance).to_dict()
+        with _progress(len(zoo[0]) + len(zoo[1]), "bug zoo") as advance:
+            report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
     _emit(report, args, outputs)
     return report.exit_code()
 
 
-def _lesson_only(args) -> None:
-    """--bug-zoo runs the lesson's catalogue on the lesson's head and layout only, for now: say so."""
-    other = [f"--{flag.replace('_', '-')} {getattr(args, flag)}" for flag, lesson in
-             (("loss", "bce"), ("reduction", "mean"), ("l2", 0.0), ("convention", "lesson"))
-             if getattr(args, flag) != lesson]
-    if other and args.bug_zoo:
-        raise UsageError(f"--bug-zoo covers the lesson's head and layout only so far, not {', '.join(other)}")
+def _zoo_entries(args):
+    """--bug-zoo's entries for the head flags: the lesson's catalogue with every flag at the lesson's
+    default; else the entries written for --loss, narrowed by --convention, --reduction and --l2
+    when given (properties.zoo.entries). None without --bug-zoo."""
+    if not args.bug_zoo:
+        return None
+    from properties.zoo import entries
+
+    mutants, correct = entries(args.loss, args.convention, args.reduction, args.l2)
+    if not mutants and not correct:
+        raise UsageError(f"--bug-zoo has no entries written for --loss {args.loss} with "
+                         f"--convention {args.convention} --reduction {args.reduction}"
+                         f"{' and L2' if args.l2 else ''}; drop a flag to see the others")
+    return mutants, correct
 
 
 def run_check(args, spec, data, handle):
@@ -237,9 +244,8 @@ def _factory(args, candidate):
     from oracles.candidate import reference_candidate
     from oracles.conventions import Conventional
 
-    if args.candidate:
-        speaking = Conventional(candidate, args.convention, args.loss)
-        return lambda problem: speaking
+    if args.candidate:  # the labels' layout follows the problem's head (a replayed line names it)
+        return lambda problem: Conventional(candidate, args.convention, problem.loss)
     return lambda problem: reference_candidate(problem.activation, problem.spec.head)
 
 
@@ -256,7 +262,8 @@ def _fuzz(args, spec, candidate):
                                   l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
     with _progress(args.fuzz) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
-                    candidate_arg=args.candidate[0] if args.candidate else None)
+                    candidate_arg=args.candidate[0] if args.candidate else None,
+                    convention=args.convention if args.candidate else None)
 
 
 def _replay(args, candidate):

@@ -60,6 +60,14 @@ class Check:
     # subgradient interval decided
     ratios: object = field(default=None, repr=False, compare=False)
     at_kink: object = field(default=None, repr=False, compare=False)
+    # the worst entry as the candidate wrote it, in its convention (``dW1[2, 0]`` for the canonical
+    # ``W1[0, 2]`` of a (out, in) layout); None in the lesson's layout with W1 keys
+    as_written: str | None = None
+
+    @property
+    def entry(self) -> str:
+        """The worst entry as the text names it: the candidate's own name and index."""
+        return self.as_written or f"{self.param}[{', '.join(map(str, self.worst_index))}]"
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -71,16 +79,15 @@ class Check:
     def line(self, against: str = "candidate") -> str:
         """``torch vs candidate: W1[3, 2]: torch 0.0123, yours 0.0615 (5x)``: the worst entry, both
         values labelled (the oracle's first), their ratio, and how many entries are over tolerance."""
-        idx = ", ".join(map(str, self.worst_index))
         yours = "yours" if against == "candidate" else against
         if self.interval is not None:
             lo, hi = self.interval
-            head = (f"{self.oracle} vs {against}: {self.param}[{idx}]: {yours} {self.candidate_value:.6g}, outside the "
+            head = (f"{self.oracle} vs {against}: {self.entry}: {yours} {self.candidate_value:.6g}, outside the "
                     f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (the slope at 0 is out of range"
                     + (f", the candidate's reads as {self.kink_value}" if self.kink_value else "") + ")")
             return f"{head}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         ratio = self.candidate_value / self.oracle_value if self.oracle_value else float("inf")
-        head = (f"{self.oracle} vs {against}: {self.param}[{idx}]: {self.oracle} {self.oracle_value:.6g}, "
+        head = (f"{self.oracle} vs {against}: {self.entry}: {self.oracle} {self.oracle_value:.6g}, "
                 f"{yours} {self.candidate_value:.6g}")
         tail = f" ({ratio_words(ratio)})" if np.isfinite(ratio) else ""
         return f"{head}{tail}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
@@ -99,10 +106,10 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
     at = subgradient.mask if subgradient is not None else None
     if at is None or not at.any():  # differentiable here: the oracle's value
         at, lo, hi, nearest = np.zeros(o.shape, dtype=bool), o, o, o
-        scale = gradient_scale(o)
+        scale = gradient_scale(o, tol.unit)
     else:
         lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
-        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]))
+        scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]), tol.unit)
         nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
     near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     err = np.abs(g - nearest)

@@ -67,6 +67,14 @@ class Layout:
         flat = y.reshape(-1)
         return {"column": flat[:, None].copy(), "flat": flat.copy(), "row": flat[None, :].copy()}[self.y_bce]
 
+    def index(self, key: str, index) -> list:
+        """A canonical entry's index (W (in, out), b (1, out)) in this layout."""
+        index = [int(i) for i in index]
+        if key.startswith("W"):
+            return index if self.w_in_out else index[::-1]
+        j = index[-1] if index else 0
+        return {"row": [0, j], "flat": [j], "column": [j, 0]}[self.bias]
+
     # ---------------------------------------------------------------- candidate -> canonical
 
     def grad(self, key: str, value: np.ndarray, canonical_shape: tuple) -> np.ndarray:
@@ -193,9 +201,30 @@ class Conventional:
         prefix = "d" if self.key_style == "dW1" else ""
         return {k: (prefix + k, self.layout.param(k, v).shape) for k, v in params.items()}
 
+    def written(self, key: str, index) -> str:
+        """``dW1[2, 0]``: a canonical entry named as the candidate wrote it (its keys, its layout)."""
+        prefix = "d" if self.key_style == "dW1" else ""
+        return f"{prefix}{key}[{', '.join(map(str, self.layout.index(key, index)))}]"
+
+    def speak(self, result) -> None:
+        """Name every check's worst entry of a PointResult in the candidate's own layout and keys."""
+        if self.convention == "lesson" and self.key_style != "dW1":
+            return
+        for key, per in result.checks.items():
+            for check in per.values():
+                if check.worst_index is not None and key.startswith(("W", "b")):
+                    check.as_written = self.written(key, check.worst_index)
+        if result.violation:  # the contract's non-finite message: "first at W2[0, 1]"
+            import re
+
+            def written(m):
+                return f"first at {self.written(m.group(1), [int(i) for i in m.group(2).split(',')])}"
+
+            result.violation = re.sub(r"first at ([Wb]\d+)\[([\d, ]+)\]", written, result.violation)
+
     def describe(self, params: dict) -> str:
         """One line for the report: the convention, the key style, each gradient's name and shape as written."""
         shapes = ", ".join(f"{name} {tuple(shape)}" for name, shape in self.names(params).values())
         return (f"the candidate speaks the {self.convention} convention (X {'(N, D)' if self.layout.rows else '(D, N)'}"
                 f", W {'(in, out)' if self.layout.w_in_out else '(out, in)'}) and returns {self.key_style or 'W1'}-style "
-                f"keys: {shapes}; rows below use the canonical (lesson) layout")
+                f"keys: {shapes}; entries below are named as you wrote them")

@@ -15,6 +15,7 @@ from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.compare import compare
 from oracles.conventions import Conventional
 from oracles.diagnosis import diagnose, explain_loss, reconcile
+from oracles.mistakes import Finding
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.options import ORACLES
@@ -197,16 +198,71 @@ def _non_finite(outcome) -> bool:
 
 def non_finite_cause(outcome, prepared) -> str:
     """Why a candidate's values are not finite, as far as the evidence goes: the first
-    floating-point error and its line; saturation only where the logits are saturated."""
+    floating-point error and its line; saturation only where the logits are saturated, in the
+    words of the head (a sigmoid saturates, a softmax's exp overflows, an identity output neither)."""
     N = prepared.X.shape[0]
+    parts = []
     if outcome.fp_error:
         text = outcome.fp_error.replace("the candidate crashed ", "")
         one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text else ""
-        return f"; the first floating-point error: {text}{one_row}"
-    _, cache = forward(prepared.point.params, prepared.X, prepared.spec.activation)
-    if np.abs(cache[f"z{prepared.spec.n_layers}"]).max() >= policy.SATURATED_LOGIT:
-        return "; an exp or log that overflows once the sigmoid saturates?"
-    return ""
+        parts.append(f"the first floating-point error: {text}{one_row}")
+    hint = saturation_hint(prepared)
+    if hint and (not outcome.fp_error or prepared.spec.loss == "softmax"):  # bce: the line says it already
+        parts.append(hint)
+    return "".join(f"; {p}" for p in parts)
+
+
+def saturation_hint(prepared) -> str:
+    """The head's own way of overflowing at these logits, or ``""`` where they are moderate."""
+    spec = prepared.spec
+    _, cache = forward(prepared.point.params, prepared.X, spec.activation)
+    z = np.asarray(cache[f"z{spec.n_layers}"], dtype=np.float64)
+    if not z.size:
+        return ""
+    if spec.loss == "softmax":
+        overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
+        if z.max() >= overflow:
+            return (f"a logit reaches {z.max():.4g}, past {overflow:.5g} where exp overflows: softmax without "
+                    f"subtracting the row max? (exp(z - z.max(axis=1, keepdims=True)))")
+        if np.max(z.max(axis=1) - z.min(axis=1)) >= -np.log(np.finfo(np.float64).tiny):
+            return "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?"
+        return ""
+    if spec.loss == "bce" and np.abs(z).max() >= policy.SATURATED_LOGIT:
+        return "an exp or log that overflows once the sigmoid saturates?"
+    return ""  # mse: an identity output does not saturate
+
+
+def loss_overflow_excused(prepared) -> str:
+    """Why a non-finite loss returned with finite gradients passes here, or ``""`` where it does not.
+
+    A log-likelihood written on probabilities (CS231n's ``-log(probs[range(N), y])``,
+    deeplearning.ai's ``Y * log(AL)``, ``log(1 - y_hat)`` without the lesson's 1e-8) is inf, or
+    NaN from ``0 * log(0)``, once a probability rounds to 0: for softmax where some row's logits
+    spread wider than ``-log(tiny)`` (708.4 in float64, 87.3 in float32: ``exp`` of minus that
+    underflows), for bce where some ``|z|`` exceeds ``-log(eps)`` (36.04 in float64, 15.94 in
+    float32: ``1 - sigmoid(z)`` rounds to 0). There the inf is the float format's, not a wrong
+    formula, and a backward from ``probs - onehot`` stays exact: a note. Elsewhere, and always
+    for mse (no log), a non-finite loss is wrong: a failure.
+    """
+    spec = prepared.spec
+    if spec.loss == "mse":
+        return ""
+    _, cache = forward(prepared.point.params, prepared.X, spec.activation)
+    z = np.asarray(cache[f"z{spec.n_layers}"], dtype=np.float64)
+    if not z.size:
+        return ""
+    info = np.finfo(spec.dtype)
+    if spec.loss == "softmax":
+        spread, limit = float(np.max(z.max(axis=1) - z.min(axis=1))), float(-np.log(info.tiny))
+        what = "exp(z - max z) underflows to 0 for some class, and log(probs) is -inf"
+    else:
+        spread, limit = float(np.max(np.abs(z))), float(-np.log(info.eps))
+        what = "y_hat or 1 - y_hat rounds to 0, and its log is -inf"
+    if spread < limit:
+        return ""
+    reach = "a row's logits span" if spec.loss == "softmax" else "a logit reaches |z| ="
+    return (f"{reach} {spread:.4g} (beyond {limit:.4g}), so {what}: a loss written on probabilities "
+            f"overflows there while logsumexp(z) - z[y] does not")
 
 
 def _why_calls_differ(a: dict, b: dict, tol) -> str:
@@ -223,11 +279,11 @@ def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str 
     if second is None:
         return None
     try:
-        loss_a, a, _ = unpack(first, params, keep_going=True)
+        loss_a, a, _ = unpack(first, params, keep_going=True, finite_loss=False)
     except ContractViolation:
         return None  # the first call broke the contract: that is the finding, said elsewhere
     try:
-        loss_b, b, _ = unpack(second, params, keep_going=True)
+        loss_b, b, _ = unpack(second, params, keep_going=True, finite_loss=False)
     except ContractViolation as exc:
         return f"not deterministic: a second call on the same point broke the contract: {exc}"
     tol = policy.tolerance("determinism", str(next(iter(params.values())).dtype))
@@ -237,7 +293,8 @@ def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str 
             idx = ", ".join(map(str, c.worst_index))
             return (f"not deterministic: two calls on the same point differ at {k}[{idx}] "
                     f"(first {c.oracle_value:.6g}, then {c.candidate_value:.6g}): {_why_calls_differ(a, b, tol)}")
-    if loss_a is not None and loss_b is not None and not tol.close(loss_b, loss_a, loss_scale):
+    if loss_a is not None and loss_b is not None and not (loss_a == loss_b or np.isnan(loss_a) and np.isnan(loss_b)) \
+            and not tol.close(loss_b, loss_a, loss_scale):
         return f"not deterministic: two calls on the same point return losses {loss_a:.12g} and {loss_b:.12g}"
     return None
 
@@ -254,11 +311,23 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     result.losses = dict(p.losses)
     result.output = first.output
     try:  # a fixable shape is reported and fixed, so the values are checked too
-        cand_loss, cand_grads, problems = unpack(first, params, keep_going=True)
+        cand_loss, cand_grads, problems = unpack(first, params, keep_going=True, finite_loss=False)
         result.violation = "; ".join(problems) or None
     except ContractViolation as exc:
         result.violation = str(exc) + (non_finite_cause(first, p) if exc.kind == "non-finite" else "")
         cand_loss, cand_grads = None, None
+    if cand_loss is not None and not np.isfinite(cand_loss):  # gradients finite: is the loss's inf excused?
+        excused = loss_overflow_excused(p)
+        if excused:
+            result.add(Finding((), f"the candidate returned a non-finite loss ({cand_loss}) where the canonical loss "
+                                   f"is {p.losses['reference']:.6g}: {excused}; the gradients are checked as usual",
+                               (), "note"))
+        else:
+            cause = non_finite_cause(first, p)
+            result.violation = "; ".join(filter(None, [result.violation, (
+                f"the candidate returned a non-finite loss ({cand_loss}) where the canonical loss is "
+                f"{p.losses['reference']:.6g} and no probability is near 0 or 1{cause}")]))
+        cand_loss = None
     result.nondeterministic = nondeterminism(first, second, params, p.loss_scale) if cand_grads is not None else None
     if cand_loss is not None:
         result.losses["candidate"] = cand_loss
@@ -356,6 +425,9 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
         results.append(judge(p, first, second, previous))
         previous = p.point
     reconcile(results)  # a cause must hold at every point where the candidate was wrong
+    if isinstance(candidate, Conventional):  # each entry named as the candidate wrote it
+        for result in results:
+            candidate.speak(result)
     timings["total"] = time.perf_counter() - start
     fd = prepared[0].fd_mode if "finite-differences" in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,

@@ -425,7 +425,10 @@ def _slope_at_kink(p, g):
         return
     d = np.concatenate([(g1[k] - g0[k]).ravel() for k in moved])
     r = np.concatenate([(g[k] - g0[k]).ravel() for k in moved])
-    c = float(r @ d) / float(d @ d)  # the gradient is linear in the slope at 0 while one layer has kinks
+    dd = float(d @ d)
+    if not 0 < dd < np.inf:  # the slopes' effect too small to square (it underflows): nothing to fit
+        return
+    c = float(r @ d) / dd  # the gradient is linear in the slope at 0 while one layer has kinks
     if not low - p.tol.rtol <= c <= 1 + p.tol.rtol:
         yield (f"a slope of {c:.4g} at the pre-activations exactly at 0, outside the subgradient [{low:g}, 1]: "
                f"{_dz1(p, f'heaviside(z1, {c:.4g})')} where any value in [{low:g}, 1] is right", with_slope(c))
@@ -471,7 +474,7 @@ def _updated_too_early(p, g):
         M = backprop(dict(p.P, **{f"W{l}": p.true[f"W{l}"]}), p.cache, p.steps[f"dz{l}"], l, p.act)
         m = np.concatenate([M[k].ravel() for k in below])
         d = np.concatenate([(g[k] - p.true[k]).ravel() for k in below])
-        if m.any() and d.any():
+        if m @ m > 0 and d.any():  # (m.any() is not enough: tiny entries square to 0)
             lr = -float(m @ d) / float(m @ m)
             if lr > 0:
                 yield (f"W{l} updated (lr {lr:.3g}) before {step(f'a{l - 1}', p.L)} used it: weights updated "

@@ -17,21 +17,27 @@ import numpy as np
 class Tolerance:
     atol: float
     rtol: float
+    unit: float = 1.0  # how many times the averaged loss the checked loss is (N when summed): see tolerance()
 
     def close(self, g, o, scale: float = 1.0):
         """Boolean array: where ``g`` is within tolerance of ``o`` (``atol`` in units of ``scale``)."""
         return np.abs(g - o) <= self.atol * scale + self.rtol * np.abs(o)
 
     def close_array(self, g, o):
-        """:meth:`close` with the scale of the whole array ``o``: ``max(1, max |o|)``."""
+        """:meth:`close` with the scale of the whole array ``o``: ``max(unit, max |o|)``."""
         o = np.asarray(o, dtype=np.float64)
-        return self.close(g, o, gradient_scale(o))
+        return self.close(g, o, gradient_scale(o, self.unit))
 
 
-def gradient_scale(o) -> float:
-    """``max(1, max |o|)``: the unit ``atol`` is counted in for one parameter's gradient."""
+def gradient_scale(o, unit: float = 1.0) -> float:
+    """``max(unit, max |o|)``: the unit ``atol`` is counted in for one parameter's gradient.
+
+    ``unit`` is 1 for an averaged loss (``max(1, max |o|)``); for a loss summed over the batch,
+    ``u`` = N (N C for mse): the same scale counted on the gradient of the mean, ``o / u``, and
+    multiplied back, ``u * max(1, max |o / u|)``.
+    """
     o = np.asarray(o)
-    return max(1.0, float(np.abs(o).max())) if o.size else 1.0
+    return max(float(unit), float(np.abs(o).max())) if o.size else float(unit)
 
 
 # (check, dtype) -> Tolerance. Gradients from torch and jax differ from a correct float64
@@ -135,11 +141,15 @@ def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | N
     """The policy's tolerance for ``check`` at ``dtype``, with optional per-call overrides.
 
     ``unit``: how many times the averaged loss the checked one is (N for a loss summed over the
-    batch, ``Head.unit``): every rounding error grows with it, so ``atol`` is counted in it.
+    batch, N C for a summed mse: ``Head.unit``). A summed loss is exactly ``unit`` times the mean
+    (its L2 term aside), so its gradients, and every rounding and truncation error in them, are
+    ``unit`` times the mean's: the scale ``atol`` is counted in becomes ``max(unit, max |o|)``
+    (:func:`gradient_scale`), the mean's ``max(1, max |o / unit|)`` in the sum's units; ``rtol``
+    is relative already and does not change.
     """
     tol = TABLE[(check, str(np.dtype(dtype)))]
     if unit != 1.0:
-        tol = replace(tol, atol=tol.atol * unit)
+        tol = replace(tol, unit=float(unit))
     if atol is not None:
         tol = replace(tol, atol=atol)
     if rtol is not None:

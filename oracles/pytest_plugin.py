@@ -424,7 +424,8 @@ def _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, bac
     # one database key per test and candidate, not one shared by every user of this fixture
     key = f"{request.node.nodeid}|{candidate.name}|{depth}|{activation}|{dtype}".encode()
     result = fuzz(lambda problem: candidate, None, strategy, oracles=chosen, seed=None,
-                  candidate_arg=_candidate_arg(backward), profile=settings.default, database_key=key)
+                  candidate_arg=_candidate_arg(backward), profile=settings.default, database_key=key,
+                  convention=getattr(candidate, "convention", None))
     if not result.passed:
         pytest.fail(_fuzz_failure(result, candidate.name, settings.get_current_profile_name()), pytrace=False)
     return result

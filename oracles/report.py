@@ -81,8 +81,9 @@ class PointResult:
 
     def rows(self) -> list:
         """One row of cells per (parameter, oracle): the one table model every rendering uses."""
-        return [(k, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}",
-                 f"{k}{c.worst_index}", f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
+        return [(c.entry.partition("[")[0] if c.as_written else k, o, _verdict(c, self), f"{c.max_abs_err:.2e}",
+                 f"{c.max_rel_err:.2e}", c.entry if c.as_written else f"{k}{c.worst_index}",
+                 f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
                 for k, per in self.checks.items() for o, c in per.items()]
 
@@ -102,6 +103,10 @@ class PointResult:
                       "kink_value": values[0] if values else None}
         return out
 
+    def _written(self, key: str) -> str:
+        """A parameter's gradient named as the candidate wrote it (``dW1``), else its canonical key."""
+        return next((c.entry.partition("[")[0] for c in self.checks.get(key, {}).values() if c.as_written), key)
+
     def kink_line(self) -> str:
         """How the entries at or near a kink were decided, in words (empty when there are none)."""
         counts = self.kink_counts()
@@ -110,7 +115,7 @@ class PointResult:
                             ("near_kink", "by a finite-difference step that does not cross a nearby kink")):
             n = {k: c[what] for k, c in counts.items() if c[what]}
             if n:
-                parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{k} {v}" for k, v in n.items()) + ")")
+                parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{self._written(k)} {v}" for k, v in n.items()) + ")")
         if not parts:
             return ""
         values = {c["kink_value"] for c in counts.values() if c["kink_value"]}

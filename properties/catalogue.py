@@ -45,6 +45,23 @@ class Entry:
     mistakes: tuple = ()
     found_by: str = "point"
     activation: str = "relu"  # the hidden activation the entry's network uses
+    # the head and layout its code is written for (properties/head_catalogue.py); the lesson's by default
+    loss: str = "bce"
+    convention: str = "lesson"
+    l2: float = 0.0  # as the convention's code writes it (cs231n reg, deeplearning-ai lambd, weight_decay)
+    reduction: str = "mean"
+
+    @property
+    def lesson(self) -> bool:
+        """Written for the lesson's head and layout (the catalogue below)."""
+        return (self.loss, self.convention, self.l2, self.reduction) == ("bce", "lesson", 0.0, "mean")
+
+    def setting(self) -> str:
+        """``softmax cs231n reg=0.05``: the head and layout, for the kill matrix."""
+        from oracles.conventions import L2_FORM
+
+        parts = [self.loss, self.convention] + ([f"{L2_FORM[self.convention]}={self.l2:g}"] if self.l2 else [])
+        return " ".join(parts + (["sum"] if self.reduction == "sum" else []))
 
     def __post_init__(self):
         if self.found_by not in FOUND_BY:
@@ -848,7 +865,11 @@ assert len(_BY_NAME) == len(MUTANTS) + len(CORRECT), "entry names must be unique
 
 
 def by_name(name: str) -> Entry:
-    """The entry called ``name`` (a mutant or a correct rewrite)."""
+    """The entry called ``name`` (a mutant or a correct rewrite, of the lesson or of another head)."""
+    from properties import head_catalogue
+
+    if len(_BY_NAME) == len(MUTANTS) + len(CORRECT):
+        _BY_NAME.update({e.name: e for e in head_catalogue.MUTANTS + head_catalogue.CORRECT})
     try:
         return _BY_NAME[name]
     except KeyError:

@@ -73,7 +73,7 @@ def _home() -> str:
 
 def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
          seed: int | None = 0, progress=None, candidate_arg: str | None = None, profile=None,
-         database_key: bytes | None = None) -> FuzzResult:
+         database_key: bytes | None = None, convention: str | None = None) -> FuzzResult:
     """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
 
     ``candidate`` is called as ``candidate(problem)`` -> a backward for that problem (so the
@@ -82,6 +82,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
     profile: its example count, database and randomness; ``examples`` and ``seed`` are then
     None); only the deadline is lifted and the slow-data health checks suppressed.
     ``database_key``: the key failures are saved under in that profile's database.
+    ``convention``: the candidate's layout, named in the repro command when not the lesson's.
     This is the one hypothesis driver: the CLI, the notebook API and the pytest plugin all call it.
     """
     strategy = problems() if strategy is None else strategy
@@ -127,7 +128,8 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
         return FuzzResult(state["count"], True, seconds)
     problem, violations = state["failure"]
     repro = f"compare-frameworks --replay '{problem.describe()}'" + (
-        f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "")
+        f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "") + (
+        f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
     counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
                       "seed": problem.seed, "scale": problem.scale,
                       "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}

@@ -79,7 +79,7 @@ class Remembered:
 
 def _grads(law, candidate, params, X, y):
     try:
-        return call_candidate(candidate, params, X, y)[1]
+        return call_candidate(candidate, params, X, y, finite_loss=False)[1]  # laws of gradients: the loss is the judge's
     except ContractViolation as exc:
         raise LawViolation(law, str(exc)) from None
 
@@ -283,6 +283,9 @@ def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")
     point = prepared(problem, tuple(oracles))
     first, _ = evaluate(point, handle_for(candidate, isolate=False), repeat=False)
     result = judge(point, first)
+    speaking = candidate.handle if isinstance(candidate, Remembered) else candidate
+    if hasattr(speaking, "speak"):  # a Conventional handle: entries named as the candidate wrote them
+        speaking.speak(result)
     if not result.passed:
         raise LawViolation("agreement", " | ".join(result.verdict_lines()))
 

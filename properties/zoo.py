@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 
 from oracles.candidate import InProcess
 from oracles.diagnosis import reconcile
-from oracles.harness import Point, default_points, judge, prepare
+from oracles.conventions import Conventional
+from oracles.harness import Point, default_points, judge, make_spec, prepare
 from oracles.harness import evaluate as ask
 from oracles.mistakes import CONTRACT_IDS, same
-from properties import catalogue
+from properties import catalogue, head_catalogue
 from properties.fuzz import fuzz
 from properties.laws import LAWS, LawViolation
-from properties.strategies import Problem, problems, specs
+from properties.strategies import Problem, candidate_problems, problems, specs
 from reference.model import Spec
 
 ORACLE_CHECKS = ("finite-differences", "torch", "jax", "loss")
@@ -47,6 +48,11 @@ class Outcome:
     counterexample: str | None = None
     diagnosis_right: bool | None = None  # mutants only: names the entry's mistake ids and no others
     named: list = field(default_factory=list)  # the mistake ids the diagnoses named, over every point
+    setting: str = ""  # the head and layout, for an entry that is not the lesson's ("softmax cs231n reg=0.05")
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.setting})" if self.setting else self.name
 
     @property
     def passed(self) -> bool:  # for correct rewrites
@@ -70,29 +76,47 @@ def _first_words(result) -> str:
     return "; ".join(lines)
 
 
-def _points(data, activation: str) -> list:
-    """The data's two points and the sample's problems, their oracles prepared (once per activation)."""
-    spec = Spec((data.features, 16, 1), activation)
+def entry_spec(entry, data) -> Spec:
+    """The network an entry is checked on: the data's inputs, 16 hidden units, the entry's head."""
+    if entry.lesson:
+        return Spec((data.features, 16, 1), entry.activation)
+    return make_spec(data, (16,), entry.activation, "float64", entry.loss, entry.reduction, entry.l2, entry.convention)
+
+
+def sample(spec: Spec) -> list:
+    """The SAMPLE problems on ``spec``'s activation and head (C outputs: ``spec.sizes[-1]``)."""
+    head = dict(loss=spec.loss, reduction=spec.reduction, l2=spec.l2, l2_form=spec.l2_form)
+    return [replace(p, activation=spec.activation, sizes=p.sizes[:-1] + (spec.sizes[-1],), **head) for p in SAMPLE]
+
+
+def _points(data, spec: Spec) -> list:
+    """The data's two points and the sample's problems, their oracles prepared (once per spec)."""
     points = [prepare(spec, p, data.X, data.y) for p in default_points(spec)]
-    for problem in SAMPLE:
-        problem = replace(problem, activation=activation)
+    for problem in sample(spec):
         params, X, y = problem.arrays()
         points.append(prepare(problem.spec, Point(problem.describe(), params, problem.describe()), X, y))
     return points
 
 
+def _speaking(entry):
+    """The entry's handle: in its own convention when it is not the lesson's."""
+    candidate = InProcess(entry.name, entry.backward)
+    return candidate if entry.lesson else Conventional(candidate, entry.convention, entry.loss)
+
+
 def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None) -> Outcome:
     """Run one entry through every check; ``prepared``: points already prepared, by activation."""
     _reset(entry)
-    outcome = Outcome(entry.name, entry.description)
-    candidate = InProcess(entry.name, entry.backward)
+    outcome = Outcome(entry.name, entry.description, setting="" if entry.lesson else entry.setting())
+    candidate = _speaking(entry)
     killed, words = set(), []
     prepared = {} if prepared is None else prepared
-    if entry.activation not in prepared:
-        prepared[entry.activation] = _points(data, entry.activation)
-    sample = [replace(problem, activation=entry.activation) for problem in SAMPLE]
+    spec = entry_spec(entry, data)
+    if spec not in prepared:
+        prepared[spec] = _points(data, spec)
+    problems_ = sample(spec)
     previous, results = None, []
-    for point in prepared[entry.activation]:
+    for point in prepared[spec]:
         same = previous is not None and previous.params["W1"].shape == point.point.params["W1"].shape
         first, second = ask(point, candidate)
         results.append(judge(point, first, second, previous if same else None))
@@ -106,7 +130,7 @@ def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None)
         if not result.passed:
             words.append(_first_words(result))
     for law in LAW_CHECKS:
-        for problem in sample:
+        for problem in problems_:
             try:
                 LAWS[law](candidate, problem)
             except LawViolation as exc:
@@ -114,8 +138,9 @@ def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None)
                 words.append(str(exc))
                 break
     _reset(entry)
-    found = fuzz(lambda problem: candidate, fuzz_examples,
-                 problems(specs(min_depth=1, max_depth=1, activations=(entry.activation,))), seed=0)
+    strategy = (problems(specs(min_depth=1, max_depth=1, activations=(entry.activation,))) if entry.lesson
+                else candidate_problems(spec))  # the entry's head and layout kept, the rest drawn
+    found = fuzz(lambda problem: candidate, fuzz_examples, strategy, seed=0)
     if not found.passed:
         killed.add("fuzz")
         outcome.counterexample = found.counterexample["problem"]
@@ -124,7 +149,7 @@ def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None)
     outcome.diagnosis = words[0] if words else ""
     outcome.named = [i for r in results for f in r.findings if f.cause for i in f.ids]
     outcome.named = list(dict.fromkeys(outcome.named))
-    if entry in catalogue.MUTANTS:
+    if entry in catalogue.MUTANTS or entry in head_catalogue.MUTANTS:
         outcome.diagnosis_right = names_the_bug(outcome.named, any(r.violation for r in results), entry)
     return outcome
 
@@ -158,7 +183,7 @@ class Zoo:
             yield o, ["x" if c in o.killed_by else "." for c in CHECKS]
 
     def matrix_text(self) -> str:
-        width = max(len(o.name) for o in self.mutants + self.correct)
+        width = max(len(o.label) for o in self.mutants + self.correct)
         head = " " * width + "  " + " ".join(f"{i + 1:>2}" for i in range(len(CHECKS)))
         lines = ["bug zoo: kill matrix (x = the check fails on this entry)",
                  "checks: " + ", ".join(f"{i + 1} {c}" for i, c in enumerate(CHECKS)), head]
@@ -168,7 +193,7 @@ class Zoo:
                 n = len(o.killed_by)
                 tag = f"   {n} kill{'' if n == 1 else 's'}" + ("" if n >= MIN_KILLS else " (TOO FEW)")
                 tag += "" if o.diagnosis_right else "; diagnosis misses"
-            lines.append(f"{o.name:<{width}}  " + " ".join(f"{m:>2}" for m in marks) + tag)
+            lines.append(f"{o.label:<{width}}  " + " ".join(f"{m:>2}" for m in marks) + tag)
         lines.append(f"right diagnoses: {self.right_share():.0%} of killed mutants "
                      f"({sum(bool(m.diagnosis_right) for m in self.mutants)}/{sum(bool(m.killed_by) for m in self.mutants)}); "
                      f"{len(self.mutants)} mutants, {len(self.correct)} correct rewrites, {self.seconds:.1f} s")
@@ -180,31 +205,44 @@ class Zoo:
         for o, marks in self.matrix_rows():
             right = "" if o.diagnosis_right is None else ("yes" if o.diagnosis_right else "no")
             kills = len(o.killed_by) if o in self.mutants else ("passes" if o.passed else "FALSE ALARM")
-            lines.append(f"| {o.name} | " + " | ".join(m if m == "x" else "" for m in marks) + f" | {kills} | {right} |")
+            lines.append(f"| {o.label} | " + " | ".join(m if m == "x" else "" for m in marks) + f" | {kills} | {right} |")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {
             "passed": self.passed, "checks": list(CHECKS), "min_kills": MIN_KILLS,
-            "mutants": [{"name": m.name, "description": m.description, "killed_by": m.killed_by,
+            "mutants": [{"name": m.name, "setting": m.setting or None, "description": m.description, "killed_by": m.killed_by,
                          "diagnosis": m.diagnosis, "named": m.named, "mistakes": list(catalogue.by_name(m.name).mistakes),
                          "diagnosis_right": m.diagnosis_right,
                          "counterexample": m.counterexample} for m in self.mutants],
-            "correct": [{"name": c.name, "passed": c.passed, "failed": c.killed_by} for c in self.correct],
+            "correct": [{"name": c.name, "setting": c.setting or None, "passed": c.passed, "failed": c.killed_by}
+                        for c in self.correct],
             "right_diagnosis_share": round(self.right_share(), 3),
             "seconds": round(self.seconds, 2),
             "matrix_text": self.matrix_text(), "matrix_markdown": self.matrix_markdown(),
         }
 
 
-def run_zoo(data, fuzz_examples: int = 40, progress=None) -> Zoo:
-    """Every mutant and every correct rewrite through every check."""
+def entries(loss: str = "bce", convention: str = "lesson", reduction: str = "mean", l2: float = 0.0) -> tuple:
+    """``(mutants, correct)`` for a check's head flags: the lesson's catalogue when every flag is the
+    lesson's; else the head catalogue's entries for ``loss``, narrowed by each other flag given
+    other than its default (``l2``: entries with L2, each at the strength its own code writes)."""
+    if (loss, convention, reduction, l2) == ("bce", "lesson", "mean", 0.0):
+        return catalogue.MUTANTS, catalogue.CORRECT
+    return head_catalogue.select(loss, None if convention == "lesson" else convention,
+                                 None if reduction == "mean" else reduction, bool(l2))
+
+
+def run_zoo(data, fuzz_examples: int = 40, progress=None, mutants=None, correct=None) -> Zoo:
+    """Every mutant and every correct rewrite through every check (the lesson's catalogue unless
+    ``mutants`` and ``correct`` are given: :func:`entries`)."""
     start = time.perf_counter()
-    entries = catalogue.MUTANTS + catalogue.CORRECT
+    mutants = catalogue.MUTANTS if mutants is None else list(mutants)
+    correct = catalogue.CORRECT if correct is None else list(correct)
     outcomes, prepared = [], {}
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(mutants + correct):
         outcomes.append(evaluate(entry, data, fuzz_examples, prepared))
         if progress:
             progress(i + 1)
-    n = len(catalogue.MUTANTS)
+    n = len(mutants)
     return Zoo(outcomes[:n], outcomes[n:], time.perf_counter() - start)
