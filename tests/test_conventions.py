@@ -222,7 +222,9 @@ def _dlai_grads(params, X, **override):
 
 def test_a_weight_in_the_lessons_orientation_is_named_transposed_in_a_column_layout():
     _, outcome, _ = _dlai(lambda p, X, y: _dlai_grads(p, X, dW1=np.zeros((3, 4))))
-    assert outcome.failure == "dW1 has shape (3, 4), expected (4, 3) like W1 in the deeplearning-ai convention: transposed?"
+    assert outcome.failure is None  # one right fix: reported, and the values still checked
+    assert outcome.returned["problems"] == [
+        "dW1 has shape (3, 4), expected (4, 3) like W1 in the deeplearning-ai convention: transposed?"]
 
 
 def test_a_bias_summed_over_the_units_in_a_column_layout_is_named_with_the_right_axis():
