@@ -18,6 +18,7 @@ laws never see a convention. Imports only NumPy and the Outcome type.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -214,13 +215,19 @@ class Conventional:
             for check in per.values():
                 if check.worst_index is not None and key.startswith(("W", "b")):
                     check.as_written = self.written(key, check.worst_index)
-        if result.violation:  # the contract's non-finite message: "first at W2[0, 1]"
-            import re
+        if result.violation:
+            result.violation = self.rename(result.violation)
 
-            def written(m):
-                return f"first at {self.written(m.group(1), [int(i) for i in m.group(2).split(',')])}"
+    def rename(self, text: str) -> str:
+        """A message's canonical entries (the contract's non-finite "first at W2[0, 1]") named as
+        the candidate wrote them."""
+        if self.convention == "lesson" and self.key_style != "dW1":
+            return text
 
-            result.violation = re.sub(r"first at ([Wb]\d+)\[([\d, ]+)\]", written, result.violation)
+        def written(m):
+            return f"first at {self.written(m.group(1), [int(i) for i in m.group(2).split(',')])}"
+
+        return re.sub(r"first at ([Wb]\d+)\[([\d, ]+)\]", written, text)
 
     def describe(self, params: dict) -> str:
         """One line for the report: the convention, the key style, each gradient's name and shape as written."""

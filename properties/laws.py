@@ -77,11 +77,18 @@ class Remembered:
         return self.again.pop(self._key(params, X, y), None) or self.handle.evaluate(params, X, y)
 
 
+def _speaker(candidate):
+    """The Conventional handle behind ``candidate`` (entries named as the candidate wrote them), or None."""
+    speaking = candidate.handle if isinstance(candidate, Remembered) else candidate
+    return speaking if hasattr(speaking, "speak") else None
+
+
 def _grads(law, candidate, params, X, y):
     try:
         return call_candidate(candidate, params, X, y, finite_loss=False)[1]  # laws of gradients: the loss is the judge's
     except ContractViolation as exc:
-        raise LawViolation(law, str(exc)) from None
+        speaking = _speaker(candidate)
+        raise LawViolation(law, speaking.rename(str(exc)) if speaking else str(exc)) from None
 
 
 def shapes(candidate, problem):
@@ -283,8 +290,8 @@ def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")
     point = prepared(problem, tuple(oracles))
     first, _ = evaluate(point, handle_for(candidate, isolate=False), repeat=False)
     result = judge(point, first)
-    speaking = candidate.handle if isinstance(candidate, Remembered) else candidate
-    if hasattr(speaking, "speak"):  # a Conventional handle: entries named as the candidate wrote them
+    speaking = _speaker(candidate)
+    if speaking:
         speaking.speak(result)
     if not result.passed:
         raise LawViolation("agreement", " | ".join(result.verdict_lines()))

@@ -246,3 +246,25 @@ def test_the_names_follow_the_key_style_the_candidate_used():
     handle, outcome, params = _dlai(lambda p, X, y: _dlai_grads(p, X))
     assert outcome.failure is None and handle.key_style == "dW1"
     assert handle.names(params)["W1"] == ("dW1", (4, 3))
+
+
+def test_a_law_names_a_non_finite_entry_as_the_candidate_wrote_it():
+    from types import SimpleNamespace
+
+    from oracles.isolation import InProcess
+    from properties.laws import LawViolation, Remembered, finite
+
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+
+    def nan_in_W1(p, X, y):  # torch layout: dW1 (out, in) = (2, 3); its entry [1, 2] is the canonical W1[2, 1]
+        grads = courses.torch_layout_backward(p, X, y)
+        grads["W1"] = grads["W1"].copy()
+        grads["W1"][1, 2] = np.nan
+        return grads
+
+    handle = Remembered(Conventional(InProcess("nan", nan_in_W1), "torch"))
+    with pytest.raises(LawViolation) as caught:
+        finite(handle, SimpleNamespace(arrays=lambda: (params, X, y)))
+    assert "first at W1[1, 2]" in str(caught.value) and "W1[2, 1]" not in str(caught.value)
