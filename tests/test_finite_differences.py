@@ -5,7 +5,7 @@ import pytest
 from helpers import assert_agrees, assert_disagrees
 from oracles import policy
 from oracles.finite_differences import fd_gradients, perturbed_losses
-from reference.model import ACTIVATIONS, Spec, backward, forward, loss
+from reference.model import ACTIVATIONS, Spec, backward, forward, loss, random_params
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "leaky_relu"])  # relu: the piecewise-linear shortcut
@@ -219,3 +219,17 @@ def test_the_relu_shortcut_is_the_exact_derivative_of_the_logit_in_the_layer_bef
         # T: the shift of a1[:, j] at which the first unit of z2 reaches 0
         z2 = a1 @ params["W2"] + params["b2"]
         np.testing.assert_allclose(T[:, j], (np.abs(z2) / np.abs(params["W2"][j])).min(axis=1))
+
+
+@pytest.mark.parametrize("loss_name, C", [("softmax", 3), ("mse", 2)])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])  # the piecewise-linear shortcut with C logits
+def test_finite_differences_of_a_deep_net_with_several_outputs_agree_with_the_reference(loss_name, C, activation):
+    spec = Spec((4, 6, 5, C), activation, "float64", loss_name)
+    rng = np.random.default_rng(5)
+    params = random_params(spec, 5, 1.0)
+    X = rng.standard_normal((15, 4))
+    y = rng.integers(0, C, 15) if loss_name == "softmax" else rng.standard_normal((15, C))
+    y = spec.head.targets(y, spec.dtype)
+    fd = fd_gradients(spec, params, X, y)
+    assert_agrees(fd.grads, backward(params, X, y, activation, head=spec.head), "finite-differences",
+                  against="reference", near_kink=fd.near_kink)
