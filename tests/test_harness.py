@@ -6,7 +6,7 @@ import numpy as np
 
 from oracles.harness import _agreement, _non_finite, run
 from oracles.isolation import Outcome
-from reference.model import Spec, backward
+from reference.model import Spec, backward, init_params
 
 
 def test_every_pair_of_oracles_is_compared_once_in_order_and_one_outlier_fails_both_its_pairs():
@@ -83,3 +83,28 @@ def test_directional_finite_differences_are_timed_like_every_oracle(real):
     assert report.fd_mode == "directions (2 per parameter)"
     assert report.timings_s["finite-differences"] > 0
     assert report.passed
+
+
+def test_check_point_differences_along_random_directions_when_asked_and_every_entry_by_default():
+    from oracles.harness import Point, check_point
+
+    spec = Spec((3, 4, 1))
+    params = init_params(spec)
+    X, y = np.random.default_rng(0).standard_normal((6, 3)), np.array([[0.0], [1.0]] * 3)
+    mine = lambda p, X, y: backward(p, X, y, "relu")  # noqa: E731
+    along = check_point(spec, Point("p", params, ""), X, y, mine, ("finite-differences",), mode="directions")
+    every = check_point(spec, Point("p", params, ""), X, y, mine, ("finite-differences",))
+    assert along.fd_mode.startswith("directions") and every.fd_mode == "exhaustive (every entry)"
+
+
+def test_the_points_follow_the_seed_and_the_report_lists_the_oracles_it_ran(real):
+    from oracles.harness import make_spec, prepare_points
+
+    spec = make_spec(real, (16,))
+    seeded = prepare_points(spec, real, ("finite-differences",), seed=3)
+    assert all(np.array_equal(seeded[0].point.params[k], v) for k, v in init_params(spec, 3).items())
+    assert not np.array_equal(seeded[0].point.params["W1"], init_params(spec, 0)["W1"])
+    from oracles.candidate import reference_candidate
+
+    report = run(spec, real, reference_candidate("relu"), ("finite-differences", "jax"))
+    assert report.to_dict()["oracles"] == ["finite-differences", "jax"]
