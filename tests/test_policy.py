@@ -45,14 +45,22 @@ def test_gradient_scale_is_one_below_one_the_largest_magnitude_above_and_one_for
     assert isinstance(gradient_scale(np.array([2.0])), float)
 
 
-def test_tolerance_counts_atol_in_the_unit_and_overrides_replace_either_field():
+def test_a_summed_loss_counts_atol_on_the_means_scale_in_the_sums_units_and_overrides_replace_either_field():
     base = tolerance("torch", "float64")
     summed = tolerance("torch", "float64", unit=768.0)
-    assert summed.atol == pytest.approx(768 * base.atol) and summed.rtol == base.rtol  # rtol is already relative
+    assert summed.atol == base.atol and summed.rtol == base.rtol and summed.unit == 768.0  # rtol is already relative
+    # gradients of at most 768 in size: atol counts in 768 (the mean's max(1, |o| / 768) = 1, times 768);
+    # at o = 0 the bound is atol * 768 alone
+    o = np.array([0.0, 3.0, -500.0])
+    assert summed.close_array(o + [0.99 * 768 * base.atol, 0, 0], o).all()
+    assert not summed.close_array(o + [1.01 * 768 * base.atol, 0, 0], o)[0]
+    # beyond 768 the largest gradient sets the scale, as max |o| does for a mean
+    big = np.array([0.0, 4 * 768.0])
+    assert summed.close_array(big + [0.99 * 4 * 768 * base.atol, 0], big).all()
+    assert not summed.close_array(big + [1.01 * 4 * 768 * base.atol, 0], big)[0]
     assert tolerance("torch", "float64", atol=0.5) == Tolerance(0.5, base.rtol)
     assert tolerance("torch", "float64", rtol=0.5) == Tolerance(base.atol, 0.5)
-    # an override is the caller's final word, the unit does not scale it
-    assert tolerance("torch", "float64", atol=0.5, unit=768.0).atol == 0.5
+    assert tolerance("torch", "float64", atol=0.5, unit=768.0) == Tolerance(0.5, base.rtol, 768.0)
     # the dtype may be given as a NumPy dtype as well as its name
     assert tolerance("jax", np.float32) == tolerance("jax", "float32")
 
