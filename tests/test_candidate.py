@@ -119,3 +119,13 @@ def test_handle_for_isolates_a_target_unless_told_not_to(tmp_path):
     assert handle_for(inproc) is inproc
     with pytest.raises(Exception, match="must be a function"):
         handle_for(42)
+
+
+def test_several_missing_keys_are_listed_with_commas_and_a_non_scalar_non_array_gets_no_keepdims_hint():
+    grads = _grads()
+    del grads["W2"], grads["b2"]
+    with pytest.raises(ContractViolation) as err:
+        check_grads(grads, PARAMS)
+    assert str(err.value) == "the candidate's grads have the wrong keys: missing W2, b2 (expected W1, b1, W2, b2)"
+    message, fixed = _shape_or_dtype("W1", {"type": "list", "scalar": False}, PARAMS["W1"])
+    assert message == f"dW1 is a list, not a NumPy array of shape {PARAMS['W1'].shape}" and fixed is None

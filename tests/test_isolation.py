@@ -467,3 +467,28 @@ def test_in_its_worker_a_file_that_does_not_parse_is_a_usage_error_naming_the_im
         handle_for(f"{bad}:backward")
     assert str(err.value).startswith(f"{bad}:backward: candidate file failed to import: "
                                      "the candidate crashed while importing at bad.py:1: SyntaxError")
+
+
+def test_the_judge_words_a_refused_import_a_memory_error_and_undecodable_output_from_the_reply():
+    from oracles.isolation import _outcome, reply_failure
+
+    refused = reply_failure({"kind": "returned", "refused_imports": ["oracles.harness", "torch"]})
+    assert refused == ("the candidate imported oracles.harness, torch, one of the judge's own packages: "
+                       "refused in its worker")
+    raised = {"kind": "raised", "type": "MemoryError", "message": "", "where": "mine.py:3"}
+    plain = reply_failure(raised)
+    limited = _outcome(raised, "", 0.1, memory=2**31).failure
+    assert limited == plain + " (the worker's memory limit is 2 GiB: --memory)"
+
+
+def test_output_that_is_not_utf8_is_shown_with_replacement_characters(tmp_path):
+    import numpy as np
+
+    from oracles.candidate import load_candidate
+
+    mine = tmp_path / "mine.py"
+    mine.write_text("import os\n\ndef backward(params, X, y):\n"
+                    "    os.write(1, b'caf\\xe9 \\xff\\n')\n    raise ValueError('stop')\n")
+    with load_candidate(f"{mine}:backward") as worker:
+        outcome = worker.evaluate({"W1": np.ones((1, 1)), "b1": np.ones((1, 1))}, np.ones((1, 1)), np.ones((1, 1)))
+    assert "caf\ufffd \ufffd" in outcome.output
