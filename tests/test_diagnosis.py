@@ -279,3 +279,15 @@ def test_a_missing_one_over_n_reads_as_the_readme_shows_it(real):
     # README, "The bug zoo": every gradient is 768x the right value: a missing 1/N (x768), in dz2 = ...
     report = check(real, "missing_1_over_n", fn=catalogue.missing_1_over_n)
     assert report.points[0].diagnosis[0].startswith("every gradient is 768x the right value: a missing 1/N (x768), in ")
+
+
+def test_one_wrong_parameter_reads_is_in_the_singular(real):
+    text = check(real, "stray_two_and_four").points[0].diagnosis[0]
+    assert "dW1 is 2x" in text and "dW2 is 4x" in text  # subject-verb agreement per parameter
+
+
+def test_a_loss_against_a_canonical_loss_of_exactly_zero_is_judged_without_a_cause():
+    from oracles.diagnosis import explain_loss
+
+    finding = explain_loss(0.5, 0.0, 10)
+    assert finding.ids == () and finding.kind == "where" and "inf" in finding.text
