@@ -291,3 +291,17 @@ def test_a_loss_against_a_canonical_loss_of_exactly_zero_is_judged_without_a_cau
 
     finding = explain_loss(0.5, 0.0, 10)
     assert finding.ids == () and finding.kind == "where" and "inf" in finding.text
+
+
+def test_each_backward_step_is_written_as_the_lessons_code_writes_it():
+    from oracles.mistakes import step
+
+    # the lesson's backward, line by line (README, "Check your own backward")
+    assert step("z2", 2) == "dz2 = (y_hat - y) / N"
+    assert step("W2", 2) == "dW2 = a1.T @ dz2"
+    assert step("a1", 2) == "da1 = dz2 @ W2.T"
+    assert step("z1", 2) == "dz1 = da1 * (z1 > 0)"  # relu unless told otherwise
+    assert step("W1", 2) == "dW1 = X.T @ dz1"
+    assert step("z2", 3, "tanh") == "dz2 = da2 * (1 - a2**2)"
+    assert step("z3", 3, loss="softmax") == "dz3 = (probs - onehot(y)) / N"
+
