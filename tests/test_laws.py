@@ -101,3 +101,27 @@ def test_a_non_finite_gradient_is_asked_again_under_errstate_for_its_first_float
     (violation,) = check_laws(handle, problem, ["agreement"], oracles=("torch",))
     assert handle.errstate == 1
     assert "invalid value" in violation.message and "test_laws.py" in violation.message
+
+
+def _order_dependent(params, X, y):
+    """The reference's gradients with the first row's weight doubled: a batch order that matters."""
+    from reference.model import backward
+
+    grads = backward(params, np.vstack([X[:1], X]), np.vstack([y[:1], y]), "identity")
+    return grads
+
+
+def test_an_order_dependent_backward_breaks_the_permutation_law_naming_both_orders():
+    problem = Problem.parse("sizes=2,3,1 activation=identity dtype=float64 N=6 seed=2 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    (violation,) = check_laws(InProcess("first-row-twice", _order_dependent), problem, ["permutation"])
+    assert violation.law == "permutation"
+    assert "permuted batch" in violation.message and "the original order" in violation.message
+
+
+def test_a_contract_break_met_by_the_identity_law_is_named_by_that_law():
+    problem = Problem.parse("sizes=2,3,2,1 activation=identity dtype=float64 N=4 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    (violation,) = check_laws(InProcess("no-b1", lambda p, X, y: {k: np.zeros_like(v) for k, v in p.items()
+                                                                   if k != "b1"}), problem, ["identity"])
+    assert violation.law == "identity" and "missing b1" in violation.message
