@@ -305,3 +305,25 @@ def test_each_backward_step_is_written_as_the_lessons_code_writes_it():
     assert step("z2", 3, "tanh") == "dz2 = da2 * (1 - a2**2)"
     assert step("z3", 3, loss="softmax") == "dz3 = (probs - onehot(y)) / N"
 
+
+
+def test_masks_forgotten_in_every_hidden_layer_of_a_deeper_net_are_written_per_layer():
+    from oracles.harness import Point, check_point
+    from reference.model import random_params
+
+    spec = Spec((4, 5, 3, 1))
+    params = random_params(spec, 1, 1.0)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((30, 4)), (rng.random((30, 1)) < 0.5).astype(float)
+
+    def no_masks(p, X, y):  # the relu forward, and dz_l = da_l in both hidden layers
+        a1 = np.maximum(X @ p["W1"] + p["b1"], 0)
+        a2 = np.maximum(a1 @ p["W2"] + p["b2"], 0)
+        dz3 = (1 / (1 + np.exp(-(a2 @ p["W3"] + p["b3"]))) - y) / X.shape[0]
+        dz2 = dz3 @ p["W3"].T
+        dz1 = dz2 @ p["W2"].T
+        return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ dz2, "b2": dz2.sum(0, keepdims=True),
+                "W3": a2.T @ dz3, "b3": dz3.sum(0, keepdims=True)}
+
+    result = check_point(spec, Point("p", params, ""), X, y, no_masks, ("torch",))
+    assert "no activation derivative: dz_l = da_l where" in " ".join(result.diagnosis)  # every layer l, not dz1 alone
