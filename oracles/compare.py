@@ -69,6 +69,11 @@ class Check:
         """The worst entry as the text names it: the candidate's own name and index."""
         return self.as_written or f"{self.param}[{', '.join(map(str, self.worst_index))}]"
 
+    @property
+    def name(self) -> str:
+        """The parameter as the text names it: the candidate's own gradient name (``dW1``), else its key."""
+        return self.as_written.partition("[")[0] if self.as_written else self.param
+
     def to_dict(self) -> dict:
         d = asdict(self)
         del d["param"], d["oracle"], d["ratios"], d["at_kink"]

@@ -81,11 +81,10 @@ class PointResult:
 
     def rows(self) -> list:
         """One row of cells per (parameter, oracle): the one table model every rendering uses."""
-        return [(c.entry.partition("[")[0] if c.as_written else k, o, _verdict(c, self), f"{c.max_abs_err:.2e}",
-                 f"{c.max_rel_err:.2e}", c.entry if c.as_written else f"{k}{c.worst_index}",
+        return [(c.name, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}", c.entry,
                  f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
-                for k, per in self.checks.items() for o, c in per.items()]
+                for per in self.checks.values() for o, c in per.items()]
 
     def loss_line(self) -> str:
         return "loss  " + "   ".join(
@@ -105,7 +104,7 @@ class PointResult:
 
     def _written(self, key: str) -> str:
         """A parameter's gradient named as the candidate wrote it (``dW1``), else its canonical key."""
-        return next((c.entry.partition("[")[0] for c in self.checks.get(key, {}).values() if c.as_written), key)
+        return next((c.name for c in self.checks.get(key, {}).values() if c.as_written), key)
 
     def kink_line(self) -> str:
         """How the entries at or near a kink were decided, in words (empty when there are none)."""
