@@ -156,14 +156,21 @@ def _shape_or_dtype(k: str, g, p):
         return message, fixed
     if g.shape != p.shape:
         message = f"d{k} has shape {g.shape}, expected {p.shape}{_shape_hint(k, g.shape, p.shape)}"
-        if g.shape == p.shape[::-1] and len(g.shape) == 2 and 1 not in g.shape:
-            return message, g.T.astype(p.dtype, copy=False)
-        if g.size == p.size and [d for d in g.shape if d != 1] == [d for d in p.shape if d != 1]:
-            return message, g.reshape(p.shape).astype(p.dtype, copy=False)  # (H,) for (1, H), (1, H) for (H, 1)
-        return message, None
+        fixed = mend_shape(g, p.shape)
+        return message, None if fixed is None else fixed.astype(p.dtype, copy=False)
     if g.dtype != p.dtype:
         return f"d{k} has dtype {g.dtype}, expected {p.dtype} like {k}", g.astype(p.dtype)
     return None, None
+
+
+def mend_shape(g: np.ndarray, want: tuple):
+    """``g`` in shape ``want`` when one fix is right, else None: the transpose of a matrix without
+    unit sides, or the same non-unit sides reshaped ((H,) for (1, H), (1, H) for (H, 1))."""
+    if g.shape == tuple(want)[::-1] and len(g.shape) == 2 and 1 not in g.shape:
+        return np.ascontiguousarray(g.T)
+    if g.size == int(np.prod(want)) and [d for d in g.shape if d != 1] == [d for d in want if d != 1]:
+        return g.reshape(want)
+    return None
 
 
 def _shape_hint(key: str, got: tuple, want: tuple) -> str:

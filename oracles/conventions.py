@@ -14,7 +14,7 @@ receives its own layout and returns gradients that mirror the parameters it rece
 :class:`Conventional` wraps a handle: it converts ``params, X, y`` before the handle's
 ``evaluate``, checks the returned gradients' keys and shapes in the candidate's own layout (so a
 message names the candidate's shapes), and converts them back. Oracles, finite differences and
-laws never see a convention. Imports only NumPy and the Outcome type.
+laws never see a convention. Imports only NumPy and the contract's shape mending.
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from oracles.candidate import mend_shape
 
 CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")
 L2_FORM = {"lesson": "weight_decay", "torch": "weight_decay", "cs231n": "reg", "deeplearning-ai": "lambd"}
@@ -180,9 +182,8 @@ class Conventional:
         return None, out, problems
 
     def _shape(self, k: str, got_array: np.ndarray, want: tuple):
-        """``(message, fixed or None)`` for a gradient whose shape is wrong in this layout: fixed
-        only when one fix is right (a transpose of a matrix without unit sides, or the same
-        non-unit sides reshaped), like the canonical contract's."""
+        """``(message, fixed or None)`` for a gradient whose shape is wrong in this layout, fixed
+        where the canonical contract would fix it (:func:`oracles.candidate.mend_shape`)."""
         got = got_array.shape
         hint = ": transposed?" if got == want[::-1] else ""
         if k.startswith("b") and len(got) == 2 and got[0] == 1 and want[1] == 1 and got[1] != want[0]:
@@ -191,11 +192,7 @@ class Conventional:
         elif k.startswith("b") and len(want) == 1 and got != want:
             hint = f": summed over the wrong axis? d{k} = dz.sum(axis=0) gives ({want[0]},)"
         message = f"d{k} has shape {got}, expected {want} like {k} in the {self.convention} convention{hint}"
-        if got == want[::-1] and len(got) == 2 and 1 not in got:
-            return message, np.ascontiguousarray(got_array.T)
-        if got_array.size == int(np.prod(want)) and [d for d in got if d != 1] == [d for d in want if d != 1]:
-            return message, got_array.reshape(want)
-        return message, None
+        return message, mend_shape(got_array, want)
 
     def names(self, params: dict) -> dict:
         """``{"W1": ("dW1", (16, 8)), ...}``: each canonical parameter as the candidate wrote its gradient."""
