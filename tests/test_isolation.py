@@ -492,3 +492,13 @@ def test_output_that_is_not_utf8_is_shown_with_replacement_characters(tmp_path):
     with load_candidate(f"{mine}:backward") as worker:
         outcome = worker.evaluate({"W1": np.ones((1, 1)), "b1": np.ones((1, 1))}, np.ones((1, 1)), np.ones((1, 1)))
     assert "caf\ufffd \ufffd" in outcome.output
+
+
+@pytest.mark.parametrize("isolation", [(), ("--no-isolation",)])
+def test_a_backward_that_prints_and_calls_sys_exit_0_is_exit_1_with_a_clean_json_report(tmp_path, isolation):
+    source = LESSON.replace("    W1, b1, W2, b2 =", "    print('debug: computing grads')\n"
+                                                    "    import sys; sys.exit(0)\n    W1, b1, W2, b2 =")
+    code, out, err, _ = compare(tmp_path, source, *FAST, "--format", "json", *isolation)
+    assert code == 1, out + err
+    report = json.loads(out)  # parseable: the print and the exit stayed the candidate's
+    assert report["passed"] is False and all("sys.exit(0)" in p["violation"] for p in report["points"])
