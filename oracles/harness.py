@@ -74,9 +74,6 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
     return pairs
 
 
-FD_MODES = ("auto", "exhaustive", "directions")
-
-
 def fd_mode(spec: Spec, mode: str = "auto") -> str:
     """Which finite-difference mode runs: every entry, or random directions above the budget."""
     if mode == "auto":

@@ -111,9 +111,14 @@ def modules(value, where: str = "forbid_import") -> tuple:
     return names
 
 
-LOSSES = ("bce", "softmax", "mse")  # reference.heads.LOSSES, repeated so the shells import no numpy here
-REDUCTIONS = ("mean", "sum")
+# Repeated from the modules that own them, so that a shell parses its options before it imports
+# NumPy (``compare-frameworks`` starts the torch oracle's process first); a test holds them equal.
+LOSSES = ("bce", "softmax", "mse")  # reference.heads.LOSSES
+REDUCTIONS = ("mean", "sum")  # reference.heads.REDUCTIONS
 CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")  # oracles.conventions.CONVENTIONS
+ACTIVATIONS = ("relu", "identity", "tanh", "sigmoid", "leaky_relu")  # reference.model.ACTIVATIONS
+DTYPES = ("float64", "float32")  # reference.model.DTYPES
+FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: oracles.harness.fd_mode
 
 
 def l2(value, where: str = "l2") -> float:

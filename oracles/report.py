@@ -7,6 +7,9 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from rich.console import Console
+from rich.table import Table
+
 PLOT_FLOOR = 1e-6  # the plot's log axis starts here: an exact match draws as this short bar
 OUTPUT_LINES = 5  # the first lines of what the candidate printed, shown in the report
 ORACLE_WORDS = {"finite-differences": "finite differences", "torch": "torch", "jax": "jax"}
@@ -157,7 +160,6 @@ COMPACT = ("oracle", "verdict", "worst entry", "oracle value", "yours", "over to
 def _table(console, columns, rows, width: int):
     """A rich table at its natural width, never squeezed: where that is wider than ``width`` (a
     narrow terminal), only the columns that locate the error (``COMPACT``), whole."""
-    from rich.table import Table
 
     for keep in (columns, [c for c in columns if c in COMPACT]):
         table = Table(show_edge=False, pad_edge=False, box=None)
@@ -282,9 +284,6 @@ class Report:
         Prose lines are never wrapped (a pipe or a narrow terminal gets them whole); table cells
         never split a number: at ``width`` too small for a table, its text columns fold instead.
         """
-        from rich.console import Console
-        from rich.table import Table
-
         buffer = io.StringIO()
         console = Console(file=buffer, width=max(width, 400), force_terminal=False, color_system=None)
         console.print(self.header(), soft_wrap=True)

@@ -2,6 +2,7 @@
 numbers as computed here, and any failure there falls back to computing here."""
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -61,3 +62,51 @@ def test_a_cold_check_takes_torch_from_the_background_and_never_imports_it_here(
     imported, agreement = out.stdout.split(" ", 1)
     assert imported == "False", out.stderr[-2000:]
     assert "('finite-differences', 'torch', True)" in agreement and "('torch', 'jax', True)" in agreement
+
+
+def _in_fresh_python(code: str) -> str:
+    """The last line ``code`` prints, run in an interpreter that has not imported torch."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+RECORD = """
+    import sys
+    from oracles import background, cli
+    import reference.data
+    launched, taken, events = [], [], []
+    launch, start, load = background._launch, background.start, reference.data.load
+
+    def recorded_launch(name):
+        events.append("launch " + name)
+        launched.append(launch(name))
+        return launched[-1]
+
+    def recorded_start(*args):
+        started = start(*args)
+        taken.extend(ahead.process for ahead in started.values())
+        return started
+
+    def recorded_load(*args):
+        events.append("load")
+        return load(*args)
+
+    background._launch, background.start, reference.data.load = recorded_launch, recorded_start, recorded_load
+"""
+
+
+def test_the_shell_warms_the_torch_child_before_its_data_and_the_check_takes_that_child():
+    code = RECORD + """
+    code = cli.main(["--hidden", "4"])
+    print(code, events, launched == taken, "torch" in sys.modules)
+    """
+    assert _in_fresh_python(code) == "0 ['launch torch', 'load'] True False"
+
+
+def test_a_warmed_child_nobody_takes_is_ended_when_the_shell_gives_up():
+    code = RECORD + """
+    code = cli.main(["--data", "/nonexistent/d.csv"])
+    print(code, events, [p.poll() is not None for p in launched], background._warm)
+    """
+    assert _in_fresh_python(code) == "2 ['launch torch', 'load'] [True] {}"

@@ -502,3 +502,15 @@ def test_a_backward_that_prints_and_calls_sys_exit_0_is_exit_1_with_a_clean_json
     assert code == 1, out + err
     report = json.loads(out)  # parseable: the print and the exit stayed the candidate's
     assert report["passed"] is False and all("sys.exit(0)" in p["violation"] for p in report["points"])
+
+
+def test_the_console_script_skips_unloading_modules_but_still_runs_the_exit_handlers(tmp_path):
+    # the hypothesis files of a --fuzz run live in a temporary folder an exit handler removes
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    (tmp_path / "cand.py").write_text(LESSON)
+    done = subprocess.run([str(COMMAND), "--candidate", f"{tmp_path / 'cand.py'}:backward", "--fuzz", "2", *FAST],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=dict(os.environ, TMPDIR=str(temp)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("PASS: every check agrees")
+    assert list(temp.iterdir()) == []
