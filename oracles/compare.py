@@ -98,14 +98,9 @@ class Check:
         return f"{head}{tail}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
 
 
-def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
-    """Compare candidate ``g`` with oracle ``o`` entry by entry.
-
-    ``subgradient``: an :class:`oracles.kinks.Interval` for this parameter (or None); where its
-    interval is not a point, ``g`` must lie within tolerance of ``[lo, hi]`` instead of ``o``.
-    ``near_kink``: bool mask of entries the oracle decided with a step that avoids a kink
-    (counted, compared like every other entry).
-    """
+def _errors(g, o, tol: Tolerance, subgradient=None):
+    """``g`` and ``o`` as float64, the exact-kink mask, the interval ``[lo, hi]`` each entry is held
+    to, the nearest point of it, the parameter's scale, each entry's error and its bound."""
     g = np.asarray(g, dtype=np.float64)
     o = np.asarray(o, dtype=np.float64)
     at = subgradient.mask if subgradient is not None else None
@@ -116,9 +111,27 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
         scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]), tol.unit)
         nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
-    near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     err = np.abs(g - nearest)
-    bound = tol.atol * scale + tol.rtol * np.abs(nearest)
+    return g, o, at, lo, hi, nearest, scale, err, tol.atol * scale + tol.rtol * np.abs(nearest)
+
+
+def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:
+    """:func:`compare`'s verdict alone, without the rest of the Check (the oracles' agreement at
+    every drawn problem asks only this)."""
+    *_, err, bound = _errors(g, o, tol, subgradient)
+    return bool((err <= bound).all())  # NaN is never within
+
+
+def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
+    """Compare candidate ``g`` with oracle ``o`` entry by entry.
+
+    ``subgradient``: an :class:`oracles.kinks.Interval` for this parameter (or None); where its
+    interval is not a point, ``g`` must lie within tolerance of ``[lo, hi]`` instead of ``o``.
+    ``near_kink``: bool mask of entries the oracle decided with a step that avoids a kink
+    (counted, compared like every other entry).
+    """
+    g, o, at, lo, hi, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
+    near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     over = ~(err <= bound)  # NaN counts as over
     nonzero = nearest != 0
     with np.errstate(divide="ignore", invalid="ignore"):

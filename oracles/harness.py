@@ -12,7 +12,7 @@ import numpy as np
 
 from oracles import background, policy
 from oracles.candidate import ContractViolation, handle_for, unpack
-from oracles.compare import compare
+from oracles.compare import agrees, compare
 from oracles.conventions import Conventional
 from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
@@ -67,8 +67,8 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
             tol_name = "finite-differences" if "finite-differences" in (a, b) else b
             tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
-            ok = all(compare(k, a, results[a][k], results[b][k], tol, sub(k)).passed
-                     and (sub(k) is None or compare(k, b, results[b][k], results[a][k], tol, sub(k)).passed)
+            ok = all(agrees(results[a][k], results[b][k], tol, sub(k))
+                     and (sub(k) is None or agrees(results[b][k], results[a][k], tol, sub(k)))
                      for k in results[a])
             pairs.append((a, b, ok))
     return pairs

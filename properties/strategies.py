@@ -7,6 +7,7 @@ so a shrunk counterexample is short to read and one line reproduces it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -59,7 +60,12 @@ class Problem:
         return rng.standard_normal((self.N, C))
 
     def arrays(self):
-        """``(params, X, y)`` for this problem, built from ``default_rng(seed)``."""
+        """``(params, X, y)`` for this problem, built from ``default_rng(seed)``: fresh copies for
+        each caller of arrays built once (the laws ask for them several times a problem)."""
+        params, X, y = _built(self)
+        return {k: v.copy() for k, v in params.items()}, X.copy(), y.copy()
+
+    def _build(self):
         spec = self.spec
         rng = np.random.default_rng(self.seed)
         X = rng.standard_normal((self.N, self.sizes[0]))
@@ -149,6 +155,9 @@ class Problem:
         if problem.labels not in LABELS or problem.kink not in KINKS:
             raise ValueError(f"--replay: labels must be one of {', '.join(LABELS)}, kink one of {', '.join(KINKS)}")
         return problem
+
+
+_built = functools.lru_cache(maxsize=64)(Problem._build)  # a Problem is frozen, so hashable
 
 
 def _check_range(name, low, high, lowest):
