@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oracles.compare import Check, compare, ratio_words
+from oracles.compare import Check, agrees, compare, ratio_words
 from oracles.kinks import Interval
 from oracles.policy import Tolerance
 
@@ -168,3 +168,15 @@ def test_the_plot_gets_each_entrys_excess_and_where_an_interval_decided():
     np.testing.assert_allclose(check.ratios, [1.0, 0.25, 0.0])
     plain = compare("W1", "fd", np.array([1.0, 2.0]), np.array([1.0, 2.0]), TOL)
     assert plain.at_kink.tolist() == [False, False]
+
+
+def test_agrees_is_the_verdict_of_the_same_rule_worked_by_hand():
+    o = np.array([[0.5, -0.25], [0.0, 0.75]])
+    assert agrees(o + [[0.1, 0.0], [0.0, -0.1]], o, TOL)  # every entry exactly at its bound
+    assert not agrees(o + [[0.0, 0.0], [0.0, 0.11]], o, TOL)  # one entry of four just beyond
+    assert not agrees(np.where([[True, False], [False, False]], np.nan, o), o, TOL)  # NaN is never within
+    assert agrees(np.zeros((0,)), np.zeros((0,)), TOL)
+    kink = _interval([0.0, 0.5], [2.0, 0.5])  # entry 0: anything in [0, 2] (bound 0.2 on the scale 2)
+    assert agrees(np.array([2.15, 0.5]), np.array([0.0, 0.5]), TOL, kink)
+    assert not agrees(np.array([2.25, 0.5]), np.array([0.0, 0.5]), TOL, kink)
+    assert not agrees(np.array([1.0, 0.75]), np.array([0.0, 0.5]), TOL, kink)  # the other entry: the oracle's

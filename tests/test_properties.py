@@ -1,4 +1,5 @@
 """Property tests: the reference's backward obeys every law on drawn problems; fuzzing finds bugs."""
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
@@ -239,3 +240,13 @@ def test_a_summed_loss_counts_the_gradient_tolerance_in_its_own_unit():
     problem = Problem.parse("sizes=1,1,11,1,1 activation=leaky_relu dtype=float64 N=173 seed=1 scale=0.01 "
                             "labels=zeros kink=none saturate=1 reduction=sum")
     assert not check_laws(reference_candidate(problem.activation, problem.spec.head), problem, ["agreement"])
+
+
+def test_each_call_of_arrays_gets_its_own_copies_of_the_same_numbers():
+    problem = Problem((4, 5, 1), "relu", "float64", 9, seed=1, scale=1.0)
+    params, X, y = problem.arrays()
+    kept = {k: v.copy() for k, v in params.items()}, X.copy(), y.copy()
+    params["W1"][...], X[...], y[...] = 7.0, 7.0, 7.0  # a law or a candidate writing into its arrays
+    again = problem.arrays()
+    assert all(np.array_equal(again[0][k], kept[0][k]) for k in kept[0])
+    assert np.array_equal(again[1], kept[1]) and np.array_equal(again[2], kept[2])
