@@ -338,11 +338,16 @@ def _atomic(path, write, shown: str) -> None:
 def entry() -> None:
     """The console script: :func:`main`, then out without unloading the interpreter's modules,
     which took half a second with JAX and torch loaded, after the report was out. The exit
-    handlers still run (hypothesis's temporary files are removed); nothing is left to write."""
+    handlers still run (hypothesis's temporary files are removed); nothing is left to write.
+    Ctrl-C is exit 130 with one line, as a shell reports it, not a traceback."""
     import atexit
     import os
 
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("compare-frameworks: interrupted", file=sys.stderr)
+        code = 130
     try:
         sys.stdout.flush()
         sys.stderr.flush()

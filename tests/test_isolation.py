@@ -514,3 +514,16 @@ def test_the_console_script_skips_unloading_modules_but_still_runs_the_exit_hand
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("PASS: every check agrees")
     assert list(temp.iterdir()) == []
+
+
+def test_ctrl_c_while_a_candidate_hangs_is_exit_130_with_one_line(tmp_path):
+    import signal
+
+    (tmp_path / "cand.py").write_text("import time\n\ndef backward(params, X, y):\n    time.sleep(300)\n")
+    process = subprocess.Popen([str(COMMAND), "--candidate", f"{tmp_path / 'cand.py'}:backward", *FAST],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(5)  # the judge is waiting on the candidate's first call by now
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, err, out) == (130, "compare-frameworks: interrupted\n", "")
