@@ -170,6 +170,18 @@ def test_a_shape_that_no_single_fix_mends_still_stops_the_check_in_the_candidate
     assert outcome.failure == "dW1 has shape (2, 2), expected (2, 3) like W1 in the torch convention"
 
 
+def test_a_torch_bias_summed_over_the_units_is_named_with_the_shape_the_batch_sum_gives():
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+    L = layout("torch")
+    pairs = [[k, {"array": L.param(k, g)}] for k, g in backward(params, X, y).items()]
+    pairs[1][1] = {"array": np.zeros(4)}  # db1 = dz1.sum(axis=1) on dz1 (N=4, H=2): one number per row
+    outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
+    assert outcome.failure == ("db1 has shape (4,), expected (2,) like b1 in the torch convention: summed over "
+                               "the wrong axis? db1 = dz.sum(axis=0) gives (2,)")
+
+
 def _transposed_with_a_doubled_bias(params, X, y):
     grads = courses.torch_layout_backward(params, X, y)
     return {**grads, "W1": grads["W1"].T, "b2": 2 * grads["b2"]}
@@ -268,3 +280,10 @@ def test_a_law_names_a_non_finite_entry_as_the_candidate_wrote_it():
     with pytest.raises(LawViolation) as caught:
         finite(handle, SimpleNamespace(arrays=lambda: (params, X, y)))
     assert "first at W1[1, 2]" in str(caught.value) and "W1[2, 1]" not in str(caught.value)
+
+
+@pytest.mark.parametrize("targets", [2, 3])
+def test_several_mse_targets_reach_each_layout_as_its_x_does(targets):
+    y = np.arange(5.0 * targets).reshape(5, targets)  # N = 5 rows of `targets` targets
+    assert np.array_equal(layout("cs231n").y(y, "mse", targets), y)  # rows, like X
+    assert np.array_equal(layout("deeplearning-ai").y(y, "mse", targets), y.T)  # columns, like X (D, N)

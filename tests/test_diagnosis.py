@@ -102,7 +102,10 @@ def test_each_diagnosis_is_printed_once_across_the_points(real):
 
 @pytest.mark.parametrize("r, N, ids", [(768.0, 768, ("factor:N",)), (1 / 768, 768, ("factor:1/N",)),
                                        (96.0, 768, ("factor:D",)), (768 / 767, 768, ("factor:N-1",)),
-                                       (-768.0, 768, ("factor:-1", "factor:N")), (5 / 768, 5, ("factor:hard-coded-N",))])
+                                       (-768.0, 768, ("factor:-1", "factor:N")), (5 / 768, 5, ("factor:hard-coded-N",)),
+                                       (768 / 769, 768, ("factor:N+1",)), (1 / 8, 768, ("factor:N*D",)),
+                                       (48.0, 768, ("factor:H",)), (3.0, 768, ("factor:3",)),
+                                       (1 / 3, 768, ("factor:1/3",))])
 def test_a_constant_factor_is_read_as_what_it_equals(r, N, ids):
     assert [i for i, _ in name_factor(r, N, 8, (16,))] == [ids]
 
@@ -327,3 +330,30 @@ def test_masks_forgotten_in_every_hidden_layer_of_a_deeper_net_are_written_per_l
 
     result = check_point(spec, Point("p", params, ""), X, y, no_masks, ("torch",))
     assert "no activation derivative: dz_l = da_l where" in " ".join(result.diagnosis)  # every layer l, not dz1 alone
+
+
+def test_two_gradients_built_transposed_and_reshaped_are_named_together_with_both_steps():
+    from oracles.harness import Point, check_point
+    from reference.model import random_params
+
+    spec = Spec((4, 5, 3, 1))
+    params = random_params(spec, 1, 1.0)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((30, 4)), (rng.random((30, 1)) < 0.5).astype(float)
+
+    def swapped(p, X, y):  # the right backward, but dW1 and dW2 as (out, in) products reshaped to fit
+        z1 = X @ p["W1"] + p["b1"]
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ p["W2"] + p["b2"]
+        a2 = np.maximum(z2, 0)
+        dz3 = (1 / (1 + np.exp(-(a2 @ p["W3"] + p["b3"]))) - y) / X.shape[0]
+        dz2 = dz3 @ p["W3"].T * (z2 > 0)
+        dz1 = dz2 @ p["W2"].T * (z1 > 0)
+        return {"W1": (dz1.T @ X).reshape(4, 5), "b1": dz1.sum(0, keepdims=True),
+                "W2": (dz2.T @ a1).reshape(5, 3), "b2": dz2.sum(0, keepdims=True),
+                "W3": a2.T @ dz3, "b3": dz3.sum(0, keepdims=True)}
+
+    result = check_point(spec, Point("p", params, ""), X, y, swapped, ("torch",))
+    assert [f.ids for f in result.findings if f.cause] == [("transpose",)]
+    assert result.diagnosis[0] == ("dW1, dW2 hold the right numbers transposed (computed as the (out, in) product, then "
+                                   "reshaped): operands swapped in dW1 = X.T @ dz1 and dW2 = a1.T @ dz2 (wrong: dW1, dW2)")

@@ -223,13 +223,18 @@ def test_the_relu_shortcut_is_the_exact_derivative_of_the_logit_in_the_layer_bef
 
 @pytest.mark.parametrize("loss_name, C", [("softmax", 3), ("mse", 2)])
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu"])  # the piecewise-linear shortcut with C logits
-def test_finite_differences_of_a_deep_net_with_several_outputs_agree_with_the_reference(loss_name, C, activation):
+@pytest.mark.parametrize("near", [False, True])  # row 1 next to every layer-2 kink: the shortcut's full path
+def test_finite_differences_of_a_deep_net_with_several_outputs_agree_with_the_reference(loss_name, C, activation, near):
     spec = Spec((4, 6, 5, C), activation, "float64", loss_name)
     rng = np.random.default_rng(5)
     params = random_params(spec, 5, 1.0)
     X = rng.standard_normal((15, 4))
     y = rng.integers(0, C, 15) if loss_name == "softmax" else rng.standard_normal((15, C))
     y = spec.head.targets(y, spec.dtype)
+    if near:
+        _, cache = forward(params, X, activation)
+        params["b2"] = params["b2"] - cache["z2"][1:2] + 1e-7
     fd = fd_gradients(spec, params, X, y)
     assert_agrees(fd.grads, backward(params, X, y, activation, head=spec.head), "finite-differences",
                   against="reference", near_kink=fd.near_kink)
+    assert fd.near_kink["W1"].any() == near

@@ -108,3 +108,13 @@ def test_the_points_follow_the_seed_and_the_report_lists_the_oracles_it_ran(real
 
     report = run(spec, real, reference_candidate("relu"), ("finite-differences", "jax"))
     assert report.to_dict()["oracles"] == ["finite-differences", "jax"]
+
+
+def test_the_lesson_point_by_default_is_the_lessons_own_draw_from_seed_0():
+    from oracles.harness import lesson_point
+
+    rng = np.random.RandomState(0)  # the lesson: np.random.seed(0); W1 = randn(8, 16) * 0.1, then W2
+    W1, W2 = rng.randn(8, 16) * 0.1, rng.randn(16, 1) * 0.1
+    params = lesson_point(Spec()).params
+    assert np.array_equal(params["W1"], W1) and np.array_equal(params["W2"], W2)
+    assert not params["b1"].any() and not params["b2"].any()

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from oracles import policy
@@ -527,3 +528,31 @@ def test_ctrl_c_while_a_candidate_hangs_is_exit_130_with_one_line(tmp_path):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert (process.returncode, err, out) == (130, "compare-frameworks: interrupted\n", "")
+
+
+def test_a_candidate_named_by_module_is_imported_in_its_worker_from_the_working_directory(tmp_path, monkeypatch):
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    (tmp_path / "mypkg").mkdir()
+    (tmp_path / "mypkg" / "__init__.py").write_text("")
+    (tmp_path / "mypkg" / "grads.py").write_text(LESSON)
+    monkeypatch.chdir(tmp_path)
+    params, X, y = init_params(Spec()), np.ones((4, 8)), np.ones((4, 1))
+    with load_candidate("mypkg.grads:backward") as handle:
+        outcome = handle.evaluate(params, X, y)
+    assert outcome.failure is None and [k for k, _ in outcome.returned["grads"]] == list(params)
+
+
+@pytest.mark.parametrize("ending, words", [("os.kill(os.getpid(), signal.SIGTERM)", "died of signal 15 (terminated)"),
+                                           ("os._exit(4)", "exited with code 4")])
+def test_the_judge_names_how_its_worker_died_in_the_failure_of_that_call(tmp_path, ending, words):
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    path = tmp_path / "cand.py"
+    path.write_text(f"import os, signal\n\ndef backward(params, X, y):\n    {ending}\n")
+    params, X, y = init_params(Spec()), np.ones((4, 8)), np.ones((4, 1))
+    with load_candidate(f"{path}:backward") as handle:
+        outcome = handle.evaluate(params, X, y)
+    assert outcome.returned is None and outcome.failure.startswith(f"the candidate's process {words} ")

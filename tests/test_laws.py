@@ -46,6 +46,22 @@ def test_a_value_at_0_outside_the_subdifferential_is_a_relu_gating_violation():
     assert "sits exactly at 0" in violation.message
 
 
+def test_a_weight_entry_outside_its_interval_at_a_kink_is_named_by_its_own_row_and_column():
+    from reference.model import backward
+
+    def one_entry_off(params, X, y):  # right everywhere but dW1[1, 0], whose unit sits at its kink on row 0
+        grads = backward(params, X, y)
+        grads["W1"][1, 0] += 1.0
+        return grads
+
+    problem = Problem.parse("sizes=3,2,1 activation=relu dtype=float64 N=4 seed=0 scale=1.0 labels=both "
+                            "kink=on saturate=0")
+    (violation,) = check_laws(InProcess("one-entry-off", one_entry_off), problem, ["relu-gating"])
+    # row 0 of X is zero, so every entry of dW1's column 0 has the interval [0, 0] on that one-row batch
+    assert violation.message == ("unit 0 of layer 1 sits exactly at 0 on the one-row batch X[0]: dW1[1, 0] = 1 lies "
+                                 "outside its subgradient interval [0, 0] (relu'(0) must be in [0, 1])")
+
+
 class _Counting:
     """A handle that counts the inputs it is asked about (one batch or one call each)."""
 

@@ -63,6 +63,7 @@ def test_what_the_candidate_printed_is_counted_and_shown(report):
     lines = report.output_lines()
     assert lines[0] == f"{report.candidate} printed 2 lines:"  # one print at each of the two points
     assert lines[1:] == ["  | hello", "  | hello"]
+    assert f"{report.candidate} printed 2 lines:\n  | hello\n  | hello\n" in report.to_text()  # the table report too
 
 
 def test_the_header_names_a_target_range_and_a_non_lesson_head():
