@@ -160,7 +160,6 @@ COMPACT = ("oracle", "verdict", "worst entry", "oracle value", "yours", "over to
 def _table(console, columns, rows, width: int):
     """A rich table at its natural width, never squeezed: where that is wider than ``width`` (a
     narrow terminal), only the columns that locate the error (``COMPACT``), whole."""
-
     for keep in (columns, [c for c in columns if c in COMPACT]):
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in keep:
