@@ -129,3 +129,30 @@ def test_several_missing_keys_are_listed_with_commas_and_a_non_scalar_non_array_
     assert str(err.value) == "the candidate's grads have the wrong keys: missing W2, b2 (expected W1, b1, W2, b2)"
     message, fixed = _shape_or_dtype("W1", {"type": "list", "scalar": False}, PARAMS["W1"])
     assert message == f"dW1 is a list, not a NumPy array of shape {PARAMS['W1'].shape}" and fixed is None
+
+
+def test_call_candidate_refuses_a_non_finite_loss_unless_asked_to_return_it():
+    def inf_loss(params, X, y):
+        return float("inf"), {k: np.zeros_like(v) for k, v in params.items()}
+
+    with pytest.raises(ContractViolation, match=r"non-finite loss \(inf\)"):
+        call_candidate(inf_loss, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)))
+    loss, _ = call_candidate(inf_loss, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)), finite_loss=False)
+    assert loss == float("inf")
+
+
+def test_a_function_is_named_by_its_module_and_qualified_name():
+    class Mine:
+        @staticmethod
+        def backward(params, X, y):
+            return {}
+
+    handle = handle_for(Mine.backward, isolate=False)
+    assert handle.name == f"{__name__}:test_a_function_is_named_by_its_module_and_qualified_name.<locals>.Mine.backward"
+
+
+def test_a_module_level_function_goes_to_its_worker_by_module_and_name_not_by_value():
+    from oracles.isolation import function_source
+
+    source = function_source(np.linalg.norm)  # importable again as numpy.linalg:norm
+    assert source.message() == {"module": "numpy.linalg", "attr": "norm"}

@@ -287,3 +287,26 @@ def test_several_mse_targets_reach_each_layout_as_its_x_does(targets):
     y = np.arange(5.0 * targets).reshape(5, targets)  # N = 5 rows of `targets` targets
     assert np.array_equal(layout("cs231n").y(y, "mse", targets), y)  # rows, like X
     assert np.array_equal(layout("deeplearning-ai").y(y, "mse", targets), y.T)  # columns, like X (D, N)
+
+
+def test_a_flat_bias_in_a_column_layout_is_named_without_the_wrong_axis_hint():
+    # db1 (4,) where the deeplearning-ai layout wants (4, 1): flat, not summed over the wrong axis
+    _, outcome, _ = _dlai(lambda p, X, y: _dlai_grads(p, X, db1=np.zeros(4)))
+    assert "db1 has shape (4,), expected (4, 1) like b1 in the deeplearning-ai convention" in (
+        outcome.failure or " ".join(outcome.returned["problems"]))
+    assert "wrong axis" not in (outcome.failure or " ".join(outcome.returned["problems"]))
+
+
+def test_a_lesson_layout_candidate_with_dw_keys_has_its_entries_named_with_its_keys():
+    from oracles.isolation import InProcess
+    from reference.data import synthetic
+
+    data = synthetic(rows=32, seed=1)
+    spec = Spec((data.features, 4, 1))
+
+    def doubled_dw(params, X, y):  # the lesson's layout, dW1-style keys, every gradient doubled
+        return {f"d{k}": 2 * g for k, g in backward(params, X, y).items()}
+
+    report = run(spec, data, InProcess("mine", doubled_dw), oracles=("torch",), convention="lesson")
+    check = report.points[0].checks["W1"]["torch"]
+    assert not check.passed and check.entry.startswith("dW1[")

@@ -357,3 +357,4 @@ def test_two_gradients_built_transposed_and_reshaped_are_named_together_with_bot
     assert [f.ids for f in result.findings if f.cause] == [("transpose",)]
     assert result.diagnosis[0] == ("dW1, dW2 hold the right numbers transposed (computed as the (out, in) product, then "
                                    "reshaped): operands swapped in dW1 = X.T @ dz1 and dW2 = a1.T @ dz2 (wrong: dW1, dW2)")
+

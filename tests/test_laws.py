@@ -141,3 +141,14 @@ def test_a_contract_break_met_by_the_identity_law_is_named_by_that_law():
     (violation,) = check_laws(InProcess("no-b1", lambda p, X, y: {k: np.zeros_like(v) for k, v in p.items()
                                                                    if k != "b1"}), problem, ["identity"])
     assert violation.law == "identity" and "missing b1" in violation.message
+
+
+def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
+    from properties.laws import _permuted
+
+    problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=9 seed=5 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    _, X, y = problem.arrays()
+    first, again = _permuted(problem, X, y), _permuted(problem, X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))  # a failure replays with its own order
+    assert not np.array_equal(first[0], X) and sorted(map(tuple, first[0])) == sorted(map(tuple, X))

@@ -79,3 +79,12 @@ def test_the_header_names_a_target_range_and_a_non_lesson_head():
 def test_json_writes_non_finite_numbers_as_null_at_any_depth():
     assert _finite({"a": [1.0, float("nan"), {"b": float("inf")}], "c": 2}) == {"a": [1.0, None, {"b": None}], "c": 2}
     assert not math.isnan(_finite(0.5))
+
+
+def test_the_fuzz_summary_is_printed_whole_in_the_table_and_fenced_in_markdown(report):
+    from dataclasses import replace
+
+    summary = "FAILED after 3 examples; the shrunk counterexample:\n  " + "sizes=8,16,1 " * 40  # one 520-character line
+    fuzzed = replace(report, fuzz={"summary": summary, "passed": False})
+    assert f"\nfuzz: {summary}\n" in fuzzed.to_text(width=80)  # never wrapped, however narrow the terminal
+    assert f"## fuzz\n\n```\n{summary}\n```\n" in fuzzed.to_markdown()
