@@ -143,11 +143,14 @@ def test_W1_and_dW1_keys_are_both_accepted_and_mixing_them_is_refused():
     assert "mix key styles" in Conventional(_Returns(mixed), "lesson").evaluate(params, X, y).failure
 
 
+def _torch_layout_problem():
+    """A 3-2-1 network's lesson init, a batch of 4, and the torch layout that speaks to it."""
+    params = init_params(Spec((3, 2, 1)))
+    return params, np.ones((4, 3)), np.zeros((4, 1)), layout("torch")
+
+
 def test_a_transposed_torch_weight_is_named_in_torch_shapes_and_its_values_still_reach_the_judge():
-    spec = Spec((3, 2, 1))
-    params = init_params(spec)
-    X, y = np.ones((4, 3)), np.zeros((4, 1))
-    L = layout("torch")
+    params, X, y, L = _torch_layout_problem()
     grads = backward(params, X, y)
     pairs = [[k, {"array": g if k == "W1" else L.param(k, g)}] for k, g in grads.items()]  # dW1 as (in, out)
     outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
@@ -160,10 +163,7 @@ def test_a_transposed_torch_weight_is_named_in_torch_shapes_and_its_values_still
 
 
 def test_a_shape_that_no_single_fix_mends_still_stops_the_check_in_the_candidates_layout():
-    spec = Spec((3, 2, 1))
-    params = init_params(spec)
-    X, y = np.ones((4, 3)), np.zeros((4, 1))
-    L = layout("torch")
+    params, X, y, L = _torch_layout_problem()
     pairs = [[k, {"array": L.param(k, g)}] for k, g in backward(params, X, y).items()]
     pairs[0][1] = {"array": np.zeros((2, 2))}
     outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
@@ -171,10 +171,7 @@ def test_a_shape_that_no_single_fix_mends_still_stops_the_check_in_the_candidate
 
 
 def test_a_torch_bias_summed_over_the_units_is_named_with_the_shape_the_batch_sum_gives():
-    spec = Spec((3, 2, 1))
-    params = init_params(spec)
-    X, y = np.ones((4, 3)), np.zeros((4, 1))
-    L = layout("torch")
+    params, X, y, L = _torch_layout_problem()
     pairs = [[k, {"array": L.param(k, g)}] for k, g in backward(params, X, y).items()]
     pairs[1][1] = {"array": np.zeros(4)}  # db1 = dz1.sum(axis=1) on dz1 (N=4, H=2): one number per row
     outcome = Conventional(_Returns(pairs), "torch").evaluate(params, X, y)
