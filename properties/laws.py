@@ -194,11 +194,12 @@ def descent(candidate, problem):
     Precisely (Armijo on a halving grid): with ``g`` the candidate's gradient, ``s = sum(g**2) > 0``
     and ``lr0 = DESCENT_STEP * max(1, |w|) / sqrt(s)`` (a step of relative length DESCENT_STEP), some
     ``lr = lr0 / 2**k`` with ``lr * s > DESCENT_FLOOR * max(1, loss)`` satisfies
-    ``loss(w - lr g) <= loss(w) - 1e-4 * lr * s`` and ``loss(w - lr g) < loss(w)``, the losses in
-    float64. This holds for the true gradient wherever the loss is differentiable; an uphill or
-    mis-scaled direction fails it at every small rate. The law is not asserted where a
-    pre-activation sits exactly on a kink, nor where even ``lr0 * s`` is below the rounding floor
-    (a saturated, all-correct network: nothing measurable to descend).
+    ``loss(w - lr g) <= loss(w) - 1e-4 * lr * s``, the losses in float64 (so strictly below
+    ``loss(w)``: above the floor, ``1e-4 * lr * s`` is some 45 ulps of the loss). This holds for the
+    true gradient wherever the loss is differentiable; an uphill or mis-scaled direction fails it
+    at every small rate. The law is not asserted where a pre-activation sits exactly on a kink, nor
+    where even ``lr0 * s`` is below the rounding floor (a saturated, all-correct network: nothing
+    measurable to descend).
     """
     if problem.has_kink:
         return
@@ -221,7 +222,7 @@ def descent(candidate, problem):
     while lr * s > floor:
         moved = {k: P[k] - lr * G[k] for k in P}
         value = reference_loss(moved, X64, y64, problem.activation, head)
-        if value < base and value <= base - policy.ARMIJO_C * lr * s:
+        if value <= base - policy.ARMIJO_C * lr * s:
             return
         lr /= 2
     raise LawViolation("descent", f"no rate on the halving grid lowers the loss along -g "

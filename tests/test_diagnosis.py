@@ -164,6 +164,19 @@ def test_a_gradient_returned_as_zeros_is_named_skipped(small_problem):
     assert named(spec, params, X, y, grads) == [("step:skipped",)]
 
 
+def test_only_state_from_a_previous_call_is_untestable_at_the_first_point_and_nothing_after_it(small_problem):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward, random_params
+
+    spec, params, X, y = small_problem()
+    oracle = backward(params, X, y)
+    doubled = {k: 2 * v for k, v in oracle.items()}
+    first = diagnose(spec, params, X, y, doubled, oracle, list(params))
+    later = diagnose(spec, params, X, y, doubled, oracle, list(params), previous=random_params(spec, 9, 1.0))
+    assert first.untestable == {"state:previous-call"}
+    assert later.untestable == set()
+
+
 def test_dividing_by_x_size_is_named_n_times_d_not_a_bare_number(small_problem):
     spec, params, X, y = small_problem()
     z1, a1, y_hat = _net(params, X, "relu")

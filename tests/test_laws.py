@@ -135,12 +135,14 @@ def test_an_order_dependent_backward_breaks_the_permutation_law_naming_both_orde
     assert "permuted batch" in violation.message and "the original order" in violation.message
 
 
-def test_a_contract_break_met_by_the_identity_law_is_named_by_that_law():
-    problem = Problem.parse("sizes=2,3,2,1 activation=identity dtype=float64 N=4 seed=1 scale=1.0 labels=both "
+@pytest.mark.parametrize("law", ["shapes", "finite", "relu-gating", "descent", "permutation", "identity"])
+def test_a_contract_break_met_by_a_law_is_named_by_that_law(law):
+    activation = "relu" if law == "relu-gating" else "identity"
+    problem = Problem.parse(f"sizes=2,3,2,1 activation={activation} dtype=float64 N=4 seed=1 scale=1.0 labels=both "
                             "kink=none saturate=0")
     (violation,) = check_laws(InProcess("no-b1", lambda p, X, y: {k: np.zeros_like(v) for k, v in p.items()
-                                                                   if k != "b1"}), problem, ["identity"])
-    assert violation.law == "identity" and "missing b1" in violation.message
+                                                                   if k != "b1"}), problem, [law])
+    assert violation.law == law and "missing b1" in violation.message
 
 
 def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
