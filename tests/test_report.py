@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
-from oracles.report import Report, _finite
+from oracles.report import PLOT_FLOOR, Report, _finite
 from reference.model import Spec, backward, loss
 
 
@@ -88,3 +89,53 @@ def test_the_fuzz_summary_is_printed_whole_in_the_table_and_fenced_in_markdown(r
     fuzzed = replace(report, fuzz={"summary": summary, "passed": False})
     assert f"\nfuzz: {summary}\n" in fuzzed.to_text(width=80)  # never wrapped, however narrow the terminal
     assert f"## fuzz\n\n```\n{summary}\n```\n" in fuzzed.to_markdown()
+
+
+def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_and_marks_each_decided_kink():
+    """Report.plot on a run with one wrong parameter and one bias exactly at a kink: a row per point,
+    a panel per parameter, each titled with its point, name, shape and how many entries are over
+    (red) or "within tolerance"; an x exactly where a subgradient interval decided; the verdict,
+    candidate and network in the figure's title; the colour scale's centre is the tolerance."""
+    import matplotlib.pyplot as plt
+
+    from oracles.candidate import InProcess
+    from oracles.harness import Point, run
+    from reference.data import Dataset
+    from reference.model import random_params
+
+    spec = Spec((3, 4, 1), "relu")
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((6, 3))
+    X[0] = 0.0  # row 0 meets the hidden layer at its biases alone
+    y = (rng.random((6, 1)) < 0.5).astype(float)
+    params = random_params(spec, 1, 1.0)
+    params["b1"][0, 1] = 0.0  # unit 1 sits exactly at its kink on row 0
+    points = [Point("kinked", params, "b1[1] = 0"), Point("plain", random_params(spec, 2, 1.0), "generic")]
+
+    def wrong_db2(p, X, y):
+        grads = backward(p, X, y)
+        grads["b2"] = grads["b2"] + 1.0
+        return grads
+
+    report = run(spec, Dataset(X, y, "made here"), InProcess("wrong_db2", wrong_db2), oracles=("torch",),
+                 points=points)
+    kinked = report.points[0].checks["b1"]["torch"]
+    assert kinked.at_kink.tolist() == [[False, True, False, False]]
+    figure = report.plot()
+    panels = [ax for ax in figure.axes if ax.get_images()]
+    assert len(panels) == 2 * 4
+    titles = [ax.get_title() for ax in panels]
+    assert titles == [f"{p} {k} {shape}\n{'1 over tolerance' if k == 'b2' else 'within tolerance'}"
+                      for p in ("kinked", "plain")
+                      for k, shape in (("W1", "3x4"), ("b1", "1x4"), ("W2", "4x1"), ("b2", "1x1"))]
+    red = [ax.title.get_color() == "#cf222e" for ax in panels]
+    assert red == [k == "b2" for _ in range(2) for k in ("W1", "b1", "W2", "b2")]
+    marks = {title: ax.collections[0].get_offsets().tolist() for title, ax in zip(titles, panels)}
+    assert marks["kinked b1 1x4\nwithin tolerance"] == [[1.0, 0.0]]  # column 1, row 0
+    assert all(not m for t, m in marks.items() if t != "kinked b1 1x4\nwithin tolerance")
+    assert figure._suptitle.get_text() == "FAIL: point kinked, point plain | wrong_db2 (3-4-1 relu float64)"
+    norm = panels[0].get_images()[0].norm
+    assert norm.vcenter == 0.0 and norm.vmin == np.log10(PLOT_FLOOR)
+    worst = max(float(p.checks["b2"]["torch"].ratios.max()) for p in report.points)  # db2 is 1.0 off: far over
+    assert worst > 10 and norm.vmax == pytest.approx(np.log10(worst))  # the scale reaches the worst entry
+    plt.close(figure)
