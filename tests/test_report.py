@@ -6,6 +6,7 @@ below follows from that construction (the loss must DIFFER, every gradient must 
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 
@@ -91,13 +92,17 @@ def test_the_fuzz_summary_is_printed_whole_in_the_table_and_fenced_in_markdown(r
     assert f"## fuzz\n\n```\n{summary}\n```\n" in fuzzed.to_markdown()
 
 
-def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_and_marks_each_decided_kink():
-    """Report.plot on a run with one wrong parameter and one bias exactly at a kink: a row per point,
-    a panel per parameter, each titled with its point, name, shape and how many entries are over
-    (red) or "within tolerance"; an x exactly where a subgradient interval decided; the verdict,
-    candidate and network in the figure's title; the colour scale's centre is the tolerance."""
-    import matplotlib.pyplot as plt
+def _wrong_db2(params, X, y):
+    print("hello")
+    grads = backward(params, X, y)
+    grads["b2"] = grads["b2"] + 1.0
+    return grads
 
+
+@pytest.fixture(scope="module")
+def kinked():
+    """A run of a candidate whose db2 is 1.0 off (and which prints a line), against torch, at two
+    points on data made here: at the first, unit 1's bias is exactly 0 on a row of zeros (a kink)."""
     from oracles.candidate import InProcess
     from oracles.harness import Point, run
     from reference.data import Dataset
@@ -111,16 +116,19 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     params = random_params(spec, 1, 1.0)
     params["b1"][0, 1] = 0.0  # unit 1 sits exactly at its kink on row 0
     points = [Point("kinked", params, "b1[1] = 0"), Point("plain", random_params(spec, 2, 1.0), "generic")]
+    return run(spec, Dataset(X, y, "made here"), InProcess("wrong_db2", _wrong_db2), oracles=("torch",),
+               points=points)
 
-    def wrong_db2(p, X, y):
-        grads = backward(p, X, y)
-        grads["b2"] = grads["b2"] + 1.0
-        return grads
 
-    report = run(spec, Dataset(X, y, "made here"), InProcess("wrong_db2", wrong_db2), oracles=("torch",),
-                 points=points)
-    kinked = report.points[0].checks["b1"]["torch"]
-    assert kinked.at_kink.tolist() == [[False, True, False, False]]
+def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_and_marks_each_decided_kink(kinked):
+    """Report.plot on a run with one wrong parameter and one bias exactly at a kink: a row per point,
+    a panel per parameter, each titled with its point, name, shape and how many entries are over
+    (red) or "within tolerance"; an x exactly where a subgradient interval decided; the verdict,
+    candidate and network in the figure's title; the colour scale's centre is the tolerance."""
+    import matplotlib.pyplot as plt
+
+    report = kinked
+    assert report.points[0].checks["b1"]["torch"].at_kink.tolist() == [[False, True, False, False]]
     figure = report.plot()
     panels = [ax for ax in figure.axes if ax.get_images()]
     assert len(panels) == 2 * 4
@@ -139,3 +147,62 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     worst = max(float(p.checks["b2"]["torch"].ratios.max()) for p in report.points)  # db2 is 1.0 off: far over
     assert worst > 10 and norm.vmax == pytest.approx(np.log10(worst))  # the scale reaches the worst entry
     plt.close(figure)
+
+
+def _in_order(text: str, fragments: list) -> None:
+    """Each fragment occurs in ``text`` after the one before it."""
+    at = 0
+    for fragment in fragments:
+        found = text.find(fragment, at)
+        assert found >= 0, f"{fragment!r} not found after position {at} of:\n{text}"
+        at = found + len(fragment)
+
+
+KINK_LINE = ("kinks: 1 decided by a subgradient interval (a pre-activation exactly at 0) (b1 1); the candidate's "
+             "relu'(0) reads as 0; none excused")
+
+
+def _everything(report):
+    from dataclasses import replace
+
+    return replace(report, fd_mode="exhaustive: every entry", notes=["a NOTE"],
+                   fuzz={"passed": False, "summary": "FUZZ summary"},
+                   bug_zoo={"passed": True, "matrix_text": "ZOO as text", "matrix_markdown": "ZOO in markdown"})
+
+
+def test_the_text_report_has_every_section_in_order(kinked):
+    text = _everything(kinked).to_text()
+    _in_order(text, ["candidate wrong_db2 | data made here (6 rows, 3 features", "finite differences: exhaustive",
+                     "note: a NOTE", "wrong_db2 printed 2 lines:", "  | hello", "  | hello",
+                     "point kinked: b1[1] = 0", "loss  reference ", "param", "b2", "FAIL", KINK_LINE,
+                     "  torch vs candidate: b2[0, 0]", "point plain: generic",
+                     "  torch vs candidate: b2[0, 0]",
+                     "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): ", "\nversions: ",
+                     "FAIL: point kinked, point plain, fuzz\n"])
+    assert text.count(KINK_LINE) == 1  # the plain point has no kink
+
+
+def test_the_markdown_report_has_every_section_in_order(kinked):
+    text = _everything(kinked).to_markdown()
+    _in_order(text, ["# compare-frameworks: FAIL\n\ncandidate wrong_db2 | data made here", "finite differences: exhaustive",
+                     "> note: a NOTE", "wrong_db2 printed 2 lines:\n\n```\nhello\nhello\n```",
+                     "## kinked\n\nb1[1] = 0", "| source | loss | agrees |", "| torch |", "| param | oracle |",
+                     "| b2 | torch | **FAIL** |", KINK_LINE, "\n- torch vs candidate: b2[0, 0]", "## plain\n\ngeneric",
+                     "| b2 | torch | **FAIL** |", "\n- torch vs candidate: b2[0, 0]", "## fuzz\n\n```\nFUZZ summary\n```", "## bug zoo\n\nZOO in markdown",
+                     "timings (s): ", "versions: "])
+    assert text.count(KINK_LINE) == 1
+
+
+def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kinked):
+    text = _everything(kinked)._repr_html_()
+    _in_order(text, ['<h2 style="color:#cf222e">FAIL: point kinked, point plain, fuzz</h2>',
+                     "<p>candidate wrong_db2 | data made here", "<p>finite differences: exhaustive",
+                     "<em>note: a NOTE</em>", "<p>wrong_db2 printed 2 lines:</p><pre>hello\nhello</pre>",
+                     "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>",
+                     '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>', html.escape(KINK_LINE), "<ul><li>torch vs candidate: b2[0, 0]",
+                     "<h3>plain: FAIL</h3><p>generic</p>", '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>',
+                     "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
+    assert text.count("<tr style=") == 2  # only the failing rows are red
+    from dataclasses import replace
+
+    assert replace(kinked, points=[])._repr_html_().startswith('<div class="backprop-report"><h2 style="color:#1a7f37">PASS')
