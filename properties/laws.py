@@ -145,12 +145,17 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
     batches = _gating_batches(X, y, rows)
     head = problem.spec.head
 
-    def passes(g, key, index) -> bool:
-        """The gated entries carry nothing: exactly 0, or only the L2 term's 2 c W."""
+    def carried(g, key, index) -> tuple:
+        """What a gated slice carries beyond what it may (exactly 0, or only the L2 term's 2 c W):
+        ``(what, the first such entry)`` in words, or None when it carries nothing more."""
+        got = np.atleast_1d(np.asarray(g[key][index], dtype=np.float64))
         if not head.l2 or not key.startswith("W"):
-            return not np.any(g[key][index] != 0)
-        decay = head.l2_grads({key: params[key].astype(np.float64)}, Xb.shape[0])[key]
-        return bool(np.all(tol.close_array(np.asarray(g[key][index], dtype=np.float64), decay[index])))
+            bad = np.flatnonzero(got != 0)
+            return ("non-zero", f"{got[bad[0]]:.3g}") if bad.size else None
+        decay = np.atleast_1d(head.l2_grads({key: params[key].astype(np.float64)}, Xb.shape[0])[key][index])
+        bad = np.flatnonzero(~tol.close_array(got, decay))
+        return (("not the L2 term 2 c W alone", f"{got[bad[0]]:.3g} where 2 c W is {decay[bad[0]]:.3g}")
+                if bad.size else None)
 
     for Xb, yb, where in batches:
         _, cache = forward(params, Xb, "relu")
@@ -159,15 +164,17 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
         for l in range(1, L):
             z = cache[f"z{l}"]
             for j in map(int, np.flatnonzero((z <= 0).all(axis=0))):
-                if not passes(grads, f"W{l + 1}", (j, slice(None))):
+                extra = carried(grads, f"W{l + 1}", (j, slice(None)))
+                if extra:
                     raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
-                                       f"dW{l + 1} is non-zero in its row ({_first_nonzero(grads[f'W{l + 1}'], (j, slice(None)))})")
+                                       f"dW{l + 1} is {extra[0]} in its row ({extra[1]})")
                 incoming = [(f"b{l}", (0, j)), (f"W{l}", (slice(None), j))]
                 if (z[:, j] < 0).all():
                     for k, index in incoming:
-                        if not passes(grads, k, index):
+                        extra = carried(grads, k, index)
+                        if extra:
                             raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} < 0 on {where}, "
-                                               f"yet d{k} is non-zero there ({_first_nonzero(grads[k], index)})")
+                                               f"yet d{k} is {extra[0]} there ({extra[1]})")
                     continue
                 kinks = kinks or subgradients(problem.spec, params, Xb, yb)
                 for k, index in incoming:
@@ -180,12 +187,6 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
                                            f"d{k}{list(at)} = {grads[k][at]:.6g} lies outside its subgradient "
                                            f"interval [{interval.lo[at]:.6g}, {interval.hi[at]:.6g}] (relu'(0) "
                                            f"must be in [0, 1])")
-
-
-def _first_nonzero(g, index):
-    sub = g[index]
-    i = np.argwhere(np.atleast_1d(sub) != 0)[0]
-    return f"{np.atleast_1d(sub)[tuple(i)]:.3g}"
 
 
 def descent(candidate, problem):

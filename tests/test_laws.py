@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from oracles.candidate import InProcess
-from properties.laws import check_laws
+from properties.laws import GATING_ROWS, check_laws
 from properties.strategies import Problem
 from reference.model import forward
 
@@ -94,7 +94,10 @@ def test_the_candidate_is_asked_only_the_inputs_the_chosen_laws_need():
     assert handle.asked == 1
     gating = _Counting(_reference)
     assert check_laws(gating, problem, ["relu-gating"]) == []
-    assert gating.asked > 1  # the point and its one-row batches
+    assert gating.asked == 1 + GATING_ROWS  # the point and one-row batches of its first rows
+    short = _Counting(_reference)
+    assert check_laws(short, Problem.parse(problem.describe().replace("N=5", "N=2")), ["relu-gating"]) == []
+    assert short.asked == 1 + 2  # a batch of two rows has two one-row batches
 
 
 def test_remembering_answers_keeps_the_handles_isolation():
@@ -154,3 +157,46 @@ def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
     first, again = _permuted(problem, X, y), _permuted(problem, X, y)
     assert all(np.array_equal(a, b) for a, b in zip(first, again))  # a failure replays with its own order
     assert not np.array_equal(first[0], X) and sorted(map(tuple, first[0])) == sorted(map(tuple, X))
+
+
+# sizes=2,3,1 seed=0 N=2: hidden unit 2 has z1 < 0 on both rows (checked in _off_unit)
+OFF = "sizes=2,3,1 activation=relu dtype=float64 N=2 seed=0 scale=1.0 labels=both kink=none saturate=0"
+
+
+def _off_unit(problem):
+    params, X, y = problem.arrays()
+    _, cache = forward(params, X, "relu")
+    assert np.flatnonzero((cache["z1"] < 0).all(axis=0)).tolist() == [2]
+    return params, X, y
+
+
+def test_a_bias_gradient_through_a_unit_off_on_the_whole_batch_is_a_relu_gating_violation_naming_it():
+    from reference.model import backward
+
+    def unmasked_db1(params, X, y):  # the mask applied to dW1 but not to db1
+        grads = backward(params, X, y)
+        z2 = np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
+        grads["b1"] = ((1 / (1 + np.exp(-z2)) - y) / X.shape[0] @ params["W2"].T).sum(axis=0, keepdims=True)
+        return grads
+
+    problem = Problem.parse(OFF)
+    params, X, y = _off_unit(problem)
+    (violation,) = check_laws(InProcess("unmasked-db1", unmasked_db1), problem, ["relu-gating"])
+    value = unmasked_db1(params, X, y)["b1"][0, 2]
+    assert value != 0
+    assert violation.message == (f"unit 2 of layer 1 has z1 < 0 on the whole batch, yet db1 is non-zero there "
+                                 f"({value:.3g})")
+
+
+def test_with_l2_a_gated_row_carries_exactly_2cW_and_a_backward_without_the_l2_term_is_named():
+    from reference.heads import Head
+    from reference.model import backward
+
+    problem = Problem.parse(OFF + " l2=0.5 l2_form=reg")  # 0.5 * sum(W ** 2): the L2 gradient 2 c W is W itself
+    params, X, y = _off_unit(problem)
+    with_l2 = Head(l2=0.5, l2_form="reg")
+    assert check_laws(InProcess("right", lambda p, X, y: backward(p, X, y, head=with_l2)), problem,
+                      ["relu-gating"]) == []
+    (violation,) = check_laws(InProcess("no-l2", lambda p, X, y: backward(p, X, y)), problem, ["relu-gating"])
+    assert violation.message == ("unit 2 of layer 1 has z1 <= 0 on the whole batch, yet dW2 is not the L2 term 2 c W "
+                                 f"alone in its row (0 where 2 c W is {params['W2'][2, 0]:.3g})")
