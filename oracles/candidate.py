@@ -68,8 +68,8 @@ def _function_name(fn) -> str:
 def call_candidate(candidate, params: dict, X, y, finite_loss: bool = True, **options):
     """One call through the handle; returns ``(loss or None, grads)``, contract checked
     (``finite_loss=False``: a non-finite returned loss is returned, not refused: see :func:`unpack`)."""
-    handle = candidate if hasattr(candidate, "evaluate") else InProcess(_function_name(candidate), candidate)
-    return unpack(handle.evaluate(params, X, y, **options), params, finite_loss=finite_loss)
+    outcome = handle_for(candidate, isolate=False).evaluate(params, X, y, **options)
+    return unpack(outcome, params, finite_loss=finite_loss)
 
 
 def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss: bool = True):

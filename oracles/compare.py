@@ -112,7 +112,7 @@ def _errors(g, o, tol: Tolerance, subgradient=None):
         scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]), tol.unit)
         nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
     err = np.abs(g - nearest)
-    return g, o, at, lo, hi, nearest, scale, err, tol.atol * scale + tol.rtol * np.abs(nearest)
+    return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
 
 
 def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:

@@ -66,15 +66,10 @@ class Interval:
     def mask(self) -> np.ndarray:
         return self.hi > self.lo
 
-    def bounds(self, g, tol: policy.Tolerance, scale: float):
-        """Per entry: the nearest point of ``[lo, hi]`` to ``g`` and the tolerance around it."""
-        nearest = np.clip(np.asarray(g, dtype=np.float64), self.lo, self.hi)
-        return nearest, tol.atol * scale + tol.rtol * np.abs(nearest)
-
     def contains(self, g, tol: policy.Tolerance, scale: float = 1.0) -> np.ndarray:
-        """Boolean array: ``g`` within tolerance of ``[lo, hi]``."""
-        nearest, bound = self.bounds(g, tol, scale)
-        return np.abs(np.asarray(g, dtype=np.float64) - nearest) <= bound
+        """Boolean array: ``g`` within tolerance of the nearest point of ``[lo, hi]``."""
+        g = np.asarray(g, dtype=np.float64)
+        return tol.close(g, np.clip(g, self.lo, self.hi), scale)
 
     def slopes(self, g, tol: policy.Tolerance, scale: float = 1.0) -> np.ndarray:
         """The uniform relu'(0) each interval entry implies (``g = at_low + (s - alpha) * span``), where
@@ -82,7 +77,7 @@ class Interval:
         g = np.asarray(g, dtype=np.float64)
         span = self.at_one - self.at_low
         readable = self.mask if self.readable is None else self.mask & self.readable
-        readable = readable & (np.abs(span) > policy.KINK_SPAN_READABLE * (tol.atol * scale + tol.rtol * np.abs(self.at_low)))
+        readable = readable & (np.abs(span) > policy.KINK_SPAN_READABLE * tol.bound(self.at_low, scale))
         with np.errstate(divide="ignore", invalid="ignore"):
             s = self.alpha + (1 - self.alpha) * (g[readable] - self.at_low[readable]) / span[readable]
         return s

@@ -19,9 +19,13 @@ class Tolerance:
     rtol: float
     unit: float = 1.0  # how many times the averaged loss the checked loss is (N when summed): see tolerance()
 
+    def bound(self, o, scale: float = 1.0):
+        """How far from ``o`` a value may lie: ``atol * scale + rtol * |o|`` (the one rule of every gradient check)."""
+        return self.atol * scale + self.rtol * np.abs(o)
+
     def close(self, g, o, scale: float = 1.0):
         """Boolean array: where ``g`` is within tolerance of ``o`` (``atol`` in units of ``scale``)."""
-        return np.abs(g - o) <= self.atol * scale + self.rtol * np.abs(o)
+        return np.abs(g - o) <= self.bound(o, scale)
 
     def close_array(self, g, o):
         """:meth:`close` with the scale of the whole array ``o``: ``max(unit, max |o|)``."""

@@ -156,3 +156,16 @@ def test_a_module_level_function_goes_to_its_worker_by_module_and_name_not_by_va
 
     source = function_source(np.linalg.norm)  # importable again as numpy.linalg:norm
     assert source.message() == {"module": "numpy.linalg", "attr": "norm"}
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "identity"])
+def test_the_reference_candidate_is_the_reference_backward_for_the_activation_it_is_given(small_problem, activation):
+    from oracles.candidate import reference_candidate
+    from reference.model import backward
+
+    spec, params, X, y = small_problem(activation=activation)
+    _, grads = call_candidate(reference_candidate(activation), params, X, y)
+    others = [a for a in ("relu", "tanh", "identity") if a != activation]
+    for k in params:
+        np.testing.assert_array_equal(grads[k], backward(params, X, y, activation)[k])
+    assert all(not np.allclose(grads["W1"], backward(params, X, y, a)["W1"]) for a in others)  # they differ here

@@ -84,6 +84,19 @@ def test_at_an_exact_kink_any_value_in_the_interval_passes_and_outside_it_is_mea
     assert not compare("W1", "fd", np.array([1.0, 0.9]), o, TOL, subgradient=kink).passed
 
 
+def test_outside_an_interval_the_relative_tolerance_is_taken_on_its_nearest_end():
+    # policy: |g - nearest| <= atol * scale + rtol * |nearest|, the scale max(1, |lo|, |hi|); the
+    # comparison and the gating law's Interval.contains apply the same rule
+    tol = Tolerance(atol=0.01, rtol=0.1)
+    o = np.array([0.0])
+    wide = _interval([0.0], [10.0])  # bound 0.01 * 10 + 0.1 * 10 = 1.1 above 10
+    at_zero = _interval([-0.5], [0.0])  # nearest end 0: the bound is atol * 1 = 0.01 alone
+    for interval, scale, inside, outside in ((wide, 10.0, 11.05, 11.15), (at_zero, 1.0, 0.009, 0.011)):
+        assert compare("W1", "fd", np.array([inside]), o, tol, subgradient=interval).passed
+        assert not compare("W1", "fd", np.array([outside]), o, tol, subgradient=interval).passed
+        assert interval.contains(np.array([inside, outside]), tol, scale).tolist() == [True, False]
+
+
 def test_the_value_at_0_is_read_from_where_the_candidate_sits_in_the_interval():
     o = np.zeros(3)
     tol = Tolerance(atol=1e-6, rtol=0.0)  # spans far wider than the tolerance: readable

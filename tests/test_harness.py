@@ -85,6 +85,16 @@ def test_directional_finite_differences_are_timed_like_every_oracle(real):
     assert report.passed
 
 
+def test_check_point_times_each_oracle_and_the_candidate_into_the_dict_it_is_given(real):
+    from oracles.harness import check_point, lesson_point
+
+    timings, spec = {}, Spec()
+    check_point(spec, lesson_point(spec), real.X, real.y, lambda p, X, y: backward(p, X, y, "relu"),
+                ("finite-differences", "torch"), timings=timings)
+    assert set(timings) == {"finite-differences", "torch", "candidate"}
+    assert all(t > 0 for t in timings.values())
+
+
 def test_check_point_differences_along_random_directions_when_asked_and_every_entry_by_default():
     from oracles.harness import Point, check_point
 
