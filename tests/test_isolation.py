@@ -556,3 +556,72 @@ def test_the_judge_names_how_its_worker_died_in_the_failure_of_that_call(tmp_pat
     with load_candidate(f"{path}:backward") as handle:
         outcome = handle.evaluate(params, X, y)
     assert outcome.returned is None and outcome.failure.startswith(f"the candidate's process {words} ")
+
+
+def _batch(ns):
+    from reference.model import Spec, init_params
+
+    params = init_params(Spec((2, 3, 1)))
+    return [(params, np.ones((n, 2)), np.ones((n, 1))) for n in ns]
+
+
+def test_a_healthy_batch_is_one_exchange_with_the_worker(tmp_path, monkeypatch):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("import numpy as np\ndef backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    with load_candidate(f"{path}:backward") as handle:
+        handle.evaluate(*_batch([2])[0])  # the worker started and loaded
+        exchanges = []
+        real = handle._exchange
+        monkeypatch.setattr(handle, "_exchange", lambda *a: exchanges.append(a[2]) or real(*a))
+        outcomes = handle.evaluate_many(_batch([3, 4, 5]))
+    assert exchanges == ["during a batch of calls"]
+    assert [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes] == [3.0, 4.0, 5.0]
+
+
+def test_a_worker_that_dies_in_a_batch_is_asked_again_call_by_call_so_each_outcome_is_its_own(tmp_path):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("import os\nimport numpy as np\ndef backward(p, X, y):\n    if X.shape[0] == 1:\n        os._exit(3)\n"
+                    "    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    with load_candidate(f"{path}:backward") as handle:
+        first, died, last = handle.evaluate_many(_batch([3, 1, 5]))
+    assert dict(first.returned["grads"])["W1"]["array"][0, 0] == 3.0
+    assert died.returned is None and died.failure.startswith("the candidate's process exited with code 3 ")
+    assert dict(last.returned["grads"])["W1"]["array"][0, 0] == 5.0
+
+
+def test_a_batch_past_its_time_limit_fails_every_call_in_it_and_every_call_after_it(tmp_path):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("import time\nimport numpy as np\ndef backward(p, X, y):\n    if X.shape[0] == 1:\n"
+                    "        time.sleep(60)\n    return {k: v * 0 for k, v in p.items()}\n")
+    with load_candidate(f"{path}:backward", timeout=1.0) as handle:
+        outcomes = handle.evaluate_many(_batch([3, 1]))
+        later = handle.evaluate_many(_batch([3, 4])) + [handle.evaluate(*_batch([3])[0])]
+    assert all(o.returned is None and "time limit" in o.failure for o in outcomes)
+    assert [o.failure for o in later] == [outcomes[0].failure] * 3  # no new worker: the same verdict at once
+
+
+def test_an_import_time_exit_is_named_while_importing_the_candidate(tmp_path):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("import os\nos._exit(3)\ndef backward(p, X, y):\n    return p\n")
+    with load_candidate(f"{path}:backward") as handle:
+        outcome = handle.evaluate(*_batch([2])[0])
+    assert outcome.returned is None
+    assert outcome.failure.startswith("the candidate's process exited with code 3 while importing the candidate")
+
+
+def test_a_function_resolves_by_module_and_name_only_from_a_module_loaded_from_a_file():
+    from oracles.isolation import _resolves
+    from reference.model import backward
+
+    assert _resolves("reference.model", "backward", backward)
+    assert not _resolves("reference.model", "forward", backward)  # another function of that module
+    assert not _resolves("sys", "getsizeof", sys.getsizeof)  # a built-in module: nothing a worker can import by file
+    assert not _resolves("no_such_module_here", "backward", backward)
