@@ -119,6 +119,8 @@ def _explain_both(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict,
 def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previous=None) -> Diagnosis:
     """The findings for a candidate whose ``wrong`` parameters disagree with ``oracle``.
 
+    ``grads``: as the contract passed them (:func:`oracles.candidate.unpack`): every parameter's
+    key, each of its parameter's shape (a mendable shape mended), all finite.
     ``previous``: the parameters of the point checked before with the same candidate (to test
     state kept between calls).
     """
@@ -228,10 +230,10 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
         text = f"{agree} agree; the error enters at {step(f'a{l}', L)} or {step(f'z{l}', L, activation)}"
     extra = []
     for k in wrong:
-        r = p.ratio(np.asarray(g[k], dtype=np.float64), oracle[k]) if np.shape(g[k]) == np.shape(oracle[k]) else None
+        r = p.ratio(np.asarray(g[k], dtype=np.float64), oracle[k])
         if r is not None:
             extra.append(f"d{k} is a constant {ratio_words(r)} the right value")
-        elif np.shape(g[k]) == np.shape(oracle[k]) and not np.any(g[k]):
+        elif not np.any(g[k]):
             extra.append(f"d{k} is all zeros")
     return text + (f" ({'; '.join(extra)}; no mistake in the grammar gives that)" if extra else "")
 

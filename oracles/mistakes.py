@@ -387,8 +387,6 @@ def _l2_gradient_only(p, g):
     if p.decay:  # the checked loss has an L2 term: "no such term in the loss" is contradicted
         return
     Ws = [k for k in p.P if k[0] == "W"]
-    if not all(np.shape(g.get(k)) == p.P[k].shape for k in Ws):
-        return
     w = np.concatenate([p.P[k].ravel() for k in Ws])
     d = np.concatenate([(g[k] - p.true[k]).ravel() for k in Ws])
     if w @ w > 0 and d.any():
@@ -396,8 +394,6 @@ def _l2_gradient_only(p, g):
         if lam > 0:
             yield (f"L2 in the gradient only: dW += {lam:.6g} * W on every weight (and no such term in the loss, "
                    f"which is the canonical one)", {k: p.true[k] + lam * p.P[k] if k[0] == "W" else p.true[k] for k in p.P})
-    if not all(np.shape(g.get(k)) == p.P[k].shape for k in p.P):
-        return
     w = np.concatenate([p.P[k].ravel() for k in p.P])  # the biases decayed too
     d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
     if any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b") and w @ w > 0 and d.any():
@@ -420,7 +416,7 @@ def _slope_at_kink(p, g):
         return p.backprop(derivative=lambda z, a: np.where(z > 0, 1.0, np.where(z < 0, low, c)).astype(z.dtype))
 
     g0, g1 = with_slope(0.0), with_slope(1.0)
-    moved = [k for k in g0 if np.shape(g.get(k)) == g0[k].shape and np.any(g1[k] != g0[k])]
+    moved = [k for k in g0 if np.any(g1[k] != g0[k])]
     if not moved:
         return
     d = np.concatenate([(g1[k] - g0[k]).ravel() for k in moved])
@@ -454,11 +450,9 @@ def _stale_forward(p, g):
         before = backward(p.previous, p.X, p.y, p.act, head=p.head)
         # buffers never zeroed hold every earlier call's gradients: the judge may have called more
         # than once at the previous point (its determinism check), so the count is fitted
-        calls = 1
-        if all(np.shape(g.get(k)) == p.P[k].shape for k in p.P):
-            b = np.concatenate([before[k].ravel() for k in p.P])
-            d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
-            calls = max(1, int(round(float(b @ d) / float(b @ b)))) if b @ b > 0 else 1
+        b = np.concatenate([before[k].ravel() for k in p.P])
+        d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
+        calls = max(1, int(round(float(b @ d) / float(b @ b)))) if b @ b > 0 else 1
         whose = "the previous call's" if calls == 1 else f"the previous point's, once per call there ({calls})"
         yield (f"state from the previous call: gradients added to {whose} (grads += ... on buffers never zeroed)",
                {k: calls * before[k] + p.true[k] for k in p.P})
@@ -468,8 +462,6 @@ def _stale_forward(p, g):
 def _updated_too_early(p, g):
     for l in range(p.L, 1, -1):
         below = [k for k in p.P if int(k[1:]) < l]
-        if not all(np.shape(g.get(k)) == p.P[k].shape for k in below):
-            continue
         # the gradients below l are linear in the W_l that da_{l-1} uses
         M = backprop(dict(p.P, **{f"W{l}": p.true[f"W{l}"]}), p.cache, p.steps[f"dz{l}"], l, p.act)
         m = np.concatenate([M[k].ravel() for k in below])

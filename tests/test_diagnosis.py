@@ -177,6 +177,38 @@ def test_only_state_from_a_previous_call_is_untestable_at_the_first_point_and_no
     assert later.untestable == set()
 
 
+def test_two_simplest_causes_are_said_as_either_the_first_or_the_second(small_problem):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward
+
+    spec, params, X, y = small_problem(N=5)  # N = D = 5: a fifth is 1/N and N/(N * D) alike
+    oracle = backward(params, X, y)
+    findings = diagnose(spec, params, X, y, {k: v / 5 for k, v in oracle.items()}, oracle, list(params)).findings
+    assert [f.ids for f in findings] == [("factor:1/N",), ("factor:N*D",)]
+    assert findings[0].text.startswith("either every gradient is 0.2x the right value: divided by N = 5 a second time")
+    assert findings[1].text.startswith("or every gradient is 0.2x the right value: divides by X.size = N * D = 25")
+
+
+def test_a_mistake_and_a_factor_on_the_data_term_alone_are_named_together_with_l2_left_right(small_problem):
+    from dataclasses import replace
+
+    from oracles.diagnosis import diagnose
+    from reference.model import backward
+
+    spec, params, X, y = small_problem()
+    spec = replace(spec, l2=0.1)  # weight_decay: + 0.1 / 2 * sum(W ** 2)
+    z1, a1, y_hat = _net(params, X, "relu")
+    data_term = _grads(X, z1, a1, y_hat, y, params["W2"], 1.0)  # the mask forgotten
+    decay = spec.head.l2_grads(params, len(X))
+    grads = {k: 2 * v + decay.get(k, 0) for k, v in data_term.items()}  # ... and the data term doubled
+    (finding,) = diagnose(spec, params, X, y, grads, backward(params, X, y, head=spec.head), list(params)).findings
+    assert finding.ids == ("mask:missing", "factor:2")
+    mask, factor = finding.text.split("; ")
+    assert mask.startswith("no activation derivative: dz1 = da1 where dz1 = da1 * (z1 > 0) belongs")
+    assert factor.startswith("the data term (the loss without L2) of every gradient is 2x the right value")
+    assert factor.endswith("(the L2 term's gradient 2 c W is right) (wrong: dW1, db1, dW2, db2)")
+
+
 def test_dividing_by_x_size_is_named_n_times_d_not_a_bare_number(small_problem):
     spec, params, X, y = small_problem()
     z1, a1, y_hat = _net(params, X, "relu")
@@ -285,10 +317,12 @@ def test_where_the_error_enters_names_the_layer_and_what_agrees_above_it(real):
         return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0, keepdims=True), "W2": a1.T @ dz2,
                 "b2": dz2.sum(axis=0, keepdims=True)}
 
-    text = " ".join(check(real, "one_entry_off", fn=one_entry_off).points[0].diagnosis)
-    assert "only dW1 is wrong at layer 1: the error enters at" in text
-    text = " ".join(check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis)
-    assert "dW2, db2 agree; the error enters at" in text
+    from oracles.mistakes import step
+
+    (text,) = check(real, "one_entry_off", fn=one_entry_off).points[0].diagnosis
+    assert text == f"only dW1 is wrong at layer 1: the error enters at {step('W1', 2)}"  # no constant ratio: no more
+    (text,) = check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis
+    assert text == f"dW2, db2 agree; the error enters at {step('a1', 2)} or {step('z1', 2, 'relu')}"
 
 
 def test_a_missing_one_over_n_reads_as_the_readme_shows_it(real):
