@@ -215,24 +215,33 @@ def _hidden(p: Pieces) -> bool:
     return p.L > 1 and p.act != "identity"
 
 
+def _at(p: Pieces, template: str) -> str:
+    """``template`` with ``{l}`` the hidden layer: ``1`` with one hidden layer, ``_l`` (any of them) with several."""
+    return template.format(l="1" if p.L == 2 else "_l")
+
+
 def _dz1(p: Pieces, what: str) -> str:
-    """``dz1 = da1 * what`` (``dz_l = da_l * ...`` for deeper networks); ``what = ""``: ``dz1 = da1``."""
-    if p.L > 2:
-        what = what.replace("1", "_l")
-    return ("dz1 = da1" if p.L == 2 else "dz_l = da_l") + (f" * {what}" if what else "")
+    """``dz1 = da1 * what`` (``dz_l = da_l * ...`` for deeper networks; ``{l}`` in ``what`` is the
+    layer); ``what = ""``: ``dz1 = da1``."""
+    return _at(p, "dz{l} = da{l}") + (f" * {_at(p, what)}" if what else "")
+
+
+def _right(p: Pieces) -> str:
+    """The hidden layers' right step, named as :func:`_dz1` names the wrong one: ``dz1 = da1 * (z1 > 0)``."""
+    return _dz1(p, DERIVATIVE[p.act])
 
 
 @mistake("mask:missing", "the ReLU mask (z1 > 0) left out: dz1 = da1")
 def _mask_missing(p, g):
     if _hidden(p) and p.act in KINKED:
-        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs (the mask forgotten)",
+        yield (f"no activation derivative: {_dz1(p, '')} where {_right(p)} belongs (the mask forgotten)",
                p.backprop(derivative="identity"))
 
 
 @mistake("derivative:missing", "no activation derivative on a smooth hidden layer: dz1 = da1")
 def _derivative_missing(p, g):
     if _hidden(p) and p.act not in KINKED:
-        yield (f"no activation derivative: {_dz1(p, '')} where {step('z1', p.L, p.act)} belongs",
+        yield (f"no activation derivative: {_dz1(p, '')} where {_right(p)} belongs",
                p.backprop(derivative="identity"))
 
 
@@ -240,7 +249,7 @@ def _derivative_missing(p, g):
 def _mask_inverted(p, g):
     if _hidden(p) and p.act in KINKED:
         for mask, side in ((np.less, "<"), (np.less_equal, "<=")):  # the two differ only on a kink
-            yield (f"the mask on the wrong side of 0: {_dz1(p, f'(z1 {side} 0)')} where {step('z1', p.L, p.act)} "
+            yield (f"the mask on the wrong side of 0: {_dz1(p, f'(z{{l}} {side} 0)')} where {_right(p)} "
                    f"belongs", p.backprop(derivative=lambda z, a, mask=mask: mask(z, 0).astype(z.dtype)))
 
 
@@ -250,10 +259,10 @@ for _other in ACTIVATIONS:
 
     def _build(p, g, other=_other):
         if _hidden(p) and other != p.act:
-            yield (f"the derivative of {other}, {DERIVATIVE[other].format(l='1')} on the cached a1, where "
-                   f"{step('z1', p.L, p.act)} belongs (the forward is {p.act})",
+            yield (f"the derivative of {other}, {_at(p, DERIVATIVE[other])} on the cached {_at(p, 'a{l}')}, where "
+                   f"{_right(p)} belongs (the forward is {p.act})",
                    p.backprop(derivative=lambda z, a: activation_grad(z, a, other)))
-            yield (f"the derivative of {other} at z1 where {step('z1', p.L, p.act)} belongs (the forward is {p.act})",
+            yield (f"the derivative of {other} at {_at(p, 'z{l}')} where {_right(p)} belongs (the forward is {p.act})",
                    p.backprop(derivative=lambda z, a: activation_grad(z, activate(z, other), other)))
 
     mistake(f"derivative:{_other}", f"the derivative of {_other} on a hidden layer of another activation")(_build)
@@ -266,38 +275,40 @@ for _other in ACTIVATIONS:
     mistake(f"activation:{_other}", f"the whole network written with {_other}, checked with another activation")(_build_net)
 
 
-FROM_Z = {"sigmoid": "z1 * (1 - z1)", "tanh": "(1 - z1**2)"}
-FROM_A = {"sigmoid": "sigmoid(a1) * (1 - sigmoid(a1))", "tanh": "(1 - tanh(a1)**2)"}
+FROM_Z = {"sigmoid": "z{l} * (1 - z{l})", "tanh": "(1 - z{l}**2)"}
+FROM_A = {"sigmoid": "sigmoid(a{l}) * (1 - sigmoid(a{l}))", "tanh": "(1 - tanh(a{l})**2)"}
 
 for _act in FROM_Z:
     def _from_z(p, g, act=_act):
         if _hidden(p) and p.act == act:
-            yield (f"the derivative computed from z1 instead of a1: {_dz1(p, FROM_Z[act])} where "
-                   f"{step('z1', p.L, p.act)} belongs", p.backprop(derivative=lambda z, a: activation_grad(z, z, act)))
+            yield (f"the derivative computed from {_at(p, 'z{l} instead of a{l}')}: {_dz1(p, FROM_Z[act])} where "
+                   f"{_right(p)} belongs", p.backprop(derivative=lambda z, a: activation_grad(z, z, act)))
 
-    mistake(f"derivative:{_act}-from-z", f"{_act}'s derivative formula in a evaluated on z: {FROM_Z[_act]}")(_from_z)
+    mistake(f"derivative:{_act}-from-z",
+            f"{_act}'s derivative formula in a evaluated on z: {FROM_Z[_act].format(l=1)}")(_from_z)
 
     def _from_a(p, g, act=_act):
         if _hidden(p) and p.act == act:
-            yield (f"the derivative's formula applied to a1 instead of z1: {_dz1(p, FROM_A[act])} where "
-                   f"{step('z1', p.L, p.act)} belongs",
+            yield (f"the derivative's formula applied to {_at(p, 'a{l} instead of z{l}')}: {_dz1(p, FROM_A[act])} "
+                   f"where {_right(p)} belongs",
                    p.backprop(derivative=lambda z, a: activation_grad(a, activate(a, act), act)))
 
-    mistake(f"derivative:{_act}-from-a", f"{_act}'s derivative formula in z fed the activation a: {FROM_A[_act]}")(_from_a)
+    mistake(f"derivative:{_act}-from-a",
+            f"{_act}'s derivative formula in z fed the activation a: {FROM_A[_act].format(l=1)}")(_from_a)
 
 
 @mistake("derivative:activation-for-derivative", "the activation itself where its derivative belongs: dz1 = da1 * a1")
 def _activation_for_derivative(p, g):
     if _hidden(p):
-        yield (f"the activation where its derivative belongs: {_dz1(p, 'a1')} instead of "
-               f"{step('z1', p.L, p.act)}", p.backprop(derivative=lambda z, a: a))
+        yield (f"the activation where its derivative belongs: {_dz1(p, 'a{l}')} instead of "
+               f"{_right(p)}", p.backprop(derivative=lambda z, a: a))
 
 
 @mistake("derivative:pre-activation", "the pre-activation where the derivative belongs: dz1 = da1 * z1")
 def _pre_activation_for_derivative(p, g):
     if _hidden(p):
-        yield (f"the pre-activation where the derivative belongs: {_dz1(p, 'z1')} instead of "
-               f"{step('z1', p.L, p.act)}", p.backprop(derivative=lambda z, a: z))
+        yield (f"the pre-activation where the derivative belongs: {_dz1(p, 'z{l}')} instead of "
+               f"{_right(p)}", p.backprop(derivative=lambda z, a: z))
 
 
 @mistake("cache:z-for-a", "the pre-activation z_l used where the cached a_l belongs: dW2 = z1.T @ dz2")
@@ -427,7 +438,7 @@ def _slope_at_kink(p, g):
     c = float(r @ d) / dd  # the gradient is linear in the slope at 0 while one layer has kinks
     if not low - p.tol.rtol <= c <= 1 + p.tol.rtol:
         yield (f"a slope of {c:.4g} at the pre-activations exactly at 0, outside the subgradient [{low:g}, 1]: "
-               f"{_dz1(p, f'heaviside(z1, {c:.4g})')} where any value in [{low:g}, 1] is right", with_slope(c))
+               f"{_dz1(p, f'heaviside(z{{l}}, {c:.4g})')} where any value in [{low:g}, 1] is right", with_slope(c))
 
 
 @mistake("state:previous-call", "state from the previous call: its forward (all of it, only y_hat, or only the "

@@ -405,3 +405,37 @@ def test_two_gradients_built_transposed_and_reshaped_are_named_together_with_bot
     assert result.diagnosis[0] == ("dW1, dW2 hold the right numbers transposed (computed as the (out, in) product, then "
                                    "reshaped): operands swapped in dW1 = X.T @ dz1 and dW2 = a1.T @ dz2 (wrong: dW1, dW2)")
 
+
+
+@pytest.mark.parametrize("sizes, activation, derivative, named, words", [
+    ((5, 7, 1), "relu", lambda z, a: z < 0, "mask:inverted",
+     "the mask on the wrong side of 0: dz1 = da1 * (z1 < 0) where dz1 = da1 * (z1 > 0) belongs"),
+    ((5, 7, 6, 1), "relu", lambda z, a: z < 0, "mask:inverted",
+     "the mask on the wrong side of 0: dz_l = da_l * (z_l < 0) where dz_l = da_l * (z_l > 0) belongs"),
+    ((5, 7, 6, 1), "tanh", lambda z, a: 1 - z ** 2, "derivative:tanh-from-z",
+     "the derivative computed from z_l instead of a_l: dz_l = da_l * (1 - z_l**2) where dz_l = da_l * (1 - a_l**2) "
+     "belongs"),
+])
+def test_a_hidden_layers_mistake_is_written_in_layer_1s_names_with_one_hidden_layer_and_layer_ls_with_several(
+        small_problem, sizes, activation, derivative, named, words):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward, forward
+
+    spec, params, X, y = small_problem(sizes=sizes, activation=activation)
+    _, cache = forward(params, X, activation)
+    grads, dz = {}, (cache["y_hat"] - y) / len(X)
+    for l in range(len(sizes) - 1, 0, -1):  # every hidden layer's derivative replaced by ``derivative``
+        grads[f"W{l}"], grads[f"b{l}"] = cache[f"a{l - 1}"].T @ dz, dz.sum(axis=0, keepdims=True)
+        if l > 1:
+            dz = (dz @ params[f"W{l}"].T) * derivative(cache[f"z{l - 1}"], cache[f"a{l - 1}"])
+    findings = diagnose(spec, params, X, y, grads, backward(params, X, y, activation), list(params)).findings
+    assert [f.ids for f in findings] == [(named,)]
+    assert findings[0].text.startswith(words + " (wrong: ")
+
+
+def test_a_missing_relu_mask_and_a_missing_derivative_are_the_same_mistake_and_nothing_else_is():
+    from oracles.mistakes import same
+
+    assert same("mask:missing", "derivative:missing") and same("derivative:missing", "mask:missing")
+    assert same("factor:2", "factor:2")
+    assert not same("mask:missing", "factor:2") and not same("mask:missing", "mask:inverted")
