@@ -76,6 +76,11 @@ def test_the_header_names_a_target_range_and_a_non_lesson_head():
     # no target range known: nan .. nan
     assert r.header() == ("candidate c | data d.csv (3 rows, 2 features; target nan .. nan) | network 2-4-1 "
                           "tanh float32 | head mse sum")
+    from dataclasses import replace
+
+    decayed = replace(r, spec=dict(r.spec, loss="bce", reduction="mean", l2=0.01))  # the lesson's head but for L2
+    assert decayed.header().endswith("tanh float32 | head bce mean l2 0.01 (weight_decay)")
+    assert replace(r, spec=dict(decayed.spec, l2=0.0)).header().endswith("tanh float32")  # the lesson's head: unsaid
 
 
 def test_json_writes_non_finite_numbers_as_null_at_any_depth():
@@ -165,7 +170,8 @@ KINK_LINE = ("kinks: 1 decided by a subgradient interval (a pre-activation exact
 def _everything(report):
     from dataclasses import replace
 
-    return replace(report, fd_mode="exhaustive: every entry", notes=["a NOTE"],
+    return replace(report, fd_mode="exhaustive: every entry", notes=["a NOTE"], timings_s={"torch": 0.5, "total": 1.25},
+                   versions={"numpy": "2.0", "torch": "2.13"},
                    fuzz={"passed": False, "summary": "FUZZ summary"},
                    bug_zoo={"passed": True, "matrix_text": "ZOO as text", "matrix_markdown": "ZOO in markdown"})
 
@@ -177,7 +183,8 @@ def test_the_text_report_has_every_section_in_order(kinked):
                      "point kinked: b1[1] = 0", "loss  reference ", "param", "b2", "FAIL", KINK_LINE,
                      "  torch vs candidate: b2[0, 0]", "point plain: generic",
                      "  torch vs candidate: b2[0, 0]",
-                     "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): ", "\nversions: ",
+                     "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
+                     "versions: numpy 2.0, torch 2.13\n",
                      "FAIL: point kinked, point plain, fuzz\n"])
     assert text.count(KINK_LINE) == 1  # the plain point has no kink
 
@@ -189,7 +196,7 @@ def test_the_markdown_report_has_every_section_in_order(kinked):
                      "## kinked\n\nb1[1] = 0", "| source | loss | agrees |", "| torch |", "| param | oracle |",
                      "| b2 | torch | **FAIL** |", KINK_LINE, "\n- torch vs candidate: b2[0, 0]", "## plain\n\ngeneric",
                      "| b2 | torch | **FAIL** |", "\n- torch vs candidate: b2[0, 0]", "## fuzz\n\n```\nFUZZ summary\n```", "## bug zoo\n\nZOO in markdown",
-                     "timings (s): ", "versions: "])
+                     "timings (s): torch 0.500, total 1.250\n", "versions: numpy 2.0, torch 2.13\n"])
     assert text.count(KINK_LINE) == 1
 
 
@@ -203,6 +210,19 @@ def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kin
                      "<h3>plain: FAIL</h3><p>generic</p>", '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>',
                      "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
     assert text.count("<tr style=") == 2  # only the failing rows are red
+    assert text.count("<tr") == text.count("</td></tr>") + 2 == 2 * 4 + 2  # a closed row per check, a head per table
     from dataclasses import replace
 
     assert replace(kinked, points=[])._repr_html_().startswith('<div class="backprop-report"><h2 style="color:#1a7f37">PASS')
+
+
+def test_with_nothing_checked_the_plot_is_one_empty_panel_under_the_verdict(kinked):
+    import matplotlib.pyplot as plt
+    from dataclasses import replace
+
+    unchecked = replace(kinked, points=[replace(p, checks={}, violation="the grads have the wrong keys")
+                                        for p in kinked.points])  # a contract broken at every point
+    figure = unchecked.plot()
+    assert len(figure.axes) == 1 and not figure.axes[0].get_images()
+    assert figure._suptitle.get_text().startswith("FAIL: point kinked, point plain | wrong_db2")
+    plt.close(figure)
