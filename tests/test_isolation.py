@@ -625,3 +625,17 @@ def test_a_function_resolves_by_module_and_name_only_from_a_module_loaded_from_a
     assert not _resolves("reference.model", "forward", backward)  # another function of that module
     assert not _resolves("sys", "getsizeof", sys.getsizeof)  # a built-in module: nothing a worker can import by file
     assert not _resolves("no_such_module_here", "backward", backward)
+
+
+def test_a_batch_asked_of_a_candidate_that_fails_at_import_gets_that_failure_for_every_call_and_its_print_once(
+        tmp_path):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("print('loading')\nraise RuntimeError('broken at import')\ndef backward(p, X, y):\n    return p\n")
+    with load_candidate(f"{path}:backward") as handle:
+        outcomes = handle.evaluate_many(_batch([2, 3, 4]))
+        again = handle.evaluate_many(_batch([2, 3]))
+    failure = "the candidate crashed while importing at cand.py:2: RuntimeError: broken at import"
+    assert [o.failure for o in outcomes + again] == [failure] * 5
+    assert [o.output for o in outcomes + again] == ["loading\n", "", "", "", ""]  # what it printed: shown once
