@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from oracles import policy
 from oracles.candidate import InProcess
-from properties.laws import GATING_ROWS, check_laws
+from properties.laws import GATING_ROWS, _permuted, check_laws
 from properties.strategies import Problem
 from reference.model import forward
 
@@ -67,15 +68,17 @@ class _Counting:
 
     def __init__(self, fn, isolated=False):
         self.inner = InProcess("counted", fn)
-        self.name, self.isolated, self.asked, self.errstate = "counted", isolated, 0, 0
+        self.name, self.isolated, self.asked, self.errstate, self.trips = "counted", isolated, 0, 0, 0
 
     def evaluate(self, params, X, y, **options):
         self.asked += 1
+        self.trips += 1
         self.errstate += bool(options.get("errstate"))
         return self.inner.evaluate(params, X, y, **options)
 
     def evaluate_many(self, inputs, timeout=None):
         self.asked += len(inputs)
+        self.trips += 1
         return self.inner.evaluate_many(inputs, timeout=timeout)
 
 
@@ -95,6 +98,7 @@ def test_the_candidate_is_asked_only_the_inputs_the_chosen_laws_need():
     gating = _Counting(_reference)
     assert check_laws(gating, problem, ["relu-gating"]) == []
     assert gating.asked == 1 + GATING_ROWS  # the point and one-row batches of its first rows
+    assert gating.trips == 1  # all of them in one round trip
     short = _Counting(_reference)
     assert check_laws(short, Problem.parse(problem.describe().replace("N=5", "N=2")), ["relu-gating"]) == []
     assert short.asked == 1 + 2  # a batch of two rows has two one-row batches
@@ -149,8 +153,6 @@ def test_a_contract_break_met_by_a_law_is_named_by_that_law(law):
 
 
 def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
-    from properties.laws import _permuted
-
     problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=9 seed=5 scale=1.0 labels=both "
                             "kink=none saturate=0")
     _, X, y = problem.arrays()
@@ -200,3 +202,52 @@ def test_with_l2_a_gated_row_carries_exactly_2cW_and_a_backward_without_the_l2_t
     (violation,) = check_laws(InProcess("no-l2", lambda p, X, y: backward(p, X, y)), problem, ["relu-gating"])
     assert violation.message == ("unit 2 of layer 1 has z1 <= 0 on the whole batch, yet dW2 is not the L2 term 2 c W "
                                  f"alone in its row (0 where 2 c W is {params['W2'][2, 0]:.3g})")
+
+
+def _dlai_one_entry_off(params, X, Y):
+    """The deeplearning-ai layout (W (out, in), b (out, 1), X (D, N), Y (1, N)): the right gradients
+    but dW1[1, 2] (canonical W1[2, 1]) 1.0 too large."""
+    from reference.model import backward
+
+    canonical = backward({k: v.T for k, v in params.items()}, X.T, Y.T)
+    grads = {f"d{k}": g.T.copy() for k, g in canonical.items()}
+    grads["dW1"][1, 2] += 1.0
+    return grads
+
+
+def test_the_agreement_law_names_a_wrong_entry_as_the_candidate_wrote_it():
+    from oracles.conventions import Conventional
+
+    problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=6 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    handle = Conventional(InProcess("dlai", _dlai_one_entry_off), "deeplearning-ai", "bce")
+    (violation,) = check_laws(handle, problem, ["agreement"], oracles=("torch",))
+    assert violation.law == "agreement"
+    assert "dW1[1, 2]" in violation.message and "W1[2, 1]" not in violation.message.replace("dW1[1, 2]", "")
+
+
+def test_the_permutation_law_counts_a_summed_multi_output_loss_in_units_of_n_times_c():
+    # policy.tolerance: a loss summed over N rows and C outputs (mse) is N C times its mean, and so
+    # is the rounding in its gradients. A candidate whose order-dependence is 0.8 of that bound
+    # passes (counted in units of N alone, 3 times smaller here, it would not); 1.25 of it fails.
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=2,3,3 activation=relu dtype=float64 N=4 seed=29 scale=1.0 labels=both "
+                            "kink=none saturate=0 loss=mse reduction=sum")
+    params, X, y = problem.arrays()
+    _, cache = forward(params, X, "relu")
+    assert (cache["z1"][:, 1] < 0).all()  # unit 1 is off: dW1[:, 1] is exactly 0, so rtol adds nothing there
+    grads = backward(params, X, y, "relu", head=problem.spec.head)
+    assert np.abs(grads["W1"]).max() < 4  # the scale of dW1 is the unit: N C = 12, not its entries
+    moved = abs(X[0, 0] - _permuted(problem, X, y)[0][0, 0])  # how far the first row's X[., 0] moves
+    bound = policy.tolerance("torch", "float64").atol * 4 * 3
+
+    def order_dependent(share):  # right, but dW1[0, 1] moves with the first row by ``share`` of the bound
+        def first_row_weighs(params, X, y):
+            g = backward(params, X, y, "relu", head=problem.spec.head)
+            g["W1"][0, 1] += share * bound / moved * X[0, 0]
+            return g
+        return InProcess(f"order {share}", first_row_weighs)
+
+    assert check_laws(order_dependent(0.8), problem, ["permutation"]) == []
+    assert [v.law for v in check_laws(order_dependent(1.25), problem, ["permutation"])] == ["permutation"]
