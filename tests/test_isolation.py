@@ -639,3 +639,88 @@ def test_a_batch_asked_of_a_candidate_that_fails_at_import_gets_that_failure_for
     failure = "the candidate crashed while importing at cand.py:2: RuntimeError: broken at import"
     assert [o.failure for o in outcomes + again] == [failure] * 5
     assert [o.output for o in outcomes + again] == ["loading\n", "", "", "", ""]  # what it printed: shown once
+
+
+# ---------------------------------------------------------------- the same endings, asked of the handle in the test process
+# (the command's tests above hold the exit code and the one line; these hold the handle's words,
+# where a mutation of the judge's side of the channel shows)
+
+def _asked(tmp_path, source: str, timeout=5.0, calls=1):
+    """The Outcomes of ``calls`` calls of ``cand.py:backward`` (``source``) in its worker, on the lesson's point."""
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    path = tmp_path / "cand.py"
+    path.write_text(source)
+    params, X, y = init_params(Spec()), np.ones((4, 8)), np.ones((4, 1))
+    with load_candidate(f"{path}:backward", timeout=timeout) as handle:
+        return [handle.evaluate(params, X, y) for _ in range(calls)]
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS) + list(MORE_ENDINGS))
+def test_the_handle_words_every_ending_of_a_call_as_the_verdict_line_does(tmp_path, ending):
+    prelude, action, words = MORE_ENDINGS[ending] if ending in MORE_ENDINGS else ("", *ENDINGS[ending])
+    (outcome,) = _asked(tmp_path, prelude + LESSON.replace("    W1, b1, W2, b2 =", f"    {action}\n    W1, b1, W2, b2 ="))
+    assert outcome.returned is None and words in outcome.failure
+
+
+def test_a_worker_killed_by_sigkill_is_suspected_of_running_out_of_memory(tmp_path):
+    (outcome,) = _asked(tmp_path, "import os, signal\ndef backward(p, X, y):\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    assert outcome.failure.startswith("the candidate's process died of signal 9 (killed) (killed: out of memory?)")
+
+
+def test_a_call_past_its_time_limit_is_named_with_the_limit_and_every_later_call_gets_the_same_at_once(tmp_path):
+    outcomes = _asked(tmp_path, "import time\ndef backward(p, X, y):\n    time.sleep(60)\n", timeout=1.0, calls=2)
+    assert outcomes[0].failure == "the candidate ran past its time limit of 1 s during the call (--timeout)"
+    assert outcomes[1] is outcomes[0]
+
+
+def test_what_a_call_prints_past_the_limit_is_cut_with_a_count_of_what_was_not_shown(tmp_path):
+    n = policy.WORKER_OUTPUT_BYTES + 1000
+    (outcome,) = _asked(tmp_path, f"def backward(p, X, y):\n    print('x' * {n - 1})\n    return p\n")
+    assert outcome.output == "x" * policy.WORKER_OUTPUT_BYTES + "\n[... 1,000 more bytes not shown]"
+
+
+def test_a_candidate_file_that_imports_the_judge_is_refused_in_its_worker_naming_the_import(tmp_path):
+    (outcome,) = _asked(tmp_path, "import oracles.compare\ndef backward(p, X, y):\n    return p\n")
+    assert outcome.failure == ("the candidate imported oracles, one of the judge's own packages: "
+                               "refused in its worker")
+
+
+def test_a_function_whose_module_imports_the_judge_is_shipped_by_value_instead(tmp_path, monkeypatch):
+    import importlib
+
+    from oracles.candidate import handle_for
+
+    (tmp_path / "judged.py").write_text("import oracles.compare\nimport numpy as np\n"
+                                        "def backward(p, X, y):\n    return {k: np.zeros_like(v) for k, v in p.items()}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("judged")
+    handle = handle_for(module.backward)
+    try:
+        outcome = handle.evaluate({"W1": np.ones((2, 2))}, np.ones((3, 2)), np.ones((3, 1)))
+    finally:
+        handle.close()
+        sys.modules.pop("judged", None)
+    assert outcome.failure is None and dict(outcome.returned["grads"])["W1"]["array"].tolist() == [[0, 0], [0, 0]]
+
+
+def test_what_cannot_be_a_candidate_is_a_usage_error_naming_why():
+    import threading
+
+    from oracles.isolation import CandidateError, Source, function_source, load_in_process
+
+    with pytest.raises(CandidateError, match="must be a function backward"):
+        function_source(42)
+    lock = threading.Lock()
+    with pytest.raises(CandidateError, match="cannot ship the candidate to its worker: TypeError"):
+        function_source(lambda p, X, y: lock)  # a closure over a lock: not picklable
+    with pytest.raises(CandidateError, match="no function 'DESCENT_STEP' in the candidate"):  # a number
+        load_in_process(Source("oracles.policy:DESCENT_STEP", module="oracles.policy", attr="DESCENT_STEP",
+                               path=list(sys.path)))
+
+
+def test_a_signal_is_named_by_its_number_and_description_and_an_unknown_one_by_its_number():
+    from oracles.isolation import _signal_words
+
+    assert _signal_words(9) == "signal 9 (killed)" and _signal_words(250) == "signal 250"
