@@ -128,3 +128,51 @@ def test_the_lesson_point_by_default_is_the_lessons_own_draw_from_seed_0():
     params = lesson_point(Spec()).params
     assert np.array_equal(params["W1"], W1) and np.array_equal(params["W2"], W2)
     assert not params["b1"].any() and not params["b2"].any()
+
+
+def _calls_counted(answer):
+    """A candidate answering ``answer(call number, params, X, y)``: 0 the first call, 1 the second, ..."""
+    calls = []
+
+    def counted(params, X, y):
+        calls.append(1)
+        return answer(len(calls) - 1, params, X, y)
+    return counted
+
+
+def test_a_second_call_that_breaks_the_contract_is_not_deterministic_and_says_how(real):
+    from oracles.harness import check_point, lesson_point
+
+    def drops_b2_the_second_time(n, params, X, y):
+        grads = backward(params, X, y, "relu")
+        return {k: v for k, v in grads.items() if n == 0 or k != "b2"}
+
+    spec = Spec()
+    result = check_point(spec, lesson_point(spec), real.X, real.y, _calls_counted(drops_b2_the_second_time), ("torch",))
+    assert result.nondeterministic == ("not deterministic: a second call on the same point broke the contract: the "
+                                       "candidate's grads have the wrong keys: missing b2 (expected W1, b1, W2, b2)")
+
+
+def test_two_calls_that_return_different_losses_are_not_deterministic_naming_both(real):
+    from oracles.harness import check_point, lesson_point
+    from reference.model import loss
+
+    def loss_grows(n, params, X, y):
+        return loss(params, X, y, "relu") + n, backward(params, X, y, "relu")
+
+    spec = Spec()
+    point = lesson_point(spec)
+    result = check_point(spec, point, real.X, real.y, _calls_counted(loss_grows), ("torch",))
+    first = loss(point.params, real.X, real.y, "relu")
+    assert result.nondeterministic == (f"not deterministic: two calls on the same point return losses {first:.12g} "
+                                       f"and {first + 1:.12g}")
+
+
+def test_with_directional_differences_alone_a_wrong_candidate_is_told_to_add_a_framework_oracle(real):
+    def doubled(params, X, y):
+        return {k: 2 * v for k, v in backward(params, X, y, "relu").items()}
+
+    report = run(Spec(), real, doubled, ("finite-differences",), mode="directions", directions=2)
+    assert not report.passed
+    assert report.points[0].diagnosis == ["directional differences say which parameters are wrong, not which "
+                                          "entries or why: add the torch or jax oracle for a diagnosis"]
