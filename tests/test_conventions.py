@@ -310,3 +310,27 @@ def test_a_lesson_layout_candidate_with_dw_keys_has_its_entries_named_with_its_k
     report = run(spec, data, InProcess("mine", doubled_dw), oracles=("torch",), convention="lesson")
     check = report.points[0].checks["W1"]["torch"]
     assert not check.passed and check.entry.startswith("dW1[")
+
+
+def test_a_conventional_worker_handle_starts_and_ends_its_worker_as_a_context_manager(tmp_path):
+    from oracles.candidate import load_candidate
+
+    path = tmp_path / "cand.py"
+    path.write_text("import numpy as np\ndef backward(p, X, Y):\n    return {'d' + k: np.zeros_like(v) for k, v in p.items()}\n")
+    params = init_params(Spec((3, 2, 1)))
+    with Conventional(load_candidate(f"{path}:backward"), "deeplearning-ai", "bce") as handle:
+        outcome = handle.evaluate(params, np.ones((4, 3)), np.zeros((4, 1)))
+        process = handle.inner.process
+        assert process.poll() is None  # running while in use
+        assert handle.start() is handle and handle.inner.process is process  # started once; the wrapper kept
+    assert outcome.failure is None and handle.key_style == "dW1"
+    assert process.poll() is not None  # ended with the block
+
+
+def test_an_unknown_convention_is_refused_naming_the_known_ones_and_the_lessons_plain_keys_are_not_renamed():
+    with pytest.raises(ValueError, match="convention must be one of lesson, "):
+        layout("keras")
+    handle = Conventional(_Returns([]), "lesson")
+    handle.key_style = "W1"
+    assert handle.rename("dW1 holds 1 non-finite value, first at W1[0, 1] = nan") == \
+        "dW1 holds 1 non-finite value, first at W1[0, 1] = nan"

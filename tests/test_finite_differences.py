@@ -36,6 +36,15 @@ def test_fd_loss_is_the_canonical_loss(small_problem):
     assert fd_gradients(spec, params, X, y).loss == pytest.approx(loss(params, X, y), rel=1e-15)
 
 
+def test_the_oracle_form_is_the_canonical_loss_and_the_differences(small_problem):
+    from oracles.finite_differences import finite_differences
+
+    spec, params, X, y = small_problem()
+    value, grads = finite_differences(spec, params, X, y)
+    assert value == pytest.approx(loss(params, X, y), rel=1e-15)
+    assert_agrees(backward(params, X, y), grads, "finite-differences")
+
+
 def test_near_kink_flags_are_exactly_the_entries_whose_steps_change_a_side(small_problem):
     """Brute force: perturb each entry with a plain forward and compare every ReLU pre-activation's
     side at w + h and at w - h with its side at w."""
@@ -137,6 +146,21 @@ def test_directional_derivatives_match_the_reference_projected_on_the_directions
     along = fd.project(backward(params, X, y, activation))
     assert all(fd.derivatives[k].shape == (8,) for k in params)
     assert_agrees(along, fd.derivatives, "finite-differences", near_kink=fd.near_kink)
+
+
+@pytest.mark.parametrize("l2_form", ["weight_decay", "reg", "lambd"])
+def test_directional_derivatives_carry_the_l2_terms_exact_derivative(small_problem, l2_form):
+    from dataclasses import replace
+
+    from oracles.finite_differences import fd_directions
+
+    spec, params, X, y = small_problem(sizes=(4, 6, 1))
+    spec = replace(spec, l2=0.3, l2_form=l2_form)
+    fd = fd_directions(spec, params, X, y, count=4, seed=1)
+    assert_agrees(fd.project(backward(params, X, y, head=spec.head)), fd.derivatives, "finite-differences",
+                  near_kink=fd.near_kink)
+    without = fd.project(backward(params, X, y))  # the same network without its L2 term: the weights differ
+    assert not np.allclose(without["W1"], fd.derivatives["W1"]) and np.allclose(without["b1"], fd.derivatives["b1"])
 
 
 def test_directional_mode_catches_a_wrong_gradient(small_problem):

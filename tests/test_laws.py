@@ -251,3 +251,22 @@ def test_the_permutation_law_counts_a_summed_multi_output_loss_in_units_of_n_tim
 
     assert check_laws(order_dependent(0.8), problem, ["permutation"]) == []
     assert [v.law for v in check_laws(order_dependent(1.25), problem, ["permutation"])] == ["permutation"]
+
+
+def test_a_backward_whose_second_call_differs_breaks_the_determinism_law_naming_where():
+    from reference.model import backward
+
+    calls = []
+
+    def drifting(params, X, y):  # db2 grows by 1.0 with every call
+        calls.append(1)
+        grads = backward(params, X, y, "relu")
+        grads["b2"] = grads["b2"] + len(calls)
+        return grads
+
+    problem = Problem.parse("sizes=2,3,1 activation=relu dtype=float64 N=4 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    (violation,) = check_laws(InProcess("drifting", drifting), problem, ["determinism"])
+    assert violation.law == "determinism"
+    assert violation.message.startswith("not deterministic: two calls on the same point differ at b2[0, 0]")
+    assert check_laws(InProcess("broken", lambda p, X, y: {}), problem, ["determinism"]) == []  # the contract's to say
