@@ -170,7 +170,8 @@ KINK_LINE = ("kinks: 1 decided by a subgradient interval (a pre-activation exact
 def _everything(report):
     from dataclasses import replace
 
-    return replace(report, fd_mode="exhaustive: every entry", notes=["a NOTE"], timings_s={"torch": 0.5, "total": 1.25},
+    first = replace(report.points[0], violation="a VIOLATION", nondeterministic="not deterministic: CALLS")
+    return replace(report, points=[first, *report.points[1:]], fd_mode="exhaustive: every entry", notes=["a NOTE"], timings_s={"torch": 0.5, "total": 1.25},
                    versions={"numpy": "2.0", "torch": "2.13"},
                    fuzz={"passed": False, "summary": "FUZZ summary"},
                    bug_zoo={"passed": False, "matrix_text": "ZOO as text", "matrix_markdown": "ZOO in markdown"})
@@ -181,7 +182,7 @@ def test_the_text_report_has_every_section_in_order(kinked):
     _in_order(text, ["candidate wrong_db2 | data made here (6 rows, 3 features", "finite differences: exhaustive",
                      "note: a NOTE", "wrong_db2 printed 2 lines:", "  | hello", "  | hello",
                      "point kinked: b1[1] = 0", "loss  reference ", "param", "b2", "FAIL", KINK_LINE,
-                     "  torch vs candidate: b2[0, 0]", "point plain: generic",
+                     "  contract: a VIOLATION\n  not deterministic: CALLS\n  torch vs candidate: b2[0, 0]", "point plain: generic",
                      "  torch vs candidate: b2[0, 0]",
                      "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
                      "versions: numpy 2.0, torch 2.13\n",
@@ -194,7 +195,8 @@ def test_the_markdown_report_has_every_section_in_order(kinked):
     _in_order(text, ["# compare-frameworks: FAIL\n\ncandidate wrong_db2 | data made here", "finite differences: exhaustive",
                      "> note: a NOTE", "wrong_db2 printed 2 lines:\n\n```\nhello\nhello\n```",
                      "## kinked\n\nb1[1] = 0", "| source | loss | agrees |", "| torch |", "| param | oracle |",
-                     "| b2 | torch | **FAIL** |", KINK_LINE, "\n- torch vs candidate: b2[0, 0]", "## plain\n\ngeneric",
+                     "| b2 | torch | **FAIL** |", KINK_LINE,
+                     "\n- contract: a VIOLATION\n- not deterministic: CALLS\n- torch vs candidate: b2[0, 0]", "## plain\n\ngeneric",
                      "| b2 | torch | **FAIL** |", "\n- torch vs candidate: b2[0, 0]", "## fuzz\n\n```\nFUZZ summary\n```", "## bug zoo\n\nZOO in markdown",
                      "timings (s): torch 0.500, total 1.250\n", "versions: numpy 2.0, torch 2.13\n"])
     assert text.count(KINK_LINE) == 1
@@ -206,7 +208,8 @@ def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kin
                      "<p>candidate wrong_db2 | data made here", "<p>finite differences: exhaustive",
                      "<em>note: a NOTE</em>", "<p>wrong_db2 printed 2 lines:</p><pre>hello\nhello</pre>",
                      "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>",
-                     '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>', html.escape(KINK_LINE), "<ul><li>torch vs candidate: b2[0, 0]",
+                     '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>', html.escape(KINK_LINE),
+                     "<ul><li>contract: a VIOLATION</li><li>not deterministic: CALLS</li><li>torch vs candidate: b2[0, 0]",
                      "<h3>plain: FAIL</h3><p>generic</p>", '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>',
                      "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
     assert text.count("<tr style=") == 2  # only the failing rows are red
