@@ -168,55 +168,65 @@ KINK_LINE = ("kinks: 1 decided by a subgradient interval (a pre-activation exact
 
 
 def _everything(report):
+    """``report`` with every section filled: a contract and a determinism line at its first point,
+    a finite-difference mode, a note, timings, versions, a failed fuzz and a failed bug zoo."""
     from dataclasses import replace
 
     first = replace(report.points[0], violation="a VIOLATION", nondeterministic="not deterministic: CALLS")
-    return replace(report, points=[first, *report.points[1:]], fd_mode="exhaustive: every entry", notes=["a NOTE"], timings_s={"torch": 0.5, "total": 1.25},
+    return replace(report, points=[first, *report.points[1:]], fd_mode="exhaustive: every entry",
+                   notes=["a NOTE"], timings_s={"torch": 0.5, "total": 1.25},
                    versions={"numpy": "2.0", "torch": "2.13"},
                    fuzz={"passed": False, "summary": "FUZZ summary"},
                    bug_zoo={"passed": False, "matrix_text": "ZOO as text", "matrix_markdown": "ZOO in markdown"})
 
 
+VERDICT = "FAIL: point kinked, point plain, fuzz, bug zoo"
+WRONG_B2 = "torch vs candidate: b2[0, 0]"
+
+
 def test_the_text_report_has_every_section_in_order(kinked):
     text = _everything(kinked).to_text()
-    _in_order(text, ["candidate wrong_db2 | data made here (6 rows, 3 features", "finite differences: exhaustive",
-                     "note: a NOTE", "wrong_db2 printed 2 lines:", "  | hello", "  | hello",
-                     "point kinked: b1[1] = 0", "loss  reference ", "param", "b2", "FAIL", KINK_LINE,
-                     "  contract: a VIOLATION\n  not deterministic: CALLS\n  torch vs candidate: b2[0, 0]", "point plain: generic",
-                     "  torch vs candidate: b2[0, 0]",
-                     "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
-                     "versions: numpy 2.0, torch 2.13\n",
-                     "FAIL: point kinked, point plain, fuzz, bug zoo\n"])
+    _in_order(text, [
+        "candidate wrong_db2 | data made here (6 rows, 3 features", "finite differences: exhaustive",
+        "note: a NOTE", "wrong_db2 printed 2 lines:", "  | hello", "  | hello",
+        "point kinked: b1[1] = 0", "loss  reference ", "param", "b2", "FAIL", KINK_LINE,
+        f"  contract: a VIOLATION\n  not deterministic: CALLS\n  {WRONG_B2}",
+        "point plain: generic", f"  {WRONG_B2}",
+        "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
+        "versions: numpy 2.0, torch 2.13\n", f"{VERDICT}\n"])
     assert text.count(KINK_LINE) == 1  # the plain point has no kink
 
 
 def test_the_markdown_report_has_every_section_in_order(kinked):
     text = _everything(kinked).to_markdown()
-    _in_order(text, ["# compare-frameworks: FAIL\n\ncandidate wrong_db2 | data made here", "finite differences: exhaustive",
-                     "> note: a NOTE", "wrong_db2 printed 2 lines:\n\n```\nhello\nhello\n```",
-                     "## kinked\n\nb1[1] = 0", "| source | loss | agrees |", "| torch |", "| param | oracle |",
-                     "| b2 | torch | **FAIL** |", KINK_LINE,
-                     "\n- contract: a VIOLATION\n- not deterministic: CALLS\n- torch vs candidate: b2[0, 0]", "## plain\n\ngeneric",
-                     "| b2 | torch | **FAIL** |", "\n- torch vs candidate: b2[0, 0]", "## fuzz\n\n```\nFUZZ summary\n```", "## bug zoo\n\nZOO in markdown",
-                     "timings (s): torch 0.500, total 1.250\n", "versions: numpy 2.0, torch 2.13\n"])
+    _in_order(text, [
+        "# compare-frameworks: FAIL\n\ncandidate wrong_db2 | data made here", "finite differences: exhaustive",
+        "> note: a NOTE", "wrong_db2 printed 2 lines:\n\n```\nhello\nhello\n```",
+        "## kinked\n\nb1[1] = 0", "| source | loss | agrees |", "| torch |", "| param | oracle |",
+        "| b2 | torch | **FAIL** |", KINK_LINE,
+        f"\n- contract: a VIOLATION\n- not deterministic: CALLS\n- {WRONG_B2}",
+        "## plain\n\ngeneric", "| b2 | torch | **FAIL** |", f"\n- {WRONG_B2}",
+        "## fuzz\n\n```\nFUZZ summary\n```", "## bug zoo\n\nZOO in markdown",
+        "timings (s): torch 0.500, total 1.250\n", "versions: numpy 2.0, torch 2.13\n"])
     assert text.count(KINK_LINE) == 1
 
 
 def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kinked):
-    text = _everything(kinked)._repr_html_()
-    _in_order(text, ['<h2 style="color:#cf222e">FAIL: point kinked, point plain, fuzz, bug zoo</h2>',
-                     "<p>candidate wrong_db2 | data made here", "<p>finite differences: exhaustive",
-                     "<em>note: a NOTE</em>", "<p>wrong_db2 printed 2 lines:</p><pre>hello\nhello</pre>",
-                     "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>",
-                     '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>', html.escape(KINK_LINE),
-                     "<ul><li>contract: a VIOLATION</li><li>not deterministic: CALLS</li><li>torch vs candidate: b2[0, 0]",
-                     "<h3>plain: FAIL</h3><p>generic</p>", '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>',
-                     "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
-    assert text.count("<tr style=") == 2  # only the failing rows are red
-    assert text.count("<tr") == text.count("</td></tr>") + 2 == 2 * 4 + 2  # a closed row per check, a head per table
     from dataclasses import replace
 
-    assert replace(kinked, points=[])._repr_html_().startswith('<div class="backprop-report"><h2 style="color:#1a7f37">PASS')
+    text = _everything(kinked)._repr_html_()
+    red_b2 = '<tr style="color:#cf222e;font-weight:bold"><td>b2</td>'
+    _in_order(text, [
+        f'<h2 style="color:#cf222e">{VERDICT}</h2>', "<p>candidate wrong_db2 | data made here",
+        "<p>finite differences: exhaustive", "<em>note: a NOTE</em>",
+        "<p>wrong_db2 printed 2 lines:</p><pre>hello\nhello</pre>",
+        "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>", red_b2,
+        html.escape(KINK_LINE), f"<ul><li>contract: a VIOLATION</li><li>not deterministic: CALLS</li><li>{WRONG_B2}",
+        "<h3>plain: FAIL</h3><p>generic</p>", red_b2, "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
+    assert text.count("<tr style=") == 2  # only the failing rows are red
+    assert text.count("<tr") == text.count("</td></tr>") + 2 == 2 * 4 + 2  # a closed row per check, a head per table
+    passing = replace(kinked, points=[])._repr_html_()
+    assert passing.startswith('<div class="backprop-report"><h2 style="color:#1a7f37">PASS')
 
 
 def test_with_nothing_checked_the_plot_is_one_empty_panel_under_the_verdict(kinked):
