@@ -56,6 +56,15 @@ def test_a_nan_or_infinite_entry_fails_and_is_the_worst():
         assert check.worst_index == [1]
 
 
+def test_a_summed_losss_gradients_are_held_to_atol_in_its_unit_where_they_are_smaller_than_it():
+    # policy.tolerance(unit=N): the scale is max(unit, max |o|), so atol counts in the summed loss's units
+    summed = Tolerance(atol=0.1, rtol=0.0, unit=10.0)
+    o = np.array([0.5, -0.25])
+    assert compare("W1", "torch", o + [0.95, 0.0], o, summed).passed  # bound 0.1 * 10 = 1.0
+    assert not compare("W1", "torch", o + [1.05, 0.0], o, summed).passed
+    assert not compare("W1", "torch", o + [0.15, 0.0], o, TOL).passed  # the mean's unit: bound 0.1 * 1
+
+
 def test_an_empty_parameter_passes_with_zero_errors():
     check = compare("b0", "torch", np.zeros((0,)), np.zeros((0,)), TOL)
     assert check.passed and check.max_abs_err == 0.0 and check.worst_index == [] and check.over_tolerance == 0
