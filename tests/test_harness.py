@@ -3,6 +3,7 @@ what the report says about how the candidate ran. Expected values are worked by 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from oracles.harness import _agreement, _non_finite, run
 from oracles.isolation import Outcome
@@ -176,3 +177,39 @@ def test_with_directional_differences_alone_a_wrong_candidate_is_told_to_add_a_f
     assert not report.passed
     assert report.points[0].diagnosis == ["directional differences say which parameters are wrong, not which "
                                           "entries or why: add the torch or jax oracle for a diagnosis"]
+
+
+def _logits_point(loss, logits):
+    """A prepared point whose one row's logits are ``logits`` exactly (a 1-1-C identity network)."""
+    from oracles.harness import Point, prepare
+
+    C = len(logits)
+    spec = Spec((1, 1, C), "identity", loss=loss)
+    params = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1)), "W2": np.array([logits], dtype=float),
+              "b2": np.zeros((1, C))}
+    y = np.array([[0]]) if loss == "softmax" else np.zeros((1, 1))
+    return prepare(spec, Point("p", params, ""), np.ones((1, 1)), y, ("torch",))
+
+
+@pytest.mark.parametrize("loss, logits, excused", [
+    ("bce", [37.0], "a logit reaches |z| = 37 (beyond 36.04), so y_hat or 1 - y_hat rounds to 0"),
+    ("bce", [-37.0], "a logit reaches |z| = 37 (beyond 36.04), so y_hat or 1 - y_hat rounds to 0"),
+    ("bce", [30.0], ""),
+    ("softmax", [700.0, -10.0], "a row's logits span 710 (beyond 708.4), so exp(z - max z) underflows to 0"),
+    ("softmax", [700.0, 690.0], ""),  # large, but a spread of 10: every probability is a normal number
+])
+def test_a_non_finite_loss_is_excused_exactly_where_a_probability_rounds_to_0(loss, logits, excused):
+    from oracles.harness import loss_overflow_excused
+
+    found = loss_overflow_excused(_logits_point(loss, logits))
+    assert found.startswith(excused) and bool(found) == bool(excused)
+
+
+def test_the_softmax_hint_names_an_overflow_past_exp_and_an_underflow_past_the_spread_and_nothing_else():
+    from oracles.harness import saturation_hint
+
+    assert saturation_hint(_logits_point("softmax", [720.0, 0.0])).startswith(
+        "a logit reaches 720, past 709.78 where exp overflows: softmax without subtracting the row max?")
+    assert saturation_hint(_logits_point("softmax", [700.0, -10.0])) == (
+        "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?")
+    assert saturation_hint(_logits_point("softmax", [700.0, 690.0])) == ""
