@@ -150,6 +150,17 @@ def test_a_function_is_named_by_its_module_and_qualified_name():
     handle = handle_for(Mine.backward, isolate=False)
     assert handle.name == f"{__name__}:test_a_function_is_named_by_its_module_and_qualified_name.<locals>.Mine.backward"
 
+    class Named:  # a callable object: no __qualname__ of its own, a __name__ given to it
+        __name__ = "named_backward"
+
+        def __call__(self, params, X, y):
+            return {}
+
+    assert handle_for(Named(), isolate=False).name == f"{__name__}:named_backward"
+    from functools import partial  # neither: the type's name
+
+    assert handle_for(partial(Mine.backward), isolate=False).name == "functools:partial"
+
 
 def test_a_module_level_function_goes_to_its_worker_by_module_and_name_not_by_value():
     from oracles.isolation import function_source
