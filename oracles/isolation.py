@@ -157,17 +157,18 @@ def _by_value(fn, name: str) -> Source:
     """The function pickled by value (its code and the globals it uses) with cloudpickle."""
     import cloudpickle
 
-    module = getattr(fn, "__module__", None)
-    if module and module in sys.modules and module != "__main__":
-        cloudpickle.register_pickle_by_value(sys.modules[module])
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    own = module is not None and module.__name__ != "__main__"  # its module goes by value too, for this once
+    if own:
+        cloudpickle.register_pickle_by_value(module)
     try:
         pickled = cloudpickle.dumps(fn)
     except Exception as exc:  # noqa: BLE001: whatever the function's globals hold
         raise CandidateError(f"{name}: cannot ship the candidate to its worker: {type(exc).__name__}: {exc}; "
                              f"define it at the top level of a module, or pass isolate=False") from None
     finally:
-        if module and module in sys.modules and module != "__main__":
-            cloudpickle.unregister_pickle_by_value(sys.modules[module])
+        if own:
+            cloudpickle.unregister_pickle_by_value(module)
     return Source(name, pickled=pickled, path=list(sys.path))
 
 

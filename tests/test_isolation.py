@@ -355,6 +355,9 @@ def test_a_function_from_an_imported_module_is_shipped_by_value_with_its_module(
     import shipped_only
 
     source = _by_value(shipped_only.backward, "shipped_only:backward")
+    import cloudpickle
+
+    assert "shipped_only" not in cloudpickle.list_registry_pickle_by_value()  # by value for this one shipment only
     monkeypatch.delitem(_sys.modules, "shipped_only")
     monkeypatch.setattr(_sys, "path", [p for p in _sys.path if p != str(tmp_path)])
     import numpy as np
@@ -598,11 +601,12 @@ def test_a_batch_past_its_time_limit_fails_every_call_in_it_and_every_call_after
 
     path = tmp_path / "cand.py"
     path.write_text("import time\nimport numpy as np\ndef backward(p, X, y):\n    if X.shape[0] == 1:\n"
-                    "        time.sleep(60)\n    return {k: v * 0 for k, v in p.items()}\n")
+                    "        print('waiting')\n        time.sleep(60)\n    return {k: v * 0 for k, v in p.items()}\n")
     with load_candidate(f"{path}:backward", timeout=1.0) as handle:
         outcomes = handle.evaluate_many(_batch([3, 1]))
         later = handle.evaluate_many(_batch([3, 4])) + [handle.evaluate(*_batch([3])[0])]
     assert all(o.returned is None and "time limit" in o.failure for o in outcomes)
+    assert outcomes[0].output == "waiting\n"  # the batch's output, shown once
     assert [o.failure for o in later] == [outcomes[0].failure] * 3  # no new worker: the same verdict at once
 
 
@@ -645,7 +649,7 @@ def test_a_batch_asked_of_a_candidate_that_fails_at_import_gets_that_failure_for
 # (the command's tests above hold the exit code and the one line; these hold the handle's words,
 # where a mutation of the judge's side of the channel shows)
 
-def _asked(tmp_path, source: str, timeout=5.0, calls=1):
+def _asked(tmp_path, source: str, timeout=5.0, calls=1, **worker_options):
     """The Outcomes of ``calls`` calls of ``cand.py:backward`` (``source``) in its worker, on the lesson's point."""
     from oracles.candidate import load_candidate
     from reference.model import Spec, init_params
@@ -653,7 +657,7 @@ def _asked(tmp_path, source: str, timeout=5.0, calls=1):
     path = tmp_path / "cand.py"
     path.write_text(source)
     params, X, y = init_params(Spec()), np.ones((4, 8)), np.ones((4, 1))
-    with load_candidate(f"{path}:backward", timeout=timeout) as handle:
+    with load_candidate(f"{path}:backward", timeout=timeout, **worker_options) as handle:
         return [handle.evaluate(params, X, y) for _ in range(calls)]
 
 
@@ -670,9 +674,29 @@ def test_a_worker_killed_by_sigkill_is_suspected_of_running_out_of_memory(tmp_pa
 
 
 def test_a_call_past_its_time_limit_is_named_with_the_limit_and_every_later_call_gets_the_same_at_once(tmp_path):
-    outcomes = _asked(tmp_path, "import time\ndef backward(p, X, y):\n    time.sleep(60)\n", timeout=1.0, calls=2)
+    outcomes = _asked(tmp_path, "import time\ndef backward(p, X, y):\n    print('waiting')\n    time.sleep(60)\n",
+                      timeout=1.0, calls=2)
     assert outcomes[0].failure == "the candidate ran past its time limit of 1 s during the call (--timeout)"
+    assert outcomes[0].output == "waiting\n"  # what it printed before the limit is still shown
     assert outcomes[1] is outcomes[0]
+
+
+def test_what_a_call_printed_before_its_worker_died_is_kept_with_the_failure(tmp_path):
+    (outcome,) = _asked(tmp_path, "import os\ndef backward(p, X, y):\n    print('before', flush=True)\n    os._exit(5)\n")
+    assert outcome.failure.startswith("the candidate's process exited with code 5 ")
+    assert outcome.output == "before\n"
+
+
+def test_running_out_of_the_workers_memory_is_named_with_the_limit_in_gib(tmp_path):
+    (outcome,) = _asked(tmp_path, "import numpy as np\ndef backward(p, X, y):\n    big = np.ones(2**31)\n",
+                        memory=2**29)
+    assert "MemoryError" in outcome.failure and "0.5 GiB" in outcome.failure
+    dies = ("import os, sys\ndef backward(p, X, y):\n"  # as a C++ extension dies when an allocation fails
+            "    sys.stderr.write(\"terminate called after throwing an instance of 'std::bad_alloc'\\n\")\n"
+            "    sys.stderr.flush()\n    os._exit(134)\n")
+    (outcome,) = _asked(tmp_path, dies, memory=2**29)
+    assert outcome.failure == ("the candidate's process exited with code 134 during the call (out of memory: the "
+                               "limit is 0.5 GiB, --memory)")
 
 
 def test_what_a_call_prints_past_the_limit_is_cut_with_a_count_of_what_was_not_shown(tmp_path):
