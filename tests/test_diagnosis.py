@@ -321,6 +321,14 @@ def test_where_the_error_enters_names_the_layer_and_what_agrees_above_it(real):
 
     (text,) = check(real, "one_entry_off", fn=one_entry_off).points[0].diagnosis
     assert text == f"only dW1 is wrong at layer 1: the error enters at {step('W1', 2)}"  # no constant ratio: no more
+
+    def one_bias_off(params, X, y):  # db1 alone is wrong, in one entry
+        grads = backward(params, X, y, "relu")
+        grads["b1"] = grads["b1"] + np.eye(1, grads["b1"].shape[1])
+        return grads
+
+    (text,) = check(real, "one_bias_off", fn=one_bias_off).points[0].diagnosis
+    assert text == f"only db1 is wrong at layer 1: the error enters at {step('b1', 2)}"
     (text,) = check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis
     assert text == f"dW2, db2 agree; the error enters at {step('a1', 2)} or {step('z1', 2, 'relu')}"
 
@@ -439,3 +447,37 @@ def test_a_missing_relu_mask_and_a_missing_derivative_are_the_same_mistake_and_n
     assert same("mask:missing", "derivative:missing") and same("derivative:missing", "mask:missing")
     assert same("factor:2", "factor:2")
     assert not same("mask:missing", "factor:2") and not same("mask:missing", "mask:inverted")
+
+
+def test_the_lessons_own_gradient_with_its_1e_8_is_a_note_in_its_own_words(small_problem):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward, forward
+
+    spec, params, X, y = small_problem(scale=2.0)  # y_hat within 1e-3 of 1: the +1e-8 shows
+    _, cache = forward(params, X, "relu")
+    y_hat, N = cache["y_hat"], len(X)
+    dz2 = -(y / (y_hat + 1e-8) - (1 - y) / (1 - y_hat + 1e-8)) / N * y_hat * (1 - y_hat)  # d/dz of the lesson's loss
+    dz1 = dz2 @ params["W2"].T * (cache["z1"] > 0)
+    grads = {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": cache["a1"].T @ dz2, "b2": dz2.sum(0, keepdims=True)}
+    oracle = backward(params, X, y)
+    assert not np.allclose(grads["W2"], oracle["W2"], rtol=1e-7, atol=1e-10)  # it differs from the canonical chain
+    (finding,) = diagnose(spec, params, X, y, grads, oracle, list(params)).findings
+    assert finding.ids == ("convention:lesson-loss-gradient",) and finding.kind == "note"
+    assert finding.text.startswith("the gradients are the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8)")
+    assert finding.text.endswith("so it passes")
+
+
+def test_where_a_softmax_networks_error_enters_is_written_with_the_softmax_step(small_problem):
+    from oracles.diagnosis import diagnose
+    from reference.heads import Head
+    from reference.model import backward
+
+    from reference.model import random_params
+
+    spec = Spec((5, 7, 3), "relu", loss="softmax")
+    params, X, y = random_params(spec, 0, 1.0), np.random.default_rng(2).standard_normal((12, 5)), np.arange(12) % 3
+    oracle = backward(params, X, y, head=Head("softmax"))
+    noise = np.random.default_rng(1)
+    grads = {k: v * (1 + 0.3 * noise.standard_normal(v.shape)) for k, v in oracle.items()}  # no mistake: noise
+    (finding,) = diagnose(spec, params, X, y, grads, oracle, list(params)).findings
+    assert finding.text == "every gradient from layer 2 down is wrong: the error enters at dz2 = (probs - onehot(y)) / N"
