@@ -329,6 +329,14 @@ def test_where_the_error_enters_names_the_layer_and_what_agrees_above_it(real):
 
     (text,) = check(real, "one_bias_off", fn=one_bias_off).points[0].diagnosis
     assert text == f"only db1 is wrong at layer 1: the error enters at {step('b1', 2)}"
+
+    def db2_doubled(params, X, y):  # db2 has one entry: any value is "a constant times" the right one
+        grads = backward(params, X, y, "relu")
+        grads["b2"] = 2 * grads["b2"] + 1.0
+        return grads
+
+    (text,) = check(real, "db2_doubled", fn=db2_doubled).points[0].diagnosis
+    assert text == f"only db2 is wrong at layer 2: the error enters at {step('b2', 2)}"  # so no ratio is claimed
     (text,) = check(real, "rows_weighted", fn=rows_weighted).points[0].diagnosis
     assert text == f"dW2, db2 agree; the error enters at {step('a1', 2)} or {step('z1', 2, 'relu')}"
 
