@@ -151,6 +151,8 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     assert norm.vcenter == 0.0 and norm.vmin == np.log10(PLOT_FLOOR)
     worst = max(float(p.checks["b2"]["torch"].ratios.max()) for p in report.points)  # db2 is 1.0 off: far over
     assert worst > 10 and norm.vmax == pytest.approx(np.log10(worst))  # the scale reaches the worst entry
+    bar = next(ax for ax in figure.axes if not ax.get_images())  # the colour bar says what the colours are
+    assert bar.get_ylabel() == "log10 |g - o| / tolerance (0 = the limit; x: a subgradient interval decided)"
     plt.close(figure)
 
 
