@@ -270,3 +270,19 @@ def test_a_backward_whose_second_call_differs_breaks_the_determinism_law_naming_
     assert violation.law == "determinism"
     assert violation.message.startswith("not deterministic: two calls on the same point differ at b2[0, 0]")
     assert check_laws(InProcess("broken", lambda p, X, y: {}), problem, ["determinism"]) == []  # the contract's to say
+
+
+def test_the_descent_law_holds_a_gradient_short_of_1_over_armijo_c_times_too_large_and_fails_one_past_it():
+    # properties/laws.py, descent: to first order g = k G lowers the loss by lr k |G|^2 and Armijo asks
+    # ARMIJO_C lr k^2 |G|^2, so the line is at k = 1 / ARMIJO_C (10^4): 5,000x passes, 20,000x fails
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=6 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+
+    def scaled(k):
+        return InProcess(f"{k:g}x", lambda p, X, y: {n: k * v for n, v in backward(p, X, y).items()})
+
+    assert check_laws(scaled(0.5 / policy.ARMIJO_C), problem, ["descent"]) == []
+    (violation,) = check_laws(scaled(2 / policy.ARMIJO_C), problem, ["descent"])
+    assert violation.law == "descent" and "g points uphill, or is some 10000 times too large" in violation.message
