@@ -199,9 +199,10 @@ def descent(candidate, problem):
     ``loss(w)``: above the floor, ``1e-4 * lr * s`` is some 45 ulps of the loss). This holds for the
     true gradient wherever the loss is differentiable; an uphill direction fails it at every small
     rate, and so does the true direction made ``1 / ARMIJO_C`` (10^4) times too long or more (to
-    first order the decrease is ``lr |G|^2 k`` for ``g = k G``, the bar ``ARMIJO_C lr k^2 |G|^2``). The law is not asserted where a pre-activation sits exactly on a kink, nor
-    where even ``lr0 * s`` is below the rounding floor (a saturated, all-correct network: nothing
-    measurable to descend).
+    first order the decrease is ``lr |G|^2 k`` for ``g = k G``, the bar ``ARMIJO_C lr k^2 |G|^2``).
+    The law is not asserted where a pre-activation sits exactly on a kink, nor where even
+    ``lr0 * s`` is below the rounding floor (a saturated, all-correct network: nothing measurable
+    to descend).
     """
     if problem.has_kink:
         return
@@ -227,9 +228,9 @@ def descent(candidate, problem):
         if value <= base - policy.ARMIJO_C * lr * s:
             return
         lr /= 2
-    raise LawViolation("descent", f"no rate on the halving grid lowers the loss along -g by {policy.ARMIJO_C:g} lr |g|^2 "
-                       f"(|g|^2 = {s:.3g}, loss {base:.6g}): g points uphill, or is some {1 / policy.ARMIJO_C:g} "
-                       f"times too large or more")
+    raise LawViolation("descent", f"no rate on the halving grid lowers the loss along -g by "
+                       f"{policy.ARMIJO_C:g} lr |g|^2 (|g|^2 = {s:.3g}, loss {base:.6g}): g points uphill, or is "
+                       f"some {1 / policy.ARMIJO_C:g} times too large or more")
 
 
 def permutation(candidate, problem):
