@@ -85,17 +85,16 @@ class Check:
         """``torch vs candidate: W1[3, 2]: torch 0.0123, yours 0.0615 (5x)``: the worst entry, both
         values labelled (the oracle's first), their ratio, and how many entries are over tolerance."""
         yours = "yours" if against == "candidate" else against
+        head = f"{self.oracle} vs {against}: {self.entry}:"
+        over = f"{self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         if self.interval is not None:
             lo, hi = self.interval
-            head = (f"{self.oracle} vs {against}: {self.entry}: {yours} {self.candidate_value:.6g}, outside the "
-                    f"subgradient interval [{lo:.6g}, {hi:.6g}] at a kink (the slope at 0 is out of range"
-                    + (f", the candidate's reads as {self.kink_value}" if self.kink_value else "") + ")")
-            return f"{head}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
+            reads = f", the candidate's reads as {self.kink_value}" if self.kink_value else ""
+            return (f"{head} {yours} {self.candidate_value:.6g}, outside the subgradient interval [{lo:.6g}, "
+                    f"{hi:.6g}] at a kink (the slope at 0 is out of range{reads}), {over}")
         ratio = self.candidate_value / self.oracle_value if self.oracle_value else float("inf")
-        head = (f"{self.oracle} vs {against}: {self.entry}: {self.oracle} {self.oracle_value:.6g}, "
-                f"{yours} {self.candidate_value:.6g}")
         tail = f" ({ratio_words(ratio)})" if np.isfinite(ratio) else ""
-        return f"{head}{tail}, {self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
+        return f"{head} {self.oracle} {self.oracle_value:.6g}, {yours} {self.candidate_value:.6g}{tail}, {over}"
 
 
 def _errors(g, o, tol: Tolerance, subgradient=None):

@@ -151,9 +151,7 @@ def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | N
     (:func:`gradient_scale`), the mean's ``max(1, max |o / unit|)`` in the sum's units; ``rtol``
     is relative already and does not change.
     """
-    tol = TABLE[(check, str(np.dtype(dtype)))]
-    if unit != 1.0:
-        tol = replace(tol, unit=float(unit))
+    tol = replace(TABLE[(check, str(np.dtype(dtype)))], unit=float(unit))
     if atol is not None:
         tol = replace(tol, atol=atol)
     if rtol is not None:

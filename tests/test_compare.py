@@ -202,3 +202,16 @@ def test_agrees_is_the_verdict_of_the_same_rule_worked_by_hand():
     assert agrees(np.array([2.15, 0.5]), np.array([0.0, 0.5]), TOL, kink)
     assert not agrees(np.array([2.25, 0.5]), np.array([0.0, 0.5]), TOL, kink)
     assert not agrees(np.array([1.0, 0.75]), np.array([0.0, 0.5]), TOL, kink)  # the other entry: the oracle's
+
+
+def test_a_line_outside_an_interval_names_the_interval_counts_the_entries_and_the_slope_only_when_readable():
+    kink = _interval([0.0, 0.0], [2.0, 2.0])  # both entries at a kink: anything in [0, 2]
+    o = np.zeros(2)
+    # spans of 2 against a bound of 0.2 (scale 2): too narrow to read a slope from
+    unread = compare("W1", "fd", np.array([2.5, 3.0]), o, TOL, subgradient=kink)
+    assert unread.kink_value is None
+    assert unread.line() == ("fd vs candidate: W1[1]: yours 3, outside the subgradient interval [0, 2] at a kink "
+                             "(the slope at 0 is out of range), 2 entries over tolerance")
+    read = compare("W1", "fd", np.array([3.0, 3.0]), o, Tolerance(atol=1e-6, rtol=0.0), subgradient=kink)
+    assert read.line("jax") == ("fd vs jax: W1[0]: jax 3, outside the subgradient interval [0, 2] at a kink "
+                                "(the slope at 0 is out of range, the candidate's reads as 1.5), 2 entries over tolerance")

@@ -272,3 +272,38 @@ def test_every_interval_field_mirrors_its_parameter_and_its_ends_are_the_all_alp
             assert getattr(interval, field).shape == p.shape, (key, field)
         np.testing.assert_allclose(interval.at_low, low[key], rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(interval.at_one, one[key], rtol=1e-12, atol=1e-15)
+
+
+def test_an_entry_moved_by_kinks_in_two_layers_is_not_read_as_a_uniform_slope_and_one_layers_entries_are():
+    # Interval.readable (oracles/kinks.py): an entry reads as a uniform relu'(0) only where it is
+    # linear in that slope. Row 0 sits at a kink in layer 1 (unit 0) and in layer 2 (unit 0): dz1[0, 0]
+    # carries s * s, so dW1[:, 0] and db1[0] are quadratic in s; dW2, db2 see layer 2's kink alone.
+    from oracles.kinks import subgradients
+    from reference.model import Spec, forward
+
+    P = {"W1": np.array([[1.0, 1.0], [0.5, 1.0]]), "b1": np.array([[-1.0, 0.5]]),
+         "W2": np.array([[0.3, 1.0], [1.0, 1.0]]), "b2": np.array([[-1.5, 0.2]]),
+         "W3": np.array([[1.0], [1.0]]), "b3": np.zeros((1, 1))}
+    X, y = np.array([[1.0, 0.0], [2.0, 1.0], [0.5, -2.0]]), np.array([[1.0], [0.0], [1.0]])
+    _, cache = forward(P, X, "relu")
+    assert list(zip(*np.nonzero(cache["z1"] == 0))) == [(0, 0)] and list(zip(*np.nonzero(cache["z2"] == 0))) == [(0, 0)]
+
+    def with_slope(s):  # the backward with relu'(0) = s at every kink
+        d = lambda z: np.where(z > 0, 1.0, np.where(z < 0, 0.0, s))  # noqa: E731
+        dz3 = (cache["y_hat"] - y) / len(X)
+        dz2 = dz3 @ P["W3"].T * d(cache["z2"])
+        dz1 = dz2 @ P["W2"].T * d(cache["z1"])
+        return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": cache["a1"].T @ dz2,
+                "b2": dz2.sum(0, keepdims=True)}
+
+    g0, half, g1 = with_slope(0.0), with_slope(0.5), with_slope(1.0)
+    intervals = subgradients(Spec((2, 2, 2, 1), "relu"), P, X, y).intervals
+    for k in ("W1", "b1", "W2", "b2"):
+        linear = np.isclose(half[k], (g0[k] + g1[k]) / 2, rtol=0, atol=1e-12)
+        moved = intervals[k].mask
+        read = moved & intervals[k].readable
+        assert not (read & ~linear).any(), k  # nothing read as a slope that is not linear in it
+        if k in ("W1", "b1"):
+            assert moved[0, 0] and not linear[0, 0], k  # the quadratic entry is there to be refused
+        else:
+            assert (read == moved).all() and moved.any(), k  # one layer's kink: every moved entry reads
