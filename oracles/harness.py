@@ -211,11 +211,17 @@ def non_finite_cause(outcome, prepared) -> str:
     return "".join(f"; {p}" for p in parts)
 
 
+def _logits(prepared) -> np.ndarray:
+    """The point's logits ``z_L`` (N, C), in float64, from the network's own forward."""
+    spec = prepared.spec
+    _, cache = forward(prepared.point.params, prepared.X, spec.activation)
+    return np.asarray(cache[f"z{spec.n_layers}"], dtype=np.float64)
+
+
 def saturation_hint(prepared) -> str:
     """The head's own way of overflowing at these logits, or ``""`` where they are moderate."""
     spec = prepared.spec
-    _, cache = forward(prepared.point.params, prepared.X, spec.activation)
-    z = np.asarray(cache[f"z{spec.n_layers}"], dtype=np.float64)
+    z = _logits(prepared)
     if not z.size:
         return ""
     if spec.loss == "softmax":
@@ -244,11 +250,8 @@ def loss_overflow_excused(prepared) -> str:
     for mse (no log), a non-finite loss is wrong: a failure.
     """
     spec = prepared.spec
-    if spec.loss == "mse":
-        return ""
-    _, cache = forward(prepared.point.params, prepared.X, spec.activation)
-    z = np.asarray(cache[f"z{spec.n_layers}"], dtype=np.float64)
-    if not z.size:
+    z = _logits(prepared)
+    if spec.loss == "mse" or not z.size:
         return ""
     info = np.finfo(spec.dtype)
     if spec.loss == "softmax":

@@ -180,12 +180,13 @@ def test_with_directional_differences_alone_a_wrong_candidate_is_told_to_add_a_f
 
 
 def _logits_point(loss, logits):
-    """A prepared point whose one row's logits are ``logits`` exactly (a 1-1-C identity network)."""
+    """A prepared point whose one row's logits are ``logits`` exactly (a 1-1-C identity network whose
+    hidden unit is -1: a relu forward would give logits of 0, so the network's own forward is needed)."""
     from oracles.harness import Point, prepare
 
     C = len(logits)
     spec = Spec((1, 1, C), "identity", loss=loss)
-    params = {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1)), "W2": np.array([logits], dtype=float),
+    params = {"W1": -np.ones((1, 1)), "b1": np.zeros((1, 1)), "W2": -np.array([logits], dtype=float),
               "b2": np.zeros((1, C))}
     y = np.array([[0]]) if loss == "softmax" else np.zeros((1, 1))
     return prepare(spec, Point("p", params, ""), np.ones((1, 1)), y, ("torch",))
@@ -213,3 +214,27 @@ def test_the_softmax_hint_names_an_overflow_past_exp_and_an_underflow_past_the_s
     assert saturation_hint(_logits_point("softmax", [700.0, -10.0])) == (
         "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?")
     assert saturation_hint(_logits_point("softmax", [700.0, 690.0])) == ""
+
+
+def test_a_tanh_candidate_returning_the_lessons_loss_gets_the_lessons_note_from_a_tanh_forward(real):
+    from oracles.harness import check_point, lesson_point
+    from reference.model import forward
+
+    spec = Spec((8, 16, 1), "tanh")
+    point = lesson_point(spec)
+
+    def lessons_loss(params, X, y):  # -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8)), the tanh network's
+        y_hat = forward(params, X, "tanh")[0]
+        value = -np.mean(y * np.log(y_hat + 1e-8) + (1 - y) * np.log(1 - y_hat + 1e-8))
+        return value, backward(params, X, y, "tanh")
+
+    result = check_point(spec, point, real.X, real.y, lessons_loss, ("torch",))
+    assert result.passed and result.loss_agrees["candidate"]
+    assert [f.ids for f in result.findings] == [("convention:lesson-loss",)]
+
+
+def test_the_reports_timings_are_each_stages_own_seconds_within_the_total(real):
+    report = run(Spec(), real, lambda p, X, y: backward(p, X, y, "relu"), ("finite-differences", "torch"))
+    t = report.timings_s
+    assert {"finite-differences", "torch", "candidate", "total"} <= set(t)
+    assert 0 < t["finite-differences"] < t["total"] and 0 < t["torch"] < t["total"] and 0 < t["candidate"] < t["total"]
