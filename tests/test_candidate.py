@@ -31,6 +31,10 @@ def test_a_bias_summed_over_the_batch_axis_is_named_as_the_wrong_axis():
     # only a bias gets that hint
     assert _shape_hint("W1", (5, 1), (1, 3)) == ""
     assert _shape_hint("W1", (3, 2), (2, 3)) == ": transposed?"
+    # keepdims only when the entries are all there and a dimension was dropped
+    assert _shape_hint("b1", (3,), (1, 3)).startswith(": it would silently broadcast; missing keepdims=True")
+    assert _shape_hint("W1", (3, 2), (6, 1)) == ""  # as many entries, as many dimensions
+    assert _shape_hint("W1", (5,), (2, 3)) == ""  # a dimension dropped, but not as many entries
 
 
 def test_a_python_float_for_a_one_by_one_bias_is_fixed_in_the_parameters_dtype():
@@ -74,6 +78,9 @@ def test_non_finite_gradients_are_counted_and_the_first_is_shown():
         check_grads(_grads(W1=W1), PARAMS)
     assert str(err.value) == "dW1 holds 2 non-finite values, first at W1[0, 1] = nan"
     assert err.value.kind == "non-finite"
+    W1[2, 0] = 1.0
+    with pytest.raises(ContractViolation, match=r"^dW1 holds 1 non-finite value, first at W1\[0, 1\] = nan$"):
+        check_grads(_grads(W1=W1), PARAMS)
 
 
 def _outcome(returned):
