@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oracles import policy
-from oracles.mistakes import (MISTAKES, NOTES, Finding, Pieces, _is, name_factor, ratio_words, step,
-                              transposed)
+from oracles.mistakes import MISTAKES, NOTES, Finding, Pieces, _is, name_factor, ratio_words, step
 
 
 @dataclass
@@ -84,7 +83,9 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
             continue
         r = p.ratio(g[k], h[k], single=True)  # a named factor only: never "some number" on one entry
         alternatives = name_factor(r, p.N, p.D, p.widths) if r is not None else []
-        if not alternatives and not base_ids and transposed(g[k], h[k]) and p.close(g[k], h[k].T.reshape(h[k].shape)):
+        # the right numbers in the wrong order: a transpose laid out in the shape (a row or a column
+        # never reads so: laid out again, its transpose is itself, and g is not h here)
+        if not alternatives and not base_ids and np.ndim(h[k]) == 2 and p.close(g[k], h[k].T.reshape(h[k].shape)):
             alternatives, r = [(("transpose",), "")], 1.0
         if not alternatives and not base_ids and np.shape(g[k]) == np.shape(h[k]) and not np.any(g[k]):
             alternatives, r = [(("step:skipped",), "")], 0.0

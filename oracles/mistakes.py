@@ -204,11 +204,13 @@ class Mistake:
 MISTAKES = {}
 
 
+# pragma: no mutate start  (it runs at import, before mutmut activates a mutant: no test could see one)
 def mistake(id: str, summary: str, needs_previous: bool = False):
     def register(build):
         MISTAKES[id] = Mistake(id, summary, build, needs_previous)
         return build
     return register
+# pragma: no mutate end
 
 
 def _hidden(p: Pieces) -> bool:
@@ -554,12 +556,6 @@ def _lesson_gradient(p, g):
     dy_hat = -(y / (y_hat + LESSON_EPS) - (1 - y) / (1 - y_hat + LESSON_EPS)) / p.N  # (N, 1)
     yield ("the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))",
            p.backprop(dzL=dy_hat * y_hat * (1 - y_hat)))
-
-
-def transposed(g, o) -> bool:
-    """The right numbers in the wrong order: ``o.T`` laid out in ``o``'s shape (a reshape, or a
-    transpose of a square matrix)."""
-    return np.ndim(o) == 2 and np.shape(g) == np.shape(o) and o.shape[0] != 1 and o.shape[1] != 1
 
 
 NOTES = ("convention:lesson-loss-gradient", "convention:lesson-loss")

@@ -1,4 +1,6 @@
 """The diagnosis names a cause only when a mistake of the grammar reproduces the candidate's numbers."""
+import json
+
 import numpy as np
 import pytest
 
@@ -489,3 +491,12 @@ def test_where_a_softmax_networks_error_enters_is_written_with_the_softmax_step(
     grads = {k: v * (1 + 0.3 * noise.standard_normal(v.shape)) for k, v in oracle.items()}  # no mistake: noise
     (finding,) = diagnose(spec, params, X, y, grads, oracle, list(params)).findings
     assert finding.text == "every gradient from layer 2 down is wrong: the error enters at dz2 = (probs - onehot(y)) / N"
+
+
+def test_a_finding_goes_into_the_json_as_its_ids_words_parameters_and_kind():
+    from oracles.mistakes import Finding
+
+    finding = Finding(("mask:missing", "factor:2"), "the mask forgotten; a stray 2", ("W1", "b1"), "cause")
+    assert finding.to_dict() == {"ids": ["mask:missing", "factor:2"], "text": "the mask forgotten; a stray 2",
+                                 "params": ["W1", "b1"], "kind": "cause"}
+    assert json.loads(json.dumps(finding.to_dict())) == finding.to_dict()
