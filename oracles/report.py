@@ -107,7 +107,7 @@ class PointResult:
 
     def _written(self, key: str) -> str:
         """A parameter's gradient named as the candidate wrote it (``dW1``), else its canonical key."""
-        return next((c.name for c in self.checks.get(key, {}).values() if c.as_written), key)
+        return next((c.name for c in self.checks[key].values() if c.as_written), key)
 
     def kink_line(self) -> str:
         """How the entries at or near a kink were decided, in words (empty when there are none)."""

@@ -51,6 +51,16 @@ def test_the_json_names_each_parameter_with_its_shape(report):
     assert d["points"][0]["kinks"]["W1"] == {"subgradient": 0, "near_kink": 0, "kink_value": None}
 
 
+def test_the_json_has_the_keys_design_md_and_the_readme_name_and_no_others(report):
+    # DESIGN.md, "The report as JSON", and README, "The JSON report": what tools reading it may rely on
+    d = json.loads(report.to_json())
+    assert set(d) == {"passed", "candidate", "data", "spec", "oracles", "fd_mode", "points", "fuzz", "bug_zoo",
+                      "timings_s", "versions", "notes"}
+    assert set(d["points"][0]) == {"name", "about", "passed", "loss", "loss_agrees", "violation", "nondeterministic",
+                                   "parameters", "agreement", "diagnosis", "output", "kinks", "findings", "accepted"}
+    assert d["points"][0]["loss_agrees"] == {"torch": True, "candidate": False}  # the candidate's loss is 2x
+
+
 def test_the_json_carries_the_convention_when_there_is_one(report):
     from dataclasses import replace
 
@@ -86,6 +96,15 @@ def test_the_header_names_a_target_range_and_a_non_lesson_head():
 def test_json_writes_non_finite_numbers_as_null_at_any_depth():
     assert _finite({"a": [1.0, float("nan"), {"b": float("inf")}], "c": 2}) == {"a": [1.0, None, {"b": None}], "c": 2}
     assert not math.isnan(_finite(0.5))
+
+
+def test_with_every_entry_within_ten_tolerances_the_plots_colour_scale_tops_at_ten(report):
+    import matplotlib.pyplot as plt
+
+    assert all(float(c.ratios.max()) < 10 for p in report.points for per in p.checks.values() for c in per.values())
+    figure = report.plot()
+    assert figure.axes[0].get_images()[0].norm.vmax == 1.0  # log10 of 10 tolerances: the scale never shrinks below
+    plt.close(figure)
 
 
 def test_the_fuzz_summary_is_printed_whole_in_the_table_and_fenced_in_markdown(report):
@@ -225,7 +244,7 @@ def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kin
         "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>", red_b2,
         html.escape(KINK_LINE), f"<ul><li>contract: a VIOLATION</li><li>not deterministic: CALLS</li><li>{WRONG_B2}",
         "<h3>plain: FAIL</h3><p>generic</p>", red_b2, "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
-    assert text.count("<tr style=") == 2  # only the failing rows are red
+    assert text.count("<tr style=") == 2 and text.count("<tr><td>") == 2 * 4 - 2  # only the failing rows are red
     assert text.count("<tr") == text.count("</td></tr>") + 2 == 2 * 4 + 2  # a closed row per check, a head per table
     passing = replace(kinked, points=[])._repr_html_()
     assert passing.startswith('<div class="backprop-report"><h2 style="color:#1a7f37">PASS')
