@@ -140,7 +140,8 @@ def test_W1_and_dW1_keys_are_both_accepted_and_mixing_them_is_refused():
             assert outcome.failure is None
             assert [k for k, _ in outcome.returned["grads"]] == list(params)
     mixed = [["dW1" if k == "W1" else k, {"array": g}] for k, g in grads.items()]
-    assert "mix key styles" in Conventional(_Returns(mixed), "lesson").evaluate(params, X, y).failure
+    refused = Conventional(_Returns(mixed), "lesson").evaluate(params, X, y)
+    assert "mix key styles" in refused.failure and refused.returned is None  # a call that failed returned nothing
     empty = Conventional(_Returns([]), "cs231n")  # no keys at all: the canonical style is assumed
     empty.evaluate(params, X, y)
     assert empty.key_style == "W1" and empty.names(params)["W1"] == ("W1", (3, 2))
