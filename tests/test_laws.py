@@ -104,11 +104,12 @@ def test_the_candidate_is_asked_only_the_inputs_the_chosen_laws_need():
     assert short.asked == 1 + 2  # a batch of two rows has two one-row batches
 
 
-def test_remembering_answers_keeps_the_handles_isolation():
+def test_remembering_answers_keeps_the_handles_name_and_isolation():
     from properties.laws import Remembered
 
     assert Remembered(_Counting(_reference, isolated=True)).isolated is True
     assert Remembered(_Counting(_reference, isolated=False)).isolated is False
+    assert Remembered(_Counting(_reference)).name == "counted"
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")  # the candidate's own 0/0, on purpose
@@ -286,3 +287,38 @@ def test_the_descent_law_holds_a_gradient_short_of_1_over_armijo_c_times_too_lar
     assert check_laws(scaled(0.5 / policy.ARMIJO_C), problem, ["descent"]) == []
     (violation,) = check_laws(scaled(2 / policy.ARMIJO_C), problem, ["descent"])
     assert violation.law == "descent" and "g points uphill, or is some 10000 times too large" in violation.message
+
+
+@pytest.mark.parametrize("dtype, l2_form", [("float32", "reg"), ("float64", "lambd")])
+def test_the_gating_law_holds_the_reference_with_l2_in_float32_and_in_the_per_batch_lambd_form(dtype, l2_form):
+    # the gated rows carry exactly 2 c W: held to the policy's tolerance for the problem's dtype, with
+    # c counted for the batch asked about (lambd: l2 / (2 m), m the one-row batch's 1 or the whole batch's N)
+    from reference.heads import Head
+    from reference.model import backward
+
+    problem = Problem.parse(OFF.replace("float64", dtype) + f" l2=0.5 l2_form={l2_form}")
+    _off_unit(problem)
+    head = Head(l2=0.5, l2_form=l2_form)
+    assert check_laws(InProcess("right", lambda p, X, y: backward(p, X, y, head=head)), problem, ["relu-gating"]) == []
+
+
+def test_a_float32_gated_row_is_held_to_2cW_within_the_float32_tolerance():
+    # policy: float32 torch rtol 2e-3 (float64: 1e-7). A gated row of dW2 carrying 2 c W 1e-5 off
+    # (float32 rounding's order) passes; 1e-2 off does not.
+    from reference.heads import Head
+    from reference.model import backward
+
+    problem = Problem.parse(OFF.replace("float64", "float32") + " l2=0.5 l2_form=reg")
+    _off_unit(problem)
+    head = Head(l2=0.5, l2_form="reg")
+
+    def off_by(share):
+        def scaled_decay(p, X, y):
+            g = backward(p, X, y, head=head)
+            g["W2"] = g["W2"] * np.float32(1 + share)
+            return g
+        return InProcess(f"off by {share:g}", scaled_decay)
+
+    assert check_laws(off_by(1e-5), problem, ["relu-gating"]) == []
+    (violation,) = check_laws(off_by(1e-2), problem, ["relu-gating"])
+    assert "dW2 is not the L2 term 2 c W alone in its row" in violation.message
