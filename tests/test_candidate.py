@@ -128,6 +128,25 @@ def test_handle_for_isolates_a_target_unless_told_not_to(tmp_path):
         handle_for(42)
 
 
+def test_handle_for_ships_a_function_object_to_a_worker_of_its_own(tmp_path, monkeypatch):
+    import importlib
+    import os
+
+    (tmp_path / "shipped.py").write_text("import os\nimport numpy as np\ndef backward(params, X, y):\n"
+                                         "    return {k: v * 0 + os.getpid() for k, v in params.items()}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fn = importlib.import_module("shipped").backward
+    worker = handle_for(fn)
+    try:
+        assert isinstance(worker, Worker) and worker.isolated and worker.name == "shipped:backward"
+        _, grads = call_candidate(worker, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)))
+    finally:
+        worker.close()
+        import sys
+        sys.modules.pop("shipped", None)
+    assert grads["W1"][0, 0] not in (0, os.getpid())  # it ran, in another process
+
+
 def test_several_missing_keys_are_listed_with_commas_and_a_non_scalar_non_array_gets_no_keepdims_hint():
     grads = _grads()
     del grads["W2"], grads["b2"]

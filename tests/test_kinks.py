@@ -307,3 +307,27 @@ def test_an_entry_moved_by_kinks_in_two_layers_is_not_read_as_a_uniform_slope_an
             assert moved[0, 0] and not linear[0, 0], k  # the quadratic entry is there to be refused
         else:
             assert (read == moved).all() and moved.any(), k  # one layer's kink: every moved entry reads
+
+
+@pytest.mark.parametrize("l2_form", ["weight_decay", "reg", "lambd"])
+def test_at_a_kink_with_l2_the_interval_carries_the_exact_l2_term_in_each_form(l2_form):
+    # the L2 term has no kink: the interval of dW is the data term's, moved by 2 c W (c per the form,
+    # lambd's counted for this batch of N rows)
+    from dataclasses import replace
+
+    from oracles.kinks import subgradients
+    from properties.strategies import Problem
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=5 seed=2 scale=1.0 labels=both kink=on "
+                            f"saturate=0 l2=0.3 l2_form={l2_form}")
+    params, X, y = problem.arrays()
+    intervals = subgradients(problem.spec, params, X, y).intervals
+    assert any(i.mask.any() for i in intervals.values())  # some entry sits at a kink
+    plain = subgradients(replace(problem.spec, l2=0.0), params, X, y).intervals  # the data term's alone
+    decay = problem.spec.head.l2_grads(params, len(X))
+    for k in params:
+        np.testing.assert_allclose(intervals[k].lo, plain[k].lo + decay.get(k, 0), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(intervals[k].hi, plain[k].hi + decay.get(k, 0), rtol=1e-12, atol=1e-15)
+        assert intervals[k].contains(backward(params, X, y, head=problem.spec.head)[k],
+                                     policy.tolerance("torch", "float64")).all()
