@@ -48,7 +48,7 @@ def step(key: str, L: int, activation: str = "relu", loss: str = "bce") -> str:
     if kind == "b":
         return f"db{l} = sum(dz{l}, axis=0, keepdims=True)"
     if kind == "z" and l == L:
-        return f"dz{L} = {TOP.get(loss, TOP['bce'])}"
+        return f"dz{L} = {TOP[loss]}"
     if kind == "z":
         return f"dz{l} = da{l} * {DERIVATIVE[activation].format(l=l)}"
     return f"da{l} = dz{l + 1} @ W{l + 1}.T"

@@ -572,15 +572,18 @@ def test_a_healthy_batch_is_one_exchange_with_the_worker(tmp_path, monkeypatch):
     from oracles.candidate import load_candidate
 
     path = tmp_path / "cand.py"
-    path.write_text("import numpy as np\ndef backward(p, X, y):\n    return {k: v * 0 + X.shape[0] for k, v in p.items()}\n")
+    path.write_text("import numpy as np\ndef backward(p, X, y):\n    print(X.shape[0])\n"
+                    "    return {k: v * 0 + X.shape[0] + y.sum() for k, v in p.items()}\n")
     with load_candidate(f"{path}:backward") as handle:
-        handle.evaluate(*_batch([2])[0])  # the worker started and loaded
+        (one,) = handle.evaluate_many(_batch([2]))  # a batch of one is one call
         exchanges = []
         real = handle._exchange
         monkeypatch.setattr(handle, "_exchange", lambda *a: exchanges.append(a[2]) or real(*a))
         outcomes = handle.evaluate_many(_batch([3, 4, 5]))
+    assert dict(one.returned["grads"])["W1"]["array"][0, 0] == 2.0 + 2.0  # X's rows and y's sum: both reached it
     assert exchanges == ["during a batch of calls"]
-    assert [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes] == [3.0, 4.0, 5.0]
+    assert [dict(o.returned["grads"])["W1"]["array"][0, 0] for o in outcomes] == [3.0 + 3, 4.0 + 4, 5.0 + 5]
+    assert [o.output for o in outcomes] == ["3\n4\n5\n", "", ""]  # what the batch printed, shown once
 
 
 def test_a_worker_that_dies_in_a_batch_is_asked_again_call_by_call_so_each_outcome_is_its_own(tmp_path):
@@ -748,3 +751,20 @@ def test_a_signal_is_named_by_its_number_and_description_and_an_unknown_one_by_i
     from oracles.isolation import _signal_words
 
     assert _signal_words(9) == "signal 9 (killed)" and _signal_words(250) == "signal 250"
+
+
+def test_a_candidate_file_imports_its_siblings_in_its_worker(tmp_path):
+    (tmp_path / "helper.py").write_text("FACTOR = 7.0\n")
+    (outcome,) = _asked(tmp_path, "from helper import FACTOR\ndef backward(p, X, y):\n"
+                                  "    return {k: v * 0 + FACTOR for k, v in p.items()}\n")
+    assert outcome.failure is None and dict(outcome.returned["grads"])["W1"]["array"][0, 0] == 7.0
+
+
+def test_without_isolation_an_import_crash_is_named_while_importing_at_its_line(tmp_path):
+    from oracles.candidate import handle_for
+
+    path = tmp_path / "brk.py"
+    path.write_text("raise RuntimeError('broken at import')\ndef backward(p, X, y):\n    return p\n")
+    handle = handle_for(f"{path}:backward", isolate=False)
+    outcome = handle.evaluate({"W1": np.ones((2, 2))}, np.ones((3, 2)), np.ones((3, 1)))
+    assert outcome.failure == "the candidate crashed while importing at brk.py:1: RuntimeError: broken at import"
