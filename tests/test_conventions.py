@@ -335,3 +335,14 @@ def test_an_unknown_convention_is_refused_naming_the_known_ones_and_the_lessons_
     handle.key_style = "W1"
     assert handle.rename("dW1 holds 1 non-finite value, first at W1[0, 1] = nan") == \
         "dW1 holds 1 non-finite value, first at W1[0, 1] = nan"
+
+
+def test_the_lesson_layout_leaves_a_wrong_shape_to_the_canonical_contract_and_its_hints():
+    spec = Spec((3, 2, 1))
+    params = init_params(spec)
+    X, y = np.ones((4, 3)), np.zeros((4, 1))
+    pairs = [[k, {"array": g.ravel() if k == "b1" else g}] for k, g in backward(params, X, y).items()]  # db1 (2,)
+    outcome = Conventional(_Returns(pairs), "lesson").evaluate(params, X, y)
+    assert outcome.failure is None and outcome.returned["problems"] == []  # nothing said in a layout of its own
+    with pytest.raises(ContractViolation, match="missing keepdims=True"):
+        unpack(outcome, params)  # the canonical check's words

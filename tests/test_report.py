@@ -218,6 +218,16 @@ def test_the_text_report_has_every_section_in_order(kinked):
     assert text.count(KINK_LINE) == 1  # the plain point has no kink
 
 
+def test_the_verdict_names_what_failed_and_only_that(kinked):
+    from dataclasses import replace
+
+    passed = {"passed": True, "summary": "", "matrix_text": "", "matrix_markdown": ""}
+    assert replace(kinked, fuzz=passed, bug_zoo=passed).verdict() == "FAIL: point kinked, point plain"
+    assert replace(kinked, points=[], fuzz={"passed": False}, bug_zoo=passed).verdict() == "FAIL: fuzz"
+    assert replace(kinked, points=[], fuzz=passed, bug_zoo={"passed": False}).verdict() == "FAIL: bug zoo"
+    assert replace(kinked, points=[], fuzz=passed, bug_zoo=passed).verdict() == "PASS: every check agrees"
+
+
 def test_the_markdown_report_has_every_section_in_order(kinked):
     text = _everything(kinked).to_markdown()
     _in_order(text, [
