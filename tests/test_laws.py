@@ -111,6 +111,14 @@ def test_remembering_answers_keeps_the_handles_name_and_isolation():
     assert Remembered(_Counting(_reference, isolated=False)).isolated is False
     assert Remembered(_Counting(_reference)).name == "counted"
 
+    class Bare:  # a handle that does not say: it runs where it is called, not isolated
+        name = "bare"
+
+        def evaluate(self, params, X, y, **options):
+            return _Counting(_reference).evaluate(params, X, y)
+
+    assert Remembered(Bare()).isolated is False
+
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")  # the candidate's own 0/0, on purpose
 def test_a_non_finite_gradient_is_asked_again_under_errstate_for_its_first_floating_point_error():
