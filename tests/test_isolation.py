@@ -568,7 +568,7 @@ def _batch(ns):
     return [(params, np.ones((n, 2)), np.ones((n, 1))) for n in ns]
 
 
-def test_a_healthy_batch_is_one_exchange_with_the_worker(tmp_path, monkeypatch):
+def test_a_healthy_batch_is_one_exchange_its_output_shown_once_and_a_batch_of_one_one_call(tmp_path, monkeypatch):
     from oracles.candidate import load_candidate
 
     path = tmp_path / "cand.py"
