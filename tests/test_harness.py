@@ -238,3 +238,42 @@ def test_the_reports_timings_are_each_stages_own_seconds_within_the_total(real):
     t = report.timings_s
     assert {"finite-differences", "torch", "candidate", "total"} <= set(t)
     assert 0 < t["finite-differences"] < t["total"] and 0 < t["torch"] < t["total"] and 0 < t["candidate"] < t["total"]
+
+
+def test_along_random_directions_a_valid_slope_at_an_exact_kink_passes_within_the_projected_interval():
+    # DESIGN: relu'(0) is any value in [0, 1]; along directions, the interval is projected on each
+    # direction (Interval.project), else a one-sided difference would hold the candidate to 0 or 1
+    from oracles.harness import Point, check_point
+    from properties.strategies import Problem
+    from reference.model import forward
+
+    problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=6 seed=0 scale=1.0 labels=both kink=on "
+                            "saturate=0")
+    params, X, y = problem.arrays()
+    assert (forward(params, X, "relu")[1]["z1"] == 0).any()  # an exact kink
+
+    def half_at_zero(P, X, y):  # relu'(0) = 1/2: a subgradient
+        _, c = forward(P, X, "relu")
+        dz2 = (c["y_hat"] - y) / len(X)
+        dz1 = dz2 @ P["W2"].T * np.where(c["z1"] > 0, 1.0, np.where(c["z1"] < 0, 0.0, 0.5))
+        return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": c["a1"].T @ dz2, "b2": dz2.sum(0, keepdims=True)}
+
+    result = check_point(problem.spec, Point("kink", params, ""), X, y, half_at_zero, ("finite-differences",),
+                         mode="directions", directions=4)
+    assert result.passed, result.verdict_lines()
+    assert sum(c.subgradient for per in result.checks.values() for c in per.values()) > 0  # an interval decided
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_non_finite_gradient_names_its_first_floating_point_error_without_repeating_crashed(real):
+    from oracles.harness import check_point, lesson_point
+
+    def zero_over_zero(params, X, y):
+        grads = backward(params, X, y, "relu")
+        grads["b2"] = grads["b2"] * (np.zeros(1) / np.zeros(1))  # 0/0
+        return grads
+
+    spec = Spec()
+    result = check_point(spec, lesson_point(spec), real.X, real.y, zero_over_zero, ("torch",))
+    assert "; the first floating-point error: at " in result.violation
+    assert "invalid value" in result.violation and "crashed" not in result.violation
