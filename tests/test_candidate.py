@@ -35,6 +35,7 @@ def test_a_bias_summed_over_the_batch_axis_is_named_as_the_wrong_axis():
     assert _shape_hint("b1", (3,), (1, 3)).startswith(": it would silently broadcast; missing keepdims=True")
     assert _shape_hint("W1", (3, 2), (6, 1)) == ""  # as many entries, as many dimensions
     assert _shape_hint("W1", (5,), (2, 3)) == ""  # a dimension dropped, but not as many entries
+    assert _shape_hint("W1", (6,), (2, 3)) == ": it would silently broadcast; missing keepdims=True in dW1?"
 
 
 def test_a_python_float_for_a_one_by_one_bias_is_fixed_in_the_parameters_dtype():
@@ -136,12 +137,14 @@ def test_handle_for_ships_a_function_object_to_a_worker_of_its_own(tmp_path, mon
                                          "    return {k: v * 0 + os.getpid() for k, v in params.items()}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     fn = importlib.import_module("shipped").backward
-    worker = handle_for(fn)
+    worker, renamed = handle_for(fn), handle_for(fn, name="my backward")
     try:
         assert isinstance(worker, Worker) and worker.isolated and worker.name == "shipped:backward"
+        assert renamed.name == "my backward"  # the name the caller gives, for the report
         _, grads = call_candidate(worker, PARAMS, np.zeros((4, 3)), np.zeros((4, 1)))
     finally:
         worker.close()
+        renamed.close()
         import sys
         sys.modules.pop("shipped", None)
     assert grads["W1"][0, 0] not in (0, os.getpid())  # it ran, in another process
