@@ -248,12 +248,9 @@ class InProcess:
             return Outcome(None, self.failure)
         captured = io.StringIO()
         start = time.perf_counter()
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            if errstate:
-                with np.errstate(all="raise"):
-                    reply = worker.invoke(self.fn, params, X, y)
-            else:
-                reply = worker.invoke(self.fn, params, X, y)
+        raising = np.errstate(all="raise") if errstate else contextlib.nullcontext()
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), raising:
+            reply = worker.invoke(self.fn, params, X, y)
         reply = worker.decode(worker.encode(reply))  # the worker's codec: the same Outcomes either way
         return _outcome(reply, captured.getvalue(), time.perf_counter() - start)
 
