@@ -216,6 +216,10 @@ def test_the_text_report_has_every_section_in_order(kinked):
         "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
         "versions: numpy 2.0, torch 2.13\n", f"{VERDICT}\n"])
     assert text.count(KINK_LINE) == 1  # the plain point has no kink
+    # the first point's full table (the second's wider numbers fold it to the locating columns at 120)
+    rows = [line for line in text.splitlines() if " torch " in line and line.split()[0] in ("W1", "b1", "W2", "b2")]
+    assert [line[:7] for line in rows] == ["W1     ", "b1     ", "W2     ", "b2     "]  # names flush left
+    assert len({len(line) for line in rows}) == 1  # numbers flush right: every row ends at the table's edge
 
 
 def test_the_verdict_names_what_failed_and_only_that(kinked):
@@ -251,7 +255,8 @@ def test_the_html_report_has_every_section_in_order_with_failing_rows_in_red(kin
         f'<h2 style="color:#cf222e">{VERDICT}</h2>', "<p>candidate wrong_db2 | data made here",
         "<p>finite differences: exhaustive", "<em>note: a NOTE</em>",
         "<p>wrong_db2 printed 2 lines:</p><pre>hello\nhello</pre>",
-        "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ", "<th>param</th>", red_b2,
+        "<h3>kinked: FAIL</h3><p>b1[1] = 0</p>", "<code>loss  reference ",
+        "<table><thead><tr><th>param</th><th>oracle</th><th>verdict</th><th>max abs err</th>", red_b2,
         html.escape(KINK_LINE), f"<ul><li>contract: a VIOLATION</li><li>not deterministic: CALLS</li><li>{WRONG_B2}",
         "<h3>plain: FAIL</h3><p>generic</p>", red_b2, "<h3>fuzz</h3><pre>FUZZ summary</pre>", "</div>"])
     assert text.count("<tr style=") == 2 and text.count("<tr><td>") == 2 * 4 - 2  # only the failing rows are red
