@@ -250,8 +250,10 @@ def loss_overflow_excused(prepared) -> str:
     for mse (no log), a non-finite loss is wrong: a failure.
     """
     spec = prepared.spec
+    if spec.loss == "mse":
+        return ""
     z = _logits(prepared)
-    if spec.loss == "mse" or not z.size:
+    if not z.size:
         return ""
     info = np.finfo(spec.dtype)
     if spec.loss == "softmax":

@@ -133,6 +133,7 @@ def test_handle_for_isolates_a_target_unless_told_not_to(tmp_path):
 def test_handle_for_ships_a_function_object_to_a_worker_of_its_own(tmp_path, monkeypatch):
     import importlib
     import os
+    import sys
 
     (tmp_path / "shipped.py").write_text("import os\nimport numpy as np\ndef backward(params, X, y):\n"
                                          "    return {k: v * 0 + os.getpid() for k, v in params.items()}\n")
@@ -146,7 +147,6 @@ def test_handle_for_ships_a_function_object_to_a_worker_of_its_own(tmp_path, mon
     finally:
         worker.close()
         renamed.close()
-        import sys
         sys.modules.pop("shipped", None)
     assert grads["W1"][0, 0] not in (0, os.getpid())  # it ran, in another process
 
