@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from oracles import policy  # noqa: E402
 from oracles.finite_differences import fd_gradients  # noqa: E402
-from reference.data import default_path, load_csv  # noqa: E402
+from reference.data import DataError, load  # noqa: E402
 from reference.model import Spec, backprop, backward, forward, loss, random_params  # noqa: E402
 
 SEED = 0  # the weights: random_params(spec, SEED, 1.0), the same for every contender
@@ -676,7 +676,7 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="smaller budgets and repeats (under ~60 s)")
     p.add_argument("--json", default=str(ROOT / "benchmarks" / "results.json"),
                    help="write every number here (default: benchmarks/results.json)")
-    p.add_argument("--data", help="the real CSV (default: $BACKPROP_DATA, data/diabetes.csv, ../shared/data/diabetes.csv)")
+    p.add_argument("--data", help="the real CSV or a packaged name (default: $BACKPROP_DATA, else the packaged diabetes)")
     p.add_argument("--only", choices=("fd",), help="fd: only the finite-difference check (table 1)")
     args = p.parse_args(argv)
 
@@ -689,11 +689,12 @@ def main(argv=None) -> int:
     def say(text):
         progress.print(f"[dim]{time.perf_counter() - start:6.1f} s  {text}[/]", highlight=False)
 
-    path = args.data or default_path() or ROOT.parent / "shared" / "data" / "diabetes.csv"
-    if not Path(path).is_file():
-        print(f"benchmarks/run.py: error: {path}: data file not found (pass --data PATH)", file=sys.stderr)
+    try:
+        data = load(args.data)
+    except DataError as exc:
+        print(f"benchmarks/run.py: error: {exc}", file=sys.stderr)
         return 2
-    data = load_csv(path)
+    path = data.packaged or data.source  # a name the CLI takes back as --data
     settings = Settings(args.quick)
     tol = policy.tolerance("finite-differences", "float64")
     results = {"machine": machine(),

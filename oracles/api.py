@@ -67,8 +67,10 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
         module, a notebook cell, a lambda or a closure), or ``"file.py:function"``.
-    data: a CSV path or a ``reference.data.Dataset``; None: ``$BACKPROP_DATA``, then
-        ``data/diabetes.csv``, else the labelled synthetic stand-in (as the CLI).
+    data: a CSV path, a packaged data set's name (``"iris"`` or ``"iris.csv"``: diabetes, iris,
+        wine, digits, diabetes_progression; a path that exists comes first), ``"synthetic"`` for
+        the stand-in, or a ``reference.data.Dataset``; None: ``$BACKPROP_DATA``, else the
+        packaged Pima data (as the CLI).
     target: the target column (default ``Outcome``; for softmax and mse the file's last column when it
         has no ``Outcome``).
     hidden: the hidden widths, ``16``, ``(64, 64)`` or ``"64,64"``.

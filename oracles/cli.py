@@ -35,11 +35,16 @@ def _typed(parse, flag: str):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="compare-frameworks", description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="CSV file (default: $BACKPROP_DATA, then data/diabetes.csv, else a synthetic stand-in)")
+    p = _Parser(prog="compare-frameworks",
+                description="Check a backward pass against finite differences, PyTorch and JAX.")
+    p.add_argument("--data", metavar="DATA",
+                   help="a CSV file, or a packaged data set: diabetes (the default, the lesson's Pima data), iris, "
+                        "wine, digits, diabetes_progression; synthetic for the stand-in. A path that exists is "
+                        "read as a path; $BACKPROP_DATA names the data when --data is not given")
     p.add_argument("--target", default=None,
-                   help="the target column (default: Outcome; for softmax and mse, the last column when the file "
-                        "has no Outcome): 0/1 for bce, whole-number classes for softmax, any number for mse")
+                   help="the target column (default: a packaged data set's own; else Outcome, or for softmax and mse "
+                        "the last column when the file has no Outcome): 0/1 for bce, whole-number classes for "
+                        "softmax, any number for mse")
     p.add_argument("--loss", choices=options.LOSSES, default="bce",
                    help="the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over "
                         "the target's classes), mse (identity output, mean squared error)")
@@ -326,6 +331,7 @@ def _atomic(path, write, shown: str) -> None:
         raise UsageError(f"{shown}: cannot write: {exc.strerror}") from None
     os.close(fd)
     try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp made it 0600
         write(Path(tmp))
         os.replace(tmp, path)
     except OSError as exc:
@@ -333,6 +339,19 @@ def _atomic(path, write, shown: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _mode_for(path) -> int:
+    """The permissions an ordinary write would leave: an existing file's own, else 0666 less the umask."""
+    import os
+    import stat
+
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def entry() -> None:

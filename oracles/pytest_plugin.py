@@ -15,8 +15,8 @@ draws problems with hypothesis under the user's current settings profile
 (``--hypothesis-profile``), runs every law, and fails with the shrunk counterexample.
 
 Options (command line, then the ini key, then the default):
-``--backprop-data=PATH`` / ``backprop_data`` (else ``BACKPROP_DATA``, ``data/diabetes.csv``,
-else the synthetic stand-in), ``--backprop-skip-oracles=jax,torch`` / ``backprop_skip_oracles``,
+``--backprop-data=PATH`` / ``backprop_data`` (a CSV path or a packaged data set's name such as
+``iris``; else ``BACKPROP_DATA``, else the packaged Pima data), ``--backprop-skip-oracles=jax,torch`` / ``backprop_skip_oracles``,
 ``--backprop-dtype=float32`` / ``backprop_dtype`` (default float64). Write them with ``=``:
 pytest picks its rootdir before plugins' options are known, so a separate path value would be
 taken for a test path.
@@ -37,7 +37,7 @@ import pytest
 
 @dataclass(frozen=True)
 class Options:
-    data_path: Path | None  # --backprop-data or the ini key, resolved
+    data_path: Path | str | None  # --backprop-data or the ini key: a resolved path, or a packaged name
     data_flag: str  # how the user named it, for messages
     skip: tuple
     dtype: str
@@ -54,8 +54,8 @@ _USED = pytest.StashKey[list]()  # (data words, synthetic?) per check run, for t
 def pytest_addoption(parser):
     group = parser.getgroup("backprop", "checking a hand-written backward (backprop_check, backprop_fuzz)")
     group.addoption("--backprop-data", metavar="PATH", default=None,
-                    help="CSV for backprop_check (default: ini backprop_data, $BACKPROP_DATA, "
-                         "data/diabetes.csv, else a synthetic stand-in)")
+                    help="CSV or packaged data set (iris, ...) for backprop_check (default: ini backprop_data, "
+                         "$BACKPROP_DATA, else the packaged Pima data)")
     group.addoption("--backprop-skip-oracles", metavar="LIST", default=None,
                     help="comma list of oracles to skip: finite-differences, torch, jax")
     group.addoption("--backprop-dtype", metavar="DTYPE", default=None,
@@ -88,9 +88,9 @@ def _options(config) -> Options:
     if not value:
         data_path, flag = None, ""
     elif flag.startswith("--"):
-        data_path = config.invocation_params.dir / value
+        data_path = _data_value(config.invocation_params.dir, value)
     else:  # an ini path is relative to the ini file
-        data_path = (config.inipath.parent if config.inipath else config.rootpath) / value
+        data_path = _data_value(config.inipath.parent if config.inipath else config.rootpath, value)
     skip_from, skip = _option(config, "backprop_skip_oracles")
     skip = _names(skip)
     if skip:
@@ -107,6 +107,17 @@ def _options(config) -> Options:
         if dtype not in DTYPES:
             raise pytest.UsageError(f"{dtype_from}: {dtype!r} is not one of {', '.join(DTYPES)}")
     return Options(data_path, flag, skip, dtype or "float64", _head_defaults(config))
+
+
+def _data_value(base: Path, value: str):
+    """``base / value`` when that exists or ``value`` names no packaged data set (nor the stand-in);
+    else the name itself (reference.data.locate's rule, with paths relative to ``base``)."""
+    from reference.data import SYNTHETIC, packaged_name
+
+    path = base / value
+    if os.path.lexists(path) or not (value == SYNTHETIC or packaged_name(value)):
+        return path
+    return value
 
 
 HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "convention": "lesson", "target": None}
@@ -153,9 +164,9 @@ def _names(text) -> tuple:
 # ---------------------------------------------------------------- data
 
 def _dataset(config, path, flag: str, usage: bool = False, target: str | None = None, loss: str | None = None):
-    """The Dataset at ``path`` (None: BACKPROP_DATA, data/diabetes.csv, else synthetic), loaded once
-    per (path, target, head)."""
-    from reference.data import DATA_ENV, DataError, load, load_csv
+    """The Dataset ``path`` names (reference.data.load's rule; None: BACKPROP_DATA, else the packaged
+    Pima data), loaded once per (path, target, head)."""
+    from reference.data import DATA_ENV, DataError, load
 
     cache = config.stash[_DATA]
     defaults = config.stash[_OPTIONS].head if _OPTIONS in config.stash else HEAD_DEFAULTS
@@ -164,10 +175,10 @@ def _dataset(config, path, flag: str, usage: bool = False, target: str | None = 
     if key in cache:
         return cache[key]
     try:
-        cache[key] = load_csv(path, target, loss) if path is not None else load(None, target, loss)
+        cache[key] = load(path, target, loss)
         return cache[key]
     except DataError as exc:
-        problem = f"{flag or (f'${DATA_ENV}' if os.environ.get(DATA_ENV) else 'data/diabetes.csv')}: {exc}"
+        problem = f"{flag or (f'${DATA_ENV}' if os.environ.get(DATA_ENV) else 'the packaged data')}: {exc}"
     if usage:
         raise pytest.UsageError(problem)
     pytest.fail(f"backprop: {problem}", pytrace=False)  # outside the except block: no chained traceback
@@ -178,6 +189,8 @@ def _data_words(data) -> str:
 
     if data.source == SYNTHETIC:
         return f"the synthetic stand-in ({data.rows} rows, {data.features} features)"
+    if data.packaged:
+        return f"the packaged {data.packaged} data ({data.rows} rows, {data.features} features)"
     return f"{data.source} ({data.rows} rows, {data.features} features)"
 
 
@@ -192,8 +205,8 @@ def _resolve_data(config, data, target=None, loss=None):
     if data is None:
         opts = config.stash[_OPTIONS]
         return _dataset(config, opts.data_path, opts.data_flag, target=target, loss=loss)
-    if isinstance(data, (str, os.PathLike)):
-        return _dataset(config, Path(data), f"data={str(data)!r}", target=target, loss=loss)
+    if isinstance(data, (str, os.PathLike)):  # a str may name a packaged data set (reference.data.locate)
+        return _dataset(config, data, f"data={str(data)!r}", target=target, loss=loss)
     return data
 
 
@@ -266,8 +279,8 @@ def backprop_check(request):
 
     Checks ``backward(params, X, y) -> grads`` (or ``(loss, grads)``) against finite differences,
     torch and jax at the lesson's init and a generic point, on ``data`` (a CSV path or a
-    Dataset; default: ``--backprop-data``, the ini key, ``$BACKPROP_DATA``, ``data/diabetes.csv``,
-    else the synthetic stand-in). ``dtype`` and ``oracles`` default to the options; skipped
+    Dataset, or a packaged data set's name such as ``"iris"``; default: ``--backprop-data``, the ini
+    key, ``$BACKPROP_DATA``, else the packaged Pima data). ``dtype`` and ``oracles`` default to the options; skipped
     oracles are dropped even from an explicit ``oracles``. ``loss``, ``reduction``, ``l2``,
     ``convention`` and ``target`` (the head, and how ``backward`` lays out its arrays) default to
     the ini keys ``backprop_loss`` ... ``backprop_target``, else the lesson's. Returns the
@@ -353,7 +366,7 @@ def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
         if convention and convention != "lesson":
             command.append(f"--convention {convention}")
         if dataset.source != SYNTHETIC:
-            command.append(f"--data {shlex.quote(dataset.source)}")
+            command.append(f"--data {shlex.quote(dataset.packaged or dataset.source)}")
         if tuple(oracles) != ORACLES:
             command.append(f"--oracles {','.join(oracles)}")
         out.append("the full table: " + " ".join(command))

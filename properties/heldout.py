@@ -95,12 +95,14 @@ def grade(case: Case, report, named: list) -> Graded:
 
 def head_data(name: str, beside, heads=None) -> "Dataset":
     """The file ``name`` (a key of :data:`HEADS`) in ``heads``, else in $BACKPROP_SHARED_DATA, else
-    beside ``beside``'s file."""
-    from reference.data import load_csv
+    the packaged data set of that name (``beside``: the Pima data, kept for the callers)."""
+    from reference.data import load_csv, load_packaged
 
-    folder = Path(heads or os.environ.get("BACKPROP_SHARED_DATA") or Path(str(beside.source)).parent)
+    folder = heads or os.environ.get("BACKPROP_SHARED_DATA")
     target, loss = HEADS[name]
-    return load_csv(folder / f"{name}.csv", target, loss)
+    if not folder:
+        return load_packaged(name, target, loss)
+    return load_csv(Path(folder) / f"{name}.csv", target, loss)
 
 
 def measure(data, folder: str | Path = "batch1", causes=named_causes, heads=None) -> list:

@@ -1,5 +1,12 @@
 """Load the Pima Indians Diabetes CSV (or any CSV of numeric features and a target that fits the head).
 
+Five real data sets ship inside the package (``reference/datasets/``, listed with their
+sources, licences and sha256 in its ``manifest.json``): diabetes (the lesson's Pima file, the
+default), iris, wine, digits and diabetes_progression. What ``data`` names (:func:`load`):
+a path that exists is that file; otherwise ``synthetic`` is the stand-in, and a packaged
+name, with or without ``.csv``, is that data set. Without ``data``: ``$BACKPROP_DATA`` (the
+same rule), else the packaged diabetes.
+
 Every problem with the file raises :class:`DataError` with one line that names the problem
 and the file. Standardization is the lesson's: ``(X - mean) / std`` with the population std; a
 constant column (digits' corner pixels) is left at 0 and named in :attr:`Dataset.constant`.
@@ -12,6 +19,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import math
 import os
 import stat
@@ -20,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_ENV = "BACKPROP_DATA"  # names the real file when --data is not given
-LESSON_URL = "https://datatweets.com/datasets/diabetes.csv"
+DATA_ENV = "BACKPROP_DATA"  # names the data (a path or a packaged name) when --data is not given
 SYNTHETIC = "synthetic"
+PACKAGED = Path(__file__).resolve().parent / "datasets"  # the shipped files and their manifest.json
+DEFAULT = "diabetes"  # the packaged data set a run uses when nothing names one
 FEATURES = ("Pregnancies", "Glucose", "BloodPressure", "SkinThickness", "Insulin", "BMI",
             "DiabetesPedigreeFunction", "Age")
 
@@ -44,6 +53,7 @@ class Dataset:
     loss: str = "bce"  # the head the targets were read for
     classes: list | None = None  # softmax: the file's label of class 0, 1, ... (sorted)
     constant: list = field(default_factory=list)  # feature columns left at 0 by standardization
+    packaged: str | None = None  # the packaged data set's name (source: "iris (packaged)"), else None
 
     @property
     def rows(self) -> int:
@@ -75,11 +85,13 @@ class Dataset:
     def astype(self, dtype: str) -> "Dataset":
         y = self.y if self.loss == "softmax" else self.y.astype(dtype)
         return Dataset(self.X.astype(dtype), y, self.source, self.columns, self.target, self.raw,
-                       self.loss, self.classes, self.constant)
+                       self.loss, self.classes, self.constant, self.packaged)
 
     def describe(self) -> dict:
         out = {"source": self.source, "rows": self.rows, "features": self.features,
                "outcome_counts": self.outcome_counts()}
+        if self.packaged:
+            out["packaged"] = self.packaged
         if self.loss != "bce":
             out["loss"] = self.loss
         if self.classes is not None:
@@ -109,26 +121,28 @@ def standardize(values: np.ndarray) -> np.ndarray:
     return (values - values.mean(axis=0)) / np.where(std == 0, 1.0, std)
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, shown=None) -> str:
+    """The file's text; ``shown`` (default ``path``) is how messages name it."""
+    shown = path if shown is None else shown
     try:
         mode = path.stat().st_mode
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise DataError(f"{path}: a symbolic link loop, not a CSV file") from None
-        raise DataError(f"{path}: file not found") from None
+            raise DataError(f"{shown}: a symbolic link loop, not a CSV file") from None
+        raise DataError(f"{shown}: file not found") from None
     if stat.S_ISDIR(mode):
-        raise DataError(f"{path}: is a directory, not a CSV file")
+        raise DataError(f"{shown}: is a directory, not a CSV file")
     if not stat.S_ISREG(mode):
-        raise DataError(f"{path}: not a regular file (a FIFO, device or socket), not a CSV file")
+        raise DataError(f"{shown}: not a regular file (a FIFO, device or socket), not a CSV file")
     blob = path.read_bytes()
     if b"\x00" in blob:
-        raise DataError(f"{path}: binary content (NUL bytes), not a CSV text file")
+        raise DataError(f"{shown}: binary content (NUL bytes), not a CSV text file")
     try:
         text = blob.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}), not a CSV text file") from None
+        raise DataError(f"{shown}: not UTF-8 text (byte {exc.start}), not a CSV text file") from None
     if not text.strip():
-        raise DataError(f"{path}: empty file")
+        raise DataError(f"{shown}: empty file")
     return text
 
 
@@ -169,16 +183,18 @@ def _targets(labels: np.ndarray, loss: str, path: Path, target: str, lines: list
     return labels[:, None].copy(), None  # mse: any finite number (non-finite cells were refused)
 
 
-def load_csv(path, target: str | None = "Outcome", loss: str = "bce") -> Dataset:
+def load_csv(path, target: str | None = "Outcome", loss: str = "bce", *, shown: str | None = None) -> Dataset:
     """Read, validate and standardize a CSV with a header row and a ``target`` column that fits ``loss``.
 
     ``target=None``: ``Outcome`` for bce (the lesson's); for softmax and mse, ``Outcome`` if the file
     has one, else its last column (the layout of the shared iris, wine, digits and progression files).
+    ``shown``: how messages and the Dataset's ``source`` name the file (default: the path as given).
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    path = Path(path)
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    real = Path(path)
+    path = real if shown is None else shown  # below, `path` only names the file in messages
+    rows = list(csv.reader(io.StringIO(_read_text(real, path))))
     header = [h.strip() for h in rows[0]]
     body = [(i + 2, r) for i, r in enumerate(rows[1:]) if r]  # (line number, cells)
     if not body:
@@ -231,35 +247,83 @@ def synthetic(rows: int = 768, features: int = 8, seed: int = 0) -> Dataset:
     return Dataset(standardize(raw_X), labels[:, None], SYNTHETIC, names, "Outcome", raw)
 
 
-def default_path() -> Path | None:
-    """Where the real file is, when ``--data`` is not given: the ``BACKPROP_DATA`` variable,
-    then ``data/diabetes.csv`` in the working directory, or in this checkout when running from
-    inside it (an editable install used from elsewhere never takes the harness's own copy); else None."""
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    checkout = Path(__file__).resolve().parent.parent
-    places = [Path("data/diabetes.csv")]
-    if Path.cwd().resolve().is_relative_to(checkout):
-        places.append(checkout / "data" / "diabetes.csv")
-    for candidate in places:
-        if candidate.is_file():
-            return candidate
-    return None
+def packaged() -> dict:
+    """The packaged data sets, from ``reference/datasets/manifest.json``: name -> ``file``,
+    ``target`` (its target column), ``loss`` (the head it fits), ``rows``, ``features``,
+    ``about``, ``source``, ``licence``, ``sha256``."""
+    return json.loads((PACKAGED / "manifest.json").read_text(encoding="utf-8"))
 
 
-def load(path=None, target: str | None = "Outcome", loss: str = "bce") -> Dataset:
-    """The data a run uses: ``path`` if given, else :func:`default_path`, else the stand-in
-    (``loss`` other than bce needs a file: the stand-in is the lesson's 0/1 problem)."""
-    path = path or default_path()
-    if path is None:
+def packaged_name(text) -> str | None:
+    """The packaged data set that ``text`` names (``iris`` or ``iris.csv``), else None; only a
+    plain string without a folder can name one (a ``Path`` is always a path)."""
+    if not isinstance(text, str) or "/" in text or os.sep in text:
+        return None
+    name = text[:-4] if text.lower().endswith(".csv") else text
+    return name if name in packaged() else None
+
+
+def packaged_path(name: str) -> Path:
+    """The shipped file of the packaged data set ``name`` (a key of :func:`packaged`)."""
+    return PACKAGED / packaged()[name]["file"]
+
+
+def locate(data=None):
+    """What ``data`` names: a ``Path`` (a file given by path), a packaged name, or ``SYNTHETIC``.
+
+    A path that exists is a path; otherwise ``synthetic`` is the stand-in and a packaged name,
+    with or without ``.csv``, is that data set; anything else is a path (and reading it says it
+    is not found). ``None``: ``$BACKPROP_DATA`` by the same rule, else the packaged diabetes.
+    """
+    if data is None or data == "":
+        data = os.environ.get(DATA_ENV)
+        if not data:
+            return DEFAULT
+    if isinstance(data, str) and not os.path.lexists(data):
+        if data == SYNTHETIC:
+            return SYNTHETIC
+        if packaged_name(data):
+            return packaged_name(data)
+    return Path(data)
+
+
+def load_packaged(name: str, target: str | None = None, loss: str = "bce") -> Dataset:
+    """The packaged data set ``name``, its own target column unless ``target`` names another;
+    ``source`` reads ``name (packaged)``."""
+    entry = packaged()[name]
+    shown = f"{name} (packaged)"
+    try:
+        data = load_csv(PACKAGED / entry["file"], target or entry["target"], loss, shown=shown)
+    except DataError as exc:
+        if loss == entry["loss"]:
+            raise
+        raise DataError(f"{exc} ({name} is a data set for --loss {entry['loss']})") from None
+    data.packaged = name
+    return data
+
+
+def load(data=None, target: str | None = None, loss: str = "bce") -> Dataset:
+    """The data a run uses: what ``data`` names (:func:`locate`): a CSV file, a packaged data
+    set, or the synthetic stand-in (only for bce: its labels are 0/1); by default the packaged
+    Pima data."""
+    where = locate(data)
+    if where == SYNTHETIC:
         if loss != "bce":
-            raise DataError(f"--loss {loss} needs a data file (--data PATH --target COLUMN); the synthetic "
-                            f"stand-in only has 0/1 labels")
+            raise DataError(f"{SYNTHETIC}: --loss {loss} needs real data (a packaged data set such as iris, or a "
+                            f"CSV path with --target COLUMN); the synthetic stand-in only has 0/1 labels")
         return synthetic()
-    return load_csv(path, target, loss)
+    if isinstance(where, str):
+        return load_packaged(where, target, loss)
+    try:
+        return load_csv(where, target, loss)
+    except DataError as exc:
+        plain = isinstance(data, str) and "/" not in data and os.sep not in data
+        if plain and str(exc) == f"{where}: file not found":
+            raise DataError(f"{exc} (nor a packaged data set: {', '.join(packaged())}, or {SYNTHETIC})") from None
+        raise
 
 
 def how_to_get_real_data(ways: str = "pass --data PATH") -> str:
-    """One line on getting the real file; ``ways`` names the caller's own options."""
-    return (f"using a synthetic stand-in: for the real data, download {LESSON_URL} to "
-            f"data/diabetes.csv, set {DATA_ENV}, or {ways}")
+    """One line for a report on the stand-in; ``ways`` names the caller's own options."""
+    return (f"on the synthetic stand-in, as asked: without it the check runs on the real Pima data "
+            f"(packaged); for another file, {ways}")
