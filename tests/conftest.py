@@ -1,37 +1,23 @@
-"""Shared fixtures: the real Pima file (skipped with a reason when absent, a failure in CI)."""
+"""Shared fixtures: the real Pima file (shipped in the package: reference/datasets/diabetes.csv)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reference.data import DATA_ENV, load_csv
+from reference.data import load_csv, packaged_path
 from reference.model import Spec, init_params
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "diabetes.csv"
-REQUIRE = "BACKPROP_REQUIRE_REAL_DATA"  # set by .ci/run: in CI the real file must be there
-
-
-def real_data_path() -> Path | None:
-    for candidate in (os.environ.get(DATA_ENV), SHARED, ROOT / "data" / "diabetes.csv"):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+SHARED = ROOT.parent / "shared" / "data"  # the development layout's verified copies and their README
+REQUIRE = "BACKPROP_REQUIRE_REAL_DATA"  # set by .ci/run: there, ../shared/data/README.md must be present
 
 
 @pytest.fixture(scope="session")
-def real_path():
-    path = real_data_path()
-    if path is None:
-        message = (f"the real diabetes.csv is not here: set {DATA_ENV}, put it at data/diabetes.csv, "
-                   f"or place ../shared/data/diabetes.csv beside the checkout")
-        if os.environ.get(REQUIRE):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+def real_path() -> Path:
+    """The packaged Pima file; tests/test_packaged_data.py holds it byte-equal to the verified copy."""
+    return packaged_path("diabetes")
 
 
 @pytest.fixture(scope="session")

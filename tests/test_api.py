@@ -49,11 +49,8 @@ def test_isolate_false_runs_in_process_and_says_so(real_path):
     assert any("--no-isolation" in n for n in report.notes)
 
 
-def test_without_data_the_report_says_it_used_the_stand_in(monkeypatch, tmp_path):
-    from reference import data as data_module
-
-    monkeypatch.setattr(data_module, "default_path", lambda: None)
-    report = oracles.check(lesson_backward(), oracles=FD)
+def test_the_stand_in_asked_for_is_named_in_the_report():
+    report = oracles.check(lesson_backward(), data="synthetic", oracles=FD)
     assert report.data["source"] == "synthetic"
     assert any("data=PATH" in n for n in report.notes)
 

@@ -99,18 +99,19 @@ def test_other_specs_pass_on_the_real_data(capsys, real_path, argv):
     assert code == 0, out
 
 
-def test_without_data_the_stand_in_is_labelled_synthetic(capsys, monkeypatch):
-    monkeypatch.setattr(data_module, "default_path", lambda: None)
-    code, out, _ = run(capsys, "--format", "json", "--oracles", "finite-differences")
+def test_the_stand_in_asked_for_is_labelled_synthetic(capsys):
+    code, out, _ = run(capsys, "--data", "synthetic", "--format", "json", "--oracles", "finite-differences")
     report = json.loads(out)
     assert code == 0 and report["data"]["source"] == "synthetic"
     assert report["data"]["rows"] == 768 and report["data"]["features"] == 8
-    assert any("datatweets.com/datasets/diabetes.csv" in n for n in report["notes"])
+    assert any("synthetic stand-in, as asked" in n for n in report["notes"])
 
 
-def test_the_data_environment_variable_comes_before_the_checkout(monkeypatch, real_path):
+def test_the_data_environment_variable_comes_before_the_packaged_default(monkeypatch, real_path):
     monkeypatch.setenv(data_module.DATA_ENV, str(real_path))
-    assert data_module.default_path() == real_path
+    assert data_module.locate() == real_path
+    monkeypatch.delenv(data_module.DATA_ENV)
+    assert data_module.locate() == data_module.DEFAULT
 
 
 def test_the_synthetic_stand_in_is_deterministic():
@@ -118,19 +119,14 @@ def test_the_synthetic_stand_in_is_deterministic():
     assert (a.X == b.X).all() and (a.y == b.y).all() and 0 < a.y.mean() < 1
 
 
-def test_the_checkouts_own_data_file_is_taken_only_when_running_inside_the_checkout(monkeypatch, tmp_path):
-    from pathlib import Path
-
-    from reference import data as data_module
-
-    checkout = Path(data_module.__file__).resolve().parent.parent
-    own = checkout / "data" / "diabetes.csv"
+def test_a_data_folder_in_the_working_directory_does_not_change_the_default(monkeypatch, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "diabetes.csv").write_text("Glucose,Outcome\n1,0\n2,1\n3,0\n")
     monkeypatch.delenv(data_module.DATA_ENV, raising=False)
-    monkeypatch.setattr(Path, "is_file", lambda self: self == own)  # as if the checkout held the real file
-    monkeypatch.chdir(tmp_path)  # a user's project elsewhere, the harness installed editable
-    assert data_module.default_path() is None
-    monkeypatch.chdir(checkout / "tests")
-    assert data_module.default_path() == own
+    monkeypatch.chdir(tmp_path)
+    data = data_module.load()
+    assert data.source == "diabetes (packaged)" and data.rows == 768
+    assert data_module.load("data/diabetes.csv").rows == 3  # named, a path is read as given
 
 
 def test_a_narrow_terminal_gets_whole_numbers_and_unbroken_lines(real_path):

@@ -2,30 +2,22 @@
 head, constant columns left at 0, and a label set mapped in sorted order."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from oracles.cli import main
-from reference.data import DataError, load_csv
+from reference.data import DataError, load_csv, packaged_path
 
-from conftest import REQUIRE, ROOT
-
-SHARED = ROOT.parent / "shared" / "data"
 # target columns and facts from ../shared/data/README.md and the datasets' own documentation
 FILES = {"iris": ("species", "softmax", 150, 4, 3), "wine": ("cultivar", "softmax", 178, 13, 3),
          "digits": ("digit", "softmax", 1797, 64, 10), "diabetes_progression": ("progression", "mse", 442, 10, 1)}
 
 
 def shared(name: str) -> Path:
-    path = Path(os.environ.get("BACKPROP_SHARED_DATA", SHARED)) / f"{name}.csv"
-    if not path.is_file():
-        if os.environ.get(REQUIRE):
-            pytest.fail(f"{path} is missing")
-        pytest.skip(f"{path} is not here")
-    return path
+    """The real file ``name`` as the package ships it (byte-equal to ../shared/data: test_packaged_data)."""
+    return packaged_path(name)
 
 
 @pytest.mark.parametrize("name", list(FILES))

@@ -142,14 +142,14 @@ def test_a_wrong_shape_fails_naming_the_parameter_and_the_axis(pytester):
 
 def test_a_failure_names_the_data_it_ran_on(pytester):
     """A user's project outside the checkout, no BACKPROP_DATA, no data/diabetes.csv of its own: the
-    check runs on the 768-row synthetic stand-in, and a failure says so."""
+    check runs on the packaged Pima data (768 rows), and a failure says so."""
     write_backward(pytester, catalogue_source("flipped-sign"))
     pytester.makepyfile(test_mine=THREE_LINES)
     assert not (pytester.path / "data" / "diabetes.csv").exists()
     result = pytester.runpytest(*QUIET, *FD_ONLY)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*fails the check against finite-differences (network *; data the synthetic "
-                                 "stand-in (768 rows*"])
+    result.stdout.fnmatch_lines(["*fails the check against finite-differences (network *; data the packaged "
+                                 "diabetes data (768 rows*"])
 
 
 # ------------------------------------------------------------------ options
@@ -428,6 +428,20 @@ def test_cs231n(backprop_check):
 """)
     result = pytester.runpytest(*QUIET, *FD_ONLY)
     result.assert_outcomes(passed=1)
+
+
+def test_backprop_data_takes_a_packaged_data_sets_name_and_its_target(pytester):
+    write_backward(pytester, COURSES.read_text())
+    pytester.makeini("[pytest]\nbackprop_loss = softmax\nbackprop_l2 = 0.05\nbackprop_convention = cs231n\n")
+    pytester.makepyfile(test_mine="""\
+import mybackward
+def test_cs231n(backprop_check):
+    backprop_check(mybackward.cs231n_two_layer_net, hidden=(16,))
+""")
+    assert not (pytester.path / "iris").exists()
+    result = pytester.runpytest(*QUIET, *FD_ONLY, "--backprop-data=iris")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["backprop_check: 1 check on the packaged iris data (150 rows, 4 features)"])
 
 
 def test_a_bad_head_ini_key_is_a_usage_error_naming_it(pytester):
