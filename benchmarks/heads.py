@@ -1,7 +1,7 @@
 """The softmax head's speed row (issue 11): a full finite-difference check against
 ``torch.autograd.gradcheck`` full, on the same loss, at hidden 64,64 on digits (N = 1,797, C = 10).
 
-    PYTHONPATH=. python benchmarks/heads.py [--data ../shared/data/digits.csv] [--subset]
+    PYTHONPATH=. python benchmarks/heads.py [--data digits] [--subset]
 
 ``--subset`` times gradcheck on the output layer and the biases only and scales the time by the
 entry count (gradcheck's cost is one forward pair per entry, whatever the entry), as
@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reference.data import load_csv  # noqa: E402
+from reference.data import load  # noqa: E402
 from reference.model import Spec, backward, random_params  # noqa: E402
 
 
@@ -33,10 +33,10 @@ def main(argv=None) -> int:
     from oracles.finite_differences import fd_gradients
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "digits.csv"))
+    p.add_argument("--data", default="digits", help="a CSV path or a packaged name (default: the packaged digits)")
     p.add_argument("--subset", action="store_true", help="time gradcheck on W3 and the biases, scaled")
     args = p.parse_args(argv)
-    data = load_csv(args.data, "digit", "softmax")
+    data = load(args.data, "digit", "softmax")
     spec = Spec((data.features, 64, 64, data.n_outputs), "relu", "float64", "softmax")
     params = random_params(spec, 0, 1.0)
     reference = backward(params, data.X, data.y, "relu", head=spec.head)
