@@ -88,11 +88,12 @@ class Gradebook:
         return "\n".join(out + ["", self.verdict(), ""])
 
     def to_text(self, width: int = 120) -> str:
-        from rich.console import Console
         from rich.table import Table
 
+        from oracles.report import text_console
+
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+        console = text_console(buffer, width)
         console.print(self._header())
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
