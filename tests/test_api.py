@@ -137,9 +137,23 @@ def test_the_fuzz_progress_bar_shows_in_a_notebook_or_terminal_and_stays_silent_
 
     monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal, and no notebook kernel here
     assert api._interactive() is False
+    assert api.progress_mode(None) is None and api.progress_mode(False) is None
     with api.ProgressBar(10, show=False) as advance:
         assert advance is None
-    bar = api.ProgressBar(10, show=True)
+    bar = api.ProgressBar(10, "bar")
     with bar as advance:
         advance(5)
         assert bar.progress.tasks[0].completed == 5
+
+
+def test_piped_progress_is_a_plain_line_on_standard_error_every_twentieth_of_the_way(monkeypatch, capsys):
+    from oracles import api
+
+    assert api.progress_mode(None, piped=True) == "lines" and api.progress_mode(True) == "lines"
+    with api.ProgressBar(200, "lines", "fuzz") as advance:
+        for n in range(1, 231):  # hypothesis's shrinking runs past the count asked for: no line for those
+            advance(n)
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == api.LINES
+    assert [line.split(" (")[0] for line in lines] == [f"fuzz: {n} of 200" for n in range(10, 201, 10)]
