@@ -9,7 +9,7 @@ import atexit
 import shlex
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -127,6 +127,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)
     problem, violations = state["failure"]
+    violations = _told_apart(candidate, problem, violations, tuple(oracles))
     repro = f"compare-frameworks --replay '{problem.describe()}'" + (
         f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "") + (
         f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
@@ -136,6 +137,71 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
     if error is not None and not isinstance(error, AssertionError):
         counterexample["flaky"] = f"{type(error).__name__}: the failure did not reproduce every time"
     return FuzzResult(state["count"], False, seconds, counterexample)
+
+
+def telling(problem: Problem) -> Problem:
+    """The shrunk ``problem`` grown just enough for the diagnosis to tell its factors apart.
+
+    Shrinking ends at sizes like N = 2, D = 1, H = 1, where a missing 1/N, a factor D, a stray 2
+    and a hidden width all give the same number. Here D and every width become distinct from each
+    other, from 1, 2 and the class count, and N from all of those, their neighbours (N - 1 and
+    N + 1 name factors of their own) and their doubles; everything else (activation, head, seed,
+    kink, saturation, labels) stays the shrunk problem's.
+    """
+    taken = {0, 1, 2, problem.sizes[-1]}
+
+    def pick(at_least: int, fits=lambda v: True) -> int:
+        value = max(at_least, 3)
+        while value in taken or not fits(value):
+            value += 1
+        taken.add(value)
+        return value
+
+    D = pick(problem.sizes[0])
+    widths = tuple(pick(h) for h in problem.sizes[1:-1])
+    sizes = (D, *widths, problem.sizes[-1])
+    N = pick(max(problem.N, 2 * max(sizes) + 1),
+             lambda v: not ({v - 1, v + 1} & taken) and all(v != 2 * t for t in taken) and v != 768)
+    return replace(problem, sizes=sizes, N=N)
+
+
+def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -> list:
+    """The agreement law's violation on the shrunk ``problem``, with its diagnosis narrowed to the
+    causes that also hold on :func:`telling`'s larger problem, when that names fewer (the shrunk
+    report never names more causes than a problem where they can be told apart); else unchanged."""
+    from oracles.candidate import handle_for
+    from oracles.diagnosis import reconcile
+    from oracles.harness import evaluate, judge
+    from properties.laws import LawViolation, prepared
+
+    at = next((i for i, v in enumerate(violations) if v.law == "agreement"), None)
+    if at is None or violations[at].message.count("diagnosis: ") < 2:
+        return violations
+    grown = telling(problem)
+    results = []
+    try:  # advisory: whatever goes wrong here, the shrunk problem's own words stand
+        for drawn in (problem, grown):
+            handle = handle_for(candidate(drawn), isolate=False)
+            point = prepared(drawn, oracles)
+            first, _ = evaluate(point, handle, repeat=False)
+            results.append(judge(point, first))
+            if hasattr(handle, "speak"):
+                handle.speak(results[-1])
+    except Exception:
+        return violations
+    causes = [f for f in results[0].findings if f.cause]
+    if results[1].passed:
+        return violations
+    reconcile(results)
+    kept = [f for f in results[0].findings if f.cause]
+    if not kept or len(kept) >= len(causes):
+        return violations
+    if len(kept) == 1:  # one cause left: no longer "either ... or"
+        text = kept[0].text.removeprefix("either ").removeprefix("or ")
+        results[0].diagnosis = [text if t == kept[0].text else t for t in results[0].diagnosis]
+    message = " | ".join(results[0].verdict_lines() + [
+        f"(the diagnosis held also on {grown.describe()}, where its causes can be told apart)"])
+    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
 
 
 def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):

@@ -157,3 +157,32 @@ def test_piped_progress_is_a_plain_line_on_standard_error_every_twentieth_of_the
     lines = err.splitlines()
     assert out == "" and len(lines) == api.LINES
     assert [line.split(" (")[0] for line in lines] == [f"fuzz: {n} of 200" for n in range(10, 201, 10)]
+
+
+def test_a_shrunk_fuzz_failure_names_no_more_causes_than_the_fixed_points(real_path):
+    """A missing 1/N shrinks to N = 2, D = 1, where a missing 1/N, a factor D and a stray 2 are
+    the same number; the diagnosis is told apart on a larger problem, while the replay line keeps
+    the shrunk one."""
+    def causes(lines) -> list:
+        return [line for line in lines if line.startswith("diagnosis: ")]
+
+    fixed = oracles.check(catalogue.missing_1_over_n, data=str(real_path), oracles=FD)
+    at_fixed = causes(fixed.points[0].verdict_lines())
+    result = oracles.fuzz(catalogue.missing_1_over_n, 30, oracles=FD, progress=False)
+    shrunk = result.counterexample
+    said = causes(part.strip() for law in shrunk["laws"] for part in law["message"].split(" | "))
+    assert shrunk["N"] == 2 and "N=2" in shrunk["repro"]  # still the shrunk problem to replay
+    assert len(at_fixed) == len(said) == 1
+    assert "a missing 1/N" in at_fixed[0] and "a missing 1/N (x2)" in said[0] and not said[0].startswith("diagnosis: either")
+
+
+def test_the_telling_problem_keeps_the_shrunk_problems_kind_and_makes_its_sizes_distinct():
+    from properties.fuzz import telling
+    from properties.strategies import Problem
+
+    shrunk = Problem(sizes=(1, 1, 1), activation="relu", dtype="float64", N=2, seed=0, scale=1.0, kink="on")
+    grown = telling(shrunk)
+    D, H, C = grown.sizes
+    assert (grown.activation, grown.seed, grown.kink, C) == ("relu", 0, "on", 1)
+    assert len({D, H, C, 2, grown.N, grown.N - 1, grown.N + 1}) == 7  # no factor the diagnosis names coincides
+    assert grown.N not in (2 * D, 2 * H) and D >= 1 and H >= 1
