@@ -170,7 +170,6 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     causes that also hold on :func:`telling`'s larger problem, when that names fewer (the shrunk
     report never names more causes than a problem where they can be told apart); else unchanged."""
     from oracles.candidate import handle_for
-    from oracles.diagnosis import reconcile
     from oracles.harness import evaluate, judge
     from properties.laws import LawViolation, prepared
 
@@ -189,19 +188,33 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
                 handle.speak(results[-1])
     except Exception:
         return violations
-    causes = [f for f in results[0].findings if f.cause]
-    if results[1].passed:
+    narrowed = narrow(*results)
+    if narrowed is None:
         return violations
-    reconcile(results)
-    kept = [f for f in results[0].findings if f.cause]
-    if not kept or len(kept) >= len(causes):
-        return violations
+    message = " | ".join(narrowed.verdict_lines() + [
+        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"])
+    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
+
+
+def narrow(shrunk, grown):
+    """``shrunk`` (a PointResult) with only the causes that also held at ``grown``, where the
+    candidate was wrong too, when that leaves fewer causes and at least one; else None."""
+    import copy
+
+    from oracles.diagnosis import reconcile
+
+    before = [f for f in shrunk.findings if f.cause]
+    if grown.passed or len(before) < 2:
+        return None
+    result = copy.deepcopy(shrunk)
+    reconcile([result, copy.deepcopy(grown)])
+    kept = [f for f in result.findings if f.cause]
+    if not kept or len(kept) >= len(before):
+        return None
     if len(kept) == 1:  # one cause left: no longer "either ... or"
         text = kept[0].text.removeprefix("either ").removeprefix("or ")
-        results[0].diagnosis = [text if t == kept[0].text else t for t in results[0].diagnosis]
-    message = " | ".join(results[0].verdict_lines() + [
-        f"(the diagnosis held also on {grown.describe()}, where its causes can be told apart)"])
-    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
+        result.diagnosis = [text if t == kept[0].text else t for t in result.diagnosis]
+    return result
 
 
 def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):
@@ -213,6 +226,17 @@ def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", 
 
     params, X, y = problem.arrays()
     result = check_point(problem.spec, Point("replay", params, problem.describe()), X, y, candidate, oracles)
+    if sum(f.cause for f in result.findings) > 1:  # as the fuzz said it: told apart on a larger problem
+        grown = telling(problem)
+        g_params, g_X, g_y = grown.arrays()
+        narrowed = narrow(result, check_point(grown.spec, Point("replay", g_params, grown.describe()), g_X, g_y,
+                                              candidate, oracles, repeat=False))
+        if narrowed is not None:
+            from oracles.mistakes import Finding
+
+            result = narrowed
+            result.findings.append(Finding((), f"the diagnosis held also on {grown.describe()}, where its causes "
+                                               f"can be told apart", (), "note"))
     violations = check_laws(candidate, problem, [law for law in LAWS if law != "agreement"])
     result.diagnosis += [f"law {v}" for v in violations]
     if violations and result.violation is None:

@@ -186,3 +186,12 @@ def test_the_telling_problem_keeps_the_shrunk_problems_kind_and_makes_its_sizes_
     assert (grown.activation, grown.seed, grown.kink, C) == ("relu", 0, "on", 1)
     assert len({D, H, C, 2, grown.N, grown.N - 1, grown.N + 1}) == 7  # no factor the diagnosis names coincides
     assert grown.N not in (2 * D, 2 * H) and D >= 1 and H >= 1
+
+
+def test_the_replay_of_a_shrunk_failure_names_the_cause_the_fuzz_named(capsys):
+    line = "sizes=1,1,1 activation=relu dtype=float64 N=2 seed=0 scale=1.0 labels=both kink=none saturate=0"
+    code = main(["--replay", line, "--candidate", "properties.catalogue:missing_1_over_n", "--oracles", FD])
+    out = capsys.readouterr().out
+    said = [l.strip() for l in out.splitlines() if l.strip().startswith("diagnosis: ")]
+    assert code == 1 and len(said) == 1 and "a missing 1/N (x2)" in said[0]
+    assert "note: the diagnosis held also on sizes=3,4,1" in out and "N=2 seed=0" in out
