@@ -414,8 +414,10 @@ class Report:
         points = [p for p in self.points if p.checks] or self.points[:1]
         params = list(points[0].checks) if points and points[0].checks else []
         # "pragma: no mutate" marks the drawing's look (sizes, fonts, ticks, resolution): no behaviour to test
-        size = (2.6 * max(1, len(params)) + 1, 3.3 * len(points) + 0.8)  # pragma: no mutate
-        fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False, figsize=size)
+        size = (2.6 * max(1, len(params)) + 1, 3.0 * len(points) + 0.8)  # pragma: no mutate
+        widths = [_panel_width(points[0].checks[k]) for k in params] or [1]  # a column vector: a narrow panel
+        fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False, figsize=size,
+                                 gridspec_kw={"width_ratios": widths}, layout="constrained")  # pragma: no mutate
         worst = max([float(c.ratios[np.isfinite(c.ratios)].max()) for p in points for per in p.checks.values()
                      for c in per.values() if c.ratios is not None and np.isfinite(c.ratios).any()] + [10.0])
         floor = float(np.log10(PLOT_FLOOR))
@@ -429,8 +431,7 @@ class Report:
                 grid = np.clip(np.nan_to_num(ratios.max(axis=0), nan=0.0, posinf=worst), PLOT_FLOOR, None)
                 grid = np.atleast_2d(grid)
                 image = ax.imshow(np.log10(grid), norm=norm,
-                                  cmap="RdYlGn_r", aspect="auto", interpolation="nearest")  # pragma: no mutate
-                ax.set_box_aspect(_box_aspect(grid.shape))
+                                  cmap="RdYlGn_r", aspect="equal", interpolation="nearest")  # pragma: no mutate
                 ax.set_xticks(range(0, grid.shape[1], max(1, grid.shape[1] // 4)))  # pragma: no mutate
                 ax.set_yticks(range(0, grid.shape[0], max(1, grid.shape[0] // 4)))  # pragma: no mutate
                 ys, xs = np.nonzero(np.atleast_2d(kink))
@@ -439,7 +440,7 @@ class Report:
                 over = int((grid > 1).sum())
                 failed = [ORACLE_WORDS.get(c.oracle, c.oracle) for c in checks if not c.passed]
                 ax.set_title(f"{p.name} {p._written(k)} {grid.shape[0]}x{grid.shape[1]}\n"
-                             + (f"{over} over tolerance vs {', '.join(failed)}" if over else "within tolerance"),
+                             + (f"{over} over tolerance\nvs {', '.join(failed)}" if over else "within tolerance"),
                              fontsize=8,  # pragma: no mutate
                              color="#cf222e" if over else "black")
                 ax.tick_params(labelsize=6)  # pragma: no mutate
@@ -467,11 +468,12 @@ class Report:
 COLOUR_BAR = "error / tolerance (above 1 fails; x: decided at a kink)"
 
 
-def _box_aspect(shape) -> float:
-    """A panel's height over its width: a row vector (a bias) is a strip, never a tall block; a
-    matrix keeps its rows-to-columns proportion, up to square."""
-    rows, cols = shape
-    return min(1.0, max(0.12, rows / cols))
+def _panel_width(per: dict) -> int:
+    """A parameter's panel's share of the figure's width: its columns (at least 4, so its title
+    fits), so with square cells a bias (1, H) is a strip and a column vector a narrow column."""
+    check = next(iter(per.values()))
+    shape = check.ratios.shape if check.ratios is not None else (1,)
+    return max(4, shape[-1] if len(shape) > 1 else shape[0])
 
 
 def _short_name(candidate: str) -> str:

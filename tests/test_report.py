@@ -157,7 +157,7 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     panels = [ax for ax in figure.axes if ax.get_images()]
     assert len(panels) == 2 * 4
     titles = [ax.get_title() for ax in panels]
-    assert titles == [f"{p} {k} {shape}\n{'1 over tolerance vs torch' if k == 'b2' else 'within tolerance'}"
+    assert titles == [f"{p} {k} {shape}\n{'1 over tolerance' + chr(10) + 'vs torch' if k == 'b2' else 'within tolerance'}"
                       for p in ("kinked", "plain")
                       for k, shape in (("W1", "3x4"), ("b1", "1x4"), ("W2", "4x1"), ("b2", "1x1"))]
     red = [ax.title.get_color() == "#cf222e" for ax in panels]
@@ -182,7 +182,15 @@ def test_the_plot_draws_a_bias_as_a_strip_and_names_the_candidates_file_not_its_
 
     figure = replace(kinked, candidate="/home/someone/hw/backprop.py:backward").plot()
     panels = {ax.get_title().split("\n")[0]: ax for ax in figure.axes if ax.get_images()}
-    assert panels["kinked b1 1x4"].get_box_aspect() < 0.5 * panels["kinked W1 3x4"].get_box_aspect()
+    figure.canvas.draw()  # square cells: each panel's drawn box has its array's proportions
+
+    def drawn(title: str) -> float:
+        box, (width, height) = panels[title].get_position(), figure.get_size_inches()  # as drawn
+        return (box.height * height) / (box.width * width)
+
+    assert drawn("kinked b1 1x4") == pytest.approx(1 / 4, rel=0.05)  # a strip, one cell high
+    assert drawn("kinked W1 3x4") == pytest.approx(3 / 4, rel=0.05)
+    assert drawn("kinked W2 4x1") == pytest.approx(4, rel=0.05)  # a column vector: a narrow column
     title = figure._suptitle.get_text()
     assert "| backprop.py:backward (3-4-1" in title and "/home/someone" not in title
 
