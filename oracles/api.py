@@ -174,7 +174,7 @@ def progress_mode(show, piped: bool = False):
     return "lines" if (show or piped) else None
 
 
-LINES = 20  # a piped job prints at most about this many progress lines
+LINES = 10  # a piped job prints at most about this many progress lines
 
 
 class ProgressBar:

@@ -161,7 +161,7 @@ def test_the_option_lists_the_shell_parses_before_numpy_are_those_of_the_modules
 
 
 @pytest.mark.parametrize("quiet", [False, True])
-def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_twentieth_and_quiet_prints_none(
+def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_tenth_and_quiet_prints_none(
         capsys, real_path, quiet):
     from oracles.api import LINES
     from oracles.cli import PROGRESS_LINES_FROM
