@@ -113,8 +113,9 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     The arguments are :func:`check`'s (``data`` and ``target`` are validated and give the head's
     class count; the problems are drawn). ``loss``, ``reduction``, ``l2`` and ``convention`` are
     kept on every drawn problem, and ``backward`` is spoken to in its convention, as by
-    ``check``. ``seed``: the same seed draws the same problems. ``progress``: show a progress
-    bar (default: in a notebook or on a terminal, silent otherwise).
+    ``check``. ``seed``: the same seed draws the same problems. ``progress``: show the progress
+    (default: in a notebook, one plain-text line updated in place; on a terminal, a bar on
+    standard error; silent otherwise; True: plain lines on standard error when not a terminal).
     """
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
@@ -125,8 +126,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
                                            isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
     strategy = candidate_problems(spec)
     speaking = Conventional(handle, convention, loss)
-    show = _interactive() if progress is None else bool(progress)
-    with handle, ProgressBar(examples, show) as advance:
+    with handle, ProgressBar(examples, progress_mode(progress)) as advance:
         return run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
                         candidate_arg=_target(backward), convention=convention)
 
@@ -147,35 +147,96 @@ def _target(backward) -> str:
     return f"YOUR_FILE.py:{name if name.isidentifier() else 'backward'}"
 
 
-def _interactive() -> bool:
-    """In a notebook's kernel, or on a terminal."""
+def _in_notebook() -> bool:
+    """In a notebook's kernel (IPython's ZMQ shell)."""
     shell = sys.modules.get("IPython")
     if shell is not None:
         ip = shell.get_ipython() if hasattr(shell, "get_ipython") else None
         if ip is not None and type(ip).__name__ == "ZMQInteractiveShell":
             return True
-    return sys.stderr.isatty()
+    return False
+
+
+def _interactive() -> bool:
+    """In a notebook's kernel, or on a terminal."""
+    return _in_notebook() or sys.stderr.isatty()
+
+
+def progress_mode(show, piped: bool = False):
+    """How a long step shows its progress: ``"notebook"`` (one plain-text line updated in place),
+    ``"bar"`` (a live bar on a terminal's standard error), ``"lines"`` (a plain line on standard
+    error every few steps, when ``piped`` or asked for), or None. ``show``: False for none, True
+    to ask for it, None to decide from where we run."""
+    if show is False:
+        return None
+    if _in_notebook():
+        return "notebook"
+    if sys.stderr.isatty():
+        return "bar"
+    return "lines" if (show or piped) else None
+
+
+LINES = 10  # a piped job prints at most about this many progress lines
 
 
 class ProgressBar:
-    """A rich progress bar (rich renders it in a notebook too), or nothing when not ``show``.
+    """Progress on standard error or in a notebook, never on standard output (reports stay clean).
 
-    ``with ProgressBar(total, show) as advance:`` gives ``advance(n)`` (or None when silent).
+    ``with ProgressBar(total, mode) as advance:`` gives ``advance(n)`` (or None when silent).
+    ``mode`` is one of :func:`progress_mode`'s answers; True or False are kept for "decide from
+    where we run" and "none". In a notebook the line is plain text, so nothing needs ipywidgets.
     """
 
-    def __init__(self, total: int, show: bool, label: str = "fuzz", transient: bool = False):
-        self.total, self.show, self.label, self.transient, self.progress = total, show, label, transient, None
+    def __init__(self, total: int, show, label: str = "fuzz", transient: bool = False, every: int | None = None):
+        self.total, self.label, self.transient, self.progress, self.display = total, label, transient, None, None
+        self.mode = progress_mode(show) if isinstance(show, bool) else show
+        self.every = every or max(1, -(-total // LINES))
+        self.show, self.done, self.start, self.shown = self.mode is not None, 0, 0.0, 0.0
 
     def __enter__(self):
-        if not self.show:
-            return None
-        from rich.progress import Progress
+        import time
 
-        self.progress = Progress(transient=self.transient)
-        self.progress.start()
-        task = self.progress.add_task(self.label, total=self.total)
-        return lambda n: self.progress.update(task, completed=min(n, self.total))
+        self.start = time.perf_counter()
+        if self.mode == "bar":
+            from rich.console import Console
+            from rich.progress import Progress
+
+            console = Console(stderr=True, force_jupyter=False)
+            self.progress = Progress(transient=self.transient, console=console)
+            self.progress.start()
+            task = self.progress.add_task(self.label, total=self.total)
+            return lambda n: self.progress.update(task, completed=min(n, self.total))
+        if self.mode == "notebook":
+            from IPython.display import display
+
+            self.display = display({"text/plain": self._line(0)}, raw=True, display_id=True)
+            return self._notebook
+        if self.mode == "lines":
+            return self._lines
+        return None
+
+    def _line(self, n: int) -> str:
+        import time
+
+        return f"{self.label}: {min(n, self.total)} of {self.total} ({time.perf_counter() - self.start:.0f} s)"
+
+    def _notebook(self, n: int) -> None:
+        """The notebook's one line, updated at most a few times a second and at the end."""
+        import time
+
+        self.done = n
+        if n >= self.total or time.perf_counter() - self.shown > 0.25:
+            self.shown = time.perf_counter()
+            self.display.update({"text/plain": self._line(n)}, raw=True)
+
+    def _lines(self, n: int) -> None:
+        """A plain line on standard error every ``every`` steps (and at the last)."""
+        if n <= self.total and (n % self.every == 0 or n == self.total) and n > self.done:
+            self.done = n
+            print(self._line(n), file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.stop()
+        if self.display is not None:
+            self.display.update({"text/plain": self._line(self.done)}, raw=True)

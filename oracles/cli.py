@@ -81,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
                    help="table, json, markdown (csv: gradebooks only)")
     p.add_argument("--output", help="write the report here instead of standard output")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress on standard error (it never goes to standard output)")
     p.add_argument("--plot", help="draw per-parameter errors against tolerance to this file (.png, .pdf or .svg)")
     p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
@@ -126,7 +128,8 @@ def _run(args) -> int:
     except CandidateError as exc:
         raise UsageError(str(exc)) from None
     with handle:
-        report = _replay(args, handle) if args.replay else run_check(args, spec, data, handle)
+        with _status(args, f"checking {getattr(handle, 'name', 'the candidate')} against {', '.join(args.oracles)}"):
+            report = _replay(args, handle) if args.replay else run_check(args, spec, data, handle)
         if data.source == SYNTHETIC and not args.replay:
             report.notes.append(how_to_get_real_data())
         if args.fuzz:
@@ -134,7 +137,7 @@ def _run(args) -> int:
     if args.bug_zoo:
         from properties.zoo import run_zoo
 
-        with _progress(len(zoo[0]) + len(zoo[1]), "bug zoo") as advance:
+        with _progress(len(zoo[0]) + len(zoo[1]), "bug zoo", args.quiet, piped=True) as advance:
             report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
     _emit(report, args, outputs)
     return report.exit_code()
@@ -201,9 +204,10 @@ def _gradebook(args, spec, data, targets):
         raise UsageError("--no-isolation checks one candidate at a time, not a gradebook")
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
-    return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
-                 directions=args.directions, convention=args.convention, timeout=args.timeout, memory=args.memory,
-                 forbid=args.forbid_import)
+    with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
+        return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
+                     directions=args.directions, convention=args.convention, timeout=args.timeout,
+                     memory=args.memory, forbid=args.forbid_import, progress=advance)
 
 
 def _outputs(args, targets) -> dict:
@@ -266,7 +270,7 @@ def _fuzz(args, spec, candidate):
     else:  # the reference: every depth, activation, head, class count, reduction and L2 form
         strategy = problems(specs(dtypes=(spec.dtype,), losses=LOSSES, reductions=REDUCTIONS,
                                   l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
-    with _progress(args.fuzz) as advance:
+    with _progress(args.fuzz, "fuzz", args.quiet) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
                     convention=args.convention if args.candidate else None)
@@ -283,11 +287,31 @@ def _replay(args, candidate):
     return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
-def _progress(total: int, label: str = "fuzz"):
-    """A progress bar on a terminal's standard error; silent otherwise."""
-    from oracles.api import ProgressBar
+def _progress(total: int, label: str = "fuzz", quiet: bool = False, piped: bool | None = None):
+    """Progress on standard error: a live bar on a terminal; piped, a plain line every few steps
+    when the step is long enough to need one (``piped``; by default ``PROGRESS_LINES_FROM`` steps
+    or more); none with --quiet."""
+    from oracles.api import ProgressBar, progress_mode
 
-    return ProgressBar(total, sys.stderr.isatty(), label, transient=True)
+    piped = total >= PROGRESS_LINES_FROM if piped is None else piped
+    mode = None if quiet else progress_mode(None, piped=piped)
+    return ProgressBar(total, mode, label, transient=True)
+
+
+PROGRESS_LINES_FROM = 50  # fewer fuzz examples than this finish in seconds: no lines in a pipe
+
+
+def _status(args, what: str):
+    """A transient spinner on a terminal's standard error while ``what`` runs (the oracles' imports
+    and the checks take seconds); nothing in a pipe or with --quiet."""
+    from contextlib import nullcontext
+
+    if args.quiet or not sys.stderr.isatty():
+        return nullcontext()
+    from rich.console import Console
+    from rich.markup import escape
+
+    return Console(stderr=True, force_jupyter=False).status(escape(what))
 
 
 def _emit(report, args, outputs: dict) -> None:

@@ -88,11 +88,12 @@ class Gradebook:
         return "\n".join(out + ["", self.verdict(), ""])
 
     def to_text(self, width: int = 120) -> str:
-        from rich.console import Console
         from rich.table import Table
 
+        from oracles.report import text_console
+
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+        console = text_console(buffer, width)
         console.print(self._header())
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
@@ -131,14 +132,24 @@ def grade_one(spec, data, target: str, prepared: list, oracles, convention: str 
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
-          directions: int | None = None, convention: str | None = None, **worker_options) -> Gradebook:
-    """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once."""
+          directions: int | None = None, convention: str | None = None, progress=None,
+          **worker_options) -> Gradebook:
+    """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
+    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``)."""
     start = time.perf_counter()
     timings = {}
     prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
+    done = []
+
+    def one(target: str) -> Row:
+        row = grade_one(spec, data, target, prepared, oracles, convention, **worker_options)
+        done.append(target)
+        if progress:
+            progress(len(done))
+        return row
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        rows = list(pool.map(lambda t: grade_one(spec, data, t, prepared, oracles, convention, **worker_options),
-                             targets))
+        rows = list(pool.map(one, targets))
     timings["total"] = time.perf_counter() - start
     return Gradebook(data.describe(), spec.to_dict(), list(oracles), rows,
                      {k: round(v, 6) for k, v in timings.items()}, versions())

@@ -439,7 +439,8 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
                     timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())
     if isinstance(candidate, Conventional) and prepared:
         params = prepared[0].point.params
-        report.notes.append(candidate.describe(params))
+        if candidate.convention != "lesson" or candidate.key_style == "dW1":  # else the lesson's own names: unsaid
+            report.notes.append(candidate.describe(params))
         report.convention = {"name": candidate.convention, "key_style": candidate.key_style or "W1",
                              "parameters": candidate.names(params)}
     report.notes.extend(data.notes() if hasattr(data, "notes") else [])

@@ -172,6 +172,12 @@ def _table(console, columns, rows, width: int):
     return table
 
 
+def text_console(buffer, width: int) -> Console:
+    """A rich console that writes plain text into ``buffer`` whatever the environment: in a
+    notebook's kernel rich would otherwise display each print as an output of its own."""
+    return Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None)
+
+
 def _first_lines(text: str, n: int) -> list:
     return [line[:200] for line in text.splitlines()[:n]]
 
@@ -284,7 +290,7 @@ class Report:
         never split a number: at ``width`` too small for a table, its text columns fold instead.
         """
         buffer = io.StringIO()
-        console = Console(file=buffer, width=max(width, 400), force_terminal=False, color_system=None)
+        console = text_console(buffer, max(width, 400))
         console.print(self.header(), soft_wrap=True)
         if self.fd_mode:
             console.print(f"finite differences: {self.fd_mode}", soft_wrap=True)
@@ -385,25 +391,33 @@ class Report:
     # ------------------------------------------------------------ plot
     def plot(self, path=None):
         """Where the error is: per point and parameter, |g - o| over its tolerance entry by entry
-        (the worst over the oracles), on a log colour scale whose middle, 1, is the tolerance.
+        (the worst over the oracles, named in each panel's title), on a log colour scale whose
+        middle, 1, is the tolerance.
 
         A wrong unit shows as a column of W1, a wrong feature as a row, a transpose as a pattern;
-        entries a subgradient interval decided (a pre-activation exactly at 0) are marked x. Returns the matplotlib figure (it shows inline in a
-        notebook); with ``path``, also writes it there (png, pdf or svg by the suffix).
+        a bias (1, H) is a strip; entries a subgradient interval decided (a pre-activation exactly
+        at 0) are marked x. Returns the matplotlib figure, closed from pyplot so that a notebook
+        shows it once (as the cell's result); with ``path``, also writes it there (png, pdf or svg
+        by the suffix).
         """
+        import sys
+
         import matplotlib
 
-        if path is not None:
-            matplotlib.use("Agg")
+        if path is not None and "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")  # a file only: no window (a notebook's backend is left alone)
         import matplotlib.pyplot as plt
         import numpy as np
         from matplotlib.colors import TwoSlopeNorm
+        from matplotlib.ticker import FuncFormatter
 
         points = [p for p in self.points if p.checks] or self.points[:1]
         params = list(points[0].checks) if points and points[0].checks else []
         # "pragma: no mutate" marks the drawing's look (sizes, fonts, ticks, resolution): no behaviour to test
-        size = (2.6 * max(1, len(params)) + 1, 3.3 * len(points) + 0.6)  # pragma: no mutate
-        fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False, figsize=size)
+        size = (2.6 * max(1, len(params)) + 1, 3.0 * len(points) + 0.8)  # pragma: no mutate
+        widths = [_panel_width(points[0].checks[k]) for k in params] or [1]  # a column vector: a narrow panel
+        fig, axes = plt.subplots(len(points), max(1, len(params)), squeeze=False, figsize=size,
+                                 gridspec_kw={"width_ratios": widths}, layout="constrained")  # pragma: no mutate
         worst = max([float(c.ratios[np.isfinite(c.ratios)].max()) for p in points for per in p.checks.values()
                      for c in per.values() if c.ratios is not None and np.isfinite(c.ratios).any()] + [10.0])
         floor = float(np.log10(PLOT_FLOOR))
@@ -417,28 +431,56 @@ class Report:
                 grid = np.clip(np.nan_to_num(ratios.max(axis=0), nan=0.0, posinf=worst), PLOT_FLOOR, None)
                 grid = np.atleast_2d(grid)
                 image = ax.imshow(np.log10(grid), norm=norm,
-                                  cmap="RdYlGn_r", aspect="auto", interpolation="nearest")  # pragma: no mutate
+                                  cmap="RdYlGn_r", aspect="equal", interpolation="nearest")  # pragma: no mutate
                 ax.set_xticks(range(0, grid.shape[1], max(1, grid.shape[1] // 4)))  # pragma: no mutate
                 ax.set_yticks(range(0, grid.shape[0], max(1, grid.shape[0] // 4)))  # pragma: no mutate
                 ys, xs = np.nonzero(np.atleast_2d(kink))
                 ax.scatter(xs, ys,
                            marker="x", color="black", s=20, linewidths=1)  # pragma: no mutate
                 over = int((grid > 1).sum())
-                ax.set_title(f"{p.name} {k} {grid.shape[0]}x{grid.shape[1]}\n"
-                             + (f"{over} over tolerance" if over else "within tolerance"),
+                failed = [ORACLE_WORDS.get(c.oracle, c.oracle) for c in checks if not c.passed]
+                ax.set_title(f"{p.name} {p._written(k)} {grid.shape[0]}x{grid.shape[1]}\n"
+                             + (f"{over} over tolerance\nvs {', '.join(failed)}" if over else "within tolerance"),
                              fontsize=8,  # pragma: no mutate
                              color="#cf222e" if over else "black")
                 ax.tick_params(labelsize=6)  # pragma: no mutate
         if image is not None:
             bar = fig.colorbar(image, ax=axes.ravel().tolist(),
                                shrink=0.8)  # pragma: no mutate
-            bar.set_label("log10 |g - o| / tolerance (0 = the limit; x: a subgradient interval decided)",
-                          fontsize=8)  # pragma: no mutate
-        fig.suptitle(f"{self.verdict()} | {self.candidate} ({'-'.join(map(str, self.spec['sizes']))} "
-                     f"{self.spec['activation']} {self.spec['dtype']})",
-                     fontsize=9)  # pragma: no mutate
+            bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{10 ** v:g}"))
+            bar.set_label(COLOUR_BAR, fontsize=8)  # pragma: no mutate
+        fig.suptitle(self.plot_title(), fontsize=9)  # pragma: no mutate
+        plt.close(fig)  # the caller holds the figure; pyplot would show it a second time in a notebook
         if path is not None:
             fig.savefig(path,
                         dpi=100)  # pragma: no mutate
-            plt.close(fig)
         return fig
+
+    def plot_title(self) -> str:
+        """The plot's title: the verdict, the candidate by its file's name, the network, and which
+        oracles each entry's colour is the worst of."""
+        oracles = ", ".join(ORACLE_WORDS.get(o, o) for o in self.oracles)
+        return (f"{self.verdict()} | {_short_name(self.candidate)} ({'-'.join(map(str, self.spec['sizes']))} "
+                f"{self.spec['activation']} {self.spec['dtype']})\neach entry: the worst error over tolerance of "
+                f"{oracles or 'no oracle'}")
+
+
+COLOUR_BAR = "error / tolerance (above 1 fails; x: decided at a kink)"
+
+
+def _panel_width(per: dict) -> int:
+    """A parameter's panel's share of the figure's width: its columns (at least 4, so its title
+    fits), so with square cells a bias (1, H) is a strip and a column vector a narrow column."""
+    check = next(iter(per.values()))
+    shape = check.ratios.shape if check.ratios is not None else (1,)
+    return max(4, shape[-1] if len(shape) > 1 else shape[0])
+
+
+def _short_name(candidate: str) -> str:
+    """``/home/me/hw/backprop.py:backward`` as ``backprop.py:backward``: the file's name, not its path."""
+    import os
+
+    source, sep, attr = candidate.rpartition(":")
+    if sep and ("/" in source or os.sep in source):
+        return f"{os.path.basename(source)}:{attr}"
+    return candidate

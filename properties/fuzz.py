@@ -9,7 +9,7 @@ import atexit
 import shlex
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -127,6 +127,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
     if state["failure"] is None:
         return FuzzResult(state["count"], True, seconds)
     problem, violations = state["failure"]
+    violations = _told_apart(candidate, problem, violations, tuple(oracles))
     repro = f"compare-frameworks --replay '{problem.describe()}'" + (
         f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "") + (
         f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
@@ -138,6 +139,84 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
     return FuzzResult(state["count"], False, seconds, counterexample)
 
 
+def telling(problem: Problem) -> Problem:
+    """The shrunk ``problem`` grown just enough for the diagnosis to tell its factors apart.
+
+    Shrinking ends at sizes like N = 2, D = 1, H = 1, where a missing 1/N, a factor D, a stray 2
+    and a hidden width all give the same number. Here D and every width become distinct from each
+    other, from 1, 2 and the class count, and N from all of those, their neighbours (N - 1 and
+    N + 1 name factors of their own) and their doubles; everything else (activation, head, seed,
+    kink, saturation, labels) stays the shrunk problem's.
+    """
+    taken = {0, 1, 2, problem.sizes[-1]}
+
+    def pick(at_least: int, fits=lambda v: True) -> int:
+        value = max(at_least, 3)
+        while value in taken or not fits(value):
+            value += 1
+        taken.add(value)
+        return value
+
+    D = pick(problem.sizes[0])
+    widths = tuple(pick(h) for h in problem.sizes[1:-1])
+    sizes = (D, *widths, problem.sizes[-1])
+    N = pick(max(problem.N, 2 * max(sizes) + 1),
+             lambda v: not ({v - 1, v + 1} & taken) and all(v != 2 * t for t in taken) and v != 768)
+    return replace(problem, sizes=sizes, N=N)
+
+
+def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -> list:
+    """The agreement law's violation on the shrunk ``problem``, with its diagnosis narrowed to the
+    causes that also hold on :func:`telling`'s larger problem, when that names fewer (the shrunk
+    report never names more causes than a problem where they can be told apart); else unchanged."""
+    from oracles.candidate import handle_for
+    from oracles.harness import evaluate, judge
+    from properties.laws import LawViolation, prepared
+
+    at = next((i for i, v in enumerate(violations) if v.law == "agreement"), None)
+    if at is None or violations[at].message.count("diagnosis: ") < 2:
+        return violations
+    grown = telling(problem)
+    results = []
+    try:  # advisory: whatever goes wrong here, the shrunk problem's own words stand
+        for drawn in (problem, grown):
+            handle = handle_for(candidate(drawn), isolate=False)
+            point = prepared(drawn, oracles)
+            first, _ = evaluate(point, handle, repeat=False)
+            results.append(judge(point, first))
+            if hasattr(handle, "speak"):
+                handle.speak(results[-1])
+    except Exception:
+        return violations
+    narrowed = narrow(*results)
+    if narrowed is None:
+        return violations
+    message = " | ".join(narrowed.verdict_lines() + [
+        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"])
+    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
+
+
+def narrow(shrunk, grown):
+    """``shrunk`` (a PointResult) with only the causes that also held at ``grown``, where the
+    candidate was wrong too, when that leaves fewer causes and at least one; else None."""
+    import copy
+
+    from oracles.diagnosis import reconcile
+
+    before = [f for f in shrunk.findings if f.cause]
+    if grown.passed or len(before) < 2:
+        return None
+    result = copy.deepcopy(shrunk)
+    reconcile([result, copy.deepcopy(grown)])
+    kept = [f for f in result.findings if f.cause]
+    if not kept or len(kept) >= len(before):
+        return None
+    if len(kept) == 1:  # one cause left: no longer "either ... or"
+        text = kept[0].text.removeprefix("either ").removeprefix("or ")
+        result.diagnosis = [text if t == kept[0].text else t for t in result.diagnosis]
+    return result
+
+
 def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):
     """One problem, as a fuzz failure prints it: the point checks and every law, as a Report."""
     import numpy as np
@@ -147,6 +226,17 @@ def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", 
 
     params, X, y = problem.arrays()
     result = check_point(problem.spec, Point("replay", params, problem.describe()), X, y, candidate, oracles)
+    if sum(f.cause for f in result.findings) > 1:  # as the fuzz said it: told apart on a larger problem
+        grown = telling(problem)
+        g_params, g_X, g_y = grown.arrays()
+        narrowed = narrow(result, check_point(grown.spec, Point("replay", g_params, grown.describe()), g_X, g_y,
+                                              candidate, oracles, repeat=False))
+        if narrowed is not None:
+            from oracles.mistakes import Finding
+
+            result = narrowed
+            result.findings.append(Finding((), f"the diagnosis held also on {grown.describe()}, where its causes "
+                                               f"can be told apart", (), "note"))
     violations = check_laws(candidate, problem, [law for law in LAWS if law != "agreement"])
     result.diagnosis += [f"law {v}" for v in violations]
     if violations and result.violation is None:

@@ -134,9 +134,61 @@ def test_the_fuzz_progress_bar_shows_in_a_notebook_or_terminal_and_stays_silent_
 
     monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal, and no notebook kernel here
     assert api._interactive() is False
+    assert api.progress_mode(None) is None and api.progress_mode(False) is None
     with api.ProgressBar(10, show=False) as advance:
         assert advance is None
-    bar = api.ProgressBar(10, show=True)
+    bar = api.ProgressBar(10, "bar")
     with bar as advance:
         advance(5)
         assert bar.progress.tasks[0].completed == 5
+
+
+def test_piped_progress_is_a_plain_line_on_standard_error_every_tenth_of_the_way(monkeypatch, capsys):
+    from oracles import api
+
+    assert api.progress_mode(None, piped=True) == "lines" and api.progress_mode(True) == "lines"
+    with api.ProgressBar(200, "lines", "fuzz") as advance:
+        for n in range(1, 231):  # hypothesis's shrinking runs past the count asked for: no line for those
+            advance(n)
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == api.LINES
+    assert [line.split(" (")[0] for line in lines] == [f"fuzz: {n} of 200" for n in range(20, 201, 20)]
+
+
+def test_a_shrunk_fuzz_failure_names_no_more_causes_than_the_fixed_points(real_path):
+    """A missing 1/N shrinks to N = 2, D = 1, where a missing 1/N, a factor D and a stray 2 are
+    the same number; the diagnosis is told apart on a larger problem, while the replay line keeps
+    the shrunk one."""
+    def causes(lines) -> list:
+        return [line for line in lines if line.startswith("diagnosis: ")]
+
+    fixed = oracles.check(catalogue.missing_1_over_n, data=str(real_path), oracles=FD)
+    at_fixed = causes(fixed.points[0].verdict_lines())
+    result = oracles.fuzz(catalogue.missing_1_over_n, 30, oracles=FD, progress=False)
+    shrunk = result.counterexample
+    said = causes(part.strip() for law in shrunk["laws"] for part in law["message"].split(" | "))
+    assert shrunk["N"] == 2 and "N=2" in shrunk["repro"]  # still the shrunk problem to replay
+    assert len(at_fixed) == len(said) == 1
+    assert "a missing 1/N" in at_fixed[0] and "a missing 1/N (x2)" in said[0] and not said[0].startswith("diagnosis: either")
+
+
+def test_the_telling_problem_keeps_the_shrunk_problems_kind_and_makes_its_sizes_distinct():
+    from properties.fuzz import telling
+    from properties.strategies import Problem
+
+    shrunk = Problem(sizes=(1, 1, 1), activation="relu", dtype="float64", N=2, seed=0, scale=1.0, kink="on")
+    grown = telling(shrunk)
+    D, H, C = grown.sizes
+    assert (grown.activation, grown.seed, grown.kink, C) == ("relu", 0, "on", 1)
+    assert len({D, H, C, 2, grown.N, grown.N - 1, grown.N + 1}) == 7  # no factor the diagnosis names coincides
+    assert grown.N not in (2 * D, 2 * H) and D >= 1 and H >= 1
+
+
+def test_the_replay_of_a_shrunk_failure_names_the_cause_the_fuzz_named(capsys):
+    line = "sizes=1,1,1 activation=relu dtype=float64 N=2 seed=0 scale=1.0 labels=both kink=none saturate=0"
+    code = main(["--replay", line, "--candidate", "properties.catalogue:missing_1_over_n", "--oracles", FD])
+    out = capsys.readouterr().out
+    said = [l.strip() for l in out.splitlines() if l.strip().startswith("diagnosis: ")]
+    assert code == 1 and len(said) == 1 and "a missing 1/N (x2)" in said[0]
+    assert "note: the diagnosis held also on sizes=3,4,1" in out and "N=2 seed=0" in out

@@ -154,3 +154,18 @@ def test_the_option_lists_the_shell_parses_before_numpy_are_those_of_the_modules
     assert options.CONVENTIONS == CONVENTIONS
     assert options.ACTIVATIONS == model.ACTIVATIONS and options.DTYPES == model.DTYPES
 
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_tenth_and_quiet_prints_none(
+        capsys, real_path, quiet):
+    from oracles.api import LINES
+    from oracles.cli import PROGRESS_LINES_FROM
+
+    n = PROGRESS_LINES_FROM  # the fewest examples a pipe gets lines for
+    code, out, err = run(capsys, "--data", str(real_path), "--oracles", "finite-differences", "--fuzz", str(n),
+                         *(["--quiet"] if quiet else []))
+    assert code == 0 and f" of {n} (" not in out  # standard output: the report alone
+    lines = [line.split(" (")[0] for line in err.splitlines() if line.startswith("fuzz: ")]
+    step = -(-n // LINES)
+    assert lines == ([] if quiet else [f"fuzz: {k} of {n}" for k in [*range(step, n, step), n]])

@@ -96,3 +96,14 @@ def test_a_glob_that_matches_nothing_exits_2(capsys, tmp_path):
     code = main(["--candidate", f"{tmp_path}/*.py:backward", *FD])
     _, err = capsys.readouterr()
     assert code == 2 and "no candidate file matches" in err
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_piped_a_gradebook_says_on_standard_error_how_many_candidates_are_done_and_quiet_says_nothing(capsys, folder,
+                                                                                                     quiet):
+    code = main(["--candidate", f"{folder}/alice.py:backward", "--candidate", f"{folder}/bob.py:backward", *FD,
+                 "--format", "csv", *(["--quiet"] if quiet else [])])
+    out, err = capsys.readouterr()
+    assert code == 1 and out.startswith("candidate,verdict")  # the report alone on standard output
+    progress = [line.split(" (")[0] for line in err.splitlines() if line.startswith("gradebook: ")]
+    assert progress == ([] if quiet else ["gradebook: 1 of 2", "gradebook: 2 of 2"])

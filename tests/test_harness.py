@@ -75,6 +75,22 @@ def test_the_report_names_the_convention_the_candidate_spoke(real):
     assert report.convention["parameters"]["W1"] == ("dW1", (16, 8))
 
 
+def test_the_convention_note_is_said_only_when_the_candidate_differs_from_the_lessons_own_names(real):
+    """The lesson's layout with W1 keys needs no note; dW1 keys (read from what came back) do."""
+    def lesson_keys(params, X, y):
+        return backward(params, X, y, "relu")
+
+    def d_keys(params, X, y):
+        return {f"d{k}": v for k, v in backward(params, X, y, "relu").items()}
+
+    said = "the candidate speaks the lesson convention"
+    plain = run(Spec(), real, lesson_keys, ("torch",), convention="lesson")
+    assert plain.passed and not any(n.startswith(said) for n in plain.notes)
+    assert plain.convention["key_style"] == "W1"  # still in the JSON
+    renamed = run(Spec(), real, d_keys, ("torch",), convention="lesson")
+    assert renamed.passed and any(n.startswith(said) and "dW1 (8, 16)" in n for n in renamed.notes)
+
+
 def test_directional_finite_differences_are_timed_like_every_oracle(real):
     # README, "The JSON report": timings_s holds each oracle's seconds, whichever FD mode ran
     def mine(params, X, y):

@@ -157,7 +157,7 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     panels = [ax for ax in figure.axes if ax.get_images()]
     assert len(panels) == 2 * 4
     titles = [ax.get_title() for ax in panels]
-    assert titles == [f"{p} {k} {shape}\n{'1 over tolerance' if k == 'b2' else 'within tolerance'}"
+    assert titles == [f"{p} {k} {shape}\n{'1 over tolerance' + chr(10) + 'vs torch' if k == 'b2' else 'within tolerance'}"
                       for p in ("kinked", "plain")
                       for k, shape in (("W1", "3x4"), ("b1", "1x4"), ("W2", "4x1"), ("b2", "1x1"))]
     red = [ax.title.get_color() == "#cf222e" for ax in panels]
@@ -165,14 +165,34 @@ def test_the_plot_has_a_panel_per_point_and_parameter_titled_by_its_count_over_a
     marks = {title: ax.collections[0].get_offsets().tolist() for title, ax in zip(titles, panels)}
     assert marks["kinked b1 1x4\nwithin tolerance"] == [[1.0, 0.0]]  # column 1, row 0
     assert all(not m for t, m in marks.items() if t != "kinked b1 1x4\nwithin tolerance")
-    assert figure._suptitle.get_text() == "FAIL: point kinked, point plain | wrong_db2 (3-4-1 relu float64)"
+    assert figure._suptitle.get_text() == ("FAIL: point kinked, point plain | wrong_db2 (3-4-1 relu float64)\n"
+                                           "each entry: the worst error over tolerance of torch")
     norm = panels[0].get_images()[0].norm
     assert norm.vcenter == 0.0 and norm.vmin == np.log10(PLOT_FLOOR)
     worst = max(float(p.checks["b2"]["torch"].ratios.max()) for p in report.points)  # db2 is 1.0 off: far over
     assert worst > 10 and norm.vmax == pytest.approx(np.log10(worst))  # the scale reaches the worst entry
     bar = next(ax for ax in figure.axes if not ax.get_images())  # the colour bar says what the colours are
-    assert bar.get_ylabel() == "log10 |g - o| / tolerance (0 = the limit; x: a subgradient interval decided)"
-    plt.close(figure)
+    assert bar.get_ylabel() == "error / tolerance (above 1 fails; x: decided at a kink)"
+    assert bar.yaxis.get_major_formatter()(0.0, 0) == "1"  # the bar's ticks read as ratios, not logarithms
+    assert not plt.fignum_exists(figure.number)  # closed from pyplot: a notebook shows it once, as the cell's result
+
+
+def test_the_plot_draws_a_bias_as_a_strip_and_names_the_candidates_file_not_its_path(kinked):
+    from dataclasses import replace
+
+    figure = replace(kinked, candidate="/home/someone/hw/backprop.py:backward").plot()
+    panels = {ax.get_title().split("\n")[0]: ax for ax in figure.axes if ax.get_images()}
+    figure.canvas.draw()  # square cells: each panel's drawn box has its array's proportions
+
+    def drawn(title: str) -> float:
+        box, (width, height) = panels[title].get_position(), figure.get_size_inches()  # as drawn
+        return (box.height * height) / (box.width * width)
+
+    assert drawn("kinked b1 1x4") == pytest.approx(1 / 4, rel=0.05)  # a strip, one cell high
+    assert drawn("kinked W1 3x4") == pytest.approx(3 / 4, rel=0.05)
+    assert drawn("kinked W2 4x1") == pytest.approx(4, rel=0.05)  # a column vector: a narrow column
+    title = figure._suptitle.get_text()
+    assert "| backprop.py:backward (3-4-1" in title and "/home/someone" not in title
 
 
 def _in_order(text: str, fragments: list) -> None:
@@ -206,7 +226,7 @@ WRONG_B2 = "torch vs candidate: b2[0, 0]"
 
 
 def test_the_text_report_has_every_section_in_order(kinked):
-    text = _everything(kinked).to_text()
+    text = _everything(kinked).to_text(width=1000)  # every table whole: its layout is the next test's
     _in_order(text, [
         "candidate wrong_db2 | data made here (6 rows, 3 features", "finite differences: exhaustive",
         "note: a NOTE", "wrong_db2 printed 2 lines:", "  | hello", "  | hello",
@@ -216,10 +236,47 @@ def test_the_text_report_has_every_section_in_order(kinked):
         "\nfuzz: FUZZ summary", "\nZOO as text", "\ntimings (s): torch 0.500, total 1.250\n",
         "versions: numpy 2.0, torch 2.13\n", f"{VERDICT}\n"])
     assert text.count(KINK_LINE) == 1  # the plain point has no kink
-    # the first point's full table (the second's wider numbers fold it to the locating columns at 120)
-    rows = [line for line in text.splitlines() if " torch " in line and line.split()[0] in ("W1", "b1", "W2", "b2")]
-    assert [line[:7] for line in rows] == ["W1     ", "b1     ", "W2     ", "b2     "]  # names flush left
-    assert len({len(line) for line in rows}) == 1  # numbers flush right: every row ends at the table's edge
+
+
+def _tables(text: str) -> list:
+    """Each table of a text report: its header line and its rows (a row starts with a parameter's
+    name in the full table, with the oracle's in the folded one)."""
+    lines, out = text.splitlines(), []
+    for i, line in enumerate(lines):
+        if line.startswith(("param ", "oracle ")):
+            rows = []
+            for row in lines[i + 1:]:
+                if row[:1].isspace() or not row.split() or row.split()[0] not in ("W1", "b1", "W2", "b2", "torch"):
+                    break
+                rows.append(row)
+            out.append([line, *rows])
+    return out
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_each_table_is_whole_where_it_fits_and_folds_to_the_locating_columns_where_it_does_not(kinked, width):
+    """The width rule of Report.to_text, at an explicit width (never the terminal's): a table whose
+    natural width fits is printed whole, names flush left and numbers flush right; one that does
+    not keeps only the columns that locate the error, whole. Prose lines are never wrapped."""
+    from oracles.report import COMPACT
+
+    report = _everything(kinked)
+    natural = [len(table[0]) for table in _tables(report.to_text(width=1000))]
+    assert len(natural) == 2 and all(80 < n <= 200 for n in natural)  # so 80 folds both, 200 folds neither
+    text = report.to_text(width=width)
+    tables = _tables(text)
+    assert len(tables) == 2
+    for table, full in zip(tables, natural):
+        assert len({len(line) for line in table}) == 1  # every row ends at the table's edge
+        assert len(table) == 1 + 4  # a header and a row per parameter
+        if full <= width:
+            assert table[0].split()[:2] == ["param", "oracle"] and len(table[0]) == full
+            assert [line[:7] for line in table[1:]] == ["W1     ", "b1     ", "W2     ", "b2     "]  # flush left
+        else:
+            assert table[0].split() == " ".join(COMPACT).split() and len(table[0]) <= width
+            assert [line.split()[0] for line in table[1:]] == ["torch"] * 4
+            assert [line.split()[2].split("[")[0] for line in table[1:]] == ["W1", "b1", "W2", "b2"]  # the entry names it
+    assert KINK_LINE in text  # 132 characters: whole at every width
 
 
 def test_the_verdict_names_what_failed_and_only_that(kinked):
