@@ -272,25 +272,17 @@ class InProcess:
 
 _LIVE: set = set()  # the workers alive now, for :func:`blame`
 _LIVE_LOCK = threading.Lock()
-_interrupts: list = []  # the started reaper.Interrupts, if any
 
 
 def watch_interrupts() -> bool:
     """From now on, a SIGINT sent to this process by a candidate (its worker or a descendant)
     is that candidate's verdict, and any other SIGINT is KeyboardInterrupt as before (Linux, main
     thread; :class:`oracles.reaper.Interrupts`). True when it took effect."""
-    if _interrupts:
-        return True
-    watcher = reaper.Interrupts(blame)
-    if watcher.start():
-        _interrupts.append(watcher)
-        return True
-    return False
+    return reaper.watch_interrupts(blame)
 
 
 def _drain_interrupts() -> None:
-    for watcher in _interrupts:
-        watcher.drain()
+    reaper.drain_interrupts()
 
 
 def blame(pid: int, number: int = signal.SIGINT) -> bool:
@@ -304,6 +296,17 @@ def blame(pid: int, number: int = signal.SIGINT) -> bool:
                      f"signal the judge")
             return True
     return False
+
+
+def end_all() -> None:
+    """End every live worker now (Ctrl-C in a gradebook): each later call of theirs fails at once."""
+    with _LIVE_LOCK:
+        workers = list(_LIVE)
+    for w in workers:
+        w.fatal = w.fatal or Outcome(None, "not graded: the run was interrupted")
+        process = w.process
+        if process is not None:
+            w._end(process)
 
 
 class Worker:

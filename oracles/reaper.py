@@ -267,3 +267,24 @@ class Interrupts:
                     continue
                 self.pending = True
                 signal.pthread_kill(self.main, RELAY)
+
+
+_watchers: list = []  # the started Interrupts, if any
+
+
+def watch_interrupts(blame) -> bool:
+    """From now on a SIGINT sent to this process is read with its sender (:class:`Interrupts`);
+    True when that took effect (Linux, asked from the main thread)."""
+    if _watchers:
+        return True
+    watcher = Interrupts(blame)
+    if watcher.start():
+        _watchers.append(watcher)
+        return True
+    return False
+
+
+def drain_interrupts() -> None:
+    """Act now on every SIGINT pending (a no-op unless :func:`watch_interrupts` took effect)."""
+    for watcher in _watchers:
+        watcher.drain()
