@@ -353,3 +353,17 @@ def test_the_judge_tells_a_signal_it_sent_from_one_it_did_not(tmp_path):
         handle.evaluate(params, np.ones((1, 2)), np.ones((1, 1)))
         own = handle.signalled
     assert (judged, own) == (None, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not LINUX, reason="SIGINT read with its sender is a Linux promise")
+def test_in_a_gradebook_a_candidates_sigint_to_the_judge_fails_its_row_only(tmp_path):
+    (tmp_path / "a_fine.py").write_text(LESSON)
+    (tmp_path / "b_rude.py").write_text(LESSON.replace(
+        "    N = X.shape[0]", "    import os, signal\n    os.kill(os.getppid(), signal.SIGINT)\n    N = X.shape[0]", 1))
+    done = subprocess.run([str(COMMAND), "--candidate", f"{tmp_path}/*.py:backward", *FAST, "--format", "json"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    rows = {Path(r["candidate"].rpartition(":")[0]).name: r for r in json.loads(done.stdout)["candidates"]}
+    assert rows["a_fine.py"]["verdict"] == "PASS"
+    assert rows["b_rude.py"]["verdict"] == "FAIL"
+    assert "sent signal 2 (interrupt) to the judge's process" in rows["b_rude.py"]["first_failure"]
