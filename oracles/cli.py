@@ -475,7 +475,10 @@ def _confine_judge() -> None:
         isolation = sys.modules.get("oracles.isolation")  # not imported yet: no worker to blame
         return isolation is not None and isolation.blame(pid)
 
-    reaper.watch_interrupts(blame)
+    try:
+        reaper.watch_interrupts(blame)
+    except (OSError, ValueError, RuntimeError):  # no signalfd here: Ctrl-C and any SIGINT stay interrupts
+        pass
 
 
 if __name__ == "__main__":

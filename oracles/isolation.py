@@ -373,9 +373,9 @@ class Worker:
     def _end(self, process):
         """Stop and kill the worker's whole tree, and the orphans of its own that the judge adopted."""
         self.ending = True
-        alive = process.poll() is None
-        ended = reaper.end_tree([process.pid, *reaper.adopted(self.token, anywhere=not alive)], spare={process.pid})
-        if not ended:  # not Linux: its process group, as far as that reaches
+        dead = process.returncode is not None or not reaper.alive(process.pid)  # its orphans went up: find them
+        reaper.end_tree([process.pid, *reaper.adopted(self.token, anywhere=dead)], spare={process.pid})
+        if process.returncode is None:  # not reaped yet, so its pid is still its group's: the group too (not Linux)
             try:
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -128,10 +128,11 @@ def strays(keep=()) -> list:
     if not _state["subreaper"]:
         return []
     me, keep = os.getpid(), set(keep)
-    return [pid for pid, ppid in _parents().items() if ppid == me and pid not in keep and _alive(pid)]
+    return [pid for pid, ppid in _parents().items() if ppid == me and pid not in keep and alive(pid)]
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie."""
     stat = _stat(pid)
     return stat is not None and stat[0] not in ("Z", "X")
 
@@ -183,7 +184,7 @@ def _wait_dead(pids: set, spare: set, deadline: float) -> None:
                         continue
                 except ChildProcessError:
                     pass
-            if not _alive(pid):
+            if not alive(pid):
                 left.discard(pid)
         if left:
             time.sleep(0.005)
@@ -216,11 +217,14 @@ class Interrupts:
     def start(self) -> bool:
         if not LINUX or RELAY is None or threading.current_thread() is not threading.main_thread():
             return False
-        libc = _libc()
-        mask = (ctypes.c_ulong * 16)()
+        try:
+            signalfd = _libc().signalfd
+        except (OSError, AttributeError):
+            return False
+        mask = (ctypes.c_uint64 * 16)()  # a kernel sigset: bit (n - 1) for signal n
         mask[(signal.SIGINT - 1) // 64] |= 1 << ((signal.SIGINT - 1) % 64)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        fd = libc.signalfd(-1, ctypes.byref(mask), os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = signalfd(-1, ctypes.byref(mask), os.O_NONBLOCK | os.O_CLOEXEC)
         if fd < 0:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             return False
