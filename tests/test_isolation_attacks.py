@@ -367,3 +367,17 @@ def test_in_a_gradebook_a_candidates_sigint_to_the_judge_fails_its_row_only(tmp_
     assert rows["a_fine.py"]["verdict"] == "PASS"
     assert rows["b_rude.py"]["verdict"] == "FAIL"
     assert "sent signal 2 (interrupt) to the judge's process" in rows["b_rude.py"]["first_failure"]
+
+
+@pytest.mark.skipif(not LINUX, reason="reads the worker's state from /proc")
+def test_a_worker_found_stopped_at_its_time_limit_counts_as_signalled_by_someone_else(tmp_path):
+    from oracles.candidate import load_candidate
+    from reference.model import Spec, init_params
+
+    path = tmp_path / "cand.py"
+    path.write_text("import os, signal\nimport numpy as np\ndef backward(p, X, y):\n"
+                    "    os.kill(os.getpid(), signal.SIGSTOP)\n    return {k: v * 0 for k, v in p.items()}\n")
+    params = init_params(Spec((2, 3, 1)))
+    with load_candidate(f"{path}:backward", timeout=1.0) as handle:
+        outcome = handle.evaluate(params, np.ones((2, 2)), np.ones((2, 1)))
+    assert "time limit of 1 s" in outcome.failure and handle.signalled == signal.SIGSTOP
