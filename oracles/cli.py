@@ -288,7 +288,8 @@ def _candidate_files(target: str) -> list:
         return []
     if source.file is not None:
         return [(source.file, "--candidate file")]
-    return [(path, f"file of the candidate module {source.module}") for path in _module_files(source.module, source.path)]
+    what = f"file of the candidate module {source.module}"
+    return [(path, what) for path in _module_files(source.module, source.path)]
 
 
 def _module_files(module: str, path: list) -> list:

@@ -512,7 +512,8 @@ class Worker:
             self._end(self.process)
             if stopped and self.offence is None:  # stopped by a signal the judge did not send
                 self.signalled = signal.SIGSTOP
-            return (got or None), self.offence or f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+            late = f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+            return (got or None), self.offence or late
         except ValueError as exc:
             self._end(self.process)
             return (got or None), self.offence or f"the candidate's worker sent an unreadable reply {when} ({exc})"

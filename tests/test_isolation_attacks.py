@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracles import policy
 from oracles.cli import main
 
 HERE = Path(__file__).resolve().parent
@@ -172,9 +171,10 @@ def _wide_csv(tmp_path) -> Path:
 
 
 def test_a_worker_that_stops_reading_its_pipe_cannot_block_the_judges_write_past_the_timeout(tmp_path):
-    stops = LESSON.replace("    return {", "    import sys\n    f = sys._getframe()\n"
+    # the worker's loop stops reading its pipe after this call: its next message (> 64 KiB) cannot be written whole
+    stops = LESSON.replace("    return {", "    import sys, time\n    f = sys._getframe()\n"
                                            "    while f and 'receive' not in f.f_globals:\n        f = f.f_back\n"
-                                           "    import time\n    f.f_globals['receive'] = lambda fd: time.sleep(10**6)\n"
+                                           "    f.f_globals['receive'] = lambda fd: time.sleep(10**6)\n"
                                            "    return {", 1)
     code, out, err = compare(tmp_path, stops, "--data", str(_wide_csv(tmp_path)), *FAST, "--timeout", "3",
                              timeout=120)
@@ -270,16 +270,21 @@ def test_a_candidate_writing_to_the_judges_stdout_through_proc_cannot_corrupt_th
 
 @pytest.mark.skipif(not LINUX, reason="capabilities are Linux's")
 def test_the_worker_holds_no_capability_before_candidate_code_runs(tmp_path):
-    probe = ("CAPS = {l.split(':')[0]: int(l.split()[1], 16) for l in open('/proc/self/status') if l.startswith('Cap')}\n"
+    probe = ("S = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
              "import numpy as np\ndef backward(p, X, y):\n"
-             "    return {k: np.full_like(v, CAPS['CapEff'] + CAPS['CapPrm'] + CAPS['CapBnd']) for k, v in p.items()}\n")
+             "    held = [int(S[k], 16) for k in ('CapEff', 'CapPrm', 'CapInh', 'CapAmb', 'CapBnd')]\n"
+             "    return {'W1': np.array([held + [int(S['NoNewPrivs'])]], dtype=float)}\n")
     from oracles.candidate import load_candidate
 
     path = tmp_path / "probe.py"
     path.write_text(probe)
     with load_candidate(f"{path}:backward") as handle:
-        outcome = handle.evaluate({"W1": np.ones((1, 1))}, np.ones((2, 1)), np.ones((2, 1)))
-    assert dict(outcome.returned["grads"])["W1"]["array"][0, 0] == 0.0
+        outcome = handle.evaluate({"W1": np.ones((1, 6))}, np.ones((2, 1)), np.ones((2, 1)))
+    held = dict(outcome.returned["grads"])["W1"]["array"][0]
+    effective, permitted, inheritable, ambient, bounding, no_new_privs = held
+    assert (effective, permitted, inheritable, ambient, no_new_privs) == (0, 0, 0, 0, 1)
+    if os.geteuid() == 0:  # as root the bounding set is emptied too (a user has nothing to drop)
+        assert bounding == 0
 
 
 @pytest.mark.skipif(not LINUX, reason="SIGINT read with its sender is a Linux promise")
