@@ -242,9 +242,10 @@ def _confine() -> None:
     """Before any candidate code runs (Linux; elsewhere nothing): every signal unblocked (the
     judge blocks SIGINT to read it with its sender); this worker adopts its own descendants'
     orphans, so its whole tree stays under it; it is not dumpable (its /proc entries need
-    CAP_SYS_PTRACE); and as root it drops every capability, from its bounding set too, with
-    no_new_privs, so neither it nor anything it executes can reach into the judge's or another
-    worker's /proc entries (CAP_SYS_PTRACE), nor gain a capability back."""
+    CAP_SYS_PTRACE); and as root it drops every capability but CAP_DAC_READ_SEARCH (reading
+    files), and all from its bounding set, with no_new_privs, so neither it nor anything it
+    executes can reach into the judge's or another worker's /proc entries (CAP_SYS_PTRACE), nor
+    gain a capability back."""
     import signal
 
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -267,7 +268,8 @@ def _confine() -> None:
         libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP (refused without CAP_SETPCAP: nothing to drop)
     libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, CLEAR_ALL
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: all empty
+    read = 1 << 2  # CAP_DAC_READ_SEARCH, kept: the candidate reads what the judge's user can read, as before
+    data = (ctypes.c_uint32 * 6)(read, read, 0, 0, 0, 0)  # effective, permitted, inheritable (low, then high words)
     libc.capset(header, data)
 
 
