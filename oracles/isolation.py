@@ -505,7 +505,10 @@ class Worker:
                 raw = self._receive(deadline)
                 if raw is None:
                     return (got or None), self._death(when)
-                got.append(worker.decode(raw))
+                reply = worker.decode(raw)
+                if not isinstance(reply, dict) or not isinstance(reply.get("kind"), str):
+                    raise ValueError("not a reply of the worker's")
+                got.append(reply)
                 deadline = time.monotonic() + limit
         except TimeoutError:
             stopped = reaper.stopped(self.process.pid)
