@@ -311,17 +311,19 @@ def test_a_sigint_from_a_grandchild_of_the_candidate_is_its_verdict_too(tmp_path
     assert "sent signal 2 (interrupt) to the judge's process" in out
 
 
-def _neighbour_killer(tmp_path) -> str:
-    """A candidate that waits for another worker to appear and SIGKILLs it, then answers correctly."""
+def _neighbour_killer() -> str:
+    """A candidate that waits for another worker of the same judge to appear and SIGKILLs it,
+    then answers correctly."""
     return ("import os, signal, time\n"
             "def _others():\n"
             "    out = []\n"
             "    for pid in filter(str.isdigit, os.listdir('/proc')):\n"
             "        try:\n"
             "            cmd = open(f'/proc/{pid}/cmdline', 'rb').read()\n"
-            "        except OSError:\n"
+            "            ppid = int(open(f'/proc/{pid}/stat').read().rpartition(')')[2].split()[1])\n"
+            "        except (OSError, ValueError, IndexError):\n"
             "            continue\n"
-            "        if b'__backprop_worker__' in cmd and int(pid) != os.getpid():\n"
+            "        if b'__backprop_worker__' in cmd and int(pid) != os.getpid() and ppid == os.getppid():\n"
             "            out.append(int(pid))\n"
             "    return out\n"
             "for _ in range(600):\n"
@@ -337,7 +339,7 @@ def _neighbour_killer(tmp_path) -> str:
 def test_a_neighbours_sigkill_cannot_fail_a_correct_candidate_in_a_gradebook(tmp_path, capsys, real_path):
     (tmp_path / "a_victim.py").write_text(LESSON.replace("    N = X.shape[0]",
                                                          "    import time\n    time.sleep(0.2)\n    N = X.shape[0]", 1))
-    (tmp_path / "b_killer.py").write_text(_neighbour_killer(tmp_path))
+    (tmp_path / "b_killer.py").write_text(_neighbour_killer())
     code, out, err = run_cli(capsys, "--data", str(real_path), *FAST, "--candidate", f"{tmp_path}/*.py:backward",
                              "--jobs", "2", "--format", "json")
     rows = {Path(r["candidate"].rpartition(":")[0]).name: r for r in json.loads(out)["candidates"]}
