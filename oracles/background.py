@@ -25,6 +25,7 @@ LIMIT_S = 300.0  # past this the child is killed and the oracle computed here
 _CHILD = ("import pickle, sys; path, name = pickle.load(sys.stdin.buffer); sys.path[:] = path; "
           "from oracles.background import _serve; _serve(name)")
 _warm: dict = {}  # oracle name -> a child started by warm(), importing or waiting for its job
+_started: list = []  # every child started here, for pids()
 
 
 def oracle(name: str):
@@ -61,7 +62,14 @@ def _launch(name: str) -> subprocess.Popen:
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     process.stdin.write(pickle.dumps((list(sys.path), name)))
     process.stdin.flush()
+    _started.append(process)
     return process
+
+
+def pids() -> set:
+    """The pids of the children started here that have not been waited for: the judge's own,
+    never taken for a candidate's orphan."""
+    return {p.pid for p in _started if p.returncode is None}
 
 
 class Ahead:

@@ -119,9 +119,13 @@ def _run(args) -> int:
                          args.convention)
     except DataError as exc:
         raise UsageError(str(exc)) from None
+    _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
     if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
         book = _gradebook(args, spec, data, targets)
         _emit(book, args, outputs)
+        if book.interrupted:  # the rows finished before Ctrl-C are written; then out as Ctrl-C always is
+            print("compare-frameworks: interrupted", file=sys.stderr)
+            return 130
         return book.exit_code()
     try:
         handle = _open(args, targets[0]) if targets else reference_candidate(args.activation, spec.head)
@@ -134,6 +138,7 @@ def _run(args) -> int:
             report.notes.append(how_to_get_real_data())
         if args.fuzz:
             report.fuzz = _fuzz(args, spec, handle).to_dict()
+    _offence(report, handle)
     if args.bug_zoo:
         from properties.zoo import run_zoo
 
@@ -141,6 +146,13 @@ def _run(args) -> int:
             report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+def _offence(report, handle) -> None:
+    """A signal the candidate sent the judge (read when its worker ended) fails the report."""
+    offence = getattr(handle, "offence", None)
+    if offence and report.points and not any(p.violation == offence for p in report.points):
+        report.points[0].violation = offence
 
 
 def _zoo_entries(args):
@@ -227,22 +239,108 @@ def _outputs(args, targets) -> dict:
             out[flag] = resolve(value)
     if "plot" in out and out["plot"].suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{args.plot}: --plot writes {', '.join(PLOT_FORMATS)}, not {out['plot'].suffix or 'no extension'}")
-    inputs = {}
-    if args.data:
-        inputs[resolve(args.data)] = "--data"
-    for target in targets:
-        source = target.rpartition(":")[0]
-        if source.endswith(".py") or "/" in source:
-            inputs[resolve(source)] = "--candidate"
+    _refuse_inputs(args, out, run_inputs(args, targets))
     for flag, path in out.items():
-        if path in inputs:
-            raise UsageError(f"{getattr(args, flag)}: --{flag} names the {inputs[path]} file; "
-                             f"it would be overwritten")
         if path.is_dir():
             raise UsageError(f"{getattr(args, flag)}: --{flag} names a directory")
     if len(out) == 2 and out["output"] == out["plot"]:
         raise UsageError(f"{args.output}: --output and --plot name the same file")
     return out
+
+
+def run_inputs(args, targets, data=None) -> dict:
+    """Every file the run reads, as ``{real path: what it is}``: the data however it was found
+    (``--data``, ``$BACKPROP_DATA``, the default path; with ``data``, the file it was read from),
+    every candidate's source (a ``MODULE:FN`` candidate's module and its packages' ``__init__``,
+    found as its worker will find them, never imported here), and the files any other option
+    names (``--replay``, ``--forward``, ``--init``, ``--inputs``, when given as files)."""
+    import os
+    from pathlib import Path
+
+    from reference.data import DATA_ENV, SYNTHETIC, locate, packaged_path
+
+    found = {}
+
+    def add(path, what: str) -> None:
+        if path:
+            found.setdefault(Path(os.path.realpath(os.path.expanduser(str(path)))), what)
+
+    where = locate(args.data)
+    if isinstance(where, Path):
+        add(where, "--data file" if args.data else f"data file found through ${DATA_ENV}")
+    elif where != SYNTHETIC:
+        add(packaged_path(where), f"packaged data set {where}")
+    if data is not None and getattr(data, "packaged", None):
+        add(packaged_path(data.packaged), f"packaged data set {data.packaged}")
+    elif data is not None and data.source != SYNTHETIC and os.path.isfile(data.source):
+        add(data.source, "data file")
+    for target in targets:
+        for path, what in _candidate_files(target):
+            add(path, what)
+    for flag in ("replay", "forward", "init", "inputs"):
+        value = getattr(args, flag, None)
+        if not isinstance(value, str) or not value:
+            continue
+        for path in (value, value.rpartition(":")[0]):
+            if path and os.path.isfile(path):
+                add(path, f"--{flag} file")
+                break
+    return found
+
+
+def _candidate_files(target: str) -> list:
+    """``[(path, what)]``: the file a candidate is read from, or its module's files."""
+    from oracles.candidate import CandidateError
+    from oracles.isolation import parse_target
+
+    try:
+        source = parse_target(target)
+    except CandidateError:  # named later, as the usage error it is
+        return []
+    if source.file is not None:
+        return [(source.file, "--candidate file")]
+    what = f"file of the candidate module {source.module}"
+    return [(path, what) for path in _module_files(source.module, source.path)]
+
+
+def _module_files(module: str, path: list) -> list:
+    """The files the worker reads importing ``module`` from ``path`` (each package's
+    ``__init__`` and the module itself), found by the path finder without running any of them."""
+    from importlib.machinery import PathFinder
+
+    files, search, parts = [], path, module.split(".")
+    for i in range(len(parts)):
+        try:
+            spec = PathFinder.find_spec(".".join(parts[:i + 1]), search)
+        except (ImportError, ValueError, OSError):
+            spec = None
+        if spec is None:
+            break
+        if spec.origin and spec.has_location:
+            files.append(spec.origin)
+        search = spec.submodule_search_locations
+        if search is None:
+            break
+    return files
+
+
+def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:
+    """Exit 2 (one line naming the flag and the file) when ``--output`` or ``--plot`` is a file
+    the run reads: the same real path, or the same file under another name (a hard link)."""
+    import os
+
+    def identity(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    by_file = {identity(p): what for p, what in inputs.items() if identity(p) is not None}
+    for flag, path in outputs.items():
+        what = inputs.get(path) or by_file.get(identity(path))
+        if what is not None:
+            raise UsageError(f"{getattr(args, flag)}: --{flag} names the {what} ({path}); it would be overwritten")
 
 
 PLOT_FORMATS = (".png", ".pdf", ".svg")
@@ -325,6 +423,7 @@ def _emit(report, args, outputs: dict) -> None:
     if renderers[args.format] is None:
         raise UsageError("--format csv is for gradebooks (several candidates); use table, json or markdown")
     text = renderers[args.format]()
+    _end_strays()  # every process the run started, and every orphan of theirs, gone before a file is written
     if "output" in outputs:
         _atomic(outputs["output"], lambda tmp: tmp.write_text(text), args.output)
     if "plot" in outputs:
@@ -334,6 +433,14 @@ def _emit(report, args, outputs: dict) -> None:
         print(f"{report.verdict()} (report written to {args.output})")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
+
+
+def _end_strays() -> None:
+    """Kill and wait for every orphan the judge adopted (a subreaper: :func:`entry`), keeping
+    only the oracle children it started itself."""
+    from oracles import reaper
+
+    reaper.end_strays(keep=background.pids())
 
 
 def _atomic(path, write, shown: str) -> None:
@@ -386,6 +493,7 @@ def entry() -> None:
     import atexit
     import os
 
+    _confine_judge()
     try:
         code = main()
     except KeyboardInterrupt:
@@ -398,6 +506,25 @@ def entry() -> None:
         pass
     atexit._run_exitfuncs()
     os._exit(code)
+
+
+def _confine_judge() -> None:
+    """The console script's process as the judge (Linux; elsewhere nothing changes): it adopts
+    the orphans of its workers' descendants, its /proc entries open only with CAP_SYS_PTRACE,
+    and a SIGINT is read with its sender, so a candidate's is that candidate's verdict."""
+    from oracles import reaper
+
+    reaper.become_subreaper()
+    reaper.close_proc()
+
+    def blame(pid: int) -> bool:
+        isolation = sys.modules.get("oracles.isolation")  # not imported yet: no worker to blame
+        return isolation is not None and isolation.blame(pid)
+
+    try:
+        reaper.watch_interrupts(blame)
+    except (OSError, ValueError, RuntimeError):  # no signalfd here: Ctrl-C and any SIGINT stay interrupts
+        pass
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
 from oracles.harness import ORACLES, prepare_points, run, versions
@@ -38,10 +38,11 @@ class Gradebook:
     rows: list
     timings_s: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C: the rows are those finished before it
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.rows)
+        return all(r.passed for r in self.rows) and not self.interrupted
 
     def exit_code(self) -> int:
         return 0 if self.passed else 1
@@ -49,6 +50,8 @@ class Gradebook:
     def verdict(self) -> str:
         failed = sum(not r.passed for r in self.rows)
         n = len(self.rows)
+        if self.interrupted:
+            return f"INTERRUPTED: {n} candidate{'s' if n != 1 else ''} graded before Ctrl-C, {failed} failing"
         if not failed:
             return f"PASS: all {n} candidate{'s' if n != 1 else ''} agree with every check"
         return f"FAIL: {failed} of {n} candidate{'s' if n != 1 else ''} fail"
@@ -56,7 +59,7 @@ class Gradebook:
     def to_dict(self) -> dict:
         return {"passed": self.passed, "data": self.data, "spec": self.spec, "oracles": self.oracles,
                 "candidates": [asdict(r) for r in self.rows], "timings_s": self.timings_s,
-                "versions": self.versions}
+                "versions": self.versions, "interrupted": self.interrupted}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -119,37 +122,75 @@ def _row(target: str, report=None, error: str | None = None, seconds: float = 0.
 def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None,
               **worker_options) -> Row:
     """One candidate's row: loaded in its own worker, checked against the prepared points."""
+    return _graded(spec, data, target, prepared, oracles, convention, **worker_options)[0]
+
+
+def _graded(spec, data, target: str, prepared: list, oracles, convention: str | None = None, stop=None,
+            **worker_options) -> tuple:
+    """``(row, signalled)``: the row, and whether its worker died of (or was stopped by) a signal
+    the judge did not send, which a neighbour may have sent. ``stop``: an Event set when the
+    gradebook is interrupted (no new worker is started then)."""
     from oracles.candidate import CandidateError, load_candidate
 
     start = time.perf_counter()
+    if stop is not None and stop.is_set():
+        return _row(target, error="not graded: the gradebook was interrupted"), False
     try:
         handle = load_candidate(target, **worker_options)
     except CandidateError as exc:
-        return _row(target, error=str(exc), seconds=time.perf_counter() - start)
+        return _row(target, error=str(exc), seconds=time.perf_counter() - start), False
     with handle:
         report = run(spec, data, handle, oracles, prepared=prepared, convention=convention)
-    return _row(target, report, seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    offence = getattr(handle, "offence", None)  # read when its worker ended: the candidate signalled the judge
+    if offence:
+        return Row(target, False, "FAIL", offence, "", seconds, report.timings_s.get("candidate", 0.0)), False
+    return _row(target, report, seconds=seconds), getattr(handle, "signalled", None) is not None
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
           directions: int | None = None, convention: str | None = None, progress=None,
           **worker_options) -> Gradebook:
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
-    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``)."""
+    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``).
+
+    With ``jobs`` > 1, a candidate whose worker died of a signal the judge did not send (a
+    neighbour's SIGKILL, say) is graded again alone once the others are done, and that row is
+    kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows finished so
+    far, with ``interrupted`` set."""
+    import threading
+
+    from oracles.isolation import end_all
+
     start = time.perf_counter()
     timings = {}
     prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
-    done = []
-
-    def one(target: str) -> Row:
-        row = grade_one(spec, data, target, prepared, oracles, convention, **worker_options)
-        done.append(target)
-        if progress:
-            progress(len(done))
-        return row
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        rows = list(pool.map(one, targets))
+    rows, again, stop = {}, [], threading.Event()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(_graded, spec, data, t, prepared, oracles, convention, stop, **worker_options): i
+               for i, t in enumerate(targets)}
+    try:
+        pending = set(futures)
+        while pending:  # short waits: Ctrl-C is seen at once, not when the pool drains
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in finished:
+                rows[futures[future]], signalled = future.result()
+                if signalled and jobs > 1:
+                    again.append(futures[future])
+                elif progress:
+                    progress(len(rows) - len(again))  # a row graded again alone counts when it is
+        for i in sorted(again):  # alone: no neighbour's worker runs now
+            rows[i] = _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)[0]
+            if progress:
+                progress(len(rows) - len(again) + sorted(again).index(i) + 1)
+    except KeyboardInterrupt:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        end_all()
+        interrupted = True
+    else:
+        pool.shutdown()
+        interrupted = False
     timings["total"] = time.perf_counter() - start
-    return Gradebook(data.describe(), spec.to_dict(), list(oracles), rows,
-                     {k: round(v, 6) for k, v in timings.items()}, versions())
+    return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
+                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import selectors
 import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from oracles import policy, worker
+from oracles import policy, reaper, worker
 from oracles.worker import JUDGE_PACKAGES
 
 
@@ -268,6 +270,45 @@ class InProcess:
         self.close()
 
 
+_LIVE: set = set()  # the workers alive now, for :func:`blame`
+_LIVE_LOCK = threading.Lock()
+
+
+def watch_interrupts() -> bool:
+    """From now on, a SIGINT sent to this process by a candidate (its worker or a descendant)
+    is that candidate's verdict, and any other SIGINT is KeyboardInterrupt as before (Linux, main
+    thread; :class:`oracles.reaper.Interrupts`). True when it took effect."""
+    return reaper.watch_interrupts(blame)
+
+
+def _drain_interrupts() -> None:
+    reaper.drain_interrupts()
+
+
+def blame(pid: int, number: int = signal.SIGINT) -> bool:
+    """If ``pid`` is a live worker or one of its descendants, that worker's candidate signalled
+    the judge: it is told so (:meth:`Worker.offend`) and True is returned."""
+    with _LIVE_LOCK:
+        workers = [w for w in _LIVE if w.process is not None]
+    for w in workers:
+        if pid in reaper.descendants([w.process.pid]) or pid in reaper.adopted(w.token, anywhere=True, among=[pid]):
+            w.offend(f"the candidate sent {_signal_words(number)} to the judge's process: a candidate may not "
+                     f"signal the judge")
+            return True
+    return False
+
+
+def end_all() -> None:
+    """End every live worker now (Ctrl-C in a gradebook): each later call of theirs fails at once."""
+    with _LIVE_LOCK:
+        workers = list(_LIVE)
+    for w in workers:
+        w.fatal = w.fatal or Outcome(None, "not graded: the run was interrupted")
+        process = w.process
+        if process is not None:
+            w._end(process)
+
+
 class Worker:
     """The candidate in a worker process of its own, kept across the calls of one run.
 
@@ -291,6 +332,11 @@ class Worker:
         self.process = None
         self.fatal: Outcome | None = None  # a timeout: every later call gets it at once
         self.loaded_failure: str | None = None
+        self.offence: str | None = None  # the candidate signalled the judge: its verdict
+        self.signalled: int | None = None  # its worker died of (or stopped on) a signal the judge did not send
+        self.token = secrets.token_hex(8)  # in its worker's environment: orphans of its own are known by it
+        self.lock = threading.RLock()
+        self.ending = False
 
     # ------------------------------------------------------------ lifetime
     def start(self):
@@ -306,42 +352,55 @@ class Worker:
         self.close()
 
     def close(self):
-        process, self.process = self.process, None
-        if process is None:
-            return
-        try:
-            worker.send(self.to_worker, pickle.dumps({"op": "quit"}))
-        except OSError:
-            pass
-        try:
-            process.wait(timeout=policy.WORKER_QUIT_GRACE_S)
-        except subprocess.TimeoutExpired:
-            pass
-        self._kill(process)
-        for fd in (self.to_worker, self.from_worker):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.output.close()
+        """End the worker and every process under it (a descendant that called ``setsid()``
+        included: :mod:`oracles.reaper`) and wait until each is dead. A SIGINT its candidate sent
+        the judge is read first (:func:`watch_interrupts`), so its verdict is never lost."""
+        _drain_interrupts()
+        with self.lock:
+            process, self.process = self.process, None
+            if process is None:
+                return
+            self._end(process)
+            for fd in (self.to_worker, self.from_worker):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.output.close()
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
 
-    @staticmethod
-    def _kill(process):
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the candidate's own children and threads too
-        except (ProcessLookupError, PermissionError):
-            pass
+    def _end(self, process):
+        """Stop and kill the worker's whole tree, and the orphans of its own that the judge adopted."""
+        self.ending = True
+        dead = process.returncode is not None or not reaper.alive(process.pid)  # its orphans went up: find them
+        reaper.end_tree([process.pid, *reaper.adopted(self.token, anywhere=dead)], spare={process.pid})
+        if process.returncode is None:  # not reaped yet, so its pid is still its group's: the group too (not Linux)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            pass
+            process.kill()
+
+    def offend(self, line: str) -> None:
+        """The candidate did what a candidate may not (signalled the judge): that is its verdict
+        for this call and every later one, and its worker is ended now."""
+        self.offence = line
+        self.fatal = Outcome(None, line)
+        process = self.process
+        if process is not None:
+            self._end(process)
 
     def _spawn(self):
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         self.output = tempfile.TemporaryFile()
         self.read_at = 0
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+        self.ending = False
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", **{reaper.TOKEN: self.token})
         boot = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__backprop_worker__')"
         self.process = subprocess.Popen(
             [sys.executable, "-c", boot, worker.__file__, str(to_worker_r), str(from_worker_w)],
@@ -350,6 +409,9 @@ class Worker:
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.to_worker, self.from_worker = to_worker_w, from_worker_r
+        os.set_blocking(self.to_worker, False)  # a worker that stops reading cannot hold the judge's write
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         message = {"op": "load", "source": self.source.message(), "path": self.source.path,
                    "refused": self.refused, "allowed": self.source.allowed(), "memory": self.memory}
         reply, failure = self._exchange(message, self.load_timeout, "while importing the candidate")
@@ -390,7 +452,7 @@ class Worker:
         output = self._output()
         if failure is not None:
             outcome = Outcome(None, failure, output, seconds)
-            if "time limit" in failure:
+            if "time limit" in failure or failure == self.offence:
                 self.fatal = outcome
             self.close()
             return outcome
@@ -398,9 +460,10 @@ class Worker:
 
     def evaluate_many(self, inputs: list, timeout: float | None = None) -> list:
         """Outcomes of several calls, in order, in one round trip to the worker (the laws ask a
-        handful of small questions per drawn problem: one exchange instead of one each). The
-        whole batch runs under one call's time limit; a worker that dies in it is asked again
-        call by call, so each Outcome says what that call did."""
+        handful of small questions per drawn problem: one exchange instead of one each). Each
+        call has its own time limit (the worker answers each as it is done); past it, every
+        call of the batch fails with it. A worker that dies in the batch is asked the calls it
+        did not answer again one by one, so each Outcome says what that call did."""
         if len(inputs) < 2 or self.fatal is not None or self.loaded_failure is not None:
             return [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs]
         if self.process is None:
@@ -411,80 +474,127 @@ class Worker:
         calls = [{"params": {k: np.asarray(v) for k, v in params.items()}, "X": np.asarray(X), "y": np.asarray(y)}
                  for params, X, y in inputs]
         start = time.perf_counter()
-        reply, failure = self._exchange({"op": "calls", "calls": calls}, limit, "during a batch of calls")
+        replies, failure = self._exchange({"op": "calls", "calls": calls}, limit, "during a batch of calls",
+                                          len(inputs))
         seconds = (time.perf_counter() - start) / len(inputs)
         output = self._output()
-        if failure is not None and "time limit" in failure:
+        if failure is not None and ("time limit" in failure or failure == self.offence):
             self.fatal = Outcome(None, failure, output, seconds * len(inputs))
             self.close()
             return [self.fatal] * len(inputs)
-        if failure is not None or reply.get("kind") != "batch" or len(reply.get("replies", ())) != len(inputs):
+        answered = [_outcome(r, output if i == 0 else "", seconds, self.memory) for i, r in enumerate(replies or [])]
+        if failure is not None:
             self.close()
-            return [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs]
-        return [_outcome(r, output if i == 0 else "", seconds, self.memory) for i, r in enumerate(reply["replies"])]
+            return answered + [self.evaluate(params, X, y, timeout=timeout) for params, X, y in inputs[len(answered):]]
+        return answered
 
     def _load_verdict(self) -> Outcome:
         output, self.load_output = getattr(self, "load_output", ""), ""
         return Outcome(None, self.loaded_failure, output)
 
-    def _exchange(self, message: dict, limit: float, when: str):
-        """Send one message, wait for the reply: ``(reply, None)`` or ``(None, failure line)``."""
-        try:
-            worker.send(self.to_worker, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-        except (BrokenPipeError, OSError):
-            return None, self._death(when)
+    def _exchange(self, message: dict, limit: float, when: str, replies: int = 0):
+        """Send one message and wait for its reply, each part under the time limit:
+        ``(reply, None)`` or ``(None, failure line)``. With ``replies``, that many replies, each
+        under a limit of its own: ``(list of the replies read, None or the failure line)``."""
+        got = []
         deadline = time.monotonic() + limit
         try:
-            raw = self._receive(deadline)
+            if not self._send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL), deadline):
+                return (got or None), self._death(when)
+            for _ in range(max(replies, 1)):
+                raw = self._receive(deadline)
+                if raw is None:
+                    return (got or None), self._death(when)
+                reply = worker.decode(raw)
+                if not isinstance(reply, dict) or not isinstance(reply.get("kind"), str):
+                    raise ValueError("not a reply of the worker's")
+                got.append(reply)
+                deadline = time.monotonic() + limit
         except TimeoutError:
-            self._kill(self.process)
-            return None, f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+            stopped = reaper.stopped(self.process.pid)
+            self._end(self.process)
+            if stopped and self.offence is None:  # stopped by a signal the judge did not send
+                self.signalled = signal.SIGSTOP
+            late = f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
+            return (got or None), self.offence or late
         except ValueError as exc:
-            self._kill(self.process)
-            return None, f"the candidate's worker sent an unreadable reply {when} ({exc})"
-        if raw is None:
-            return None, self._death(when)
-        try:
-            return worker.decode(raw), None
-        except (ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
-            return None, f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})"
+            self._end(self.process)
+            return (got or None), self.offence or f"the candidate's worker sent an unreadable reply {when} ({exc})"
+        except (KeyError, IndexError, TypeError, struct.error) as exc:
+            return (got or None), f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})"
+        _drain_interrupts()
+        if self.offence is not None:
+            return (got or None), self.offence
+        return (got, None) if replies else (got[0], None)
 
-    def _receive(self, deadline: float) -> bytes | None:
+    def _send(self, payload: bytes, deadline: float) -> bool:
+        """The framed message written under the deadline however slowly the worker reads it
+        (TimeoutError past it; False: the worker is gone)."""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.to_worker, selectors.EVENT_WRITE)
+            for part in (worker.HEADER.pack(len(payload)), payload):
+                view = memoryview(part)
+                while view:
+                    try:
+                        view = view[os.write(self.to_worker, view[:1 << 20]):]
+                        continue
+                    except BlockingIOError:
+                        pass
+                    except OSError:  # a broken pipe: the worker is gone
+                        return False
+                    if not sel.select(timeout=min(0.25, max(0.0, deadline - time.monotonic()))):
+                        if self.process.poll() is not None:
+                            return False
+                        if time.monotonic() >= deadline:
+                            raise TimeoutError
+        return True
+
+    def _receive(self, deadline: float):
         """One framed reply, read under the deadline however the bytes arrive (None: the worker
-        died). The worker is the candidate's process: a length it claims is never trusted to arrive."""
+        died). The worker is the candidate's process: a length it claims is never trusted to arrive,
+        and one over the worker's own memory limit is refused before anything is allocated for it."""
         head = self._read(worker.HEADER.size, deadline)
         if head is None:
             return None
         (n,) = worker.HEADER.unpack(head)
-        if n > policy.WORKER_REPLY_BYTES:
-            raise ValueError(f"a reply of {n} bytes, over the limit of {policy.WORKER_REPLY_BYTES}")
+        limit = min(policy.WORKER_REPLY_BYTES, self.memory or policy.WORKER_REPLY_BYTES)
+        if n > limit:
+            raise ValueError(f"a reply of {n:,} bytes, over the limit of {limit:,} bytes, "
+                             f"the worker's memory limit: --memory")
         return self._read(n, deadline)
 
-    def _read(self, n: int, deadline: float) -> bytes | None:
-        chunks, left = [], n
+    def _read(self, n: int, deadline: float):
+        """``n`` bytes into one bytearray, grown as they arrive (never allocated ahead of them)."""
+        buffer = bytearray()
         with selectors.DefaultSelector() as sel:
             sel.register(self.from_worker, selectors.EVENT_READ)
-            while left:
+            while len(buffer) < n:
                 if not sel.select(timeout=min(0.25, max(0.0, deadline - time.monotonic()))):
                     if self.process.poll() is not None:  # dead, though a child of its may hold the pipe
                         return None
                     if time.monotonic() >= deadline:
                         raise TimeoutError
                     continue
-                chunk = os.read(self.from_worker, min(left, 1 << 20))
+                chunk = os.read(self.from_worker, min(n - len(buffer), 1 << 20))
                 if not chunk:
                     return None
-                chunks.append(chunk)
-                left -= len(chunk)
-        return b"".join(chunks)
+                buffer += chunk
+        return buffer
 
     def _death(self, when: str) -> str:
+        if self.offence is not None:
+            return self.offence
         try:
             code = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self._kill(self.process)
+            self._end(self.process)
             code = self.process.returncode
+        _drain_interrupts()
+        if self.offence is not None:
+            return self.offence
         if code is not None and code < 0:
+            if not self.ending:  # a signal the judge did not send (a gradebook re-grades it alone)
+                self.signalled = -code
             words = f"died of {_signal_words(-code)}"
             if -code == signal.SIGKILL:
                 words += " (killed: out of memory?)"

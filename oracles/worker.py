@@ -133,18 +133,22 @@ def encode(message: dict) -> bytes:
         return v  # str, int, float (NaN and inf as JSON's NaN / Infinity), bool, None
 
     head = json.dumps(walk(message)).encode()
-    return b"".join([HEADER.pack(len(head)), head] + [HEADER.pack(len(b)) + b for b in blobs])
+    head += b" " * (-len(head) % 8)  # every blob starts 8-aligned: the judge's arrays are views, not copies
+    return b"".join([HEADER.pack(len(head)), head] + [HEADER.pack(len(b)) + b + b"\0" * (-len(b) % 8) for b in blobs])
 
 
-def decode(data: bytes) -> dict:
-    """The inverse of :func:`encode`. Only numeric dtypes are rebuilt: nothing is ever unpickled."""
-    (n,) = HEADER.unpack_from(data, 0)
-    head = json.loads(data[HEADER.size:HEADER.size + n])
+def decode(data) -> dict:
+    """The inverse of :func:`encode`. Only numeric dtypes are rebuilt: nothing is ever unpickled.
+    Arrays are views of a writable ``data`` (a bytearray, as the judge reads a reply): a reply
+    is held once, not copied again; from read-only bytes they are copies."""
+    view = memoryview(data)
+    (n,) = HEADER.unpack_from(view, 0)
+    head = json.loads(bytes(view[HEADER.size:HEADER.size + n]))
     blobs, at = [], HEADER.size + n
-    while at < len(data):
-        (m,) = HEADER.unpack_from(data, at)
-        blobs.append(data[at + HEADER.size:at + HEADER.size + m])
-        at += HEADER.size + m
+    while at < len(view):
+        (m,) = HEADER.unpack_from(view, at)
+        blobs.append(view[at + HEADER.size:at + HEADER.size + m])
+        at += HEADER.size + m + (-m % 8)
 
     def walk(v):
         if isinstance(v, dict):
@@ -152,7 +156,8 @@ def decode(data: bytes) -> dict:
                 dtype = np.dtype(v["dtype"])
                 if dtype.kind not in "biufc":
                     raise ValueError(f"refused dtype {dtype}")
-                return np.frombuffer(blobs[v["__array__"]], dtype=dtype).reshape(v["shape"]).copy()
+                a = np.frombuffer(blobs[v["__array__"]], dtype=dtype).reshape(v["shape"])
+                return a if a.flags.writeable and a.flags.aligned else a.copy()
             return {k: walk(x) for k, x in v.items()}
         if isinstance(v, list):
             return [walk(x) for x in v]
@@ -233,6 +238,41 @@ def _limit_memory(limit_bytes):
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
+def _confine() -> None:
+    """Before any candidate code runs (Linux; elsewhere nothing): every signal unblocked (the
+    judge blocks SIGINT to read it with its sender); this worker adopts its own descendants'
+    orphans, so its whole tree stays under it; it is not dumpable (its /proc entries need
+    CAP_SYS_PTRACE); and as root it drops every capability but CAP_DAC_READ_SEARCH (reading
+    files), and all from its bounding set, with no_new_privs, so neither it nor anything it
+    executes can reach into the judge's or another worker's /proc entries (CAP_SYS_PTRACE), nor
+    gain a capability back."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return
+    for option, value in ((36, 1), (4, 0), (38, 1)):  # CHILD_SUBREAPER, DUMPABLE 0, NO_NEW_PRIVS
+        libc.prctl(option, value, 0, 0, 0)
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            last = int(f.read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP (refused without CAP_SETPCAP: nothing to drop)
+    libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, CLEAR_ALL
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    read = 1 << 2  # CAP_DAC_READ_SEARCH, kept: the candidate reads what the judge's user can read, as before
+    data = (ctypes.c_uint32 * 6)(read, read, 0, 0, 0, 0)  # effective, permitted, inheritable (low, then high words)
+    libc.capset(header, data)
+
+
 def serve(read_fd: int, write_fd: int) -> None:
     """The worker's loop: ``load`` once, then ``call`` until ``quit`` or end of file."""
     fn, guard = None, None
@@ -251,31 +291,36 @@ def serve(read_fd: int, write_fd: int) -> None:
             guard = ImportGuard(message["refused"], message["allowed"])
             sys.meta_path.insert(0, guard)
             _limit_memory(message.get("memory"))
+            _confine()
             try:
                 fn = load(message["source"])
                 reply = {"kind": "loaded"} if callable(fn) else {"kind": "missing"}
             except BaseException as exc:  # noqa: B902: anything at import is the candidate's
                 reply = {"kind": "raised", "type": type(exc).__name__, "message": _text(exc), "where": _where(exc)}
-        elif message["op"] == "calls":  # several calls in one round trip, in order
-            replies = []
-            for call in message["calls"]:
-                replies.append(invoke(fn, call["params"], call["X"], call["y"]))
-                replies[-1]["refused_imports"] = list(guard.seen) if guard else []
-            reply = {"kind": "batch", "replies": replies}
+        elif message["op"] == "calls":  # several calls in one round trip, each reply sent as it is ready
+            for call in message["calls"][:-1]:
+                _reply(write_fd, invoke(fn, call["params"], call["X"], call["y"]), guard)
+            last = message["calls"][-1]
+            reply = invoke(fn, last["params"], last["X"], last["y"])
         else:
             if message.get("errstate"):
                 with np.errstate(all="raise"):
                     reply = invoke(fn, message["params"], message["X"], message["y"])
             else:
                 reply = invoke(fn, message["params"], message["X"], message["y"])
-        reply["refused_imports"] = list(guard.seen) if guard else []
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001: a candidate may have replaced or closed them
-                pass
-        send(write_fd, encode(reply))
+        _reply(write_fd, reply, guard)
     os._exit(0)  # whatever threads the candidate started
+
+
+def _reply(write_fd: int, reply: dict, guard) -> None:
+    """One reply to the judge, after what the candidate printed so far is flushed."""
+    reply["refused_imports"] = list(guard.seen) if guard else []
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001: a candidate may have replaced or closed them
+            pass
+    send(write_fd, encode(reply))
 
 
 if __name__ == "__backprop_worker__":
