@@ -4,7 +4,8 @@ Each case file defines ``backward`` and ``EXPECTED = {"mistakes": [...], "wrong"
 (optionally ``"activation"``; and for another head or course, ``"data"``: a file of :data:`HEADS`
 found beside the Pima file, ``"convention"``, ``"l2"``, ``"reduction"``; for a deeper network,
 ``"hidden"``, the widths as ``--hidden`` takes them; ``"scale"``, the generic point's weight scale
-where a bug shows only once the logits saturate, as a trained network's do), written from what the bug is. A case is run exactly as the CLI
+where a bug shows only once the logits saturate, as a trained network's do: the one departure from
+the CLI's points), written from what the bug is. A case is run exactly as the CLI
 runs a candidate (:func:`oracles.harness.run` on the data, both points, every oracle) and graded:
 
 - ``right``: a correct case passes; a buggy one fails on exactly the expected parameters and
