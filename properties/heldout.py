@@ -2,16 +2,22 @@
 
 Each case file defines ``backward`` and ``EXPECTED = {"mistakes": [...], "wrong": [...]}``
 (optionally ``"activation"``; and for another head or course, ``"data"``: a file of :data:`HEADS`
-found beside the Pima file, ``"convention"``, ``"l2"``, ``"reduction"``), written from what the bug is. A case is run exactly as the CLI
+found beside the Pima file, ``"convention"``, ``"l2"``, ``"reduction"``; for a deeper network,
+``"hidden"``, the widths as ``--hidden`` takes them; ``"scale"``, the generic point's weight scale
+where a bug shows only once the logits saturate, as a trained network's do: the one departure from
+the CLI's points), written from what the bug is. A case is run exactly as the CLI
 runs a candidate (:func:`oracles.harness.run` on the data, both points, every oracle) and graded:
 
 - ``right``: a correct case passes; a buggy one fails on exactly the expected parameters and
   names only expected mistake ids (at least one), or, for a bug outside the grammar (no
-  expected ids), names no cause;
+  expected ids), names no cause; an expected id the grammar does not know yet (``NEW_IDS.md``)
+  is graded like any other: naming nothing is ``vague``, naming another id a ``wrong cause``;
 - ``wrong cause``: a named mistake id that the case does not contain;
 - ``false alarm``: a correct case that fails;
 - ``missed``: a buggy case that passes; ``vague``: fails on the right parameters, names no
-  cause though one exists, or fails on other parameters than expected.
+  cause though one exists, or fails on other parameters than expected (where a point's gradients
+  could not be compared at all, a contract violation such as a NaN, the parameters failed
+  elsewhere need only lie among the expected ones).
 """
 from __future__ import annotations
 
@@ -73,9 +79,11 @@ def named_causes(report) -> list:
 
 
 def grade(case: Case, report, named: list) -> Graded:
+    """The case's grade (one of :data:`GRADES`) from the report and the ids it named."""
     expected = case.expected
     failed = sorted({k for p in report.points for k, per in p.checks.items()
                      if not all(c.passed for c in per.values())})
+    uncompared = any(p.violation and not p.checks for p in report.points)  # no values: which failed is unknown
     words = [d for p in report.points for d in p.diagnosis] + [p.violation for p in report.points if p.violation]
     out = Graded(case.name, "", expected, named, failed, words)
     if not expected["wrong"]:
@@ -84,7 +92,7 @@ def grade(case: Case, report, named: list) -> Graded:
         out.grade = "missed"
     elif any(not any(same(n, e) for e in expected["mistakes"]) for n in named):
         out.grade = "wrong cause"
-    elif set(failed) != set(expected["wrong"]):
+    elif set(failed) != set(expected["wrong"]) and not (uncompared and set(failed) <= set(expected["wrong"])):
         out.grade = "vague"
     elif not expected["mistakes"]:
         out.grade = "right" if not named else "wrong cause"
@@ -105,6 +113,18 @@ def head_data(name: str, beside, heads=None) -> "Dataset":
     return load_csv(Path(folder) / f"{name}.csv", target, loss)
 
 
+def points_for(spec: Spec, scale: float | None) -> list | None:
+    """The points a case is checked at: the harness's default (None), or with ``scale`` the
+    lesson's init and a generic point whose weights are drawn at that scale."""
+    from oracles.harness import Point, lesson_point
+    from reference.model import random_params
+
+    if scale is None:
+        return None
+    return [lesson_point(spec), Point("generic", random_params(spec, 1, scale),
+                                      f"seeded default_rng(1) weights at scale {scale}/sqrt(fan_in), non-zero biases")]
+
+
 def measure(data, folder: str | Path = "batch1", causes=named_causes, heads=None) -> list:
     """Grade every case in ``folder``: a list of :class:`Graded`. ``data``: the Pima file; the
     other heads' files are read from ``heads`` (a folder; see :func:`head_data`)."""
@@ -113,14 +133,15 @@ def measure(data, folder: str | Path = "batch1", causes=named_causes, heads=None
     graded, loaded = [], {}
     for case in load_cases(folder):
         e = case.expected
-        if "data" in e or "convention" in e or "l2" in e or "reduction" in e:
+        if any(k in e for k in ("data", "convention", "l2", "reduction", "hidden", "scale")):
             if e.get("data") and e["data"] not in loaded:
                 loaded[e["data"]] = head_data(e["data"], data, heads)
             here = loaded[e["data"]] if e.get("data") else data
             convention = e.get("convention", "lesson")
-            spec = make_spec(here, (16,), e.get("activation", "relu"), "float64", here.loss,
+            spec = make_spec(here, tuple(e.get("hidden", (16,))), e.get("activation", "relu"), "float64", here.loss,
                              e.get("reduction", "mean"), e.get("l2", 0.0), convention)
-            report = run(spec, here, InProcess(case.name, case.backward), convention=convention)
+            report = run(spec, here, InProcess(case.name, case.backward), points=points_for(spec, e.get("scale")),
+                         convention=convention)
         else:
             spec = Spec((data.features, 16, 1), e.get("activation", "relu"))
             report = run(spec, data, InProcess(case.name, case.backward))

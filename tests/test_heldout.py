@@ -3,11 +3,16 @@
 batch1 was written before the grammar was extended (its first figures are the README's
 "before"); batches 2 to 7 were each written after a round of rules and measured untouched.
 Batches 4 to 7 also run the softmax and mse heads (iris, wine, digits, diabetes_progression)
-and the cs231n, deeplearning-ai and torch layouts.
+and the cs231n, deeplearning-ai and torch layouts. Batches 8 and 9 were written before the
+diagnosis learned L2 terms, softmax pieces, deeper networks, precision and NaN origins (ids it
+does not have yet are listed in tests/heldout/NEW_IDS.md); their floor is the "before" figure.
 """
+from types import SimpleNamespace
+
 import pytest
 
-from properties.heldout import HEADS, load_cases, measure, summary, table
+from oracles.mistakes import ALL_IDS
+from properties.heldout import HEADS, ROOT, Case, grade, load_cases, measure, summary, table
 
 
 # issue 12: at least 90% right, no wrong cause, no false alarm. A batch's floor is its figure
@@ -15,8 +20,10 @@ from properties.heldout import HEADS, load_cases, measure, summary, table
 # 16/17 (94%), batch5 11/12 (92%, with one wrong cause then, since fixed: 12/12), batch6 9/10 (90%);
 # batch7 was measured untouched at 8/8.
 # batch3 was measured untouched at 11/12, then the stale-forward rule grew its partial forms (12/12).
+# batch8 (10/20) and batch9 (9/23) were measured before the diagnosis learned L2, softmax pieces,
+# depth, precision and NaN origins: a measurement, its floor today's figure, not the goal.
 GOAL_RIGHT = {"batch1": 0.9, "batch2": 12 / 14, "batch3": 0.9, "batch4": 16 / 17, "batch5": 11 / 12,
-              "batch6": 9 / 10, "batch7": 1.0}
+              "batch6": 9 / 10, "batch7": 1.0, "batch8": 10 / 20, "batch9": 9 / 23}
 
 
 @pytest.fixture(scope="module", params=list(GOAL_RIGHT))
@@ -53,3 +60,75 @@ def test_the_held_out_batches_hold_enough_cases_with_correct_and_out_of_grammar_
         assert {HEADS[c.expected["data"]][1] for c in cases if c.expected.get("data")} == {"softmax", "mse"}
         assert {c.expected.get("convention", "lesson") for c in cases} >= {"lesson", "cs231n", "deeplearning-ai", "torch"}
         assert sum(not c.expected["wrong"] for c in cases) >= 2
+
+
+def test_batches_8_and_9_hold_30_bugs_and_5_correct_ones_across_heads_layouts_depths_and_saturation():
+    cases = load_cases("batch8") + load_cases("batch9")
+    assert sum(bool(c.expected["wrong"]) for c in cases) >= 30 and sum(not c.expected["wrong"] for c in cases) >= 5
+    assert {HEADS[c.expected["data"]][1] for c in cases if c.expected.get("data")} == {"softmax", "mse"}
+    assert any(not c.expected.get("data") for c in cases)  # the lesson's bce head too
+    assert {c.expected.get("convention", "lesson") for c in cases} == {"lesson", "cs231n", "deeplearning-ai", "torch"}
+    assert {tuple(c.expected["hidden"]) for c in cases if "hidden" in c.expected} >= {(64, 64), (16, 16, 16)}
+    assert any(c.expected.get("l2") for c in cases if not c.expected["wrong"])  # a correct L2 backward
+    assert any(c.expected.get("scale") for c in cases if not c.expected["wrong"])  # a correct one where others NaN
+
+
+def new_ids() -> set:
+    """The ids ``tests/heldout/NEW_IDS.md`` lists (its table's first column)."""
+    lines = (ROOT / "NEW_IDS.md").read_text().splitlines()
+    return {line.split("`")[1] for line in lines if line.startswith("| `")}
+
+
+def test_every_id_a_held_out_case_expects_is_the_grammars_or_listed_as_new():
+    known = set(ALL_IDS) | new_ids()
+    for batch in sorted(p.name for p in ROOT.iterdir() if p.is_dir() and p.name.startswith("batch")):
+        for case in load_cases(batch):
+            assert set(case.expected["mistakes"]) <= known, (batch, case.name)
+
+
+def test_the_new_ids_are_not_the_grammars_and_each_is_expected_by_some_case():
+    expected = {i for b in ("batch8", "batch9") for c in load_cases(b) for i in c.expected["mistakes"]}
+    assert not new_ids() & set(ALL_IDS)
+    assert new_ids() <= expected
+
+
+def point(checks: dict, violation=None) -> SimpleNamespace:
+    """A stand-in point: ``checks`` maps a parameter to whether it passed; ``violation`` a contract's words."""
+    return SimpleNamespace(checks={k: {"torch": SimpleNamespace(passed=ok)} for k, ok in checks.items()},
+                           diagnosis=[], violation=violation, findings=[])
+
+
+def graded_as(mistakes, named, *points, wrong=("W1", "W2")) -> str:
+    """The grade of a stand-in case expecting ``mistakes`` on ``wrong``, for a report of ``points``."""
+    case = Case("stand-in", {"mistakes": list(mistakes), "wrong": list(wrong)}, None)
+    passed = all(p.violation is None and all(c["torch"].passed for c in p.checks.values()) for p in points)
+    return grade(case, SimpleNamespace(points=list(points), passed=passed), list(named)).grade
+
+
+WRONG_W = {"W1": False, "W2": False, "b1": True}
+
+
+def test_a_case_expecting_an_id_the_grammar_lacks_is_vague_when_nothing_is_named():
+    assert "l2_doubled" not in ALL_IDS
+    assert graded_as(["l2_doubled"], [], point(WRONG_W)) == "vague"
+
+
+def test_a_case_expecting_an_id_the_grammar_lacks_is_a_wrong_cause_when_another_id_is_named():
+    assert graded_as(["l2_doubled"], ["factor:2"], point(WRONG_W)) == "wrong cause"
+
+
+def test_a_case_expecting_a_new_id_is_right_once_the_diagnosis_names_it():
+    assert graded_as(["l2_doubled"], ["l2_doubled"], point(WRONG_W)) == "right"
+
+
+def test_a_point_whose_values_were_never_compared_does_not_make_a_named_cause_vague():
+    fine, nan = point({"W1": True, "W2": True}), point({}, "dW1 holds 3 non-finite values")
+    assert graded_as(["nan_division_by_zero"], ["nan_division_by_zero"], fine, nan) == "right"
+    assert graded_as(["nan_division_by_zero"], [], fine, nan) == "vague"
+    assert graded_as(["nan_division_by_zero"], ["factor:N"], fine, nan) == "wrong cause"
+
+
+def test_beside_an_uncompared_point_a_parameter_failing_outside_the_expected_ones_is_still_vague():
+    nan = point({}, "dW1 holds 3 non-finite values")
+    assert graded_as(["l2_doubled"], ["l2_doubled"], point({"W1": False, "b1": False}), nan) == "vague"
+    assert graded_as(["l2_doubled"], ["l2_doubled"], point({"W1": False, "b1": True}), nan) == "right"
