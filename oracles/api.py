@@ -118,7 +118,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
 
-    examples = options.count(examples, "examples")
+    examples = options.examples(examples, "examples")
     spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
                                            isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
     strategy = candidate_problems(spec)

@@ -59,11 +59,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fd-mode", choices=options.FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")
-    p.add_argument("--directions", type=_typed(options.count, "--directions"), metavar="K", help="random directions per parameter (default 16)")
+    p.add_argument("--directions", type=_typed(options.directions, "--directions"), metavar="K", help="random directions per parameter (default 16)")
     p.add_argument("--candidate", action="append",
                    help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
                         "give a glob ('submissions/*.py:backward'), for a gradebook")
-    p.add_argument("--jobs", type=_typed(options.count, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
+    p.add_argument("--jobs", type=_typed(options.jobs, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
     p.add_argument("--timeout", type=_typed(options.positive, "--timeout"), metavar="SECONDS",
                    help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
     p.add_argument("--memory", type=_typed(options.size, "--memory"), metavar="SIZE",
@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
                    help="table, json, markdown (csv: gradebooks only)")
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--plot", help="draw per-parameter errors against tolerance to this file (.png, .pdf or .svg)")
-    p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
+    p.add_argument("--fuzz", type=_typed(options.examples, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
                    help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
@@ -112,6 +112,7 @@ def _run(args) -> int:
                          args.convention)
     except DataError as exc:
         raise UsageError(str(exc)) from None
+    _fits(args, spec, data)
     if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
         book = _gradebook(args, spec, data, targets)
         _emit(book, args, outputs)
@@ -133,6 +134,21 @@ def _run(args) -> int:
             report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+def _fits(args, spec, data) -> None:
+    """Refuse, before anything runs, a check whose arrays would exceed ``options.MAX_ARRAY_BYTES``
+    (a huge --hidden, or --directions on a big network): one line, not a MemoryError."""
+    from oracles import policy
+    from oracles.harness import fd_mode
+
+    along = "finite-differences" in args.oracles and fd_mode(spec, args.fd_mode) == "directions"
+    count = (args.directions or policy.FD_DIRECTIONS) if along else 0
+    try:
+        options.fits(spec.sizes, data.X.shape[0], count,
+                     f"--hidden {','.join(map(str, args.hidden))} on {data.source}")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _zoo_entries(args):

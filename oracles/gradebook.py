@@ -92,7 +92,8 @@ class Gradebook:
         from rich.table import Table
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+        console = Console(file=buffer, width=width, force_terminal=False, color_system=None,
+                          markup=False, highlight=False)  # every string is data: a candidate's [/x] prints as is
         console.print(self._header())
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
@@ -117,7 +118,14 @@ def _row(target: str, report=None, error: str | None = None, seconds: float = 0.
 
 def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None,
               **worker_options) -> Row:
-    """One candidate's row: loaded in its own worker, checked against the prepared points."""
+    """One candidate's row: loaded in its own worker, checked against the prepared points; any
+    failure of the judge's own while judging it is this row's (:func:`guarded`), never the others'."""
+    return guarded(lambda t: _judged(spec, data, t, prepared, oracles, convention, **worker_options), target)
+
+
+def _judged(spec, data, target: str, prepared: list, oracles, convention: str | None = None,
+            **worker_options) -> Row:
+    """:func:`grade_one`'s work: load the candidate, run every check, make its row."""
     from oracles.candidate import CandidateError, load_candidate
 
     start = time.perf_counter()
@@ -128,6 +136,18 @@ def grade_one(spec, data, target: str, prepared: list, oracles, convention: str 
     with handle:
         report = run(spec, data, handle, oracles, prepared=prepared, convention=convention)
     return _row(target, report, seconds=time.perf_counter() - start)
+
+
+def guarded(grade_row, target: str) -> Row:
+    """``grade_row(target)``, or an ERROR row naming the judge's own exception in one line: one
+    candidate that breaks the judge (an overflow, a renderer, anything) costs its row only."""
+    start = time.perf_counter()
+    try:
+        return grade_row(target)
+    except Exception as exc:  # noqa: BLE001  (any failure is this candidate's row, never the others')
+        words = " ".join(str(exc).split())[:300]
+        return Row(target, False, "ERROR", f"internal error while judging this candidate: "
+                                           f"{type(exc).__name__}: {words}", "", time.perf_counter() - start)
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",

@@ -284,7 +284,8 @@ class Report:
         never split a number: at ``width`` too small for a table, its text columns fold instead.
         """
         buffer = io.StringIO()
-        console = Console(file=buffer, width=max(width, 400), force_terminal=False, color_system=None)
+        console = Console(file=buffer, width=max(width, 400), force_terminal=False, color_system=None,
+                          markup=False, highlight=False)  # every string is data: a candidate's [/x] prints as is
         console.print(self.header(), soft_wrap=True)
         if self.fd_mode:
             console.print(f"finite differences: {self.fd_mode}", soft_wrap=True)
