@@ -63,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--candidate", action="append",
                    help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
                         "give a glob ('submissions/*.py:backward'), for a gradebook")
+    p.add_argument("--glob", action="store_true",
+                   help="read every --candidate's file part as a glob pattern; without it a pattern is expanded "
+                        "only where no file of that name exists (a path that exists is always literal)")
     p.add_argument("--jobs", type=_typed(options.jobs, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
     p.add_argument("--timeout", type=_typed(options.positive, "--timeout"), metavar="SECONDS",
                    help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
@@ -113,7 +116,7 @@ def _run(args) -> int:
     except DataError as exc:
         raise UsageError(str(exc)) from None
     _fits(args, spec, data)
-    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
+    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0], args.glob)):
         book = _gradebook(args, spec, data, targets)
         _emit(book, args, outputs)
         return book.exit_code()
@@ -174,8 +177,14 @@ def run_check(args, spec, data, handle):
                convention=args.convention if args.candidate else None)
 
 
-def _is_glob(target: str) -> bool:
-    return any(c in target.rpartition(":")[0] for c in "*?[")
+def _is_glob(target: str, asked: bool = False) -> bool:
+    """Whether ``target``'s file part is a pattern to expand: always with ``--glob`` (``asked``);
+    otherwise only when it holds ``*``, ``?`` or ``[`` and no file or folder of that name exists
+    (a path that exists is read literally: ``sub [v1]/cand.py`` is that file)."""
+    import os
+
+    source = target.rpartition(":")[0]
+    return asked or (any(c in source for c in "*?[") and not os.path.exists(source))
 
 
 def _targets(args) -> list:
@@ -185,10 +194,12 @@ def _targets(args) -> list:
     out = []
     for target in args.candidate or []:
         source, sep, attr = target.rpartition(":")
-        if sep and _is_glob(target):
+        if sep and _is_glob(target, args.glob):
             matches = sorted(glob.glob(source))
             if not matches:
-                raise UsageError(f"{source}: no candidate file matches")
+                hint = (" (in a pattern [...] is a set of characters: write [[] for a literal [)"
+                        if "[" in source else "")
+                raise UsageError(f"{source}: no candidate file matches{hint}")
             out += [f"{m}:{attr}" for m in matches]
         else:
             out.append(target)
