@@ -53,6 +53,10 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
         spec = make_spec(dataset, widths, activation, dtype, loss, reduction, l2, convention)
     except ValueError as exc:
         raise ValueError(f"data: {exc}") from None
+    from oracles import policy
+
+    along = "finite-differences" in chosen and spec.n_params() > policy.FD_EXHAUSTIVE_BUDGET
+    options.fits(spec.sizes, dataset.X.shape[0], policy.FD_DIRECTIONS if along else 0, "hidden")  # before any worker
     try:
         handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
     except CandidateError as exc:

@@ -303,3 +303,10 @@ def test_correct_gradients_in_big_endian_float64_pass(tmp_path, data, capsys):
     code, out, err = run_cli(capsys, "--candidate", f"{cand}:backward", "--data", data, *FD)
     assert code == 0, out + err
     assert "dtype" not in out
+
+
+def test_the_notebook_api_refuses_a_network_whose_arrays_exceed_the_bound_before_starting_a_worker(data):
+    from oracles.api import check
+
+    with pytest.raises(ValueError, match="GiB"):
+        check("no/such/file.py:backward", data=str(data), hidden=(100_000, 100_000))
