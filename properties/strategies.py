@@ -146,7 +146,10 @@ class Problem:
                           l2=float(fields.get("l2", 0.0)), l2_form=fields.get("l2_form", "weight_decay"))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
-        problem.spec  # validates sizes, activation, dtype
+        try:
+            problem.spec  # validates sizes, activation, dtype and the head
+        except ValueError as exc:
+            raise ValueError(f"--replay: {exc}") from None
         if not 1 <= problem.N <= REPLAY_MAX_N or not 0 <= problem.seed < 2**32:
             raise ValueError(f"--replay: N must lie in 1..{REPLAY_MAX_N} and seed in 0..2**32-1, "
                              f"got N={problem.N} seed={problem.seed}")
@@ -160,8 +163,8 @@ class Problem:
         options.fits(problem.sizes, problem.N, directions, "--replay")  # before any array is built
         overflow = problem.overflow()
         if overflow:
-            raise ValueError(f"--replay: scale={problem.scale:g} overflows {problem.dtype}: {overflow}; "
-                             f"no check can be made there")
+            raise ValueError(f"--replay: the problem overflows {problem.dtype} (scale={problem.scale:g}"
+                             f"{f', l2={problem.l2:g}' if problem.l2 else ''}): {overflow}; no check can be made there")
         return problem
 
     def overflow(self) -> str | None:
@@ -169,8 +172,8 @@ class Problem:
         (a scale too large), in words; None when every number is finite."""
         from reference.model import backward, loss
 
-        params, X, y = self.arrays()
         with np.errstate(all="ignore"):
+            params, X, y = self.arrays()
             _, cache = forward(params, X, self.activation, self.loss)
             bad = [k for k, v in cache.items() if not np.all(np.isfinite(v))]
             if bad:

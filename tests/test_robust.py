@@ -310,3 +310,21 @@ def test_the_notebook_api_refuses_a_network_whose_arrays_exceed_the_bound_before
 
     with pytest.raises(ValueError, match="GiB"):
         check("no/such/file.py:backward", data=str(data), hidden=(100_000, 100_000))
+
+
+def test_the_descent_law_ends_on_weights_whose_norm_overflows_float64():
+    from properties.laws import LawViolation, descent
+    from properties.strategies import Problem
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=8,16,3 N=5 loss=softmax saturate=1 scale=1e150")  # |w|^2 overflows, z does not
+
+    def exact(params, X, y):
+        return backward(params, X, y, problem.activation, head=problem.spec.head)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            descent(exact, problem)
+        except LawViolation as exc:
+            pytest.fail(f"the exact gradient violates descent: {exc}")
