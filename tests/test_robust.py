@@ -78,14 +78,15 @@ def test_an_exception_message_with_markup_prints_literally_in_the_report(tmp_pat
     assert "Traceback" not in err
 
 
-def test_a_gradebook_prints_every_row_when_one_candidate_raises_markup(tmp_path, data, capsys):
-    folder = tmp_path / "subs"
-    write(folder, "a_markup.py", MARKUP)
-    write(folder, "b_lesson.py", LESSON)
-    code, out, err = run_cli(capsys, "--candidate", f"{folder}/*.py:backward", "--data", data, *FD)
+def test_a_gradebook_prints_every_row_when_one_candidate_raises_markup(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short names: the table folds none of them
+    write(tmp_path / "subs", "a_markup.py", MARKUP)
+    write(tmp_path / "subs", "b_lesson.py", LESSON)
+    code, out, err = run_cli(capsys, "--candidate", "subs/*.py:backward", "--data", data, *FD)
     assert code == 1, err
     assert "[/cache] and [red]z1[/red]" in out
-    assert "b_lesson.py:backward" in out and "PASS" in out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.startswith("subs/")}
+    assert rows == {"subs/a_markup.py:backward": "FAIL", "subs/b_lesson.py:backward": "PASS"}
     assert "Traceback" not in err
 
 
@@ -269,19 +270,20 @@ def test_a_candidate_path_with_spaces_and_colons_is_read_literally(tmp_path, dat
     assert f"candidate {cand}:backward" in out
 
 
-def test_a_pattern_expands_only_where_no_file_of_that_name_exists(tmp_path, data, capsys):
+def test_a_pattern_expands_only_where_no_file_of_that_name_exists(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short names: the gradebook's table folds none of them
     write(tmp_path / "sub [v1]", "cand.py", LESSON)
-    code, out, err = run_cli(capsys, "--candidate", f"{tmp_path}/*/cand.py:backward", "--data", data, *FD)
+    code, out, err = run_cli(capsys, "--candidate", "*/cand.py:backward", "--data", data, *FD)
     assert code == 0, err
-    assert "gradebook: 1 candidates" in out
+    assert "gradebook: 1 candidates" in out and "sub [v1]/cand.py:backward" in out
 
 
-def test_glob_reads_the_candidate_as_a_pattern_even_with_brackets(tmp_path, data, capsys):
-    cand = write(tmp_path / "sub [v1]", "cand.py", LESSON)
-    code, out, err = run_cli(capsys, "--glob", "--candidate", f"{tmp_path}/sub [[]v1]/*.py:backward",
-                             "--data", data, *FD)
+def test_glob_reads_the_candidate_as_a_pattern_even_with_brackets(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "sub [v1]", "cand.py", LESSON)
+    code, out, err = run_cli(capsys, "--glob", "--candidate", "sub [[]v1]/*.py:backward", "--data", data, *FD)
     assert code == 0, err
-    assert f"{cand}:backward" in out and "gradebook: 1 candidates" in out
+    assert "sub [v1]/cand.py:backward" in out and "gradebook: 1 candidates" in out
 
 
 def test_a_bracket_pattern_that_matches_nothing_says_how_to_write_a_literal_bracket(tmp_path, data, capsys):
