@@ -53,6 +53,10 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
         spec = make_spec(dataset, widths, activation, dtype, loss, reduction, l2, convention)
     except ValueError as exc:
         raise ValueError(f"data: {exc}") from None
+    from oracles import policy
+
+    along = "finite-differences" in chosen and spec.n_params() > policy.FD_EXHAUSTIVE_BUDGET
+    options.fits(spec.sizes, dataset.X.shape[0], policy.FD_DIRECTIONS if along else 0, "hidden")  # before any worker
     try:
         handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
     except CandidateError as exc:
@@ -121,7 +125,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
 
-    examples = options.count(examples, "examples")
+    examples = options.examples(examples, "examples")
     spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
                                            isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
     strategy = candidate_problems(spec)

@@ -122,6 +122,8 @@ def check_grads(grads: dict, params: dict, keep_going: bool = False) -> list:
     problems = []
     for k, p in params.items():
         g = grads[k]
+        if _other_byte_order(g, p):  # >f8 is float64 too: the same numbers, taken in native order
+            grads[k] = g = g.astype(p.dtype)
         message, fixed = _shape_or_dtype(k, g, p)
         if message is None:
             continue
@@ -138,6 +140,12 @@ def check_grads(grads: dict, params: dict, keep_going: bool = False) -> list:
             parts.append(f"d{k} holds {_count(int(b.sum()), 'non-finite value')}, first at {k}{list(idx)} = {grads[k][idx]}")
         raise ContractViolation("; ".join(parts), kind="non-finite")
     return problems
+
+
+def _other_byte_order(g, p) -> bool:
+    """Whether ``g`` has ``p``'s dtype in another byte order (kind and size equal, ``>f8`` for ``<f8``)."""
+    return (isinstance(g, np.ndarray) and g.dtype != p.dtype and g.dtype.kind == p.dtype.kind
+            and g.dtype.itemsize == p.dtype.itemsize)
 
 
 def _count(n: int, word: str) -> str:

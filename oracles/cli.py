@@ -64,11 +64,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fd-mode", choices=options.FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")
-    p.add_argument("--directions", type=_typed(options.count, "--directions"), metavar="K", help="random directions per parameter (default 16)")
+    p.add_argument("--directions", type=_typed(options.directions, "--directions"), metavar="K", help="random directions per parameter (default 16)")
     p.add_argument("--candidate", action="append",
                    help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
                         "give a glob ('submissions/*.py:backward'), for a gradebook")
-    p.add_argument("--jobs", type=_typed(options.count, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
+    p.add_argument("--glob", action="store_true",
+                   help="read every --candidate's file part as a glob pattern; without it a pattern is expanded "
+                        "only where no file of that name exists (a path that exists is always literal)")
+    p.add_argument("--jobs", type=_typed(options.jobs, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
     p.add_argument("--timeout", type=_typed(options.positive, "--timeout"), metavar="SECONDS",
                    help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
     p.add_argument("--memory", type=_typed(options.size, "--memory"), metavar="SIZE",
@@ -84,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true",
                    help="no progress on standard error (it never goes to standard output)")
     p.add_argument("--plot", help="draw per-parameter errors against tolerance to this file (.png, .pdf or .svg)")
-    p.add_argument("--fuzz", type=_typed(options.count, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
+    p.add_argument("--fuzz", type=_typed(options.examples, "--fuzz"), metavar="N", help="also draw N problems and run every law on the candidate")
     p.add_argument("--replay", metavar="LINE", help="run every law on one problem, as a fuzz failure prints it")
     p.add_argument("--bug-zoo", action="store_true",
                    help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
@@ -120,7 +123,8 @@ def _run(args) -> int:
     except DataError as exc:
         raise UsageError(str(exc)) from None
     _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
-    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0])):
+    _fits(args, spec, data)
+    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0], args.glob)):
         book = _gradebook(args, spec, data, targets)
         _emit(book, args, outputs)
         if book.interrupted:  # the rows finished before Ctrl-C are written; then out as Ctrl-C always is
@@ -155,6 +159,21 @@ def _offence(report, handle) -> None:
         report.points[0].violation = offence
 
 
+def _fits(args, spec, data) -> None:
+    """Refuse, before anything runs, a check whose arrays would exceed ``options.MAX_ARRAY_BYTES``
+    (a huge --hidden, or --directions on a big network): one line, not a MemoryError."""
+    from oracles import policy
+    from oracles.harness import fd_mode
+
+    along = "finite-differences" in args.oracles and fd_mode(spec, args.fd_mode) == "directions"
+    count = (args.directions or policy.FD_DIRECTIONS) if along else 0
+    try:
+        options.fits(spec.sizes, data.X.shape[0], count,
+                     f"--hidden {','.join(map(str, args.hidden))} on {data.source}")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _zoo_entries(args):
     """--bug-zoo's entries for the head flags: the lesson's catalogue with every flag at the lesson's
     default; else the entries written for --loss, narrowed by --convention, --reduction and --l2
@@ -178,8 +197,14 @@ def run_check(args, spec, data, handle):
                convention=args.convention if args.candidate else None)
 
 
-def _is_glob(target: str) -> bool:
-    return any(c in target.rpartition(":")[0] for c in "*?[")
+def _is_glob(target: str, asked: bool = False) -> bool:
+    """Whether ``target``'s file part is a pattern to expand: always with ``--glob`` (``asked``);
+    otherwise only when it holds ``*``, ``?`` or ``[`` and no file or folder of that name exists
+    (a path that exists is read literally: ``sub [v1]/cand.py`` is that file)."""
+    import os
+
+    source = target.rpartition(":")[0]
+    return asked or (any(c in source for c in "*?[") and not os.path.exists(source))
 
 
 def _targets(args) -> list:
@@ -189,10 +214,12 @@ def _targets(args) -> list:
     out = []
     for target in args.candidate or []:
         source, sep, attr = target.rpartition(":")
-        if sep and _is_glob(target):
+        if sep and _is_glob(target, args.glob):
             matches = sorted(glob.glob(source))
             if not matches:
-                raise UsageError(f"{source}: no candidate file matches")
+                hint = (" (in a pattern [...] is a set of characters: write [[] for a literal [)"
+                        if "[" in source else "")
+                raise UsageError(f"{source}: no candidate file matches{hint}")
             out += [f"{m}:{attr}" for m in matches]
         else:
             out.append(target)

@@ -110,8 +110,9 @@ def _errors(g, o, tol: Tolerance, subgradient=None):
         lo, hi = np.where(at, subgradient.lo, o), np.where(at, subgradient.hi, o)
         scale = gradient_scale(np.concatenate([o[~at], lo[at], hi[at]]), tol.unit)
         nearest = np.clip(g, lo, hi)  # the oracle's value, or the nearest point of the interval
-    err = np.abs(g - nearest)
-    return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1.7e308 against -1.7e308: an infinite error, no warning
+        err = np.abs(g - nearest)
+        return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
 
 
 def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:
@@ -133,8 +134,9 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
     near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
     over = ~(err <= bound)  # NaN counts as over
     nonzero = nearest != 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         excess = np.where(np.isnan(err), np.inf, err / bound)
+        relative = (err[nonzero] / np.abs(nearest[nonzero])).max() if nonzero.any() else 0.0
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
     kink_value = None
     if at.any():
@@ -144,7 +146,7 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         oracle=oracle,
         passed=not over.any(),
         max_abs_err=float(err.max()) if o.size else 0.0,
-        max_rel_err=float((err[nonzero] / np.abs(nearest[nonzero])).max()) if nonzero.any() else 0.0,
+        max_rel_err=float(relative),
         worst_index=[int(i) for i in worst],
         candidate_value=float(g[worst]) if o.size else 0.0,
         oracle_value=float(o[worst]) if o.size else 0.0,

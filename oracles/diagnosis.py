@@ -127,6 +127,12 @@ def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previou
     """
     if not wrong:
         return Diagnosis([])
+    with np.errstate(all="ignore"):  # any finite or non-finite gradient: an overflow explains nothing
+        return _diagnose(spec, params, X, y, grads, oracle, wrong, previous)
+
+
+def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previous) -> Diagnosis:
+    """:func:`diagnose`'s work, under its floating-point error state."""
     p = Pieces(spec, params, X, y, previous)
     keys = list(params)
     g = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
@@ -135,8 +141,11 @@ def diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previou
     for m in MISTAKES.values():
         if m.needs_previous and previous is None:
             untestable.add(m.id)
-        for words, h in m.build(p, g):
-            explanations += _explain_both(p, g, (m.id,), words, h, keys)
+        try:
+            for words, h in m.build(p, g):
+                explanations += _explain_both(p, g, (m.id,), words, h, keys)
+        except ArithmeticError:  # a hypothesis whose own numbers overflow reproduces nothing
+            continue
     if any("mse:no-2" in ids for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
         explanations = [(ids, text) for ids, text in explanations if tuple(ids) != ("factor:1/2",)]
     held = {frozenset(ids) for ids, _ in explanations}

@@ -96,7 +96,7 @@ class Gradebook:
         from oracles.report import text_console
 
         buffer = io.StringIO()
-        console = text_console(buffer, width)
+        console = text_console(buffer, width)  # every string is data: a candidate's [/x] prints as is
         console.print(self._header())
         table = Table(show_edge=False, pad_edge=False, box=None)
         for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
@@ -129,7 +129,14 @@ def _graded(spec, data, target: str, prepared: list, oracles, convention: str | 
             **worker_options) -> tuple:
     """``(row, signalled)``: the row, and whether its worker died of (or was stopped by) a signal
     the judge did not send, which a neighbour may have sent. ``stop``: an Event set when the
-    gradebook is interrupted (no new worker is started then)."""
+    gradebook is interrupted (no new worker is started then). Any failure of the judge's own
+    while judging this candidate is this row's (:func:`guarded`), never the others'."""
+    return guarded(lambda t: _judged(spec, data, t, prepared, oracles, convention, stop, **worker_options), target)
+
+
+def _judged(spec, data, target: str, prepared: list, oracles, convention: str | None = None, stop=None,
+            **worker_options) -> tuple:
+    """:func:`_graded`'s work: load the candidate, run every check, make its row."""
     from oracles.candidate import CandidateError, load_candidate
 
     start = time.perf_counter()
@@ -146,6 +153,19 @@ def _graded(spec, data, target: str, prepared: list, oracles, convention: str | 
     if offence:
         return Row(target, False, "FAIL", offence, "", seconds, report.timings_s.get("candidate", 0.0)), False
     return _row(target, report, seconds=seconds), getattr(handle, "signalled", None) is not None
+
+
+def guarded(grade_row, target: str) -> tuple:
+    """``grade_row(target)`` (a row and whether it was signalled), or an ERROR row naming the
+    judge's own exception in one line: one candidate that breaks the judge (an overflow, a
+    renderer, anything) costs its row only."""
+    start = time.perf_counter()
+    try:
+        return grade_row(target)
+    except Exception as exc:  # noqa: BLE001  (any failure is this candidate's row, never the others')
+        words = " ".join(str(exc).split())[:300]
+        return Row(target, False, "ERROR", f"internal error while judging this candidate: "
+                                           f"{type(exc).__name__}: {words}", "", time.perf_counter() - start), False
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",

@@ -99,7 +99,12 @@ class Pieces:
         self.previous = None if previous is None else {k: np.asarray(v, dtype=np.float64) for k, v in previous.items()}
 
     def close(self, g, h) -> bool:
-        return bool(np.shape(g) == np.shape(h) and np.all(self.tol.close_array(g, h)))
+        """``g`` within the hypothesis tolerance of ``h``; a non-finite ``h`` (a hypothesis whose
+        numbers overflowed) reproduces nothing."""
+        if np.shape(g) != np.shape(h) or not np.all(np.isfinite(h)):
+            return False
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.all(self.tol.close_array(g, h)))
 
     def significant(self, o):
         """Entries of ``o`` larger than rounding: a ratio is only read off these."""
@@ -113,9 +118,10 @@ class Pieces:
         significant = self.significant(h)
         if np.shape(g) != np.shape(h) or significant.sum() < (1 if single else 2):
             return None
-        r = float(np.median(g[significant] / h[significant]))
-        if r == 0.0 or abs(r - 1) <= self.tol.rtol or not self.close(g, r * h):
-            return None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            r = float(np.median(g[significant] / h[significant]))
+            if not np.isfinite(r) or r == 0.0 or abs(r - 1) <= self.tol.rtol or not self.close(g, r * h):
+                return None
         return r
 
     def replace(self, **grads):
@@ -211,6 +217,14 @@ def mistake(id: str, summary: str, needs_previous: bool = False):
         return build
     return register
 # pragma: no mutate end
+
+
+def fitted(num, den):
+    """``num / den`` as a float, or None where it is not a finite number (a product overflowed,
+    or ``den`` is 0): a fitted number that does not exist explains nothing."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        value = float(num) / float(den) if float(den) != 0 else float("nan")
+    return value if np.isfinite(value) else None
 
 
 def _hidden(p: Pieces) -> bool:
@@ -403,15 +417,15 @@ def _l2_gradient_only(p, g):
     w = np.concatenate([p.P[k].ravel() for k in Ws])
     d = np.concatenate([(g[k] - p.true[k]).ravel() for k in Ws])
     if w @ w > 0 and d.any():
-        lam = float(w @ d) / float(w @ w)
-        if lam > 0:
+        lam = fitted(w @ d, w @ w)
+        if lam is not None and lam > 0:
             yield (f"L2 in the gradient only: dW += {lam:.6g} * W on every weight (and no such term in the loss, "
                    f"which is the canonical one)", {k: p.true[k] + lam * p.P[k] if k[0] == "W" else p.true[k] for k in p.P})
     w = np.concatenate([p.P[k].ravel() for k in p.P])  # the biases decayed too
     d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
     if any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b") and w @ w > 0 and d.any():
-        lam = float(w @ d) / float(w @ w)
-        if lam > 0:
+        lam = fitted(w @ d, w @ w)
+        if lam is not None and lam > 0:
             yield (f"L2 in the gradient only, on the biases too: d{{W, b}} += {lam:.6g} * {{W, b}} (and no such term "
                    f"in the loss)", {k: p.true[k] + lam * p.P[k] for k in p.P})
 
@@ -437,8 +451,8 @@ def _slope_at_kink(p, g):
     dd = float(d @ d)
     if not 0 < dd < np.inf:  # the slopes' effect too small to square (it underflows): nothing to fit
         return
-    c = float(r @ d) / dd  # the gradient is linear in the slope at 0 while one layer has kinks
-    if not low - p.tol.rtol <= c <= 1 + p.tol.rtol:
+    c = fitted(r @ d, dd)  # the gradient is linear in the slope at 0 while one layer has kinks
+    if c is not None and not low - p.tol.rtol <= c <= 1 + p.tol.rtol:
         yield (f"a slope of {c:.4g} at the pre-activations exactly at 0, outside the subgradient [{low:g}, 1]: "
                f"{_dz1(p, f'heaviside(z{{l}}, {c:.4g})')} where any value in [{low:g}, 1] is right", with_slope(c))
 
@@ -465,7 +479,10 @@ def _stale_forward(p, g):
         # than once at the previous point (its determinism check), so the count is fitted
         b = np.concatenate([before[k].ravel() for k in p.P])
         d = np.concatenate([(g[k] - p.true[k]).ravel() for k in p.P])
-        calls = max(1, int(round(float(b @ d) / float(b @ b)))) if b @ b > 0 else 1
+        count = fitted(b @ d, b @ b) if b @ b > 0 else 1.0
+        if count is None or not count < 2**31:  # no count fits (it overflowed): no such state
+            return
+        calls = max(1, int(round(count)))
         whose = "the previous call's" if calls == 1 else f"the previous point's, once per call there ({calls})"
         yield (f"state from the previous call: gradients added to {whose} (grads += ... on buffers never zeroed)",
                {k: calls * before[k] + p.true[k] for k in p.P})
@@ -480,8 +497,8 @@ def _updated_too_early(p, g):
         m = np.concatenate([M[k].ravel() for k in below])
         d = np.concatenate([(g[k] - p.true[k]).ravel() for k in below])
         if m @ m > 0 and d.any():  # (m.any() is not enough: tiny entries square to 0)
-            lr = -float(m @ d) / float(m @ m)
-            if lr > 0:
+            lr = fitted(-(m @ d), m @ m)
+            if lr is not None and lr > 0:
                 yield (f"W{l} updated (lr {lr:.3g}) before {step(f'a{l - 1}', p.L)} used it: weights updated "
                        f"before the backward finished", dict(p.true, **{k: p.true[k] - lr * M[k] for k in below}))
 

@@ -10,6 +10,11 @@ import numbers
 
 ORACLES = ("finite-differences", "torch", "jax")
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
+MAX_MEMORY = 2**40  # --memory: 64M .. 1024G (more is a typo, and inf no size at all)
+MAX_DIRECTIONS = 4096  # --directions: random directions per parameter
+MAX_JOBS = 256  # --jobs: worker processes at once
+MAX_EXAMPLES = 100_000  # --fuzz: drawn problems
+MAX_ARRAY_BYTES = 2**30  # what one check's arrays may take, estimated before anything runs (footprint)
 
 
 def hidden(value, where: str = "hidden") -> tuple:
@@ -77,17 +82,54 @@ def positive(value, where: str) -> float:
     return number
 
 
-def count(value, where: str) -> int:
-    """A positive whole number (examples, directions, jobs)."""
+def count(value, where: str, most: int | None = None) -> int:
+    """A positive whole number (examples, directions, jobs), at most ``most`` when given."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if not _whole(value) or value < 1:
         raise ValueError(f"{where} takes a positive whole number, got {value!r}")
+    if most is not None and value > most:
+        raise ValueError(f"{where} takes a whole number in 1..{most}, got {value!r}")
     return int(value)
 
 
+def directions(value, where: str = "directions") -> int:
+    """Random directions per parameter: 1..MAX_DIRECTIONS."""
+    return count(value, where, MAX_DIRECTIONS)
+
+
+def jobs(value, where: str = "jobs") -> int:
+    """Candidates checked at once: 1..MAX_JOBS."""
+    return count(value, where, MAX_JOBS)
+
+
+def examples(value, where: str = "examples") -> int:
+    """Problems the fuzz draws: 1..MAX_EXAMPLES."""
+    return count(value, where, MAX_EXAMPLES)
+
+
+def footprint(sizes, rows: int, directions: int = 0) -> int:
+    """Bytes (float64) of one check's arrays, estimated from the shapes alone: the inputs and
+    targets, the parameters and one gradient, every layer's pre-activation and activation, and
+    ``directions`` random directions per parameter (finite differences along directions)."""
+    sizes = [int(s) for s in sizes]
+    n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    activations = 2 * rows * sum(sizes[1:])
+    return 8 * (rows * (sizes[0] + sizes[-1]) + 2 * n_params + activations + directions * n_params)
+
+
+def fits(sizes, rows: int, directions: int = 0, where: str = "the problem") -> None:
+    """Raise one ValueError naming ``where`` when :func:`footprint` exceeds MAX_ARRAY_BYTES."""
+    need = footprint(sizes, rows, directions)
+    if need > MAX_ARRAY_BYTES:
+        shape = "-".join(map(str, sizes))
+        raise ValueError(f"{where}: a network {shape} on {rows} rows"
+                         f"{f' with {directions} directions per parameter' if directions else ''} needs about "
+                         f"{need / 2**30:.3g} GiB of arrays; the limit is {MAX_ARRAY_BYTES / 2**30:g} GiB")
+
+
 def size(value, where: str = "memory") -> int:
-    """Bytes from ``4G``, ``512M``, ``65536K`` or a number of bytes; at least 64 MiB."""
+    """Bytes from ``4G``, ``512M``, ``65536K`` or a number of bytes; 64 MiB .. MAX_MEMORY (1024G)."""
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
     try:
         if isinstance(value, str) and value[-1:].upper() in units:
@@ -96,8 +138,8 @@ def size(value, where: str = "memory") -> int:
             number = float(value)
     except (TypeError, ValueError):
         number = 0.0
-    if not number >= 64 * 2**20 or isinstance(value, bool):
-        raise ValueError(f"{where} takes a size like 4G or 512M (at least 64M), got {value!r}")
+    if not 64 * 2**20 <= number <= MAX_MEMORY or isinstance(value, bool):
+        raise ValueError(f"{where} takes a size like 4G or 512M (64M to 1024G), got {value!r}")
     return int(number)
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 PLOT_FLOOR = 1e-6  # the plot's log axis starts here: an exact match draws as this short bar
 OUTPUT_LINES = 5  # the first lines of what the candidate printed, shown in the report
+OUTPUT_BYTES = 2**16  # the JSON's "output": every line printed at a point, whole, up to 64 KiB (UTF-8)
 ORACLE_WORDS = {"finite-differences": "finite differences", "torch": "torch", "jax": "jax"}
 
 
@@ -147,7 +148,7 @@ class PointResult:
                            for k, per in self.checks.items()],
             "agreement": [{"oracles": [a, b], "agree": ok} for a, b, ok in self.agreement],
             "diagnosis": self.diagnosis,
-            "output": _first_lines(self.output, 20),
+            "output": _bounded_lines(self.output, OUTPUT_BYTES),
             "kinks": self.kink_counts(),
             "findings": [f.to_dict() for f in self.findings],
             "accepted": self.accepted,
@@ -174,8 +175,24 @@ def _table(console, columns, rows, width: int):
 
 def text_console(buffer, width: int) -> Console:
     """A rich console that writes plain text into ``buffer`` whatever the environment: in a
-    notebook's kernel rich would otherwise display each print as an output of its own."""
-    return Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None)
+    notebook's kernel rich would otherwise display each print as an output of its own. No markup
+    and no highlighting: everything a candidate produces prints as it is."""
+    return Console(file=buffer, width=width, force_terminal=False, force_jupyter=False, color_system=None,
+                   markup=False, highlight=False)  # every string is data: a candidate's [/x] prints as is
+
+
+def _bounded_lines(text: str, limit: int) -> list:
+    """Every line of ``text``, whole, while they fit in ``limit`` bytes of UTF-8; where they do
+    not, a last line says where the output was cut and how much of it is left out."""
+    lines, used = text.splitlines(), 0
+    for i, line in enumerate(lines):
+        size = len(line.encode("utf-8", "replace")) + 1
+        if used + size > limit:
+            rest = sum(len(x.encode("utf-8", "replace")) + 1 for x in lines[i:])
+            return lines[:i] + [f"[... output cut at {limit // 1024} KiB: {len(lines) - i:,} more lines, "
+                                f"{rest:,} bytes]"]
+        used += size
+    return lines
 
 
 def _first_lines(text: str, n: int) -> list:

@@ -16,7 +16,7 @@ import hashlib
 from oracles import policy
 from oracles.candidate import ContractViolation, call_candidate, handle_for
 from oracles.compare import compare
-from reference.model import forward, loss as reference_loss, n_layers
+from reference.model import backward as reference_backward, forward, loss as reference_loss, n_layers
 
 
 class LawViolation(AssertionError):
@@ -214,23 +214,47 @@ def descent(candidate, problem):
     head = problem.spec.head
     y64 = y if problem.loss == "softmax" else y64
     base = reference_loss(P, X64, y64, problem.activation, head)
-    s = sum(float((g * g).sum()) for g in G.values())
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = sum(float((g * g).sum()) for g in G.values())
     if s == 0:
         return
-    norm = np.sqrt(sum(float((p * p).sum()) for p in P.values()))
+    if not np.isfinite(s):  # |g|^2 overflows float64: measurable only where the exact gradient's does not
+        true = reference_backward(P, X64, y64, problem.activation, head=head)
+        with np.errstate(over="ignore", invalid="ignore"):
+            exact = sum(float((g * g).sum()) for g in true.values())
+        if not np.isfinite(exact):
+            return
+        raise LawViolation("descent", f"|g|^2 overflows float64 where the exact gradient's is {exact:.3g}: g is "
+                           f"far too large to be this loss's gradient")
+    norm = _norm(P.values())
     lr = policy.DESCENT_STEP * max(1.0, norm) / np.sqrt(s)
     floor = policy.DESCENT_FLOOR * max(1.0, abs(base))
+    if not np.isfinite(lr):  # no finite step: |w| itself overflows float64
+        return
+    lr = float(lr)  # Python floats: lr * s is inf past float64, never a warning
     if lr * s <= floor:
         return
     while lr * s > floor:
-        moved = {k: P[k] - lr * G[k] for k in P}
-        value = reference_loss(moved, X64, y64, problem.activation, head)
+        with np.errstate(over="ignore", invalid="ignore"):
+            moved = {k: P[k] - lr * G[k] for k in P}
+            value = reference_loss(moved, X64, y64, problem.activation, head)
         if value <= base - policy.ARMIJO_C * lr * s:
             return
         lr /= 2
     raise LawViolation("descent", f"no rate on the halving grid lowers the loss along -g by "
                        f"{policy.ARMIJO_C:g} lr |g|^2 (|g|^2 = {s:.3g}, loss {base:.6g}): g points uphill, or is "
                        f"some {1 / policy.ARMIJO_C:g} times too large or more")
+
+
+def _norm(arrays) -> float:
+    """The Euclidean norm of every entry, scaled by the largest so that no square overflows
+    (inf only where the norm itself is beyond float64)."""
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays if np.size(a)]
+    top = max((float(np.abs(a).max()) for a in arrays), default=0.0)
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    with np.errstate(over="ignore"):
+        return top * float(np.sqrt(sum(float(((a / top) ** 2).sum()) for a in arrays)))
 
 
 def permutation(candidate, problem):
@@ -326,10 +350,11 @@ def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "to
     out = []
     for name in (laws or LAWS):
         try:
-            if name == "agreement":
-                agreement(candidate, problem, oracles)
-            else:
-                LAWS[name](candidate, problem)
+            with np.errstate(over="ignore", invalid="ignore"):  # a gradient of 1e308 is a verdict, not a warning
+                if name == "agreement":
+                    agreement(candidate, problem, oracles)
+                else:
+                    LAWS[name](candidate, problem)
         except LawViolation as exc:
             out.append(exc)
     return out

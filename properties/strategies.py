@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+from oracles import options, policy
 from reference.heads import L2_FORMS, LOSSES, REDUCTIONS
 from reference.model import ACTIVATIONS, DTYPES, KINKED, Spec, forward, random_params
 
@@ -145,7 +146,10 @@ class Problem:
                           l2=float(fields.get("l2", 0.0)), l2_form=fields.get("l2_form", "weight_decay"))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
-        problem.spec  # validates sizes, activation, dtype
+        try:
+            problem.spec  # validates sizes, activation, dtype and the head
+        except ValueError as exc:
+            raise ValueError(f"--replay: {exc}") from None
         if not 1 <= problem.N <= REPLAY_MAX_N or not 0 <= problem.seed < 2**32:
             raise ValueError(f"--replay: N must lie in 1..{REPLAY_MAX_N} and seed in 0..2**32-1, "
                              f"got N={problem.N} seed={problem.seed}")
@@ -154,7 +158,31 @@ class Problem:
                              f"{REPLAY_MAX_WIDTH}, got scale={problem.scale} sizes={','.join(map(str, problem.sizes))}")
         if problem.labels not in LABELS or problem.kink not in KINKS:
             raise ValueError(f"--replay: labels must be one of {', '.join(LABELS)}, kink one of {', '.join(KINKS)}")
+        spec = problem.spec
+        directions = 0 if spec.n_params() <= policy.FD_EXHAUSTIVE_BUDGET else policy.FD_DIRECTIONS
+        options.fits(problem.sizes, problem.N, directions, "--replay")  # before any array is built
+        overflow = problem.overflow()
+        if overflow:
+            raise ValueError(f"--replay: the problem overflows {problem.dtype} (scale={problem.scale:g}"
+                             f"{f', l2={problem.l2:g}' if problem.l2 else ''}): {overflow}; no check can be made there")
         return problem
+
+    def overflow(self) -> str | None:
+        """Where the reference's own forward or gradient on this problem is not finite in its dtype
+        (a scale too large), in words; None when every number is finite."""
+        from reference.model import backward, loss
+
+        with np.errstate(all="ignore"):
+            params, X, y = self.arrays()
+            _, cache = forward(params, X, self.activation, self.loss)
+            bad = [k for k, v in cache.items() if not np.all(np.isfinite(v))]
+            if bad:
+                return f"{bad[0]} is not finite"
+            if not np.isfinite(loss(params, X, y, self.activation, self.spec.head)):
+                return "the loss is not finite"
+            grads = backward(params, X, y, self.activation, head=self.spec.head)
+            bad = [k for k, v in grads.items() if not np.all(np.isfinite(v))]
+        return f"the gradient d{bad[0]} is not finite" if bad else None
 
 
 _built = functools.lru_cache(maxsize=64)(Problem._build)  # a Problem is frozen, so hashable
