@@ -286,7 +286,8 @@ class Report:
         if (s.get("loss", "bce"), s.get("reduction", "mean"), s.get("l2", 0.0)) != ("bce", "mean", 0.0):
             l2 = f" l2 {s['l2']:g} ({s['l2_form']})" if s.get("l2") else ""
             head = f" | head {s['loss']} {s['reduction']}{l2}"
-        return (f"candidate {self.candidate} | data {d['source']} ({d['rows']} rows, {d['features']} "
+        where = f"the packaged {d['packaged']} data" if d.get("packaged") else d["source"]
+        return (f"candidate {self.candidate} | data {where} ({d['rows']} rows, {d['features']} "
                 f"features; {target}) | network {'-'.join(map(str, s['sizes']))} "
                 f"{s['activation']} {s['dtype']}{head}")
 
