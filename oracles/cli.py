@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--activation", choices=options.ACTIVATIONS, default="relu")
     p.add_argument("--seed", type=_typed(options.seed, "--seed"), default=0, help="the lesson init's seed (default 0)")
     p.add_argument("--dtype", choices=options.DTYPES, default="float64")
-    p.add_argument("--oracles", type=_typed(options.oracles, "--oracles"), default=options.ORACLES, help="comma list (default: all three)")
+    p.add_argument("--oracles", type=_typed(options.oracles, "--oracles"), default=options.ORACLES, help=f"comma list (default: all: {', '.join(options.ORACLES)})")
     p.add_argument("--fd-mode", choices=options.FD_MODES, default="auto",
                    help="finite differences over every entry, along random directions, or auto "
                         "(every entry up to the policy's parameter budget)")

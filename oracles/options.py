@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numbers
 
-ORACLES = ("finite-differences", "torch", "jax")
+from oracles import registry
+from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
 MAX_MEMORY = 2**40  # --memory: 64M .. 1024G (more is a typo, and inf no size at all)
 MAX_DIRECTIONS = 4096  # --directions: random directions per parameter
@@ -49,9 +50,9 @@ def oracles(value, where: str = "oracles") -> tuple:
     if value is None:
         return ORACLES
     names = tuple(t.strip() for t in value.split(",")) if isinstance(value, str) else tuple(value)
-    unknown = [n for n in names if n not in ORACLES]
+    unknown = [n for n in names if n not in registry.BY_NAME]
     if unknown or not names:
-        raise ValueError(f"{where} takes {', '.join(ORACLES)}, got {value!r}")
+        raise ValueError(f"{where} takes {', '.join(registry.BY_NAME)}, got {value!r}")
     if len(set(names)) != len(names):
         raise ValueError(f"{where} names an oracle twice: {value!r}")
     return names

@@ -94,7 +94,7 @@ def _options(config) -> Options:
     skip_from, skip = _option(config, "backprop_skip_oracles")
     skip = _names(skip)
     if skip:
-        from oracles.harness import ORACLES
+        from oracles.registry import NAMES as ORACLES
 
         unknown = [n for n in skip if n not in ORACLES]
         if unknown:
@@ -334,7 +334,7 @@ def _gist(point) -> str:
 
 
 def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
-    from oracles.harness import ORACLES
+    from oracles.registry import NAMES as ORACLES
     from reference.data import SYNTHETIC
 
     s = report.spec
