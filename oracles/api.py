@@ -11,7 +11,6 @@ import os
 import sys
 
 from oracles import options
-from reference.model import ACTIVATIONS, DTYPES
 
 
 def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, isolate, timeout, memory,
@@ -21,22 +20,13 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
     from oracles.harness import make_spec
     from reference.data import DataError, Dataset, load
 
-    widths = options.hidden(hidden, "hidden")
-    options.choice(loss, options.LOSSES, "loss")
-    options.choice(reduction, options.REDUCTIONS, "reduction")
-    options.choice(convention, options.CONVENTIONS, "convention")
-    l2 = options.l2(l2, "l2")
-    options.choice(activation, ACTIVATIONS, "activation")
-    options.choice(dtype, DTYPES, "dtype")
-    chosen = options.oracles(oracles, "oracles")
-    seed = options.seed(seed, "seed")
-    worker = {"timeout": None if timeout is None else options.positive(timeout, "timeout"),
-              "memory": None if memory is None else options.size(memory, "memory"),
-              "forbid": options.modules(forbid_import, "forbid_import")}
+    given = options.validate(hidden=hidden, loss=loss, reduction=reduction, convention=convention, l2=l2,
+                             activation=activation, dtype=dtype, oracles=oracles, seed=seed, target=target,
+                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+    widths, l2, chosen, seed, target = (given[k] for k in ("hidden", "l2", "oracles", "seed", "target"))
+    worker = {"timeout": given["timeout"], "memory": given["memory"], "forbid": given["forbid_import"]}
     if not isinstance(isolate, bool):
         raise TypeError(f"isolate takes True or False, got {isolate!r}")
-    if target is not None and not isinstance(target, str):
-        raise TypeError(f"target takes a column name, got {type(target).__name__}")
     if backward is None or not (callable(backward) or isinstance(backward, str)):
         raise TypeError(f"backward takes a function backward(params, X, y) or 'file.py:function', "
                         f"got {type(backward).__name__}")

@@ -14,7 +14,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
-from oracles.harness import ORACLES, prepare_points, run, versions
+from oracles.harness import prepare_points, run, versions
+from oracles.registry import NAMES as ORACLES
 
 
 @dataclass(frozen=True)

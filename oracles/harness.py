@@ -18,7 +18,7 @@ from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.kinks import subgradients
-from oracles.options import ORACLES
+from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
 from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
@@ -64,7 +64,7 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
-            tol_name = "finite-differences" if "finite-differences" in (a, b) else b
+            tol_name = DIFFERENCES if DIFFERENCES in (a, b) else b
             tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
             ok = all(agrees(results[a][k], results[b][k], tol, sub(k))
@@ -145,11 +145,11 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     losses = {"reference": reference_loss(params, X, y, spec.activation, spec.head)}
     grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
     for name in sorted(oracles, key=lambda n: n in ahead):  # what runs here first, while the others finish
-        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
+        if name == DIFFERENCES and fd_mode(spec, mode) == "directions":
             count = directions or policy.FD_DIRECTIONS
             projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
             used = f"directions ({count} per parameter)"
-        elif name == "finite-differences":
+        elif name == DIFFERENCES:
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
             grads[name], near_kink = fd.grads, fd.near_kink
         else:
@@ -355,14 +355,14 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
         for name in p.oracles:
             tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
-                near = p.near_kink.get(k) if name == "finite-differences" else None
+                near = p.near_kink.get(k) if name == DIFFERENCES else None
                 result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
-            elif p.projected is not None and name == "finite-differences":
+            elif p.projected is not None and name == DIFFERENCES:
                 sub = p.intervals.get(k).project(p.projected.directions[k]) if p.intervals.get(k) else None
                 result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, sub,
                                                  p.projected.near_kink[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
-    consensus = p.grads.get("torch") or p.grads.get("jax") or p.grads.get("finite-differences")
+    consensus = next((p.grads[n] for n in (*FRAMEWORKS, DIFFERENCES) if n in p.grads), None)  # frameworks first
     if wrong and consensus is not None:
         result.add(diagnose(spec, params, p.X, p.y, cand_grads, consensus, wrong, previous.params if previous else None))
     elif wrong:
@@ -382,11 +382,11 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
 
 
 def versions() -> dict:
-    """Versions of numpy, torch and jax for the report (None where one is not installed)."""
+    """Versions of NumPy and every framework oracle's package for the report (None where one is not installed)."""
     import importlib.metadata as md
 
     out = {}
-    for package in ("numpy", "torch", "jax"):
+    for package in PACKAGES:
         try:
             out[package] = md.version(package)
         except md.PackageNotFoundError:
@@ -433,7 +433,7 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
         for result in results:
             candidate.speak(result)
     timings["total"] = time.perf_counter() - start
-    fd = prepared[0].fd_mode if "finite-differences" in oracles else None
+    fd = prepared[0].fd_mode if DIFFERENCES in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
                     oracles=list(oracles), points=results, fd_mode=fd,
                     timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from oracles import registry
+
 PLOT_FLOOR = 1e-6  # the plot's log axis starts here: an exact match draws as this short bar
 OUTPUT_LINES = 5  # the first lines of what the candidate printed, shown in the report
 OUTPUT_BYTES = 2**16  # the JSON's "output": every line printed at a point, whole, up to 64 KiB (UTF-8)
-ORACLE_WORDS = {"finite-differences": "finite differences", "torch": "torch", "jax": "jax"}
 
 
 @dataclass
@@ -130,12 +131,12 @@ class PointResult:
         failed = {c.oracle for c in self.failures()}
         oracles = {o for per in self.checks.values() for o in per}
         if self.agreement and all(ok for *_, ok in self.agreement) and failed == oracles:
-            names = ", ".join(ORACLE_WORDS[o] for o in sorted(oracles))
+            names = ", ".join(registry.words(o) for o in sorted(oracles))
             return f"{names} agree with each other but not with the candidate: the candidate is wrong"
-        split = [f"{ORACLE_WORDS[a]} vs {ORACLE_WORDS[b]}" for a, b, ok in self.agreement if not ok]
+        split = [f"{registry.words(a)} vs {registry.words(b)}" for a, b, ok in self.agreement if not ok]
         if split:
             return f"the oracles disagree among themselves ({', '.join(split)}): suspect the spec or the harness"
-        return f"disagrees with: {', '.join(ORACLE_WORDS[o] for o in sorted(failed))}"
+        return f"disagrees with: {', '.join(registry.words(o) for o in sorted(failed))}"
 
     def to_dict(self) -> dict:
         return {
@@ -456,7 +457,7 @@ class Report:
                 ax.scatter(xs, ys,
                            marker="x", color="black", s=20, linewidths=1)  # pragma: no mutate
                 over = int((grid > 1).sum())
-                failed = [ORACLE_WORDS.get(c.oracle, c.oracle) for c in checks if not c.passed]
+                failed = [registry.words(c.oracle) for c in checks if not c.passed]
                 ax.set_title(f"{p.name} {p._written(k)} {grid.shape[0]}x{grid.shape[1]}\n"
                              + (f"{over} over tolerance\nvs {', '.join(failed)}" if over else "within tolerance"),
                              fontsize=8,  # pragma: no mutate
@@ -477,7 +478,7 @@ class Report:
     def plot_title(self) -> str:
         """The plot's title: the verdict, the candidate by its file's name, the network, and which
         oracles each entry's colour is the worst of."""
-        oracles = ", ".join(ORACLE_WORDS.get(o, o) for o in self.oracles)
+        oracles = ", ".join(registry.words(o) for o in self.oracles)
         return (f"{self.verdict()} | {_short_name(self.candidate)} ({'-'.join(map(str, self.spec['sizes']))} "
                 f"{self.spec['activation']} {self.spec['dtype']})\neach entry: the worst error over tolerance of "
                 f"{oracles or 'no oracle'}")

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from oracles import registry
+
 from properties.laws import LAWS, check_laws
 from properties.strategies import Problem, problems
 
@@ -71,7 +73,7 @@ def _home() -> str:
     return _HOME[0].name
 
 
-def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
+def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=registry.NAMES,
          seed: int | None = 0, progress=None, candidate_arg: str | None = None, profile=None,
          database_key: bytes | None = None, convention: str | None = None) -> FuzzResult:
     """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
@@ -217,7 +219,7 @@ def narrow(shrunk, grown):
     return result
 
 
-def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):
+def replay(problem: Problem, candidate, oracles=registry.NAMES):
     """One problem, as a fuzz failure prints it: the point checks and every law, as a Report."""
     import numpy as np
 

@@ -14,6 +14,7 @@ import functools
 import hashlib
 
 from oracles import policy
+from oracles import registry
 from oracles.candidate import ContractViolation, call_candidate, handle_for
 from oracles.compare import compare
 from reference.model import backward as reference_backward, forward, loss as reference_loss, n_layers
@@ -311,7 +312,7 @@ def prepared(problem, oracles: tuple):
     return prepare(problem.spec, Point("fuzz", params, problem.describe()), X, y, oracles)
 
 
-def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")):
+def agreement(candidate, problem, oracles=registry.NAMES):
     """The candidate agrees with each oracle on the drawn problem under the policy (at an exact
     kink: within the subgradient interval)."""
     from oracles.harness import evaluate, judge
@@ -331,7 +332,7 @@ LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent
         "agreement": agreement}
 
 
-def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "torch", "jax")) -> list:
+def check_laws(candidate, problem, laws=None, oracles=registry.NAMES) -> list:
     """Every law on one problem; returns the violations (empty when all hold).
 
     The candidate is asked once per distinct input (a :class:`Remembered` handle), except for
