@@ -48,7 +48,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
     along = "finite-differences" in chosen and spec.n_params() > policy.FD_EXHAUSTIVE_BUDGET
     options.fits(spec.sizes, dataset.X.shape[0], policy.FD_DIRECTIONS if along else 0, "hidden")  # before any worker
     try:
-        handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
+        handle = handle_for(backward, isolate=isolate, by_value=True, **(worker if isolate else {}))
     except CandidateError as exc:
         raise ValueError(f"backward: {exc}") from None
     return spec, dataset, chosen, seed, handle

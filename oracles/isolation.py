@@ -109,7 +109,7 @@ class Source:
     attr: str = ""
     pickled: bytes | None = None
     path: list = field(default_factory=list)  # sys.path for the worker
-    fallback: object = None  # () -> Source by value, for when importing the module by name is refused
+    fallback: object = None  # () -> the other Source (by value, or by module and name), when this one's import is refused
 
     def message(self) -> dict:
         if self.pickled is not None:
@@ -141,15 +141,31 @@ def parse_target(target: str) -> Source:
     return Source(target, module=source, attr=attr, path=[os.getcwd(), *sys.path])
 
 
-def function_source(fn, name: str | None = None) -> Source:
-    """A function object -> a Source: by module and qualified name when it can be imported
-    again that way, else by value with cloudpickle (``__main__``, a notebook, a lambda, a closure)."""
+def function_source(fn, name: str | None = None, by_value: bool = False) -> Source:
+    """A function object -> a Source.
+
+    By default (pytest) by module and qualified name when it can be imported again that way,
+    else by value with cloudpickle (``__main__``, a notebook, a lambda, a closure). With
+    ``by_value`` (the notebook's ``check`` and ``fuzz``) by value first, its module's globals as
+    the caller holds them now, and by module and name only when cloudpickle cannot ship it (or
+    its worker refuses what the shipped function imports: a catalogue entry of ours)."""
     if not callable(fn):
         raise CandidateError(f"the candidate must be a function backward(params, X, y), got {type(fn).__name__}")
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", "") or ""
     name = name or f"{module}:{qualname or type(fn).__name__}"
-    if module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn):
+    importable = module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn)
+    if by_value:
+        try:
+            source = _by_value(fn, name)
+        except CandidateError:
+            if not importable:
+                raise
+            return Source(name, module=module, attr=qualname, path=list(sys.path))
+        if importable:
+            source.fallback = lambda: Source(name, module=module, attr=qualname, path=list(sys.path))
+        return source
+    if importable:
         # a test module that imports the harness itself cannot be imported in the worker: then by value
         return Source(name, module=module, attr=qualname, path=list(sys.path), fallback=lambda: _by_value(fn, name))
     return _by_value(fn, name)
