@@ -39,6 +39,20 @@ class Output:
     row_words = ""  # the row loss as a formula, for messages
     labelled = True  # its targets are labels, counted per value (mse's are numbers)
 
+    hint_in_error_line = False  # a floating-point error's own line already says what saturation_hint would
+
+    def saturation_hint(self, z, saturated: float) -> str:
+        """How this head overflows at logits ``z`` (N, C) in float64, or ``""`` where they are moderate
+        (``saturated``: the logit from which a sigmoid is taken as saturated)."""
+        return ""
+
+    def log_underflow(self, z, dtype) -> str:
+        """Why a non-finite loss with finite gradients is the float format's and not a wrong formula
+        at logits ``z``: a log-likelihood written on probabilities is -inf once one rounds to 0 in
+        ``dtype``, while a backward from ``probs - onehot`` stays exact. ``""`` where none rounds
+        to 0, and always for a head with no log (mse)."""
+        return ""
+
     def default_target(self, header: list) -> str:
         """The target column of a file with this ``header`` when none is named."""
         return "Outcome" if "Outcome" in header else header[-1]
@@ -80,6 +94,21 @@ class Bce(Output):
     name = "bce"
     row_words = "logaddexp(0, z) - y * z"
 
+    hint_in_error_line = True
+
+    def saturation_hint(self, z, saturated):
+        if np.abs(z).max() >= saturated:
+            return "an exp or log that overflows once the sigmoid saturates?"
+        return ""
+
+    def log_underflow(self, z, dtype):
+        spread, limit = float(np.max(np.abs(z))), float(-np.log(np.finfo(dtype).eps))
+        if spread < limit:  # -log(eps): 36.04 in float64, 15.94 in float32, where 1 - sigmoid(z) rounds to 0
+            return ""
+        return (f"a logit reaches |z| = {spread:.4g} (beyond {limit:.4g}), so y_hat or 1 - y_hat rounds to 0, "
+                f"and its log is -inf: a loss written on probabilities overflows there while "
+                f"logsumexp(z) - z[y] does not")
+
     def default_target(self, header):
         return "Outcome"
 
@@ -108,6 +137,23 @@ class Softmax(Output):
 
     name = "softmax"
     row_words = "logsumexp(z) - z[y]"
+
+    def saturation_hint(self, z, saturated):
+        overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
+        if z.max() >= overflow:
+            return (f"a logit reaches {z.max():.4g}, past {overflow:.5g} where exp overflows: softmax without "
+                    f"subtracting the row max? (exp(z - z.max(axis=1, keepdims=True)))")
+        if np.max(z.max(axis=1) - z.min(axis=1)) >= -np.log(np.finfo(np.float64).tiny):
+            return "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?"
+        return ""
+
+    def log_underflow(self, z, dtype):
+        spread, limit = float(np.max(z.max(axis=1) - z.min(axis=1))), float(-np.log(np.finfo(dtype).tiny))
+        if spread < limit:  # -log(tiny): 708.4 in float64, 87.3 in float32, where exp(-spread) underflows
+            return ""
+        return (f"a row's logits span {spread:.4g} (beyond {limit:.4g}), so exp(z - max z) underflows to 0 for "
+                f"some class, and log(probs) is -inf: a loss written on probabilities overflows there while "
+                f"logsumexp(z) - z[y] does not")
 
     def read_labels(self, labels, target, lines):
         bad = np.flatnonzero(labels != np.round(labels))
