@@ -38,6 +38,7 @@ class Output:
     name = ""
     row_words = ""  # the row loss as a formula, for messages
     labelled = True  # its targets are labels, counted per value (mse's are numbers)
+    indexed = False  # its targets are class indices (N,), which a course may lay out one-hot
 
     hint_in_error_line = False  # a floating-point error's own line already says what saturation_hint would
 
@@ -137,6 +138,7 @@ class Softmax(Output):
 
     name = "softmax"
     row_words = "logsumexp(z) - z[y]"
+    indexed = True
 
     def saturation_hint(self, z, saturated):
         overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
