@@ -206,7 +206,7 @@ def non_finite_cause(outcome, prepared) -> str:
         one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text else ""
         parts.append(f"the first floating-point error: {text}{one_row}")
     hint = saturation_hint(prepared)
-    if hint and (not outcome.fp_error or prepared.spec.loss == "softmax"):  # bce: the line says it already
+    if hint and (not outcome.fp_error or not prepared.spec.head.output.hint_in_error_line):
         parts.append(hint)
     return "".join(f"; {p}" for p in parts)
 
@@ -220,53 +220,15 @@ def _logits(prepared) -> np.ndarray:
 
 def saturation_hint(prepared) -> str:
     """The head's own way of overflowing at these logits, or ``""`` where they are moderate."""
-    spec = prepared.spec
     z = _logits(prepared)
-    if not z.size:
-        return ""
-    if spec.loss == "softmax":
-        overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
-        if z.max() >= overflow:
-            return (f"a logit reaches {z.max():.4g}, past {overflow:.5g} where exp overflows: softmax without "
-                    f"subtracting the row max? (exp(z - z.max(axis=1, keepdims=True)))")
-        if np.max(z.max(axis=1) - z.min(axis=1)) >= -np.log(np.finfo(np.float64).tiny):
-            return "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?"
-        return ""
-    if spec.loss == "bce" and np.abs(z).max() >= policy.SATURATED_LOGIT:
-        return "an exp or log that overflows once the sigmoid saturates?"
-    return ""  # mse: an identity output does not saturate
+    return prepared.spec.head.output.saturation_hint(z, policy.SATURATED_LOGIT) if z.size else ""
 
 
 def loss_overflow_excused(prepared) -> str:
-    """Why a non-finite loss returned with finite gradients passes here, or ``""`` where it does not.
-
-    A log-likelihood written on probabilities (CS231n's ``-log(probs[range(N), y])``,
-    deeplearning.ai's ``Y * log(AL)``, ``log(1 - y_hat)`` without the lesson's 1e-8) is inf, or
-    NaN from ``0 * log(0)``, once a probability rounds to 0: for softmax where some row's logits
-    spread wider than ``-log(tiny)`` (708.4 in float64, 87.3 in float32: ``exp`` of minus that
-    underflows), for bce where some ``|z|`` exceeds ``-log(eps)`` (36.04 in float64, 15.94 in
-    float32: ``1 - sigmoid(z)`` rounds to 0). There the inf is the float format's, not a wrong
-    formula, and a backward from ``probs - onehot`` stays exact: a note. Elsewhere, and always
-    for mse (no log), a non-finite loss is wrong: a failure.
-    """
-    spec = prepared.spec
-    if spec.loss == "mse":
-        return ""
+    """Why a non-finite loss returned with finite gradients passes here, or ``""`` where it does not:
+    where the head's probabilities round to 0 in the point's dtype (``Output.log_underflow``)."""
     z = _logits(prepared)
-    if not z.size:
-        return ""
-    info = np.finfo(spec.dtype)
-    if spec.loss == "softmax":
-        spread, limit = float(np.max(z.max(axis=1) - z.min(axis=1))), float(-np.log(info.tiny))
-        what = "exp(z - max z) underflows to 0 for some class, and log(probs) is -inf"
-    else:
-        spread, limit = float(np.max(np.abs(z))), float(-np.log(info.eps))
-        what = "y_hat or 1 - y_hat rounds to 0, and its log is -inf"
-    if spread < limit:
-        return ""
-    reach = "a row's logits span" if spec.loss == "softmax" else "a logit reaches |z| ="
-    return (f"{reach} {spread:.4g} (beyond {limit:.4g}), so {what}: a loss written on probabilities "
-            f"overflows there while logsumexp(z) - z[y] does not")
+    return prepared.spec.head.output.log_underflow(z, prepared.spec.dtype) if z.size else ""
 
 
 def _why_calls_differ(a: dict, b: dict, tol) -> str:

@@ -244,7 +244,7 @@ def replay(problem: Problem, candidate, oracles=registry.NAMES):
     if violations and result.violation is None:
         result.violation = "; ".join(str(v) for v in violations)
     data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0], "outcome_counts": None}
-    if problem.loss == "mse":
+    if not problem.spec.head.output.labelled:
         data["target_range"] = [float(np.min(y)), float(np.max(y))]
     else:
         labels, counts = np.unique(y, return_counts=True)

@@ -211,9 +211,8 @@ def descent(candidate, problem):
     grads = _grads("descent", candidate, params, X, y)
     P = {k: v.astype(np.float64) for k, v in params.items()}
     G = {k: v.astype(np.float64) for k, v in grads.items()}
-    X64, y64 = X.astype(np.float64), y.astype(np.float64)
     head = problem.spec.head
-    y64 = y if problem.loss == "softmax" else y64
+    X64, y64 = X.astype(np.float64), head.targets(y, np.float64)
     base = reference_loss(P, X64, y64, problem.activation, head)
     with np.errstate(over="ignore", invalid="ignore"):
         s = sum(float((g * g).sum()) for g in G.values())
