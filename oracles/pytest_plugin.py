@@ -458,7 +458,7 @@ def _fuzz_failure(result, name, profile) -> str:
            f"the shrunk counterexample:",
            f"  {c['problem']}"]
     for v in laws:
-        parts = v["message"].split(" | ")  # the agreement law joins the harness's verdict lines
+        parts = v["lines"]
         out.append(f"  law {v['law']}: {parts[0]}")
         out += [f"    {part}" for part in parts[1:]]
     if "flaky" in c:

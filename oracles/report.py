@@ -59,7 +59,13 @@ class PointResult:
         return [c for per in self.checks.values() for c in per.values() if not c.passed]
 
     def verdict_lines(self) -> list:
-        """What went wrong and why, in words (empty when the point passes)."""
+        """What went wrong and why, in words (empty when the point passes): :meth:`failure_lines`,
+        then each cause of the diagnosis and each note."""
+        return (self.failure_lines() + [f"diagnosis: {d}" for d in self.diagnosis]
+                + [f"note: {n}" for n in self.notes])
+
+    def failure_lines(self) -> list:
+        """What went wrong, without why: the contract, determinism, the losses and each failing parameter."""
         lines = []
         if self.violation:
             lines.append(f"contract: {self.violation}")
@@ -77,8 +83,6 @@ class PointResult:
                 lines.append(failed[0].line() + (f" (also against {others})" if others else ""))
         if failures:
             lines.append(self.consensus_line())
-        lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
-        lines.extend(f"note: {n}" for n in self.notes)
         return lines
 
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "oracle value",

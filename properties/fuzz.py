@@ -57,7 +57,7 @@ class FuzzResult:
             return f"{self.examples} examples, every law held ({self.seconds:.1f} s, {rate})"
         c = self.counterexample
         laws = [f"  law {v['law']}: {part}" if i == 0 else f"    {part}"
-                for v in c["laws"] for i, part in enumerate(v["message"].split(" | "))]
+                for v in c["laws"] for i, part in enumerate(v["lines"])]
         return "\n".join([f"FAILED after {self.examples} examples ({self.seconds:.1f} s); the shrunk counterexample:",
                           f"  {c['problem']}", *laws, f"reproduce: {c['repro']}"])
 
@@ -135,7 +135,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=regi
         f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
     counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
                       "seed": problem.seed, "scale": problem.scale,
-                      "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}
+                      "laws": [{"law": v.law, "message": v.message, "lines": list(v.lines)} for v in violations], "repro": repro}
     if error is not None and not isinstance(error, AssertionError):
         counterexample["flaky"] = f"{type(error).__name__}: the failure did not reproduce every time"
     return FuzzResult(state["count"], False, seconds, counterexample)
@@ -176,7 +176,7 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     from properties.laws import LawViolation, prepared
 
     at = next((i for i, v in enumerate(violations) if v.law == "agreement"), None)
-    if at is None or violations[at].message.count("diagnosis: ") < 2:
+    if at is None or violations[at].result is None or len(violations[at].result.diagnosis) < 2:
         return violations
     grown = telling(problem)
     results = []
@@ -193,9 +193,9 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     narrowed = narrow(*results)
     if narrowed is None:
         return violations
-    message = " | ".join(narrowed.verdict_lines() + [
-        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"])
-    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
+    lines = narrowed.verdict_lines() + [
+        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"]
+    return [*violations[:at], LawViolation("agreement", *lines, result=narrowed), *violations[at + 1:]]
 
 
 def narrow(shrunk, grown):

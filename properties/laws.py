@@ -21,10 +21,14 @@ from reference.model import backward as reference_backward, forward, loss as ref
 
 
 class LawViolation(AssertionError):
-    def __init__(self, law: str, message: str):
-        super().__init__(f"{law}: {message}")
-        self.law = law
-        self.message = message
+    """A law broken: its name, its lines (the agreement law's are the harness's verdict lines) and,
+    for the agreement law, the point's result they were rendered from. ``message`` is the lines
+    on one line, for a plain assertion or the JSON."""
+
+    def __init__(self, law: str, *lines: str, result=None):
+        self.law, self.lines, self.result = law, tuple(lines), result
+        self.message = " | ".join(self.lines)
+        super().__init__(f"{law}: {self.message}")
 
 
 class Remembered:
@@ -323,7 +327,7 @@ def agreement(candidate, problem, oracles=registry.NAMES):
     if speaking:
         speaking.speak(result)
     if not result.passed:
-        raise LawViolation("agreement", " | ".join(result.verdict_lines()))
+        raise LawViolation("agreement", *result.verdict_lines(), result=result)
 
 
 LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent": descent,
