@@ -693,7 +693,10 @@ def _arrays(d) -> list:
     for k, v in d.items():
         if isinstance(v, (int, float, np.generic)) and not isinstance(v, bool):
             v = np.asarray(v)
-        out.append([str(k), _value(v)])
+        value = _value(v)
+        if "array" in value and v.ndim == 0:  # encode sends a 0-d array as shape (1,)
+            value["zero_d"] = True
+        out.append([str(k), value])
     return out
 
 

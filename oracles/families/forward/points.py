@@ -38,7 +38,7 @@ def _array(value, who: str, name: str):
     if isinstance(value, dict):
         if "array" not in value:
             raise ForwardError(f"{who}[{name!r}] is a {value.get('type')}, not a NumPy array")
-        return value["array"]
+        return value["array"].reshape(()) if value.get("zero_d") else value["array"]
     a = np.asarray(value)
     if a.dtype.kind not in "biuf":
         raise ForwardError(f"{who}[{name!r}] is not a numeric array (dtype {a.dtype})")

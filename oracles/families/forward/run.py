@@ -43,7 +43,7 @@ def check(backward, forward, *, init=None, params=None, inputs=None, data=None, 
                 raise ForwardError("--forward needs params: --init FILE.py:init, or --inputs FILE.npz with "
                                    "params/NAME arrays (the API: init= or params=)")
             chosen = given_inputs if given_inputs is not None else _data_inputs(data, target, loss)
-            points = [Point("given", f"the params and inputs of {points_from}", given_params, chosen)]
+            points = [Point("given", f"from {points_from}", given_params, chosen)]
         timings = {"points": time.perf_counter() - start}
         bside = BackwardSide(backward_source, forbid=forbid_import, **worker).start()
         results = [_judge(fside, bside, p) for p in points]
@@ -65,7 +65,7 @@ def _given(params, inputs):
             raise ForwardError(f"{inputs}: params given twice (params= and the .npz's params/ arrays)")
         return (params_of(params, "params") if params is not None else npz_params), npz_inputs, inputs
     return (params_of(params, "params") if params is not None else None,
-            inputs_of(inputs, "inputs") if inputs is not None else None, "the params and inputs given")
+            inputs_of(inputs, "inputs") if inputs is not None else None, "params= and inputs=")
 
 
 def _data_inputs(data, target, loss) -> dict:
