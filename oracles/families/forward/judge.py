@@ -4,10 +4,13 @@ entry, and kinks found, not assumed.
 Each entry ``w`` is stepped by ``h = cbrt(eps) * max(1, |w|)`` (:func:`oracles.policy.fd_step`), in
 float64, to ``w +- h`` and ``w +- 2h``. The central difference ``(L(w+h) - L(w-h)) / 2h`` is the
 oracle's value. The one-sided differences of second order, right ``(-3 L(w) + 4 L(w+h) - L(w+2h))
-/ 2h`` and left ``(3 L(w) - 4 L(w-h) + L(w-2h)) / 2h``, agree to O(h^2) where the forward is
-smooth; where they disagree by more than the policy's finite-difference tolerance plus their
-rounding error (``16 eps |L| / h``), the entry is a kink and a gradient is held to the interval
-between them (:class:`Found`, read by :func:`oracles.compare.compare` as a subgradient interval).
+/ 2h`` and left ``(3 L(w) - 4 L(w-h) + L(w-2h)) / 2h``, agree with each other and with the
+central difference to O(h^2) where the forward is smooth; where any two of the three disagree by
+more than the policy's finite-difference tolerance plus their rounding error (``16 eps |L| / h``),
+a kink lies within 2h of ``w`` and a gradient is held to the interval they span (:class:`Found`,
+read by :func:`oracles.compare.compare` as a subgradient interval). The side without the kink is
+exact, so the interval holds the true derivative; a kink at 2h/3 from ``w`` leaves one one-sided
+difference exact on both sides, and only the central one shows it: hence three, not two.
 """
 from __future__ import annotations
 
@@ -82,9 +85,10 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
         left = (3 * loss - 4 * minus + minus2) / (2 * h)
         noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(n, abs(loss))]) / h
         scale = policy.gradient_scale(c, tol.unit)
-        kink = np.abs(right - left) > tol.bound(c, scale) + noise
-        lo = np.where(kink, np.minimum(left, right), c)
-        hi = np.where(kink, np.maximum(left, right), c)
+        spread = np.maximum.reduce([np.abs(right - left), np.abs(c - left), np.abs(c - right)])
+        kink = spread > tol.bound(c, scale) + noise
+        lo = np.where(kink, np.minimum.reduce([left, right, c]), c)
+        hi = np.where(kink, np.maximum.reduce([left, right, c]), c)
         central[k] = c.reshape(w.shape)
         kinks[k] = Found(lo.reshape(w.shape), hi.reshape(w.shape))
     return Differences(loss, central, kinks, nondeterministic)
