@@ -261,3 +261,43 @@ def test_a_kink_two_thirds_of_a_step_away_is_found_though_both_one_sided_differe
     report = check(f + ":backward", forward=f + ":loss", params={"w": w}, inputs={})
     assert report.passed and report.points[0].kink_counts()["w"]["subgradient"] == 1
     assert not check(f + ":other_side", forward=f + ":loss", params={"w": w}, inputs={}).passed
+
+
+def _module(case: str):
+    """A case file as a module that is not in sys.modules: its functions go to the workers by value."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{case}_by_value", CASES / f"{case}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_functions_given_to_the_api_are_traced_by_autograd_in_the_forward_s_worker():
+    m = _module("sigmoid_quadratic")
+    params, inputs = m.init(3)
+    report = check(m.backward, forward=m.loss, params=params, inputs=inputs)
+    assert report.passed and report.points[0].autograd is None
+    assert all(set(per) == {"finite-differences", "autograd"} for per in report.points[0].checks.values())
+    assert not check(m.backward_buggy, forward=m.loss, params=params, inputs=inputs).passed
+
+
+def test_a_float32_point_is_held_to_the_float32_rows():
+    m = _module("sigmoid_quadratic")
+    params, inputs = m.init(4)
+    params = {k: v.astype(np.float32) for k, v in params.items()}
+    inputs = {k: v.astype(np.float32) for k, v in inputs.items()}
+    report = check(m.backward, forward=m.loss, params=params, inputs=inputs)
+    assert report.passed
+    check_ = report.points[0].checks["W1"]["finite-differences"]
+    want = policy.tolerance("finite-differences", "float32")
+    assert (check_.atol, check_.rtol) == (want.atol, want.rtol)
+
+
+def test_a_returned_loss_is_held_to_the_forward_s():
+    m = _module("sigmoid_quadratic")
+    params, inputs = m.init(5)
+    right = check(lambda p, i: (m.loss(p, i), m.backward(p, i)), forward=m.loss, params=params, inputs=inputs)
+    doubled = check(lambda p, i: (2 * m.loss(p, i), m.backward(p, i)), forward=m.loss, params=params, inputs=inputs)
+    assert right.passed and right.points[0].loss_agrees == {"candidate": True}
+    assert not doubled.passed and doubled.points[0].loss_agrees == {"candidate": False}
