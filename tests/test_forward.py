@@ -301,3 +301,15 @@ def test_a_returned_loss_is_held_to_the_forward_s():
     doubled = check(lambda p, i: (2 * m.loss(p, i), m.backward(p, i)), forward=m.loss, params=params, inputs=inputs)
     assert right.passed and right.points[0].loss_agrees == {"candidate": True}
     assert not doubled.passed and doubled.points[0].loss_agrees == {"candidate": False}
+
+
+def test_a_forward_that_hangs_is_exit_2_at_its_time_limit(tmp_path, capsys):
+    (tmp_path / "slow.py").write_text("import time\nimport numpy as np\n\ndef loss(params, inputs):\n"
+                                      "    time.sleep(60)\n    return 0.0\n\n"
+                                      "def init(seed):\n    return {'w': np.ones(2)}, {}\n\n"
+                                      "def backward(params, inputs):\n    return {'w': params['w']}\n")
+    f = str(tmp_path / "slow.py")
+    assert main(["--forward", f + ":loss", "--candidate", f + ":backward", "--init", f + ":init",
+                 "--timeout", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "time limit of 1 s" in err and "the forward" in err

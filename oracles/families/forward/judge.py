@@ -70,7 +70,8 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
             perturb += [[k, i, flat[i] + h[i]], [k, i, flat[i] - h[i]], [k, i, flat[i] + 2 * h[i]],
                         [k, i, flat[i] - 2 * h[i]]]
     seconds = max(side.last_seconds / 2, 1e-6) if getattr(side, "last_seconds", None) else 1e-3
-    batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, BATCH_SECONDS / seconds)))
+    budget = min(BATCH_SECONDS, getattr(side, "limit", BATCH_SECONDS) / 10)  # well inside one message's time limit
+    batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, budget / seconds)))
     losses = np.concatenate([side.losses(params, inputs, perturb[i:i + batch])
                              for i in range(0, len(perturb), batch)]) if perturb else np.empty(0)
     central, kinks, at = {}, {}, 0

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from oracles import policy
 from oracles.isolation import CandidateError, Outcome, Source, Worker, function_source, parse_target
 from oracles.families.forward.points import ForwardError
 
@@ -39,6 +40,7 @@ class ForwardSide:
     def __init__(self, source: Source, **worker_options):
         self.source, self.name = source, source.name
         self.worker = Worker(source, **worker_options)
+        self.limit = self.worker.timeout or policy.WORKER_CALL_TIMEOUT_S  # seconds per message
 
     def start(self):
         try:
