@@ -640,13 +640,10 @@ def _autograd_namespace(namespace: dict) -> None:
 def _traced(source: dict):
     """The forward loaded afresh (a module of its own, never the one the losses come from) with
     its NumPy substituted by autograd's."""
-    import types
-
-    if "pickled" in source:
+    if "pickled" in source:  # by value: a fresh copy of the function and the globals it shares with its helpers
         fn = pickle.loads(source["pickled"])
-        namespace = dict(fn.__globals__)
-        _autograd_namespace(namespace)
-        return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+        _autograd_namespace(getattr(fn, "__globals__", {}))
+        return fn
     if "file" in source:
         spec = importlib.util.spec_from_file_location("_forward_traced", source["file"])
     else:

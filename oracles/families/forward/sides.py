@@ -16,7 +16,7 @@ def source_of(value, flag: str) -> Source:
     """``file.py:function``, ``module:function`` or a function -> a Source; ForwardError (exit 2) naming ``flag``."""
     if callable(value):
         try:
-            return function_source(value)
+            return function_source(value, by_value=True)  # the function and globals the caller holds now
         except CandidateError as exc:
             raise ForwardError(f"{flag}: {exc}") from None
     file = value.rpartition(":")[0]
