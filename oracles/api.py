@@ -56,7 +56,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
 def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
           seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), loss="bce", reduction="mean", l2=0.0,
-          convention="lesson"):
+          convention="lesson", forward=None, init=None, params=None, inputs=None):
     """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
@@ -81,9 +81,20 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
         ``lambd``, lesson and torch ``weight_decay``).
     convention: how ``backward`` receives and returns arrays: lesson, cs231n, deeplearning-ai, torch.
 
+    forward: your own forward, ``loss(params, inputs) -> loss`` or ``-> (loss, cache)`` (a function or
+        ``"file.py:function"``): then ``backward(params, inputs) -> grads`` (or ``(loss, grads)``) is
+        checked against its gradient (finite differences and autograd of ``forward``), at the points
+        of ``init(seed) -> params`` or ``(params, inputs)`` (seeds ``seed`` and ``seed + 1``), or at
+        ``params`` (a dict of float arrays); ``inputs``: a dict of arrays or a ``.npz`` of
+        ``params/NAME`` and ``inputs/NAME`` arrays (default: ``{"X": X, "y": y}`` of ``data``).
+        The network options (hidden, activation, convention...) do not apply.
+
     The report renders in a notebook (``report`` alone in a cell), prints as the CLI's table
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
+    if forward is not None or init is not None or params is not None or inputs is not None:
+        return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
+                              memory, forbid_import)
     from oracles.harness import run
     from reference.data import SYNTHETIC, how_to_get_real_data
 
@@ -95,6 +106,27 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     if dataset.source == SYNTHETIC:
         report.notes.append(how_to_get_real_data("pass data=PATH"))
     return report
+
+
+def _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout, memory,
+                   forbid_import):
+    """:func:`check` with ``forward``: the forward family (oracles.families.forward)."""
+    from oracles.families.forward import check as check_forward
+
+    given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed, target=target, loss=loss,
+                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+    if given["forward"] is None:
+        raise TypeError("init, params and inputs go with forward=: your loss(params, inputs)")
+    if backward is None or not (callable(backward) or isinstance(backward, str)):
+        raise TypeError(f"backward takes a function backward(params, inputs) or 'file.py:function', "
+                        f"got {type(backward).__name__}")
+    if isolate is not True:
+        raise ValueError("isolate=False is not available with forward= yet: your code runs in workers")
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"params takes a dict of float arrays, got {type(params).__name__}")
+    return check_forward(backward, given["forward"], init=given["init"], params=params, inputs=given["inputs"],
+                         data=data, target=given["target"], loss=given["loss"], seed=given["seed"],
+                         timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",

@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
-        if not args.replay:  # the torch oracle's child imports torch while this process loads the rest
+        if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
     except UsageError as exc:
@@ -85,6 +85,8 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
+    if args.forward or args.init or args.inputs:
+        return _run_forward(args, targets)
     zoo = _zoo_entries(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
@@ -119,6 +121,31 @@ def _run(args) -> int:
 
         with _progress(len(zoo[0]) + len(zoo[1]), "bug zoo", args.quiet, piped=True) as advance:
             report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
+    _emit(report, args, outputs)
+    return report.exit_code()
+
+
+def _run_forward(args, targets) -> int:
+    """``--forward``: the user's own forward and backward (oracles.families.forward), one candidate."""
+    if not args.forward:
+        raise UsageError("--init and --inputs go with --forward FILE.py:FUNCTION (your forward)")
+    if len(targets) != 1:
+        raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
+    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} is not available with --forward yet")
+    if args.inputs and args.data:
+        raise UsageError("--inputs and --data both give inputs: choose one")
+    outputs = _outputs(args, targets)
+    from oracles.families.forward import ForwardError, check
+
+    try:
+        with _status(args, f"checking {targets[0]} against the gradient of {args.forward}"):
+            report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
+                           target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
+                           memory=args.memory, forbid_import=args.forbid_import)
+    except ForwardError as exc:
+        raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
 

@@ -474,6 +474,29 @@ class Worker:
             return outcome
         return _outcome(reply, output, seconds, self.memory)
 
+    def ask(self, message: dict, when: str = "during the call", timeout: float | None = None) -> Outcome:
+        """One message of a family's own op (:data:`oracles.worker.FAMILY_OPS`) and its reply as
+        an Outcome, under the same lifetime, limits and failure lines as :meth:`evaluate`."""
+        if self.fatal is not None:
+            return self.fatal
+        if self.loaded_failure is not None:
+            return self._load_verdict()
+        if self.process is None:
+            self._spawn()
+            if self.loaded_failure is not None:
+                return self._load_verdict()
+        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
+        start = time.perf_counter()
+        reply, failure = self._exchange(message, limit, when)
+        seconds, output = time.perf_counter() - start, self._output()
+        if failure is not None:
+            outcome = Outcome(None, failure, output, seconds)
+            if "time limit" in failure or failure == self.offence:
+                self.fatal = outcome
+            self.close()
+            return outcome
+        return _outcome(reply, output, seconds, self.memory)
+
     def evaluate_many(self, inputs: list, timeout: float | None = None) -> list:
         """Outcomes of several calls, in order, in one round trip to the worker (the laws ask a
         handful of small questions per drawn problem: one exchange instead of one each). Each

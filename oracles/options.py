@@ -221,6 +221,34 @@ def _column(value, where):
     return value
 
 
+def function_target(value, where: str):
+    """``file.py:function`` or ``module:function`` (a string, checked for its shape only: the file
+    is read later), or a function (the API)."""
+    if callable(value):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{where} takes a function or 'file.py:function', got {type(value).__name__}")
+    source, sep, attr = value.rpartition(":")
+    if not sep or not source or not attr.replace(".", "_").isidentifier():
+        raise ValueError(f"{where} takes FILE.py:FUNCTION or MODULE:FUNCTION, got {value!r}")
+    return value
+
+
+def point_inputs(value, where: str):
+    """A ``.npz`` path (``params/NAME`` and ``inputs/NAME`` arrays), or (the API) a dict of arrays."""
+    import os
+
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"{where} takes a dict of arrays keyed by name, got keys {list(value)!r}")
+        return value
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{where} takes a .npz path or a dict of arrays, got {type(value).__name__}")
+    if not str(value).endswith(".npz"):
+        raise ValueError(f"{where} takes a .npz file (params/NAME and inputs/NAME arrays), got {str(value)!r}")
+    return str(value)
+
+
 def _optional(parse):
     """``None`` stays None (the default is decided later); anything else goes through ``parse``."""
     return lambda value, where: None if value is None else parse(value, where)
@@ -257,6 +285,15 @@ SETTINGS = {s.name: s for s in (
             "time limit of one call of the candidate (default: 30 s, or more on big problems)", metavar="SECONDS"),
     Setting("memory", _optional(size), None, "address-space limit of the candidate's worker process (default 8G)",
             metavar="SIZE"),
+    Setting("forward", _optional(function_target), None,
+            "your own forward: loss(params, inputs) -> loss, or -> (loss, cache); checks that --candidate "
+            "(backward(params, inputs) -> grads or (loss, grads)) is its gradient", metavar="FILE.py:FUNCTION"),
+    Setting("init", _optional(function_target), None,
+            "with --forward: init(seed) -> params, or (params, inputs); without it, params come from --inputs",
+            metavar="FILE.py:FUNCTION"),
+    Setting("inputs", _optional(point_inputs), None,
+            "with --forward: a .npz of arrays named params/NAME and inputs/NAME (default inputs: X and y of --data)",
+            metavar="FILE.npz"),
     Setting("forbid_import", modules, (), "modules the candidate may not import, e.g. torch,jax,autograd (the "
             "harness's own packages are always refused)", metavar="MODULES"),
 )}

@@ -45,10 +45,15 @@ BY_NAME = {o.name: o for o in ORACLES}
 FRAMEWORKS = tuple(o.name for o in ORACLES if o.kind == "framework")
 PACKAGES = ("numpy",) + tuple(o.package for o in ORACLES if o.package)
 
+# The oracles of a forward the user wrote (oracles.families.forward): finite differences of that
+# forward, and that forward traced by HIPS autograd (its ``numpy`` substituted, in the forward's worker).
+AUTOGRAD = Oracle("autograd", "autograd of your forward", "traced", "autograd")
+FORWARD_ORACLES = (BY_NAME[DIFFERENCES], AUTOGRAD)
+
 
 def words(name: str) -> str:
     """How the text report says an oracle (a name it does not know, as it is)."""
-    oracle = BY_NAME.get(name)
+    oracle = BY_NAME.get(name) or {o.name: o for o in FORWARD_ORACLES}.get(name)
     return oracle.words if oracle else name
 
 

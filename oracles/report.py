@@ -34,6 +34,10 @@ class PointResult:
     hypotheses: object = None  # the diagnosis's evidence (oracles.diagnosis.Diagnosis), for reconcile
     accepted: bool = False  # every failed check is explained by a convention of the lesson's (a note)
 
+    LOSS_BASE = "reference"  # the loss every other is held to (a family of its own names its own)
+    KINK_WORDS = {"subgradient": "by a subgradient interval (a pre-activation exactly at 0)",
+                  "near_kink": "by a finite-difference step that does not cross a nearby kink"}
+
     @property
     def passed(self) -> bool:
         return (self.violation is None and self.nondeterministic is None and all(self.loss_agrees.values())
@@ -73,8 +77,8 @@ class PointResult:
             lines.append(self.nondeterministic)
         for source, ok in self.loss_agrees.items():
             if not ok:
-                lines.append(f"loss: {source} {self.losses[source]:.12g} vs reference "
-                             f"{self.losses['reference']:.12g}")
+                lines.append(f"loss: {source} {self.losses[source]:.12g} vs {self.LOSS_BASE} "
+                             f"{self.losses[self.LOSS_BASE]:.12g}")
         failures = self.failures()
         for param, per in self.checks.items():
             failed = [c for c in per.values() if not c.passed]
@@ -97,7 +101,7 @@ class PointResult:
 
     def loss_line(self) -> str:
         return "loss  " + "   ".join(
-            f"{k} {v:.12g}" + ("" if k == "reference" else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
+            f"{k} {v:.12g}" + ("" if k == self.LOSS_BASE else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
             for k, v in self.losses.items())
 
     def kink_counts(self) -> dict:
@@ -119,8 +123,7 @@ class PointResult:
         """How the entries at or near a kink were decided, in words (empty when there are none)."""
         counts = self.kink_counts()
         parts = []
-        for what, words in (("subgradient", "by a subgradient interval (a pre-activation exactly at 0)"),
-                            ("near_kink", "by a finite-difference step that does not cross a nearby kink")):
+        for what, words in self.KINK_WORDS.items():
             n = {k: c[what] for k, c in counts.items() if c[what]}
             if n:
                 parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{self._written(k)} {v}" for k, v in n.items()) + ")")
@@ -351,7 +354,7 @@ class Report:
         for p in self.points:
             out += [f"## {p.name}", "", p.about, "",
                     "| source | loss | agrees |", "|---|---|---|"]
-            out += [f"| {k} | {v:.12g} | {'' if k == 'reference' else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
+            out += [f"| {k} | {v:.12g} | {'' if k == p.LOSS_BASE else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
                     for k, v in p.losses.items()]
             if p.checks:
                 out += ["", "| " + " | ".join(p.COLUMNS) + " |", "|" + "---|" * len(p.COLUMNS)]

@@ -533,6 +533,8 @@ def serve(read_fd: int, write_fd: int) -> None:
                 _reply(write_fd, invoke(fn, call["params"], call["X"], call["y"]))
             last = message["calls"][-1]
             reply = invoke(fn, last["params"], last["X"], last["y"])
+        elif message["op"] in FAMILY_OPS:  # a forward or backward of the user's own (oracles.families.forward)
+            reply = FAMILY_OPS[message["op"]](fn, message)
         else:
             if message.get("errstate"):
                 with np.errstate(all="raise"):
@@ -552,6 +554,164 @@ def _reply(write_fd: int, reply: dict) -> None:
         except Exception:  # noqa: BLE001: a candidate may have replaced or closed them
             pass
     send(write_fd, encode(reply))
+
+
+# ---------------------------------------------------------------- a forward of the user's own
+# The ops of the ``forward`` family (oracles/families/forward): the candidate's ``backward(params,
+# inputs)``, the user's ``loss(params, inputs)`` at many perturbed params per message, and that
+# forward traced by HIPS autograd with its ``numpy`` substituted. Each runs in a worker of its own:
+# the forward's worker never loads the backward.
+
+def _views(arrays: dict) -> dict:
+    """Read-only views of ``arrays`` (the caller's own stay writable, for the next perturbation)."""
+    out = {}
+    for k, a in arrays.items():
+        v = a.view()
+        v.setflags(write=False)
+        out[k] = v
+    return out
+
+
+def _raised(exc: BaseException) -> dict:
+    message = _text(exc)
+    return {"kind": "raised", "type": type(exc).__name__, "message": message, "where": _where(exc),
+            "read_only": isinstance(exc, ValueError) and "read-only" in message}
+
+
+def call_backward(fn, message) -> dict:
+    """``op: "backward"``: ``fn(params, inputs)`` on read-only copies, described as :func:`invoke` does."""
+    params = {k: _read_only(v) for k, v in message["params"].items()}
+    given = dict(params)
+    try:
+        out = fn(params, {k: _read_only(v) for k, v in message["inputs"].items()})
+    except BaseException as exc:  # noqa: B902: every way the candidate ends is data
+        return _raised(exc)
+    if set(params) != set(given) or any(params[k] is not given[k] for k in given):
+        return {"kind": "rebound"}
+    try:
+        return describe(out)
+    except BaseException as exc:  # noqa: B902
+        return _raised(exc)
+
+
+def forward_losses(fn, message) -> dict:
+    """``op: "losses"``: the forward's loss at ``params`` and at each perturbation ``[name, flat
+    index, value]`` (one entry changed at a time), as one float64 array. A forward returning
+    ``(loss, cache)`` gives its first item. The first failure (a raise, a loss that is not one
+    number) ends the batch and says at which evaluation."""
+    work = {k: np.array(v, copy=True) for k, v in message["params"].items()}
+    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+    changes = [None] * message.get("base", 0) + list(message["perturb"])
+    losses = np.empty(len(changes))
+    for i, change in enumerate(changes):
+        if change is not None:
+            name, index, value = change
+            flat = work[name].reshape(-1)
+            old, flat[index] = flat[index], value
+        try:
+            out = fn(_views(work), inputs)
+            if isinstance(out, tuple) and out:
+                out = out[0]
+            value_of = _loss(out)
+        except BaseException as exc:  # noqa: B902
+            return dict(_raised(exc), kind="failed", at=i)
+        finally:
+            if change is not None:
+                flat[index] = old
+        if "float" not in value_of:
+            return {"kind": "not-a-loss", "type": value_of["type"], "at": i}
+        losses[i] = value_of["float"]
+    return {"kind": "losses", "losses": losses}
+
+
+def _autograd_namespace(namespace: dict) -> None:
+    """Bind ``np``/``numpy`` (and functions imported from NumPy by name) to autograd's, in place."""
+    import autograd.numpy as anp
+
+    modules = {id(np): anp, id(np.random): anp.random, id(np.linalg): anp.linalg}
+    for key, value in list(namespace.items()):
+        if id(value) in modules:
+            namespace[key] = modules[id(value)]
+        elif callable(value) and getattr(np, getattr(value, "__name__", "") or "", None) is value \
+                and hasattr(anp, value.__name__):
+            namespace[key] = getattr(anp, value.__name__)
+
+
+def _traced(source: dict):
+    """The forward loaded afresh (a module of its own, never the one the losses come from) with
+    its NumPy substituted by autograd's."""
+    if "pickled" in source:  # by value: a fresh copy of the function and the globals it shares with its helpers
+        fn = pickle.loads(source["pickled"])
+        _autograd_namespace(getattr(fn, "__globals__", {}))
+        return fn
+    if "file" in source:
+        spec = importlib.util.spec_from_file_location("_forward_traced", source["file"])
+    else:
+        spec = importlib.util.find_spec(source["module"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _autograd_namespace(module.__dict__)
+    fn = module
+    for part in source["attr"].split("."):
+        fn = getattr(fn, part, None)
+    return fn
+
+
+def autograd_grads(fn, message) -> dict:
+    """``op: "autograd"``: the gradient of the user's forward by HIPS autograd, in float64; where it
+    cannot trace (an in-place write, a call it does not know), the line that stopped it."""
+    try:
+        from autograd import value_and_grad
+
+        traced = _traced(message["source"])
+    except BaseException as exc:  # noqa: B902: autograd missing, or the module failing a second time
+        return dict(_raised(exc), kind="untraceable")
+    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+
+    def scalar(params):
+        out = traced(params, inputs)
+        return out[0] if isinstance(out, tuple) and out else out
+
+    params = {k: np.array(v, dtype=np.float64) for k, v in message["params"].items()}
+    try:
+        loss, grads = value_and_grad(scalar)(params)
+        grads = {k: np.broadcast_to(np.asarray(grads[k], dtype=np.float64), params[k].shape).copy() for k in params}
+        loss = float(np.asarray(loss, dtype=np.float64))
+    except BaseException as exc:  # noqa: B902
+        return dict(_raised(exc), kind="untraceable")
+    return {"kind": "grads", "loss": loss, "grads": [[k, {"array": g}] for k, g in grads.items()]}
+
+
+def _arrays(d) -> list:
+    """A dict's items as ``[[key, value]]``: numbers as 0-d arrays, arrays by value, anything else described."""
+    if not isinstance(d, dict):
+        return [["", {"type": type(d).__name__, "scalar": False}]]
+    out = []
+    for k, v in d.items():
+        if isinstance(v, (int, float, np.generic)) and not isinstance(v, bool):
+            v = np.asarray(v)
+        value = _value(v)
+        if "array" in value and v.ndim == 0:  # encode sends a 0-d array as shape (1,)
+            value["zero_d"] = True
+        out.append([str(k), value])
+    return out
+
+
+def call_init(fn, message) -> dict:
+    """``op: "init"``: the user's ``init(seed)`` (loaded afresh from ``source``), returning ``params``
+    or ``(params, inputs)``, described by value."""
+    try:
+        out = load(message["source"])(message["seed"])
+    except BaseException as exc:  # noqa: B902
+        return dict(_raised(exc), kind="failed")
+    if isinstance(out, tuple) and len(out) == 2:
+        return {"kind": "point", "params": _arrays(out[0]), "inputs": _arrays(out[1])}
+    if isinstance(out, dict):
+        return {"kind": "point", "params": _arrays(out), "inputs": None}
+    return {"kind": "other", "type": type(out).__name__}
+
+
+FAMILY_OPS = {"backward": call_backward, "losses": forward_losses, "autograd": autograd_grads, "init": call_init}
 
 
 if __name__ == "__backprop_worker__":
