@@ -1,0 +1,167 @@
+"""The kinds of layer, as a from-scratch course (CS231n) writes them: each kind's argument order,
+how its hyper-parameters are passed, what its backward returns, and how the harness draws its
+arrays. NumPy only: the frameworks' rewrites live in :mod:`oracles.families.layers.frameworks`.
+
+``args``: the arrays the forward takes, in order (``x`` first); ``grads``: the arrays the backward
+returns the gradients of, in order (``dx`` first where x is differentiated); ``style``: how the
+hyper-parameters follow the arrays: ``None`` (none), ``"dict"`` (one positional dict, CS231n's
+``conv_param``), ``"keywords"``; ``outputs``: arrays the forward returns before its cache
+(``lstm_step``: ``next_h, next_c``); ``loss``: a loss ``(x, y) -> (loss, dx)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+GRID = 1.0  # a kinked kind's second point has x on this grid: exact zeros (ReLU) and exact ties (max pooling, hinge margins)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    args: tuple
+    grads: tuple
+    shapes: Callable  # (rng, hyper) -> {name: shape} of the float arrays in args
+    style: str | None = None
+    hyper_name: str = ""  # as the course names the dict: conv_param
+    defaults: Callable = field(default=lambda rng: {})  # (rng) -> drawn hyper-parameters
+    outputs: tuple = ("out",)
+    loss: bool = False
+    ints: dict = field(default_factory=dict)  # name -> (shape(arrays, hyper), high): integer arrays, held fixed
+    smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
+    statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
+    about: str = ""  # the argument order and layout, as docs/layers.md says it
+
+    @property
+    def fixed(self) -> tuple:
+        return tuple(a for a in self.args if a not in self.grads)
+
+    def message(self, hyper: dict) -> dict:
+        """How the worker calls the forward (:func:`oracles.worker.layer_losses`)."""
+        return {"args": list(self.args), "style": self.style, "hyper": hyper, "outputs": len(self.outputs),
+                "loss": self.loss}
+
+    def hyper(self, rng, given: dict) -> dict:
+        """The drawn hyper-parameters with the user's ``given`` ones over them."""
+        drawn = self.defaults(rng)
+        unknown = sorted(set(given) - set(drawn))
+        if unknown:
+            known = ", ".join(drawn) or "no hyper-parameters"
+            raise ValueError(f"--layer-args: {self.name} takes {known}, not {', '.join(unknown)}")
+        return {**drawn, **given}
+
+    def draw(self, rng, hyper: dict, grid: bool) -> dict:
+        """The forward's arrays: normal floats (x on a grid of :data:`GRID` when ``grid``), integers for ``ints``."""
+        out = {}
+        for name, shape in self.shapes(rng, hyper).items():
+            a = rng.standard_normal(shape)
+            if name == "x" and grid:
+                a = np.round(a / GRID) * GRID
+            out[name] = a
+        for name, (shape, high) in self.ints.items():
+            out[name] = rng.integers(0, high(out, hyper), size=shape(out, hyper))
+        return {k: out[k] for k in self.args}
+
+
+def _conv_shapes(rng, h):
+    s, p = h["stride"], h["pad"]
+    F, C, HH, WW = 3, int(rng.integers(1, 4)), int(rng.choice([2, 3])), int(rng.choice([1, 2, 3]))
+
+    def size(k):
+        fits = [n for n in range(max(k - 2 * p, 2), 9) if (n + 2 * p - k) % s == 0 and n + 2 * p >= k]
+        return int(rng.choice(fits[:4]))
+
+    return {"x": (2, C, size(HH), size(WW)), "w": (F, C, HH, WW), "b": (F,)}
+
+
+def _pool_shapes(rng, h):
+    ph, pw, s = h["pool_height"], h["pool_width"], h["stride"]
+
+    def size(k):
+        return int(rng.choice([n for n in range(k, 9) if (n - k) % s == 0][:3]))
+
+    return {"x": (2, int(rng.integers(1, 3)), size(ph), size(pw))}
+
+
+def _conv_hyper(rng):
+    return {"stride": int(rng.choice([1, 2])), "pad": int(rng.choice([0, 1]))}
+
+
+def _pool_hyper(rng):
+    return {"pool_height": int(rng.choice([2, 3])), "pool_width": int(rng.choice([2, 3])),
+            "stride": int(rng.choice([1, 2]))}
+
+
+_N = 4
+KINDS = {k.name: k for k in (
+    Kind("affine", ("x", "w", "b"), ("x", "w", "b"),
+         lambda rng, h: {"x": (_N, 2, 3), "w": (6, 5), "b": (5,)},
+         about="affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); "
+               "backward -> (dx, dw, db), dx shaped as x"),
+    Kind("relu", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, smooth=False,
+         about="relu_forward(x); backward -> dx"),
+    Kind("sigmoid", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="sigmoid_forward(x); backward -> dx"),
+    Kind("tanh", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="tanh_forward(x); backward -> dx"),
+    Kind("leaky_relu", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, style="keywords", smooth=False,
+         defaults=lambda rng: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
+         about="leaky_relu_forward(x, alpha=...); backward -> dx"),
+    Kind("softmax_loss", ("x", "y"), ("x",), lambda rng, h: {"x": (5, 4)}, outputs=("loss",), loss=True,
+         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
+         about="softmax_loss(x, y) -> (loss, dx): x (N, C) scores, y (N,) labels in [0, C); the mean over N"),
+    Kind("svm_loss", ("x", "y"), ("x",), lambda rng, h: {"x": (5, 4)}, outputs=("loss",), loss=True, smooth=False,
+         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
+         about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
+               "classes, the mean over N"),
+    Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
+         lambda rng, h: {"x": (6, 4), "gamma": (4,), "beta": (4,)}, style="dict", hyper_name="bn_param",
+         defaults=lambda rng: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
+         about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
+               "biased variance); backward -> (dx, dgamma, dbeta)"),
+    Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
+         lambda rng, h: {"x": (4, 6), "gamma": (6,), "beta": (6,)}, style="dict", hyper_name="ln_param",
+         defaults=lambda rng: {"eps": 1e-5},
+         about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
+               "backward -> (dx, dgamma, dbeta)"),
+    Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
+         defaults=lambda rng: {"p": float(rng.choice([0.3, 0.6, 0.8])), "mode": "train",
+                               "seed": int(rng.integers(0, 2**31))},
+         statistical=True,
+         about="dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the "
+               "probability of keeping a unit, the kept ones divided by p; training mode, the mask drawn from "
+               "seed; backward -> dx"),
+    Kind("conv", ("x", "w", "b"), ("x", "w", "b"), _conv_shapes, style="dict", hyper_name="conv_param",
+         defaults=_conv_hyper,
+         about="conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), "
+               "conv_param {stride, pad} (zero padding on both sides); cross-correlation as torch and "
+               "CS231n compute it; backward -> (dx, dw, db)"),
+    Kind("max_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
+         defaults=_pool_hyper, smooth=False,
+         about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
+               "pool_width, stride}; backward -> dx"),
+    Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
+         defaults=_pool_hyper,
+         about="avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx"),
+    Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
+         lambda rng, h: {"x": (3, 4), "prev_h": (3, 5), "Wx": (4, 5), "Wh": (5, 5), "b": (5,)},
+         outputs=("next_h",),
+         about="rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b); "
+               "backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)"),
+    Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
+         lambda rng, h: {"x": (3, 4), "prev_h": (3, 5), "prev_c": (3, 5), "Wx": (4, 20), "Wh": (5, 20),
+                         "b": (20,)},
+         outputs=("next_h", "next_c"),
+         about="lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g "
+               "in that order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, "
+               "dprev_c, dWx, dWh, db)"),
+    Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": (5, 3)},
+         ints={"x": ((lambda a, h: (2, 4)), (lambda a, h: a["W"].shape[0]))},
+         about="word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); "
+               "backward -> dW (repeated words accumulate)"),
+    Kind("temporal_affine", ("x", "w", "b"), ("x", "w", "b"),
+         lambda rng, h: {"x": (2, 3, 4), "w": (4, 5), "b": (5,)},
+         about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
+               "backward -> (dx, dw, db)"),
+)}
+NAMES = tuple(KINDS)
