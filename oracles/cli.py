@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
-        if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
+        if not args.replay and not args.forward and not args.layer:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
     except UsageError as exc:
@@ -85,6 +85,8 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
+    if args.layer or args.layer_args is not None:
+        return _run_layer(args, targets)
     if args.forward or args.init or args.inputs:
         return _run_forward(args, targets)
     zoo = _zoo_entries(args)
@@ -144,6 +146,35 @@ def _run_forward(args, targets) -> int:
             report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
                            target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
                            memory=args.memory, forbid_import=args.forbid_import)
+    except ForwardError as exc:
+        raise UsageError(str(exc)) from None
+    _emit(report, args, outputs)
+    return report.exit_code()
+
+
+def _run_layer(args, targets) -> int:
+    """``--layer KIND``: a layer of a from-scratch course (oracles.families.layers), one candidate."""
+    if not args.layer:
+        raise UsageError("--layer-args goes with --layer KIND")
+    from oracles.families.layers import KINDS
+
+    kind = KINDS[args.layer]
+    if len(targets) != 1:
+        raise UsageError(f"--layer checks one --candidate FILE.py:FUNCTION (your {args.layer} "
+                         f"{'loss' if kind.loss else 'backward'})")
+    if not kind.loss and not args.forward:
+        raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
+    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot", "init", "inputs", "data"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} is not available with --layer yet")
+    outputs = _outputs(args, targets)
+    from oracles.families.layers import ForwardError, check_layer
+
+    forward = args.forward or targets[0]
+    try:
+        with _status(args, f"checking {targets[0]} against the {args.layer} layer and the gradient of {forward}"):
+            report = check_layer(args.layer, forward, targets[0], layer_args=args.layer_args or {}, seed=args.seed,
+                                 timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import)
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)

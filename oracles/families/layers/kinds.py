@@ -32,6 +32,7 @@ class Kind:
     ints: dict = field(default_factory=dict)  # name -> (shape(arrays, hyper), high): integer arrays, held fixed
     smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
     statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
+    ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
     about: str = ""  # the argument order and layout, as docs/layers.md says it
 
     @property
@@ -79,10 +80,36 @@ def _conv_shapes(rng, h):
 def _pool_shapes(rng, h):
     ph, pw, s = h["pool_height"], h["pool_width"], h["stride"]
 
-    def size(k):
-        return int(rng.choice([n for n in range(k, 9) if (n - k) % s == 0][:3]))
+    def size(k):  # two windows or more along each axis
+        return int(rng.choice([n for n in range(k + 1, 10) if (n - k) % s == 0][:3]))
 
-    return {"x": (2, int(rng.integers(1, 3)), size(ph), size(pw))}
+    return {"x": (2, 2, size(ph), size(pw))}
+
+
+def max_pool_ties(arrays: dict, hyper: dict, douts: list):
+    """Each entry's interval of generalized gradients of ``sum(out * dout)`` in x (None without a tie).
+
+    A window whose maximum is tied sends its dout to its tied entries in any convex shares, so a
+    tied entry may receive any part of it between ``min(0, dout)`` and ``max(0, dout)``; a sole
+    maximum receives all of it. An entry in several windows (overlapping pools) sums these. The
+    one-sided differences alone give a narrower interval there: stepping one entry moves it above
+    (or below) its ties in every window at once, while the other entries' choice may differ per
+    window (torch's first maximum of each window is one such choice).
+    """
+    x, dout = arrays["x"], douts[0]
+    ph, pw, s = hyper["pool_height"], hyper["pool_width"], hyper["stride"]
+    lo, hi, tied = np.zeros(x.shape), np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            at = (slice(None), slice(None), slice(i * s, i * s + ph), slice(j * s, j * s + pw))
+            window = x[at]
+            top = window == window.max(axis=(2, 3), keepdims=True)
+            many = top.sum(axis=(2, 3), keepdims=True) > 1
+            d = dout[:, :, i, j][:, :, None, None]
+            lo[at] += np.where(top & ~many, d, 0.0) + np.where(top & many, np.minimum(d, 0.0), 0.0)
+            hi[at] += np.where(top & ~many, d, 0.0) + np.where(top & many, np.maximum(d, 0.0), 0.0)
+            tied[at] |= top & many
+    return (lo, hi) if tied.any() else None
 
 
 def _conv_hyper(rng):
@@ -137,7 +164,7 @@ KINDS = {k.name: k for k in (
                "conv_param {stride, pad} (zero padding on both sides); cross-correlation as torch and "
                "CS231n compute it; backward -> (dx, dw, db)"),
     Kind("max_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
-         defaults=_pool_hyper, smooth=False,
+         defaults=_pool_hyper, smooth=False, ties=max_pool_ties,
          about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
                "pool_width, stride}; backward -> dx"),
     Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",

@@ -121,6 +121,8 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     found = differences(fside, params, inputs, "float64")
     result.losses["forward"] = found.loss
     result.nondeterministic = found.nondeterministic
+    if kind.ties is not None:
+        _widen(found.kinks["x"], kind.ties(arrays, hyper, douts))
     grads = _grads(kind, result, outcome.returned["grads"], arrays)
     if grads is None:
         return result
@@ -135,6 +137,17 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
         together = all(agrees(vjp[k], found.central[k], fd_tol, found.kinks[k]) for k in kind.grads)
         result.agreement.append((FD, name, together))
     return result
+
+
+def _widen(found, ties) -> None:
+    """Where the layer couples tied entries (:func:`oracles.families.layers.kinds.max_pool_ties`),
+    each entry's interval is the union of the one found and the layer's own."""
+    if ties is None:
+        return
+    lo, hi = ties
+    coupled = hi > lo
+    found.lo = np.where(coupled, np.minimum(found.lo, lo), found.lo)
+    found.hi = np.where(coupled, np.maximum(found.hi, hi), found.hi)
 
 
 def _mask(kind, result: LayerPoint, out: dict, arrays: dict, hyper: dict) -> np.ndarray:
