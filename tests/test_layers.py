@@ -41,6 +41,9 @@ CORRECT = {
     "lstm_step": ("recurrent", "lstm_step_forward", "lstm_step_backward"),
     "embedding": ("embedding", "word_embedding_forward", "word_embedding_backward"),
     "temporal_affine": ("embedding", "temporal_affine_forward", "temporal_affine_backward"),
+    "rnn": ("recurrent", "rnn_forward", "rnn_backward"),
+    "lstm": ("recurrent", "lstm_forward", "lstm_backward"),
+    "temporal_softmax_loss": ("losses", "temporal_softmax_loss", None),
 }
 
 # (kind, forward, backward, the gradient that is wrong): a backward bug under a correct forward
@@ -66,6 +69,9 @@ GRADIENT_BUGS = [
     ("lstm_step", "lstm_step_forward", "lstm_step_backward_no_cell_tanh", "dprev_c"),
     ("embedding", "word_embedding_forward", "word_embedding_backward_overwrites", "dW"),
     ("temporal_affine", "temporal_affine_forward", "temporal_affine_backward_db_last_step", "db"),
+    ("rnn", "rnn_forward", "rnn_backward_no_carry", "dh0"),
+    ("lstm", "lstm_forward", "lstm_backward_cell_not_carried", "dWx"),
+    ("temporal_softmax_loss", "temporal_softmax_loss_mask_ignored", None, "dx"),
 ]
 
 # (kind, forward, backward, what the forward computes instead of the layer)

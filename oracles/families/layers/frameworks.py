@@ -21,6 +21,26 @@ def _torch_rewrites():
         c = torch.sigmoid(f) * a["prev_c"] + torch.sigmoid(i) * torch.tanh(g)
         return torch.sigmoid(o) * torch.tanh(c), c
 
+    def over_time(step):
+        def fn(a, h):
+            prev, c, hs = a["h0"], torch.zeros_like(a["h0"]), []
+            for t in range(a["x"].shape[1]):
+                prev, c = step(a["x"][:, t], prev, c, a)
+                hs.append(prev)
+            return (torch.stack(hs, dim=1),)
+        return fn
+
+    def rnn_step(x, prev, c, a):
+        return torch.tanh(x @ a["Wx"] + prev @ a["Wh"] + a["b"]), c
+
+    def lstm_step(x, prev, c, a):
+        return lstm({"x": x, "prev_h": prev, "prev_c": c, "Wx": a["Wx"], "Wh": a["Wh"], "b": a["b"]}, None)
+
+    def temporal_softmax(a, h):
+        N, T, V = a["x"].shape
+        rows = F.cross_entropy(a["x"].reshape(N * T, V), a["y"].reshape(-1), reduction="none")
+        return ((rows * a["mask"].reshape(-1)).sum() / N,)
+
     def svm(a, h):
         x = a["x"]
         return (F.multi_margin_loss(x, a["y"], p=1, margin=1.0) * x.shape[1],)  # torch divides by C too
@@ -42,8 +62,11 @@ def _torch_rewrites():
         "avg_pool": lambda a, h: (F.avg_pool2d(a["x"], (h["pool_height"], h["pool_width"]), stride=h["stride"]),),
         "rnn_step": lambda a, h: (torch.tanh(a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]),),
         "lstm_step": lstm,
+        "rnn": over_time(rnn_step),
+        "lstm": over_time(lstm_step),
         "embedding": lambda a, h: (F.embedding(a["x"], a["W"]),),
         "temporal_affine": lambda a, h: (F.linear(a["x"], a["w"].T, a["b"]),),
+        "temporal_softmax_loss": temporal_softmax,
     }
 
 
@@ -80,6 +103,25 @@ def _jax_rewrites():
         c = jax.nn.sigmoid(f) * a["prev_c"] + jax.nn.sigmoid(i) * jnp.tanh(g)
         return jax.nn.sigmoid(o) * jnp.tanh(c), c
 
+    def over_time(step):
+        def fn(a, h):
+            def body(carry, x):
+                prev, c = step(x, *carry, a)
+                return (prev, c), prev
+            _, hs = lax.scan(body, (a["h0"], jnp.zeros_like(a["h0"])), jnp.swapaxes(a["x"], 0, 1))
+            return (jnp.swapaxes(hs, 0, 1),)
+        return fn
+
+    def rnn_step(x, prev, c, a):
+        return jnp.tanh(x @ a["Wx"] + prev @ a["Wh"] + a["b"]), c
+
+    def lstm_step(x, prev, c, a):
+        return lstm({"x": x, "prev_h": prev, "prev_c": c, "Wx": a["Wx"], "Wh": a["Wh"], "b": a["b"]}, None)
+
+    def temporal_softmax(a, h):
+        logp = jnp.take_along_axis(jax.nn.log_softmax(a["x"], axis=-1), a["y"][..., None], axis=-1)[..., 0]
+        return (-jnp.sum(logp * a["mask"]) / a["x"].shape[0],)
+
     def norm(axis):
         return lambda a, h: (jax.nn.standardize(a["x"], axis=axis, epsilon=h["eps"]) * a["gamma"] + a["beta"],)
 
@@ -99,8 +141,11 @@ def _jax_rewrites():
         "avg_pool": pool(0.0, lax.add, True),
         "rnn_step": lambda a, h: (jnp.tanh(a["x"] @ a["Wx"] + a["prev_h"] @ a["Wh"] + a["b"]),),
         "lstm_step": lstm,
+        "rnn": over_time(rnn_step),
+        "lstm": over_time(lstm_step),
         "embedding": lambda a, h: (jnp.take(a["W"], a["x"], axis=0),),
         "temporal_affine": lambda a, h: (a["x"] @ a["w"] + a["b"],),
+        "temporal_softmax_loss": temporal_softmax,
     }
 
 

@@ -63,6 +63,8 @@ class Kind:
             out[name] = a
         for name, (shape, high) in self.ints.items():
             out[name] = rng.integers(0, high(out, hyper), size=shape(out, hyper))
+            if high(out, hyper) == 2:  # a mask (temporal_softmax_loss): booleans, as the course draws it
+                out[name] = out[name].astype(bool)
         return {k: out[k] for k in self.args}
 
 
@@ -182,6 +184,14 @@ KINDS = {k.name: k for k in (
          about="lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g "
                "in that order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, "
                "dprev_c, dWx, dWh, db)"),
+    Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
+         lambda rng, h: {"x": (2, 3, 4), "h0": (2, 5), "Wx": (4, 5), "Wh": (5, 5), "b": (5,)}, outputs=("h",),
+         about="rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step "
+               "over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
+    Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
+         lambda rng, h: {"x": (2, 3, 4), "h0": (2, 5), "Wx": (4, 20), "Wh": (5, 20), "b": (20,)}, outputs=("h",),
+         about="lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, "
+               "the step of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
     Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": (5, 3)},
          ints={"x": ((lambda a, h: (2, 4)), (lambda a, h: a["W"].shape[0]))},
          about="word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); "
@@ -190,5 +200,11 @@ KINDS = {k.name: k for k in (
          lambda rng, h: {"x": (2, 3, 4), "w": (4, 5), "b": (5,)},
          about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
                "backward -> (dx, dw, db)"),
+    Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), lambda rng, h: {"x": (3, 4, 5)}, outputs=("loss",),
+         loss=True,
+         ints={"y": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: a["x"].shape[2])),
+               "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))},
+         about="temporal_softmax_loss(x, y, mask) -> (loss, dx): x (N, T, V) scores, y (N, T) labels, mask "
+               "(N, T) booleans; the masked cross-entropy summed over T, the mean over N"),
 )}
 NAMES = tuple(KINDS)

@@ -43,3 +43,24 @@ def svm_loss_correct_class_missing(x, y):
     dx = np.zeros_like(x)
     dx[margins > 0] = 1
     return np.sum(margins) / N, dx / N
+
+
+def temporal_softmax_loss(x, y, mask):
+    N, T, V = x.shape
+    x_flat, y_flat, mask_flat = x.reshape(N * T, V), y.reshape(N * T), mask.reshape(N * T)
+    probs = np.exp(x_flat - np.max(x_flat, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    loss = -np.sum(mask_flat * np.log(probs[np.arange(N * T), y_flat])) / N
+    dx_flat = probs.copy()
+    dx_flat[np.arange(N * T), y_flat] -= 1
+    dx_flat /= N
+    dx_flat *= mask_flat[:, None]
+    return loss, dx_flat.reshape(N, T, V)
+
+
+def temporal_softmax_loss_mask_ignored(x, y, mask):
+    """The mask applied to the loss but not to dx."""
+    N, T, V = x.shape
+    loss, _ = temporal_softmax_loss(x, y, mask)
+    _, dx = temporal_softmax_loss(x, y, np.ones_like(mask))
+    return loss, dx
