@@ -12,6 +12,7 @@ import pytest
 from oracles import check_layer, registry
 from oracles.cli import main
 from oracles.families.layers import KINDS
+from oracles.families.layers.report import TIES
 
 CASES = Path(__file__).resolve().parent / "candidates" / "layers"
 FD = registry.DIFFERENCES
@@ -99,8 +100,8 @@ def test_each_correct_layer_passes_against_all_three_oracles(kind):
     report = run(kind, forward, backward)
     assert report.passed, [line for p in report.points for line in p.verdict_lines()]
     for p in report.points:
-        assert set(p.checks) == {f"d{k}" for k in KINDS[kind].grads}
-        assert all(set(per) == ORACLES for per in p.checks.values())
+        assert set(p.checks) - {TIES} == {f"d{k}" for k in KINDS[kind].grads}
+        assert all(set(per) == ORACLES for name, per in p.checks.items() if name != TIES)
         assert not p.not_the_layer and set(p.forward_checks) == set(KINDS[kind].outputs)
 
 
@@ -186,6 +187,20 @@ def test_max_pool_ties_in_overlapping_windows_pass_with_the_first_maximum():
     report = run("max_pool", "max_pool_forward_naive", "max_pool_backward_naive", **pool)
     assert report.passed
     assert report.points[1].checks["dx"][FD].subgradient > 0
+
+
+@pytest.mark.parametrize("pool", [{"pool_height": 2, "pool_width": 2, "stride": 2},
+                                  {"pool_height": 2, "pool_width": 3, "stride": 2},
+                                  {"pool_height": 3, "pool_width": 3, "stride": 1}], ids=["2x2/2", "2x3/2", "3x3/1"])
+def test_a_gradient_sent_to_every_tied_maximum_fails_on_its_sum_over_the_ties(pool):
+    """Each tied entry alone lies in its interval; the sum over a window's tied maxima is the
+    window's dout once (the first maximum's rule passes the same check)."""
+    assert run("max_pool", "max_pool_forward_naive", "max_pool_backward_naive", **pool).passed
+    report = run("max_pool", "max_pool_forward_naive", "max_pool_backward_every_tie", **pool)
+    tied = report.points[1]
+    assert not tied.passed and report.points[0].passed
+    assert [c.param for c in tied.failures()] == [TIES]
+    assert all(c.passed for c in tied.checks["dx"].values())
 
 
 def test_fixed_hyper_parameters_are_the_ones_every_point_uses():

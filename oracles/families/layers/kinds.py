@@ -33,6 +33,7 @@ class Kind:
     smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
     statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
     ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
+    tie_groups: Callable | None = None  # (arrays, hyper) -> [mask of x]: entries that move together smoothly
     about: str = ""  # the argument order and layout, as docs/layers.md says it
 
     @property
@@ -114,6 +115,26 @@ def max_pool_ties(arrays: dict, hyper: dict, douts: list):
     return (lo, hi) if tied.any() else None
 
 
+def max_pool_tie_groups(arrays: dict, hyper: dict) -> list:
+    """The tied maxima of each window with a tie, one mask of x each: moved together, they stay the
+    window's maximum on both sides, so a gradient's sum over them is that window's dout (where no
+    other window they lie in has a kink along the same move: the judge checks that too)."""
+    x = arrays["x"]
+    ph, pw, s = hyper["pool_height"], hyper["pool_width"], hyper["stride"]
+    groups = []
+    for i in range(1 + (x.shape[2] - ph) // s):
+        for j in range(1 + (x.shape[3] - pw) // s):
+            for n in range(x.shape[0]):
+                for c in range(x.shape[1]):
+                    window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    top = window == window.max()
+                    if top.sum() > 1:
+                        mask = np.zeros(x.shape, dtype=bool)
+                        mask[n, c, i * s:i * s + ph, j * s:j * s + pw] = top
+                        groups.append(mask)
+    return groups
+
+
 def _conv_hyper(rng):
     return {"stride": int(rng.choice([1, 2])), "pad": int(rng.choice([0, 1]))}
 
@@ -167,6 +188,7 @@ KINDS = {k.name: k for k in (
                "CS231n compute it; backward -> (dx, dw, db)"),
     Kind("max_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
          defaults=_pool_hyper, smooth=False, ties=max_pool_ties,
+         tie_groups=max_pool_tie_groups,
          about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
                "pool_width, stride}; backward -> dx"),
     Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",

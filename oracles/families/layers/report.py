@@ -9,6 +9,8 @@ from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.registry import DIFFERENCES
 from oracles.report import _finite
 
+TIES = "dx over tied maxima"  # oracles.families.layers.ties.NAME
+
 PATH = ("a layer (the layers family: finite differences of your forward, and the layer itself in torch and "
         "JAX: its output and its vector-Jacobian product)")
 
@@ -40,7 +42,12 @@ class LayerPoint(ForwardPoint):
                 others = ", ".join(c.oracle for c in failed[1:])
                 lines.append(f"forward: your forward is not the layer {self.kind}: {failed[0].line()}"
                              + (f" (also against {others})" if others else ""))
-        return lines + super().failure_lines()
+        lines += super().failure_lines()
+        tied = self.checks.get(TIES, {}).get(DIFFERENCES)
+        if tied is not None and not tied.passed:
+            lines.append("note: the sum of dx over a window's tied maxima is that window's dout (any shares); "
+                         "a gradient sent to every tied maximum gives it several times")
+        return lines
 
     def consensus_line(self) -> str:
         if not self.not_the_layer:

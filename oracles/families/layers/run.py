@@ -29,6 +29,7 @@ from oracles.families.layers.frameworks import FRAMEWORKS
 from oracles.families.layers.kinds import GRID, KINDS
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
+from oracles.families.layers.ties import NAME, along_ties
 
 FD = registry.DIFFERENCES
 FD_MODE = ("every entry, central differences of sum(out * dout) through your forward in float64; kinks found "
@@ -133,6 +134,10 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
             per[name] = compare(f"d{k}", name, grads[k], vjp[k], policy.tolerance(name, "float64"),
                                 subgradient=found.kinks[k])
         result.checks[f"d{k}"] = per
+    tied = along_ties(kind, fside, arrays, hyper, inputs, grads["x"]) if "x" in grads else None
+    if tied is not None:
+        result.checks[NAME] = {FD: tied}
+        result.shapes[NAME] = ((int(np.size(tied.ratios)) if tied.ratios is not None else 0,), "float64")
     for name, (_, vjp) in oracles.items():
         together = all(agrees(vjp[k], found.central[k], fd_tol, found.kinks[k]) for k in kind.grads)
         result.agreement.append((FD, name, together))
