@@ -121,7 +121,8 @@ def test_each_backward_bug_fails_against_every_oracle_and_its_forward_is_the_lay
 def test_a_wrong_forward_is_reported_as_not_the_layer(kind, forward, backward):
     report = run(kind, forward, backward)
     assert not report.passed
-    assert all(p.not_the_layer for p in report.points)
+    shown = [p for p in report.points if "'pad': 0" not in p.about]  # no padding to forget at pad 0
+    assert shown and all(p.not_the_layer for p in shown)
     lines = [line for p in report.points for line in p.verdict_lines()]
     assert any(line.startswith(f"forward: your forward is not the layer {kind}") for line in lines)
 
@@ -142,7 +143,16 @@ def test_a_wrong_forward_with_its_own_gradient_is_the_gradient_of_its_forward_bu
 def test_a_gradient_of_the_wrong_shape_breaks_the_contract(kind, backward, held):
     report = run(kind, CORRECT[kind][1], backward)
     assert not report.passed
-    assert all(p.violation is not None and p.violation.startswith(held) for p in report.points)
+    shown = [p for p in report.points if "'pad': 0" not in p.about]  # no padding to leave on at pad 0
+    assert shown and all(p.violation is not None and p.violation.startswith(held) for p in shown)
+
+
+def test_both_paddings_and_both_strides_are_drawn_so_a_crop_that_needs_padding_fails_without_it():
+    report = run("conv", "conv_forward_naive", "conv_backward_crop_negative")
+    with_padding, without = report.points
+    assert "'stride': 2, 'pad': 1" in with_padding.about and "'stride': 1, 'pad': 0" in without.about
+    assert with_padding.passed
+    assert without.violation is not None and without.violation.startswith("dx has shape")
 
 
 def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
@@ -150,7 +160,7 @@ def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
     find (and no other entry is), and relu'(0) = 0 or 1 are both subgradients there."""
     from oracles.families.layers.run import _draw
 
-    x = _draw(KINDS["relu"], 1, {}, grid=True)["arrays"]["x"]
+    x = _draw(KINDS["relu"], 1, {}, second=True)["arrays"]["x"]
     zeros = int((x == 0).sum())
     assert zeros > 0
     for backward in ("relu_backward", "relu_backward_ge"):
@@ -166,7 +176,7 @@ def test_max_pool_ties_are_kinks_found():
     from oracles.families.layers.run import _draw
 
     pool = {"pool_height": 2, "pool_width": 2, "stride": 2}
-    x = _draw(KINDS["max_pool"], 1, pool, grid=True)["arrays"]["x"]
+    x = _draw(KINDS["max_pool"], 1, pool, second=True)["arrays"]["x"]
     N, C, H, W = x.shape
     tied = np.zeros(x.shape, dtype=bool)
     for i in range(0, H - 1, 2):
@@ -191,7 +201,7 @@ def test_max_pool_ties_in_overlapping_windows_pass_with_the_first_maximum():
 
 @pytest.mark.parametrize("pool", [{"pool_height": 2, "pool_width": 2, "stride": 2},
                                   {"pool_height": 2, "pool_width": 3, "stride": 2},
-                                  {"pool_height": 3, "pool_width": 3, "stride": 1}], ids=["2x2/2", "2x3/2", "3x3/1"])
+                                  {"pool_height": 3, "pool_width": 3, "stride": 2}], ids=["2x2/2", "2x3/2", "3x3/2"])
 def test_a_gradient_sent_to_every_tied_maximum_fails_on_its_sum_over_the_ties(pool):
     """Each tied entry alone lies in its interval; the sum over a window's tied maxima is the
     window's dout once (the first maximum's rule passes the same check)."""

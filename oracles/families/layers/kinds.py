@@ -26,7 +26,7 @@ class Kind:
     shapes: Callable  # (rng, hyper) -> {name: shape} of the float arrays in args
     style: str | None = None
     hyper_name: str = ""  # as the course names the dict: conv_param
-    defaults: Callable = field(default=lambda rng: {})  # (rng) -> drawn hyper-parameters
+    defaults: Callable = field(default=lambda rng, second: {})  # (rng, second point?) -> drawn hyper-parameters
     outputs: tuple = ("out",)
     loss: bool = False
     ints: dict = field(default_factory=dict)  # name -> (shape(arrays, hyper), high): integer arrays, held fixed
@@ -45,9 +45,10 @@ class Kind:
         return {"args": list(self.args), "style": self.style, "hyper": hyper, "outputs": len(self.outputs),
                 "loss": self.loss}
 
-    def hyper(self, rng, given: dict) -> dict:
-        """The drawn hyper-parameters with the user's ``given`` ones over them."""
-        drawn = self.defaults(rng)
+    def hyper(self, rng, given: dict, second: bool = False) -> dict:
+        """The drawn hyper-parameters with the user's ``given`` ones over them (``second``: at the
+        second point, where a kind draws what the first did not cover: stride 1 after 2, pad 0 after 1)."""
+        drawn = self.defaults(rng, second)
         unknown = sorted(set(given) - set(drawn))
         if unknown:
             known = ", ".join(drawn) or "no hyper-parameters"
@@ -135,13 +136,16 @@ def max_pool_tie_groups(arrays: dict, hyper: dict) -> list:
     return groups
 
 
-def _conv_hyper(rng):
-    return {"stride": int(rng.choice([1, 2])), "pad": int(rng.choice([0, 1]))}
+def _conv_hyper(rng, second):
+    """Stride 2 with padding at the first point, stride 1 without at the second: each bug that shows
+    only with a stride, only with padding or only without it (``dxp[:, :, pad:-pad]``) shows at one."""
+    return {"stride": 1 if second else 2, "pad": 0 if second else 1}
 
 
-def _pool_hyper(rng):
+def _pool_hyper(rng, second):
+    """Windows 2 or 3 high and wide; stride 2 at the first point, 1 (overlapping windows) at the second."""
     return {"pool_height": int(rng.choice([2, 3])), "pool_width": int(rng.choice([2, 3])),
-            "stride": int(rng.choice([1, 2]))}
+            "stride": 1 if second else 2}
 
 
 _N = 4
@@ -155,7 +159,7 @@ KINDS = {k.name: k for k in (
     Kind("sigmoid", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="sigmoid_forward(x); backward -> dx"),
     Kind("tanh", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="tanh_forward(x); backward -> dx"),
     Kind("leaky_relu", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, style="keywords", smooth=False,
-         defaults=lambda rng: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
+         defaults=lambda rng, second: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
          about="leaky_relu_forward(x, alpha=...); backward -> dx"),
     Kind("softmax_loss", ("x", "y"), ("x",), lambda rng, h: {"x": (5, 4)}, outputs=("loss",), loss=True,
          ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
@@ -166,16 +170,16 @@ KINDS = {k.name: k for k in (
                "classes, the mean over N"),
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          lambda rng, h: {"x": (6, 4), "gamma": (4,), "beta": (4,)}, style="dict", hyper_name="bn_param",
-         defaults=lambda rng: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
+         defaults=lambda rng, second: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
          about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
                "biased variance); backward -> (dx, dgamma, dbeta)"),
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          lambda rng, h: {"x": (4, 6), "gamma": (6,), "beta": (6,)}, style="dict", hyper_name="ln_param",
-         defaults=lambda rng: {"eps": 1e-5},
+         defaults=lambda rng, second: {"eps": 1e-5},
          about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
                "backward -> (dx, dgamma, dbeta)"),
     Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
-         defaults=lambda rng: {"p": float(rng.choice([0.3, 0.6, 0.8])), "mode": "train",
+         defaults=lambda rng, second: {"p": float(rng.choice([0.3, 0.6, 0.8])), "mode": "train",
                                "seed": int(rng.integers(0, 2**31))},
          statistical=True,
          about="dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the "

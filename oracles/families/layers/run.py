@@ -61,7 +61,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeou
         raise ForwardError(f"{kind.name} needs a backward: --candidate FILE.py:{kind.name}_backward")
     forward_source = source_of(forward, "--forward")
     backward_source = source_of(backward, "--candidate")
-    points = [_draw(kind, s, given, grid=(s == seed + 1 and not kind.smooth)) for s in (seed, seed + 1)]
+    points = [_draw(kind, s, given, second=(s == seed + 1)) for s in (seed, seed + 1)]
     worker = {"timeout": timeout, "memory": memory}
     fside = LayerForwardSide(forward_source, None, **worker).start()
     bside = None
@@ -80,10 +80,12 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeou
                        points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name)
 
 
-def _draw(kind, seed: int, given: dict, grid: bool) -> dict:
+def _draw(kind, seed: int, given: dict, second: bool) -> dict:
+    """One point: the hyper-parameters, the arrays and dout; a kinked kind's second point has x on a grid."""
     rng = np.random.default_rng(seed)
+    grid = second and not kind.smooth
     try:
-        hyper = kind.hyper(rng, given)
+        hyper = kind.hyper(rng, given, second)
     except ValueError as exc:
         raise ForwardError(str(exc)) from None
     try:

@@ -64,3 +64,12 @@ def conv_backward_stride_ignored(dout, cache):
 def conv_forward_no_padding(x, w, b, conv_param):
     """A wrong forward: pad ignored."""
     return conv_forward_naive(x, w, b, dict(conv_param, pad=0))[0], (x, w, b, conv_param)
+
+
+def conv_backward_crop_negative(dout, cache):
+    """The padding cropped as dxp[:, :, pad:-pad, pad:-pad]: right with padding, empty without it."""
+    x, w, b, conv_param = cache
+    pad = conv_param["pad"]
+    dx, dw, db = conv_backward_naive(dout, (x, w, b, conv_param))
+    dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return dxp[:, :, pad:-pad, pad:-pad], dw, db
