@@ -155,6 +155,14 @@ def test_both_paddings_and_both_strides_are_drawn_so_a_crop_that_needs_padding_f
     assert without.violation is not None and without.violation.startswith("dx has shape")
 
 
+def test_dropout_is_also_checked_in_test_mode_where_it_is_the_identity():
+    report = run("dropout", "dropout_forward", "dropout_backward")
+    assert report.passed and [p.name for p in report.points] == ["seed 0", "seed 1", "seed 0 (mode test)"]
+    report = run("dropout", "dropout_forward_masks_in_test_mode", "dropout_backward_masks_always")
+    *trained, tested = report.points
+    assert all(p.passed for p in trained) and tested.not_the_layer
+
+
 def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
     """The second point's x lies on a grid: each exact zero of x is a kink the one-sided differences
     find (and no other entry is), and relu'(0) = 0 or 1 are both subgradients there."""

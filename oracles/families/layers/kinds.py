@@ -33,6 +33,7 @@ class Kind:
     smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
     statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
     ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
+    also: tuple = ()  # hyper-parameters of further points at the first seed (dropout's test mode)
     tie_groups: Callable | None = None  # (arrays, hyper) -> [mask of x]: entries that move together smoothly
     about: str = ""  # the argument order and layout, as docs/layers.md says it
 
@@ -181,10 +182,10 @@ KINDS = {k.name: k for k in (
     Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
          defaults=lambda rng, second: {"p": float(rng.choice([0.3, 0.6, 0.8])), "mode": "train",
                                "seed": int(rng.integers(0, 2**31))},
-         statistical=True,
+         statistical=True, also=({"mode": "test"},),
          about="dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the "
                "probability of keeping a unit, the kept ones divided by p; training mode, the mask drawn from "
-               "seed; backward -> dx"),
+               "seed, and test mode (the identity); backward -> dx"),
     Kind("conv", ("x", "w", "b"), ("x", "w", "b"), _conv_shapes, style="dict", hyper_name="conv_param",
          defaults=_conv_hyper,
          about="conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), "

@@ -62,6 +62,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeou
     forward_source = source_of(forward, "--forward")
     backward_source = source_of(backward, "--candidate")
     points = [_draw(kind, s, given, second=(s == seed + 1)) for s in (seed, seed + 1)]
+    points += [_draw(kind, seed, {**given, **more}, second=False) for more in kind.also]
     worker = {"timeout": timeout, "memory": memory}
     fside = LayerForwardSide(forward_source, None, **worker).start()
     bside = None
@@ -97,7 +98,8 @@ def _draw(kind, seed: int, given: dict, second: bool) -> dict:
     shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
     held = f"{kind.hyper_name or 'hyper'} {hyper}, " if hyper else ""
     about = f"{held}{shapes}" + (f", x on a grid of {GRID} (exact zeros and ties)" if grid else "")
-    return {"name": f"seed {seed}", "about": about, "hyper": hyper, "arrays": arrays, "douts": douts}
+    name = f"seed {seed}" + "".join(f" ({k} {v})" for k, v in given.items() if k == "mode" and v != "train")
+    return {"name": name, "about": about, "hyper": hyper, "arrays": arrays, "douts": douts}
 
 
 def _judge(kind, fside, bside, point: dict) -> LayerPoint:
@@ -113,7 +115,7 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
         return result
     outs = outcome.returned["outs"]
     given = arrays
-    if kind.statistical:  # dropout: the mask the forward drew, read from its output, for the frameworks to apply
+    if kind.statistical and hyper.get("mode") == "train":  # dropout: the mask the forward drew, read from its output, for the frameworks to apply
         given = {**arrays, "mask": _mask(kind, result, outs[0], arrays, hyper)}
     oracles = {name: fn(kind, given, hyper, douts) for name, fn in FRAMEWORKS.items()}
     if not _forward_agrees(kind, result, outs, oracles):

@@ -48,3 +48,15 @@ def dropout_backward_new_mask(dout, cache):
     dropout_param, mask = cache
     p = dropout_param["p"]
     return dout * (np.random.rand(*dout.shape) < p) / p
+
+
+def dropout_forward_masks_in_test_mode(x, dropout_param):
+    """Test mode still drops units (the mode never read)."""
+    np.random.seed(dropout_param["seed"])
+    mask = (np.random.rand(*x.shape) < dropout_param["p"]) / dropout_param["p"]
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_backward_masks_always(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask
