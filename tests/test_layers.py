@@ -163,6 +163,42 @@ def test_dropout_is_also_checked_in_test_mode_where_it_is_the_identity():
     assert all(p.passed for p in trained) and tested.not_the_layer
 
 
+@pytest.mark.parametrize("kind, forward, backward, named", [
+    ("conv", "conv_forward_naive", "conv_backward_flipped_kernel", "conv-flipped-kernel"),
+    ("max_pool", "max_pool_forward_naive", "max_pool_backward_every_position", "max-pool-every-position"),
+    ("avg_pool", "avg_pool_forward_naive", "avg_pool_backward_not_divided", "avg-pool-not-divided"),
+    ("batchnorm", "batchnorm_forward", "batchnorm_backward_no_mean_terms", "batchnorm-no-mean-terms"),
+    ("dropout", "dropout_forward", "dropout_backward_not_rescaled", "dropout-not-rescaled"),
+    ("relu", "relu_forward", "relu_backward_no_mask", "relu-no-mask"),
+    ("rnn_step", "rnn_step_forward", "rnn_step_backward_no_tanh_derivative", "rnn-step-no-tanh-derivative"),
+    ("lstm_step", "lstm_step_forward", "lstm_step_backward_gate_g_sigmoid", "lstm-g-gate-sigmoid-derivative"),
+    ("lstm_step", "lstm_step_forward", "lstm_step_backward_no_cell_tanh", "lstm-no-cell-tanh-derivative"),
+    ("rnn", "rnn_forward", "rnn_backward_no_carry", "rnn-not-carried"),
+    ("lstm", "lstm_forward", "lstm_backward_cell_not_carried", "lstm-cell-not-carried"),
+], ids=lambda v: v if isinstance(v, str) and "-" in v else None)
+def test_a_classic_layer_mistake_is_named_where_it_fails(kind, forward, backward, named):
+    report = run(kind, forward, backward)
+    failing = [p for p in report.points if not p.passed]
+    assert failing
+    for p in failing:
+        assert [d for d in p.diagnosis if d.endswith(f"[{named}]")], p.diagnosis
+
+
+@pytest.mark.parametrize("kind, forward, backward, words", [
+    ("affine", "affine_forward", "affine_backward_db_mean", "db is 0.25 (1 / N (1/4)) times the gradient"),
+    ("softmax_loss", "softmax_loss_not_averaged", None, "dx is 5 (N = 5) times the gradient"),
+])
+def test_a_constant_factor_is_named(kind, forward, backward, words):
+    report = run(kind, forward, backward)
+    assert all(any(d.startswith(words) for d in p.diagnosis) for p in report.points)
+
+
+def test_a_mistake_is_not_named_where_it_is_not_reproduced():
+    """A relu that multiplies by x is none of the catalogue's relu mistakes, nor a constant factor."""
+    report = run("relu", "relu_forward", "relu_backward_passes_x")
+    assert not report.passed and all(p.diagnosis == [] for p in report.points)
+
+
 def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
     """The second point's x lies on a grid: each exact zero of x is a kink the one-sided differences
     find (and no other entry is), and relu'(0) = 0 or 1 are both subgradients there."""

@@ -27,6 +27,7 @@ from oracles.families.forward.run import _versions
 from oracles.families.forward.sides import source_of
 from oracles.families.layers.frameworks import FRAMEWORKS
 from oracles.families.layers.kinds import GRID, KINDS
+from oracles.families.layers.mistakes import diagnose
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
 from oracles.families.layers.ties import NAME, along_ties
@@ -138,6 +139,8 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
             per[name] = compare(f"d{k}", name, grads[k], vjp[k], policy.tolerance(name, "float64"),
                                 subgradient=found.kinks[k])
         result.checks[f"d{k}"] = per
+    if result.failures():
+        result.diagnosis += diagnose(kind, given, hyper, douts, grads, oracles["torch"][1])
     tied = along_ties(kind, fside, arrays, hyper, inputs, grads["x"]) if "x" in grads else None
     if tied is not None:
         result.checks[NAME] = {FD: tied}
