@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from oracles import registry
-from oracles.families.layers.kinds import NAMES as LAYERS
+from oracles.families.layers.names import NAMES as LAYERS
 from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
 MAX_MEMORY = 2**40  # --memory: 64M .. 1024G (more is a typo, and inf no size at all)

@@ -90,8 +90,10 @@ def run(kind, forward, backward, **kw):
     return check_layer(kind, at(file, forward), None if backward is None else at(file, backward), **kw)
 
 
-def test_every_kind_has_a_correct_candidate_here():
-    assert set(CORRECT) == set(KINDS)
+def test_every_kind_has_a_correct_candidate_here_and_the_options_know_each():
+    from oracles.families.layers.names import NAMES
+
+    assert set(CORRECT) == set(KINDS) and tuple(KINDS) == NAMES
 
 
 @pytest.mark.parametrize("kind", list(CORRECT))

@@ -7,12 +7,16 @@ forward (kinks found) in a worker of its own; the forward and backward as a pair
 worker; and, in the judge, the same layer in torch and JAX (:mod:`.frameworks`): whether the user's
 forward is the layer it claims to be, and the frameworks' vjp as two more gradient oracles.
 """
-from oracles.families.layers.kinds import KINDS, NAMES
+from oracles.families.layers.names import NAMES
 
 __all__ = ["ForwardError", "KINDS", "NAMES", "check_layer"]
 
 
-def __getattr__(name):  # the options read NAMES; the run (and the forward family under it) loads on first use
+def __getattr__(name):  # the options read NAMES (no NumPy); the kinds and the run load on first use
+    if name == "KINDS":
+        from oracles.families.layers.kinds import KINDS
+
+        return KINDS
     if name == "check_layer":
         from oracles.families.layers.run import check_layer
 

@@ -234,4 +234,4 @@ KINDS = {k.name: k for k in (
          about="temporal_softmax_loss(x, y, mask) -> (loss, dx): x (N, T, V) scores, y (N, T) labels, mask "
                "(N, T) booleans; the masked cross-entropy summed over T, the mean over N"),
 )}
-NAMES = tuple(KINDS)
+NAMES = tuple(KINDS)  # as oracles.families.layers.names.NAMES says them, without NumPy
