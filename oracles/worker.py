@@ -721,12 +721,13 @@ FAMILY_OPS = {"backward": call_backward, "losses": forward_losses, "autograd": a
 # (the arrays' names in order), ``style`` (None, "dict": one positional dict, "keywords") and
 # ``hyper``, ``outputs`` (arrays before the cache) and ``loss``.
 
-def _layer_call(forward, layer: dict, arrays: dict):
-    """The user's forward on ``arrays`` as the layer's kind calls it (a fresh copy of its hyper-parameters)."""
+def _layer_call(forward, layer: dict, arrays: dict, hyper: dict | None = None):
+    """The user's forward on ``arrays`` as the layer's kind calls it (``hyper``, or a fresh copy of its
+    hyper-parameters: the forward may write into the dict, as batch norm's running averages are)."""
     import copy
 
     args = [arrays[name] for name in layer["args"]]
-    hyper = copy.deepcopy(layer["hyper"])
+    hyper = copy.deepcopy(layer["hyper"]) if hyper is None else hyper
     if layer["style"] == "dict":
         return forward(*args, hyper)
     if layer["style"] == "keywords":
@@ -780,8 +781,10 @@ def layer_pair(fn, message) -> dict:
             if key not in _LAYER_FORWARDS:
                 _LAYER_FORWARDS[key] = load(message["forward"])
             forward = _LAYER_FORWARDS[key]
-            out = _layer_call(forward, layer, arrays)
-            outs, cache = _layer_outputs(out, layer)
+            import copy
+
+            hyper = copy.deepcopy(layer["hyper"])
+            outs, cache = _layer_outputs(_layer_call(forward, layer, arrays, hyper), layer)
         except BaseException as exc:  # noqa: B902
             return dict(_raised(exc), kind="failed", stage="forward")
     else:
@@ -795,8 +798,9 @@ def layer_pair(fn, message) -> dict:
     except BaseException as exc:  # noqa: B902
         return _raised(exc)
     grads = list(back) if isinstance(back, (tuple, list)) else [back]
+    after = _arrays(hyper) if isinstance(hyper, dict) else []
     return {"kind": "layer", "outs": [_value(np.asarray(o) if np.isscalar(o) else o) for o in outs],
-            "grads": [_value(g) for g in grads]}
+            "grads": [_value(g) for g in grads], "hyper_after": [[k, v] for k, v in after if "array" in v]}
 
 
 FAMILY_OPS.update({"layer_losses": layer_losses, "layer_pair": layer_pair})

@@ -187,3 +187,17 @@ def jax_layer(kind, arrays: dict, hyper: dict, douts=None):
 
 
 FRAMEWORKS = {"torch": torch_layer, "jax": jax_layer}
+
+
+def running_averages(arrays: dict, hyper: dict) -> dict:
+    """Batch norm's ``bn_param`` after one training call from none, as the course keeps it, in torch:
+    ``running = momentum * running + (1 - momentum) * batch`` from zeros; ``F.batch_norm`` updates the
+    mean so (its momentum is 1 - the course's), and the variance is the batch's biased one (torch's
+    own running variance is the unbiased)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.tensor(arrays["x"], dtype=torch.float64)
+    mean, var = torch.zeros(x.shape[1], dtype=torch.float64), torch.zeros(x.shape[1], dtype=torch.float64)
+    F.batch_norm(x, mean, var, training=True, momentum=1 - hyper["momentum"], eps=hyper["eps"])
+    return {"running_mean": mean.numpy(), "running_var": (1 - hyper["momentum"]) * x.var(dim=0, unbiased=False).numpy()}

@@ -25,7 +25,7 @@ from oracles.families.forward.judge import differences
 from oracles.families.forward.points import ForwardError
 from oracles.families.forward.run import _versions
 from oracles.families.forward.sides import source_of
-from oracles.families.layers.frameworks import FRAMEWORKS
+from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
 from oracles.families.layers.kinds import GRID, KINDS
 from oracles.families.layers.mistakes import diagnose
 from oracles.families.layers.report import LayerPoint, LayerReport
@@ -121,6 +121,8 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     oracles = {name: fn(kind, given, hyper, douts) for name, fn in FRAMEWORKS.items()}
     if not _forward_agrees(kind, result, outs, oracles):
         return result  # outputs of other shapes: no sum(out * dout) to difference
+    if kind.name == "batchnorm" and hyper.get("mode") == "train":
+        _running(result, dict(outcome.returned.get("hyper_after", [])), arrays, hyper)
     fside.layer = layer
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
@@ -149,6 +151,19 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
         together = all(agrees(vjp[k], found.central[k], fd_tol, found.kinks[k]) for k in kind.grads)
         result.agreement.append((FD, name, together))
     return result
+
+
+def _running(result: LayerPoint, after: dict, arrays: dict, hyper: dict) -> None:
+    """bn_param's running averages after the call, against :func:`frameworks.running_averages`."""
+    for name, expected in running_averages(arrays, hyper).items():
+        mine = after.get(name)
+        if mine is None or np.shape(mine["array"]) != expected.shape:
+            result.forward_shape = (f"bn_param[{name!r}] after the call is "
+                                    f"{'missing' if mine is None else 'of shape ' + str(np.shape(mine['array']))}: "
+                                    f"training mode keeps the running averages there, shape {expected.shape}")
+            return
+        result.forward_checks[f"bn_param[{name!r}]"] = {"torch": compare(name, "torch", mine["array"], expected,
+                                                                          policy.tolerance("torch", "float64"))}
 
 
 def _widen(found, ties) -> None:

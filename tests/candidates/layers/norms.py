@@ -2,14 +2,35 @@
 import numpy as np
 
 
-def batchnorm_forward(x, gamma, beta, bn_param):
+def batchnorm_forward(x, gamma, beta, bn_param, swap_momentum=False):
+    mode = bn_param["mode"]
     eps = bn_param.get("eps", 1e-5)
-    mu = x.mean(axis=0)
-    var = x.var(axis=0)
-    std = np.sqrt(var + eps)
-    x_hat = (x - mu) / std
-    out = gamma * x_hat + beta
-    return out, (x_hat, gamma, std)
+    momentum = bn_param.get("momentum", 0.9)
+    if swap_momentum:
+        momentum = 1 - momentum
+    N, D = x.shape
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    if mode == "train":
+        mu = x.mean(axis=0)
+        var = x.var(axis=0)
+        std = np.sqrt(var + eps)
+        x_hat = (x - mu) / std
+        out = gamma * x_hat + beta
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+        cache = (x_hat, gamma, std)
+    else:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+        cache = None
+    bn_param["running_mean"] = running_mean
+    bn_param["running_var"] = running_var
+    return out, cache
+
+
+def batchnorm_forward_momentum_swapped(x, gamma, beta, bn_param):
+    """The running averages kept with 1 - momentum: the batch weighs 0.9, the history 0.1."""
+    return batchnorm_forward(x, gamma, beta, bn_param, swap_momentum=True)
 
 
 def batchnorm_backward_alt(dout, cache):
