@@ -140,7 +140,7 @@ def test_a_wrong_forward_with_its_own_gradient_is_the_gradient_of_its_forward_bu
 
 
 @pytest.mark.parametrize("kind, backward, held", [
-    ("affine", "affine_backward_dx_not_reshaped", "dx has shape (4, 6); x has (4, 2, 3)"),
+    ("affine", "affine_backward_dx_not_reshaped", "dx has shape"),
     ("conv", "conv_backward_padding_not_cropped", "dx has shape"),
 ])
 def test_a_gradient_of_the_wrong_shape_breaks_the_contract(kind, backward, held):
@@ -187,13 +187,16 @@ def test_a_classic_layer_mistake_is_named_where_it_fails(kind, forward, backward
         assert [d for d in p.diagnosis if d.endswith(f"[{named}]")], p.diagnosis
 
 
-@pytest.mark.parametrize("kind, forward, backward, words", [
-    ("affine", "affine_forward", "affine_backward_db_mean", "db is 0.25 (1 / N (1/4)) times the gradient"),
-    ("softmax_loss", "softmax_loss_not_averaged", None, "dx is 5 (N = 5) times the gradient"),
+@pytest.mark.parametrize("kind, forward, backward, factor", [
+    ("affine", "affine_forward", "affine_backward_db_mean", lambda n: f"db is {1 / n:.6g} (1 / N (1/{n}))"),
+    ("softmax_loss", "softmax_loss_not_averaged", None, lambda n: f"dx is {n} (N = {n})"),
 ])
-def test_a_constant_factor_is_named(kind, forward, backward, words):
+def test_a_constant_factor_is_named(kind, forward, backward, factor):
+    """Each point's batch size N, read from its arrays' shapes, is the factor named."""
     report = run(kind, forward, backward)
-    assert all(any(d.startswith(words) for d in p.diagnosis) for p in report.points)
+    for p in report.points:
+        n = int(p.about.split("x (")[1].split(",")[0])
+        assert any(d.startswith(factor(n) + " times the gradient") for d in p.diagnosis), p.diagnosis
 
 
 def test_a_mistake_is_not_named_where_it_is_not_reproduced():

@@ -71,6 +71,54 @@ class Kind:
         return {k: out[k] for k in self.args}
 
 
+def _sizes(rng, k: int, low: int = 2, high: int = 6) -> list:
+    """``k`` different sizes in ``[low, high]``: no two axes alike, so a transpose or a wrong axis shows."""
+    return [int(v) for v in rng.choice(np.arange(low, high + 1), size=k, replace=False)]
+
+
+def _affine(rng, h):
+    N, d1, d2, M = _sizes(rng, 4)
+    return {"x": (N, d1, d2), "w": (d1 * d2, M), "b": (M,)}
+
+
+def _rows(rng, h):
+    N, D = _sizes(rng, 2)
+    return {"x": (N, D)}
+
+
+def _norm(low):
+    def shapes(rng, h):
+        N, D = _sizes(rng, 2, low, 7)
+        return {"x": (N, D), "gamma": (D,), "beta": (D,)}
+    return shapes
+
+
+def _step(gates: int, cell: bool):
+    def shapes(rng, h):
+        N, D, H = _sizes(rng, 3)
+        out = {"x": (N, D), "prev_h": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
+        if cell:
+            out["prev_c"] = (N, H)
+        return out
+    return shapes
+
+
+def _sequence(gates: int):
+    def shapes(rng, h):
+        N, T, D, H = _sizes(rng, 4, 2, 5)
+        return {"x": (N, T, D), "h0": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
+    return shapes
+
+
+def _temporal(rng, h):
+    N, T, D, M = _sizes(rng, 4, 2, 5)
+    return {"x": (N, T, D), "w": (D, M), "b": (M,)}
+
+
+def _temporal_scores(rng, h):
+    return {"x": tuple(_sizes(rng, 3, 2, 5))}
+
+
 def _conv_shapes(rng, h):
     s, p = h["stride"], h["pad"]
     F, C, HH, WW = 3, int(rng.integers(1, 4)), int(rng.choice([2, 3])), int(rng.choice([1, 2, 3]))
@@ -149,33 +197,32 @@ def _pool_hyper(rng, second):
             "stride": 1 if second else 2}
 
 
-_N = 4
 KINDS = {k.name: k for k in (
     Kind("affine", ("x", "w", "b"), ("x", "w", "b"),
-         lambda rng, h: {"x": (_N, 2, 3), "w": (6, 5), "b": (5,)},
+         _affine,
          about="affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); "
                "backward -> (dx, dw, db), dx shaped as x"),
-    Kind("relu", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, smooth=False,
+    Kind("relu", ("x",), ("x",), _rows, smooth=False,
          about="relu_forward(x); backward -> dx"),
-    Kind("sigmoid", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="sigmoid_forward(x); backward -> dx"),
-    Kind("tanh", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, about="tanh_forward(x); backward -> dx"),
-    Kind("leaky_relu", ("x",), ("x",), lambda rng, h: {"x": (_N, 5)}, style="keywords", smooth=False,
+    Kind("sigmoid", ("x",), ("x",), _rows, about="sigmoid_forward(x); backward -> dx"),
+    Kind("tanh", ("x",), ("x",), _rows, about="tanh_forward(x); backward -> dx"),
+    Kind("leaky_relu", ("x",), ("x",), _rows, style="keywords", smooth=False,
          defaults=lambda rng, second: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
          about="leaky_relu_forward(x, alpha=...); backward -> dx"),
-    Kind("softmax_loss", ("x", "y"), ("x",), lambda rng, h: {"x": (5, 4)}, outputs=("loss",), loss=True,
+    Kind("softmax_loss", ("x", "y"), ("x",), _rows, outputs=("loss",), loss=True,
          ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
          about="softmax_loss(x, y) -> (loss, dx): x (N, C) scores, y (N,) labels in [0, C); the mean over N"),
-    Kind("svm_loss", ("x", "y"), ("x",), lambda rng, h: {"x": (5, 4)}, outputs=("loss",), loss=True, smooth=False,
+    Kind("svm_loss", ("x", "y"), ("x",), _rows, outputs=("loss",), loss=True, smooth=False,
          ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
          about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
                "classes, the mean over N"),
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         lambda rng, h: {"x": (6, 4), "gamma": (4,), "beta": (4,)}, style="dict", hyper_name="bn_param",
+         _norm(4), style="dict", hyper_name="bn_param",
          defaults=lambda rng, second: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
          about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
                "biased variance); backward -> (dx, dgamma, dbeta)"),
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         lambda rng, h: {"x": (4, 6), "gamma": (6,), "beta": (6,)}, style="dict", hyper_name="ln_param",
+         _norm(3), style="dict", hyper_name="ln_param",
          defaults=lambda rng, second: {"eps": 1e-5},
          about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
                "backward -> (dx, dgamma, dbeta)"),
@@ -200,34 +247,33 @@ KINDS = {k.name: k for k in (
          defaults=_pool_hyper,
          about="avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx"),
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
-         lambda rng, h: {"x": (3, 4), "prev_h": (3, 5), "Wx": (4, 5), "Wh": (5, 5), "b": (5,)},
+         _step(1, False),
          outputs=("next_h",),
          about="rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b); "
                "backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)"),
     Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-         lambda rng, h: {"x": (3, 4), "prev_h": (3, 5), "prev_c": (3, 5), "Wx": (4, 20), "Wh": (5, 20),
-                         "b": (20,)},
+         _step(4, True),
          outputs=("next_h", "next_c"),
          about="lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g "
                "in that order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, "
                "dprev_c, dWx, dWh, db)"),
     Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         lambda rng, h: {"x": (2, 3, 4), "h0": (2, 5), "Wx": (4, 5), "Wh": (5, 5), "b": (5,)}, outputs=("h",),
+         _sequence(1), outputs=("h",),
          about="rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step "
                "over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
     Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         lambda rng, h: {"x": (2, 3, 4), "h0": (2, 5), "Wx": (4, 20), "Wh": (5, 20), "b": (20,)}, outputs=("h",),
+         _sequence(4), outputs=("h",),
          about="lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, "
                "the step of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
-    Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": (5, 3)},
-         ints={"x": ((lambda a, h: (2, 4)), (lambda a, h: a["W"].shape[0]))},
+    Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))},
+         ints={"x": ((lambda a, h: (2, 5)), (lambda a, h: a["W"].shape[0]))},
          about="word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); "
                "backward -> dW (repeated words accumulate)"),
     Kind("temporal_affine", ("x", "w", "b"), ("x", "w", "b"),
-         lambda rng, h: {"x": (2, 3, 4), "w": (4, 5), "b": (5,)},
+         _temporal,
          about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
                "backward -> (dx, dw, db)"),
-    Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), lambda rng, h: {"x": (3, 4, 5)}, outputs=("loss",),
+    Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), _temporal_scores, outputs=("loss",),
          loss=True,
          ints={"y": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: a["x"].shape[2])),
                "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))},
