@@ -129,7 +129,7 @@ def _check_forward(backward, forward, init, params, inputs, data, target, loss, 
                          timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
 
 
-def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, timeout=None, memory=None,
+def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
                 forbid_import=(), **hyper):
     """Check a layer of a from-scratch course: ``backward(dout, cache) -> (dx, *dparams)`` against the
     gradient of ``forward(x, *params, [hyper]) -> (out, cache)``, and ``forward`` against the layer
@@ -138,8 +138,9 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, timeo
     ``forward``, ``backward``: functions or ``"file.py:function"``; a loss kind (``softmax_loss``,
     ``svm_loss``) is one function ``(x, y) -> (loss, dx)``, given as ``forward``. ``layer_args`` (a
     dict) and ``**hyper`` (``stride=2, pad=1``) hold hyper-parameters fixed; the others are drawn.
-    ``seed``: the two points are drawn at ``seed`` and ``seed + 1``. The report is the CLI's
-    ``--layer``'s. A bad argument raises one ValueError or TypeError naming it.
+    ``seed``: the two points are drawn at ``seed`` and ``seed + 1``; ``fuzz``: that many more
+    points, up to the first that fails. The report is the CLI's ``--layer``'s. A bad argument raises
+    one ValueError or TypeError naming it.
     """
     from oracles.families.layers import check_layer as run
 
@@ -150,8 +151,9 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, timeo
         raise TypeError("forward takes a function or 'file.py:function', got None")
     if backward is not None:
         options.function_target(backward, "backward")
+    examples = options.examples(fuzz, "fuzz") if fuzz else 0
     return run(given["layer"], given["forward"], backward, layer_args=given["layer_args"], seed=given["seed"],
-               timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
+               fuzz=examples, timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",

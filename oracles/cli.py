@@ -164,7 +164,7 @@ def _run_layer(args, targets) -> int:
                          f"{'loss' if kind.loss else 'backward'})")
     if not kind.loss and not args.forward:
         raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
-    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot", "init", "inputs", "data"):
+    for flag in ("replay", "bug_zoo", "no_isolation", "plot", "init", "inputs", "data"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} is not available with --layer yet")
     outputs = _outputs(args, targets)
@@ -174,7 +174,8 @@ def _run_layer(args, targets) -> int:
     try:
         with _status(args, f"checking {targets[0]} against the {args.layer} layer and the gradient of {forward}"):
             report = check_layer(args.layer, forward, targets[0], layer_args=args.layer_args or {}, seed=args.seed,
-                                 timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import)
+                                 fuzz=args.fuzz or 0, timeout=args.timeout, memory=args.memory,
+                                 forbid_import=args.forbid_import)
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)

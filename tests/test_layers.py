@@ -219,6 +219,31 @@ def test_batchnorm_keeps_its_running_averages_in_bn_param():
                for p in unkept.points)
 
 
+def test_fuzz_draws_more_points_and_all_agree_for_a_correct_layer(tmp_path):
+    out = tmp_path / "fuzz.json"
+    code = main(["--layer", "conv", "--forward", at("conv", "conv_forward_naive"), "--candidate",
+                 at("conv", "conv_backward_naive"), "--fuzz", "6", "--format", "json", "--output", str(out), "--quiet"])
+    assert code == 0
+    fuzz = json.loads(out.read_text())["fuzz"]
+    assert fuzz["passed"] and fuzz["examples"] == 6
+
+
+def test_fuzz_stops_at_the_first_point_that_fails_and_its_seed_replays_it(tmp_path):
+    """A backward wrong only for a batch of two (a size the first two points may not draw)."""
+    from oracles.families.layers.run import _draw
+
+    bad = tmp_path / "two.py"
+    bad.write_text("import numpy as np\n\ndef forward(x):\n    return np.maximum(x, 0), x\n\n"
+                   "def backward(dout, x):\n    return dout * (x > 0) * (0.5 if x.shape[0] == 2 else 1.0)\n")
+    seed = next(s for s in range(50) if all(_draw(KINDS["relu"], s + i, {}, second=bool(i))["arrays"]["x"].shape[0] != 2
+                                            for i in (0, 1)))
+    report = check_layer("relu", f"{bad}:forward", f"{bad}:backward", seed=seed, fuzz=40)
+    assert not report.passed and not report.fuzz["passed"]
+    assert all(p.passed for p in report.points[:2]) and "x (2, " in report.points[-1].about
+    replayed = check_layer("relu", f"{bad}:forward", f"{bad}:backward", seed=int(report.fuzz["replay"].split()[-1]))
+    assert any("x (2, " in p.about and not p.passed for p in replayed.points)
+
+
 def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
     """The second point's x lies on a grid: each exact zero of x is a kink the one-sided differences
     find (and no other entry is), and relu'(0) = 0 or 1 are both subgradients there."""
@@ -317,7 +342,7 @@ def test_a_loss_kind_is_one_candidate(capsys):
      "conv takes stride, pad, not strides"),
     (["--layer-args", '{"pad": 1}', "--candidate", "BWD"], "--layer-args goes with --layer"),
     (["--layer", "conv", "--forward", "missing.py:f", "--candidate", "BWD"], "missing.py: --forward file not found"),
-    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--fuzz", "10"], "--fuzz is not available"),
+    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--plot", "p.png"], "--plot is not available"),
 ])
 def test_bad_layer_input_is_exit_2_and_one_line(argv, words, capsys):
     argv = [a.replace("FWD", at("conv", "conv_forward_naive")).replace("BWD", at("conv", "conv_backward_naive"))

@@ -85,5 +85,5 @@ class LayerReport(ForwardReport):
 
     def to_dict(self) -> dict:
         d = super().to_dict()
-        d.update(_finite({"family": "layers", "layer": self.kind, "path": PATH}))
+        d.update(_finite({"family": "layers", "layer": self.kind, "path": PATH, "fuzz": self.fuzz}))
         return d

@@ -43,15 +43,16 @@ def kind_of(name: str):
     return KINDS[name]
 
 
-def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeout=None, memory=None,
+def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
                 forbid_import=(), **hyper):
     """Check ``backward(dout, cache) -> (dx, *dparams)`` against the gradient of ``forward(x, *params,
     [hyper]) -> (out, cache)``, and ``forward`` against the layer ``kind`` computed by torch and JAX.
 
     A loss kind (``softmax_loss``, ``svm_loss``) is one function ``(x, y) -> (loss, dx)``: give it as
     ``forward`` (``backward`` may be omitted or the same). ``layer_args`` (a dict) and ``hyper``
-    fix hyper-parameters (``stride=2, pad=1``); the others are drawn at each point. ForwardError
-    (exit 2) for bad input.
+    fix hyper-parameters (``stride=2, pad=1``); the others are drawn at each point. ``fuzz``: that
+    many more points drawn (seeds ``seed + 2`` on), up to the first that fails. ForwardError (exit
+    2) for bad input.
     """
     start = time.perf_counter()
     kind = KINDS[kind] if not isinstance(kind, str) else kind_of(kind)
@@ -71,6 +72,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeou
         bside = PairSide(backward_source, None if kind.loss else forward_source, None, forbid=forbid_import,
                          **worker).start()
         results = [_judge(kind, fside, bside, p) for p in points]
+        fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results) if fuzz else None
     finally:
         fside.close()
         if bside is not None:
@@ -79,7 +81,25 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, timeou
     return LayerReport(data={"source": f"drawn (seeds {seed}, {seed + 1})"}, spec={"family": "layers"},
                        candidate=backward_source.name, oracles=[FD, *FRAMEWORKS], points=results,
                        timings_s=timings, versions=_versions_all(), fd_mode=FD_MODE, forward=forward_source.name,
-                       points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name)
+                       points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed)
+
+
+def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: list) -> dict:
+    """``examples`` more points, drawn as the first two are (seeds ``seed + 2`` on, every other one a
+    second point); the first that fails joins ``results``, with the seed that replays it."""
+    for i in range(examples):
+        s, second = seed + 2 + i, i % 2 == 1
+        point = _draw(kind, s, given, second=second)
+        point["name"] = f"fuzz {i + 1}: seed {s}" + (" (second point)" if second else "")
+        judged = _judge(kind, fside, bside, point)
+        if not judged.passed:
+            results.append(judged)
+            replay = s - 1 if second else s
+            return {"passed": False, "examples": i + 1, "seed": s, "replay": f"--seed {replay}",
+                    "summary": f"failed at drawn point {i + 1} of {examples} (seed {s}): its report is the last "
+                               f"point above; replay it with --seed {replay}"}
+    return {"passed": True, "examples": examples,
+            "summary": f"{examples} more points drawn (seeds {seed + 2} to {seed + 1 + examples}): every check agrees"}
 
 
 def _draw(kind, seed: int, given: dict, second: bool) -> dict:
