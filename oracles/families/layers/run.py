@@ -147,7 +147,8 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
     found = differences(fside, params, inputs, "float64")
-    result.losses["forward"] = found.loss
+    result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
+    result.losses[result.LOSS_BASE] = found.loss
     result.nondeterministic = found.nondeterministic
     if kind.ties is not None:
         _widen(found.kinks["x"], kind.ties(arrays, hyper, douts))
