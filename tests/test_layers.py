@@ -244,6 +244,15 @@ def test_fuzz_stops_at_the_first_point_that_fails_and_its_seed_replays_it(tmp_pa
     assert any("x (2, " in p.about and not p.passed for p in replayed.points)
 
 
+def test_labels_are_integers_even_with_two_classes_and_a_mask_is_booleans():
+    from oracles.families.layers.run import _draw
+
+    drawn = [_draw(KINDS["softmax_loss"], s, {}, second=False)["arrays"] for s in range(40)]
+    assert any(a["x"].shape[1] == 2 for a in drawn)
+    assert all(a["y"].dtype.kind == "i" for a in drawn)
+    assert _draw(KINDS["temporal_softmax_loss"], 0, {}, second=False)["arrays"]["mask"].dtype == bool
+
+
 def test_relu_zeros_are_kinks_found_and_either_one_sided_slope_passes():
     """The second point's x lies on a grid: each exact zero of x is a kink the one-sided differences
     find (and no other entry is), and relu'(0) = 0 or 1 are both subgradients there."""

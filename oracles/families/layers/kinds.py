@@ -30,6 +30,7 @@ class Kind:
     outputs: tuple = ("out",)
     loss: bool = False
     ints: dict = field(default_factory=dict)  # name -> (shape(arrays, hyper), high): integer arrays, held fixed
+    bools: tuple = ()  # of the ints, those drawn from {0, 1} and given as booleans (a mask)
     smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
     statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
     ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
@@ -66,7 +67,7 @@ class Kind:
             out[name] = a
         for name, (shape, high) in self.ints.items():
             out[name] = rng.integers(0, high(out, hyper), size=shape(out, hyper))
-            if high(out, hyper) == 2:  # a mask (temporal_softmax_loss): booleans, as the course draws it
+            if name in self.bools:  # a mask (temporal_softmax_loss): booleans, as the course draws it
                 out[name] = out[name].astype(bool)
         return {k: out[k] for k in self.args}
 
@@ -276,7 +277,7 @@ KINDS = {k.name: k for k in (
     Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), _temporal_scores, outputs=("loss",),
          loss=True,
          ints={"y": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: a["x"].shape[2])),
-               "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))},
+               "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))}, bools=("mask",),
          about="temporal_softmax_loss(x, y, mask) -> (loss, dx): x (N, T, V) scores, y (N, T) labels, mask "
                "(N, T) booleans; the masked cross-entropy summed over T, the mean over N"),
 )}
