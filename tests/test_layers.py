@@ -199,6 +199,18 @@ def test_a_constant_factor_is_named(kind, forward, backward, factor):
         assert any(d.startswith(factor(n) + " times the gradient") for d in p.diagnosis), p.diagnosis
 
 
+@pytest.mark.parametrize("kind, forward, backward, named", [
+    ("batchnorm", "batchnorm_forward_unbiased", "batchnorm_backward_alt", "batchnorm-unbiased-variance"),
+    ("batchnorm", "batchnorm_forward_eps_outside", "batchnorm_backward_alt", "batchnorm-eps-outside-sqrt"),
+    ("affine", "affine_forward_no_bias", "affine_backward_no_bias", "affine-no-bias"),
+    ("dropout", "dropout_forward_not_rescaled", "dropout_backward", "dropout-forward-not-rescaled"),
+])
+def test_a_classic_forward_mistake_is_named(kind, forward, backward, named):
+    report = run(kind, forward, backward)
+    for p in [p for p in report.points if "mode test" not in p.name]:  # dropout's test mode is the identity
+        assert p.not_the_layer and [d for d in p.diagnosis if d.endswith(f"[{named}]")], p.diagnosis
+
+
 def test_a_mistake_is_not_named_where_it_is_not_reproduced():
     """A relu that multiplies by x is none of the catalogue's relu mistakes, nor a constant factor."""
     report = run("relu", "relu_forward", "relu_backward_passes_x")

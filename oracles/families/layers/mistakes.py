@@ -126,6 +126,48 @@ MISTAKES = {
 }
 
 
+def _normalized(axis, unbiased=False, eps_outside=False):
+    """Batch (axis 0) or layer (axis -1) normalization's output written with one of the classic slips."""
+    def outs(arrays, hyper):
+        x, eps = arrays["x"], hyper["eps"]
+        var = x.var(axis=axis, keepdims=True, ddof=1 if unbiased else 0)
+        std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+        return [(x - x.mean(axis=axis, keepdims=True)) / std * arrays["gamma"] + arrays["beta"]]
+    return outs
+
+
+FORWARD_MISTAKES = {
+    "batchnorm": [Mistake("batchnorm-unbiased-variance", "the batch's variance divided by N - 1 (the layer divides "
+                          "by N)", _normalized(0, unbiased=True)),
+                  Mistake("batchnorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
+                          _normalized(0, eps_outside=True))],
+    "layernorm": [Mistake("layernorm-unbiased-variance", "the row's variance divided by D - 1 (the layer divides "
+                          "by D)", _normalized(-1, unbiased=True)),
+                  Mistake("layernorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
+                          _normalized(-1, eps_outside=True))],
+    "affine": [Mistake("affine-no-bias", "out = x w: the bias is not added",
+                       lambda arrays, hyper: [arrays["x"].reshape(arrays["x"].shape[0], -1) @ arrays["w"]])],
+    "dropout": [Mistake("dropout-forward-not-rescaled", "the kept units are not divided by p (inverted dropout "
+                        "divides them, so that test mode is the identity)",
+                        lambda arrays, hyper: [arrays["x"] * arrays["mask"]])],
+}
+
+
+def diagnose_forward(kind, arrays: dict, hyper: dict, outs: list, right: list) -> list:
+    """Words for the forward mistakes the candidate's outputs reproduce (``right``: torch's outputs)."""
+    found = []
+    for mistake in FORWARD_MISTAKES.get(kind.name, []):
+        try:
+            theirs = mistake.grads(arrays, hyper)
+        except (KeyError, ValueError):
+            continue
+        named = {str(i): o for i, o in enumerate(theirs)}
+        if not _matches(named, {str(i): o for i, o in enumerate(right)}) and \
+                _matches({str(i): o for i, o in enumerate(outs)}, named):
+            found.append(f"{mistake.words} [{mistake.id}]")
+    return found
+
+
 def _matches(mine: dict, theirs: dict) -> bool:
     tol = policy.tolerance("hypothesis", "float64")
     return all(k in theirs and np.shape(mine[k]) == np.shape(theirs[k]) and bool(tol.close_array(mine[k], theirs[k]).all())

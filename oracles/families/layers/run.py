@@ -27,7 +27,7 @@ from oracles.families.forward.run import _versions
 from oracles.families.forward.sides import source_of
 from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
 from oracles.families.layers.kinds import GRID, KINDS
-from oracles.families.layers.mistakes import diagnose
+from oracles.families.layers.mistakes import diagnose, diagnose_forward
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
 from oracles.families.layers.ties import NAME, along_ties
@@ -141,6 +141,9 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     oracles = {name: fn(kind, given, hyper, douts) for name, fn in FRAMEWORKS.items()}
     if not _forward_agrees(kind, result, outs, oracles):
         return result  # outputs of other shapes: no sum(out * dout) to difference
+    if result.not_the_layer:
+        mine = [np.asarray(o["array"] if "array" in o else o["float"], dtype=np.float64) for o in outs]
+        result.diagnosis += diagnose_forward(kind, given, hyper, mine, oracles["torch"][0])
     if kind.name == "batchnorm" and hyper.get("mode") == "train":
         _running(result, dict(outcome.returned.get("hyper_after", [])), arrays, hyper)
     fside.layer = layer

@@ -84,3 +84,14 @@ def layernorm_backward_batch_axis(dout, cache):
     dx_hat = dout * gamma
     dx = (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)) / (N * std)
     return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
+
+
+def batchnorm_forward_eps_outside(x, gamma, beta, bn_param):
+    """A wrong forward: eps added to the standard deviation, not to the variance."""
+    eps = bn_param.get("eps", 1e-5)
+    mu = x.mean(axis=0)
+    std = np.sqrt(x.var(axis=0)) + eps
+    x_hat = (x - mu) / std
+    bn_param["running_mean"] = 0.1 * mu
+    bn_param["running_var"] = 0.1 * x.var(axis=0)
+    return gamma * x_hat + beta, (x_hat, gamma, std)
