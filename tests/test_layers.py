@@ -168,6 +168,8 @@ def test_dropout_is_also_checked_in_test_mode_where_it_is_the_identity():
 
 @pytest.mark.parametrize("kind, forward, backward, named", [
     ("conv", "conv_forward_naive", "conv_backward_flipped_kernel", "conv-flipped-kernel"),
+    ("conv", "conv_forward_naive", "conv_backward_stride_ignored", "conv-stride-ignored"),
+    ("embedding", "word_embedding_forward", "word_embedding_backward_overwrites", "embedding-overwrites"),
     ("max_pool", "max_pool_forward_naive", "max_pool_backward_every_position", "max-pool-every-position"),
     ("avg_pool", "avg_pool_forward_naive", "avg_pool_backward_not_divided", "avg-pool-not-divided"),
     ("batchnorm", "batchnorm_forward", "batchnorm_backward_no_mean_terms", "batchnorm-no-mean-terms"),

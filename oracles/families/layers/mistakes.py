@@ -30,6 +30,28 @@ def _conv_flipped(kind, arrays, hyper, douts, right):
     return dict(right, x=torch_layer(kind, flipped, hyper, douts)[1]["x"])
 
 
+def _conv_stride_ignored(kind, arrays, hyper, douts, right):
+    """The windows walked at stride 1 in the backward: dout's (Ho, Wo) entries placed at offsets i, j,
+    not i * stride, j * stride (the vjp of a stride-1 convolution whose first Ho x Wo outputs are dout's)."""
+    import torch
+    import torch.nn.functional as F
+
+    t = {k: torch.tensor(arrays[k], dtype=torch.float64, requires_grad=True) for k in ("x", "w", "b")}
+    out = F.conv2d(t["x"], t["w"], t["b"], stride=1, padding=hyper["pad"])
+    dout = torch.tensor(douts[0])
+    cotangent = torch.zeros_like(out)
+    Ho, Wo = dout.shape[2:]
+    cotangent[:, :, :Ho, :Wo] = dout
+    got = torch.autograd.grad(out, [t["x"], t["w"], t["b"]], cotangent)
+    return {k: g.numpy() for k, g in zip(("x", "w", "b"), got)}
+
+
+def _embedding_overwrites(kind, arrays, hyper, douts, right):
+    dW = np.zeros(arrays["W"].shape)
+    dW[arrays["x"]] = douts[0]  # a repeated word keeps one of its gradients, as NumPy assigns
+    return {"W": dW}
+
+
 def _window_sum(kind, arrays, hyper, douts, right):
     """Each window's dout sent whole to every position of it: average pooling's gradient times the window."""
     size = hyper["pool_height"] * hyper["pool_width"]
@@ -106,7 +128,12 @@ MISTAKES = {
                   Mistake("lstm-no-cell-tanh-derivative", "dnext_h reaches the cell without tanh's derivative "
                           "(1 - tanh(next_c) ** 2)", _step(cell_tanh=False))],
     "conv": [Mistake("conv-flipped-kernel", "dx through the kernel flipped (w[:, :, ::-1, ::-1]): the forward is a "
-                     "cross-correlation, and its dx uses w as it is", _conv_flipped)],
+                     "cross-correlation, and its dx uses w as it is", _conv_flipped),
+             Mistake("conv-stride-ignored", "the backward walks the windows at stride 1: dout[i, j] belongs to the "
+                     "window at i * stride, j * stride", _conv_stride_ignored)],
+    "embedding": [Mistake("embedding-overwrites", "dW[x] = dout overwrites: a word that appears more than once "
+                          "keeps one of its gradients instead of their sum (np.add.at accumulates)",
+                          _embedding_overwrites)],
     "max_pool": [Mistake("max-pool-every-position", "each window's dout sent to every position of the window, not "
                          "to its maximum alone", _window_sum)],
     "avg_pool": [Mistake("avg-pool-not-divided", "average pooling's dx not divided by the window's size "
