@@ -23,7 +23,6 @@ from oracles import policy, registry
 from oracles.compare import agrees, compare
 from oracles.families.forward.judge import differences
 from oracles.families.forward.points import ForwardError
-from oracles.families.forward.run import _versions
 from oracles.families.forward.sides import source_of
 from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
 from oracles.families.layers.kinds import GRID, KINDS
@@ -261,8 +260,8 @@ def _grads(kind, result: LayerPoint, returned: list, arrays: dict) -> dict | Non
 def _versions_all() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    out = _versions()
-    for name in ("torch", "jax"):
+    out = {}
+    for name in ("numpy", "torch", "jax"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -7,8 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from oracles.families.forward.points import ForwardError
-from oracles.families.forward.sides import BackwardSide, ForwardSide, _failed
+from oracles.families.forward.sides import BackwardSide, ForwardSide
 from oracles.isolation import Outcome
+
+
+def _failed(reply: dict, who: str) -> str:
+    """``forward f.py:fn raised at f.py:12: ValueError: ...``: one line for a forward that raised."""
+    where = f" at {reply['where']}" if reply.get("where") else ""
+    message = f": {reply['message']}" if reply.get("message") else ""
+    return f"{who} raised{where}: {reply['type']}{message}"
 
 
 class LayerForwardSide(ForwardSide):
