@@ -325,6 +325,13 @@ def test_a_gradient_sent_to_every_tied_maximum_fails_on_its_sum_over_the_ties(po
     assert all(c.passed for c in tied.checks["dx"].values())
 
 
+def test_at_the_drawn_pools_the_grid_point_catches_a_gradient_sent_to_every_tied_maximum():
+    report = run("max_pool", "max_pool_forward_naive", "max_pool_backward_every_tie")
+    overlapping, tied = report.points
+    assert "'stride': 1" in overlapping.about and "'stride': 2" in tied.about
+    assert overlapping.passed and [c.param for c in tied.failures()] == [TIES]
+
+
 def test_fixed_hyper_parameters_are_the_ones_every_point_uses():
     report = run("conv", "conv_forward_naive", "conv_backward_naive", layer_args={"stride": 2}, pad=1)
     assert report.passed
