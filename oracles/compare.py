@@ -60,6 +60,13 @@ class Check:
     # subgradient interval decided
     ratios: object = field(default=None, repr=False, compare=False)
     at_kink: object = field(default=None, repr=False, compare=False)
+    # the whole-parameter rule of the float32 rows (policy.WHOLE_ATOL): ||g - o|| / ||o|| over the
+    # parameter, whether ||g - o|| is within the rule's bound, and its whole_rtol; None without the rule
+    whole_rel_err: float | None = None
+    whole_passed: bool | None = None
+    whole_rtol: float | None = None
+    # g . o / o . o: the candidate over the oracle along the oracle's direction (the whole line's ratio)
+    whole_ratio: float | None = field(default=None, repr=False, compare=False)
     # the worst entry as the candidate wrote it, in its convention (``dW1[2, 0]`` for the canonical
     # ``W1[0, 2]`` of a (out, in) layout); None in the lesson's layout with W1 keys
     as_written: str | None = None
@@ -76,7 +83,7 @@ class Check:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        del d["param"], d["oracle"], d["ratios"], d["at_kink"]
+        del d["param"], d["oracle"], d["ratios"], d["at_kink"], d["whole_ratio"]
         # the ratio the text shows beside the worst entry: yours over the oracle's
         d["candidate_over_oracle"] = self.candidate_value / self.oracle_value if self.oracle_value else None
         return d
@@ -85,6 +92,12 @@ class Check:
         """``torch vs candidate: W1[3, 2]: torch 0.0123, yours 0.0615 (5x)``: the worst entry, both
         values labelled (the oracle's first), their ratio, and how many entries are over tolerance."""
         yours = "yours" if against == "candidate" else against
+        if self.over_tolerance == 0 and self.whole_passed is False:  # every entry within, the whole not
+            along = (f"; {yours} / {self.oracle} along it: {ratio_words(self.whole_ratio)}"
+                     if self.whole_ratio is not None and np.isfinite(self.whole_ratio) else "")
+            return (f"{self.oracle} vs {against}: {self.name} as a whole: |{yours} - {self.oracle}| / |{self.oracle}| = "
+                    f"{self.whole_rel_err:.2g} over the whole parameter, beyond its rounding (the policy allows "
+                    f"{self.whole_rtol:g} at this dtype), though every entry is within the entrywise tolerance{along}")
         head = f"{self.oracle} vs {against}: {self.entry}:"
         over = f"{self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         if self.interval is not None:
@@ -115,11 +128,24 @@ def _errors(g, o, tol: Tolerance, subgradient=None):
         return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
 
 
+def _whole(g, nearest, scale: float, tol: Tolerance):
+    """The whole-parameter rule (None, None, None without it): ``(||g - o|| / ||o||, passed, g.o / o.o)``,
+    ``o`` the oracle's values (at an exact kink the nearest point of the interval)."""
+    if tol.whole_rtol is None:
+        return None, None, None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        diff, norm = float(np.linalg.norm(g - nearest)), float(np.linalg.norm(nearest))
+        passed = bool(diff <= tol.whole_bound(nearest, scale))  # NaN is never within
+        rel = diff / norm if norm else (0.0 if diff == 0 else float("inf"))
+        ratio = float(np.vdot(g, nearest)) / norm ** 2 if norm else None
+    return float(rel), passed, ratio
+
+
 def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:
     """:func:`compare`'s verdict alone, without the rest of the Check (the oracles' agreement at
     every drawn problem asks only this)."""
-    *_, err, bound = _errors(g, o, tol, subgradient)
-    return bool((err <= bound).all())  # NaN is never within
+    g, _, _, _, _, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
+    return bool((err <= bound).all()) and _whole(g, nearest, scale, tol)[1] is not False  # NaN is never within
 
 
 def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
@@ -138,13 +164,14 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         excess = np.where(np.isnan(err), np.inf, err / bound)
         relative = (err[nonzero] / np.abs(nearest[nonzero])).max() if nonzero.any() else 0.0
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
+    whole_rel, whole_passed, whole_ratio = _whole(g, nearest, scale, tol)
     kink_value = None
     if at.any():
         kink_value = name_slope(subgradient.slopes(g, tol, scale), subgradient.alpha)
     return Check(
         param=param,
         oracle=oracle,
-        passed=not over.any(),
+        passed=not over.any() and whole_passed is not False,
         max_abs_err=float(err.max()) if o.size else 0.0,
         max_rel_err=float(relative),
         worst_index=[int(i) for i in worst],
@@ -162,4 +189,8 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         interval=[float(lo[worst]), float(hi[worst])] if o.size and at[worst] else None,
         ratios=excess,
         at_kink=at,
+        whole_rel_err=whole_rel,
+        whole_passed=whole_passed,
+        whole_rtol=tol.whole_rtol,
+        whole_ratio=whole_ratio,
     )

@@ -103,8 +103,8 @@ class Pieces:
         numbers overflowed) reproduces nothing."""
         if np.shape(g) != np.shape(h) or not np.all(np.isfinite(h)):
             return False
-        with np.errstate(over="ignore", invalid="ignore"):
-            return bool(np.all(self.tol.close_array(g, h)))
+        with np.errstate(over="ignore", invalid="ignore"):  # entry by entry, and (float32) as a whole
+            return bool(np.all(self.tol.close_array(g, h))) and self.tol.whole_close(g, h)
 
     def significant(self, o):
         """Entries of ``o`` larger than rounding: a ratio is only read off these."""
@@ -120,7 +120,9 @@ class Pieces:
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             r = float(np.median(g[significant] / h[significant]))
-            if not np.isfinite(r) or r == 0.0 or abs(r - 1) <= self.tol.rtol or not self.close(g, r * h):
+            # r near 1 is a factor only where g and h differ (float32: the whole-parameter rule tells N - 1)
+            if (not np.isfinite(r) or r == 0.0 or abs(r - 1) <= self.tol.rtol and self.close(g, h)
+                    or not self.close(g, r * h)):
                 return None
         return r
 
