@@ -244,7 +244,7 @@ SETTINGS = {s.name: s for s in (
           "how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch", ini=True),
     Setting("hidden", hidden, (16,), "hidden widths: 16 (the lesson) or 64,64"),
     _pick("activation", ACTIVATIONS, "relu", f"the hidden activation: {', '.join(ACTIVATIONS)}"),
-    Setting("seed", seed, 0, "the lesson init's seed (default 0)"),
+    Setting("seed", seed, 0, "the lesson init's seed, and with the candidate's answer the random directions' (default 0)"),
     _pick("dtype", DTYPES, "float64",
           "float64 (default) or float32: the dtype of the params, X and y handed to the backward", ini=True),
     Setting("oracles", oracles, ORACLES, f"comma list (default: all: {', '.join(ORACLES)})"),
