@@ -6,8 +6,11 @@ Per (problem, parameter, oracle): the reference's float32 backward ``g`` against
 the oracles against each other (their agreement is judged by the same rule):
 
 - ``rel`` = ||g - o|| / ||o||;
-- ``rms`` = ||g - o|| / (S sqrt(n)), the error's root mean square in units of the scale S;
-- ``ratio`` = ||g - o|| / (WHOLE_ATOL S sqrt(n) + WHOLE_RTOL ||o||): over 1 is a false alarm.
+- ``rms`` = ||g - o|| / (S sqrt(n)), the error's root mean square in units of the rule's scale S
+  (``max(max(unit, max |o|), backward magnitude)``: ``compare.backward_magnitudes``);
+- ``ratio`` = ||g - o|| / (WHOLE_ATOL S sqrt(n) + WHOLE_RTOL ||o||): over 1 is a false alarm;
+- ``caught`` (the lesson's points) = 1e-3 over the rule's bound on a whole-parameter relative error,
+  ``WHOLE_RTOL + WHOLE_ATOL S sqrt(n) / ||o||``: over 1, a 1e-3 error fails.
 
 At the lesson's two points (the packaged Pima data, float32) and over EXAMPLES fuzzed float32
 problems (hypothesis seed SEED: every head, class count, reduction, L2 strength and form, depth,
@@ -48,12 +51,14 @@ def measure(p, where: str, stats: dict) -> None:
         tol = policy.tolerance("torch" if b != "finite-differences" else b, spec.dtype, unit=unit)
         for k in ref:
             g, _, _, _, _, o, S, _, _ = _errors(sources[a][k], sources[b][k], tol, p.intervals.get(k))
+            S = max(S, p.magnitudes[k])
             if not (np.isfinite(g).all() and np.isfinite(o).all()):
                 continue
             e, norm, n = float(np.linalg.norm(g - o)), float(np.linalg.norm(o)), o.size
             row = {"where": where, "param": k, "pair": f"{a} vs {b}", "n": n, "scale": S,
                    "rel": e / norm if norm else None, "rms": e / (S * np.sqrt(n)),
-                   "ratio": e / (A * S * np.sqrt(n) + R * norm)}
+                   "ratio": e / (A * S * np.sqrt(n) + R * norm),
+                   "caught": 1e-3 / (R + A * S * np.sqrt(n) / norm) if norm else None}
             stats["rows"] += 1
             key = "reference" if a == "reference" else "oracles"
             for m in ("ratio", "rms", "rel"):
@@ -105,7 +110,8 @@ def main():
               f"{stats['seconds']} s")
         for row in stats["lesson"]:
             if row["pair"].startswith("reference"):
-                print(f"  {row['where']} {row['param']} {row['pair']}: rel {row['rel']:.2g} ratio {row['ratio']:.2g}")
+                print(f"  {row['where']} {row['param']} {row['pair']}: rel {row['rel']:.2g} ratio {row['ratio']:.2g} "
+                      f"1e-3 caught x{row['caught']:.3g}")
 
 
 if __name__ == "__main__":

@@ -128,9 +128,36 @@ def _errors(g, o, tol: Tolerance, subgradient=None):
         return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
 
 
+def backward_magnitudes(spec, params: dict, X, y) -> dict:
+    """Per parameter, the largest magnitude a backward's rounding grows with: the gradient of the
+    same network written on absolute values, every activation's slope taken as 1 (in float64).
+
+    The counterpart of the forward's ``harness.loss_scale``: a float32 backward rounds each term
+    it sums, ``|a_{l-1}|^T |dz_l|``, not their (possibly cancelling) result, and a slope computed
+    as ``1 - a**2`` near saturation carries an error of float32's epsilon times the upstream
+    ``|da_l|``, however small the slope. ``dz_L`` counts ``|dz_L| + 1 / divisor`` (its own rounding
+    is of the probabilities' size, 1, not of their difference). The whole-parameter rule counts its
+    absolute term in ``max(S, this)``; at the lesson's points it is below 1 and changes nothing.
+    """
+    from reference.model import backprop, forward, n_layers
+
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    X = np.asarray(X, dtype=np.float64)
+    L = n_layers(P)
+    _, cache = forward(P, X, spec.activation)
+    Z = cache[f"z{L}"]
+    N, C = Z.shape
+    with np.errstate(all="ignore"):  # a problem whose numbers overflow: an infinite scale, no warning
+        dz = np.abs(spec.head.dz_top(Z, spec.head.targets(y, np.float64))) + 1.0 / spec.head.divisor(N, C)
+        grads = backprop({k: np.abs(v) for k, v in P.items()}, {k: np.abs(v) for k, v in cache.items()},
+                         dz, L, "identity")
+    return {k: float(np.abs(g).max()) if g.size else 0.0 for k, g in grads.items()}
+
+
 def _whole(g, nearest, scale: float, tol: Tolerance):
     """The whole-parameter rule (None, None, None without it): ``(||g - o|| / ||o||, passed, g.o / o.o)``,
-    ``o`` the oracle's values (at an exact kink the nearest point of the interval)."""
+    ``o`` the oracle's values (at an exact kink the nearest point of the interval); ``scale`` the
+    rule's unit (``max(S, backward magnitude)``)."""
     if tol.whole_rtol is None:
         return None, None, None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -141,20 +168,24 @@ def _whole(g, nearest, scale: float, tol: Tolerance):
     return float(rel), passed, ratio
 
 
-def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:
+def agrees(g, o, tol: Tolerance, subgradient=None, magnitude: float = 0.0) -> bool:
     """:func:`compare`'s verdict alone, without the rest of the Check (the oracles' agreement at
     every drawn problem asks only this)."""
     g, _, _, _, _, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
-    return bool((err <= bound).all()) and _whole(g, nearest, scale, tol)[1] is not False  # NaN is never within
+    whole = _whole(g, nearest, max(scale, magnitude), tol)[1]
+    return bool((err <= bound).all()) and whole is not False  # NaN is never within
 
 
-def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
+def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None,
+            magnitude: float = 0.0) -> Check:
     """Compare candidate ``g`` with oracle ``o`` entry by entry.
 
     ``subgradient``: an :class:`oracles.kinks.Interval` for this parameter (or None); where its
     interval is not a point, ``g`` must lie within tolerance of ``[lo, hi]`` instead of ``o``.
     ``near_kink``: bool mask of entries the oracle decided with a step that avoids a kink
-    (counted, compared like every other entry).
+    (counted, compared like every other entry). ``magnitude``: the parameter's
+    :func:`backward_magnitudes` entry; the whole-parameter rule (float32) counts its absolute term in
+    ``max(S, magnitude)``.
     """
     g, o, at, lo, hi, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
     near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
@@ -164,7 +195,7 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         excess = np.where(np.isnan(err), np.inf, err / bound)
         relative = (err[nonzero] / np.abs(nearest[nonzero])).max() if nonzero.any() else 0.0
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
-    whole_rel, whole_passed, whole_ratio = _whole(g, nearest, scale, tol)
+    whole_rel, whole_passed, whole_ratio = _whole(g, nearest, max(scale, magnitude), tol)
     kink_value = None
     if at.any():
         kink_value = name_slope(subgradient.slopes(g, tol, scale), subgradient.alpha)

@@ -12,7 +12,7 @@ import numpy as np
 
 from oracles import background, policy
 from oracles.candidate import ContractViolation, handle_for, unpack
-from oracles.compare import agrees, compare
+from oracles.compare import agrees, backward_magnitudes, compare
 from oracles.conventions import Conventional
 from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
@@ -56,7 +56,8 @@ def default_points(spec: Spec, seed: int = 0) -> list:
     return [lesson_point(spec, seed), generic_point(spec, seed)]
 
 
-def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0) -> list:
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0,
+               magnitudes: dict | None = None) -> list:
     """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
     kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
@@ -67,8 +68,9 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
             tol_name = DIFFERENCES if DIFFERENCES in (a, b) else b
             tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
-            ok = all(agrees(results[a][k], results[b][k], tol, sub(k))
-                     and (sub(k) is None or agrees(results[b][k], results[a][k], tol, sub(k)))
+            m = (magnitudes or {}).get
+            ok = all(agrees(results[a][k], results[b][k], tol, sub(k), m(k, 0.0))
+                     and (sub(k) is None or agrees(results[b][k], results[a][k], tol, sub(k), m(k, 0.0)))
                      for k in results[a])
             pairs.append((a, b, ok))
     return pairs
@@ -121,6 +123,7 @@ class Prepared:
     loss_scale: float
     timeout: float  # the default time limit of one candidate call here
     seed: int = 0  # --seed: with the point's and parameter's names and the answer, seeds the directions
+    magnitudes: dict = None  # per parameter, what a backward's rounding grows with (compare.backward_magnitudes)
 
 
 def _inputs(spec: Spec, X, y):
@@ -163,9 +166,11 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     reference_backward(params, X, y, spec.activation, head=spec.head)
     timeout = policy.call_timeout(time.perf_counter() - start)
     intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
+    magnitudes = backward_magnitudes(spec, params, X, y)
     return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, count, used,
-                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes)),
-                    loss_scale(params, X), timeout, seed)
+                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes),
+                               magnitudes),
+                    loss_scale(params, X), timeout, seed, magnitudes)
 
 
 def directional(prepared: Prepared, grads: dict):
@@ -336,11 +341,12 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None,
             tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
                 near = p.near_kink.get(k) if name == DIFFERENCES else None
-                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
+                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near,
+                                                 p.magnitudes[k])
             elif projected is not None and name == DIFFERENCES:
                 sub = p.intervals.get(k).project(projected.directions[k]) if p.intervals.get(k) else None
                 result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, sub,
-                                                 projected.near_kink[k])
+                                                 projected.near_kink[k], p.magnitudes[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = next((p.grads[n] for n in (*FRAMEWORKS, DIFFERENCES) if n in p.grads), None)  # frameworks first
     if wrong and consensus is not None:
