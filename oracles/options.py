@@ -18,6 +18,7 @@ MAX_DIRECTIONS = 4096  # --directions: random directions per parameter
 MAX_JOBS = 256  # --jobs: worker processes at once
 MAX_EXAMPLES = 100_000  # --fuzz: drawn problems
 MAX_ARRAY_BYTES = 2**30  # what one check's arrays may take, estimated before anything runs (footprint)
+MAX_L2 = 8.0  # --l2: policy.MAX_L2 (repeated here, so a shell parses before NumPy; a test holds them equal)
 
 
 def hidden(value, where: str = "hidden") -> tuple:
@@ -167,13 +168,19 @@ FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: o
 
 
 def l2(value, where: str = "l2") -> float:
-    """A finite number >= 0 (0: no weight decay), as the convention's own code writes it."""
+    """A number from 0 to MAX_L2 (0: no weight decay), as the convention's own code writes it.
+
+    Beyond MAX_L2 the L2 term's gradient would drown the data term's under the tolerance
+    (``policy.MAX_L2``): no oracle could tell a wrong data gradient there."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
     if isinstance(value, bool) or not (0 <= number < float("inf")):
         raise ValueError(f"{where} takes a number >= 0 (the L2 strength as your code writes it), got {value!r}")
+    if number > MAX_L2:
+        raise ValueError(f"{where} takes a number from 0 to {MAX_L2:g}, got {value!r}: a stronger L2 term's gradient "
+                         f"drowns the data term's, which no oracle could then check")
     return number
 
 

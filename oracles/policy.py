@@ -107,6 +107,16 @@ TABLE = {
     ("lesson", "float64"): Tolerance(atol=1e-6, rtol=0.0),
 }
 
+# --l2: the strongest weight decay whose term the oracles can still resolve against the data term.
+# Past an L2 gradient L2_DATA_RATIO times the data term's (1 / the loosest entrywise rtol, float32's
+# 2e-3), a wrong data gradient hides under the tolerance of the L2 one. Measured at the lesson's init
+# on the Pima data: the smallest ||dW|| / ||W|| of the data term is 0.03375 (W1; W2 0.1456; at the
+# generic point 0.03565 and 0.6949). In the steepest form, CS231n's reg (gradient 2 reg W; torch's
+# weight_decay gives C W, deeplearning.ai's lambd gives lambd / N W), the ratio reaches 500 at
+# reg = 500 * 0.03375 / 2 = 8.44, rounded down: 8. oracles/options.py repeats it (a test holds them equal).
+L2_DATA_RATIO = 500.0
+MAX_L2 = 8.0
+
 # Diagnosis: non-finite gradients are blamed on saturation only where some logit is at least this
 # large (a naive sigmoid then rounds y_hat to 0 or 1 in float64 near |z| = 37).
 SATURATED_LOGIT = 30.0
