@@ -244,7 +244,7 @@ SETTINGS = {s.name: s for s in (
     _pick("reduction", REDUCTIONS, "mean",
           "the loss averaged over the batch (mean) or summed (sum: per-example code)", ini=True),
     Setting("l2", l2, 0.0,
-            "weight decay on every W (never biases), as the convention writes it: cs231n reg (+ reg*sum W^2), "
+            "weight decay on every W (never biases), 0 to 8, as the convention writes it: cs231n reg (+ reg*sum W^2), "
             "deeplearning-ai lambd (+ lambd/(2m)*sum W^2), lesson and torch weight_decay (+ C/2*sum W^2)",
             metavar="C", ini=True),
     _pick("convention", CONVENTIONS, "lesson",
