@@ -469,3 +469,11 @@ def test_fuzz_cs231n_forgets_minus_one(backprop_fuzz):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*cs231n_bug_no_minus_one broke*", "*loss=softmax*",
                                  "*law agreement: finite-differences vs candidate*", "*--convention cs231n*"])
+
+
+def test_an_ini_l2_beyond_the_bound_is_a_usage_error_naming_it(pytester):
+    pytester.makeini("[pytest]\nbackprop_l2 = 1e11\n")
+    pytester.makepyfile(test_mine="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "backprop_l2" in result.stderr.str() and "from 0 to 8" in result.stderr.str()
