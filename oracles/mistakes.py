@@ -27,6 +27,7 @@ import numpy as np
 from oracles import policy
 from oracles.compare import backward_magnitudes, ratio_words  # noqa: F401  (ratio_words re-exported for the diagnosis)
 from reference.model import ACTIVATIONS, KINKED, LEAKY_SLOPE, activate, activation_grad, backprop, backward, forward, n_layers
+from reference.heads import OUTPUTS
 
 LESSON_ROWS = 768  # the lesson's data: the batch size a hard-coded N most often is
 LESSON_EPS = 1e-8  # the lesson's loss: -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))
@@ -36,7 +37,6 @@ DERIVATIVE = {"relu": "(z{l} > 0)", "leaky_relu": "where(z{l} > 0, 1, 0.01)", "t
               "sigmoid": "a{l} * (1 - a{l})", "identity": "1"}
 
 
-TOP = {"bce": "(y_hat - y) / N", "softmax": "(probs - onehot(y)) / N", "mse": "2 (y_hat - y) / N"}
 
 
 def step(key: str, L: int, activation: str = "relu", loss: str = "bce") -> str:
@@ -48,7 +48,7 @@ def step(key: str, L: int, activation: str = "relu", loss: str = "bce") -> str:
     if kind == "b":
         return f"db{l} = sum(dz{l}, axis=0, keepdims=True)"
     if kind == "z" and l == L:
-        return f"dz{L} = {TOP[loss]}"
+        return f"dz{L} = {OUTPUTS[loss].dz_words}"
     if kind == "z":
         return f"dz{l} = da{l} * {DERIVATIVE[activation].format(l=l)}"
     return f"da{l} = dz{l + 1} @ W{l + 1}.T"
