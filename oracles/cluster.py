@@ -1,0 +1,131 @@
+"""The gradebook on Dask distributed: the same grading, one task per candidate, on any cluster.
+
+``--scheduler local`` starts a ``LocalCluster`` of ``--jobs`` worker processes (one thread
+each) on 127.0.0.1; ``--scheduler tcp://host:8786`` sends the tasks to a running scheduler
+(``dask scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes). Each task is
+:func:`oracles.gradebook._graded`, exactly as on one machine: the candidate runs in a worker
+process of its own, with its limits, started by the Dask worker. The problem and its oracles
+(computed once, by the judge) travel to the scheduler once, as one task's result that every
+grading task depends on, never with each task (:func:`_shared`).
+
+A Dask worker lost mid-run has its tasks retried by the scheduler on another worker; a
+candidate whose task is on a Dask worker that dies ``ALLOWED_FAILURES + 1`` times (twice) is
+that candidate's row, a crash, never retried again.
+"""
+from __future__ import annotations
+
+import uuid
+import warnings
+
+ALLOWED_FAILURES = 1  # the scheduler's distributed.scheduler.allowed-failures for a LocalCluster
+# the scheduler's HTTP server (health only, no dashboard) on 127.0.0.1, any free port: never
+# another interface (":0" would listen on every one), never a fixed port that a neighbour holds
+_NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
+INSTALL = "pip install 'backprop-oracles[cluster]'"
+
+
+class ClusterUnavailable(Exception):
+    """No Dask (``distributed`` not installed) or no scheduler at the address: one line."""
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ClusterUnavailable(f"--scheduler needs Dask's distributed package: {INSTALL}") from None
+    return distributed
+
+
+def connect(scheduler: str, jobs: int):
+    """``(client, cluster)``: a LocalCluster of ``jobs`` workers on 127.0.0.1 (``cluster`` to
+    close after the client), or a client of the scheduler at ``scheduler`` (``cluster`` None)."""
+    import logging
+
+    import dask
+
+    distributed = _distributed()
+    if scheduler == "local":
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = distributed.LocalCluster(host="127.0.0.1", n_workers=jobs, threads_per_worker=1,
+                                               processes=True, dashboard_address=None,
+                                               scheduler_kwargs=_NO_DASHBOARD, silence_logs=logging.ERROR)
+        return distributed.Client(cluster), cluster
+    try:
+        return distributed.Client(scheduler, timeout="10s"), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterUnavailable(f"--scheduler {scheduler}: cannot reach the Dask scheduler: "
+                                 f"{' '.join(str(exc).split())[:200]}") from None
+
+
+def grade_task(shared, target: str) -> tuple:
+    """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.gradebook._graded`
+    with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention and
+    the worker's limits)."""
+    from oracles.gradebook import _graded
+
+    spec, data, prepared, oracles, convention, worker_options = shared
+    return _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+
+
+def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+    """Grade ``todo`` (indices into ``targets``) on Dask, calling ``arrived(i, row)`` with each
+    final row as it arrives. Ctrl-C cancels every task and closes the client (and a LocalCluster),
+    then is raised again."""
+    client, cluster = connect(scheduler, jobs)
+    try:
+        run_tasks(client, shared, targets, todo, arrived, task)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+    """:func:`on_dask`'s work with a ``client``: the problem scattered once, one task per
+    candidate, rows as they complete; a candidate signalled by a neighbour graded again alone."""
+    distributed = _distributed()
+    run = uuid.uuid4().hex[:8]
+    with warnings.catch_warnings():  # a big problem is meant to travel once, with this one task
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
+        problem = client.submit(_shared, shared, key=f"problem-{run}", pure=False)
+    futures = {client.submit(task, problem, targets[i], key=f"grade-{run}-{i}", pure=False): i for i in todo}
+    again = []
+    try:
+        for future in distributed.as_completed(list(futures)):
+            i = futures.pop(future)
+            row, signalled = _outcome(future, targets[i])
+            if signalled:
+                again.append(i)
+            else:
+                arrived(i, row)
+            future.release()
+        for i in sorted(again):  # alone: every other task is done
+            future = client.submit(task, problem, targets[i], key=f"grade-{run}-{i}-alone", pure=False)
+            distributed.wait(future)
+            arrived(i, _outcome(future, targets[i])[0])
+    except KeyboardInterrupt:
+        client.cancel(list(futures))
+        raise
+
+
+def _shared(shared: tuple) -> tuple:
+    """The problem as a task's result: sent to the scheduler once, fetched by each worker from a
+    worker that holds it, and made again if every worker that held it is lost (scattered data
+    would be gone, and every task waiting on it cancelled)."""
+    return shared
+
+
+def _outcome(future, target: str) -> tuple:
+    """A finished task's ``(row, signalled)``; a task that killed its Dask worker each time it ran
+    (KilledWorker) is a crash, and any other failure of the task an internal error: that row."""
+    from oracles.gradebook import Row
+
+    if future.status == "finished":
+        return future.result()
+    exc = future.exception()
+    if type(exc).__name__ == "KilledWorker":
+        return Row(target, False, "FAIL", "the candidate's grading killed its Dask worker each time it ran "
+                                          "(the scheduler's allowed-failures): graded as a crash, not retried"), False
+    words = " ".join(str(exc).split())[:300]
+    return Row(target, False, "ERROR", f"internal error while judging this candidate: "
+                                       f"{type(exc).__name__}: {words}"), False
