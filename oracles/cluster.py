@@ -118,6 +118,9 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
                 time.sleep(POLL_S)
                 continue
             for future in done.next_batch(block=False):
+                if future.status not in ("finished", "error", "cancelled"):
+                    done.add(future)  # its result was on a worker since lost: run again, back when done
+                    continue
                 i = futures.pop(future)
                 row, signalled = _outcome(future, targets[i])
                 if signalled:
@@ -152,10 +155,9 @@ def _outcome(future, target: str) -> tuple:
 
     if future.status == "finished":
         return future.result()
-    exc = future.exception()
+    exc = future.exception() if future.status == "error" else None
     if type(exc).__name__ == "KilledWorker":  # graded again alone: a neighbour's task may have been the killer
         return Row(target, False, "FAIL", "the candidate's grading killed its Dask worker each time it ran, "
                                           "alone too (the scheduler's allowed-failures): graded as a crash"), True
-    words = " ".join(str(exc).split())[:300]
-    return Row(target, False, "ERROR", f"internal error while judging this candidate: "
-                                       f"{type(exc).__name__}: {words}"), False
+    words = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}" if exc else f"its task was {future.status}"
+    return Row(target, False, "ERROR", f"internal error while judging this candidate: {words}"), False

@@ -104,7 +104,7 @@ def test_a_candidate_that_kills_its_dask_worker_twice_and_twice_alone_is_a_crash
     prepared = prepare_points(spec, data, FD)
     on_dask("local", 2, (spec, data, prepared, FD, None, {"timeout": 5.0}), targets, [0, 1],
             lambda i, row: rows.__setitem__(i, row), task=task)
-    assert rows[0].verdict == "PASS"
+    assert rows[0].verdict == "PASS", rows[0].first_failure
     assert rows[1].verdict == "FAIL" and "killed its Dask worker each time it ran" in rows[1].first_failure
     assert deaths.read_text().split() == ["died"] * 4  # twice beside fine.py, twice alone; then a crash, not forever
 
