@@ -1,4 +1,4 @@
-"""The softmax head's speed row (issue 11): a full finite-difference check against
+"""The softmax head's speed row: a full finite-difference check against
 ``torch.autograd.gradcheck`` full, on the same loss, at hidden 64,64 on digits (N = 1,797, C = 10).
 
     PYTHONPATH=. python benchmarks/heads.py [--data digits] [--subset]

@@ -13,7 +13,7 @@ Rows (each pair measured side by side, same inputs, same seeds):
      ``import torch`` and ``import jax`` alone in a fresh interpreter;
   4. the gradebook: the first 20 entries of the bug catalogue written out as files, graded
      with ``--jobs 1`` and ``--jobs 2``.
-Speed goals from issue 10: fuzzing >= 50 examples/s with every oracle; the cold main job <= 3 s.
+Speed goals: fuzzing >= 50 examples/s with every oracle; the cold main job <= 3 s.
 """
 from __future__ import annotations
 

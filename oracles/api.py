@@ -11,7 +11,6 @@ import os
 import sys
 
 from oracles import options
-from reference.model import ACTIVATIONS, DTYPES
 
 
 def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, isolate, timeout, memory,
@@ -21,22 +20,13 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
     from oracles.harness import make_spec
     from reference.data import DataError, Dataset, load
 
-    widths = options.hidden(hidden, "hidden")
-    options.choice(loss, options.LOSSES, "loss")
-    options.choice(reduction, options.REDUCTIONS, "reduction")
-    options.choice(convention, options.CONVENTIONS, "convention")
-    l2 = options.l2(l2, "l2")
-    options.choice(activation, ACTIVATIONS, "activation")
-    options.choice(dtype, DTYPES, "dtype")
-    chosen = options.oracles(oracles, "oracles")
-    seed = options.seed(seed, "seed")
-    worker = {"timeout": None if timeout is None else options.positive(timeout, "timeout"),
-              "memory": None if memory is None else options.size(memory, "memory"),
-              "forbid": options.modules(forbid_import, "forbid_import")}
+    given = options.validate(hidden=hidden, loss=loss, reduction=reduction, convention=convention, l2=l2,
+                             activation=activation, dtype=dtype, oracles=oracles, seed=seed, target=target,
+                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+    widths, l2, chosen, seed, target = (given[k] for k in ("hidden", "l2", "oracles", "seed", "target"))
+    worker = {"timeout": given["timeout"], "memory": given["memory"], "forbid": given["forbid_import"]}
     if not isinstance(isolate, bool):
         raise TypeError(f"isolate takes True or False, got {isolate!r}")
-    if target is not None and not isinstance(target, str):
-        raise TypeError(f"target takes a column name, got {type(target).__name__}")
     if backward is None or not (callable(backward) or isinstance(backward, str)):
         raise TypeError(f"backward takes a function backward(params, X, y) or 'file.py:function', "
                         f"got {type(backward).__name__}")
@@ -58,7 +48,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
     along = "finite-differences" in chosen and spec.n_params() > policy.FD_EXHAUSTIVE_BUDGET
     options.fits(spec.sizes, dataset.X.shape[0], policy.FD_DIRECTIONS if along else 0, "hidden")  # before any worker
     try:
-        handle = handle_for(backward, isolate=isolate, **(worker if isolate else {}))
+        handle = handle_for(backward, isolate=isolate, by_value=True, **(worker if isolate else {}))
     except CandidateError as exc:
         raise ValueError(f"backward: {exc}") from None
     return spec, dataset, chosen, seed, handle
@@ -66,7 +56,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
 def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
           seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), loss="bce", reduction="mean", l2=0.0,
-          convention="lesson"):
+          convention="lesson", forward=None, init=None, params=None, inputs=None):
     """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
@@ -91,9 +81,20 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
         ``lambd``, lesson and torch ``weight_decay``).
     convention: how ``backward`` receives and returns arrays: lesson, cs231n, deeplearning-ai, torch.
 
+    forward: your own forward, ``loss(params, inputs) -> loss`` or ``-> (loss, cache)`` (a function or
+        ``"file.py:function"``): then ``backward(params, inputs) -> grads`` (or ``(loss, grads)``) is
+        checked against its gradient (finite differences and autograd of ``forward``), at the points
+        of ``init(seed) -> params`` or ``(params, inputs)`` (seeds ``seed`` and ``seed + 1``), or at
+        ``params`` (a dict of float arrays); ``inputs``: a dict of arrays or a ``.npz`` of
+        ``params/NAME`` and ``inputs/NAME`` arrays (default: ``{"X": X, "y": y}`` of ``data``).
+        The network options (hidden, activation, convention...) do not apply.
+
     The report renders in a notebook (``report`` alone in a cell), prints as the CLI's table
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
+    if forward is not None or init is not None or params is not None or inputs is not None:
+        return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
+                              memory, forbid_import)
     from oracles.harness import run
     from reference.data import SYNTHETIC, how_to_get_real_data
 
@@ -105,6 +106,27 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     if dataset.source == SYNTHETIC:
         report.notes.append(how_to_get_real_data("pass data=PATH"))
     return report
+
+
+def _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout, memory,
+                   forbid_import):
+    """:func:`check` with ``forward``: the forward family (oracles.families.forward)."""
+    from oracles.families.forward import check as check_forward
+
+    given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed, target=target, loss=loss,
+                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+    if given["forward"] is None:
+        raise TypeError("init, params and inputs go with forward=: your loss(params, inputs)")
+    if backward is None or not (callable(backward) or isinstance(backward, str)):
+        raise TypeError(f"backward takes a function backward(params, inputs) or 'file.py:function', "
+                        f"got {type(backward).__name__}")
+    if isolate is not True:
+        raise ValueError("isolate=False is not available with forward= yet: your code runs in workers")
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"params takes a dict of float arrays, got {type(params).__name__}")
+    return check_forward(backward, given["forward"], init=given["init"], params=params, inputs=given["inputs"],
+                         data=data, target=given["target"], loss=given["loss"], seed=given["seed"],
+                         timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",

@@ -19,7 +19,9 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-SLOW_IMPORTS = ("torch",)  # oracles named after the module whose first import costs seconds
+from oracles import registry
+
+SLOW_IMPORTS = tuple(o.name for o in registry.ORACLES if o.slow_import)  # first import costs seconds
 LIMIT_S = 300.0  # past this the child is killed and the oracle computed here
 
 _CHILD = ("import pickle, sys; path, name = pickle.load(sys.stdin.buffer); sys.path[:] = path; "
@@ -30,15 +32,7 @@ _started: list = []  # every child started here, for pids()
 
 def oracle(name: str):
     """The oracle function called ``name``: ``(spec, params, X, y) -> (loss, grads)``."""
-    if name == "torch":
-        from oracles.torch_oracle import torch_oracle
-
-        return torch_oracle
-    if name == "jax":
-        from oracles.jax_oracle import jax_oracle
-
-        return jax_oracle
-    raise ValueError(f"unknown oracle {name!r}")
+    return registry.get(name).load()
 
 
 def _serve(name: str) -> None:
@@ -46,7 +40,7 @@ def _serve(name: str) -> None:
     ``(loss, grads)`` at every point, in order."""
     import importlib
 
-    importlib.import_module(name)  # the seconds this child exists to spend before its job arrives
+    importlib.import_module(registry.get(name).package)  # the seconds this child exists to spend before its job arrives
     fn = oracle(name)
     job = pickle.load(sys.stdin.buffer)
     answers = [fn(job["spec"], params, job["X"], job["y"]) for params in job["points"]]
@@ -102,7 +96,7 @@ class Ahead:
 def _worth(oracles) -> list:
     """The named oracles worth computing elsewhere: the framework not yet imported here, a second
     core, and other work to overlap (another oracle)."""
-    names = [n for n in oracles if n in SLOW_IMPORTS and n not in sys.modules]
+    names = [n for n in oracles if n in SLOW_IMPORTS and registry.get(n).package not in sys.modules]
     if not names or len(oracles) < 2 or (os.cpu_count() or 1) < 2 or os.environ.get("BACKPROP_NO_BACKGROUND"):
         return []
     return names

@@ -46,8 +46,9 @@ def load_candidate(target: str, isolate: bool = True, **worker_options):
         return InProcess(target, None, failure=str(exc))
 
 
-def handle_for(candidate, isolate: bool = True, name: str | None = None, **worker_options):
-    """A handle from a handle, a target string or a function object."""
+def handle_for(candidate, isolate: bool = True, name: str | None = None, by_value: bool = False, **worker_options):
+    """A handle from a handle, a target string or a function object (``by_value``: a function is
+    shipped to its worker by value first, as the caller holds it: :func:`function_source`)."""
     if hasattr(candidate, "evaluate"):
         return candidate
     if isinstance(candidate, str):
@@ -57,7 +58,7 @@ def handle_for(candidate, isolate: bool = True, name: str | None = None, **worke
                              f"got {type(candidate).__name__}")
     if not isolate:
         return InProcess(name or _function_name(candidate), candidate)
-    return Worker(function_source(candidate, name), **worker_options).start()
+    return Worker(function_source(candidate, name, by_value), **worker_options).start()
 
 
 def _function_name(fn) -> str:

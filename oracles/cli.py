@@ -41,50 +41,21 @@ def parser() -> argparse.ArgumentParser:
                    help="a CSV file, or a packaged data set: diabetes (the default, the lesson's Pima data), iris, "
                         "wine, digits, diabetes_progression; synthetic for the stand-in. A path that exists is "
                         "read as a path; $BACKPROP_DATA names the data when --data is not given")
-    p.add_argument("--target", default=None,
-                   help="the target column (default: a packaged data set's own; else Outcome, or for softmax and mse "
-                        "the last column when the file has no Outcome): 0/1 for bce, whole-number classes for "
-                        "softmax, any number for mse")
-    p.add_argument("--loss", choices=options.LOSSES, default="bce",
-                   help="the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over "
-                        "the target's classes), mse (identity output, mean squared error)")
-    p.add_argument("--reduction", choices=options.REDUCTIONS, default="mean",
-                   help="the loss averaged over the batch (mean) or summed (sum: per-example code)")
-    p.add_argument("--l2", type=_typed(options.l2, "--l2"), default=0.0, metavar="C",
-                   help="weight decay on every W (never biases), as the convention writes it: cs231n reg "
-                        "(+ reg*sum W^2), deeplearning-ai lambd (+ lambd/(2m)*sum W^2), lesson and torch "
-                        "weight_decay (+ C/2*sum W^2)")
-    p.add_argument("--convention", choices=options.CONVENTIONS, default="lesson",
-                   help="how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch")
-    p.add_argument("--hidden", type=_typed(options.hidden, "--hidden"), default=(16,), help="hidden widths: 16 (the lesson) or 64,64")
-    p.add_argument("--activation", choices=options.ACTIVATIONS, default="relu")
-    p.add_argument("--seed", type=_typed(options.seed, "--seed"), default=0, help="the lesson init's seed (default 0)")
-    p.add_argument("--dtype", choices=options.DTYPES, default="float64")
-    p.add_argument("--oracles", type=_typed(options.oracles, "--oracles"), default=options.ORACLES, help="comma list (default: all three)")
-    p.add_argument("--fd-mode", choices=options.FD_MODES, default="auto",
-                   help="finite differences over every entry, along random directions, or auto "
-                        "(every entry up to the policy's parameter budget)")
-    p.add_argument("--directions", type=_typed(options.directions, "--directions"), metavar="K", help="random directions per parameter (default 16)")
     p.add_argument("--candidate", action="append",
                    help="your backward: path/to/file.py:backward or package.module:backward; repeat it, or "
                         "give a glob ('submissions/*.py:backward'), for a gradebook")
     p.add_argument("--glob", action="store_true",
                    help="read every --candidate's file part as a glob pattern; without it a pattern is expanded "
                         "only where no file of that name exists (a path that exists is always literal)")
-    p.add_argument("--jobs", type=_typed(options.jobs, "--jobs"), default=1, metavar="N", help="candidates checked in parallel (gradebook)")
+    for setting in options.SETTINGS.values():  # declared once, for the API and the plugin too
+        p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
+                       metavar=setting.shown, help=setting.help)
     p.add_argument("--results", metavar="DIR",
                    help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
                         "grades only what is missing or changed (default: beside --output, as NAME.results)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="gradebook on Dask: local (a LocalCluster of --jobs workers on 127.0.0.1) or a "
                         "scheduler's address, tcp://host:8786 (needs: pip install 'backprop-oracles[cluster]')")
-    p.add_argument("--timeout", type=_typed(options.positive, "--timeout"), metavar="SECONDS",
-                   help="time limit of one call of the candidate (default: 30 s, or more on big problems)")
-    p.add_argument("--memory", type=_typed(options.size, "--memory"), metavar="SIZE",
-                   help="address-space limit of the candidate's worker process (default 8G)")
-    p.add_argument("--forbid-import", type=_typed(options.modules, "--forbid-import"), default=(), metavar="MODULES",
-                   help="modules the candidate may not import, e.g. torch,jax,autograd (the harness's "
-                        "own packages are always refused)")
     p.add_argument("--no-isolation", action="store_true",
                    help="run the candidate inside this process, for a debugger; every report says so")
     p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
@@ -104,7 +75,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
-        if not args.replay:  # the torch oracle's child imports torch while this process loads the rest
+        if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
     except UsageError as exc:
@@ -120,6 +91,8 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
+    if args.forward or args.init or args.inputs:
+        return _run_forward(args, targets)
     zoo = _zoo_entries(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
@@ -154,6 +127,31 @@ def _run(args) -> int:
 
         with _progress(len(zoo[0]) + len(zoo[1]), "bug zoo", args.quiet, piped=True) as advance:
             report.bug_zoo = run_zoo(data, progress=advance, mutants=zoo[0], correct=zoo[1]).to_dict()
+    _emit(report, args, outputs)
+    return report.exit_code()
+
+
+def _run_forward(args, targets) -> int:
+    """``--forward``: the user's own forward and backward (oracles.families.forward), one candidate."""
+    if not args.forward:
+        raise UsageError("--init and --inputs go with --forward FILE.py:FUNCTION (your forward)")
+    if len(targets) != 1:
+        raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
+    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} is not available with --forward yet")
+    if args.inputs and args.data:
+        raise UsageError("--inputs and --data both give inputs: choose one")
+    outputs = _outputs(args, targets)
+    from oracles.families.forward import ForwardError, check
+
+    try:
+        with _status(args, f"checking {targets[0]} against the gradient of {args.forward}"):
+            report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
+                           target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
+                           memory=args.memory, forbid_import=args.forbid_import)
+    except ForwardError as exc:
+        raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
 

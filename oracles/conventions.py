@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from oracles.candidate import mend_shape
+from reference.heads import OUTPUTS
 
 CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")
 L2_FORM = {"lesson": "weight_decay", "torch": "weight_decay", "cs231n": "reg", "deeplearning-ai": "lambd"}
@@ -57,7 +58,7 @@ class Layout:
         return X if self.rows else np.ascontiguousarray(X.T)
 
     def y(self, y: np.ndarray, loss: str, classes: int) -> np.ndarray:
-        if loss == "softmax":
+        if OUTPUTS[loss].indexed:
             labels = np.asarray(y).reshape(-1).astype(np.int64)
             if self.y_softmax == "one-hot":
                 onehot = np.zeros((classes, labels.size))

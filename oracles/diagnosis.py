@@ -138,7 +138,7 @@ def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previo
     g = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
     explanations = list(_explain_both(p, g, (), "", p.true, keys))
     untestable = set()
-    for m in MISTAKES.values():
+    for m in (m for m in MISTAKES.values() if m.fits(spec.loss)):
         if m.needs_previous and previous is None:
             untestable.add(m.id)
         try:

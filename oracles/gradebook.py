@@ -14,7 +14,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
-from oracles.harness import ORACLES, prepare_points, run, versions
+from oracles.harness import prepare_points, run, versions
+from oracles.registry import NAMES as ORACLES
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,11 @@ class Gradebook:
 def _row(target: str, report=None, error: str | None = None, seconds: float = 0.0) -> Row:
     if error is not None:
         return Row(target, False, "ERROR", error, "", seconds)
-    failed = [p for p in report.points if not p.passed]
-    lines = failed[0].verdict_lines() if failed else []
-    diagnosis = next((line for line in lines if line.startswith("diagnosis: ")), "")
-    first = next((line for line in lines if not line.startswith("diagnosis: ")), "")
-    return Row(target, report.passed, "PASS" if report.passed else "FAIL", first,
-               diagnosis.removeprefix("diagnosis: "), seconds, report.timings_s.get("candidate", 0.0))
+    failed = next((p for p in report.points if not p.passed), None)
+    first = next(iter(failed.failure_lines()), "") if failed else ""
+    diagnosis = failed.diagnosis[0] if failed and failed.diagnosis else ""
+    return Row(target, report.passed, "PASS" if report.passed else "FAIL", first, diagnosis, seconds,
+               report.timings_s.get("candidate", 0.0))
 
 
 def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None,

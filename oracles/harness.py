@@ -18,7 +18,7 @@ from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
 from oracles.finite_differences import fd_directions, fd_gradients
 from oracles.kinks import subgradients
-from oracles.options import ORACLES
+from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
 from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
@@ -64,7 +64,7 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             # an FD comparison uses the FD tolerance; torch vs jax the tighter of the two
-            tol_name = "finite-differences" if "finite-differences" in (a, b) else b
+            tol_name = DIFFERENCES if DIFFERENCES in (a, b) else b
             tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
             ok = all(agrees(results[a][k], results[b][k], tol, sub(k))
@@ -145,11 +145,11 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     losses = {"reference": reference_loss(params, X, y, spec.activation, spec.head)}
     grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
     for name in sorted(oracles, key=lambda n: n in ahead):  # what runs here first, while the others finish
-        if name == "finite-differences" and fd_mode(spec, mode) == "directions":
+        if name == DIFFERENCES and fd_mode(spec, mode) == "directions":
             count = directions or policy.FD_DIRECTIONS
             projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
             used = f"directions ({count} per parameter)"
-        elif name == "finite-differences":
+        elif name == DIFFERENCES:
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
             grads[name], near_kink = fd.grads, fd.near_kink
         else:
@@ -206,7 +206,7 @@ def non_finite_cause(outcome, prepared) -> str:
         one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text else ""
         parts.append(f"the first floating-point error: {text}{one_row}")
     hint = saturation_hint(prepared)
-    if hint and (not outcome.fp_error or prepared.spec.loss == "softmax"):  # bce: the line says it already
+    if hint and (not outcome.fp_error or not prepared.spec.head.output.hint_in_error_line):
         parts.append(hint)
     return "".join(f"; {p}" for p in parts)
 
@@ -220,53 +220,15 @@ def _logits(prepared) -> np.ndarray:
 
 def saturation_hint(prepared) -> str:
     """The head's own way of overflowing at these logits, or ``""`` where they are moderate."""
-    spec = prepared.spec
     z = _logits(prepared)
-    if not z.size:
-        return ""
-    if spec.loss == "softmax":
-        overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
-        if z.max() >= overflow:
-            return (f"a logit reaches {z.max():.4g}, past {overflow:.5g} where exp overflows: softmax without "
-                    f"subtracting the row max? (exp(z - z.max(axis=1, keepdims=True)))")
-        if np.max(z.max(axis=1) - z.min(axis=1)) >= -np.log(np.finfo(np.float64).tiny):
-            return "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?"
-        return ""
-    if spec.loss == "bce" and np.abs(z).max() >= policy.SATURATED_LOGIT:
-        return "an exp or log that overflows once the sigmoid saturates?"
-    return ""  # mse: an identity output does not saturate
+    return prepared.spec.head.output.saturation_hint(z, policy.SATURATED_LOGIT) if z.size else ""
 
 
 def loss_overflow_excused(prepared) -> str:
-    """Why a non-finite loss returned with finite gradients passes here, or ``""`` where it does not.
-
-    A log-likelihood written on probabilities (CS231n's ``-log(probs[range(N), y])``,
-    deeplearning.ai's ``Y * log(AL)``, ``log(1 - y_hat)`` without the lesson's 1e-8) is inf, or
-    NaN from ``0 * log(0)``, once a probability rounds to 0: for softmax where some row's logits
-    spread wider than ``-log(tiny)`` (708.4 in float64, 87.3 in float32: ``exp`` of minus that
-    underflows), for bce where some ``|z|`` exceeds ``-log(eps)`` (36.04 in float64, 15.94 in
-    float32: ``1 - sigmoid(z)`` rounds to 0). There the inf is the float format's, not a wrong
-    formula, and a backward from ``probs - onehot`` stays exact: a note. Elsewhere, and always
-    for mse (no log), a non-finite loss is wrong: a failure.
-    """
-    spec = prepared.spec
-    if spec.loss == "mse":
-        return ""
+    """Why a non-finite loss returned with finite gradients passes here, or ``""`` where it does not:
+    where the head's probabilities round to 0 in the point's dtype (``Output.log_underflow``)."""
     z = _logits(prepared)
-    if not z.size:
-        return ""
-    info = np.finfo(spec.dtype)
-    if spec.loss == "softmax":
-        spread, limit = float(np.max(z.max(axis=1) - z.min(axis=1))), float(-np.log(info.tiny))
-        what = "exp(z - max z) underflows to 0 for some class, and log(probs) is -inf"
-    else:
-        spread, limit = float(np.max(np.abs(z))), float(-np.log(info.eps))
-        what = "y_hat or 1 - y_hat rounds to 0, and its log is -inf"
-    if spread < limit:
-        return ""
-    reach = "a row's logits span" if spec.loss == "softmax" else "a logit reaches |z| ="
-    return (f"{reach} {spread:.4g} (beyond {limit:.4g}), so {what}: a loss written on probabilities "
-            f"overflows there while logsumexp(z) - z[y] does not")
+    return prepared.spec.head.output.log_underflow(z, prepared.spec.dtype) if z.size else ""
 
 
 def _why_calls_differ(a: dict, b: dict, tol) -> str:
@@ -355,14 +317,14 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
         for name in p.oracles:
             tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
-                near = p.near_kink.get(k) if name == "finite-differences" else None
+                near = p.near_kink.get(k) if name == DIFFERENCES else None
                 result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
-            elif p.projected is not None and name == "finite-differences":
+            elif p.projected is not None and name == DIFFERENCES:
                 sub = p.intervals.get(k).project(p.projected.directions[k]) if p.intervals.get(k) else None
                 result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, sub,
                                                  p.projected.near_kink[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
-    consensus = p.grads.get("torch") or p.grads.get("jax") or p.grads.get("finite-differences")
+    consensus = next((p.grads[n] for n in (*FRAMEWORKS, DIFFERENCES) if n in p.grads), None)  # frameworks first
     if wrong and consensus is not None:
         result.add(diagnose(spec, params, p.X, p.y, cand_grads, consensus, wrong, previous.params if previous else None))
     elif wrong:
@@ -382,11 +344,11 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
 
 
 def versions() -> dict:
-    """Versions of numpy, torch and jax for the report (None where one is not installed)."""
+    """Versions of NumPy and every framework oracle's package for the report (None where one is not installed)."""
     import importlib.metadata as md
 
     out = {}
-    for package in ("numpy", "torch", "jax"):
+    for package in PACKAGES:
         try:
             out[package] = md.version(package)
         except md.PackageNotFoundError:
@@ -433,7 +395,7 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
         for result in results:
             candidate.speak(result)
     timings["total"] = time.perf_counter() - start
-    fd = prepared[0].fd_mode if "finite-differences" in oracles else None
+    fd = prepared[0].fd_mode if DIFFERENCES in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
                     oracles=list(oracles), points=results, fd_mode=fd,
                     timings_s={k: round(v, 6) for k, v in timings.items()}, versions=versions())

@@ -109,7 +109,7 @@ class Source:
     attr: str = ""
     pickled: bytes | None = None
     path: list = field(default_factory=list)  # sys.path for the worker
-    fallback: object = None  # () -> Source by value, for when importing the module by name is refused
+    fallback: object = None  # () -> the other Source (by value, or by module and name), when this one's import is refused
 
     def message(self) -> dict:
         if self.pickled is not None:
@@ -141,15 +141,31 @@ def parse_target(target: str) -> Source:
     return Source(target, module=source, attr=attr, path=[os.getcwd(), *sys.path])
 
 
-def function_source(fn, name: str | None = None) -> Source:
-    """A function object -> a Source: by module and qualified name when it can be imported
-    again that way, else by value with cloudpickle (``__main__``, a notebook, a lambda, a closure)."""
+def function_source(fn, name: str | None = None, by_value: bool = False) -> Source:
+    """A function object -> a Source.
+
+    By default (pytest) by module and qualified name when it can be imported again that way,
+    else by value with cloudpickle (``__main__``, a notebook, a lambda, a closure). With
+    ``by_value`` (the notebook's ``check`` and ``fuzz``) by value first, its module's globals as
+    the caller holds them now, and by module and name only when cloudpickle cannot ship it (or
+    its worker refuses what the shipped function imports: a catalogue entry of ours)."""
     if not callable(fn):
         raise CandidateError(f"the candidate must be a function backward(params, X, y), got {type(fn).__name__}")
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", "") or ""
     name = name or f"{module}:{qualname or type(fn).__name__}"
-    if module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn):
+    importable = module and module != "__main__" and "<" not in qualname and _resolves(module, qualname, fn)
+    if by_value:
+        try:
+            source = _by_value(fn, name)
+        except CandidateError:
+            if not importable:
+                raise
+            return Source(name, module=module, attr=qualname, path=list(sys.path))
+        if importable:
+            source.fallback = lambda: Source(name, module=module, attr=qualname, path=list(sys.path))
+        return source
+    if importable:
         # a test module that imports the harness itself cannot be imported in the worker: then by value
         return Source(name, module=module, attr=qualname, path=list(sys.path), fallback=lambda: _by_value(fn, name))
     return _by_value(fn, name)
@@ -450,6 +466,29 @@ class Worker:
         reply, failure = self._exchange(_call_message(params, X, y, errstate), limit, "during the call")
         seconds = time.perf_counter() - start
         output = self._output()
+        if failure is not None:
+            outcome = Outcome(None, failure, output, seconds)
+            if "time limit" in failure or failure == self.offence:
+                self.fatal = outcome
+            self.close()
+            return outcome
+        return _outcome(reply, output, seconds, self.memory)
+
+    def ask(self, message: dict, when: str = "during the call", timeout: float | None = None) -> Outcome:
+        """One message of a family's own op (:data:`oracles.worker.FAMILY_OPS`) and its reply as
+        an Outcome, under the same lifetime, limits and failure lines as :meth:`evaluate`."""
+        if self.fatal is not None:
+            return self.fatal
+        if self.loaded_failure is not None:
+            return self._load_verdict()
+        if self.process is None:
+            self._spawn()
+            if self.loaded_failure is not None:
+                return self._load_verdict()
+        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
+        start = time.perf_counter()
+        reply, failure = self._exchange(message, limit, when)
+        seconds, output = time.perf_counter() - start, self._output()
         if failure is not None:
             outcome = Outcome(None, failure, output, seconds)
             if "time limit" in failure or failure == self.offence:

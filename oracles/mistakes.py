@@ -205,15 +205,19 @@ class Mistake:
     summary: str
     build: object
     needs_previous: bool = False
+    heads: tuple | None = None  # the losses whose backward it can sit in (None: every head's)
+
+    def fits(self, loss: str) -> bool:
+        return self.heads is None or loss in self.heads
 
 
 MISTAKES = {}
 
 
 # pragma: no mutate start  (it runs at import, before mutmut activates a mutant: no test could see one)
-def mistake(id: str, summary: str, needs_previous: bool = False):
+def mistake(id: str, summary: str, needs_previous: bool = False, heads: tuple | None = None):
     def register(build):
-        MISTAKES[id] = Mistake(id, summary, build, needs_previous)
+        MISTAKES[id] = Mistake(id, summary, build, needs_previous, heads)
         return build
     return register
 # pragma: no mutate end
@@ -368,30 +372,26 @@ def _w_not_transposed(p, g):
 
 
 @mistake("head:mse", "a linear output with squared error: dz2 = (z2 - y) / N or 2 (z2 - y) / N (the logit "
-                     "where y_hat belongs)")
+                     "where y_hat belongs)", heads=("bce",))
 def _head_mse(p, g):
-    if p.head.loss != "bce":
-        return
     L, z = p.L, p.cache[f"z{p.L}"]
     for c, text in ((1, ""), (2, "2 * ")):
         yield (f"a squared-error head on a linear output: dz{L} = {text}(z{L} - y) / N (the logit z{L} where "
                f"y_hat belongs in {step(f'z{L}', L)})", p.backprop(dzL=c * (z - p.y) / p.N))
 
 
-@mistake("head:sigmoid-mse", "squared error through the sigmoid: dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N")
+@mistake("head:sigmoid-mse", "squared error through the sigmoid: dz2 = (y_hat - y) * y_hat * (1 - y_hat) / N",
+         heads=("bce",))
 def _head_sigmoid_mse(p, g):
-    if p.head.loss != "bce":
-        return
     L, y_hat = p.L, p.cache["y_hat"]
     for c, text in ((1, ""), (2, "2 * ")):
         yield (f"the MSE chain on cross-entropy: dz{L} = {text}(y_hat - y) * y_hat * (1 - y_hat) / N, an extra "
                f"sigmoid derivative in {step(f'z{L}', L)}", p.backprop(dzL=c * p.dzL * y_hat * (1 - y_hat)))
 
 
-@mistake("chain:missing-sigmoid-derivative", "dL/dy_hat used as dz2: the sigmoid's derivative left out of the chain")
+@mistake("chain:missing-sigmoid-derivative", "dL/dy_hat used as dz2: the sigmoid's derivative left out of the chain",
+         heads=("bce",))
 def _missing_sigmoid_derivative(p, g):
-    if p.head.loss != "bce":
-        return
     L, y_hat = p.L, p.cache["y_hat"]
     with np.errstate(divide="ignore", invalid="ignore"):
         dy_hat = p.dzL / (y_hat * (1 - y_hat))  # (N, 1)
@@ -513,40 +513,40 @@ def _softmax_dz(p, probs, minus_one: bool = True):
     return dz / p.head.divisor(p.N, dz.shape[1])
 
 
-@mistake("softmax:no-minus-one", "softmax's dz without subtracting 1 at the true class: dz2 = probs / N")
+@mistake("softmax:no-minus-one", "softmax's dz without subtracting 1 at the true class: dz2 = probs / N",
+         heads=("softmax",))
 def _softmax_no_minus_one(p, g):
-    if p.head.loss == "softmax":
-        L = p.L
-        yield (f"softmax without the minus one at the true class: dz{L} = probs / N where dz{L} = (probs - "
-               f"onehot(y)) / N belongs (dscores[range(N), y] -= 1 left out)",
-               p.backprop(dzL=_softmax_dz(p, p.cache["y_hat"], minus_one=False)))
+    L = p.L
+    yield (f"softmax without the minus one at the true class: dz{L} = probs / N where dz{L} = (probs - "
+           f"onehot(y)) / N belongs (dscores[range(N), y] -= 1 left out)",
+           p.backprop(dzL=_softmax_dz(p, p.cache["y_hat"], minus_one=False)))
 
 
-@mistake("softmax:wrong-axis", "softmax normalized over the batch (axis=0) where the classes (axis=1) belong")
+@mistake("softmax:wrong-axis", "softmax normalized over the batch (axis=0) where the classes (axis=1) belong",
+         heads=("softmax",))
 def _softmax_wrong_axis(p, g):
-    if p.head.loss == "softmax":
-        z = p.cache[f"z{p.L}"]
-        for shift in (1, 0):  # the max shift over the classes (as written right) or over the batch too
-            e = np.exp(z - z.max(axis=shift, keepdims=True))  # (N, C)
-            yield (f"softmax normalized over the wrong axis: probs = exp(z{p.L}) / sum(exp(z{p.L}), axis=0) sums over "
-                   f"the batch where axis=1 (the classes) belongs",
-                   p.backprop(dzL=_softmax_dz(p, e / e.sum(axis=0, keepdims=True))))
+    z = p.cache[f"z{p.L}"]
+    for shift in (1, 0):  # the max shift over the classes (as written right) or over the batch too
+        e = np.exp(z - z.max(axis=shift, keepdims=True))  # (N, C)
+        yield (f"softmax normalized over the wrong axis: probs = exp(z{p.L}) / sum(exp(z{p.L}), axis=0) sums over "
+               f"the batch where axis=1 (the classes) belongs",
+               p.backprop(dzL=_softmax_dz(p, e / e.sum(axis=0, keepdims=True))))
 
 
-@mistake("labels:one-hot-vs-index", "integer labels used as one-hot: dz2 = (probs - y[:, None]) / N")
+@mistake("labels:one-hot-vs-index", "integer labels used as one-hot: dz2 = (probs - y[:, None]) / N",
+         heads=("softmax",))
 def _labels_index_as_one_hot(p, g):
-    if p.head.loss == "softmax":
-        probs = p.cache["y_hat"]
-        dz = (probs - p.y[:, None]) / p.head.divisor(p.N, probs.shape[1])  # the label broadcast over every class
-        yield (f"the labels used as if one-hot: dz{p.L} = (probs - y) / N with y the class indices, where "
-               f"(probs - onehot(y)) / N belongs (a one-hot/index confusion)", p.backprop(dzL=dz))
+    probs = p.cache["y_hat"]
+    dz = (probs - p.y[:, None]) / p.head.divisor(p.N, probs.shape[1])  # the label broadcast over every class
+    yield (f"the labels used as if one-hot: dz{p.L} = (probs - y) / N with y the class indices, where "
+           f"(probs - onehot(y)) / N belongs (a one-hot/index confusion)", p.backprop(dzL=dz))
 
 
-@mistake("mse:no-2", "the 1/2 (y_hat - y)^2 convention: dz2 = (y_hat - y) / N without the 2 of the mean squared error")
+@mistake("mse:no-2", "the 1/2 (y_hat - y)^2 convention: dz2 = (y_hat - y) / N without the 2 of the mean squared error",
+         heads=("mse",))
 def _mse_no_2(p, g):
-    if p.head.loss == "mse":
-        yield (f"the gradient of 1/2 (y_hat - y)^2, not of the mean squared error: dz{p.L} = (y_hat - y) / N where "
-               f"2 (y_hat - y) / N belongs (the 1/2 convention; the check uses torch's MSELoss)", p.backprop(dzL=p.dzL / 2))
+    yield (f"the gradient of 1/2 (y_hat - y)^2, not of the mean squared error: dz{p.L} = (y_hat - y) / N where "
+           f"2 (y_hat - y) / N belongs (the 1/2 convention; the check uses torch's MSELoss)", p.backprop(dzL=p.dzL / 2))
 
 
 @mistake("l2:no-2", "the L2 gradient without its 2: dW += reg * W for a loss term reg * sum(W ** 2)")
@@ -565,10 +565,9 @@ def _l2_on_biases(p, g):
                {k: p.true[k] + c2 * p.P[k] if k[0] == "b" else p.true[k] for k in p.P})
 
 
-@mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss")
+@mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss",
+         heads=("bce",))
 def _lesson_gradient(p, g):
-    if p.head.loss != "bce":
-        return
     L, y_hat, y = p.L, p.cache["y_hat"], p.y
     dy_hat = -(y / (y_hat + LESSON_EPS) - (1 - y) / (1 - y_hat + LESSON_EPS)) / p.N  # (N, 1)
     yield ("the exact gradient of the lesson's loss -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))",

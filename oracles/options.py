@@ -7,8 +7,11 @@ returns the canonical value, or raises one ValueError/TypeError naming ``where``
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import Callable
 
-ORACLES = ("finite-differences", "torch", "jax")
+from oracles import registry
+from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
 MAX_MEMORY = 2**40  # --memory: 64M .. 1024G (more is a typo, and inf no size at all)
 MAX_DIRECTIONS = 4096  # --directions: random directions per parameter
@@ -49,9 +52,9 @@ def oracles(value, where: str = "oracles") -> tuple:
     if value is None:
         return ORACLES
     names = tuple(t.strip() for t in value.split(",")) if isinstance(value, str) else tuple(value)
-    unknown = [n for n in names if n not in ORACLES]
+    unknown = [n for n in names if n not in registry.BY_NAME]
     if unknown or not names:
-        raise ValueError(f"{where} takes {', '.join(ORACLES)}, got {value!r}")
+        raise ValueError(f"{where} takes {', '.join(registry.BY_NAME)}, got {value!r}")
     if len(set(names)) != len(names):
         raise ValueError(f"{where} names an oracle twice: {value!r}")
     return names
@@ -172,3 +175,130 @@ def l2(value, where: str = "l2") -> float:
     if isinstance(value, bool) or not (0 <= number < float("inf")):
         raise ValueError(f"{where} takes a number >= 0 (the L2 strength as your code writes it), got {value!r}")
     return number
+
+
+# ---------------------------------------------------------------- every option, declared once
+
+@dataclass(frozen=True)
+class Setting:
+    """One option, for every shell: the API's keyword ``name``, the CLI's ``--name-with-dashes``
+    and (``ini``) the pytest plugin's ini key ``backprop_name``, parsed by ``parse(value, where)``.
+    hypothesis's ``_define_setting`` is the model: the shells generate their declarations from
+    these, so a new option, a default or a help text changes here and nowhere else."""
+
+    name: str
+    parse: Callable  # (value as given, where it was given) -> canonical value, or one ValueError/TypeError
+    default: object
+    help: str
+    metavar: str | None = None
+    ini: bool = False
+    choices: tuple | None = None  # shown as {a,b} by --help
+
+    @property
+    def shown(self) -> str:
+        """How --help shows the value."""
+        if self.choices:
+            return "{" + ",".join(self.choices) + "}"
+        return self.metavar or self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def ini_key(self) -> str:
+        return "backprop_" + self.name
+
+
+def _pick(name: str, allowed: tuple, default, help: str, **more) -> Setting:
+    """A setting whose value is one of ``allowed``."""
+    return Setting(name, lambda value, where: choice(value, allowed, where), default, help, choices=allowed, **more)
+
+
+def _column(value, where):
+    if not isinstance(value, str):
+        raise TypeError(f"{where} takes a column name, got {type(value).__name__}")
+    return value
+
+
+def function_target(value, where: str):
+    """``file.py:function`` or ``module:function`` (a string, checked for its shape only: the file
+    is read later), or a function (the API)."""
+    if callable(value):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{where} takes a function or 'file.py:function', got {type(value).__name__}")
+    source, sep, attr = value.rpartition(":")
+    if not sep or not source or not attr.replace(".", "_").isidentifier():
+        raise ValueError(f"{where} takes FILE.py:FUNCTION or MODULE:FUNCTION, got {value!r}")
+    return value
+
+
+def point_inputs(value, where: str):
+    """A ``.npz`` path (``params/NAME`` and ``inputs/NAME`` arrays), or (the API) a dict of arrays."""
+    import os
+
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"{where} takes a dict of arrays keyed by name, got keys {list(value)!r}")
+        return value
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{where} takes a .npz path or a dict of arrays, got {type(value).__name__}")
+    if not str(value).endswith(".npz"):
+        raise ValueError(f"{where} takes a .npz file (params/NAME and inputs/NAME arrays), got {str(value)!r}")
+    return str(value)
+
+
+def _optional(parse):
+    """``None`` stays None (the default is decided later); anything else goes through ``parse``."""
+    return lambda value, where: None if value is None else parse(value, where)
+
+
+SETTINGS = {s.name: s for s in (
+    Setting("target", _optional(_column), None,
+            "the target column (default: a packaged data set's own; else Outcome, or for softmax and mse the last "
+            "column when the file has no Outcome): 0/1 for bce, whole-number classes for softmax, any number for mse",
+            ini=True),
+    _pick("loss", LOSSES, "bce",
+          "the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over the target's "
+          "classes), mse (identity output, mean squared error)", ini=True),
+    _pick("reduction", REDUCTIONS, "mean",
+          "the loss averaged over the batch (mean) or summed (sum: per-example code)", ini=True),
+    Setting("l2", l2, 0.0,
+            "weight decay on every W (never biases), as the convention writes it: cs231n reg (+ reg*sum W^2), "
+            "deeplearning-ai lambd (+ lambd/(2m)*sum W^2), lesson and torch weight_decay (+ C/2*sum W^2)",
+            metavar="C", ini=True),
+    _pick("convention", CONVENTIONS, "lesson",
+          "how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch", ini=True),
+    Setting("hidden", hidden, (16,), "hidden widths: 16 (the lesson) or 64,64"),
+    _pick("activation", ACTIVATIONS, "relu", f"the hidden activation: {', '.join(ACTIVATIONS)}"),
+    Setting("seed", seed, 0, "the lesson init's seed (default 0)"),
+    _pick("dtype", DTYPES, "float64",
+          "float64 (default) or float32: the dtype of the params, X and y handed to the backward", ini=True),
+    Setting("oracles", oracles, ORACLES, f"comma list (default: all: {', '.join(ORACLES)})"),
+    _pick("fd_mode", FD_MODES, "auto",
+          "finite differences over every entry, along random directions, or auto (every entry up to the "
+          "policy's parameter budget)"),
+    Setting("directions", _optional(directions), None, "random directions per parameter (default 16)", metavar="K"),
+    Setting("jobs", jobs, 1, "candidates checked in parallel (gradebook)", metavar="N"),
+    Setting("timeout", _optional(positive), None,
+            "time limit of one call of the candidate (default: 30 s, or more on big problems)", metavar="SECONDS"),
+    Setting("memory", _optional(size), None, "address-space limit of the candidate's worker process (default 8G)",
+            metavar="SIZE"),
+    Setting("forward", _optional(function_target), None,
+            "your own forward: loss(params, inputs) -> loss, or -> (loss, cache); checks that --candidate "
+            "(backward(params, inputs) -> grads or (loss, grads)) is its gradient", metavar="FILE.py:FUNCTION"),
+    Setting("init", _optional(function_target), None,
+            "with --forward: init(seed) -> params, or (params, inputs); without it, params come from --inputs",
+            metavar="FILE.py:FUNCTION"),
+    Setting("inputs", _optional(point_inputs), None,
+            "with --forward: a .npz of arrays named params/NAME and inputs/NAME (default inputs: X and y of --data)",
+            metavar="FILE.npz"),
+    Setting("forbid_import", modules, (), "modules the candidate may not import, e.g. torch,jax,autograd (the "
+            "harness's own packages are always refused)", metavar="MODULES"),
+)}
+
+
+def validate(**given) -> dict:
+    """Each keyword parsed by its :data:`SETTINGS` entry, named by its keyword: the API's checks."""
+    return {name: SETTINGS[name].parse(value, name) for name, value in given.items()}

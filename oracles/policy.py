@@ -56,6 +56,9 @@ TABLE = {
     ("finite-differences", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
     ("torch", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
     ("jax", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
+    # HIPS autograd tracing the user's own forward (always in float64): rounding only, as torch and jax
+    ("autograd", "float64"): Tolerance(atol=1e-10, rtol=1e-7),
+    ("autograd", "float32"): Tolerance(atol=1e-4, rtol=2e-3),
     # forward agreement: losses of reference, torch, jax and a candidate's own loss; atol in
     # units of the logit's magnitudes (harness.loss_scale), which rounding grows with
     ("loss", "float64"): Tolerance(atol=1e-12, rtol=1e-12),

@@ -58,16 +58,11 @@ def pytest_addoption(parser):
                          "$BACKPROP_DATA, else the packaged Pima data)")
     group.addoption("--backprop-skip-oracles", metavar="LIST", default=None,
                     help="comma list of oracles to skip: finite-differences, torch, jax")
-    group.addoption("--backprop-dtype", metavar="DTYPE", default=None,
-                    help="float64 (default) or float32: the dtype of the params, X and y handed to the backward")
+    group.addoption("--backprop-dtype", metavar="DTYPE", default=None, help=_setting("dtype").help)
     parser.addini("backprop_data", "CSV for backprop_check, relative to the ini file", default="")
     parser.addini("backprop_skip_oracles", "comma list of oracles to skip", default="")
-    parser.addini("backprop_dtype", "float64 or float32", default="")
-    parser.addini("backprop_loss", "the head: bce (default), softmax or mse", default="")
-    parser.addini("backprop_reduction", "mean (default) or sum", default="")
-    parser.addini("backprop_l2", "weight decay as the convention writes it (default 0)", default="")
-    parser.addini("backprop_convention", "lesson (default), cs231n, deeplearning-ai or torch", default="")
-    parser.addini("backprop_target", "the target column (default Outcome)", default="")
+    for setting in _ini_settings():  # declared once, in oracles.options, for the CLI and the API too
+        parser.addini(setting.ini_key, setting.help, default="")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -94,7 +89,7 @@ def _options(config) -> Options:
     skip_from, skip = _option(config, "backprop_skip_oracles")
     skip = _names(skip)
     if skip:
-        from oracles.harness import ORACLES
+        from oracles.registry import NAMES as ORACLES
 
         unknown = [n for n in skip if n not in ORACLES]
         if unknown:
@@ -120,26 +115,41 @@ def _data_value(base: Path, value: str):
     return value
 
 
-HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "convention": "lesson", "target": None}
+HEAD = ("loss", "reduction", "l2", "convention", "target")  # the head's settings, ini keys too (oracles.options)
 
 
 def _head_defaults(config) -> dict:
     """The ini keys backprop_loss, _reduction, _l2, _convention, _target, validated once."""
-    from oracles import options
+    from oracles.options import SETTINGS
 
-    out = dict(HEAD_DEFAULTS)
-    parse = {"loss": lambda v, w: options.choice(v, options.LOSSES, w),
-             "reduction": lambda v, w: options.choice(v, options.REDUCTIONS, w),
-             "convention": lambda v, w: options.choice(v, options.CONVENTIONS, w),
-             "l2": options.l2, "target": lambda v, w: v}
-    for name, convert in parse.items():
-        value = config.getini(f"backprop_{name}")
+    out = _head_builtin()
+    for name in HEAD:
+        setting = SETTINGS[name]
+        value = config.getini(setting.ini_key)
         if value:
             try:
-                out[name] = convert(value.strip(), f"ini backprop_{name}")
+                out[name] = setting.parse(value.strip(), f"ini {setting.ini_key}")
             except (TypeError, ValueError) as exc:
                 raise pytest.UsageError(str(exc)) from None
     return out
+
+
+def _head_builtin() -> dict:
+    from oracles.options import SETTINGS
+
+    return {name: SETTINGS[name].default for name in HEAD}
+
+
+def _ini_settings() -> list:
+    from oracles.options import SETTINGS
+
+    return [s for s in SETTINGS.values() if s.ini]
+
+
+def _setting(name: str):
+    from oracles.options import SETTINGS
+
+    return SETTINGS[name]
 
 
 def _option(config, name: str):
@@ -169,7 +179,7 @@ def _dataset(config, path, flag: str, usage: bool = False, target: str | None = 
     from reference.data import DATA_ENV, DataError, load
 
     cache = config.stash[_DATA]
-    defaults = config.stash[_OPTIONS].head if _OPTIONS in config.stash else HEAD_DEFAULTS
+    defaults = config.stash[_OPTIONS].head if _OPTIONS in config.stash else _head_builtin()
     target, loss = target if target is not None else defaults["target"], loss or defaults["loss"]
     key = (None if path is None else str(path), target, loss)
     if key in cache:
@@ -316,13 +326,9 @@ def _head(who: str, config, loss, reduction, l2, convention, target) -> dict:
 
     given = {"loss": loss, "reduction": reduction, "l2": l2, "convention": convention, "target": target}
     out = dict(config.stash[_OPTIONS].head)
-    checks = {"loss": lambda v: options.choice(v, options.LOSSES, "loss"),
-              "reduction": lambda v: options.choice(v, options.REDUCTIONS, "reduction"),
-              "convention": lambda v: options.choice(v, options.CONVENTIONS, "convention"),
-              "l2": lambda v: options.l2(v, "l2"), "target": lambda v: v}
     for name, value in given.items():
         if value is not None:
-            out[name] = _or_fail(who, lambda: checks[name](value))
+            out[name] = _or_fail(who, lambda: options.SETTINGS[name].parse(value, name))
     return out
 
 
@@ -334,7 +340,7 @@ def _gist(point) -> str:
 
 
 def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
-    from oracles.harness import ORACLES
+    from oracles.registry import NAMES as ORACLES
     from reference.data import SYNTHETIC
 
     s = report.spec
@@ -452,7 +458,7 @@ def _fuzz_failure(result, name, profile) -> str:
            f"the shrunk counterexample:",
            f"  {c['problem']}"]
     for v in laws:
-        parts = v["message"].split(" | ")  # the agreement law joins the harness's verdict lines
+        parts = v["lines"]
         out.append(f"  law {v['law']}: {parts[0]}")
         out += [f"    {part}" for part in parts[1:]]
     if "flaky" in c:

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from oracles import registry
+
 PLOT_FLOOR = 1e-6  # the plot's log axis starts here: an exact match draws as this short bar
 OUTPUT_LINES = 5  # the first lines of what the candidate printed, shown in the report
 OUTPUT_BYTES = 2**16  # the JSON's "output": every line printed at a point, whole, up to 64 KiB (UTF-8)
-ORACLE_WORDS = {"finite-differences": "finite differences", "torch": "torch", "jax": "jax"}
 
 
 @dataclass
@@ -32,6 +33,10 @@ class PointResult:
     findings: list = field(default_factory=list)  # oracles.mistakes.Finding: ids, words, kind
     hypotheses: object = None  # the diagnosis's evidence (oracles.diagnosis.Diagnosis), for reconcile
     accepted: bool = False  # every failed check is explained by a convention of the lesson's (a note)
+
+    LOSS_BASE = "reference"  # the loss every other is held to (a family of its own names its own)
+    KINK_WORDS = {"subgradient": "by a subgradient interval (a pre-activation exactly at 0)",
+                  "near_kink": "by a finite-difference step that does not cross a nearby kink"}
 
     @property
     def passed(self) -> bool:
@@ -58,7 +63,13 @@ class PointResult:
         return [c for per in self.checks.values() for c in per.values() if not c.passed]
 
     def verdict_lines(self) -> list:
-        """What went wrong and why, in words (empty when the point passes)."""
+        """What went wrong and why, in words (empty when the point passes): :meth:`failure_lines`,
+        then each cause of the diagnosis and each note."""
+        return (self.failure_lines() + [f"diagnosis: {d}" for d in self.diagnosis]
+                + [f"note: {n}" for n in self.notes])
+
+    def failure_lines(self) -> list:
+        """What went wrong, without why: the contract, determinism, the losses and each failing parameter."""
         lines = []
         if self.violation:
             lines.append(f"contract: {self.violation}")
@@ -66,8 +77,8 @@ class PointResult:
             lines.append(self.nondeterministic)
         for source, ok in self.loss_agrees.items():
             if not ok:
-                lines.append(f"loss: {source} {self.losses[source]:.12g} vs reference "
-                             f"{self.losses['reference']:.12g}")
+                lines.append(f"loss: {source} {self.losses[source]:.12g} vs {self.LOSS_BASE} "
+                             f"{self.losses[self.LOSS_BASE]:.12g}")
         failures = self.failures()
         for param, per in self.checks.items():
             failed = [c for c in per.values() if not c.passed]
@@ -76,8 +87,6 @@ class PointResult:
                 lines.append(failed[0].line() + (f" (also against {others})" if others else ""))
         if failures:
             lines.append(self.consensus_line())
-        lines.extend(f"diagnosis: {d}" for d in self.diagnosis)
-        lines.extend(f"note: {n}" for n in self.notes)
         return lines
 
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "oracle value",
@@ -92,7 +101,7 @@ class PointResult:
 
     def loss_line(self) -> str:
         return "loss  " + "   ".join(
-            f"{k} {v:.12g}" + ("" if k == "reference" else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
+            f"{k} {v:.12g}" + ("" if k == self.LOSS_BASE else (" ok" if self.loss_agrees.get(k) else " DIFFERS"))
             for k, v in self.losses.items())
 
     def kink_counts(self) -> dict:
@@ -114,8 +123,7 @@ class PointResult:
         """How the entries at or near a kink were decided, in words (empty when there are none)."""
         counts = self.kink_counts()
         parts = []
-        for what, words in (("subgradient", "by a subgradient interval (a pre-activation exactly at 0)"),
-                            ("near_kink", "by a finite-difference step that does not cross a nearby kink")):
+        for what, words in self.KINK_WORDS.items():
             n = {k: c[what] for k, c in counts.items() if c[what]}
             if n:
                 parts.append(f"{sum(n.values())} decided {words} (" + ", ".join(f"{self._written(k)} {v}" for k, v in n.items()) + ")")
@@ -130,12 +138,12 @@ class PointResult:
         failed = {c.oracle for c in self.failures()}
         oracles = {o for per in self.checks.values() for o in per}
         if self.agreement and all(ok for *_, ok in self.agreement) and failed == oracles:
-            names = ", ".join(ORACLE_WORDS[o] for o in sorted(oracles))
+            names = ", ".join(registry.words(o) for o in sorted(oracles))
             return f"{names} agree with each other but not with the candidate: the candidate is wrong"
-        split = [f"{ORACLE_WORDS[a]} vs {ORACLE_WORDS[b]}" for a, b, ok in self.agreement if not ok]
+        split = [f"{registry.words(a)} vs {registry.words(b)}" for a, b, ok in self.agreement if not ok]
         if split:
             return f"the oracles disagree among themselves ({', '.join(split)}): suspect the spec or the harness"
-        return f"disagrees with: {', '.join(ORACLE_WORDS[o] for o in sorted(failed))}"
+        return f"disagrees with: {', '.join(registry.words(o) for o in sorted(failed))}"
 
     def to_dict(self) -> dict:
         return {
@@ -286,7 +294,8 @@ class Report:
         if (s.get("loss", "bce"), s.get("reduction", "mean"), s.get("l2", 0.0)) != ("bce", "mean", 0.0):
             l2 = f" l2 {s['l2']:g} ({s['l2_form']})" if s.get("l2") else ""
             head = f" | head {s['loss']} {s['reduction']}{l2}"
-        return (f"candidate {self.candidate} | data {d['source']} ({d['rows']} rows, {d['features']} "
+        where = f"the packaged {d['packaged']} data" if d.get("packaged") else d["source"]
+        return (f"candidate {self.candidate} | data {where} ({d['rows']} rows, {d['features']} "
                 f"features; {target}) | network {'-'.join(map(str, s['sizes']))} "
                 f"{s['activation']} {s['dtype']}{head}")
 
@@ -345,7 +354,7 @@ class Report:
         for p in self.points:
             out += [f"## {p.name}", "", p.about, "",
                     "| source | loss | agrees |", "|---|---|---|"]
-            out += [f"| {k} | {v:.12g} | {'' if k == 'reference' else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
+            out += [f"| {k} | {v:.12g} | {'' if k == p.LOSS_BASE else ('yes' if p.loss_agrees.get(k) else 'NO')} |"
                     for k, v in p.losses.items()]
             if p.checks:
                 out += ["", "| " + " | ".join(p.COLUMNS) + " |", "|" + "---|" * len(p.COLUMNS)]
@@ -455,7 +464,7 @@ class Report:
                 ax.scatter(xs, ys,
                            marker="x", color="black", s=20, linewidths=1)  # pragma: no mutate
                 over = int((grid > 1).sum())
-                failed = [ORACLE_WORDS.get(c.oracle, c.oracle) for c in checks if not c.passed]
+                failed = [registry.words(c.oracle) for c in checks if not c.passed]
                 ax.set_title(f"{p.name} {p._written(k)} {grid.shape[0]}x{grid.shape[1]}\n"
                              + (f"{over} over tolerance\nvs {', '.join(failed)}" if over else "within tolerance"),
                              fontsize=8,  # pragma: no mutate
@@ -476,7 +485,7 @@ class Report:
     def plot_title(self) -> str:
         """The plot's title: the verdict, the candidate by its file's name, the network, and which
         oracles each entry's colour is the worst of."""
-        oracles = ", ".join(ORACLE_WORDS.get(o, o) for o in self.oracles)
+        oracles = ", ".join(registry.words(o) for o in self.oracles)
         return (f"{self.verdict()} | {_short_name(self.candidate)} ({'-'.join(map(str, self.spec['sizes']))} "
                 f"{self.spec['activation']} {self.spec['dtype']})\neach entry: the worst error over tolerance of "
                 f"{oracles or 'no oracle'}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -39,7 +40,9 @@ def _where(exc: BaseException) -> str:
     """
     if isinstance(exc, SyntaxError) and exc.filename:  # the line that does not parse, not the importer's
         return f"{os.path.basename(exc.filename)}:{exc.lineno}"
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    # no source lines are read (a file the worker's guard refuses stays unopened)
+    summary = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
+    frames = [f for f in summary if f.filename != __file__]
     libraries = tuple({sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")})
     own = [f for f in frames if not f.filename.startswith(libraries) and not f.filename.startswith("<frozen")]
     frame = (own or frames or [None])[-1]
@@ -195,22 +198,247 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
 # ---------------------------------------------------------------- the worker process
 
 class ImportGuard(importlib.abc.MetaPathFinder):
-    """Refuses the judge's packages (and ``--forbid-import`` names) to the candidate's code.
+    """Refuses the judge's packages (and ``--forbid-import`` names) by name to ``importlib``.
 
-    ``allowed`` holds the candidate's own module and its packages (a catalogue entry of ours
-    may be a candidate); every other import of a refused top-level name raises ImportError and
-    is remembered, so the judge reports it even if the candidate catches the error.
+    The first of two layers, and the one a candidate can remove (it is a finder in
+    ``sys.meta_path``): it refuses ``importlib.import_module`` of a refused name that has no file
+    (a module compiled into the interpreter, a dotted ``--forbid-import`` name) while it is there.
+    :func:`install_guard`'s audit hook is the layer that cannot be removed; every refusal is noted
+    with it. ``allowed`` holds the candidate's own module and its packages (a catalogue entry of
+    ours may be a candidate).
     """
 
     def __init__(self, refused, allowed=()):
-        self.refused, self.allowed, self.seen = set(refused), set(allowed), []
+        self.refused, self.allowed = tuple(refused), set(allowed)
 
     def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in self.refused and name not in self.allowed:
-            if name not in self.seen:
-                self.seen.append(name)
+        refused = _refused_name(name, self.refused)
+        if refused is not None and name not in self.allowed:
+            sys.audit(NOTE_EVENT, refused)
             raise ImportError(f"import of {name} refused in the candidate's worker")
         return None
+
+
+NOTE_EVENT = "backprop.refused"  # the worker's own audit events: note one refused name, read them back
+READ_EVENT = "backprop.read-refused"
+GC_EVENTS = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+
+
+def _refused_name(name: str, refused) -> str | None:
+    """The entry of ``refused`` that ``name`` is or lies under (``torch`` for ``torch.nn``), or None."""
+    for entry in refused:
+        if name == entry or name.startswith(entry + "."):
+            return entry
+    return None
+
+
+def _locate(name: str, path) -> list:
+    """Where the top-level module ``name`` lives along ``path``, without importing it: each
+    package folder (one with an ``__init__``) and each module file (with its bytecode)."""
+    suffixes = importlib.machinery.all_suffixes()
+    found = []
+    for entry in path:
+        if not isinstance(entry, str):
+            continue
+        folder = os.path.join(entry or ".", name)
+        if any(os.path.isfile(os.path.join(folder, "__init__" + s)) for s in suffixes):
+            found.append(folder)
+        for s in suffixes:
+            if os.path.isfile(folder + s):
+                found += _with_bytecode(folder + s)
+    return found
+
+
+def _with_bytecode(file: str) -> list:
+    """``file`` and, for a ``.py`` file, its cached bytecode when there is one."""
+    if not file.endswith(".py"):
+        return [file]
+    cached = importlib.util.cache_from_source(file)
+    return [file, cached] if os.path.isfile(cached) else [file]
+
+
+def _module_file(name: str, path):
+    """The file of the (dotted) module ``name`` along ``path``, found without importing it, or None."""
+    locations, origin = list(path), None
+    for part in name.split("."):
+        origin = None
+        for entry in locations:
+            if not isinstance(entry, str):
+                continue
+            folder = os.path.join(entry or ".", part)
+            if os.path.isfile(os.path.join(folder, "__init__.py")):
+                origin, locations = os.path.join(folder, "__init__.py"), [folder]
+                break
+            if os.path.isfile(folder + ".py"):
+                origin, locations = folder + ".py", []
+                break
+        if origin is None:
+            return None
+    return origin
+
+
+def _inode(path):
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def install_guard(refused, allowed=(), allowed_files=(), path=()) -> None:
+    """Refuse the ``refused`` modules to everything this process runs from now on, for good.
+
+    An audit hook (``sys.addaudithook``), which Python code cannot remove. It refuses an
+    ``import`` (the statement, ``__import__``) of a refused name, whatever ``sys.meta_path`` and
+    ``sys.modules`` hold; and opening, compiling or executing any file inside a refused module's
+    folder (or its file) along ``path``, under any name or path (symlinks and ``..`` included: a
+    path is judged by the folders the system resolves it through). ``allowed`` names and
+    ``allowed_files`` (this worker's own file, the candidate's) stay open. Each refusal is noted
+    (:func:`refused_so_far`) even when the candidate catches the error.
+
+    The hook holds its state in immutable values in its closure and calls only functions taken
+    now (nothing the candidate may later patch: not ``os``, not ``builtins``); the garbage
+    collector's introspection (``gc.get_objects``, ``get_referrers``, ``get_referents``), the one
+    way to reach a closure's cells, is refused in the worker.
+    """
+    refused = tuple(refused)
+    tops = frozenset(r for r in refused if "." not in r)
+    dotted = tuple(r for r in refused if "." in r)
+    roots = {}
+    for name in sorted(tops):
+        for place in _locate(name, path):
+            key = _inode(place)
+            if key is not None:
+                roots[key] = name
+    allowed = frozenset(allowed)
+    allowed_keys = frozenset(filter(None, (_inode(f) for file in allowed_files if file
+                                           for f in _with_bytecode(file))))
+    suffixes = tuple(importlib.machinery.all_suffixes())
+    top_key = _inode("/")
+    note_event, read_event = NOTE_EVENT, READ_EVENT
+    watched = frozenset({"import", "open", "exec", "compile", note_event, read_event}) | GC_EVENTS
+    # every callable the hook uses, taken now: the candidate may rebind os.stat or builtins.isinstance later
+    stat, fspath, isinstance_, type_, str_, bytes_, int_ = os.stat, os.fspath, isinstance, type, str, bytes, int
+    getattr_, list_, range_ = getattr, list, range
+    decode, dirent, error_types = bytes.decode, os.DirEntry, (OSError, ValueError, TypeError)
+    import pathlib
+
+    plain_paths = (pathlib.PurePosixPath, pathlib.PosixPath, pathlib.PurePath, pathlib.Path)
+    path_methods = (pathlib.PurePath.__fspath__, pathlib.PurePath.__str__)
+    import_error, permission_error, runtime_error = ImportError, PermissionError, RuntimeError
+    seen = ()
+
+    def owner(name):
+        """The refused entry that the module ``name`` is or lies under."""
+        top = name.partition(".")[0]
+        if top in tops:
+            return top
+        for entry in dotted:
+            if name == entry or name.startswith(entry + "."):
+                return entry
+        return None
+
+    def key_of(p):
+        try:
+            st = stat(p)
+        except error_types:
+            return None
+        return st.st_dev, st.st_ino
+
+    def inside(p):
+        """The refused name whose folder or file holds the path ``p`` (str), or None."""
+        key = key_of(p)
+        if key is not None:
+            if key in allowed_keys:
+                return None
+            if key in roots:
+                return roots[key]
+        head, sep, _ = p.rpartition("/")
+        folder = head if head else ("/" if sep else ".")
+        if not p.startswith("/"):  # it may be relative to a folder descriptor (dir_fd) the audit does not show
+            parts = p.split("/")
+            for part in parts[:-1]:
+                if part in tops:
+                    return part
+            last = parts[-1]
+            for s in suffixes:
+                if last.endswith(s) and last[:-len(s)] in tops:
+                    return last[:-len(s)]
+        for _ in range_(64):  # up through the folders the system resolves: symlinks and ".." as it sees them
+            key = key_of(folder)
+            if key is None:
+                return None
+            if key in roots:
+                return roots[key]
+            if key == top_key:
+                return None
+            folder = folder + "/.."
+        return None
+
+    def as_text(p):
+        """A path argument as text, or None when it cannot be judged without running the candidate's code."""
+        t = type_(p)
+        if t is str_:
+            return p
+        if t is bytes_:
+            return decode(p, "utf-8", "surrogateescape")
+        if t is dirent or (t in plain_paths and (t.__fspath__, t.__str__) == path_methods):
+            return fspath(p)
+        return None
+
+    def note(name):
+        nonlocal seen
+        if name not in seen:
+            seen = seen + (name,)
+
+    def refuse(name, error, what):
+        note(name)
+        raise error(f"{what} refused in the candidate's worker ({name})")
+
+    def hook(event, args):
+        if event not in watched:
+            return
+        if event == "open":
+            p = args[0]
+            if isinstance_(p, int_) or p is None:
+                return
+            text = as_text(p)
+            if text is None:
+                raise permission_error("a path of this type cannot be checked in the candidate's worker")
+            name = inside(text)
+            if name is not None:
+                refuse(name, permission_error, f"opening {text}")
+        elif event == "import":
+            module, file = args[0], args[1]
+            name = owner(module) if isinstance_(module, str_) and module not in allowed else None
+            if name is None and isinstance_(file, str_):
+                name = inside(file)
+            if name is not None:
+                refuse(name, import_error, f"import of {module}")
+        elif event == "exec" or event == "compile":
+            file = getattr_(args[0], "co_filename", None) if event == "exec" else args[1]
+            text = as_text(file) if file is not None else None
+            if text is not None and text.startswith("/"):
+                name = inside(text)
+                if name is not None:
+                    refuse(name, import_error, f"running {text}")
+        elif event == note_event:
+            if args and type_(args[0]) is str_:
+                note(args[0])
+        elif event == read_event:
+            if args and type_(args[0]) is list_:
+                args[0].extend(seen)
+        else:
+            raise runtime_error(f"{event} refused in the candidate's worker")
+
+    sys.addaudithook(hook)
+
+
+def refused_so_far() -> list:
+    """The refused names noted by :func:`install_guard`'s hook in this process (empty without one)."""
+    box = []
+    sys.audit(READ_EVENT, box)
+    return box
 
 
 def load(source: dict):
@@ -275,7 +503,7 @@ def _confine() -> None:
 
 def serve(read_fd: int, write_fd: int) -> None:
     """The worker's loop: ``load`` once, then ``call`` until ``quit`` or end of file."""
-    fn, guard = None, None
+    fn = None
     while True:
         raw = receive(read_fd)
         if raw is None:
@@ -285,13 +513,16 @@ def serve(read_fd: int, write_fd: int) -> None:
             break
         if message["op"] == "load":
             sys.path[:] = message["path"]
-            for name in list(sys.modules):  # a refused module this worker imported itself (json, say)
-                if name.partition(".")[0] in message["refused"]:
-                    del sys.modules[name]
-            guard = ImportGuard(message["refused"], message["allowed"])
-            sys.meta_path.insert(0, guard)
             _limit_memory(message.get("memory"))
             _confine()
+            refused, allowed = message["refused"], message["allowed"]
+            for name in list(sys.modules):  # a refused module this worker imported itself (json, say)
+                if _refused_name(name, refused) is not None and name not in allowed:
+                    del sys.modules[name]
+            source = message["source"]
+            allowed_files = [__file__, source.get("file")] + [_module_file(m, sys.path) for m in allowed]
+            install_guard(refused, allowed, allowed_files, sys.path)  # for good: nothing can remove it
+            sys.meta_path.insert(0, ImportGuard(refused, allowed))
             try:
                 fn = load(message["source"])
                 reply = {"kind": "loaded"} if callable(fn) else {"kind": "missing"}
@@ -299,28 +530,188 @@ def serve(read_fd: int, write_fd: int) -> None:
                 reply = {"kind": "raised", "type": type(exc).__name__, "message": _text(exc), "where": _where(exc)}
         elif message["op"] == "calls":  # several calls in one round trip, each reply sent as it is ready
             for call in message["calls"][:-1]:
-                _reply(write_fd, invoke(fn, call["params"], call["X"], call["y"]), guard)
+                _reply(write_fd, invoke(fn, call["params"], call["X"], call["y"]))
             last = message["calls"][-1]
             reply = invoke(fn, last["params"], last["X"], last["y"])
+        elif message["op"] in FAMILY_OPS:  # a forward or backward of the user's own (oracles.families.forward)
+            reply = FAMILY_OPS[message["op"]](fn, message)
         else:
             if message.get("errstate"):
                 with np.errstate(all="raise"):
                     reply = invoke(fn, message["params"], message["X"], message["y"])
             else:
                 reply = invoke(fn, message["params"], message["X"], message["y"])
-        _reply(write_fd, reply, guard)
+        _reply(write_fd, reply)
     os._exit(0)  # whatever threads the candidate started
 
 
-def _reply(write_fd: int, reply: dict, guard) -> None:
+def _reply(write_fd: int, reply: dict) -> None:
     """One reply to the judge, after what the candidate printed so far is flushed."""
-    reply["refused_imports"] = list(guard.seen) if guard else []
+    reply["refused_imports"] = refused_so_far()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # noqa: BLE001: a candidate may have replaced or closed them
             pass
     send(write_fd, encode(reply))
+
+
+# ---------------------------------------------------------------- a forward of the user's own
+# The ops of the ``forward`` family (oracles/families/forward): the candidate's ``backward(params,
+# inputs)``, the user's ``loss(params, inputs)`` at many perturbed params per message, and that
+# forward traced by HIPS autograd with its ``numpy`` substituted. Each runs in a worker of its own:
+# the forward's worker never loads the backward.
+
+def _views(arrays: dict) -> dict:
+    """Read-only views of ``arrays`` (the caller's own stay writable, for the next perturbation)."""
+    out = {}
+    for k, a in arrays.items():
+        v = a.view()
+        v.setflags(write=False)
+        out[k] = v
+    return out
+
+
+def _raised(exc: BaseException) -> dict:
+    message = _text(exc)
+    return {"kind": "raised", "type": type(exc).__name__, "message": message, "where": _where(exc),
+            "read_only": isinstance(exc, ValueError) and "read-only" in message}
+
+
+def call_backward(fn, message) -> dict:
+    """``op: "backward"``: ``fn(params, inputs)`` on read-only copies, described as :func:`invoke` does."""
+    params = {k: _read_only(v) for k, v in message["params"].items()}
+    given = dict(params)
+    try:
+        out = fn(params, {k: _read_only(v) for k, v in message["inputs"].items()})
+    except BaseException as exc:  # noqa: B902: every way the candidate ends is data
+        return _raised(exc)
+    if set(params) != set(given) or any(params[k] is not given[k] for k in given):
+        return {"kind": "rebound"}
+    try:
+        return describe(out)
+    except BaseException as exc:  # noqa: B902
+        return _raised(exc)
+
+
+def forward_losses(fn, message) -> dict:
+    """``op: "losses"``: the forward's loss at ``params`` and at each perturbation ``[name, flat
+    index, value]`` (one entry changed at a time), as one float64 array. A forward returning
+    ``(loss, cache)`` gives its first item. The first failure (a raise, a loss that is not one
+    number) ends the batch and says at which evaluation."""
+    work = {k: np.array(v, copy=True) for k, v in message["params"].items()}
+    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+    changes = [None] * message.get("base", 0) + list(message["perturb"])
+    losses = np.empty(len(changes))
+    for i, change in enumerate(changes):
+        if change is not None:
+            name, index, value = change
+            flat = work[name].reshape(-1)
+            old, flat[index] = flat[index], value
+        try:
+            out = fn(_views(work), inputs)
+            if isinstance(out, tuple) and out:
+                out = out[0]
+            value_of = _loss(out)
+        except BaseException as exc:  # noqa: B902
+            return dict(_raised(exc), kind="failed", at=i)
+        finally:
+            if change is not None:
+                flat[index] = old
+        if "float" not in value_of:
+            return {"kind": "not-a-loss", "type": value_of["type"], "at": i}
+        losses[i] = value_of["float"]
+    return {"kind": "losses", "losses": losses}
+
+
+def _autograd_namespace(namespace: dict) -> None:
+    """Bind ``np``/``numpy`` (and functions imported from NumPy by name) to autograd's, in place."""
+    import autograd.numpy as anp
+
+    modules = {id(np): anp, id(np.random): anp.random, id(np.linalg): anp.linalg}
+    for key, value in list(namespace.items()):
+        if id(value) in modules:
+            namespace[key] = modules[id(value)]
+        elif callable(value) and getattr(np, getattr(value, "__name__", "") or "", None) is value \
+                and hasattr(anp, value.__name__):
+            namespace[key] = getattr(anp, value.__name__)
+
+
+def _traced(source: dict):
+    """The forward loaded afresh (a module of its own, never the one the losses come from) with
+    its NumPy substituted by autograd's."""
+    if "pickled" in source:  # by value: a fresh copy of the function and the globals it shares with its helpers
+        fn = pickle.loads(source["pickled"])
+        _autograd_namespace(getattr(fn, "__globals__", {}))
+        return fn
+    if "file" in source:
+        spec = importlib.util.spec_from_file_location("_forward_traced", source["file"])
+    else:
+        spec = importlib.util.find_spec(source["module"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _autograd_namespace(module.__dict__)
+    fn = module
+    for part in source["attr"].split("."):
+        fn = getattr(fn, part, None)
+    return fn
+
+
+def autograd_grads(fn, message) -> dict:
+    """``op: "autograd"``: the gradient of the user's forward by HIPS autograd, in float64; where it
+    cannot trace (an in-place write, a call it does not know), the line that stopped it."""
+    try:
+        from autograd import value_and_grad
+
+        traced = _traced(message["source"])
+    except BaseException as exc:  # noqa: B902: autograd missing, or the module failing a second time
+        return dict(_raised(exc), kind="untraceable")
+    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+
+    def scalar(params):
+        out = traced(params, inputs)
+        return out[0] if isinstance(out, tuple) and out else out
+
+    params = {k: np.array(v, dtype=np.float64) for k, v in message["params"].items()}
+    try:
+        loss, grads = value_and_grad(scalar)(params)
+        grads = {k: np.broadcast_to(np.asarray(grads[k], dtype=np.float64), params[k].shape).copy() for k in params}
+        loss = float(np.asarray(loss, dtype=np.float64))
+    except BaseException as exc:  # noqa: B902
+        return dict(_raised(exc), kind="untraceable")
+    return {"kind": "grads", "loss": loss, "grads": [[k, {"array": g}] for k, g in grads.items()]}
+
+
+def _arrays(d) -> list:
+    """A dict's items as ``[[key, value]]``: numbers as 0-d arrays, arrays by value, anything else described."""
+    if not isinstance(d, dict):
+        return [["", {"type": type(d).__name__, "scalar": False}]]
+    out = []
+    for k, v in d.items():
+        if isinstance(v, (int, float, np.generic)) and not isinstance(v, bool):
+            v = np.asarray(v)
+        value = _value(v)
+        if "array" in value and v.ndim == 0:  # encode sends a 0-d array as shape (1,)
+            value["zero_d"] = True
+        out.append([str(k), value])
+    return out
+
+
+def call_init(fn, message) -> dict:
+    """``op: "init"``: the user's ``init(seed)`` (loaded afresh from ``source``), returning ``params``
+    or ``(params, inputs)``, described by value."""
+    try:
+        out = load(message["source"])(message["seed"])
+    except BaseException as exc:  # noqa: B902
+        return dict(_raised(exc), kind="failed")
+    if isinstance(out, tuple) and len(out) == 2:
+        return {"kind": "point", "params": _arrays(out[0]), "inputs": _arrays(out[1])}
+    if isinstance(out, dict):
+        return {"kind": "point", "params": _arrays(out), "inputs": None}
+    return {"kind": "other", "type": type(out).__name__}
+
+
+FAMILY_OPS = {"backward": call_backward, "losses": forward_losses, "autograd": autograd_grads, "init": call_init}
 
 
 if __name__ == "__backprop_worker__":

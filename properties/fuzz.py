@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from oracles import registry
+
 from properties.laws import LAWS, check_laws
 from properties.strategies import Problem, problems
 
@@ -55,7 +57,7 @@ class FuzzResult:
             return f"{self.examples} examples, every law held ({self.seconds:.1f} s, {rate})"
         c = self.counterexample
         laws = [f"  law {v['law']}: {part}" if i == 0 else f"    {part}"
-                for v in c["laws"] for i, part in enumerate(v["message"].split(" | "))]
+                for v in c["laws"] for i, part in enumerate(v["lines"])]
         return "\n".join([f"FAILED after {self.examples} examples ({self.seconds:.1f} s); the shrunk counterexample:",
                           f"  {c['problem']}", *laws, f"reproduce: {c['repro']}"])
 
@@ -71,7 +73,7 @@ def _home() -> str:
     return _HOME[0].name
 
 
-def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("finite-differences", "torch", "jax"),
+def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=registry.NAMES,
          seed: int | None = 0, progress=None, candidate_arg: str | None = None, profile=None,
          database_key: bytes | None = None, convention: str | None = None) -> FuzzResult:
     """Draw ``examples`` problems; on a failure hypothesis shrinks it and the minimal one is kept.
@@ -133,7 +135,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=("fi
         f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
     counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
                       "seed": problem.seed, "scale": problem.scale,
-                      "laws": [{"law": v.law, "message": v.message} for v in violations], "repro": repro}
+                      "laws": [{"law": v.law, "message": v.message, "lines": list(v.lines)} for v in violations], "repro": repro}
     if error is not None and not isinstance(error, AssertionError):
         counterexample["flaky"] = f"{type(error).__name__}: the failure did not reproduce every time"
     return FuzzResult(state["count"], False, seconds, counterexample)
@@ -174,7 +176,7 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     from properties.laws import LawViolation, prepared
 
     at = next((i for i, v in enumerate(violations) if v.law == "agreement"), None)
-    if at is None or violations[at].message.count("diagnosis: ") < 2:
+    if at is None or violations[at].result is None or len(violations[at].result.diagnosis) < 2:
         return violations
     grown = telling(problem)
     results = []
@@ -191,9 +193,9 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     narrowed = narrow(*results)
     if narrowed is None:
         return violations
-    message = " | ".join(narrowed.verdict_lines() + [
-        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"])
-    return [*violations[:at], LawViolation("agreement", message), *violations[at + 1:]]
+    lines = narrowed.verdict_lines() + [
+        f"note: the diagnosis held also on {grown.describe()}, where its causes can be told apart"]
+    return [*violations[:at], LawViolation("agreement", *lines, result=narrowed), *violations[at + 1:]]
 
 
 def narrow(shrunk, grown):
@@ -217,7 +219,7 @@ def narrow(shrunk, grown):
     return result
 
 
-def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", "jax")):
+def replay(problem: Problem, candidate, oracles=registry.NAMES):
     """One problem, as a fuzz failure prints it: the point checks and every law, as a Report."""
     import numpy as np
 
@@ -242,7 +244,7 @@ def replay(problem: Problem, candidate, oracles=("finite-differences", "torch", 
     if violations and result.violation is None:
         result.violation = "; ".join(str(v) for v in violations)
     data = {"source": "replay", "rows": problem.N, "features": problem.sizes[0], "outcome_counts": None}
-    if problem.loss == "mse":
+    if not problem.spec.head.output.labelled:
         data["target_range"] = [float(np.min(y)), float(np.max(y))]
     else:
         labels, counts = np.unique(y, return_counts=True)

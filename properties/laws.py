@@ -14,16 +14,21 @@ import functools
 import hashlib
 
 from oracles import policy
+from oracles import registry
 from oracles.candidate import ContractViolation, call_candidate, handle_for
 from oracles.compare import compare
 from reference.model import backward as reference_backward, forward, loss as reference_loss, n_layers
 
 
 class LawViolation(AssertionError):
-    def __init__(self, law: str, message: str):
-        super().__init__(f"{law}: {message}")
-        self.law = law
-        self.message = message
+    """A law broken: its name, its lines (the agreement law's are the harness's verdict lines) and,
+    for the agreement law, the point's result they were rendered from. ``message`` is the lines
+    on one line, for a plain assertion or the JSON."""
+
+    def __init__(self, law: str, *lines: str, result=None):
+        self.law, self.lines, self.result = law, tuple(lines), result
+        self.message = " | ".join(self.lines)
+        super().__init__(f"{law}: {self.message}")
 
 
 class Remembered:
@@ -210,9 +215,8 @@ def descent(candidate, problem):
     grads = _grads("descent", candidate, params, X, y)
     P = {k: v.astype(np.float64) for k, v in params.items()}
     G = {k: v.astype(np.float64) for k, v in grads.items()}
-    X64, y64 = X.astype(np.float64), y.astype(np.float64)
     head = problem.spec.head
-    y64 = y if problem.loss == "softmax" else y64
+    X64, y64 = X.astype(np.float64), head.targets(y, np.float64)
     base = reference_loss(P, X64, y64, problem.activation, head)
     with np.errstate(over="ignore", invalid="ignore"):
         s = sum(float((g * g).sum()) for g in G.values())
@@ -311,7 +315,7 @@ def prepared(problem, oracles: tuple):
     return prepare(problem.spec, Point("fuzz", params, problem.describe()), X, y, oracles)
 
 
-def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")):
+def agreement(candidate, problem, oracles=registry.NAMES):
     """The candidate agrees with each oracle on the drawn problem under the policy (at an exact
     kink: within the subgradient interval)."""
     from oracles.harness import evaluate, judge
@@ -323,7 +327,7 @@ def agreement(candidate, problem, oracles=("finite-differences", "torch", "jax")
     if speaking:
         speaking.speak(result)
     if not result.passed:
-        raise LawViolation("agreement", " | ".join(result.verdict_lines()))
+        raise LawViolation("agreement", *result.verdict_lines(), result=result)
 
 
 LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent": descent,
@@ -331,7 +335,7 @@ LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent
         "agreement": agreement}
 
 
-def check_laws(candidate, problem, laws=None, oracles=("finite-differences", "torch", "jax")) -> list:
+def check_laws(candidate, problem, laws=None, oracles=registry.NAMES) -> list:
     """Every law on one problem; returns the violations (empty when all hold).
 
     The candidate is asked once per distinct input (a :class:`Remembered` handle), except for

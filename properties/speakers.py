@@ -14,7 +14,7 @@ import numpy as np
 
 from oracles.conventions import Conventional, layout
 from oracles.isolation import InProcess
-from reference.heads import LESSON, Head
+from reference.heads import LESSON, OUTPUTS, Head
 from reference.model import backward
 
 
@@ -30,7 +30,7 @@ def _canonical_inputs(L, params: dict, X, y, loss: str):
     X = np.asarray(X)
     X = X if L.rows else X.T
     y = np.asarray(y)
-    if loss == "softmax":
+    if OUTPUTS[loss].indexed:
         y = np.argmax(y, axis=0).astype(np.int64) if L.y_softmax == "one-hot" else y.astype(np.int64)
     elif canonical[f"W{len(canonical) // 2}"].shape[1] > 1:  # several mse targets: laid out like X
         y = y if L.rows else y.T

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from oracles.candidate import InProcess
+from oracles import registry
 from oracles.diagnosis import reconcile
 from oracles.conventions import Conventional
 from oracles.harness import Point, default_points, judge, make_spec, prepare
@@ -23,7 +24,7 @@ from properties.laws import LAWS, LawViolation
 from properties.strategies import Problem, candidate_problems, problems, specs
 from reference.model import Spec
 
-ORACLE_CHECKS = ("finite-differences", "torch", "jax", "loss")
+ORACLE_CHECKS = registry.NAMES + ("loss",)
 LAW_CHECKS = ("shapes", "finite", "relu-gating", "descent", "permutation")  # "identity" needs identity layers
 CHECKS = ORACLE_CHECKS + LAW_CHECKS + ("fuzz",)
 MIN_KILLS = 2

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reference.heads import OUTPUTS
+
 DATA_ENV = "BACKPROP_DATA"  # names the data (a path or a packaged name) when --data is not given
 SYNTHETIC = "synthetic"
 PACKAGED = Path(__file__).resolve().parent / "datasets"  # the shipped files and their manifest.json
@@ -66,15 +68,15 @@ class Dataset:
     @property
     def n_outputs(self) -> int:
         """C: the output units the head needs (1 for bce and mse, the classes for softmax)."""
-        return len(self.classes) if self.loss == "softmax" else self.y.shape[1]
+        return len(self.classes) if self.classes is not None else self.y.shape[1]
 
     def outcome_counts(self) -> dict | None:
         """Rows per label (bce, softmax: the file's own labels); None for mse."""
-        if self.loss == "mse":
+        if not OUTPUTS[self.loss].labelled:
             return None
         values, counts = np.unique(self.y.astype(int), return_counts=True)
-        names = self.classes if self.loss == "softmax" else values
-        return {f"{names[v] if self.loss == 'softmax' else v:g}": int(c) for v, c in zip(values, counts)}
+        named = self.classes is not None  # softmax: the file's own labels of classes 0, 1, ...
+        return {f"{self.classes[v] if named else v:g}": int(c) for v, c in zip(values, counts)}
 
     def frame(self):
         """The file as the lesson's ``pd.read_csv`` DataFrame (shape (768, 9) on the real file)."""
@@ -83,7 +85,7 @@ class Dataset:
         return pd.DataFrame(self.raw, columns=self.columns + [self.target])
 
     def astype(self, dtype: str) -> "Dataset":
-        y = self.y if self.loss == "softmax" else self.y.astype(dtype)
+        y = OUTPUTS[self.loss].targets(self.y, dtype)
         return Dataset(self.X.astype(dtype), y, self.source, self.columns, self.target, self.raw,
                        self.loss, self.classes, self.constant, self.packaged)
 
@@ -96,7 +98,7 @@ class Dataset:
             out["loss"] = self.loss
         if self.classes is not None:
             out["classes"] = {f"{label:g}": i for i, label in enumerate(self.classes)}
-        if self.loss == "mse":
+        if not OUTPUTS[self.loss].labelled:
             out["target_range"] = [float(self.y.min()), float(self.y.max())]
         if self.constant:
             out["constant_columns"] = list(self.constant)
@@ -159,30 +161,6 @@ def _number(cell: str, path: Path, line: int, column: str) -> float:
     return value
 
 
-LOSSES = ("bce", "softmax", "mse")
-
-
-def _targets(labels: np.ndarray, loss: str, path: Path, target: str, lines: list):
-    """``(y, classes)`` for the head, or a DataError naming the first label that does not fit."""
-    if loss == "bce":
-        bad = np.flatnonzero((labels != 0) & (labels != 1))
-        if bad.size:
-            raise DataError(f"{path}: target {target!r} must hold 0/1 for --loss bce, line {lines[bad[0]]} "
-                            f"has {labels[bad[0]]:g}")
-        return labels[:, None].copy(), None
-    if loss == "softmax":
-        bad = np.flatnonzero(labels != np.round(labels))
-        if bad.size:
-            raise DataError(f"{path}: target {target!r} must hold whole-number classes for --loss softmax, "
-                            f"line {lines[bad[0]]} has {labels[bad[0]]:g}")
-        classes = np.unique(labels)
-        if classes.size < 2:
-            raise DataError(f"{path}: target {target!r} holds a single class ({classes[0]:g}); "
-                            f"--loss softmax needs at least two")
-        return np.searchsorted(classes, labels).astype(np.int64), [float(c) for c in classes]
-    return labels[:, None].copy(), None  # mse: any finite number (non-finite cells were refused)
-
-
 def load_csv(path, target: str | None = "Outcome", loss: str = "bce", *, shown: str | None = None) -> Dataset:
     """Read, validate and standardize a CSV with a header row and a ``target`` column that fits ``loss``.
 
@@ -190,8 +168,8 @@ def load_csv(path, target: str | None = "Outcome", loss: str = "bce", *, shown: 
     has one, else its last column (the layout of the shared iris, wine, digits and progression files).
     ``shown``: how messages and the Dataset's ``source`` name the file (default: the path as given).
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss not in OUTPUTS:
+        raise ValueError(f"loss must be one of {', '.join(OUTPUTS)}, got {loss!r}")
     real = Path(path)
     path = real if shown is None else shown  # below, `path` only names the file in messages
     rows = list(csv.reader(io.StringIO(_read_text(real, path))))
@@ -200,7 +178,7 @@ def load_csv(path, target: str | None = "Outcome", loss: str = "bce", *, shown: 
     if not body:
         raise DataError(f"{path}: header only, no data rows")
     if target is None:
-        target = "Outcome" if loss == "bce" or "Outcome" in header else header[-1]
+        target = OUTPUTS[loss].default_target(header)
     if target not in header:
         raise DataError(f"{path}: no target column {target!r} (columns: {', '.join(header)})")
     if header.count(target) > 1:
@@ -214,7 +192,10 @@ def load_csv(path, target: str | None = "Outcome", loss: str = "bce", *, shown: 
                        for line, cells in body])
     t = header.index(target)
     labels = values[:, t]
-    y, classes = _targets(labels, loss, path, target, [line for line, _ in body])
+    try:
+        y, classes = OUTPUTS[loss].read_labels(labels, target, [line for line, _ in body])
+    except ValueError as exc:
+        raise DataError(f"{path}: {exc}") from None
     columns = [h for j, h in enumerate(header) if j != t]
     features = np.delete(values, t, axis=1)
     if features.shape[1] == 0:

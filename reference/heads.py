@@ -24,9 +24,194 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LOSSES = ("bce", "softmax", "mse")
 REDUCTIONS = ("mean", "sum")
 L2_FORMS = ("weight_decay", "reg", "lambd")
+
+
+class Output:
+    """What a head puts on the logits: its prediction, its targets, its row loss and ``dz`` of a row.
+
+    One subclass per loss, one instance each in :data:`OUTPUTS`; :class:`Head` holds its name and
+    asks it. A new head is a subclass here (its frameworks' idioms and its data's labels apart).
+    """
+
+    name = ""
+    row_words = ""  # the row loss as a formula, for messages
+    labelled = True  # its targets are labels, counted per value (mse's are numbers)
+    indexed = False  # its targets are class indices (N,), which a course may lay out one-hot
+
+    hint_in_error_line = False  # a floating-point error's own line already says what saturation_hint would
+
+    def saturation_hint(self, z, saturated: float) -> str:
+        """How this head overflows at logits ``z`` (N, C) in float64, or ``""`` where they are moderate
+        (``saturated``: the logit from which a sigmoid is taken as saturated)."""
+        return ""
+
+    def log_underflow(self, z, dtype) -> str:
+        """Why a non-finite loss with finite gradients is the float format's and not a wrong formula
+        at logits ``z``: a log-likelihood written on probabilities is -inf once one rounds to 0 in
+        ``dtype``, while a backward from ``probs - onehot`` stays exact. ``""`` where none rounds
+        to 0, and always for a head with no log (mse)."""
+        return ""
+
+    def default_target(self, header: list) -> str:
+        """The target column of a file with this ``header`` when none is named."""
+        return "Outcome" if "Outcome" in header else header[-1]
+
+    def read_labels(self, labels, target: str, lines: list):
+        """``(y, classes)`` from a file's target column, or a ValueError naming the first label that
+        does not fit (``lines``: each row's line number in the file)."""
+        return labels[:, None].copy(), None
+
+    def check_outputs(self, C: int) -> str | None:
+        """Why ``C`` output units do not fit this head (None: they do)."""
+        return None
+
+    def per_row(self, C: int) -> int:
+        """How many terms of the mean one row is: C for mse (torch's MSELoss), 1 otherwise."""
+        return 1
+
+    def targets(self, y, dtype) -> np.ndarray:
+        """``y`` in the canonical form: (N, C) of ``dtype`` (softmax: (N,) int64 classes)."""
+        y = np.asarray(y)
+        return (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
+
+    def predict(self, Z) -> np.ndarray:
+        """The head's prediction from the logits (N, C)."""
+        raise NotImplementedError
+
+    def row_loss(self, Z, y) -> np.ndarray:
+        """Per-row loss (..., N) from logits ``Z`` (..., N, C); ``y`` canonical (broadcasts over leading axes)."""
+        raise NotImplementedError
+
+    def dz_rows(self, Z, y) -> np.ndarray:
+        """``d(sum of row losses) / dZ`` (N, C), in Z's dtype."""
+        raise NotImplementedError
+
+
+class Bce(Output):
+    """Sigmoid and binary cross-entropy on one logit: the lesson's head; y (N, 1) of 0/1."""
+
+    name = "bce"
+    row_words = "logaddexp(0, z) - y * z"
+
+    hint_in_error_line = True
+
+    def saturation_hint(self, z, saturated):
+        if np.abs(z).max() >= saturated:
+            return "an exp or log that overflows once the sigmoid saturates?"
+        return ""
+
+    def log_underflow(self, z, dtype):
+        spread, limit = float(np.max(np.abs(z))), float(-np.log(np.finfo(dtype).eps))
+        if spread < limit:  # -log(eps): 36.04 in float64, 15.94 in float32, where 1 - sigmoid(z) rounds to 0
+            return ""
+        return (f"a logit reaches |z| = {spread:.4g} (beyond {limit:.4g}), so y_hat or 1 - y_hat rounds to 0, "
+                f"and its log is -inf: a loss written on probabilities overflows there while "
+                f"logsumexp(z) - z[y] does not")
+
+    def default_target(self, header):
+        return "Outcome"
+
+    def read_labels(self, labels, target, lines):
+        bad = np.flatnonzero((labels != 0) & (labels != 1))
+        if bad.size:
+            raise ValueError(f"target {target!r} must hold 0/1 for --loss bce, line {lines[bad[0]]} "
+                             f"has {labels[bad[0]]:g}")
+        return labels[:, None].copy(), None
+
+    def check_outputs(self, C):
+        return None if C == 1 else "1 output for the bce head"
+
+    def predict(self, Z):
+        return sigmoid(Z)  # (N, 1)
+
+    def row_loss(self, Z, y):
+        return (np.logaddexp(0.0, Z) - y * Z)[..., 0]
+
+    def dz_rows(self, Z, y):
+        return sigmoid(Z) - y  # (N, 1)
+
+
+class Softmax(Output):
+    """Softmax and cross-entropy over C >= 2 classes; y (N,) int64 classes 0..C-1."""
+
+    name = "softmax"
+    row_words = "logsumexp(z) - z[y]"
+    indexed = True
+
+    def saturation_hint(self, z, saturated):
+        overflow = float(np.log(np.finfo(np.float64).max))  # 709.78: exp beyond it is inf
+        if z.max() >= overflow:
+            return (f"a logit reaches {z.max():.4g}, past {overflow:.5g} where exp overflows: softmax without "
+                    f"subtracting the row max? (exp(z - z.max(axis=1, keepdims=True)))")
+        if np.max(z.max(axis=1) - z.min(axis=1)) >= -np.log(np.finfo(np.float64).tiny):
+            return "some class's probability underflows to 0 at these logits: a log(probs) or a division by it?"
+        return ""
+
+    def log_underflow(self, z, dtype):
+        spread, limit = float(np.max(z.max(axis=1) - z.min(axis=1))), float(-np.log(np.finfo(dtype).tiny))
+        if spread < limit:  # -log(tiny): 708.4 in float64, 87.3 in float32, where exp(-spread) underflows
+            return ""
+        return (f"a row's logits span {spread:.4g} (beyond {limit:.4g}), so exp(z - max z) underflows to 0 for "
+                f"some class, and log(probs) is -inf: a loss written on probabilities overflows there while "
+                f"logsumexp(z) - z[y] does not")
+
+    def read_labels(self, labels, target, lines):
+        bad = np.flatnonzero(labels != np.round(labels))
+        if bad.size:
+            raise ValueError(f"target {target!r} must hold whole-number classes for --loss softmax, "
+                             f"line {lines[bad[0]]} has {labels[bad[0]]:g}")
+        classes = np.unique(labels)
+        if classes.size < 2:
+            raise ValueError(f"target {target!r} holds a single class ({classes[0]:g}); "
+                             f"--loss softmax needs at least two")
+        return np.searchsorted(classes, labels).astype(np.int64), [float(c) for c in classes]
+
+    def check_outputs(self, C):
+        return None if C >= 2 else "C >= 2 outputs for the softmax head"
+
+    def targets(self, y, dtype):
+        return np.asarray(y).reshape(-1).astype(np.int64)
+
+    def predict(self, Z):
+        e = np.exp(Z - Z.max(axis=1, keepdims=True))  # (N, C)
+        return e / e.sum(axis=1, keepdims=True)  # (N, C)
+
+    def row_loss(self, Z, y):
+        top = Z.max(axis=-1, keepdims=True)  # the max shift: no overflow for any finite logit
+        logsumexp = top[..., 0] + np.log(np.exp(Z - top).sum(axis=-1))  # (..., N)
+        picked = np.take_along_axis(Z, np.broadcast_to(y[:, None], Z.shape[:-1] + (1,)), axis=-1)[..., 0]
+        return logsumexp - picked
+
+    def dz_rows(self, Z, y):
+        probs = self.predict(Z)  # (N, C)
+        probs[np.arange(Z.shape[0]), y] -= 1  # minus one at the true class
+        return probs
+
+
+class Mse(Output):
+    """Identity output and squared error over C >= 1 outputs; y (N, C) floats."""
+
+    name = "mse"
+    row_words = "(z - y) ** 2"
+    labelled = False  # any finite number (non-finite cells are refused with the file)
+
+    def per_row(self, C):
+        return C
+
+    def predict(self, Z):
+        return Z.copy()  # (N, C)
+
+    def row_loss(self, Z, y):
+        return ((Z - y) ** 2).sum(axis=-1)
+
+    def dz_rows(self, Z, y):
+        return 2 * (Z - y)  # (N, C)
+
+
+OUTPUTS = {o.name: o for o in (Bce(), Softmax(), Mse())}
+LOSSES = tuple(OUTPUTS)
 
 
 @dataclass(frozen=True)
@@ -52,33 +237,26 @@ class Head:
 
     # ------------------------------------------------------------ targets and logits
 
+    @property
+    def output(self) -> Output:
+        """The output this head puts on the logits (:data:`OUTPUTS`)."""
+        return OUTPUTS[self.loss]
+
     def targets(self, y, dtype) -> np.ndarray:
         """``y`` in the canonical form: (N,) int64 classes for softmax, (N, C) of ``dtype`` otherwise."""
-        y = np.asarray(y)
-        if self.loss == "softmax":
-            return y.reshape(-1).astype(np.int64)
-        return (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
+        return self.output.targets(y, dtype)
 
     def row_loss(self, Z, y) -> np.ndarray:
         """Per-row loss (..., N) from logits ``Z`` (..., N, C); ``y`` canonical (broadcasts over leading axes)."""
-        if self.loss == "bce":
-            return (np.logaddexp(0.0, Z) - y * Z)[..., 0]
-        if self.loss == "softmax":
-            top = Z.max(axis=-1, keepdims=True)  # the max shift: no overflow for any finite logit
-            logsumexp = top[..., 0] + np.log(np.exp(Z - top).sum(axis=-1))  # (..., N)
-            picked = np.take_along_axis(Z, np.broadcast_to(y[:, None], Z.shape[:-1] + (1,)), axis=-1)[..., 0]
-            return logsumexp - picked
-        return ((Z - y) ** 2).sum(axis=-1)
+        return self.output.row_loss(Z, y)
 
     def divisor(self, N: int, C: int = 1) -> int:
         """What the sum of row losses is divided by: N (N C for mse) for ``mean``, 1 for ``sum``."""
-        if self.reduction == "sum":
-            return 1
-        return N * C if self.loss == "mse" else N
+        return 1 if self.reduction == "sum" else N * self.output.per_row(C)
 
     def unit(self, N: int, C: int = 1) -> float:
         """How many times its mean the loss is: N (N C for mse) summed, 1 averaged (tolerances scale with it)."""
-        return Head(self.loss).divisor(N, C) / self.divisor(N, C)
+        return N * self.output.per_row(C) / self.divisor(N, C)
 
     def l2_coefficient(self, N: int) -> float:
         """``c`` in ``+ c * sum W^2`` for a batch of N rows."""
@@ -107,15 +285,7 @@ class Head:
     def dz_top(self, Z, y) -> np.ndarray:
         """``dL/dZ`` (N, C) of the data term, in Z's dtype: for the lesson ``(y_hat - y) / N``."""
         N, C = Z.shape
-        d = Z.dtype.type(self.divisor(N, C))
-        if self.loss == "bce":
-            return (_sigmoid(Z) - y) / d  # (N, 1)
-        if self.loss == "softmax":
-            e = np.exp(Z - Z.max(axis=1, keepdims=True))  # (N, C)
-            probs = e / e.sum(axis=1, keepdims=True)  # (N, C)
-            probs[np.arange(N), y] -= 1  # minus one at the true class
-            return probs / d  # (N, C)
-        return 2 * (Z - y) / d  # (N, C)
+        return self.output.dz_rows(Z, y) / Z.dtype.type(self.divisor(N, C))
 
     def l2_grads(self, params: dict, N: int) -> dict:
         """``{"W1": 2 c W1, ...}``: the L2 term's exact gradient (weights only)."""
@@ -124,7 +294,7 @@ class Head:
 
     def words(self) -> str:
         """The loss as a formula, for messages: ``mean(logaddexp(0, z) - y * z)`` for the lesson."""
-        row = {"bce": "logaddexp(0, z) - y * z", "softmax": "logsumexp(z) - z[y]", "mse": "(z - y) ** 2"}[self.loss]
+        row = self.output.row_words
         l2 = {"weight_decay": f" + {self.l2:g} / 2 * sum(W ** 2)", "reg": f" + {self.l2:g} * sum(W ** 2)",
               "lambd": f" + {self.l2:g} / (2 m) * sum(W ** 2)"}[self.l2_form] if self.l2 else ""
         return f"{self.reduction}({row}){l2}"
@@ -136,7 +306,7 @@ class Head:
 LESSON = Head()
 
 
-def _sigmoid(z):
-    """Stable logistic function (the model's, repeated so this module imports only NumPy)."""
+def sigmoid(z):
+    """Stable logistic function: no overflow warning for any finite z."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)

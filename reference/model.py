@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference.heads import LESSON, Head
+from reference.heads import LESSON, OUTPUTS, Head, sigmoid
 
 ACTIVATIONS = ("relu", "identity", "tanh", "sigmoid", "leaky_relu")
 KINKED = ("relu", "leaky_relu")  # activations with a kink at 0
@@ -48,10 +48,9 @@ class Spec:
         object.__setattr__(self, "l2", head.l2)
         if len(self.sizes) < 2 or min(self.sizes) < 1:
             raise ValueError(f"sizes must be (D, H1, ..., C) with positive widths, got {self.sizes}")
-        if self.loss == "bce" and self.sizes[-1] != 1:
-            raise ValueError(f"sizes must end in 1 output for the bce head, got {self.sizes}")
-        if self.loss == "softmax" and self.sizes[-1] < 2:
-            raise ValueError(f"sizes must end in C >= 2 outputs for the softmax head, got {self.sizes}")
+        misfit = head.output.check_outputs(self.sizes[-1])
+        if misfit:
+            raise ValueError(f"sizes must end in {misfit}, got {self.sizes}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if self.dtype not in DTYPES:
@@ -96,12 +95,6 @@ def n_layers(params: dict) -> int:
 
 
 # ---------------------------------------------------------------- activations
-
-def sigmoid(z):
-    """Stable logistic function: no overflow warning for any finite z."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
-
 
 def activate(z, activation):
     """a = act(z), elementwise, same shape and dtype."""
@@ -187,12 +180,7 @@ def _float32_blas(dtype):
 
 def output(z, loss: str = "bce"):
     """The head's prediction from the logits (N, C): sigmoid (bce), softmax probabilities, identity (mse)."""
-    if loss == "bce":
-        return sigmoid(z)  # (N, 1)
-    if loss == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))  # (N, C)
-        return e / e.sum(axis=1, keepdims=True)  # (N, C)
-    return z.copy()  # (N, C)
+    return OUTPUTS[loss].predict(z)
 
 
 def forward(params: dict, X, activation: str = "relu", loss: str = "bce"):

@@ -167,7 +167,7 @@ def test_a_shrunk_fuzz_failure_names_no_more_causes_than_the_fixed_points(real_p
     at_fixed = causes(fixed.points[0].verdict_lines())
     result = oracles.fuzz(catalogue.missing_1_over_n, 30, oracles=FD, progress=False)
     shrunk = result.counterexample
-    said = causes(part.strip() for law in shrunk["laws"] for part in law["message"].split(" | "))
+    said = causes(part.strip() for law in shrunk["laws"] for part in law["lines"])
     assert shrunk["N"] == 2 and "N=2" in shrunk["repro"]  # still the shrunk problem to replay
     assert len(at_fixed) == len(said) == 1
     assert "a missing 1/N" in at_fixed[0] and "a missing 1/N (x2)" in said[0] and not said[0].startswith("diagnosis: either")

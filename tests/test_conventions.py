@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from oracles import registry
 from oracles.candidate import ContractViolation, handle_for, unpack
 from oracles.conventions import CONVENTIONS, Conventional, layout
 from oracles.harness import run
@@ -22,7 +23,7 @@ _spec = importlib.util.spec_from_file_location("courses", COURSES)
 courses = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(courses)
 
-ORACLES = ("finite-differences", "torch", "jax")
+ORACLES = registry.NAMES
 
 
 @pytest.mark.parametrize("convention", CONVENTIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from oracles import registry
 from oracles.candidate import handle_for
 from oracles.harness import make_spec, run
 from reference.data import load_csv
@@ -11,7 +12,7 @@ from reference.data import load_csv
 from test_conventions import courses
 from test_data_heads import shared
 
-ORACLES = ("finite-differences", "torch", "jax")
+ORACLES = registry.NAMES
 IRIS = ("iris", "species", "softmax")
 PIMA = ("diabetes", "Outcome", "bce")
 PROGRESSION = ("diabetes_progression", "progression", "mse")

@@ -391,3 +391,181 @@ def test_a_worker_found_stopped_at_its_time_limit_counts_as_signalled_by_someone
     with load_candidate(f"{path}:backward", timeout=1.0) as handle:
         outcome = handle.evaluate(params, np.ones((2, 2)), np.ones((2, 1)))
     assert "time limit of 1 s" in outcome.failure and handle.signalled == signal.SIGSTOP
+
+
+# ---------------------------------------------------------------- 8. the import guard cannot be removed
+
+TORCH_LINE = "contract: the candidate imported torch, which --forbid-import refuses: refused in its worker"
+UNHOOK = "import sys\nsys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != 'ImportGuard']\n"
+
+
+def torch_folder() -> str:
+    import importlib.util
+
+    return importlib.util.find_spec("torch").submodule_search_locations[0]  # found, not imported
+
+
+def in_backward(code: str) -> str:
+    """The lesson's correct backward doing ``code`` (indented, in its body) first: only the guard fails it."""
+    body = "".join(f"    {line}\n" for line in code.strip().splitlines())
+    return LESSON.replace("    N = X.shape[0]", body + "    N = X.shape[0]", 1)
+
+
+def refused_torch(tmp_path, source):
+    code, out, err = compare(tmp_path, source, *FAST, "--forbid-import", "torch")
+    assert code == 1, out + err
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("contract:")]
+    assert lines and set(lines) == {TORCH_LINE}, out + err
+
+
+def test_removing_the_import_guard_from_meta_path_then_importing_torch_is_still_refused(tmp_path):
+    refused_torch(tmp_path, UNHOOK + "import torch\n" + LESSON)
+
+
+def test_importing_torch_with_sys_modules_cleared_and_meta_path_emptied_is_refused(tmp_path):
+    refused_torch(tmp_path, in_backward("""
+import sys
+saved, finders = dict(sys.modules), list(sys.meta_path)
+sys.meta_path.clear()
+sys.modules.clear()
+try:
+    import torch
+except ImportError:
+    pass
+finally:
+    sys.modules.update(saved)
+    sys.meta_path[:] = finders
+"""))
+
+
+def test_importlib_import_module_of_torch_after_removing_the_guard_is_refused(tmp_path):
+    refused_torch(tmp_path, in_backward(UNHOOK + """
+import importlib
+try:
+    importlib.import_module('torch')
+except ImportError:
+    pass
+"""))
+
+
+def test_running_torchs_own_init_file_under_another_name_is_refused(tmp_path):
+    refused_torch(tmp_path, in_backward(UNHOOK + f"""
+import importlib.util
+spec = importlib.util.spec_from_file_location('not_torch', {torch_folder() + '/__init__.py'!r})
+try:
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+except Exception:
+    pass
+"""))
+
+
+def test_running_torchs_init_file_through_a_symlink_to_its_folder_is_refused(tmp_path):
+    link = tmp_path / "elsewhere"
+    link.symlink_to(torch_folder())
+    refused_torch(tmp_path, in_backward(UNHOOK + f"""
+import importlib.util
+spec = importlib.util.spec_from_file_location('not_torch', {str(link / '__init__.py')!r})
+try:
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+except Exception:
+    pass
+"""))
+
+
+def test_a_judge_package_file_run_under_another_name_is_refused_without_any_option(tmp_path):
+    import reference
+
+    model = str(Path(reference.__file__).parent / "model.py")
+    source = in_backward(UNHOOK + f"""
+import importlib.util
+spec = importlib.util.spec_from_file_location('not_the_reference', {model!r})
+try:
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+except Exception:
+    pass
+""")
+    code, out, err = compare(tmp_path, source, *FAST)
+    assert code == 1, out + err
+    assert "contract: the candidate imported reference, one of the judge's own packages: refused in its worker" in out
+
+
+def test_a_candidate_that_catches_the_refused_import_still_fails(tmp_path):
+    refused_torch(tmp_path, "try:\n    import torch\nexcept ImportError:\n    torch = None\n" + LESSON)
+
+
+def test_the_guards_state_cannot_be_reached_through_the_garbage_collector(tmp_path):
+    # the way to a closure's cells (and so to the hook's refused names) is refused in the worker
+    source = in_backward(UNHOOK + """
+import gc
+try:
+    for f in gc.get_objects():
+        for cell in getattr(f, '__closure__', None) or ():
+            if isinstance(cell.cell_contents, frozenset):
+                cell.cell_contents = frozenset()
+except RuntimeError:
+    pass
+try:
+    import torch
+except ImportError:
+    pass
+""")
+    refused_torch(tmp_path, source)
+
+
+def test_a_correct_candidate_importing_numpy_submodules_passes_under_the_guard(tmp_path):
+    source = "import numpy.linalg\nimport numpy.fft\n" + in_backward("""
+assert numpy.linalg.norm(X) >= 0 and numpy.fft.fft(X[0]).shape == X[0].shape
+import numpy.polynomial as polynomial  # a submodule first imported during a call
+assert polynomial.Polynomial([1.0])(2.0) == 1.0
+""")
+    code, out, err = compare(tmp_path, source, *FAST, "--forbid-import", "torch")
+    assert code == 0 and "PASS" in out and "contract:" not in out, out + err
+
+
+# ---------------------------------------------------------------- 9. check(fn) checks the function the user holds
+
+SCALED = LESSON.replace('return {"W1": dW1,', 'return {"W1": FACTOR * dW1,') + "\n\nFACTOR = {factor}\n"
+
+
+def scaled_module(tmp_path, monkeypatch, name: str, factor: float):
+    import importlib
+
+    assert "FACTOR * dW1" in SCALED
+    (tmp_path / f"{name}.py").write_text(SCALED.replace("{factor}", repr(factor)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module(name)
+    monkeypatch.setitem(sys.modules, name, module)  # removed again after the test
+    return module
+
+
+def test_check_of_a_module_function_checks_the_global_the_user_changed_not_a_fresh_import(tmp_path, monkeypatch):
+    from oracles import check
+
+    module = scaled_module(tmp_path, monkeypatch, "scaled_fixed_in_session", 2.0)  # wrong as the file stands
+    module.FACTOR = 1.0  # fixed in the session: the function the user holds is right
+    report = check(module.backward, oracles="finite-differences")
+    assert report.passed, report.to_text()
+
+
+def test_check_of_a_module_function_fails_when_the_user_broke_a_global_the_file_has_right(tmp_path, monkeypatch):
+    from oracles import check
+
+    module = scaled_module(tmp_path, monkeypatch, "scaled_broken_in_session", 1.0)  # right as the file stands
+    module.FACTOR = 2.0
+    report = check(module.backward, oracles="finite-differences")
+    assert not report.passed and report.exit_code() == 1, report.to_text()
+
+
+def test_a_module_function_cloudpickle_cannot_ship_is_checked_by_module_and_name(tmp_path, monkeypatch):
+    import importlib
+
+    from oracles import check
+
+    locked = LESSON.replace("import numpy as np", "import threading\n\nimport numpy as np\n\nLOCK = threading.Lock()")
+    locked = locked.replace("    N = X.shape[0]", "    with LOCK:\n        pass\n    N = X.shape[0]", 1)
+    (tmp_path / "locked_candidate.py").write_text(locked)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("locked_candidate")
+    monkeypatch.setitem(sys.modules, "locked_candidate", module)
+    report = check(module.backward, oracles="finite-differences")
+    assert report.passed, report.to_text()

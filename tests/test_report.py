@@ -93,6 +93,14 @@ def test_the_header_names_a_target_range_and_a_non_lesson_head():
     assert replace(r, spec=dict(decayed.spec, l2=0.0)).header().endswith("tanh float32")  # the lesson's head: unsaid
 
 
+def test_the_header_names_a_packaged_data_set_once():
+    r = Report(data={"source": "iris (packaged)", "packaged": "iris", "rows": 150, "features": 4}, candidate="c",
+               oracles=[], points=[], timings_s={}, versions={},
+               spec={"sizes": [4, 16, 3], "activation": "relu", "dtype": "float64", "loss": "softmax",
+                     "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay"})
+    assert "| data the packaged iris data (150 rows, 4 features; " in r.header()
+
+
 def test_json_writes_non_finite_numbers_as_null_at_any_depth():
     assert _finite({"a": [1.0, float("nan"), {"b": float("inf")}], "c": 2}) == {"a": [1.0, None, {"b": None}], "c": 2}
     assert not math.isnan(_finite(0.5))

@@ -1,0 +1,95 @@
+"""The judge's arithmetic on losses the forward's worker returned: central differences over every
+entry, and kinks found, not assumed.
+
+Each entry ``w`` is stepped by ``h = cbrt(eps) * max(1, |w|)`` (:func:`oracles.policy.fd_step`), in
+float64, to ``w +- h`` and ``w +- 2h``. The central difference ``(L(w+h) - L(w-h)) / 2h`` is the
+oracle's value. The one-sided differences of second order, right ``(-3 L(w) + 4 L(w+h) - L(w+2h))
+/ 2h`` and left ``(3 L(w) - 4 L(w-h) + L(w-2h)) / 2h``, agree with each other and with the
+central difference to O(h^2) where the forward is smooth; where any two of the three disagree by
+more than the policy's finite-difference tolerance plus their rounding error (``16 eps |L| / h``),
+a kink lies within 2h of ``w`` and a gradient is held to the interval they span (:class:`Found`,
+read by :func:`oracles.compare.compare` as a subgradient interval). The side without the kink is
+exact, so the interval holds the true derivative; a kink at 2h/3 from ``w`` leaves one one-sided
+difference exact on both sides, and only the central one shows it: hence three, not two.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oracles import policy
+
+EPS = float(np.finfo(np.float64).eps)
+EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
+BATCH_SECONDS = 1.0  # the perturbations sent in one message take about this long to evaluate
+MAX_BATCH = 4096
+
+
+@dataclass
+class Found:
+    """The kinks found in one parameter: where the one-sided differences disagree, ``[lo, hi]``."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    alpha: float = 0.0
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.hi > self.lo
+
+    def slopes(self, g, tol, scale: float = 1.0) -> np.ndarray:
+        """No slope is read at a kink found this way (the forward's kink is not known to be a ReLU's)."""
+        return np.empty(0)
+
+
+@dataclass
+class Differences:
+    loss: float
+    central: dict  # param -> array (float64)
+    kinks: dict  # param -> Found
+    nondeterministic: str | None = None
+
+
+def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
+    """Every entry of every param, differenced through ``side.losses`` in batches."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    first = side.losses(params, inputs, [], base=2)  # the forward twice at the point: determinism
+    nondeterministic = None
+    if first[0] != first[1]:
+        nondeterministic = (f"the forward gave two losses for the same params and inputs ({first[0]!r} and "
+                            f"{first[1]!r}): randomness inside the forward? pass its seed among the inputs")
+    loss = float(first[0])
+    steps, perturb = {}, []
+    for k, w in params.items():
+        flat = w.reshape(-1)
+        h = policy.fd_step(flat)
+        h = (flat + h) - flat  # a step the float64 sum represents exactly
+        steps[k] = h
+        for i in range(flat.size):
+            perturb += [[k, i, flat[i] + h[i]], [k, i, flat[i] - h[i]], [k, i, flat[i] + 2 * h[i]],
+                        [k, i, flat[i] - 2 * h[i]]]
+    seconds = max(side.last_seconds / 2, 1e-6) if getattr(side, "last_seconds", None) else 1e-3
+    budget = min(BATCH_SECONDS, getattr(side, "limit", BATCH_SECONDS) / 10)  # well inside one message's time limit
+    batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, budget / seconds)))
+    losses = np.concatenate([side.losses(params, inputs, perturb[i:i + batch])
+                             for i in range(0, len(perturb), batch)]) if perturb else np.empty(0)
+    central, kinks, at = {}, {}, 0
+    tol = policy.tolerance("finite-differences", dtype)
+    for k, w in params.items():
+        n = w.size
+        plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * n].reshape(n, 4).T
+        at += EVALUATIONS_PER_ENTRY * n
+        h = steps[k]
+        c = (plus - minus) / (2 * h)
+        right = (-3 * loss + 4 * plus - plus2) / (2 * h)
+        left = (3 * loss - 4 * minus + minus2) / (2 * h)
+        noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(n, abs(loss))]) / h
+        scale = policy.gradient_scale(c, tol.unit)
+        spread = np.maximum.reduce([np.abs(right - left), np.abs(c - left), np.abs(c - right)])
+        kink = spread > tol.bound(c, scale) + noise
+        lo = np.where(kink, np.minimum.reduce([left, right, c]), c)
+        hi = np.where(kink, np.maximum.reduce([left, right, c]), c)
+        central[k] = c.reshape(w.shape)
+        kinks[k] = Found(lo.reshape(w.shape), hi.reshape(w.shape))
+    return Differences(loss, central, kinks, nondeterministic)

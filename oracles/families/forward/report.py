@@ -1,0 +1,54 @@
+"""The forward family's report: the project's Report and PointResult (text, JSON, Markdown, HTML),
+with a header that names the forward, the candidate, the points and the path that ran."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oracles.report import PointResult, Report, _finite
+
+PATH = "your forward (the forward family: finite differences and autograd of your own code, not the built-in network)"
+
+
+@dataclass
+class ForwardPoint(PointResult):
+    LOSS_BASE = "forward"
+    KINK_WORDS = {"subgradient": "by the interval between the one-sided differences (a kink found in your forward)"}
+    autograd: str | None = None  # why autograd gave no gradient here (the line that stopped its trace)
+    shapes: dict = field(default_factory=dict)  # param -> (shape, dtype)
+
+    def verdict_lines(self) -> list:
+        lines = super().verdict_lines()
+        if self.autograd:
+            lines.append(f"note: {self.autograd}")
+        return lines
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        for row in d["parameters"]:
+            shape, dtype = self.shapes[row["name"]]
+            row["shape"], row["dtype"] = list(shape), dtype
+        d["autograd"] = self.autograd
+        return d
+
+
+@dataclass
+class ForwardReport(Report):
+    forward: str = ""
+    points_from: str = ""
+
+    def header(self) -> str:
+        shapes = self.points[0].shapes if self.points else {}
+        params = ", ".join(f"{k} {tuple(s)} {d}" for k, (s, d) in shapes.items())
+        return (f"forward {self.forward} | candidate {self.candidate} | points {self.points_from} | "
+                f"params {params} | path {PATH}")
+
+    def to_dict(self) -> dict:
+        return _finite({
+            "passed": self.passed, "family": "forward", "forward": self.forward, "candidate": self.candidate,
+            "points_from": self.points_from, "path": PATH, "data": self.data, "spec": self.spec,
+            "oracles": self.oracles, "fd_mode": self.fd_mode, "points": [p.to_dict() for p in self.points],
+            "timings_s": self.timings_s, "versions": self.versions, "notes": self.notes,
+        })
+
+    def plot_title(self) -> str:
+        return f"{self.verdict()} | forward {self.forward}, candidate {self.candidate}"

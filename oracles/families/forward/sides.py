@@ -1,0 +1,105 @@
+"""The two workers of a forward check: the user's forward (and init, and autograd's trace of it) in
+one, the candidate's backward in the other. Both are :class:`oracles.isolation.Worker`, spoken to
+with the worker's family ops (:data:`oracles.worker.FAMILY_OPS`)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from oracles import policy
+from oracles.isolation import CandidateError, Outcome, Source, Worker, function_source, parse_target
+from oracles.families.forward.points import ForwardError
+
+
+def source_of(value, flag: str) -> Source:
+    """``file.py:function``, ``module:function`` or a function -> a Source; ForwardError (exit 2) naming ``flag``."""
+    if callable(value):
+        try:
+            return function_source(value, by_value=True)  # the function and globals the caller holds now
+        except CandidateError as exc:
+            raise ForwardError(f"{flag}: {exc}") from None
+    file = value.rpartition(":")[0]
+    if (file.endswith(".py") or os.sep in file) and not os.path.isfile(file):
+        raise ForwardError(f"{file}: {flag} file not found")
+    try:
+        return parse_target(value)
+    except CandidateError as exc:
+        raise ForwardError(f"{flag}: {exc}") from None
+
+
+def _failed(reply: dict, who: str) -> str:
+    where = f" at {reply['where']}" if reply.get("where") else ""
+    message = f": {reply['message']}" if reply.get("message") else ""
+    return f"{who} raised{where}: {reply['type']}{message}"
+
+
+class ForwardSide:
+    """The user's forward in a worker of its own: losses at many params per message, its init, its trace."""
+
+    def __init__(self, source: Source, **worker_options):
+        self.source, self.name = source, source.name
+        self.worker = Worker(source, **worker_options)
+        self.limit = self.worker.timeout or policy.WORKER_CALL_TIMEOUT_S  # seconds per message
+
+    def start(self):
+        try:
+            self.worker.start()
+        except CandidateError as exc:
+            raise ForwardError(f"--forward {exc}") from None
+        return self
+
+    def close(self):
+        self.worker.close()
+
+    def _ask(self, message: dict, when: str) -> dict:
+        outcome: Outcome = self.worker.ask(message, when)
+        self.last_seconds = outcome.seconds
+        if outcome.failure is not None:
+            raise ForwardError(f"forward {self.name}: {outcome.failure.replace('the candidate', 'the forward', 1)}")
+        return outcome.returned
+
+    def init(self, source: Source, seed: int) -> dict:
+        reply = self._ask({"op": "init", "source": source.message(), "seed": seed}, "during init")
+        if reply["kind"] == "failed":
+            raise ForwardError(_failed(reply, f"init {source.name}({seed})"))
+        if reply["kind"] != "point":
+            raise ForwardError(f"init {source.name} returned {reply['type']}; expected params or (params, inputs), "
+                               f"dicts of arrays")
+        return reply
+
+    def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
+        """The loss at ``params`` ``base`` times, then at each perturbation ``[name, flat index, value]``."""
+        reply = self._ask({"op": "losses", "params": params, "inputs": inputs, "perturb": perturb, "base": base},
+                          "during the forward")
+        if reply["kind"] == "failed":
+            raise ForwardError(_failed(reply, f"forward {self.name}"))
+        if reply["kind"] == "not-a-loss":
+            raise ForwardError(f"forward {self.name} returned {reply['type']}, not one number (the loss)")
+        return np.asarray(reply["losses"], dtype=np.float64)
+
+    def autograd(self, params: dict, inputs: dict) -> dict:
+        """``{"kind": "grads", "loss", "grads"}`` or ``{"kind": "untraceable", "type", "message", "where"}``."""
+        return self._ask({"op": "autograd", "source": self.source.message(), "params": params, "inputs": inputs},
+                         "while autograd traced the forward")
+
+
+class BackwardSide:
+    """The candidate's backward in its worker: ``backward(params, inputs)`` as an Outcome."""
+
+    def __init__(self, source: Source, **worker_options):
+        self.name = source.name
+        self.worker = Worker(source, **worker_options)
+
+    def start(self):
+        try:
+            self.worker.start()
+        except CandidateError as exc:
+            raise ForwardError(str(exc)) from None
+        return self
+
+    def close(self):
+        self.worker.close()
+
+    def evaluate(self, params: dict, inputs: dict) -> Outcome:
+        return self.worker.ask({"op": "backward", "params": params, "inputs": inputs}, "during the call")
