@@ -44,9 +44,8 @@ def connect(scheduler: str, jobs: int):
     close after the client), or a client of the scheduler at ``scheduler`` (``cluster`` None)."""
     import logging
 
+    distributed = _distributed()  # before dask itself: without distributed there may be no dask either
     import dask
-
-    distributed = _distributed()
     if scheduler == "local":
         _resource_tracker()
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):

@@ -143,6 +143,7 @@ def test_the_cli_grades_on_a_local_cluster_with_scheduler_local(tmp_path, capsys
 
 def test_without_dask_distributed_scheduler_exits_2_with_the_install_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    monkeypatch.setitem(sys.modules, "dask", None)  # and so does import dask: neither installed
     (tmp_path / "a.py").write_text(LESSON)
     code = main(["--candidate", f"{tmp_path}/*.py:backward", "--oracles", *FD, "--scheduler", "local", "--quiet"])
     _, err = capsys.readouterr()
