@@ -253,6 +253,7 @@ def _gradebook(args, spec, data, targets, outputs):
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
     from oracles.cluster import ClusterUnavailable
+    from oracles.results import ResultsError
 
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
         try:
@@ -260,7 +261,7 @@ def _gradebook(args, spec, data, targets, outputs):
                          directions=args.directions, convention=args.convention, timeout=args.timeout,
                          memory=args.memory, forbid=args.forbid_import, progress=advance,
                          results=outputs.get("results"), scheduler=args.scheduler)
-        except ClusterUnavailable as exc:
+        except (ClusterUnavailable, ResultsError) as exc:
             raise UsageError(str(exc)) from None
 
 

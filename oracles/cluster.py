@@ -133,7 +133,7 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
             while not future.done():
                 time.sleep(POLL_S)
             arrived(futures.pop(future), _outcome(future, targets[i])[0])
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or a results folder that cannot be written
         client.cancel(list(futures))
         raise
 

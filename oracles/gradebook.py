@@ -230,7 +230,8 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
 
 def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options) -> None:
     """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once, calling
-    ``arrived(i, row)`` with each final row. Ctrl-C ends every worker, then is raised again."""
+    ``arrived(i, row)`` with each final row. Ctrl-C (or any exception) ends every worker, then is
+    raised again."""
     import threading
 
     from oracles.isolation import end_all
@@ -251,7 +252,7 @@ def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, 
                     arrived(futures[future], row)
         for i in sorted(again):  # alone: no neighbour's worker runs now
             arrived(i, _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)[0])
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or a results folder that cannot be written: every worker ended
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         end_all()

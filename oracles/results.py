@@ -63,6 +63,10 @@ def candidate_key(problem: str, target: str) -> str:
     return _digest({"problem": problem, "target": target, "files": files})
 
 
+class ResultsError(Exception):
+    """The results folder cannot be written (a full disk, a path through a file): one line."""
+
+
 class Results:
     """The folder ``root``: :meth:`load` a stored row, :meth:`store` a new one."""
 
@@ -84,13 +88,17 @@ class Results:
         return row if stored.get("key") == key and row.candidate == target else None
 
     def store(self, key: str, row) -> None:
-        """Write ``row`` whole under ``key`` (a temporary file renamed into place)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.root)
+        """Write ``row`` whole under ``key`` (a temporary file renamed into place); ResultsError
+        when the folder cannot be written."""
+        tmp = None
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.root)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"key": key, "row": asdict(row)}, f, indent=1)
             os.replace(tmp, self._path(key))
+        except OSError as exc:
+            raise ResultsError(f"{self.root}: cannot write the results folder: {exc.strerror or exc}") from None
         finally:
-            if os.path.exists(tmp):
+            if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)

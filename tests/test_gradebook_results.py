@@ -158,3 +158,14 @@ def test_results_for_a_single_candidate_exits_2(tmp_path, capsys):
     code = main(["--candidate", f"{tmp_path}/one.py:backward", "--oracles", *FD, "--results", str(tmp_path / "r")])
     _, err = capsys.readouterr()
     assert code == 2 and "--results is for gradebooks" in err
+
+
+def test_a_results_folder_that_cannot_be_written_exits_2_with_one_line(tmp_path, capsys):
+    counter = tmp_path / "graded.txt"
+    submissions(tmp_path / "subs", counter)
+    (tmp_path / "a_file").write_text("")
+    code = main(["--candidate", f"{tmp_path}/subs/s0_*.py:backward", "--oracles", *FD, "--quiet",
+                 "--results", str(tmp_path / "a_file" / "rows")])
+    _, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "a_file/rows: cannot write the results folder" in err
