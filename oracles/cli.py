@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     for setting in options.SETTINGS.values():  # declared once, for the API and the plugin too
         p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
                        metavar=setting.shown, help=setting.help)
+    p.add_argument("--results", metavar="DIR",
+                   help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
+                        "grades only what is missing or changed (default: beside --output, as NAME.results)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="gradebook on Dask: local (a LocalCluster of --jobs workers on 127.0.0.1) or a "
+                        "scheduler's address, tcp://host:8786 (needs: pip install 'backprop-oracles[cluster]')")
     p.add_argument("--no-isolation", action="store_true",
                    help="run the candidate inside this process, for a debugger; every report says so")
     p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
@@ -97,8 +103,8 @@ def _run(args) -> int:
         raise UsageError(str(exc)) from None
     _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
     _fits(args, spec, data)
-    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0], args.glob)):
-        book = _gradebook(args, spec, data, targets)
+    if _is_gradebook(args, targets):
+        book = _gradebook(args, spec, data, targets, outputs)
         _emit(book, args, outputs)
         if book.interrupted:  # the rows finished before Ctrl-C are written; then out as Ctrl-C always is
             print("compare-frameworks: interrupted", file=sys.stderr)
@@ -195,6 +201,11 @@ def run_check(args, spec, data, handle):
                convention=args.convention if args.candidate else None)
 
 
+def _is_gradebook(args, targets) -> bool:
+    """Several candidates, or a pattern (which may match one file): a gradebook."""
+    return len(targets) > 1 or bool(args.candidate and _is_glob(args.candidate[0], args.glob))
+
+
 def _is_glob(target: str, asked: bool = False) -> bool:
     """Whether ``target``'s file part is a pattern to expand: always with ``--glob`` (``asked``);
     otherwise only when it holds ``*``, ``?`` or ``[`` and no file or folder of that name exists
@@ -234,17 +245,24 @@ def _open(args, target: str):
     return load_candidate(target, timeout=args.timeout, memory=args.memory, forbid=args.forbid_import)
 
 
-def _gradebook(args, spec, data, targets):
+def _gradebook(args, spec, data, targets, outputs):
     from oracles.gradebook import grade
 
     if args.no_isolation:
         raise UsageError("--no-isolation checks one candidate at a time, not a gradebook")
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
+    from oracles.cluster import ClusterUnavailable
+    from oracles.results import ResultsError
+
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
-        return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
-                     directions=args.directions, convention=args.convention, timeout=args.timeout,
-                     memory=args.memory, forbid=args.forbid_import, progress=advance)
+        try:
+            return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
+                         directions=args.directions, convention=args.convention, timeout=args.timeout,
+                         memory=args.memory, forbid=args.forbid_import, progress=advance,
+                         results=outputs.get("results"), scheduler=args.scheduler)
+        except (ClusterUnavailable, ResultsError) as exc:
+            raise UsageError(str(exc)) from None
 
 
 def _outputs(args, targets) -> dict:
@@ -262,13 +280,28 @@ def _outputs(args, targets) -> dict:
         value = getattr(args, flag)
         if value:
             out[flag] = resolve(value)
+    if args.results or args.scheduler:
+        if not _is_gradebook(args, targets):
+            raise UsageError(f"--{'results' if args.results else 'scheduler'} is for gradebooks (several candidates)")
+    if args.results:
+        out["results"] = resolve(args.results)
+    elif "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
+        out["results"] = out["output"].with_suffix(".results")
+        if out["results"] == out["output"]:
+            out["results"] = out["output"].with_name(out["output"].name + ".d")
+    if "results" in out:
+        if out["results"].exists() and not out["results"].is_dir():
+            raise UsageError(f"{out['results']}: the results folder names a file, not a folder (--results)")
+        for flag in ("output", "plot"):
+            if flag in out and out[flag] == out["results"]:
+                raise UsageError(f"{getattr(args, flag)}: --{flag} and the results folder name the same path")
     if "plot" in out and out["plot"].suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{args.plot}: --plot writes {', '.join(PLOT_FORMATS)}, not {out['plot'].suffix or 'no extension'}")
     _refuse_inputs(args, out, run_inputs(args, targets))
     for flag, path in out.items():
-        if path.is_dir():
+        if flag != "results" and path.is_dir():
             raise UsageError(f"{getattr(args, flag)}: --{flag} names a directory")
-    if len(out) == 2 and out["output"] == out["plot"]:
+    if "output" in out and "plot" in out and out["output"] == out["plot"]:
         raise UsageError(f"{args.output}: --output and --plot name the same file")
     return out
 
@@ -351,8 +384,10 @@ def _module_files(module: str, path: list) -> list:
 
 def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:
     """Exit 2 (one line naming the flag and the file) when ``--output`` or ``--plot`` is a file
-    the run reads: the same real path, or the same file under another name (a hard link)."""
+    the run reads: the same real path, or the same file under another name (a hard link); and
+    when the results folder is, or holds, a file the run reads."""
     import os
+    from pathlib import Path
 
     def identity(path):
         try:
@@ -363,6 +398,12 @@ def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:
 
     by_file = {identity(p): what for p, what in inputs.items() if identity(p) is not None}
     for flag, path in outputs.items():
+        if flag == "results":  # a folder: nothing the run reads may lie in it
+            for read, what in inputs.items():
+                if Path(read) == path or path in Path(read).parents:
+                    raise UsageError(f"{path}: the results folder holds the {what} ({read}); rows are never "
+                                     f"written among the files the run reads (--results)")
+            continue
         what = inputs.get(path) or by_file.get(identity(path))
         if what is not None:
             raise UsageError(f"{getattr(args, flag)}: --{flag} names the {what} ({path}); it would be overwritten")
