@@ -255,11 +255,14 @@ def _gradebook(args, spec, data, targets, outputs):
     from oracles.cluster import ClusterUnavailable
     from oracles.results import ResultsError
 
+    from oracles.progress import line
+
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
+        status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
         try:
             return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
                          directions=args.directions, convention=args.convention, timeout=args.timeout,
-                         memory=args.memory, forbid=args.forbid_import, progress=advance,
+                         memory=args.memory, forbid=args.forbid_import, status=status,
                          results=outputs.get("results"), scheduler=args.scheduler)
         except (ClusterUnavailable, ResultsError) as exc:
             raise UsageError(str(exc)) from None

@@ -87,20 +87,22 @@ def grade_task(shared, target: str) -> tuple:
     return _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
 
 
-def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task,
+            busy=None) -> None:
     """Grade ``todo`` (indices into ``targets``) on Dask, calling ``arrived(i, row)`` with each
-    final row as it arrives. Ctrl-C cancels every task and closes the client (and a LocalCluster),
+    final row as it arrives, and ``busy(n)`` with the tasks under way (the unfinished ones, up to
+    the workers' threads). Ctrl-C cancels every task and closes the client (and a LocalCluster),
     then is raised again."""
     client, cluster = connect(scheduler, jobs)
     try:
-        run_tasks(client, shared, targets, todo, arrived, task)
+        run_tasks(client, shared, targets, todo, arrived, task, busy)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task, busy=None) -> None:
     """:func:`on_dask`'s work with a ``client``: the problem sent once, one task per candidate,
     rows as they complete; a candidate signalled by a neighbour, or whose Dask workers died under
     it, graded again alone."""
@@ -111,7 +113,13 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
         problem = client.submit(_shared, shared, key=f"problem-{run}", pure=False)
     futures = {client.submit(task, problem, targets[i], key=f"grade-{run}-{i}", pure=False): i for i in todo}
     again, done = [], distributed.as_completed(list(futures))
+
+    def under_way(unfinished: int) -> None:  # the workers' threads asked again as workers come and go
+        if busy:
+            busy(min(unfinished, sum(client.nthreads().values())) if unfinished else 0)
+
     try:
+        under_way(len(futures))
         while not done.is_empty():  # short sleeps, never a blocking wait: Ctrl-C is seen at once
             if not done.has_ready():
                 time.sleep(POLL_S)
@@ -127,12 +135,15 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
                 else:
                     arrived(i, row)
                 future.release()
+            under_way(len(futures))
         for i in sorted(again):  # alone: every other task is done
             future = client.submit(task, problem, targets[i], key=f"grade-{run}-{i}-alone", pure=False)
             futures[future] = i  # cancelled on Ctrl-C with the rest
+            under_way(1)
             while not future.done():
                 time.sleep(POLL_S)
             arrived(futures.pop(future), _outcome(future, targets[i])[0])
+        under_way(0)
     except BaseException:  # Ctrl-C, or a results folder that cannot be written
         client.cancel(list(futures))
         raise

@@ -10,7 +10,7 @@ import pytest
 from oracles.cli import main
 from oracles.gradebook import grade
 
-from test_gradebook_results import FD, Interrupt, gradings, stored, submissions, without_timings
+from test_gradebook_results import FD, Interrupt, gradings, row_files, stored, submissions, without_timings
 
 LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 HOSTILE = {
@@ -173,10 +173,10 @@ def test_ctrl_c_on_a_cluster_run_exits_130_with_the_rows_so_far_and_the_same_com
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     rows = tmp_path / "book.results"
     for _ in range(1200):  # c hangs in its import; a and b are graded beside it
-        if (started.exists() and len(list(rows.glob("*.json"))) == 2) or process.poll() is not None:
+        if (started.exists() and len(row_files(rows)) == 2) or process.poll() is not None:
             break
         time.sleep(0.1)
-    assert started.exists() and len(list(rows.glob("*.json"))) == 2
+    assert started.exists() and len(row_files(rows)) == 2
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
@@ -187,3 +187,18 @@ def test_ctrl_c_on_a_cluster_run_exits_130_with_the_rows_so_far_and_the_same_com
     assert done.returncode == 0, done.stdout + done.stderr
     assert [line.split(",")[1] for line in (tmp_path / "book.csv").read_text().splitlines()[1:]] == ["PASS"] * 3
     assert sorted(counter.read_text().split()) == ["a_fine", "b_fine"]  # neither graded again
+
+
+def test_a_cluster_run_keeps_progress_json_with_every_row_counted_and_no_more_running_than_workers(tmp_path, problem):
+    import json
+
+    spec, data = problem
+    targets = submissions(tmp_path / "subs", tmp_path / "graded.txt")  # 2 correct, 4 with a bug
+    seen = []
+    book = grade(spec, data, targets, oracles=FD, jobs=2, timeout=5.0, results=tmp_path / "rows", scheduler="local",
+                 status=seen.append)
+    end = json.loads((tmp_path / "rows" / "progress.json").read_text())
+    assert (end["total"], end["done"], end["running"], end["failed"], end["state"]) == (6, 6, 0, 4, "finished")
+    assert end["failed"] == sum(not r.passed for r in book.rows)
+    assert max(s["running"] for s in seen) == 2 and all(0 <= s["running"] <= 2 for s in seen)
+    assert [s["done"] for s in seen] == sorted(s["done"] for s in seen)
