@@ -11,10 +11,13 @@ grading task depends on, never with each task (:func:`_shared`).
 A Dask worker lost mid-run has its tasks retried by the scheduler on another worker. A task on
 Dask workers that died under it ``ALLOWED_FAILURES + 1`` times (twice) is graded again alone,
 after the others (a neighbour queued on the same worker may have been the killer); twice more
-alone, and that candidate's row is a crash, never retried again.
+alone, and that candidate's row is a crash, never retried again. With a results folder, a task
+writes its row there before it returns and a task run again looks there first: a finished
+grading whose result was lost with its Dask worker is not graded twice (:func:`grade_task`).
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 import warnings
@@ -77,32 +80,52 @@ def _resource_tracker() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def grade_task(shared, target: str) -> tuple:
+def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
     """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.gradebook._graded`
     with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention and
-    the worker's limits)."""
-    from oracles.gradebook import _graded
+    the worker's limits).
 
+    ``stored``: ``(results folder, key)``. The task looks for its row there first, and writes its
+    final row there itself before returning, so that a task run again by Dask because the worker
+    holding its result died (a grading done, its result lost) finds the row instead of grading the
+    candidate twice. Only where the worker sees the folder (a shared file system: it exists);
+    a folder it cannot write is the judge's to report, when it stores the same row."""
+    from oracles.gradebook import _graded
+    from oracles.results import Results, ResultsError
+
+    folder = Results(stored[0]) if stored is not None and os.path.isdir(stored[0]) else None
+    if folder is not None:
+        row = folder.load(stored[1], target)
+        if row is not None:
+            return row, False
     spec, data, prepared, oracles, convention, worker_options = shared
-    return _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+    row, signalled = _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+    if folder is not None and not signalled:  # a signalled row is not final: graded again alone
+        try:
+            folder.store(stored[1], row)
+        except ResultsError:
+            pass
+    return row, signalled
 
 
 def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task,
-            busy=None) -> None:
+            busy=None, stored=None) -> None:
     """Grade ``todo`` (indices into ``targets``) on Dask, calling ``arrived(i, row)`` with each
     final row as it arrives, and ``busy(n)`` with the tasks under way (the unfinished ones, up to
-    the workers' threads). Ctrl-C cancels every task and closes the client (and a LocalCluster),
-    then is raised again."""
+    the workers' threads); ``stored(i)``: candidate ``i``'s ``(results folder, key)``, given to
+    its task (:func:`grade_task`). Ctrl-C cancels every task and closes the client (and a
+    LocalCluster), then is raised again."""
     client, cluster = connect(scheduler, jobs)
     try:
-        run_tasks(client, shared, targets, todo, arrived, task, busy)
+        run_tasks(client, shared, targets, todo, arrived, task, busy, stored)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task, busy=None) -> None:
+def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task, busy=None,
+              stored=None) -> None:
     """:func:`on_dask`'s work with a ``client``: the problem sent once, one task per candidate,
     rows as they complete; a candidate signalled by a neighbour, or whose Dask workers died under
     it, graded again alone."""
@@ -111,7 +134,11 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
     with warnings.catch_warnings():  # a big problem is meant to travel once, with this one task
         warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
         problem = client.submit(_shared, shared, key=f"problem-{run}", pure=False)
-    futures = {client.submit(task, problem, targets[i], key=f"grade-{run}-{i}", pure=False): i for i in todo}
+    def extra(i: int) -> tuple:
+        return () if stored is None else (stored(i),)
+
+    futures = {client.submit(task, problem, targets[i], *extra(i), key=f"grade-{run}-{i}", pure=False): i
+               for i in todo}
     again, done = [], distributed.as_completed(list(futures))
 
     def under_way(unfinished: int) -> None:  # the workers' threads asked again as workers come and go
@@ -137,7 +164,7 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
                 future.release()
             under_way(len(futures))
         for i in sorted(again):  # alone: every other task is done
-            future = client.submit(task, problem, targets[i], key=f"grade-{run}-{i}-alone", pure=False)
+            future = client.submit(task, problem, targets[i], *extra(i), key=f"grade-{run}-{i}-alone", pure=False)
             futures[future] = i  # cancelled on Ctrl-C with the rest
             under_way(1)
             while not future.done():

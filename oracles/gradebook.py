@@ -224,7 +224,8 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
                 from oracles.cluster import on_dask
 
                 on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
-                        arrived, busy=tally.busy)
+                        arrived, busy=tally.busy,
+                        stored=(lambda i: (str(folder.root), keys[i])) if folder is not None else None)
         except KeyboardInterrupt:
             interrupted = True
     tally.close(interrupted)
