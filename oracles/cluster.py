@@ -27,6 +27,7 @@ ALLOWED_FAILURES = 1  # the scheduler's distributed.scheduler.allowed-failures f
 # another interface (":0" would listen on every one), never a fixed port that a neighbour holds
 _NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 POLL_S = 0.05  # how long the judge sleeps between looks at the finished tasks
+THREADS_EVERY_S = 1.0  # how often the judge asks the scheduler how many threads its workers have
 INSTALL = "pip install 'backprop-oracles[cluster]'"
 
 
@@ -141,9 +142,13 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
                for i in todo}
     again, done = [], distributed.as_completed(list(futures))
 
-    def under_way(unfinished: int) -> None:  # the workers' threads asked again as workers come and go
+    threads = [0, -THREADS_EVERY_S]  # the workers' threads, and when the scheduler was last asked
+
+    def under_way(unfinished: int) -> None:  # asked again at most every second, as workers come and go
+        if busy and unfinished and time.monotonic() - threads[1] >= THREADS_EVERY_S:
+            threads[:] = sum(client.nthreads().values()), time.monotonic()
         if busy:
-            busy(min(unfinished, sum(client.nthreads().values())) if unfinished else 0)
+            busy(min(unfinished, threads[0]))
 
     try:
         under_way(len(futures))
