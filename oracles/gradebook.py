@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -225,7 +226,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
 
                 on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
                         arrived, busy=tally.busy,
-                        stored=(lambda i: (str(folder.root), keys[i])) if folder is not None else None)
+                        stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
         except KeyboardInterrupt:
             interrupted = True
     tally.close(interrupted)
