@@ -125,7 +125,8 @@ def main(argv=None) -> int:
         jobs["prepare_s"]
     results = {"n": args.n, "load_average_start": load_start, "load_average_end": os.getloadavg(), "jobs_2": jobs,
                "local_cluster_2": dask,
-               f"local_cluster_{args.big_workers}": big, "same_verdicts": same, "ratio_dask_over_jobs": ratio, "overhead": cost,
+               f"local_cluster_{args.big_workers}": big, "same_verdicts": same, "ratio_dask_over_jobs": ratio,
+               "overhead": cost,
                "overhead_over_grading": cost["per_task_batch_s"] / jobs["task_mean_s"],
                "projection": {"submissions": n_big, "nodes": nodes, "workers_per_node": args.workers_per_node,
                               "grading_s_per_submission": task, "seconds": projected}}

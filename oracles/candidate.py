@@ -15,8 +15,8 @@ from oracles.isolation import CandidateError, InProcess, Outcome, Worker, functi
 from reference.heads import LESSON, Head
 from reference.model import backward as reference_backward
 
-__all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "candidate_files", "check_grads",
-           "handle_for", "load_candidate", "reference_candidate", "unpack"]
+__all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "candidate_files",
+           "check_grads", "handle_for", "load_candidate", "reference_candidate", "unpack"]
 
 
 class ContractViolation(Exception):

@@ -68,8 +68,9 @@ class Tally:
         graded = self.done - self.resumed
         rate = graded / elapsed if graded and elapsed > 0 else None
         left = self.total - self.done
+        eta = left / rate if rate else (None if left else 0.0)
         return {"total": self.total, "done": self.done, "running": self.running, "failed": self.failed,
-                "resumed": self.resumed, "rate_per_s": rate, "eta_s": left / rate if rate else (0.0 if not left else None),
+                "resumed": self.resumed, "rate_per_s": rate, "eta_s": eta,
                 "elapsed_s": elapsed, "started": self.started, "updated": _now(), "state": self.state}
 
     def _changed(self, force: bool = False) -> None:
