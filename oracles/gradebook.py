@@ -229,10 +229,12 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
                         stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
         except KeyboardInterrupt:
             interrupted = True
-    tally.close(interrupted)
     timings["total"] = time.perf_counter() - start
-    if folder is not None:  # the gradebook is the folder's: every row read back from it
-        rows = {i: folder.load(keys[i], targets[i]) or rows[i] for i in rows}
+    if folder is not None:  # the gradebook is the folder's: every row read back from it, with any row that a
+        # Dask task wrote itself (oracles.cluster.grade_task) while Ctrl-C reached the judge
+        found = ((i, folder.load(keys[i], targets[i]) or rows.get(i)) for i in range(len(targets)))
+        rows = {i: row for i, row in found if row is not None}
+    tally.close(interrupted, list(rows.values()))
     return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
                      {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)
 

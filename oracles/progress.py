@@ -58,9 +58,11 @@ class Tally:
             self.failed += not row.passed
             self._changed(force=True)
 
-    def close(self, interrupted: bool) -> None:
+    def close(self, interrupted: bool, rows: list) -> None:
+        """The run is over; ``rows``: the gradebook's (a row a Dask task wrote after Ctrl-C counts)."""
         with self.lock:
             self.running, self.state = 0, "interrupted" if interrupted else "finished"
+            self.done, self.failed = len(rows), sum(not r.passed for r in rows)
             self._changed(force=True)
 
     def snapshot(self) -> dict:

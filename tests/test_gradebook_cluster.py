@@ -120,8 +120,7 @@ def test_an_interrupted_cluster_run_resumes_and_grades_no_finished_submission_ag
                   progress=Interrupt(2))
     assert first.interrupted
     kept = stored(folder)
-    # every row the judge had is there; a task in flight at Ctrl-C may have written its own row too
-    assert len(kept) >= 2 and {r.candidate for r in first.rows} <= set(kept)
+    assert len(kept) >= 2 and sorted(kept) == sorted(r.candidate for r in first.rows)
     resumed = grade(spec, data, targets, oracles=FD, jobs=2, timeout=5.0, results=folder, scheduler="local")
     count = Counter(gradings(counter))
     name = {t: Path(t.split(":")[0]).stem for t in targets}
