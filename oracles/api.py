@@ -208,7 +208,8 @@ LINES = 10  # a piped job prints at most about this many progress lines
 class ProgressBar:
     """Progress on standard error or in a notebook, never on standard output (reports stay clean).
 
-    ``with ProgressBar(total, mode) as advance:`` gives ``advance(n)`` (or None when silent).
+    ``with ProgressBar(total, mode) as advance:`` gives ``advance(n)`` (or None when silent);
+    ``advance(n, note)`` shows a few words more after the count (the gradebook's rate, say).
     ``mode`` is one of :func:`progress_mode`'s answers; True or False are kept for "decide from
     where we run" and "none". In a notebook the line is plain text, so nothing needs ipywidgets.
     """
@@ -217,7 +218,7 @@ class ProgressBar:
         self.total, self.label, self.transient, self.progress, self.display = total, label, transient, None, None
         self.mode = progress_mode(show) if isinstance(show, bool) else show
         self.every = every or max(1, -(-total // LINES))
-        self.show, self.done, self.start, self.shown = self.mode is not None, 0, 0.0, 0.0
+        self.show, self.done, self.start, self.shown, self.note = self.mode is not None, 0, 0.0, 0.0, ""
 
     def __enter__(self):
         import time
@@ -231,7 +232,8 @@ class ProgressBar:
             self.progress = Progress(transient=self.transient, console=console)
             self.progress.start()
             task = self.progress.add_task(self.label, total=self.total)
-            return lambda n: self.progress.update(task, completed=min(n, self.total))
+            return lambda n, note="": self.progress.update(
+                task, completed=min(n, self.total), description=f"{self.label} {note}" if note else self.label)
         if self.mode == "notebook":
             from IPython.display import display
 
@@ -241,28 +243,29 @@ class ProgressBar:
             return self._lines
         return None
 
-    def _line(self, n: int) -> str:
+    def _line(self, n: int, note: str = "") -> str:
         import time
 
-        return f"{self.label}: {min(n, self.total)} of {self.total} ({time.perf_counter() - self.start:.0f} s)"
+        line = f"{self.label}: {min(n, self.total)} of {self.total} ({time.perf_counter() - self.start:.0f} s)"
+        return f"{line}, {note}" if note else line
 
-    def _notebook(self, n: int) -> None:
+    def _notebook(self, n: int, note: str = "") -> None:
         """The notebook's one line, updated at most a few times a second and at the end."""
         import time
 
-        self.done = n
+        self.done, self.note = n, note
         if n >= self.total or time.perf_counter() - self.shown > 0.25:
             self.shown = time.perf_counter()
-            self.display.update({"text/plain": self._line(n)}, raw=True)
+            self.display.update({"text/plain": self._line(n, note)}, raw=True)
 
-    def _lines(self, n: int) -> None:
+    def _lines(self, n: int, note: str = "") -> None:
         """A plain line on standard error every ``every`` steps (and at the last)."""
         if n <= self.total and (n % self.every == 0 or n == self.total) and n > self.done:
             self.done = n
-            print(self._line(n), file=sys.stderr, flush=True)
+            print(self._line(n, note), file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.stop()
         if self.display is not None:
-            self.display.update({"text/plain": self._line(self.done)}, raw=True)
+            self.display.update({"text/plain": self._line(self.done, self.note)}, raw=True)

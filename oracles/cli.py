@@ -255,11 +255,14 @@ def _gradebook(args, spec, data, targets, outputs):
     from oracles.cluster import ClusterUnavailable
     from oracles.results import ResultsError
 
+    from oracles.progress import line
+
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
+        status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
         try:
             return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
                          directions=args.directions, convention=args.convention, timeout=args.timeout,
-                         memory=args.memory, forbid=args.forbid_import, progress=advance,
+                         memory=args.memory, forbid=args.forbid_import, status=status,
                          results=outputs.get("results"), scheduler=args.scheduler)
         except (ClusterUnavailable, ResultsError) as exc:
             raise UsageError(str(exc)) from None
@@ -315,6 +318,7 @@ def run_inputs(args, targets, data=None) -> dict:
     import os
     from pathlib import Path
 
+    from oracles.candidate import candidate_files
     from reference.data import DATA_ENV, SYNTHETIC, locate, packaged_path
 
     found = {}
@@ -333,7 +337,7 @@ def run_inputs(args, targets, data=None) -> dict:
     elif data is not None and data.source != SYNTHETIC and os.path.isfile(data.source):
         add(data.source, "data file")
     for target in targets:
-        for path, what in _candidate_files(target):
+        for path, what in candidate_files(target):
             add(path, what)
     for flag in ("replay", "forward", "init", "inputs"):
         value = getattr(args, flag, None)
@@ -344,42 +348,6 @@ def run_inputs(args, targets, data=None) -> dict:
                 add(path, f"--{flag} file")
                 break
     return found
-
-
-def _candidate_files(target: str) -> list:
-    """``[(path, what)]``: the file a candidate is read from, or its module's files."""
-    from oracles.candidate import CandidateError
-    from oracles.isolation import parse_target
-
-    try:
-        source = parse_target(target)
-    except CandidateError:  # named later, as the usage error it is
-        return []
-    if source.file is not None:
-        return [(source.file, "--candidate file")]
-    what = f"file of the candidate module {source.module}"
-    return [(path, what) for path in _module_files(source.module, source.path)]
-
-
-def _module_files(module: str, path: list) -> list:
-    """The files the worker reads importing ``module`` from ``path`` (each package's
-    ``__init__`` and the module itself), found by the path finder without running any of them."""
-    from importlib.machinery import PathFinder
-
-    files, search, parts = [], path, module.split(".")
-    for i in range(len(parts)):
-        try:
-            spec = PathFinder.find_spec(".".join(parts[:i + 1]), search)
-        except (ImportError, ValueError, OSError):
-            spec = None
-        if spec is None:
-            break
-        if spec.origin and spec.has_location:
-            files.append(spec.origin)
-        search = spec.submodule_search_locations
-        if search is None:
-            break
-    return files
 
 
 def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:

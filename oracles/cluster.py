@@ -11,10 +11,13 @@ grading task depends on, never with each task (:func:`_shared`).
 A Dask worker lost mid-run has its tasks retried by the scheduler on another worker. A task on
 Dask workers that died under it ``ALLOWED_FAILURES + 1`` times (twice) is graded again alone,
 after the others (a neighbour queued on the same worker may have been the killer); twice more
-alone, and that candidate's row is a crash, never retried again.
+alone, and that candidate's row is a crash, never retried again. With a results folder, a task
+writes its row there before it returns and a task run again looks there first: a finished
+grading whose result was lost with its Dask worker is not graded twice (:func:`grade_task`).
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 import warnings
@@ -24,6 +27,7 @@ ALLOWED_FAILURES = 1  # the scheduler's distributed.scheduler.allowed-failures f
 # another interface (":0" would listen on every one), never a fixed port that a neighbour holds
 _NO_DASHBOARD = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 POLL_S = 0.05  # how long the judge sleeps between looks at the finished tasks
+THREADS_EVERY_S = 1.0  # how often the judge asks the scheduler how many threads its workers have
 INSTALL = "pip install 'backprop-oracles[cluster]'"
 
 
@@ -77,30 +81,52 @@ def _resource_tracker() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def grade_task(shared, target: str) -> tuple:
+def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
     """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.gradebook._graded`
     with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention and
-    the worker's limits)."""
+    the worker's limits).
+
+    ``stored``: ``(results folder, key)``. The task looks for its row there first, and writes its
+    final row there itself before returning, so that a task run again by Dask because the worker
+    holding its result died (a grading done, its result lost) finds the row instead of grading the
+    candidate twice. Only where the worker sees the folder (a shared file system: it exists);
+    a folder it cannot write is the judge's to report, when it stores the same row."""
     from oracles.gradebook import _graded
+    from oracles.results import Results, ResultsError
 
+    folder = Results(stored[0]) if stored is not None and os.path.isdir(stored[0]) else None
+    if folder is not None:
+        row = folder.load(stored[1], target)
+        if row is not None:
+            return row, False
     spec, data, prepared, oracles, convention, worker_options = shared
-    return _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+    row, signalled = _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+    if folder is not None and not signalled:  # a signalled row is not final: graded again alone
+        try:
+            folder.store(stored[1], row)
+        except ResultsError:
+            pass
+    return row, signalled
 
 
-def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task,
+            busy=None, stored=None) -> None:
     """Grade ``todo`` (indices into ``targets``) on Dask, calling ``arrived(i, row)`` with each
-    final row as it arrives. Ctrl-C cancels every task and closes the client (and a LocalCluster),
-    then is raised again."""
+    final row as it arrives, and ``busy(n)`` with the tasks under way (the unfinished ones, up to
+    the workers' threads); ``stored(i)``: candidate ``i``'s ``(results folder, key)``, given to
+    its task (:func:`grade_task`). Ctrl-C cancels every task and closes the client (and a
+    LocalCluster), then is raised again."""
     client, cluster = connect(scheduler, jobs)
     try:
-        run_tasks(client, shared, targets, todo, arrived, task)
+        run_tasks(client, shared, targets, todo, arrived, task, busy, stored)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task) -> None:
+def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=grade_task, busy=None,
+              stored=None) -> None:
     """:func:`on_dask`'s work with a ``client``: the problem sent once, one task per candidate,
     rows as they complete; a candidate signalled by a neighbour, or whose Dask workers died under
     it, graded again alone."""
@@ -109,9 +135,23 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
     with warnings.catch_warnings():  # a big problem is meant to travel once, with this one task
         warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
         problem = client.submit(_shared, shared, key=f"problem-{run}", pure=False)
-    futures = {client.submit(task, problem, targets[i], key=f"grade-{run}-{i}", pure=False): i for i in todo}
+    def extra(i: int) -> tuple:
+        return () if stored is None else (stored(i),)
+
+    futures = {client.submit(task, problem, targets[i], *extra(i), key=f"grade-{run}-{i}", pure=False): i
+               for i in todo}
     again, done = [], distributed.as_completed(list(futures))
+
+    threads = [0, -THREADS_EVERY_S]  # the workers' threads, and when the scheduler was last asked
+
+    def under_way(unfinished: int) -> None:  # asked again at most every second, as workers come and go
+        if busy and unfinished and time.monotonic() - threads[1] >= THREADS_EVERY_S:
+            threads[:] = sum(client.nthreads().values()), time.monotonic()
+        if busy:
+            busy(min(unfinished, threads[0]))
+
     try:
+        under_way(len(futures))
         while not done.is_empty():  # short sleeps, never a blocking wait: Ctrl-C is seen at once
             if not done.has_ready():
                 time.sleep(POLL_S)
@@ -127,12 +167,15 @@ def run_tasks(client, shared: tuple, targets: list, todo: list, arrived, task=gr
                 else:
                     arrived(i, row)
                 future.release()
+            under_way(len(futures))
         for i in sorted(again):  # alone: every other task is done
-            future = client.submit(task, problem, targets[i], key=f"grade-{run}-{i}-alone", pure=False)
+            future = client.submit(task, problem, targets[i], *extra(i), key=f"grade-{run}-{i}-alone", pure=False)
             futures[future] = i  # cancelled on Ctrl-C with the rest
+            under_way(1)
             while not future.done():
                 time.sleep(POLL_S)
             arrived(futures.pop(future), _outcome(future, targets[i])[0])
+        under_way(0)
     except BaseException:  # Ctrl-C, or a results folder that cannot be written
         client.cancel(list(futures))
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -170,9 +171,11 @@ def guarded(grade_row, target: str) -> tuple:
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
           directions: int | None = None, convention: str | None = None, progress=None, results=None,
-          scheduler: str | None = None, **worker_options) -> Gradebook:
+          scheduler: str | None = None, status=None, **worker_options) -> Gradebook:
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
-    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``).
+    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``);
+    ``status(snapshot)`` on every change of the counts (done, running, failed, rate, time left:
+    :mod:`oracles.progress`), which a results folder also keeps, as ``progress.json``.
 
     ``results``: a folder (:mod:`oracles.results`) where each row is written as it arrives, keyed
     by the candidate's content and the options; a candidate whose row is there already is not
@@ -184,6 +187,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
     send (a neighbour's SIGKILL, say) is graded again alone once the others are done, and that
     row is kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows
     finished so far, with ``interrupted`` set."""
+    from oracles.progress import Tally
     from oracles.results import Results, candidate_key, problem_key
 
     start = time.perf_counter()
@@ -198,6 +202,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
             if row is not None:
                 rows[i] = row
     todo = [i for i in range(len(targets)) if i not in rows]
+    tally = Tally(len(targets), list(rows.values()), folder.root if folder is not None else None, status)
     if progress and rows:
         progress(len(rows))
 
@@ -205,6 +210,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
         rows[i] = row
         if folder is not None:
             folder.store(keys[i], row)
+        tally.arrived(row)
         if progress:
             progress(len(rows))
 
@@ -213,33 +219,53 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
         prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
         try:
             if scheduler is None:
-                _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options)
+                _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
+                            tally.busy)
             else:
                 from oracles.cluster import on_dask
 
                 on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
-                        arrived)
+                        arrived, busy=tally.busy,
+                        stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
         except KeyboardInterrupt:
             interrupted = True
     timings["total"] = time.perf_counter() - start
-    if folder is not None:  # the gradebook is the folder's: every row read back from it
-        rows = {i: folder.load(keys[i], targets[i]) or rows[i] for i in rows}
+    if folder is not None:  # the gradebook is the folder's: every row read back from it, with any row that a
+        # Dask task wrote itself (oracles.cluster.grade_task) while Ctrl-C reached the judge
+        found = ((i, folder.load(keys[i], targets[i]) or rows.get(i)) for i in range(len(targets)))
+        rows = {i: row for i, row in found if row is not None}
+    tally.close(interrupted, list(rows.values()))
     return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
                      {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)
 
 
-def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options) -> None:
+def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
+                busy=None) -> None:
     """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once, calling
-    ``arrived(i, row)`` with each final row. Ctrl-C (or any exception) ends every worker, then is
-    raised again."""
+    ``arrived(i, row)`` with each final row, and ``busy(n)`` as the number of gradings under way
+    changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
     import threading
 
     from oracles.isolation import end_all
 
     again, stop = [], threading.Event()
+    lock, under_way = threading.Lock(), [0]
+
+    def graded(i: int) -> tuple:
+        with lock:
+            under_way[0] += 1
+            if busy:
+                busy(under_way[0])
+        try:
+            return _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)
+        finally:
+            with lock:
+                under_way[0] -= 1
+                if busy:
+                    busy(under_way[0])
+
     pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(_graded, spec, data, targets[i], prepared, oracles, convention, stop, **worker_options): i
-               for i in todo}
+    futures = {pool.submit(graded, i): i for i in todo}
     try:
         pending = set(futures)
         while pending:  # short waits: Ctrl-C is seen at once, not when the pool drains
@@ -251,7 +277,7 @@ def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, 
                 else:
                     arrived(futures[future], row)
         for i in sorted(again):  # alone: no neighbour's worker runs now
-            arrived(i, _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)[0])
+            arrived(i, graded(i)[0])
     except BaseException:  # Ctrl-C, or a results folder that cannot be written: every worker ended
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)

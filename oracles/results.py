@@ -52,10 +52,10 @@ def _harness_version() -> str | None:
 def candidate_key(problem: str, target: str) -> str:
     """``problem`` and this candidate: its name and the bytes of every file it is read from
     (a missing or unreadable file hashes as such, so its ERROR row is keyed too)."""
-    from oracles.cli import _candidate_files
+    from oracles.candidate import candidate_files
 
     files = []
-    for path, _ in _candidate_files(target):
+    for path, _ in candidate_files(target):
         try:
             files.append([os.path.realpath(path), hashlib.sha256(Path(path).read_bytes()).hexdigest()])
         except OSError as exc:

@@ -10,7 +10,7 @@ import pytest
 from oracles.cli import main
 from oracles.gradebook import grade
 
-from test_gradebook_results import FD, Interrupt, gradings, stored, submissions, without_timings
+from test_gradebook_results import FD, Interrupt, gradings, row_files, stored, submissions, without_timings
 
 LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 HOSTILE = {
@@ -173,10 +173,10 @@ def test_ctrl_c_on_a_cluster_run_exits_130_with_the_rows_so_far_and_the_same_com
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     rows = tmp_path / "book.results"
     for _ in range(1200):  # c hangs in its import; a and b are graded beside it
-        if (started.exists() and len(list(rows.glob("*.json"))) == 2) or process.poll() is not None:
+        if (started.exists() and len(row_files(rows)) == 2) or process.poll() is not None:
             break
         time.sleep(0.1)
-    assert started.exists() and len(list(rows.glob("*.json"))) == 2
+    assert started.exists() and len(row_files(rows)) == 2
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
@@ -187,3 +187,48 @@ def test_ctrl_c_on_a_cluster_run_exits_130_with_the_rows_so_far_and_the_same_com
     assert done.returncode == 0, done.stdout + done.stderr
     assert [line.split(",")[1] for line in (tmp_path / "book.csv").read_text().splitlines()[1:]] == ["PASS"] * 3
     assert sorted(counter.read_text().split()) == ["a_fine", "b_fine"]  # neither graded again
+
+
+def test_a_cluster_run_keeps_progress_json_with_every_row_counted_and_no_more_running_than_workers(tmp_path, problem):
+    import json
+
+    spec, data = problem
+    targets = submissions(tmp_path / "subs", tmp_path / "graded.txt")  # 2 correct, 4 with a bug
+    seen = []
+    book = grade(spec, data, targets, oracles=FD, jobs=2, timeout=5.0, results=tmp_path / "rows", scheduler="local",
+                 status=seen.append)
+    end = json.loads((tmp_path / "rows" / "progress.json").read_text())
+    assert (end["total"], end["done"], end["running"], end["failed"], end["state"]) == (6, 6, 0, 4, "finished")
+    assert end["failed"] == sum(not r.passed for r in book.rows)
+    assert max(s["running"] for s in seen) == 2 and all(0 <= s["running"] <= 2 for s in seen)
+    assert [s["done"] for s in seen] == sorted(s["done"] for s in seen)
+
+
+def test_a_finished_grading_whose_dask_worker_dies_before_returning_is_not_graded_again(tmp_path, problem):
+    from oracles.cluster import grade_task, on_dask
+    from oracles.harness import prepare_points
+
+    spec, data = problem
+    counter, died = tmp_path / "graded.txt", tmp_path / "died"
+    targets = submissions(tmp_path / "subs", counter)[:2]
+    folder = tmp_path / "rows"
+    folder.mkdir()
+
+    def task(shared, target, stored=None):  # the judge's task; the first to finish kills its Dask worker after
+        import os
+        import signal
+
+        row = grade_task(shared, target, stored)
+        if not died.exists():
+            died.touch()
+            os.kill(os.getpid(), signal.SIGKILL)  # the row done, its result lost with the worker
+        return row
+
+    rows = {}
+    prepared = prepare_points(spec, data, FD)
+    on_dask("local", 2, (spec, data, prepared, FD, None, {"timeout": 5.0}), targets, [0, 1],
+            lambda i, row: rows.__setitem__(i, row), task=task, stored=lambda i: (str(folder), f"key{i}"))
+    assert died.exists()
+    assert sorted(gradings(counter)) == sorted(Path(t.split(":")[0]).stem for t in targets)  # each graded once
+    assert [(rows[i].candidate, rows[i].verdict) for i in (0, 1)] == [(t, "FAIL") for t in targets]  # two bugs
+    assert sorted(stored(folder)) == sorted(targets)

@@ -63,9 +63,14 @@ class Interrupt:
             raise KeyboardInterrupt
 
 
+def row_files(folder: Path) -> list:
+    """The folder's row files (beside them, ``progress.json``)."""
+    return [p for p in folder.glob("*.json") if p.name != "progress.json"]
+
+
 def stored(folder: Path) -> dict:
     """``{candidate: row}`` as the folder holds them (read here, not by the code under test)."""
-    rows = [json.loads(p.read_text())["row"] for p in folder.glob("*.json")]
+    rows = [json.loads(p.read_text())["row"] for p in row_files(folder)]
     return {r["candidate"]: r for r in rows}
 
 
@@ -169,3 +174,72 @@ def test_a_results_folder_that_cannot_be_written_exits_2_with_one_line(tmp_path,
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "a_file/rows: cannot write the results folder" in err
+
+
+def read_progress(folder: Path) -> dict:
+    return json.loads((folder / "progress.json").read_text())
+
+
+def test_progress_json_is_whole_at_every_read_during_a_run_and_counts_every_row_at_the_end(tmp_path, problem):
+    import threading
+
+    spec, data = problem
+    targets = submissions(tmp_path / "subs", tmp_path / "graded.txt")  # 2 correct, 4 with a bug
+    folder, reads, torn, seen, finished = tmp_path / "rows", [], [], [], threading.Event()
+
+    def reader():  # a dashboard polling the file as fast as it can: every read one whole JSON object
+        while not finished.is_set():
+            try:
+                text = (folder / "progress.json").read_text()
+            except FileNotFoundError:
+                continue
+            try:
+                reads.append(json.loads(text))
+            except ValueError:  # a half-written file
+                torn.append(text)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        book = grade(spec, data, targets, oracles=FD, jobs=2, timeout=5.0, results=folder, status=seen.append)
+    finally:
+        finished.set()
+        thread.join()
+    assert torn == [] and len(reads) > 10
+    assert [r["done"] for r in reads] == sorted(r["done"] for r in reads)
+    assert any(r["state"] == "running" for r in reads)
+    assert max(s["running"] for s in seen) == 2 and all(0 <= s["running"] <= 2 for s in seen)
+    end = read_progress(folder)
+    assert (end["total"], end["done"], end["running"], end["failed"], end["state"]) == (6, 6, 0, 4, "finished")
+    assert end["failed"] == sum(not r.passed for r in book.rows)
+    assert end["rate_per_s"] > 0 and end["eta_s"] == 0 and end["started"] <= end["updated"]
+
+
+def test_progress_json_of_an_interrupted_run_says_so_and_the_resumed_run_counts_the_rows_it_found(tmp_path, problem):
+    spec, data = problem
+    targets = submissions(tmp_path / "subs", tmp_path / "graded.txt")
+    folder = tmp_path / "rows"
+    first = grade(spec, data, targets, oracles=FD, jobs=1, timeout=5.0, results=folder, progress=Interrupt(2))
+    mid = read_progress(folder)
+    assert first.interrupted
+    assert (mid["state"], mid["done"], mid["total"], mid["running"]) == ("interrupted", len(stored(folder)), 6, 0)
+    assert mid["failed"] == sum(not r["passed"] for r in stored(folder).values())
+    grade(spec, data, targets, oracles=FD, jobs=1, timeout=5.0, results=folder)
+    end = read_progress(folder)
+    assert (end["state"], end["done"], end["failed"], end["resumed"]) == ("finished", 6, 4, mid["done"])
+
+
+def test_the_cli_shows_running_failed_and_rate_on_standard_error_and_keeps_progress_json_even_quiet(tmp_path, capsys):
+    submissions(tmp_path / "subs", tmp_path / "graded.txt")
+    argv = ["--candidate", f"{tmp_path}/subs/s0_*.py:backward", "--oracles", *FD, "--format", "csv",
+            "--output", str(tmp_path / "grades.csv")]
+    assert main(argv) == 1
+    _, err = capsys.readouterr()
+    last = [line for line in err.splitlines() if line.startswith("gradebook: 3 of 3")]
+    assert len(last) == 1 and "running" in last[0] and "2 failed" in last[0] and " /s" in last[0]
+    end = read_progress(tmp_path / "grades.results")
+    assert (end["done"], end["total"], end["failed"], end["state"]) == (3, 3, 2, "finished")
+    (tmp_path / "grades.results" / "progress.json").unlink()
+    assert main(argv + ["--quiet"]) == 1
+    _, err = capsys.readouterr()
+    assert err == "" and read_progress(tmp_path / "grades.results")["resumed"] == 3
