@@ -69,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
+        args.given = _given_flags(argv)
         if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
@@ -77,6 +78,20 @@ def main(argv=None) -> int:
         return 2
     finally:
         background.discard()
+
+
+def _given_flags(argv) -> set:
+    """The destinations of the options written on the command line (not those left at their default)."""
+    p = parser()
+    for action in p._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(p.parse_args(argv)))
+
+
+# what --forward reads: the two functions and where the points come from (--data, read as --loss and
+# --target read targets, when init returns params only), the workers' limits, the report's output
+FORWARD_FLAGS = {"forward", "candidate", "init", "inputs", "data", "target", "loss", "seed", "timeout", "memory",
+                 "forbid_import", "format", "output", "quiet"}
 
 
 def _run(args) -> int:
@@ -131,9 +146,9 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--init and --inputs go with --forward FILE.py:FUNCTION (your forward)")
     if len(targets) != 1:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
-    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot"):
-        if getattr(args, flag):
-            raise UsageError(f"--{flag.replace('_', '-')} is not available with --forward yet")
+    for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: "
+                         f"{_FORWARD_WHY.get(flag, 'it describes the built-in network, and your forward is the network')}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
     outputs = _outputs(args, targets)
@@ -148,6 +163,23 @@ def _run_forward(args, targets) -> int:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+_FORWARD_WHY = {
+    "fuzz": "not available with --forward yet", "plot": "not available with --forward yet",
+    "replay": "it replays a problem of the built-in network", "bug_zoo": "its catalogue is the built-in network's",
+    "fd_mode": "every entry of your params is differenced", "directions": "every entry of your params is differenced",
+    "no_isolation": "your forward and backward always run in workers",
+    "oracles": "finite differences and autograd of your forward always run",
+    "dtype": "the dtype is your params'", "glob": "one --candidate, not a gradebook",
+    "jobs": "one --candidate, not a gradebook",
+}
+
+
+def _flag_order(dest: str) -> int:
+    """Options in the order the parser declares them: the first written one is named."""
+    order = [a.dest for a in parser()._actions]
+    return order.index(dest) if dest in order else len(order)
 
 
 def _offence(report, handle) -> None:

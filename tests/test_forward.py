@@ -185,7 +185,7 @@ def _bad(tmp_path):
         (["--forward", nb, "--candidate", target("no_bias", "backward"), "--inputs", str(tmp_path / "stray.npz")],
          "not W"),
         (["--forward", nb, "--candidate", target("no_bias", "backward"), "--init", target("no_bias", "init"),
-          "--fuzz", "5"], "--fuzz is not available with --forward yet"),
+          "--fuzz", "5"], "--fuzz does not apply with --forward"),
     ]
 
 
@@ -194,6 +194,40 @@ def test_bad_input_is_exit_2_and_one_line(tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err and "Traceback" not in err, (argv, err)
+
+
+NETWORK_FLAGS = [["--hidden", "32"], ["--activation", "tanh"], ["--convention", "cs231n"], ["--reduction", "sum"],
+                 ["--l2", "0.1"], ["--fd-mode", "directions"], ["--directions", "4"], ["--bug-zoo"],
+                 ["--replay", "anything"], ["--dtype", "float32"], ["--oracles", "torch"], ["--no-isolation"],
+                 ["--plot", "errors.png"], ["--jobs", "2"], ["--glob"], ["--hidden", "16"], ["--hid", "8"]]
+
+
+@pytest.mark.parametrize("flag", NETWORK_FLAGS, ids=[" ".join(f) for f in NETWORK_FLAGS])
+def test_an_option_that_does_not_apply_with_forward_is_exit_2_naming_it(flag, capsys):
+    """Even at its default value (--hidden 16) or abbreviated (--hid): written, it is refused, before any worker."""
+    argv = ["--forward", target("no_bias", "loss"), "--candidate", target("no_bias", "backward"),
+            "--init", target("no_bias", "init")] + flag
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    name = {"--hid": "--hidden"}.get(flag[0], flag[0])
+    assert err.count("\n") == 1 and f"{name} does not apply with --forward" in err and "Traceback" not in err
+
+
+def test_the_options_that_apply_with_forward_are_accepted(tmp_path, capsys):
+    argv = ["--forward", target("lesson", "loss"), "--candidate", target("lesson", "backward"),
+            "--init", target("lesson", "init"), "--data", "diabetes", "--target", "Outcome", "--loss", "bce",
+            "--seed", "3", "--timeout", "60", "--memory", "4G", "--forbid-import", "torch", "--quiet",
+            "--format", "json", "--output", str(tmp_path / "r.json")]
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["points_from"].endswith("(seeds 3, 4)")
+
+
+@pytest.mark.parametrize("keyword, value", [("hidden", 32), ("hidden", (64, 64)), ("activation", "tanh"),
+                                            ("convention", "cs231n"), ("reduction", "sum"), ("l2", 0.1),
+                                            ("dtype", "float32"), ("oracles", "torch"), ("hidden", np.ones(3))])
+def test_an_api_keyword_that_does_not_apply_with_forward_is_a_type_error_naming_it(keyword, value):
+    with pytest.raises(TypeError, match=f"^{keyword}=.* does not apply with forward="):
+        run("no_bias", "loss", "backward", **{keyword: value})
 
 
 def test_a_forward_that_raises_is_exit_2_naming_its_line(tmp_path, capsys):
