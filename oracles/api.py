@@ -7,9 +7,7 @@ naming it.
 """
 from __future__ import annotations
 
-import inspect
 import os
-import reprlib
 import sys
 
 from oracles import options
@@ -95,7 +93,7 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
     if forward is not None or init is not None or params is not None or inputs is not None:
-        _refuse_network(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
+        options.refuse_with_forward(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
                         reduction=reduction, l2=l2, convention=convention)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
                               memory, forbid_import)
@@ -110,25 +108,6 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     if dataset.source == SYNTHETIC:
         report.notes.append(how_to_get_real_data("pass data=PATH"))
     return report
-
-
-def _same(value, default) -> bool:
-    if value is default:
-        return True
-    try:
-        return type(value) is type(default) and bool(value == default)
-    except (TypeError, ValueError):  # an array compared with a default
-        return False
-
-
-def _refuse_network(fn, **given) -> None:
-    """With ``forward=``, a keyword that describes the built-in network (left off its default) is a
-    TypeError naming it: it would be ignored."""
-    defaults = inspect.signature(fn).parameters
-    for name, value in given.items():
-        if not _same(value, defaults[name].default):
-            raise TypeError(f"{name}={reprlib.repr(value)} does not apply with forward=: it describes the built-in network, "
-                            f"and your forward is the network")
 
 
 def _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout, memory,

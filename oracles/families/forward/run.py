@@ -69,8 +69,11 @@ def _given(params, inputs):
 
 
 def _data_inputs(data, target, loss) -> dict:
-    from reference.data import DataError, load
+    """``{"X": X, "y": y}`` of ``data``: a path, a packaged set's name, None (the default data) or a Dataset."""
+    from reference.data import DataError, Dataset, load
 
+    if isinstance(data, Dataset):
+        return {"X": data.X, "y": data.y}
     try:
         dataset = load(data, target, loss)
     except DataError as exc:
