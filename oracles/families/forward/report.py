@@ -47,6 +47,7 @@ class ForwardReport(Report):
             "passed": self.passed, "family": "forward", "forward": self.forward, "candidate": self.candidate,
             "points_from": self.points_from, "path": PATH, "data": self.data, "spec": self.spec,
             "oracles": self.oracles, "fd_mode": self.fd_mode, "points": [p.to_dict() for p in self.points],
+            "fuzz": self.fuzz,
             "timings_s": self.timings_s, "versions": self.versions, "notes": self.notes,
         })
 
