@@ -91,7 +91,7 @@ def _given_flags(argv) -> set:
 # what --forward reads: the two functions and where the points come from (--data, read as --loss and
 # --target read targets, when init returns params only), the workers' limits, the report's output
 FORWARD_FLAGS = {"forward", "candidate", "init", "inputs", "data", "target", "loss", "seed", "timeout", "memory",
-                 "forbid_import", "format", "output", "quiet"}
+                 "forbid_import", "format", "output", "quiet", "fuzz"}
 
 
 def _run(args) -> int:
@@ -151,6 +151,8 @@ def _run_forward(args, targets) -> int:
                          f"{_FORWARD_WHY.get(flag, 'it describes the built-in network, and your forward is the network')}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
+    if args.fuzz and not args.init:
+        raise UsageError("--fuzz with --forward draws its points through --init FILE.py:FUNCTION (your init(seed))")
     outputs = _outputs(args, targets)
     from oracles.families.forward import ForwardError, check
 
@@ -159,6 +161,8 @@ def _run_forward(args, targets) -> int:
             report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
                            target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
                            memory=args.memory, forbid_import=args.forbid_import)
+            if args.fuzz:
+                report.fuzz = _fuzz_forward(args, targets[0])
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
@@ -166,7 +170,7 @@ def _run_forward(args, targets) -> int:
 
 
 _FORWARD_WHY = {
-    "fuzz": "not available with --forward yet", "plot": "not available with --forward yet",
+    "plot": "not available with --forward yet",
     "replay": "it replays a problem of the built-in network", "bug_zoo": "its catalogue is the built-in network's",
     "fd_mode": "every entry of your params is differenced", "directions": "every entry of your params is differenced",
     "no_isolation": "your forward and backward always run in workers",
@@ -429,6 +433,16 @@ def _fuzz(args, spec, candidate):
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
                     convention=args.convention if args.candidate else None)
+
+
+def _fuzz_forward(args, target: str) -> dict:
+    """--fuzz with --forward: every law at N points drawn through --init (properties.forward_laws)."""
+    from properties.forward_laws import fuzz
+
+    with _progress(args.fuzz, "fuzz", args.quiet) as advance:
+        return fuzz(target, args.forward, args.init, args.fuzz, seed=args.seed, data=args.data, target=args.target,
+                    loss=args.loss, timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
+                    progress=advance).to_dict()
 
 
 def _replay(args, candidate):
