@@ -15,6 +15,7 @@ class ForwardPoint(PointResult):
     KINK_WORDS = {"subgradient": "by the interval between the one-sided differences (a kink found in your forward)"}
     autograd: str | None = None  # why autograd gave no gradient here (the line that stopped its trace)
     shapes: dict = field(default_factory=dict)  # param -> (shape, dtype)
+    causes: dict = field(default_factory=dict)  # param -> the cause the diagnosis named ("factor N", "transpose", ...)
 
     def verdict_lines(self) -> list:
         lines = super().verdict_lines()
@@ -28,6 +29,7 @@ class ForwardPoint(PointResult):
             shape, dtype = self.shapes[row["name"]]
             row["shape"], row["dtype"] = list(shape), dtype
         d["autograd"] = self.autograd
+        d["causes"] = dict(self.causes)
         return d
 
 

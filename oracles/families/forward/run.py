@@ -8,6 +8,7 @@ import numpy as np
 from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
+from oracles.families.forward.diagnosis import diagnose
 from oracles.families.forward.judge import differences
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
@@ -131,9 +132,16 @@ def _judge(fside, bside, point: Point) -> ForwardPoint:
         if auto is not None:
             per[AUTOGRAD] = compare(k, AUTOGRAD, g, auto[k], auto_tol, subgradient=found.kinks[k])
         result.checks[k] = per
+    together = None
     if auto is not None:
         together = all(agrees(auto[k], found.central[k], fd_tol, found.kinks[k]) for k in grads)
         result.agreement.append((FD, AUTOGRAD, together))
+    wrong = [k for k, per in result.checks.items() if not all(c.passed for c in per.values())]
+    if wrong:
+        oracle, name, tol = (auto, AUTOGRAD, auto_tol) if together else (found.central, FD, fd_tol)
+        for cause in diagnose(grads, oracle, found.kinks, point.inputs, wrong, tol, name):
+            result.causes[cause.param] = cause.kind
+            result.diagnosis.append(f"{cause.param}: {cause.text}")
     return result
 
 

@@ -7,14 +7,14 @@ EXPECTED = {"W2": "factor 1/N"}
 
 
 def backward(params, inputs):
-    X, y = inputs["X"], inputs["y"]
+    X, labels = inputs["X"], inputs["labels"]
     num = X.shape[0]
     h = np.maximum(0, X @ params["W1"])  # (N, H)
     scores = h @ params["W2"]  # (N, C)
     scores -= scores.max(axis=1, keepdims=True)
     probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)  # (N, C)
     dscores = probs.copy()
-    dscores[np.arange(num), y.ravel().astype(int)] -= 1  # (N, C)
+    dscores[np.arange(num), labels] -= 1  # (N, C)
     dW2 = h.T @ dscores / num  # (H, C)
     dh = dscores @ params["W2"].T  # (N, H)
     dh[h <= 0] = 0
