@@ -464,11 +464,18 @@ def backprop_fuzz(request):
     config = request.config
 
     def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True,
-             loss=None, reduction=None, l2=None, convention=None):
+             loss=None, reduction=None, l2=None, convention=None, forward=None, init=None, data=None, seed=0):
         __tracebackhide__ = True
         from oracles.conventions import L2_FORM, Conventional
         from properties.strategies import problems, specs
 
+        if forward is not None or init is not None:
+            from oracles import options
+
+            _or_fail("backprop_fuzz", lambda: options.refuse_with_forward(
+                fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
+                reduction=reduction, l2=l2, convention=convention))
+            return _fuzz_forward(config, backward, forward, init, data, loss, seed)
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
 
@@ -483,6 +490,24 @@ def backprop_fuzz(request):
             return _fuzz_in(request, speaking, strategy, chosen, depth, activation, dtype, backward)
 
     return fuzz
+
+
+def _fuzz_forward(config, backward, forward, init, data, loss, seed):
+    """``backprop_fuzz(backward, forward=loss, init=init)``: as many draws as the hypothesis profile's
+    ``max_examples``, the laws for any forward at each (properties.forward_laws); a failure is one line."""
+    __tracebackhide__ = True
+    from hypothesis import settings
+
+    from oracles.api import fuzz as api_fuzz
+
+    head = _head("backprop_fuzz", config, loss, None, None, None, None)
+    chosen = data if data is not None else config.stash[_OPTIONS].data_path
+    result = _or_fail("backprop_fuzz", lambda: api_fuzz(backward, settings().max_examples, forward=forward,
+                                                         init=init, data=chosen, target=head["target"],
+                                                         loss=head["loss"], seed=seed, progress=False))
+    if not result.passed:
+        pytest.fail(f"{_candidate_name(backward)}: {result.summary().replace(chr(10), '; ')}", pytrace=False)
+    return result
 
 
 def _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward):

@@ -122,6 +122,14 @@ class ForwardFuzz:
         return (f"every law held over {self.ran} draws (seeds, scales 1/4..4, batch rows) of your init "
                 f"({held} asserted) in {self.seconds:.1f} s")
 
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
     def to_dict(self) -> dict:
         return {"passed": self.passed, "examples": self.examples, "ran": self.ran, "held": dict(self.held),
                 "summary": self.summary(), "seconds": self.seconds,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -155,3 +156,29 @@ def test_fuzz_with_forward_and_no_init_is_exit_2(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--fuzz with --forward draws its points through --init" in err
+
+
+# ---------------------------------------------------------------- the API
+
+def test_the_api_s_fuzz_takes_your_forward_and_init():
+    from oracles import fuzz as api_fuzz
+
+    held = api_fuzz(target("huber", "backward"), 10, forward=target("huber", "loss"), init=target("huber", "init"))
+    assert held.passed and held.ran == 10 and "every law held over 10 draws" in str(held)
+    broken = api_fuzz(target("huber", "backward_buggy"), 10, forward=target("huber", "loss"),
+                      init=target("huber", "init"))
+    assert not broken.passed and broken.failure.law == "agreement"
+
+
+@pytest.mark.parametrize("kw, error, words", [
+    ({"hidden": 32}, TypeError, "hidden=32 does not apply with forward="),
+    ({"init": None}, TypeError, "takes forward= (your loss(params, inputs)) and init="),
+    ({"isolate": False}, ValueError, "isolate=False is not available with forward="),
+])
+def test_the_api_s_fuzz_with_forward_refuses_what_does_not_apply(kw, error, words):
+    from oracles import fuzz as api_fuzz
+
+    given = dict(forward=target("huber", "loss"), init=target("huber", "init"), **kw) if "init" not in kw else \
+        dict(forward=target("huber", "loss"), **kw)
+    with pytest.raises(error, match=re.escape(words)):
+        api_fuzz(target("huber", "backward"), 5, **given)

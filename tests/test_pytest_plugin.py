@@ -519,3 +519,19 @@ def test_integer_params(backprop_check):
     result.stdout.fnmatch_lines(["*backprop_check: hidden=(32,) does not apply with forward=*",
                                  "*backprop_check: params?'W1'? has dtype int64*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_backprop_fuzz_with_your_forward_passes_a_correct_backward_and_fails_a_bug_naming_the_draw(pytester):
+    pytester.makepyfile(mymodel=(FORWARDS / "huber.py").read_text())
+    pytester.makeconftest(TINY_PROFILE.format(n=10))
+    pytester.makepyfile(test_mine="""\
+import mymodel
+def test_fuzz_right(backprop_fuzz):
+    assert backprop_fuzz(mymodel.backward, forward=mymodel.loss, init=mymodel.init).ran == 10
+def test_fuzz_bug(backprop_fuzz):
+    backprop_fuzz(mymodel.backward_buggy, forward=mymodel.loss, init=mymodel.init)
+""")
+    result = pytester.runpytest(*QUIET, "--hypothesis-profile=tiny")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["mymodel:backward_buggy: 1 of 10 draws: law agreement broken at seed *, scale *; "
+                                 "replay: python -c *"])
