@@ -162,7 +162,7 @@ def laws_at(fside, bside, params: dict, inputs: dict) -> list:
     dtype = "float32" if any(p.dtype == np.float32 for p in params.values()) else "float64"
     found = differences(fside, params, inputs, dtype)  # the forward first: a point it refuses is bad input
     if found.nondeterministic:
-        raise ForwardError(found.nondeterministic)
+        raise LawBroken("determinism", f"of your forward, not the backward: {found.nondeterministic}")
     first = bside.evaluate(params, inputs)
     if first.failure is not None:
         raise LawBroken("returns", f"the backward did not return its grads: {first.failure}")

@@ -182,3 +182,14 @@ def test_the_api_s_fuzz_with_forward_refuses_what_does_not_apply(kw, error, word
         dict(forward=target("huber", "loss"), **kw)
     with pytest.raises(error, match=re.escape(words)):
         api_fuzz(target("huber", "backward"), 5, **given)
+
+
+def test_a_forward_that_gives_two_losses_for_one_point_breaks_determinism_naming_the_forward(tmp_path):
+    (tmp_path / "noisy.py").write_text(
+        "import numpy as np\n_rng = np.random.default_rng()\n\n"
+        "def init(seed):\n    return {'w': np.ones(2) * (seed % 7 + 1)}, {}\n\n"
+        "def loss(params, inputs):\n    return np.sum(params['w'] ** 2) + _rng.normal()\n\n"
+        "def backward(params, inputs):\n    return {'w': 2 * params['w']}\n")
+    f = str(tmp_path / "noisy.py")
+    result = fuzz(f + ":backward", f + ":loss", f + ":init", 3)
+    assert result.failure.law == "determinism" and "of your forward, not the backward" in result.failure.message
