@@ -29,7 +29,7 @@ import numpy as np
 from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import compare
-from oracles.families.forward.judge import differences
+from oracles.families.forward.judge import differences, recheck, wrong_entries
 from oracles.families.forward.points import ForwardError, inputs_of, params_of
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
 
@@ -142,9 +142,11 @@ def _name(value) -> str:
     return value if isinstance(value, str) else getattr(value, "__name__", repr(value))
 
 
-def replay_line(backward, forward, init, d: Draw) -> str:
+def replay_line(backward, forward, init, d: Draw, data=None, target=None, loss="bce") -> str:
+    where = "".join(f", {k}={v!r}" for k, v in (("data", data), ("target", target), ("loss", loss))
+                    if v is not None and (k, v) != ("loss", "bce") and isinstance(v, str))
     return (f"python -c \"from properties.forward_laws import replay; print(replay({_name(backward)!r}, "
-            f"{_name(forward)!r}, {_name(init)!r}, seed={d.seed}, scale={d.scale!r}, size={d.size!r}))\"")
+            f"{_name(forward)!r}, {_name(init)!r}, seed={d.seed}, scale={d.scale!r}, size={d.size!r}{where}))\"")
 
 
 def _point(fside, init_source, d: Draw, fallback):
@@ -180,6 +182,8 @@ def laws_at(fside, bside, params: dict, inputs: dict) -> list:
         raise LawBroken("determinism", said)
     asserted.append("determinism")
     tol = policy.tolerance(registry.DIFFERENCES, dtype)
+    recheck(fside, params, inputs, found,
+            {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()}, dtype)
     for k, g in grads.items():
         c = compare(k, registry.DIFFERENCES, g, found.central[k], tol, subgradient=found.kinks[k])
         if not c.passed:
@@ -266,7 +270,7 @@ def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=No
             for law in asserted:
                 result.held[law] += 1
             if broken is not None:
-                result.failure = Failure(broken.law, broken.message, d, n, replay_line(backward, forward, init, d))
+                result.failure = Failure(broken.law, broken.message, d, n, replay_line(backward, forward, init, d, data, target, loss))
             n_rows = n_rows or (n if n and n >= 2 else None)
             result.ran += 1
             if progress is not None:

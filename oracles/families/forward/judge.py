@@ -21,11 +21,12 @@ one-sided difference at ``h``: a finer step separates them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from oracles import policy
+from oracles.compare import _errors
 
 EPS = float(np.finfo(np.float64).eps)
 EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
@@ -56,6 +57,10 @@ class Differences:
     central: dict  # param -> array (float64)
     kinks: dict  # param -> Found
     nondeterministic: str | None = None
+    steps: dict = field(default_factory=dict)  # param -> the first step h of each entry (flat)
+    scales: dict = field(default_factory=dict)  # param -> the tolerance's scale at the first step
+    refined: dict = field(default_factory=dict)  # param -> bool (flat): entries differenced at finer steps
+    batch: int = MAX_BATCH
 
 
 def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
@@ -90,10 +95,48 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
         c, lo, hi, kink = _sides(loss, plus, minus, plus2, minus2, steps[k], tol, None)
         central[k] = c
         kinks[k] = (lo, hi, kink, policy.gradient_scale(c, tol.unit))
+    refined = {k: kink.copy() for k, (_, _, kink, _) in kinks.items()}
+    scales = {k: scale for k, (_, _, _, scale) in kinks.items()}
     _refine(side, params, inputs, loss, steps, central, kinks, tol, batch)
     kinks = {k: Found(lo.reshape(params[k].shape), hi.reshape(params[k].shape)) for k, (lo, hi, _, _) in kinks.items()}
     central = {k: c.reshape(params[k].shape) for k, c in central.items()}
-    return Differences(loss, central, kinks, nondeterministic)
+    return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch)
+
+
+def wrong_entries(g, o, tol, subgradient=None) -> np.ndarray:
+    """Where ``g`` is outside ``tol`` of ``o`` (or of its kink interval): the entries to look at again."""
+    *_, err, bound = _errors(g, o, tol, subgradient)
+    return ~(err <= bound)
+
+
+def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict, dtype: str) -> int:
+    """The entries of ``masks`` (a bool array per param) not yet differenced at finer steps are, as
+    where a kink was found (:func:`_refine`), and ``found`` updated; returns how many.
+
+    Two kinks within one step on either side of an entry (two rows of a batch crossing there) move
+    all three differences alike: they agree with each other, the test for a kink passes, and the
+    central difference is off by more than the tolerance. Such an entry is looked at again when
+    a gradient disagrees with it (the candidate's, or autograd's of the same forward); the value it
+    is then held to is still a difference of the forward alone."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    state, central, count = {}, {}, 0
+    for k, mask in masks.items():
+        todo = np.asarray(mask, dtype=bool).reshape(-1) & ~found.refined[k]
+        if not todo.any():
+            continue
+        found.refined[k] = found.refined[k] | todo
+        lo, hi = found.kinks[k].lo.reshape(-1).copy(), found.kinks[k].hi.reshape(-1).copy()
+        state[k] = (lo, hi, todo, found.scales[k])
+        central[k] = found.central[k].reshape(-1).copy()
+        count += int(todo.sum())
+    if not count:
+        return 0
+    tol = policy.tolerance("finite-differences", dtype)
+    _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
+    for k, (lo, hi, _, _) in state.items():
+        shape = params[k].shape
+        found.central[k], found.kinks[k] = central[k].reshape(shape), Found(lo.reshape(shape), hi.reshape(shape))
+    return count
 
 
 def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):

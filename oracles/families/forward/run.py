@@ -9,7 +9,7 @@ from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
-from oracles.families.forward.judge import differences
+from oracles.families.forward.judge import differences, recheck, wrong_entries
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
@@ -127,6 +127,10 @@ def _judge(fside, bside, point: Point) -> ForwardPoint:
         result.loss_agrees["candidate"] = bool(tol.close(loss, found.loss, max(1.0, abs(found.loss))))
     fd_tol = policy.tolerance(FD, point.dtype)
     auto_tol = policy.tolerance(AUTOGRAD, point.dtype)
+    suspect = {k: wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()}
+    if auto is not None:
+        suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
+    recheck(fside, point.params, point.inputs, found, suspect, point.dtype)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:
