@@ -147,8 +147,8 @@ def _run_forward(args, targets) -> int:
     if len(targets) != 1:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
     for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
-        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: "
-                         f"{_FORWARD_WHY.get(flag, 'it describes the built-in network, and your forward is the network')}")
+        why = _FORWARD_WHY.get(flag, "it describes the built-in network, and your forward is the network")
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: {why}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
     if args.fuzz and not args.init:

@@ -270,7 +270,8 @@ def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=No
             for law in asserted:
                 result.held[law] += 1
             if broken is not None:
-                result.failure = Failure(broken.law, broken.message, d, n, replay_line(backward, forward, init, d, data, target, loss))
+                replay = replay_line(backward, forward, init, d, data, target, loss)
+                result.failure = Failure(broken.law, broken.message, d, n, replay)
             n_rows = n_rows or (n if n and n >= 2 else None)
             result.ran += 1
             if progress is not None:

@@ -150,8 +150,9 @@ def diagnose(grads: dict, oracle: dict, kinks: dict, inputs: dict, wrong: list, 
             r = _constant(g, o, tol)
             if r is not None and o.size > 1 and _reproduces(k, oracle_name, g, r * o, tol, _scaled(found, r)):
                 constants[k] = r
-                cause = Cause(k, "constant", f"every entry is {r:.6g}x the oracle's: a constant factor the inputs' "
-                                             f"shapes do not explain (not N, D, 2 or -1; a factor of the data's values?)")
+                cause = Cause(k, "constant", f"every entry is {r:.6g}x the oracle's: a constant factor the "
+                                             f"inputs' shapes do not explain (not N, D, 2 or -1; a factor of the "
+                                             f"data's values?)")
         if cause is None:
             left.append(k)
         else:
