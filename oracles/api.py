@@ -93,6 +93,8 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
     if forward is not None or init is not None or params is not None or inputs is not None:
+        options.refuse_with_forward(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
+                        reduction=reduction, l2=l2, convention=convention)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
                               memory, forbid_import)
     from oracles.harness import run
@@ -131,7 +133,7 @@ def _check_forward(backward, forward, init, params, inputs, data, target, loss, 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
          oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
-         loss="bce", reduction="mean", l2=0.0, convention="lesson"):
+         loss="bce", reduction="mean", l2=0.0, convention="lesson", forward=None, init=None):
     """Draw ``examples`` problems at ``backward``'s depth, activation and head (any inputs, widths,
     batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
     failure; returns the FuzzResult (it renders its counterexample and the replay command).
@@ -142,7 +144,18 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     ``check``. ``seed``: the same seed draws the same problems. ``progress``: show the progress
     (default: in a notebook, one plain-text line updated in place; on a terminal, a bar on
     standard error; silent otherwise; True: plain lines on standard error when not a terminal).
+
+    forward, init: your own ``loss(params, inputs)`` and ``init(seed)`` (functions or
+    ``"file.py:function"``): ``examples`` points drawn through ``init`` (seeds, scales, subsets of
+    the batch rows; inputs from ``data`` when ``init`` returns params only) and the laws for any
+    forward at each (:mod:`properties.forward_laws`); returns its ForwardFuzz. The network
+    keywords do not apply.
     """
+    if forward is not None or init is not None:
+        options.refuse_with_forward(fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
+                                    reduction=reduction, l2=l2, convention=convention)
+        return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
+                             forbid_import, progress)
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
@@ -155,6 +168,29 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     with handle, ProgressBar(examples, progress_mode(progress)) as advance:
         return run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
                         candidate_arg=_target(backward), convention=convention)
+
+
+def _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
+                  forbid_import, progress):
+    """:func:`fuzz` with ``forward``: properties.forward_laws."""
+    from oracles.families.forward import ForwardError
+    from properties.forward_laws import fuzz as run_fuzz
+
+    examples = options.examples(examples, "examples")
+    given = options.validate(forward=forward, init=init, seed=seed, target=target, loss=loss, timeout=timeout,
+                             memory=memory, forbid_import=forbid_import)
+    if given["forward"] is None or given["init"] is None:
+        raise TypeError("fuzz with your own forward takes forward= (your loss(params, inputs)) and init= (your "
+                        "init(seed)): the points are drawn through init")
+    if isolate is not True:
+        raise ValueError("isolate=False is not available with forward= yet: your code runs in workers")
+    try:
+        with ProgressBar(examples, progress_mode(progress)) as advance:
+            return run_fuzz(backward, given["forward"], given["init"], examples, seed=given["seed"], data=data,
+                            target=given["target"], loss=given["loss"], timeout=given["timeout"],
+                            memory=given["memory"], forbid_import=given["forbid_import"], progress=advance)
+    except ForwardError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _target(backward) -> str:

@@ -75,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
+        args.given = _given_flags(argv)
         if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
@@ -83,6 +84,20 @@ def main(argv=None) -> int:
         return 2
     finally:
         background.discard()
+
+
+def _given_flags(argv) -> set:
+    """The destinations of the options written on the command line (not those left at their default)."""
+    p = parser()
+    for action in p._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(p.parse_args(argv)))
+
+
+# what --forward reads: the two functions and where the points come from (--data, read as --loss and
+# --target read targets, when init returns params only), the workers' limits, the report's output
+FORWARD_FLAGS = {"forward", "candidate", "init", "inputs", "data", "target", "loss", "seed", "timeout", "memory",
+                 "forbid_import", "format", "output", "quiet", "fuzz"}
 
 
 def _run(args) -> int:
@@ -137,11 +152,13 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--init and --inputs go with --forward FILE.py:FUNCTION (your forward)")
     if len(targets) != 1:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
-    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot"):
-        if getattr(args, flag):
-            raise UsageError(f"--{flag.replace('_', '-')} is not available with --forward yet")
+    for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
+        why = _FORWARD_WHY.get(flag, "it describes the built-in network, and your forward is the network")
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: {why}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
+    if args.fuzz and not args.init:
+        raise UsageError("--fuzz with --forward draws its points through --init FILE.py:FUNCTION (your init(seed))")
     outputs = _outputs(args, targets)
     from oracles.families.forward import ForwardError, check
 
@@ -150,10 +167,29 @@ def _run_forward(args, targets) -> int:
             report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
                            target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
                            memory=args.memory, forbid_import=args.forbid_import)
+            if args.fuzz:
+                report.fuzz = _fuzz_forward(args, targets[0])
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+_FORWARD_WHY = {
+    "plot": "not available with --forward yet",
+    "replay": "it replays a problem of the built-in network", "bug_zoo": "its catalogue is the built-in network's",
+    "fd_mode": "every entry of your params is differenced", "directions": "every entry of your params is differenced",
+    "no_isolation": "your forward and backward always run in workers",
+    "oracles": "finite differences and autograd of your forward always run",
+    "dtype": "the dtype is your params'", "glob": "one --candidate, not a gradebook",
+    "jobs": "one --candidate, not a gradebook",
+}
+
+
+def _flag_order(dest: str) -> int:
+    """Options in the order the parser declares them: the first written one is named."""
+    order = [a.dest for a in parser()._actions]
+    return order.index(dest) if dest in order else len(order)
 
 
 def _offence(report, handle) -> None:
@@ -406,6 +442,16 @@ def _fuzz(args, spec, candidate):
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
                     convention=args.convention if args.candidate else None)
+
+
+def _fuzz_forward(args, target: str) -> dict:
+    """--fuzz with --forward: every law at N points drawn through --init (properties.forward_laws)."""
+    from properties.forward_laws import fuzz
+
+    with _progress(args.fuzz, "fuzz", args.quiet) as advance:
+        return fuzz(target, args.forward, args.init, args.fuzz, seed=args.seed, data=args.data, target=args.target,
+                    loss=args.loss, timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
+                    progress=advance).to_dict()
 
 
 def _replay(args, candidate):

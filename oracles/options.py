@@ -309,3 +309,25 @@ SETTINGS = {s.name: s for s in (
 def validate(**given) -> dict:
     """Each keyword parsed by its :data:`SETTINGS` entry, named by its keyword: the API's checks."""
     return {name: SETTINGS[name].parse(value, name) for name, value in given.items()}
+
+
+def _same(value, default) -> bool:
+    if value is default:
+        return True
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except (TypeError, ValueError):  # an array compared with a default
+        return False
+
+
+def refuse_with_forward(fn, **given) -> None:
+    """With ``forward=``, a keyword that describes the built-in network (left off its default) is a
+    TypeError naming it: it would be ignored."""
+    import inspect
+    import reprlib
+
+    defaults = inspect.signature(fn).parameters
+    for name, value in given.items():
+        if not _same(value, defaults[name].default):
+            raise TypeError(f"{name}={reprlib.repr(value)} does not apply with forward=: it describes the "
+                            f"built-in network, and your forward is the network")
