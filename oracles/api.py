@@ -93,6 +93,8 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
     """
     if forward is not None or init is not None or params is not None or inputs is not None:
+        options.refuse_with_forward(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
+                        reduction=reduction, l2=l2, convention=convention)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
                               memory, forbid_import)
     from oracles.harness import run
@@ -158,7 +160,7 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
          oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
-         loss="bce", reduction="mean", l2=0.0, convention="lesson"):
+         loss="bce", reduction="mean", l2=0.0, convention="lesson", forward=None, init=None):
     """Draw ``examples`` problems at ``backward``'s depth, activation and head (any inputs, widths,
     batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
     failure; returns the FuzzResult (it renders its counterexample and the replay command).
@@ -169,7 +171,18 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     ``check``. ``seed``: the same seed draws the same problems. ``progress``: show the progress
     (default: in a notebook, one plain-text line updated in place; on a terminal, a bar on
     standard error; silent otherwise; True: plain lines on standard error when not a terminal).
+
+    forward, init: your own ``loss(params, inputs)`` and ``init(seed)`` (functions or
+    ``"file.py:function"``): ``examples`` points drawn through ``init`` (seeds, scales, subsets of
+    the batch rows; inputs from ``data`` when ``init`` returns params only) and the laws for any
+    forward at each (:mod:`properties.forward_laws`); returns its ForwardFuzz. The network
+    keywords do not apply.
     """
+    if forward is not None or init is not None:
+        options.refuse_with_forward(fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
+                                    reduction=reduction, l2=l2, convention=convention)
+        return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
+                             forbid_import, progress)
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
@@ -182,6 +195,29 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     with handle, ProgressBar(examples, progress_mode(progress)) as advance:
         return run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
                         candidate_arg=_target(backward), convention=convention)
+
+
+def _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
+                  forbid_import, progress):
+    """:func:`fuzz` with ``forward``: properties.forward_laws."""
+    from oracles.families.forward import ForwardError
+    from properties.forward_laws import fuzz as run_fuzz
+
+    examples = options.examples(examples, "examples")
+    given = options.validate(forward=forward, init=init, seed=seed, target=target, loss=loss, timeout=timeout,
+                             memory=memory, forbid_import=forbid_import)
+    if given["forward"] is None or given["init"] is None:
+        raise TypeError("fuzz with your own forward takes forward= (your loss(params, inputs)) and init= (your "
+                        "init(seed)): the points are drawn through init")
+    if isolate is not True:
+        raise ValueError("isolate=False is not available with forward= yet: your code runs in workers")
+    try:
+        with ProgressBar(examples, progress_mode(progress)) as advance:
+            return run_fuzz(backward, given["forward"], given["init"], examples, seed=given["seed"], data=data,
+                            target=given["target"], loss=given["loss"], timeout=given["timeout"],
+                            memory=given["memory"], forbid_import=given["forbid_import"], progress=advance)
+    except ForwardError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _target(backward) -> str:
@@ -235,7 +271,8 @@ LINES = 10  # a piped job prints at most about this many progress lines
 class ProgressBar:
     """Progress on standard error or in a notebook, never on standard output (reports stay clean).
 
-    ``with ProgressBar(total, mode) as advance:`` gives ``advance(n)`` (or None when silent).
+    ``with ProgressBar(total, mode) as advance:`` gives ``advance(n)`` (or None when silent);
+    ``advance(n, note)`` shows a few words more after the count (the gradebook's rate, say).
     ``mode`` is one of :func:`progress_mode`'s answers; True or False are kept for "decide from
     where we run" and "none". In a notebook the line is plain text, so nothing needs ipywidgets.
     """
@@ -244,7 +281,7 @@ class ProgressBar:
         self.total, self.label, self.transient, self.progress, self.display = total, label, transient, None, None
         self.mode = progress_mode(show) if isinstance(show, bool) else show
         self.every = every or max(1, -(-total // LINES))
-        self.show, self.done, self.start, self.shown = self.mode is not None, 0, 0.0, 0.0
+        self.show, self.done, self.start, self.shown, self.note = self.mode is not None, 0, 0.0, 0.0, ""
 
     def __enter__(self):
         import time
@@ -258,7 +295,8 @@ class ProgressBar:
             self.progress = Progress(transient=self.transient, console=console)
             self.progress.start()
             task = self.progress.add_task(self.label, total=self.total)
-            return lambda n: self.progress.update(task, completed=min(n, self.total))
+            return lambda n, note="": self.progress.update(
+                task, completed=min(n, self.total), description=f"{self.label} {note}" if note else self.label)
         if self.mode == "notebook":
             from IPython.display import display
 
@@ -268,28 +306,29 @@ class ProgressBar:
             return self._lines
         return None
 
-    def _line(self, n: int) -> str:
+    def _line(self, n: int, note: str = "") -> str:
         import time
 
-        return f"{self.label}: {min(n, self.total)} of {self.total} ({time.perf_counter() - self.start:.0f} s)"
+        line = f"{self.label}: {min(n, self.total)} of {self.total} ({time.perf_counter() - self.start:.0f} s)"
+        return f"{line}, {note}" if note else line
 
-    def _notebook(self, n: int) -> None:
+    def _notebook(self, n: int, note: str = "") -> None:
         """The notebook's one line, updated at most a few times a second and at the end."""
         import time
 
-        self.done = n
+        self.done, self.note = n, note
         if n >= self.total or time.perf_counter() - self.shown > 0.25:
             self.shown = time.perf_counter()
-            self.display.update({"text/plain": self._line(n)}, raw=True)
+            self.display.update({"text/plain": self._line(n, note)}, raw=True)
 
-    def _lines(self, n: int) -> None:
+    def _lines(self, n: int, note: str = "") -> None:
         """A plain line on standard error every ``every`` steps (and at the last)."""
         if n <= self.total and (n % self.every == 0 or n == self.total) and n > self.done:
             self.done = n
-            print(self._line(n), file=sys.stderr, flush=True)
+            print(self._line(n, note), file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.stop()
         if self.display is not None:
-            self.display.update({"text/plain": self._line(self.done)}, raw=True)
+            self.display.update({"text/plain": self._line(self.done, self.note)}, raw=True)

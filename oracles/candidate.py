@@ -15,8 +15,8 @@ from oracles.isolation import CandidateError, InProcess, Outcome, Worker, functi
 from reference.heads import LESSON, Head
 from reference.model import backward as reference_backward
 
-__all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "check_grads",
-           "handle_for", "load_candidate", "reference_candidate", "unpack"]
+__all__ = ["CandidateError", "ContractViolation", "InProcess", "Worker", "call_candidate", "candidate_files",
+           "check_grads", "handle_for", "load_candidate", "reference_candidate", "unpack"]
 
 
 class ContractViolation(Exception):
@@ -44,6 +44,40 @@ def load_candidate(target: str, isolate: bool = True, **worker_options):
         return InProcess(target, load_in_process(source))
     except LoadVerdict as exc:
         return InProcess(target, None, failure=str(exc))
+
+
+def candidate_files(target: str) -> list:
+    """``[(path, what)]``: the file a candidate is read from, or its module's files (what the
+    worker reads loading it; none for a target that does not parse, refused later)."""
+    try:
+        source = parse_target(target)
+    except CandidateError:  # named later, as the usage error it is
+        return []
+    if source.file is not None:
+        return [(source.file, "--candidate file")]
+    what = f"file of the candidate module {source.module}"
+    return [(path, what) for path in _module_files(source.module, source.path)]
+
+
+def _module_files(module: str, path: list) -> list:
+    """The files the worker reads importing ``module`` from ``path`` (each package's
+    ``__init__`` and the module itself), found by the path finder without running any of them."""
+    from importlib.machinery import PathFinder
+
+    files, search, parts = [], path, module.split(".")
+    for i in range(len(parts)):
+        try:
+            spec = PathFinder.find_spec(".".join(parts[:i + 1]), search)
+        except (ImportError, ValueError, OSError):
+            spec = None
+        if spec is None:
+            break
+        if spec.origin and spec.has_location:
+            files.append(spec.origin)
+        search = spec.submodule_search_locations
+        if search is None:
+            break
+    return files
 
 
 def handle_for(candidate, isolate: bool = True, name: str | None = None, by_value: bool = False, **worker_options):

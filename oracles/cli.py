@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     for setting in options.SETTINGS.values():  # declared once, for the API and the plugin too
         p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
                        metavar=setting.shown, help=setting.help)
+    p.add_argument("--results", metavar="DIR",
+                   help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
+                        "grades only what is missing or changed (default: beside --output, as NAME.results)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="gradebook on Dask: local (a LocalCluster of --jobs workers on 127.0.0.1) or a "
+                        "scheduler's address, tcp://host:8786 (needs: pip install 'backprop-oracles[cluster]')")
     p.add_argument("--no-isolation", action="store_true",
                    help="run the candidate inside this process, for a debugger; every report says so")
     p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
@@ -69,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
+        args.given = _given_flags(argv)
         if not args.replay and not args.forward and not args.layer:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
@@ -77,6 +84,20 @@ def main(argv=None) -> int:
         return 2
     finally:
         background.discard()
+
+
+def _given_flags(argv) -> set:
+    """The destinations of the options written on the command line (not those left at their default)."""
+    p = parser()
+    for action in p._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(p.parse_args(argv)))
+
+
+# what --forward reads: the two functions and where the points come from (--data, read as --loss and
+# --target read targets, when init returns params only), the workers' limits, the report's output
+FORWARD_FLAGS = {"forward", "candidate", "init", "inputs", "data", "target", "loss", "seed", "timeout", "memory",
+                 "forbid_import", "format", "output", "quiet", "fuzz"}
 
 
 def _run(args) -> int:
@@ -99,8 +120,8 @@ def _run(args) -> int:
         raise UsageError(str(exc)) from None
     _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
     _fits(args, spec, data)
-    if len(targets) > 1 or (args.candidate and _is_glob(args.candidate[0], args.glob)):
-        book = _gradebook(args, spec, data, targets)
+    if _is_gradebook(args, targets):
+        book = _gradebook(args, spec, data, targets, outputs)
         _emit(book, args, outputs)
         if book.interrupted:  # the rows finished before Ctrl-C are written; then out as Ctrl-C always is
             print("compare-frameworks: interrupted", file=sys.stderr)
@@ -133,11 +154,13 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--init and --inputs go with --forward FILE.py:FUNCTION (your forward)")
     if len(targets) != 1:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
-    for flag in ("fuzz", "replay", "bug_zoo", "no_isolation", "plot"):
-        if getattr(args, flag):
-            raise UsageError(f"--{flag.replace('_', '-')} is not available with --forward yet")
+    for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
+        why = _FORWARD_WHY.get(flag, "it describes the built-in network, and your forward is the network")
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: {why}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
+    if args.fuzz and not args.init:
+        raise UsageError("--fuzz with --forward draws its points through --init FILE.py:FUNCTION (your init(seed))")
     outputs = _outputs(args, targets)
     from oracles.families.forward import ForwardError, check
 
@@ -146,10 +169,28 @@ def _run_forward(args, targets) -> int:
             report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
                            target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
                            memory=args.memory, forbid_import=args.forbid_import)
+            if args.fuzz:
+                report.fuzz = _fuzz_forward(args, targets[0])
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+# what --layer reads: the kind and its hyper-parameters, the two functions, the seed and the fuzz, the
+# workers' limits, the report's output
+LAYER_FLAGS = {"layer", "layer_args", "forward", "candidate", "seed", "fuzz", "timeout", "memory", "forbid_import",
+               "format", "output", "quiet"}
+_LAYER_WHY = {
+    "plot": "not available with --layer yet", "bug_zoo": "not available with --layer yet",
+    "replay": "a layer's point is replayed with --seed", "no_isolation": "your forward and backward always run in workers",
+    "oracles": "finite differences, torch and jax always run", "dtype": "layers are checked in float64",
+    "data": "the harness draws the layer's arrays", "init": "the harness draws the layer's arrays",
+    "inputs": "the harness draws the layer's arrays", "fd_mode": "every entry of the layer's arrays is differenced",
+    "directions": "every entry of the layer's arrays is differenced", "glob": "one --candidate, not a gradebook",
+    "jobs": "one --candidate, not a gradebook", "results": "one --candidate, not a gradebook",
+    "scheduler": "one --candidate, not a gradebook",
+}
 
 
 def _run_layer(args, targets) -> int:
@@ -164,9 +205,9 @@ def _run_layer(args, targets) -> int:
                          f"{'loss' if kind.loss else 'backward'})")
     if not kind.loss and not args.forward:
         raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
-    for flag in ("replay", "bug_zoo", "no_isolation", "plot", "init", "inputs", "data"):
-        if getattr(args, flag):
-            raise UsageError(f"--{flag.replace('_', '-')} is not available with --layer yet")
+    for flag in sorted(getattr(args, "given", set()) - LAYER_FLAGS, key=_flag_order):
+        why = _LAYER_WHY.get(flag, "it describes the built-in network, and the layer is yours")
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --layer: {why}")
     outputs = _outputs(args, targets)
     from oracles.families.layers import ForwardError, check_layer
 
@@ -180,6 +221,23 @@ def _run_layer(args, targets) -> int:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+_FORWARD_WHY = {
+    "plot": "not available with --forward yet",
+    "replay": "it replays a problem of the built-in network", "bug_zoo": "its catalogue is the built-in network's",
+    "fd_mode": "every entry of your params is differenced", "directions": "every entry of your params is differenced",
+    "no_isolation": "your forward and backward always run in workers",
+    "oracles": "finite differences and autograd of your forward always run",
+    "dtype": "the dtype is your params'", "glob": "one --candidate, not a gradebook",
+    "jobs": "one --candidate, not a gradebook",
+}
+
+
+def _flag_order(dest: str) -> int:
+    """Options in the order the parser declares them: the first written one is named."""
+    order = [a.dest for a in parser()._actions]
+    return order.index(dest) if dest in order else len(order)
 
 
 def _offence(report, handle) -> None:
@@ -227,6 +285,11 @@ def run_check(args, spec, data, handle):
                convention=args.convention if args.candidate else None)
 
 
+def _is_gradebook(args, targets) -> bool:
+    """Several candidates, or a pattern (which may match one file): a gradebook."""
+    return len(targets) > 1 or bool(args.candidate and _is_glob(args.candidate[0], args.glob))
+
+
 def _is_glob(target: str, asked: bool = False) -> bool:
     """Whether ``target``'s file part is a pattern to expand: always with ``--glob`` (``asked``);
     otherwise only when it holds ``*``, ``?`` or ``[`` and no file or folder of that name exists
@@ -266,17 +329,27 @@ def _open(args, target: str):
     return load_candidate(target, timeout=args.timeout, memory=args.memory, forbid=args.forbid_import)
 
 
-def _gradebook(args, spec, data, targets):
+def _gradebook(args, spec, data, targets, outputs):
     from oracles.gradebook import grade
 
     if args.no_isolation:
         raise UsageError("--no-isolation checks one candidate at a time, not a gradebook")
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
+    from oracles.cluster import ClusterUnavailable
+    from oracles.results import ResultsError
+
+    from oracles.progress import line
+
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
-        return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
-                     directions=args.directions, convention=args.convention, timeout=args.timeout,
-                     memory=args.memory, forbid=args.forbid_import, progress=advance)
+        status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
+        try:
+            return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
+                         directions=args.directions, convention=args.convention, timeout=args.timeout,
+                         memory=args.memory, forbid=args.forbid_import, status=status,
+                         results=outputs.get("results"), scheduler=args.scheduler)
+        except (ClusterUnavailable, ResultsError) as exc:
+            raise UsageError(str(exc)) from None
 
 
 def _outputs(args, targets) -> dict:
@@ -294,13 +367,28 @@ def _outputs(args, targets) -> dict:
         value = getattr(args, flag)
         if value:
             out[flag] = resolve(value)
+    if args.results or args.scheduler:
+        if not _is_gradebook(args, targets):
+            raise UsageError(f"--{'results' if args.results else 'scheduler'} is for gradebooks (several candidates)")
+    if args.results:
+        out["results"] = resolve(args.results)
+    elif "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
+        out["results"] = out["output"].with_suffix(".results")
+        if out["results"] == out["output"]:
+            out["results"] = out["output"].with_name(out["output"].name + ".d")
+    if "results" in out:
+        if out["results"].exists() and not out["results"].is_dir():
+            raise UsageError(f"{out['results']}: the results folder names a file, not a folder (--results)")
+        for flag in ("output", "plot"):
+            if flag in out and out[flag] == out["results"]:
+                raise UsageError(f"{getattr(args, flag)}: --{flag} and the results folder name the same path")
     if "plot" in out and out["plot"].suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{args.plot}: --plot writes {', '.join(PLOT_FORMATS)}, not {out['plot'].suffix or 'no extension'}")
     _refuse_inputs(args, out, run_inputs(args, targets))
     for flag, path in out.items():
-        if path.is_dir():
+        if flag != "results" and path.is_dir():
             raise UsageError(f"{getattr(args, flag)}: --{flag} names a directory")
-    if len(out) == 2 and out["output"] == out["plot"]:
+    if "output" in out and "plot" in out and out["output"] == out["plot"]:
         raise UsageError(f"{args.output}: --output and --plot name the same file")
     return out
 
@@ -314,6 +402,7 @@ def run_inputs(args, targets, data=None) -> dict:
     import os
     from pathlib import Path
 
+    from oracles.candidate import candidate_files
     from reference.data import DATA_ENV, SYNTHETIC, locate, packaged_path
 
     found = {}
@@ -332,7 +421,7 @@ def run_inputs(args, targets, data=None) -> dict:
     elif data is not None and data.source != SYNTHETIC and os.path.isfile(data.source):
         add(data.source, "data file")
     for target in targets:
-        for path, what in _candidate_files(target):
+        for path, what in candidate_files(target):
             add(path, what)
     for flag in ("replay", "forward", "init", "inputs"):
         value = getattr(args, flag, None)
@@ -345,46 +434,12 @@ def run_inputs(args, targets, data=None) -> dict:
     return found
 
 
-def _candidate_files(target: str) -> list:
-    """``[(path, what)]``: the file a candidate is read from, or its module's files."""
-    from oracles.candidate import CandidateError
-    from oracles.isolation import parse_target
-
-    try:
-        source = parse_target(target)
-    except CandidateError:  # named later, as the usage error it is
-        return []
-    if source.file is not None:
-        return [(source.file, "--candidate file")]
-    what = f"file of the candidate module {source.module}"
-    return [(path, what) for path in _module_files(source.module, source.path)]
-
-
-def _module_files(module: str, path: list) -> list:
-    """The files the worker reads importing ``module`` from ``path`` (each package's
-    ``__init__`` and the module itself), found by the path finder without running any of them."""
-    from importlib.machinery import PathFinder
-
-    files, search, parts = [], path, module.split(".")
-    for i in range(len(parts)):
-        try:
-            spec = PathFinder.find_spec(".".join(parts[:i + 1]), search)
-        except (ImportError, ValueError, OSError):
-            spec = None
-        if spec is None:
-            break
-        if spec.origin and spec.has_location:
-            files.append(spec.origin)
-        search = spec.submodule_search_locations
-        if search is None:
-            break
-    return files
-
-
 def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:
     """Exit 2 (one line naming the flag and the file) when ``--output`` or ``--plot`` is a file
-    the run reads: the same real path, or the same file under another name (a hard link)."""
+    the run reads: the same real path, or the same file under another name (a hard link); and
+    when the results folder is, or holds, a file the run reads."""
     import os
+    from pathlib import Path
 
     def identity(path):
         try:
@@ -395,6 +450,12 @@ def _refuse_inputs(args, outputs: dict, inputs: dict) -> None:
 
     by_file = {identity(p): what for p, what in inputs.items() if identity(p) is not None}
     for flag, path in outputs.items():
+        if flag == "results":  # a folder: nothing the run reads may lie in it
+            for read, what in inputs.items():
+                if Path(read) == path or path in Path(read).parents:
+                    raise UsageError(f"{path}: the results folder holds the {what} ({read}); rows are never "
+                                     f"written among the files the run reads (--results)")
+            continue
         what = inputs.get(path) or by_file.get(identity(path))
         if what is not None:
             raise UsageError(f"{getattr(args, flag)}: --{flag} names the {what} ({path}); it would be overwritten")
@@ -429,6 +490,16 @@ def _fuzz(args, spec, candidate):
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
                     convention=args.convention if args.candidate else None)
+
+
+def _fuzz_forward(args, target: str) -> dict:
+    """--fuzz with --forward: every law at N points drawn through --init (properties.forward_laws)."""
+    from properties.forward_laws import fuzz
+
+    with _progress(args.fuzz, "fuzz", args.quiet) as advance:
+        return fuzz(target, args.forward, args.init, args.fuzz, seed=args.seed, data=args.data, target=args.target,
+                    loss=args.loss, timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
+                    progress=advance).to_dict()
 
 
 def _replay(args, candidate):

@@ -3,7 +3,8 @@
 Kinks are subgradients, checked (DESIGN.md, contract 6): where a subgradient interval is given
 (:mod:`oracles.kinks`, entries affected by a pre-activation exactly at 0) an entry passes when it
 lies within tolerance of the interval; every other entry is compared with the oracle's value.
-No entry is excused.
+No entry is excused. In float32 the whole parameter is held to the policy's whole-parameter
+rule besides (``policy.WHOLE_ATOL``): every entry within tolerance, yet 0.13% off everywhere, fails.
 """
 from __future__ import annotations
 
@@ -60,6 +61,13 @@ class Check:
     # subgradient interval decided
     ratios: object = field(default=None, repr=False, compare=False)
     at_kink: object = field(default=None, repr=False, compare=False)
+    # the whole-parameter rule of the float32 rows (policy.WHOLE_ATOL): ||g - o|| / ||o|| over the
+    # parameter, whether ||g - o|| is within the rule's bound, and its whole_rtol; None without the rule
+    whole_rel_err: float | None = None
+    whole_passed: bool | None = None
+    whole_rtol: float | None = None
+    # g . o / o . o: the candidate over the oracle along the oracle's direction (the whole line's ratio)
+    whole_ratio: float | None = field(default=None, repr=False, compare=False)
     # the worst entry as the candidate wrote it, in its convention (``dW1[2, 0]`` for the canonical
     # ``W1[0, 2]`` of a (out, in) layout); None in the lesson's layout with W1 keys
     as_written: str | None = None
@@ -76,7 +84,7 @@ class Check:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        del d["param"], d["oracle"], d["ratios"], d["at_kink"]
+        del d["param"], d["oracle"], d["ratios"], d["at_kink"], d["whole_ratio"]
         # the ratio the text shows beside the worst entry: yours over the oracle's
         d["candidate_over_oracle"] = self.candidate_value / self.oracle_value if self.oracle_value else None
         return d
@@ -85,6 +93,12 @@ class Check:
         """``torch vs candidate: W1[3, 2]: torch 0.0123, yours 0.0615 (5x)``: the worst entry, both
         values labelled (the oracle's first), their ratio, and how many entries are over tolerance."""
         yours = "yours" if against == "candidate" else against
+        if self.over_tolerance == 0 and self.whole_passed is False:  # every entry within, the whole not
+            along = (f"; {yours} / {self.oracle} along it: {ratio_words(self.whole_ratio)}"
+                     if self.whole_ratio is not None and np.isfinite(self.whole_ratio) else "")
+            return (f"{self.oracle} vs {against}: {self.name} as a whole: |{yours} - {self.oracle}| / |{self.oracle}| = "
+                    f"{self.whole_rel_err:.2g} over the whole parameter, beyond its rounding (the policy allows "
+                    f"{self.whole_rtol:g} at this dtype), though every entry is within the entrywise tolerance{along}")
         head = f"{self.oracle} vs {against}: {self.entry}:"
         over = f"{self.over_tolerance} entr{'y' if self.over_tolerance == 1 else 'ies'} over tolerance"
         if self.interval is not None:
@@ -115,20 +129,64 @@ def _errors(g, o, tol: Tolerance, subgradient=None):
         return g, o, at, lo, hi, nearest, scale, err, tol.bound(nearest, scale)
 
 
-def agrees(g, o, tol: Tolerance, subgradient=None) -> bool:
+def backward_magnitudes(spec, params: dict, X, y) -> dict:
+    """Per parameter, the largest magnitude a backward's rounding grows with: the gradient of the
+    same network written on absolute values, every activation's slope taken as 1 (in float64).
+
+    The counterpart of the forward's ``harness.loss_scale``: a float32 backward rounds each term
+    it sums, ``|a_{l-1}|^T |dz_l|``, not their (possibly cancelling) result, and a slope computed
+    as ``1 - a**2`` near saturation carries an error of float32's epsilon times the upstream
+    ``|da_l|``, however small the slope. ``dz_L`` counts ``|dz_L| + 1 / divisor`` (its own rounding
+    is of the probabilities' size, 1, not of their difference). The whole-parameter rule counts its
+    absolute term in ``max(S, this)``; at the lesson's points it is below 1 and changes nothing.
+    """
+    from reference.model import backprop, forward, n_layers
+
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    X = np.asarray(X, dtype=np.float64)
+    L = n_layers(P)
+    _, cache = forward(P, X, spec.activation)
+    Z = cache[f"z{L}"]
+    N, C = Z.shape
+    with np.errstate(all="ignore"):  # a problem whose numbers overflow: an infinite scale, no warning
+        dz = np.abs(spec.head.dz_top(Z, spec.head.targets(y, np.float64))) + 1.0 / spec.head.divisor(N, C)
+        grads = backprop({k: np.abs(v) for k, v in P.items()}, {k: np.abs(v) for k, v in cache.items()},
+                         dz, L, "identity")
+    return {k: float(np.abs(g).max()) if g.size else 0.0 for k, g in grads.items()}
+
+
+def _whole(g, nearest, scale: float, tol: Tolerance):
+    """The whole-parameter rule (None, None, None without it): ``(||g - o|| / ||o||, passed, g.o / o.o)``,
+    ``o`` the oracle's values (at an exact kink the nearest point of the interval); ``scale`` the
+    rule's unit (``max(S, backward magnitude)``)."""
+    if tol.whole_rtol is None:
+        return None, None, None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        diff, norm = float(np.linalg.norm(g - nearest)), float(np.linalg.norm(nearest))
+        passed = bool(diff <= tol.whole_bound(nearest, scale))  # NaN is never within
+        rel = diff / norm if norm else (0.0 if diff == 0 else float("inf"))
+        ratio = float(np.vdot(g, nearest)) / norm ** 2 if norm else None
+    return float(rel), passed, ratio
+
+
+def agrees(g, o, tol: Tolerance, subgradient=None, magnitude: float = 0.0) -> bool:
     """:func:`compare`'s verdict alone, without the rest of the Check (the oracles' agreement at
     every drawn problem asks only this)."""
-    *_, err, bound = _errors(g, o, tol, subgradient)
-    return bool((err <= bound).all())  # NaN is never within
+    g, _, _, _, _, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
+    whole = _whole(g, nearest, max(scale, magnitude), tol)[1]
+    return bool((err <= bound).all()) and whole is not False  # NaN is never within
 
 
-def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None) -> Check:
+def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, near_kink=None,
+            magnitude: float = 0.0) -> Check:
     """Compare candidate ``g`` with oracle ``o`` entry by entry.
 
     ``subgradient``: an :class:`oracles.kinks.Interval` for this parameter (or None); where its
     interval is not a point, ``g`` must lie within tolerance of ``[lo, hi]`` instead of ``o``.
     ``near_kink``: bool mask of entries the oracle decided with a step that avoids a kink
-    (counted, compared like every other entry).
+    (counted, compared like every other entry). ``magnitude``: the parameter's
+    :func:`backward_magnitudes` entry; the whole-parameter rule (float32) counts its absolute term in
+    ``max(S, magnitude)``.
     """
     g, o, at, lo, hi, nearest, scale, err, bound = _errors(g, o, tol, subgradient)
     near = 0 if near_kink is None else int((np.asarray(near_kink, dtype=bool) & ~at).sum())
@@ -138,13 +196,14 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         excess = np.where(np.isnan(err), np.inf, err / bound)
         relative = (err[nonzero] / np.abs(nearest[nonzero])).max() if nonzero.any() else 0.0
     worst = np.unravel_index(int(np.argmax(excess)), o.shape) if o.size else ()
+    whole_rel, whole_passed, whole_ratio = _whole(g, nearest, max(scale, magnitude), tol)
     kink_value = None
     if at.any():
         kink_value = name_slope(subgradient.slopes(g, tol, scale), subgradient.alpha)
     return Check(
         param=param,
         oracle=oracle,
-        passed=not over.any(),
+        passed=not over.any() and whole_passed is not False,
         max_abs_err=float(err.max()) if o.size else 0.0,
         max_rel_err=float(relative),
         worst_index=[int(i) for i in worst],
@@ -162,4 +221,8 @@ def compare(param: str, oracle: str, g, o, tol: Tolerance, subgradient=None, nea
         interval=[float(lo[worst]), float(hi[worst])] if o.size and at[worst] else None,
         ratios=excess,
         at_kink=at,
+        whole_rel_err=whole_rel,
+        whole_passed=whole_passed,
+        whole_rtol=tol.whole_rtol,
+        whole_ratio=whole_ratio,
     )

@@ -79,13 +79,13 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
     """Every (ids, text) that explains ``g`` as ``h`` with a named factor (or a transpose) on some parameters."""
     options, ratios = {}, {}
     for k in keys:
-        if p.close(g[k], h[k]):
+        if p.close(g[k], h[k], k):
             continue
-        r = p.ratio(g[k], h[k], single=True)  # a named factor only: never "some number" on one entry
+        r = p.ratio(g[k], h[k], single=True, key=k)  # a named factor only: never "some number" on one entry
         alternatives = name_factor(r, p.N, p.D, p.widths) if r is not None else []
         # the right numbers in the wrong order: a transpose laid out in the shape (a row or a column
         # never reads so: laid out again, its transpose is itself, and g is not h here)
-        if not alternatives and not base_ids and np.ndim(h[k]) == 2 and p.close(g[k], h[k].T.reshape(h[k].shape)):
+        if not alternatives and not base_ids and np.ndim(h[k]) == 2 and p.close(g[k], h[k].T.reshape(h[k].shape), k):
             alternatives, r = [(("transpose",), "")], 1.0
         if not alternatives and not base_ids and np.shape(g[k]) == np.shape(h[k]) and not np.any(g[k]):
             alternatives, r = [(("step:skipped",), "")], 0.0
@@ -240,7 +240,7 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
         text = f"{agree} agree; the error enters at {step(f'a{l}', L)} or {step(f'z{l}', L, activation)}"
     extra = []
     for k in wrong:
-        r = p.ratio(np.asarray(g[k], dtype=np.float64), oracle[k])
+        r = p.ratio(np.asarray(g[k], dtype=np.float64), oracle[k], key=k)
         if r is not None:
             extra.append(f"d{k} is a constant {ratio_words(r)} the right value")
         elif not np.any(g[k]):

@@ -22,6 +22,7 @@ one-sided derivative, and the verdict there is the subgradient interval's (:mod:
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -353,17 +354,38 @@ def _one_direction(evaluate, h: float):
     return float(rows.sum()), True
 
 
-def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0) -> Directional:
+def answer_digest(grads: dict) -> bytes:
+    """A hash of a candidate's answer: every gradient's key, shape and float64 values, in key order."""
+    h = hashlib.sha256()
+    for k in sorted(grads):
+        v = np.ascontiguousarray(np.asarray(grads[k], dtype=np.float64))
+        h.update(f"{k}{v.shape}".encode())
+        h.update(v.tobytes())
+    return h.digest()
+
+
+def direction_entropy(seed: int, point: str, key: str, answer: bytes) -> list:
+    """The seed of parameter ``key``'s random directions at ``point``: from ``--seed``, the point's
+    name, the parameter's name and :func:`answer_digest` of the candidate's answer, so the directions
+    are drawn after the candidate answered and it cannot put its error where they do not look."""
+    digest = hashlib.sha256(b"\0".join([str(int(seed)).encode(), point.encode(), key.encode(), answer])).digest()
+    return [int.from_bytes(digest[i:i + 4], "little") for i in range(0, len(digest), 4)]
+
+
+def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0,
+                  entropy: dict | None = None) -> Directional:
     """Directional derivatives along ``count`` seeded Gaussian directions per parameter.
 
-    Each costs two forwards from the perturbed layer up (the cached activations below it do not
-    move), so this scales to networks too big for the exhaustive check.
+    ``entropy``: ``{key: seed}`` (:func:`direction_entropy`), each parameter's own generator; without
+    it one ``default_rng(seed)`` draws every parameter's in turn. Each costs two forwards from the
+    perturbed layer up (the cached activations below it do not move), so this scales to networks
+    too big for the exhaustive check.
     """
     point = _Point(spec, params, X, y)
     rng = np.random.default_rng(seed)
     derivatives, directions, near = {}, {}, {}
     for key, w in point.params.items():
-        V = rng.standard_normal((count, *w.shape))
+        V = (np.random.default_rng(entropy[key]) if entropy is not None else rng).standard_normal((count, *w.shape))
         V /= np.sqrt((V * V).sum(axis=tuple(range(1, V.ndim)), keepdims=True))  # unit directions
         h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max()))
         d, crossed = np.empty(count), np.zeros(count, dtype=bool)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -169,48 +170,117 @@ def guarded(grade_row, target: str) -> tuple:
 
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
-          directions: int | None = None, convention: str | None = None, progress=None,
-          **worker_options) -> Gradebook:
+          directions: int | None = None, convention: str | None = None, progress=None, results=None,
+          scheduler: str | None = None, status=None, **worker_options) -> Gradebook:
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
-    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``).
+    ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``);
+    ``status(snapshot)`` on every change of the counts (done, running, failed, rate, time left:
+    :mod:`oracles.progress`), which a results folder also keeps, as ``progress.json``.
 
-    With ``jobs`` > 1, a candidate whose worker died of a signal the judge did not send (a
-    neighbour's SIGKILL, say) is graded again alone once the others are done, and that row is
-    kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows finished so
-    far, with ``interrupted`` set."""
+    ``results``: a folder (:mod:`oracles.results`) where each row is written as it arrives, keyed
+    by the candidate's content and the options; a candidate whose row is there already is not
+    graded again, and the rows returned are read back from it. ``scheduler``: ``"local"`` (a Dask
+    ``LocalCluster`` of ``jobs`` workers on 127.0.0.1) or a Dask scheduler's address
+    (``tcp://host:8786``) grades on Dask (:mod:`oracles.cluster`); None grades on this machine.
+
+    With ``jobs`` > 1 (or on Dask), a candidate whose worker died of a signal the judge did not
+    send (a neighbour's SIGKILL, say) is graded again alone once the others are done, and that
+    row is kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows
+    finished so far, with ``interrupted`` set."""
+    from oracles.progress import Tally
+    from oracles.results import Results, candidate_key, problem_key
+
+    start = time.perf_counter()
+    timings = {}
+    folder = Results(results) if results is not None else None
+    keys, rows = {}, {}
+    if folder is not None:
+        problem = problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options)
+        for i, target in enumerate(targets):
+            keys[i] = candidate_key(problem, target)
+            row = folder.load(keys[i], target)
+            if row is not None:
+                rows[i] = row
+    todo = [i for i in range(len(targets)) if i not in rows]
+    tally = Tally(len(targets), list(rows.values()), folder.root if folder is not None else None, status)
+    if progress and rows:
+        progress(len(rows))
+
+    def arrived(i: int, row: Row) -> None:  # a row is final: kept, written to the folder, counted
+        rows[i] = row
+        if folder is not None:
+            folder.store(keys[i], row)
+        tally.arrived(row)
+        if progress:
+            progress(len(rows))
+
+    interrupted = False
+    if todo:
+        prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
+        try:
+            if scheduler is None:
+                _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
+                            tally.busy)
+            else:
+                from oracles.cluster import on_dask
+
+                on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
+                        arrived, busy=tally.busy,
+                        stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
+        except KeyboardInterrupt:
+            interrupted = True
+    timings["total"] = time.perf_counter() - start
+    if folder is not None:  # the gradebook is the folder's: every row read back from it, with any row that a
+        # Dask task wrote itself (oracles.cluster.grade_task) while Ctrl-C reached the judge
+        found = ((i, folder.load(keys[i], targets[i]) or rows.get(i)) for i in range(len(targets)))
+        rows = {i: row for i, row in found if row is not None}
+    tally.close(interrupted, list(rows.values()))
+    return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
+                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)
+
+
+def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
+                busy=None) -> None:
+    """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once, calling
+    ``arrived(i, row)`` with each final row, and ``busy(n)`` as the number of gradings under way
+    changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
     import threading
 
     from oracles.isolation import end_all
 
-    start = time.perf_counter()
-    timings = {}
-    prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
-    rows, again, stop = {}, [], threading.Event()
+    again, stop = [], threading.Event()
+    lock, under_way = threading.Lock(), [0]
+
+    def graded(i: int) -> tuple:
+        with lock:
+            under_way[0] += 1
+            if busy:
+                busy(under_way[0])
+        try:
+            return _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)
+        finally:
+            with lock:
+                under_way[0] -= 1
+                if busy:
+                    busy(under_way[0])
+
     pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(_graded, spec, data, t, prepared, oracles, convention, stop, **worker_options): i
-               for i, t in enumerate(targets)}
+    futures = {pool.submit(graded, i): i for i in todo}
     try:
         pending = set(futures)
         while pending:  # short waits: Ctrl-C is seen at once, not when the pool drains
             finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             for future in finished:
-                rows[futures[future]], signalled = future.result()
+                row, signalled = future.result()
                 if signalled and jobs > 1:
-                    again.append(futures[future])
-                elif progress:
-                    progress(len(rows) - len(again))  # a row graded again alone counts when it is
+                    again.append(futures[future])  # a row graded again alone counts when it is
+                else:
+                    arrived(futures[future], row)
         for i in sorted(again):  # alone: no neighbour's worker runs now
-            rows[i] = _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)[0]
-            if progress:
-                progress(len(rows) - len(again) + sorted(again).index(i) + 1)
-    except KeyboardInterrupt:
+            arrived(i, graded(i)[0])
+    except BaseException:  # Ctrl-C, or a results folder that cannot be written: every worker ended
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         end_all()
-        interrupted = True
-    else:
-        pool.shutdown()
-        interrupted = False
-    timings["total"] = time.perf_counter() - start
-    return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
-                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)
+        raise
+    pool.shutdown()

@@ -12,11 +12,11 @@ import numpy as np
 
 from oracles import background, policy
 from oracles.candidate import ContractViolation, handle_for, unpack
-from oracles.compare import agrees, compare
+from oracles.compare import agrees, backward_magnitudes, compare
 from oracles.conventions import Conventional
 from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
-from oracles.finite_differences import fd_directions, fd_gradients
+from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
@@ -56,7 +56,8 @@ def default_points(spec: Spec, seed: int = 0) -> list:
     return [lesson_point(spec, seed), generic_point(spec, seed)]
 
 
-def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0) -> list:
+def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: float = 1.0,
+               magnitudes: dict | None = None) -> list:
     """Which oracles agree with each other, parameter by parameter, under the policy (at an exact
     kink: both oracles' values lie in the subgradient interval)."""
     names = list(results)
@@ -67,8 +68,9 @@ def _agreement(results: dict, dtype: str, kinks: dict, intervals=None, unit: flo
             tol_name = DIFFERENCES if DIFFERENCES in (a, b) else b
             tol = policy.tolerance(tol_name, dtype, unit=unit)
             sub = intervals.get if intervals is not None else (lambda k: None)
-            ok = all(agrees(results[a][k], results[b][k], tol, sub(k))
-                     and (sub(k) is None or agrees(results[b][k], results[a][k], tol, sub(k)))
+            m = (magnitudes or {}).get
+            ok = all(agrees(results[a][k], results[b][k], tol, sub(k), m(k, 0.0))
+                     and (sub(k) is None or agrees(results[b][k], results[a][k], tol, sub(k), m(k, 0.0)))
                      for k in results[a])
             pairs.append((a, b, ok))
     return pairs
@@ -114,11 +116,14 @@ class Prepared:
     grads: dict  # oracle -> grads (exhaustive finite differences, torch, jax)
     near_kink: dict  # finite differences: entries decided with a step that avoids a kink
     intervals: dict  # entries at an exact kink: subgradient intervals (oracles.kinks)
-    projected: object  # directional finite differences, or None
+    directions: int  # finite differences along this many random directions per parameter (0: every entry),
+    # drawn for each candidate once it has answered (directional())
     fd_mode: str
     agreement: list
     loss_scale: float
     timeout: float  # the default time limit of one candidate call here
+    seed: int = 0  # --seed: with the point's and parameter's names and the answer, seeds the directions
+    magnitudes: dict = None  # per parameter, what a backward's rounding grows with (compare.backward_magnitudes)
 
 
 def _inputs(spec: Spec, X, y):
@@ -132,22 +137,23 @@ def _framework(name: str, ahead: dict, spec: Spec, params: dict, X, y):
 
 
 def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | None = None,
-            mode: str = "auto", directions: int | None = None, ahead: dict | None = None) -> Prepared:
+            mode: str = "auto", directions: int | None = None, ahead: dict | None = None, seed: int = 0) -> Prepared:
     """The reference's loss and every oracle's gradients at ``point``: no candidate involved.
 
     ``ahead``: ``{oracle: callable}`` giving that oracle's answer computed elsewhere
-    (:mod:`oracles.background`), or None, in which case it is computed here.
+    (:mod:`oracles.background`), or None, in which case it is computed here. Finite differences
+    along random directions are not computed here: their directions depend on the candidate's
+    answer (:func:`directional`).
     """
     timings = {} if timings is None else timings
     ahead = ahead or {}
     X, y = _inputs(spec, X, y)
     params = point.params
     losses = {"reference": reference_loss(params, X, y, spec.activation, spec.head)}
-    grads, near_kink, projected, used = {}, {}, None, "exhaustive (every entry)"
+    grads, near_kink, count, used = {}, {}, 0, "exhaustive (every entry)"
     for name in sorted(oracles, key=lambda n: n in ahead):  # what runs here first, while the others finish
         if name == DIFFERENCES and fd_mode(spec, mode) == "directions":
             count = directions or policy.FD_DIRECTIONS
-            projected = _timed(timings, name, lambda: fd_directions(spec, params, X, y, count))
             used = f"directions ({count} per parameter)"
         elif name == DIFFERENCES:
             fd = _timed(timings, name, lambda: fd_gradients(spec, params, X, y))
@@ -160,9 +166,22 @@ def prepare(spec: Spec, point: Point, X, y, oracles=ORACLES, timings: dict | Non
     reference_backward(params, X, y, spec.activation, head=spec.head)
     timeout = policy.call_timeout(time.perf_counter() - start)
     intervals = subgradients(spec, params, X, y)  # entries at an exact kink: any relu'(0) in [alpha, 1]
-    return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, projected, used,
-                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes)),
-                    loss_scale(params, X), timeout)
+    magnitudes = backward_magnitudes(spec, params, X, y)
+    return Prepared(spec, point, X, y, tuple(oracles), losses, grads, near_kink, intervals, count, used,
+                    _agreement(grads, spec.dtype, near_kink, intervals, spec.head.unit(X.shape[0], spec.classes),
+                               magnitudes),
+                    loss_scale(params, X), timeout, seed, magnitudes)
+
+
+def directional(prepared: Prepared, grads: dict):
+    """Finite differences along ``prepared.directions`` random directions per parameter, drawn
+    after the candidate answered ``grads``: each parameter's from ``--seed``, the point's name, the
+    parameter's name and a hash of the answer (:func:`oracles.finite_differences.direction_entropy`).
+    The same candidate, seed and data give the same directions; no candidate can know them ahead."""
+    p = prepared
+    answer = answer_digest(grads)
+    entropy = {k: direction_entropy(p.seed, p.point.name, k, answer) for k in p.point.params}
+    return fd_directions(p.spec, p.point.params, p.X, p.y, p.directions, entropy=entropy)
 
 
 def evaluate(prepared: Prepared, candidate, timings: dict | None = None, repeat: bool = True):
@@ -265,7 +284,8 @@ def nondeterminism(first, second, params: dict, loss_scale: float = 1.0) -> str 
     return None
 
 
-def judge(prepared: Prepared, first, second=None, previous: Point | None = None) -> PointResult:
+def judge(prepared: Prepared, first, second=None, previous: Point | None = None,
+          timings: dict | None = None) -> PointResult:
     """Every comparison at one point: forward agreement first, then each gradient against each oracle.
 
     ``first`` and ``second`` are the candidate's Outcomes on the point's inputs (the second for
@@ -310,7 +330,10 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
     result.agreement = p.agreement
     if cand_grads is None:
         return result
-    along = p.projected.project(cand_grads) if p.projected is not None else {}
+    projected = None
+    if p.directions and DIFFERENCES in p.oracles:  # drawn now that the candidate has answered
+        projected = _timed({} if timings is None else timings, DIFFERENCES, lambda: directional(p, cand_grads))
+    along = projected.project(cand_grads) if projected is not None else {}
     unit = spec.head.unit(p.X.shape[0], spec.classes)  # a summed loss: rounding errors N times the mean's
     for k in params:
         result.checks[k] = {}
@@ -318,11 +341,12 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None)
             tol = policy.tolerance(name, spec.dtype, unit=unit)
             if name in p.grads:
                 near = p.near_kink.get(k) if name == DIFFERENCES else None
-                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near)
-            elif p.projected is not None and name == DIFFERENCES:
-                sub = p.intervals.get(k).project(p.projected.directions[k]) if p.intervals.get(k) else None
-                result.checks[k][name] = compare(k, name, along[k], p.projected.derivatives[k], tol, sub,
-                                                 p.projected.near_kink[k])
+                result.checks[k][name] = compare(k, name, cand_grads[k], p.grads[name][k], tol, p.intervals.get(k), near,
+                                                 p.magnitudes[k])
+            elif projected is not None and name == DIFFERENCES:
+                sub = p.intervals.get(k).project(projected.directions[k]) if p.intervals.get(k) else None
+                result.checks[k][name] = compare(k, name, along[k], projected.derivatives[k], tol, sub,
+                                                 projected.near_kink[k], p.magnitudes[k])
     wrong = [k for k in params if not all(c.passed for c in result.checks[k].values())]
     consensus = next((p.grads[n] for n in (*FRAMEWORKS, DIFFERENCES) if n in p.grads), None)  # frameworks first
     if wrong and consensus is not None:
@@ -340,7 +364,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
     timings = {} if timings is None else timings
     prepared = prepare(spec, point, X, y, oracles, timings, mode, directions)
     first, second = evaluate(prepared, handle_for(candidate, isolate=False), timings, repeat)
-    return judge(prepared, first, second, previous)
+    return judge(prepared, first, second, previous, timings)
 
 
 def versions() -> dict:
@@ -363,7 +387,7 @@ def prepare_points(spec: Spec, data, oracles=ORACLES, seed: int = 0, points=None
     points = points or default_points(spec, seed)
     started = background.start(oracles, spec, points, *_inputs(spec, data.X, data.y))  # torch's import, overlapped
     return [prepare(spec, p, data.X, data.y, oracles, timings, mode, directions,
-                    {name: (lambda a=a, i=i: a.answer(i)) for name, a in started.items()})
+                    {name: (lambda a=a, i=i: a.answer(i)) for name, a in started.items()}, seed)
             for i, p in enumerate(points)]
 
 
@@ -388,7 +412,7 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
     results, previous = [], None
     for p in prepared:
         first, second = evaluate(p, candidate, timings)
-        results.append(judge(p, first, second, previous))
+        results.append(judge(p, first, second, previous, timings))
         previous = p.point
     reconcile(results)  # a cause must hold at every point where the candidate was wrong
     if isinstance(candidate, Conventional):  # each entry named as the candidate wrote it

@@ -453,26 +453,7 @@ class Worker:
 
     # ------------------------------------------------------------ calls
     def evaluate(self, params, X, y, errstate: bool = False, timeout: float | None = None) -> Outcome:
-        if self.fatal is not None:
-            return self.fatal
-        if self.loaded_failure is not None:
-            return self._load_verdict()
-        if self.process is None:
-            self._spawn()
-            if self.loaded_failure is not None:
-                return self._load_verdict()
-        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
-        start = time.perf_counter()
-        reply, failure = self._exchange(_call_message(params, X, y, errstate), limit, "during the call")
-        seconds = time.perf_counter() - start
-        output = self._output()
-        if failure is not None:
-            outcome = Outcome(None, failure, output, seconds)
-            if "time limit" in failure or failure == self.offence:
-                self.fatal = outcome
-            self.close()
-            return outcome
-        return _outcome(reply, output, seconds, self.memory)
+        return self.ask(_call_message(params, X, y, errstate), timeout=timeout)
 
     def ask(self, message: dict, when: str = "during the call", timeout: float | None = None) -> Outcome:
         """One message of a family's own op (:data:`oracles.worker.FAMILY_OPS`) and its reply as
@@ -485,7 +466,7 @@ class Worker:
             self._spawn()
             if self.loaded_failure is not None:
                 return self._load_verdict()
-        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
+        limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
         start = time.perf_counter()
         reply, failure = self._exchange(message, limit, when)
         seconds, output = time.perf_counter() - start, self._output()

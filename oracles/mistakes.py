@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracles import policy
-from oracles.compare import ratio_words  # noqa: F401  (re-exported for the diagnosis)
+from oracles.compare import backward_magnitudes, ratio_words  # noqa: F401  (ratio_words re-exported for the diagnosis)
 from reference.model import ACTIVATIONS, KINKED, LEAKY_SLOPE, activate, activation_grad, backprop, backward, forward, n_layers
+from reference.heads import OUTPUTS
 
 LESSON_ROWS = 768  # the lesson's data: the batch size a hard-coded N most often is
 LESSON_EPS = 1e-8  # the lesson's loss: -mean(y log(y_hat + 1e-8) + (1 - y) log(1 - y_hat + 1e-8))
@@ -36,7 +37,6 @@ DERIVATIVE = {"relu": "(z{l} > 0)", "leaky_relu": "where(z{l} > 0, 1, 0.01)", "t
               "sigmoid": "a{l} * (1 - a{l})", "identity": "1"}
 
 
-TOP = {"bce": "(y_hat - y) / N", "softmax": "(probs - onehot(y)) / N", "mse": "2 (y_hat - y) / N"}
 
 
 def step(key: str, L: int, activation: str = "relu", loss: str = "bce") -> str:
@@ -48,7 +48,7 @@ def step(key: str, L: int, activation: str = "relu", loss: str = "bce") -> str:
     if kind == "b":
         return f"db{l} = sum(dz{l}, axis=0, keepdims=True)"
     if kind == "z" and l == L:
-        return f"dz{L} = {TOP[loss]}"
+        return f"dz{L} = {OUTPUTS[loss].dz_words}"
     if kind == "z":
         return f"dz{l} = da{l} * {DERIVATIVE[activation].format(l=l)}"
     return f"da{l} = dz{l + 1} @ W{l + 1}.T"
@@ -96,21 +96,26 @@ class Pieces:
         self.steps = {}  # dz_l and da_l of the exact backward, by name
         self.true = backward(self.P, self.X, self.y, self.act, self.steps, head=self.head)
         self.tol = policy.tolerance("hypothesis", spec.dtype)
+        self.magnitudes = backward_magnitudes(spec, self.P, self.X, y) if self.tol.whole_rtol is not None else {}
         self.previous = None if previous is None else {k: np.asarray(v, dtype=np.float64) for k, v in previous.items()}
 
-    def close(self, g, h) -> bool:
+    def close(self, g, h, key: str | None = None) -> bool:
         """``g`` within the hypothesis tolerance of ``h``; a non-finite ``h`` (a hypothesis whose
-        numbers overflowed) reproduces nothing."""
+        numbers overflowed) reproduces nothing. In float32 also as a whole, the rule's unit
+        ``max(S, magnitude)`` with parameter ``key``'s backward magnitude (the comparison's)."""
         if np.shape(g) != np.shape(h) or not np.all(np.isfinite(h)):
             return False
         with np.errstate(over="ignore", invalid="ignore"):
-            return bool(np.all(self.tol.close_array(g, h)))
+            if not np.all(self.tol.close_array(g, h)):
+                return False
+            scale = max(policy.gradient_scale(h, self.tol.unit), self.magnitudes.get(key, 0.0))
+            return self.tol.whole_close(g, h, scale)
 
     def significant(self, o):
         """Entries of ``o`` larger than rounding: a ratio is only read off these."""
         return np.abs(o) > self.tol.atol * policy.gradient_scale(o)
 
-    def ratio(self, g, h, single: bool = False):
+    def ratio(self, g, h, single: bool = False, key: str | None = None):
         """The constant r (not 0 or 1) with g == r * h on every entry, or None.
 
         One entry always has "a constant ratio": ``single`` allows it (for a caller that only
@@ -120,7 +125,9 @@ class Pieces:
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             r = float(np.median(g[significant] / h[significant]))
-            if not np.isfinite(r) or r == 0.0 or abs(r - 1) <= self.tol.rtol or not self.close(g, r * h):
+            # r near 1 is a factor only where g and h differ (float32: the whole-parameter rule tells N - 1)
+            if (not np.isfinite(r) or r == 0.0 or abs(r - 1) <= self.tol.rtol and self.close(g, h, key)
+                    or not self.close(g, r * h, key)):
                 return None
         return r
 

@@ -19,6 +19,7 @@ MAX_DIRECTIONS = 4096  # --directions: random directions per parameter
 MAX_JOBS = 256  # --jobs: worker processes at once
 MAX_EXAMPLES = 100_000  # --fuzz: drawn problems
 MAX_ARRAY_BYTES = 2**30  # what one check's arrays may take, estimated before anything runs (footprint)
+MAX_L2 = 8.0  # --l2: policy.MAX_L2 (repeated here, so a shell parses before NumPy; a test holds them equal)
 
 
 def hidden(value, where: str = "hidden") -> tuple:
@@ -168,13 +169,19 @@ FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: o
 
 
 def l2(value, where: str = "l2") -> float:
-    """A finite number >= 0 (0: no weight decay), as the convention's own code writes it."""
+    """A number from 0 to MAX_L2 (0: no weight decay), as the convention's own code writes it.
+
+    Beyond MAX_L2 the L2 term's gradient would drown the data term's under the tolerance
+    (``policy.MAX_L2``): no oracle could tell a wrong data gradient there."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
     if isinstance(value, bool) or not (0 <= number < float("inf")):
         raise ValueError(f"{where} takes a number >= 0 (the L2 strength as your code writes it), got {value!r}")
+    if number > MAX_L2:
+        raise ValueError(f"{where} takes a number from 0 to {MAX_L2:g}, got {value!r}: a stronger L2 term's gradient "
+                         f"drowns the data term's, which no oracle could then check")
     return number
 
 
@@ -282,14 +289,14 @@ SETTINGS = {s.name: s for s in (
     _pick("reduction", REDUCTIONS, "mean",
           "the loss averaged over the batch (mean) or summed (sum: per-example code)", ini=True),
     Setting("l2", l2, 0.0,
-            "weight decay on every W (never biases), as the convention writes it: cs231n reg (+ reg*sum W^2), "
+            "weight decay on every W (never biases), 0 to 8, as the convention writes it: cs231n reg (+ reg*sum W^2), "
             "deeplearning-ai lambd (+ lambd/(2m)*sum W^2), lesson and torch weight_decay (+ C/2*sum W^2)",
             metavar="C", ini=True),
     _pick("convention", CONVENTIONS, "lesson",
           "how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch", ini=True),
     Setting("hidden", hidden, (16,), "hidden widths: 16 (the lesson) or 64,64"),
     _pick("activation", ACTIVATIONS, "relu", f"the hidden activation: {', '.join(ACTIVATIONS)}"),
-    Setting("seed", seed, 0, "the lesson init's seed (default 0)"),
+    Setting("seed", seed, 0, "the lesson init's seed, and with the candidate's answer the random directions' (default 0)"),
     _pick("dtype", DTYPES, "float64",
           "float64 (default) or float32: the dtype of the params, X and y handed to the backward", ini=True),
     Setting("oracles", oracles, ORACLES, f"comma list (default: all: {', '.join(ORACLES)})"),
@@ -325,3 +332,25 @@ SETTINGS = {s.name: s for s in (
 def validate(**given) -> dict:
     """Each keyword parsed by its :data:`SETTINGS` entry, named by its keyword: the API's checks."""
     return {name: SETTINGS[name].parse(value, name) for name, value in given.items()}
+
+
+def _same(value, default) -> bool:
+    if value is default:
+        return True
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except (TypeError, ValueError):  # an array compared with a default
+        return False
+
+
+def refuse_with_forward(fn, **given) -> None:
+    """With ``forward=``, a keyword that describes the built-in network (left off its default) is a
+    TypeError naming it: it would be ignored."""
+    import inspect
+    import reprlib
+
+    defaults = inspect.signature(fn).parameters
+    for name, value in given.items():
+        if not _same(value, defaults[name].default):
+            raise TypeError(f"{name}={reprlib.repr(value)} does not apply with forward=: it describes the "
+                            f"built-in network, and your forward is the network")

@@ -299,11 +299,19 @@ def backprop_check(request):
     config = request.config
 
     def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True,
-              loss=None, reduction=None, l2=None, convention=None, target=None):
+              loss=None, reduction=None, l2=None, convention=None, target=None, forward=None, init=None,
+              params=None, inputs=None, seed=0):
         __tracebackhide__ = True
         from oracles.harness import make_spec, run
         from reference.data import SYNTHETIC
 
+        if forward is not None or init is not None or params is not None or inputs is not None:
+            from oracles import options
+
+            _or_fail("backprop_check", lambda: options.refuse_with_forward(
+                check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
+                reduction=reduction, l2=l2, convention=convention))
+            return _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target)
         chosen = _oracles(config, oracles)
         head = _head("backprop_check", config, loss, reduction, l2, convention, target)
         dataset = _resolve_data(config, data, head["target"], head["loss"])
@@ -318,6 +326,51 @@ def backprop_check(request):
         return report
 
     return check
+
+
+def _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target):
+    """``backprop_check(backward, forward=loss, ...)``: the forward family; a failure is one line."""
+    __tracebackhide__ = True
+    from oracles import options
+    from oracles.families.forward import ForwardError, check as check_forward
+
+    def run():
+        given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed)
+        if given["forward"] is None:
+            raise TypeError("init, params and inputs go with forward=: your loss(params, inputs)")
+        head = _head("backprop_check", config, loss, None, None, None, target)
+        chosen = data if data is not None else config.stash[_OPTIONS].data_path  # read only if init needs it
+        try:
+            return check_forward(backward, given["forward"], init=given["init"], params=params,
+                                 inputs=given["inputs"], data=chosen, target=head["target"], loss=head["loss"],
+                                 seed=given["seed"])
+        except ForwardError as exc:
+            raise ValueError(str(exc)) from None
+
+    report = _or_fail("backprop_check", run)
+    if not report.passed:
+        pytest.fail(_forward_failure(report, backward, forward, init, params, inputs), pytrace=False)
+    return report
+
+
+def _forward_failure(report, backward, forward, init, params, inputs) -> str:
+    """One line: the first failing point's worst entry of each wrong parameter, the points, the command."""
+    failed = [p for p in report.points if not p.passed]
+    first = failed[0]
+    lines = first.verdict_lines()
+    why = "; ".join(line for line in lines if "vs candidate" in line) or (lines[0] if lines else "fails")
+    out = f"{report.candidate} is not the gradient of {report.forward}: at {first.name}: {why}"
+    if len(failed) > 1:
+        out += f" (also fails at {', '.join(p.name for p in failed[1:])})"
+    args = [_candidate_arg(f) if callable(f) else f for f in (forward, backward, init)]
+    if init is not None:
+        point = f"--init {shlex.quote(args[2])}" if args[2] else None
+    else:  # params given as a dict have no command line
+        point = f"--inputs {shlex.quote(str(inputs))}" if params is None and isinstance(inputs, (str, Path)) else None
+    if all(args[:2]) and point:
+        out += (f"; the full table: compare-frameworks --forward {shlex.quote(args[0])} "
+                f"--candidate {shlex.quote(args[1])} {point}")
+    return out
 
 
 def _head(who: str, config, loss, reduction, l2, convention, target) -> dict:
@@ -411,11 +464,18 @@ def backprop_fuzz(request):
     config = request.config
 
     def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True,
-             loss=None, reduction=None, l2=None, convention=None):
+             loss=None, reduction=None, l2=None, convention=None, forward=None, init=None, data=None, seed=0):
         __tracebackhide__ = True
         from oracles.conventions import L2_FORM, Conventional
         from properties.strategies import problems, specs
 
+        if forward is not None or init is not None:
+            from oracles import options
+
+            _or_fail("backprop_fuzz", lambda: options.refuse_with_forward(
+                fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
+                reduction=reduction, l2=l2, convention=convention))
+            return _fuzz_forward(config, backward, forward, init, data, loss, seed)
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
 
@@ -430,6 +490,24 @@ def backprop_fuzz(request):
             return _fuzz_in(request, speaking, strategy, chosen, depth, activation, dtype, backward)
 
     return fuzz
+
+
+def _fuzz_forward(config, backward, forward, init, data, loss, seed):
+    """``backprop_fuzz(backward, forward=loss, init=init)``: as many draws as the hypothesis profile's
+    ``max_examples``, the laws for any forward at each (properties.forward_laws); a failure is one line."""
+    __tracebackhide__ = True
+    from hypothesis import settings
+
+    from oracles.api import fuzz as api_fuzz
+
+    head = _head("backprop_fuzz", config, loss, None, None, None, None)
+    chosen = data if data is not None else config.stash[_OPTIONS].data_path
+    result = _or_fail("backprop_fuzz", lambda: api_fuzz(backward, settings().max_examples, forward=forward,
+                                                         init=init, data=chosen, target=head["target"],
+                                                         loss=head["loss"], seed=seed, progress=False))
+    if not result.passed:
+        pytest.fail(f"{_candidate_name(backward)}: {result.summary().replace(chr(10), '; ')}", pytrace=False)
+    return result
 
 
 def _fuzz_in(request, candidate, strategy, chosen, depth, activation, dtype, backward):

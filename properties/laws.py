@@ -16,7 +16,7 @@ import hashlib
 from oracles import policy
 from oracles import registry
 from oracles.candidate import ContractViolation, call_candidate, handle_for
-from oracles.compare import compare
+from oracles.compare import backward_magnitudes, compare
 from reference.model import backward as reference_backward, forward, loss as reference_loss, n_layers
 
 
@@ -267,8 +267,9 @@ def permutation(candidate, problem):
     g = _grads("permutation", candidate, params, X, y)
     h = _grads("permutation", candidate, params, *_permuted(problem, X, y))
     tol = policy.tolerance("torch", problem.dtype, unit=problem.spec.head.unit(X.shape[0], problem.sizes[-1]))
+    magnitudes = backward_magnitudes(problem.spec, params, X, y)  # float32's whole rule: rounding's unit
     for k in params:
-        c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol)
+        c = compare(k, "permuted batch", g[k], h[k].astype(np.float64), tol, magnitude=magnitudes[k])
         if not c.passed:
             raise LawViolation("permutation", c.line("the original order"))
 
@@ -280,9 +281,10 @@ def identity_passes_da(candidate, problem):
     params, X, y = problem.arrays()
     g = {k: v.astype(np.float64) for k, v in _grads("identity", candidate, params, X, y).items()}
     tol = policy.tolerance("torch", problem.dtype)
+    magnitudes = backward_magnitudes(problem.spec, params, X, y)  # float32's whole rule: rounding's unit
     for l in range(1, n_layers(params)):
         implied = g[f"b{l + 1}"] @ params[f"W{l + 1}"].astype(np.float64).T
-        c = compare(f"b{l}", f"db{l + 1} @ W{l + 1}.T", g[f"b{l}"], implied, tol)
+        c = compare(f"b{l}", f"db{l + 1} @ W{l + 1}.T", g[f"b{l}"], implied, tol, magnitude=magnitudes[f"b{l}"])
         if not c.passed:
             raise LawViolation("identity", c.line())
 

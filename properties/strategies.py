@@ -158,6 +158,7 @@ class Problem:
                              f"{REPLAY_MAX_WIDTH}, got scale={problem.scale} sizes={','.join(map(str, problem.sizes))}")
         if problem.labels not in LABELS or problem.kink not in KINKS:
             raise ValueError(f"--replay: labels must be one of {', '.join(LABELS)}, kink one of {', '.join(KINKS)}")
+        options.l2(problem.l2, "--replay l2")  # the bound of --l2: beyond it no oracle resolves the data term
         spec = problem.spec
         directions = 0 if spec.n_params() <= policy.FD_EXHAUSTIVE_BUDGET else policy.FD_DIRECTIONS
         options.fits(problem.sizes, problem.N, directions, "--replay")  # before any array is built

@@ -37,6 +37,7 @@ class Output:
 
     name = ""
     row_words = ""  # the row loss as a formula, for messages
+    dz_words = ""  # dz of the top layer as the lesson writes it, for messages
     labelled = True  # its targets are labels, counted per value (mse's are numbers)
     indexed = False  # its targets are class indices (N,), which a course may lay out one-hot
 
@@ -94,6 +95,7 @@ class Bce(Output):
 
     name = "bce"
     row_words = "logaddexp(0, z) - y * z"
+    dz_words = "(y_hat - y) / N"
 
     hint_in_error_line = True
 
@@ -138,6 +140,7 @@ class Softmax(Output):
 
     name = "softmax"
     row_words = "logsumexp(z) - z[y]"
+    dz_words = "(probs - onehot(y)) / N"
     indexed = True
 
     def saturation_hint(self, z, saturated):
@@ -195,6 +198,7 @@ class Mse(Output):
 
     name = "mse"
     row_words = "(z - y) ** 2"
+    dz_words = "2 (y_hat - y) / N"
     labelled = False  # any finite number (non-finite cells are refused with the file)
 
     def per_row(self, C):

@@ -169,3 +169,10 @@ def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_tenth
     lines = [line.split(" (")[0] for line in err.splitlines() if line.startswith("fuzz: ")]
     step = -(-n // LINES)
     assert lines == ([] if quiet else [f"fuzz: {k} of {n}" for k in [*range(step, n, step), n]])
+
+
+def test_an_l2_beyond_the_bound_is_exit_2_with_one_line_naming_the_flag(capsys, real_path):
+    code, out, err = run(capsys, "--data", str(real_path), "--l2", "1e11")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--l2 takes a number from 0 to 8, got '1e11'" in lines[0], err

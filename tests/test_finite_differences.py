@@ -263,3 +263,50 @@ def test_finite_differences_of_a_deep_net_with_several_outputs_agree_with_the_re
     assert_agrees(fd.grads, backward(params, X, y, activation, head=spec.head), "finite-differences",
                   against="reference", near_kink=fd.near_kink)
     assert fd.near_kink["W1"].any() == near
+
+
+def _hidden_from_seed_0(small_problem, count=4):
+    """A problem, the reference's gradients, and a backward whose W1 is wrong by 30% of its norm in
+    the orthogonal complement of the directions a fixed ``default_rng(0)`` draws (the old draw)."""
+    from oracles.finite_differences import fd_directions
+
+    spec, params, X, y = small_problem((5, 7, 1), "tanh")
+    right = backward(params, X, y, "tanh")
+    V = fd_directions(spec, params, X, y, count=count, seed=0).directions["W1"].reshape(count, -1)  # (K, n)
+    e = np.random.default_rng(99).standard_normal(V.shape[1])
+    e -= V.T @ np.linalg.lstsq(V.T, e, rcond=None)[0]  # the part of e no seed-0 direction sees
+    e *= 0.3 * np.linalg.norm(right["W1"]) / np.linalg.norm(e)
+    assert np.abs(V @ e).max() < 1e-12 * np.linalg.norm(e)  # invisible to the old directions
+
+    def hidden(P, X_, y_):
+        g = backward(P, X_, y_, "tanh")
+        return dict(g, W1=g["W1"] + e.reshape(g["W1"].shape))
+
+    return spec, params, X, y, hidden
+
+
+def test_an_error_orthogonal_to_the_seed_0_directions_fails_along_directions_drawn_after_the_answer(small_problem):
+    from oracles.harness import Point, check_point
+
+    spec, params, X, y, hidden = _hidden_from_seed_0(small_problem)
+    result = check_point(spec, Point("lesson-init", params, ""), X, y, hidden, ("finite-differences",),
+                         mode="directions", directions=4)
+    assert not result.passed
+    assert [k for k, per in result.checks.items() if not per["finite-differences"].passed] == ["W1"]
+
+
+def test_the_same_candidate_seed_and_data_give_the_same_directions_and_another_seed_or_answer_others(small_problem):
+    from oracles.harness import Point, directional, prepare
+
+    spec, params, X, y, hidden = _hidden_from_seed_0(small_problem)
+    answer = hidden(params, X, y)
+
+    def drawn(seed, grads=answer, name="lesson-init"):
+        p = prepare(spec, Point(name, params, ""), X, y, ("finite-differences",), mode="directions",
+                    directions=4, seed=seed)
+        return directional(p, grads).directions
+
+    first, again = drawn(3), drawn(3)
+    assert all(np.array_equal(first[k], again[k]) for k in params)
+    for other in (drawn(4), drawn(3, backward(params, X, y, "tanh")), drawn(3, name="generic")):
+        assert all(not np.allclose(first[k], other[k]) for k in params)

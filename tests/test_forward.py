@@ -184,8 +184,6 @@ def _bad(tmp_path):
          "dtype int64: params are float32 or float64"),
         (["--forward", nb, "--candidate", target("no_bias", "backward"), "--inputs", str(tmp_path / "stray.npz")],
          "not W"),
-        (["--forward", nb, "--candidate", target("no_bias", "backward"), "--init", target("no_bias", "init"),
-          "--fuzz", "5"], "--fuzz is not available with --forward yet"),
     ]
 
 
@@ -194,6 +192,40 @@ def test_bad_input_is_exit_2_and_one_line(tmp_path, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err and "Traceback" not in err, (argv, err)
+
+
+NETWORK_FLAGS = [["--hidden", "32"], ["--activation", "tanh"], ["--convention", "cs231n"], ["--reduction", "sum"],
+                 ["--l2", "0.1"], ["--fd-mode", "directions"], ["--directions", "4"], ["--bug-zoo"],
+                 ["--replay", "anything"], ["--dtype", "float32"], ["--oracles", "torch"], ["--no-isolation"],
+                 ["--plot", "errors.png"], ["--jobs", "2"], ["--glob"], ["--hidden", "16"], ["--hid", "8"]]
+
+
+@pytest.mark.parametrize("flag", NETWORK_FLAGS, ids=[" ".join(f) for f in NETWORK_FLAGS])
+def test_an_option_that_does_not_apply_with_forward_is_exit_2_naming_it(flag, capsys):
+    """Even at its default value (--hidden 16) or abbreviated (--hid): written, it is refused, before any worker."""
+    argv = ["--forward", target("no_bias", "loss"), "--candidate", target("no_bias", "backward"),
+            "--init", target("no_bias", "init")] + flag
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    name = {"--hid": "--hidden"}.get(flag[0], flag[0])
+    assert err.count("\n") == 1 and f"{name} does not apply with --forward" in err and "Traceback" not in err
+
+
+def test_the_options_that_apply_with_forward_are_accepted(tmp_path, capsys):
+    argv = ["--forward", target("lesson", "loss"), "--candidate", target("lesson", "backward"),
+            "--init", target("lesson", "init"), "--data", "diabetes", "--target", "Outcome", "--loss", "bce",
+            "--seed", "3", "--timeout", "60", "--memory", "4G", "--forbid-import", "torch", "--quiet",
+            "--format", "json", "--output", str(tmp_path / "r.json")]
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["points_from"].endswith("(seeds 3, 4)")
+
+
+@pytest.mark.parametrize("keyword, value", [("hidden", 32), ("hidden", (64, 64)), ("activation", "tanh"),
+                                            ("convention", "cs231n"), ("reduction", "sum"), ("l2", 0.1),
+                                            ("dtype", "float32"), ("oracles", "torch"), ("hidden", np.ones(3))])
+def test_an_api_keyword_that_does_not_apply_with_forward_is_a_type_error_naming_it(keyword, value):
+    with pytest.raises(TypeError, match=f"^{keyword}=.* does not apply with forward="):
+        run("no_bias", "loss", "backward", **{keyword: value})
 
 
 def test_a_forward_that_raises_is_exit_2_naming_its_line(tmp_path, capsys):
@@ -247,9 +279,11 @@ def test_the_forward_oracles_have_policy_rows_in_each_dtype():
             assert isinstance(policy.TABLE[(oracle.name, dtype)], policy.Tolerance)
 
 
-def test_a_kink_two_thirds_of_a_step_away_is_found_though_both_one_sided_differences_miss_it(tmp_path):
+def test_a_kink_two_thirds_of_a_step_away_is_found_though_both_one_sided_differences_miss_it(tmp_path, monkeypatch):
     """|w - k| at w = 0.5 with k = w + 2h/3: both one-sided differences of second order read -1
-    (the left slope, the true derivative); only the central one (-2/3) sees the kink."""
+    (the left slope, the true derivative); only the central one (-2/3) sees the kink. (At the first
+    step alone: a finer step then decides the entry, the next test.)"""
+    monkeypatch.setattr(policy, "FD_NEAR_KINK_FACTORS", (1.0,))
     w = np.array([0.5])
     h = float(((w + policy.fd_step(w)) - w)[0])
     k = 0.5 + 2 * h / 3
@@ -261,6 +295,40 @@ def test_a_kink_two_thirds_of_a_step_away_is_found_though_both_one_sided_differe
     report = check(f + ":backward", forward=f + ":loss", params={"w": w}, inputs={})
     assert report.passed and report.points[0].kink_counts()["w"]["subgradient"] == 1
     assert not check(f + ":other_side", forward=f + ":loss", params={"w": w}, inputs={}).passed
+
+
+def test_a_kink_found_near_an_entry_is_decided_at_a_finer_step_where_the_forward_is_smooth(tmp_path):
+    """|w - k| with k = w + 2h/3: at h/4 no kink lies within 2h/4 of w, the three differences agree
+    on the derivative at w, -1; the other side's slope, +1, is then wrong, and no kink is counted."""
+    w = np.array([0.5])
+    h = float(((w + policy.fd_step(w)) - w)[0])
+    k = 0.5 + 2 * h / 3
+    (tmp_path / "absolute.py").write_text(
+        f"import numpy as np\n\ndef loss(params, inputs):\n    return np.sum(np.abs(params['w'] - {k!r}))\n\n"
+        "def left(params, inputs):\n    return {'w': -np.ones_like(params['w'])}\n\n"
+        "def right(params, inputs):\n    return {'w': np.ones_like(params['w'])}\n")
+    f = str(tmp_path / "absolute.py")
+    report = check(f + ":left", forward=f + ":loss", params={"w": w}, inputs={})
+    assert report.passed and report.points[0].kink_counts()["w"]["subgradient"] == 0
+    assert report.points[0].checks["w"]["finite-differences"].oracle_value == pytest.approx(-1, abs=1e-9)
+    assert not check(f + ":right", forward=f + ":loss", params={"w": w}, inputs={}).passed
+
+
+def test_two_kinks_on_either_side_of_an_entry_within_a_step_leave_no_false_alarm(tmp_path):
+    """|w - a| + |w - b| with a = w - h/2 and b = w + h/2 (two rows' ReLUs crossing near one entry): at
+    the first step every difference crosses one kink or both; at h/4 neither, and the derivative at
+    w (the slopes cancel: 0) is the oracle's value."""
+    w = np.array([0.5])
+    h = float(((w + policy.fd_step(w)) - w)[0])
+    a, b = 0.5 - h / 2, 0.5 + h / 2
+    (tmp_path / "two.py").write_text(
+        f"import numpy as np\n\ndef loss(params, inputs):\n"
+        f"    return np.sum(np.abs(params['w'] - {a!r})) + 3 * np.sum(np.maximum(params['w'] - {b!r}, 0))\n\n"
+        "def backward(params, inputs):\n    return {'w': np.ones_like(params['w'])}\n")
+    f = str(tmp_path / "two.py")
+    report = check(f + ":backward", forward=f + ":loss", params={"w": w}, inputs={})
+    assert report.passed, report.to_text()
+    assert report.points[0].checks["w"]["finite-differences"].oracle_value == pytest.approx(1, abs=1e-9)
 
 
 def _module(case: str):

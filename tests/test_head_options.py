@@ -126,3 +126,42 @@ def test_the_diagnosis_does_not_crash_where_the_kink_slopes_differences_underflo
 
     violations = check_laws(InProcess("x1.001", scaled), problem, ["agreement"])
     assert [v.law for v in violations] == ["agreement"]
+
+
+def test_the_l2_bound_is_where_the_steepest_l2_gradient_reaches_the_policys_ratio_to_the_data_term(real):
+    # docs/heads-and-conventions.md: at the lesson's init the L2 gradient of CS231n's reg (2 reg W)
+    # is L2_DATA_RATIO times the data term's at reg = L2_DATA_RATIO * min ||dW|| / ||W|| / 2, rounded down
+    import numpy as np
+    from oracles import options, policy
+    from oracles.harness import lesson_point, make_spec
+    from reference.model import backward
+
+    spec = make_spec(real, (16,))
+    point = lesson_point(spec)
+    g = backward(point.params, real.X, real.y)
+    smallest = min(np.linalg.norm(g[k]) / np.linalg.norm(point.params[k]) for k in ("W1", "W2"))
+    assert np.floor(policy.L2_DATA_RATIO * smallest / 2) == policy.MAX_L2 == options.MAX_L2
+    assert policy.L2_DATA_RATIO == 1 / policy.tolerance("torch", "float32").rtol
+
+
+@pytest.mark.parametrize("value", [8.0000001, 9, "1e11", 1e11])
+def test_an_l2_beyond_the_bound_is_one_value_error_in_the_api_and_the_plugins_options(value):
+    from oracles import options
+
+    with pytest.raises(ValueError, match=r"l2 takes a number from 0 to 8, got .*drowns the data term"):
+        options.l2(value, "l2")
+    with pytest.raises(ValueError, match="l2 takes a number from 0 to 8"):
+        oracles.check(lambda p, X, y: None, l2=value)
+
+
+def test_an_l2_at_the_bound_is_accepted():
+    from oracles import options
+
+    assert options.l2("8", "--l2") == 8.0 and options.l2(0, "l2") == 0.0
+
+
+def test_a_replay_line_with_an_l2_beyond_the_bound_is_refused():
+    from properties.strategies import Problem
+
+    with pytest.raises(ValueError, match="--replay l2 takes a number from 0 to 8"):
+        Problem.parse("sizes=2,3,1 activation=relu dtype=float64 N=4 seed=0 scale=1.0 l2=1e11")

@@ -372,7 +372,12 @@ def test_a_loss_kind_is_one_candidate(capsys):
      "conv takes stride, pad, not strides"),
     (["--layer-args", '{"pad": 1}', "--candidate", "BWD"], "--layer-args goes with --layer"),
     (["--layer", "conv", "--forward", "missing.py:f", "--candidate", "BWD"], "missing.py: --forward file not found"),
-    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--plot", "p.png"], "--plot is not available"),
+    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--plot", "p.png"],
+     "--plot does not apply with --layer: not available with --layer yet"),
+    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--hidden", "16"],
+     "--hidden does not apply with --layer: it describes the built-in network"),
+    (["--layer", "conv", "--forward", "FWD", "--candidate", "BWD", "--dtype", "float64"],
+     "--dtype does not apply with --layer: layers are checked in float64"),
 ])
 def test_bad_layer_input_is_exit_2_and_one_line(argv, words, capsys):
     argv = [a.replace("FWD", at("conv", "conv_forward_naive")).replace("BWD", at("conv", "conv_backward_naive"))

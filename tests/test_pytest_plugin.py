@@ -469,3 +469,76 @@ def test_fuzz_cs231n_forgets_minus_one(backprop_fuzz):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*cs231n_bug_no_minus_one broke*", "*loss=softmax*",
                                  "*law agreement: finite-differences vs candidate*", "*--convention cs231n*"])
+
+
+def test_an_ini_l2_beyond_the_bound_is_a_usage_error_naming_it(pytester):
+    pytester.makeini("[pytest]\nbackprop_l2 = 1e11\n")
+    pytester.makepyfile(test_mine="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "backprop_l2" in result.stderr.str() and "from 0 to 8" in result.stderr.str()
+
+# ------------------------------------------------------------------ backprop_check(forward=...)
+
+FORWARDS = Path(__file__).parent / "candidates" / "forwards"
+
+YOUR_FORWARD = """\
+import mymodel
+def test_my_network(backprop_check):
+    backprop_check(mymodel.{backward}, forward=mymodel.loss, init=mymodel.init)
+"""
+
+
+def test_your_forward_s_correct_backward_passes(pytester):
+    pytester.makepyfile(mymodel=(FORWARDS / "no_bias.py").read_text())
+    pytester.makepyfile(test_mine=YOUR_FORWARD.format(backward="backward"))
+    pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+
+
+def test_your_forward_s_buggy_backward_fails_with_one_line_naming_the_wrong_params_and_the_command(pytester):
+    pytester.makepyfile(mymodel=(FORWARDS / "no_bias.py").read_text())
+    pytester.makepyfile(test_mine=YOUR_FORWARD.format(backward="backward_buggy"))
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(failed=1)
+    said = [line for line in failure_lines(result)[1:] if line.strip() and not line.startswith(("_", "="))]
+    assert len(said) == 1, said
+    line = said[0]
+    assert line.startswith("mymodel:backward_buggy is not the gradient of mymodel:loss: at seed 0: ")
+    assert re.search(r"W1\[\d+, \d+\]: finite-differences \S+, yours \S+ \(", line)
+    assert re.search(r"W2\[\d+, \d+\]: finite-differences \S+, yours \S+ \(", line)
+    assert "(also fails at seed 1)" in line
+    assert line.endswith("the full table: compare-frameworks --forward mymodel.py:loss "
+                         "--candidate mymodel.py:backward_buggy --init mymodel.py:init")
+
+
+def test_your_forward_with_a_network_keyword_or_a_bad_point_fails_with_one_line(pytester):
+    pytester.makepyfile(mymodel=(FORWARDS / "no_bias.py").read_text())
+    pytester.makepyfile(test_mine="""\
+import numpy as np
+import mymodel
+def test_hidden(backprop_check):
+    backprop_check(mymodel.backward, forward=mymodel.loss, init=mymodel.init, hidden=(32,))
+def test_integer_params(backprop_check):
+    backprop_check(mymodel.backward, forward=mymodel.loss, params={"W1": np.ones((4, 6), dtype=int)}, inputs={})
+""")
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*backprop_check: hidden=(32,) does not apply with forward=*",
+                                 "*backprop_check: params?'W1'? has dtype int64*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_backprop_fuzz_with_your_forward_passes_a_correct_backward_and_fails_a_bug_naming_the_draw(pytester):
+    pytester.makepyfile(mymodel=(FORWARDS / "huber.py").read_text())
+    pytester.makeconftest(TINY_PROFILE.format(n=10))
+    pytester.makepyfile(test_mine="""\
+import mymodel
+def test_fuzz_right(backprop_fuzz):
+    assert backprop_fuzz(mymodel.backward, forward=mymodel.loss, init=mymodel.init).ran == 10
+def test_fuzz_bug(backprop_fuzz):
+    backprop_fuzz(mymodel.backward_buggy, forward=mymodel.loss, init=mymodel.init)
+""")
+    result = pytester.runpytest(*QUIET, "--hypothesis-profile=tiny")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["mymodel:backward_buggy: 1 of 10 draws: law agreement broken at seed *, scale *; "
+                                 "replay: python -c *"])

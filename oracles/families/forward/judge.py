@@ -11,14 +11,22 @@ a kink lies within 2h of ``w`` and a gradient is held to the interval they span 
 read by :func:`oracles.compare.compare` as a subgradient interval). The side without the kink is
 exact, so the interval holds the true derivative; a kink at 2h/3 from ``w`` leaves one one-sided
 difference exact on both sides, and only the central one shows it: hence three, not two.
+
+An entry where a kink was found is differenced again at ``h/4``, ``h/16``, ``h/64``
+(``policy.FD_NEAR_KINK_FACTORS``, as the built-in family does near a ReLU's kink): where the three
+agree at a finer step the forward is smooth within ``2h f`` of ``w`` and that step's central difference
+is the oracle's value; where they never agree the interval is the union of every step's. Two kinks
+within ``2h`` on either side of ``w`` (two rows of a batch crossing near one entry) leave no exact
+one-sided difference at ``h``: a finer step separates them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from oracles import policy
+from oracles.compare import _errors
 
 EPS = float(np.finfo(np.float64).eps)
 EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
@@ -49,6 +57,10 @@ class Differences:
     central: dict  # param -> array (float64)
     kinks: dict  # param -> Found
     nondeterministic: str | None = None
+    steps: dict = field(default_factory=dict)  # param -> the first step h of each entry (flat)
+    scales: dict = field(default_factory=dict)  # param -> the tolerance's scale at the first step
+    refined: dict = field(default_factory=dict)  # param -> bool (flat): entries differenced at finer steps
+    batch: int = MAX_BATCH
 
 
 def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
@@ -80,16 +92,99 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
         n = w.size
         plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * n].reshape(n, 4).T
         at += EVALUATIONS_PER_ENTRY * n
-        h = steps[k]
-        c = (plus - minus) / (2 * h)
-        right = (-3 * loss + 4 * plus - plus2) / (2 * h)
-        left = (3 * loss - 4 * minus + minus2) / (2 * h)
-        noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(n, abs(loss))]) / h
-        scale = policy.gradient_scale(c, tol.unit)
-        spread = np.maximum.reduce([np.abs(right - left), np.abs(c - left), np.abs(c - right)])
-        kink = spread > tol.bound(c, scale) + noise
-        lo = np.where(kink, np.minimum.reduce([left, right, c]), c)
-        hi = np.where(kink, np.maximum.reduce([left, right, c]), c)
-        central[k] = c.reshape(w.shape)
-        kinks[k] = Found(lo.reshape(w.shape), hi.reshape(w.shape))
-    return Differences(loss, central, kinks, nondeterministic)
+        c, lo, hi, kink = _sides(loss, plus, minus, plus2, minus2, steps[k], tol, None)
+        central[k] = c
+        kinks[k] = (lo, hi, kink, policy.gradient_scale(c, tol.unit))
+    refined = {k: kink.copy() for k, (_, _, kink, _) in kinks.items()}
+    scales = {k: scale for k, (_, _, _, scale) in kinks.items()}
+    _refine(side, params, inputs, loss, steps, central, kinks, tol, batch)
+    kinks = {k: Found(lo.reshape(params[k].shape), hi.reshape(params[k].shape)) for k, (lo, hi, _, _) in kinks.items()}
+    central = {k: c.reshape(params[k].shape) for k, c in central.items()}
+    return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch)
+
+
+def wrong_entries(g, o, tol, subgradient=None) -> np.ndarray:
+    """Where ``g`` is outside ``tol`` of ``o`` (or of its kink interval): the entries to look at again."""
+    *_, err, bound = _errors(g, o, tol, subgradient)
+    return ~(err <= bound)
+
+
+def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict, dtype: str) -> int:
+    """The entries of ``masks`` (a bool array per param) not yet differenced at finer steps are, as
+    where a kink was found (:func:`_refine`), and ``found`` updated; returns how many.
+
+    Two kinks within one step on either side of an entry (two rows of a batch crossing there) move
+    all three differences alike: they agree with each other, the test for a kink passes, and the
+    central difference is off by more than the tolerance. Such an entry is looked at again when
+    a gradient disagrees with it (the candidate's, or autograd's of the same forward); the value it
+    is then held to is still a difference of the forward alone."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    state, central, count = {}, {}, 0
+    for k, mask in masks.items():
+        todo = np.asarray(mask, dtype=bool).reshape(-1) & ~found.refined[k]
+        if not todo.any():
+            continue
+        found.refined[k] = found.refined[k] | todo
+        lo, hi = found.kinks[k].lo.reshape(-1).copy(), found.kinks[k].hi.reshape(-1).copy()
+        state[k] = (lo, hi, todo, found.scales[k])
+        central[k] = found.central[k].reshape(-1).copy()
+        count += int(todo.sum())
+    if not count:
+        return 0
+    tol = policy.tolerance("finite-differences", dtype)
+    _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
+    for k, (lo, hi, _, _) in state.items():
+        shape = params[k].shape
+        found.central[k], found.kinks[k] = central[k].reshape(shape), Found(lo.reshape(shape), hi.reshape(shape))
+    return count
+
+
+def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):
+    """``(central, lo, hi, kink)`` of entries stepped by ``h``: ``lo == hi == central`` where smooth."""
+    c = (plus - minus) / (2 * h)
+    right = (-3 * loss + 4 * plus - plus2) / (2 * h)
+    left = (3 * loss - 4 * minus + minus2) / (2 * h)
+    noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(c.size, abs(loss))]) / h
+    scale = policy.gradient_scale(c, tol.unit) if scale is None else scale
+    spread = np.maximum.reduce([np.abs(right - left), np.abs(c - left), np.abs(c - right)])
+    kink = spread > tol.bound(c, scale) + noise
+    lo = np.where(kink, np.minimum.reduce([left, right, c]), c)
+    hi = np.where(kink, np.maximum.reduce([left, right, c]), c)
+    return c, lo, hi, kink
+
+
+def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> None:
+    """Entries where a kink was found are differenced again with steps ``h f`` for each factor of
+    :data:`oracles.policy.FD_NEAR_KINK_FACTORS` below 1. Where the three differences agree at a finer
+    step, no kink lies within ``2 h f`` of the entry: the forward is smooth there and the central
+    difference at that step is the oracle's value. Where they never agree, the entry's interval is the
+    union of every step's (two kinks on either side of an entry within ``2h``, one of several rows
+    each, leave no exact one-sided difference at the first step: a finer one separates them)."""
+    for factor in sorted((f for f in policy.FD_NEAR_KINK_FACTORS if f < 1), reverse=True):
+        open_ = {k: np.flatnonzero(kinks[k][2]) for k in kinks}
+        perturb, finer = [], {}
+        for k, idx in open_.items():
+            if not idx.size:
+                continue
+            flat = params[k].reshape(-1)
+            h = (flat[idx] + steps[k][idx] * factor) - flat[idx]
+            finer[k] = h
+            for i, w, d in zip(idx, flat[idx], h):
+                perturb += [[k, int(i), w + d], [k, int(i), w - d], [k, int(i), w + 2 * d], [k, int(i), w - 2 * d]]
+        if not perturb:
+            return
+        losses = np.concatenate([side.losses(params, inputs, perturb[i:i + batch])
+                                 for i in range(0, len(perturb), batch)])
+        at = 0
+        for k, h in finer.items():
+            idx, m = open_[k], h.size
+            plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * m].reshape(m, 4).T
+            at += EVALUATIONS_PER_ENTRY * m
+            lo, hi, kink, scale = kinks[k]
+            c, flo, fhi, fkink = _sides(loss, plus, minus, plus2, minus2, h, tol, scale)
+            smooth = idx[~fkink]
+            central[k][smooth], lo[smooth], hi[smooth] = c[~fkink], c[~fkink], c[~fkink]
+            kink[smooth] = False
+            still = idx[fkink]
+            lo[still] = np.minimum(lo[still], flo[fkink])
+            hi[still] = np.maximum(hi[still], fhi[fkink])

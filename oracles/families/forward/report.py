@@ -15,6 +15,7 @@ class ForwardPoint(PointResult):
     KINK_WORDS = {"subgradient": "by the interval between the one-sided differences (a kink found in your forward)"}
     autograd: str | None = None  # why autograd gave no gradient here (the line that stopped its trace)
     shapes: dict = field(default_factory=dict)  # param -> (shape, dtype)
+    causes: dict = field(default_factory=dict)  # param -> the cause the diagnosis named ("factor N", "transpose", ...)
 
     def verdict_lines(self) -> list:
         lines = super().verdict_lines()
@@ -28,6 +29,7 @@ class ForwardPoint(PointResult):
             shape, dtype = self.shapes[row["name"]]
             row["shape"], row["dtype"] = list(shape), dtype
         d["autograd"] = self.autograd
+        d["causes"] = dict(self.causes)
         return d
 
 
@@ -47,6 +49,7 @@ class ForwardReport(Report):
             "passed": self.passed, "family": "forward", "forward": self.forward, "candidate": self.candidate,
             "points_from": self.points_from, "path": PATH, "data": self.data, "spec": self.spec,
             "oracles": self.oracles, "fd_mode": self.fd_mode, "points": [p.to_dict() for p in self.points],
+            "fuzz": self.fuzz,
             "timings_s": self.timings_s, "versions": self.versions, "notes": self.notes,
         })
 

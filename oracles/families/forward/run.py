@@ -8,7 +8,8 @@ import numpy as np
 from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
-from oracles.families.forward.judge import differences
+from oracles.families.forward.diagnosis import diagnose
+from oracles.families.forward.judge import differences, recheck, wrong_entries
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
@@ -69,8 +70,11 @@ def _given(params, inputs):
 
 
 def _data_inputs(data, target, loss) -> dict:
-    from reference.data import DataError, load
+    """``{"X": X, "y": y}`` of ``data``: a path, a packaged set's name, None (the default data) or a Dataset."""
+    from reference.data import DataError, Dataset, load
 
+    if isinstance(data, Dataset):
+        return {"X": data.X, "y": data.y}
     try:
         dataset = load(data, target, loss)
     except DataError as exc:
@@ -123,14 +127,25 @@ def _judge(fside, bside, point: Point) -> ForwardPoint:
         result.loss_agrees["candidate"] = bool(tol.close(loss, found.loss, max(1.0, abs(found.loss))))
     fd_tol = policy.tolerance(FD, point.dtype)
     auto_tol = policy.tolerance(AUTOGRAD, point.dtype)
+    suspect = {k: wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()}
+    if auto is not None:
+        suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
+    recheck(fside, point.params, point.inputs, found, suspect, point.dtype)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:
             per[AUTOGRAD] = compare(k, AUTOGRAD, g, auto[k], auto_tol, subgradient=found.kinks[k])
         result.checks[k] = per
+    together = None
     if auto is not None:
         together = all(agrees(auto[k], found.central[k], fd_tol, found.kinks[k]) for k in grads)
         result.agreement.append((FD, AUTOGRAD, together))
+    wrong = [k for k, per in result.checks.items() if not all(c.passed for c in per.values())]
+    if wrong:
+        oracle, name, tol = (auto, AUTOGRAD, auto_tol) if together else (found.central, FD, fd_tol)
+        for cause in diagnose(grads, oracle, found.kinks, point.inputs, wrong, tol, name):
+            result.causes[cause.param] = cause.kind
+            result.diagnosis.append(f"{cause.param}: {cause.text}")
     return result
 
 

@@ -1,0 +1,306 @@
+"""Laws that hold for any forward, and ``--fuzz`` with ``--forward``: draws through the user's ``init``.
+
+A draw is a seed (``init(seed)`` in the forward's worker), a scale (every param multiplied by it)
+and a subset of the batch rows (every input whose leading axis is the batch's, ``N``: the most
+common leading length among the inputs). At each drawn point the candidate's backward obeys:
+
+- **shapes**: its grads have params' keys, and each its parameter's shape and dtype;
+- **finite**: every entry is finite;
+- **descent**: a small step along ``-g`` lowers the forward's loss (the built-in descent law's
+  step: ``lr0 = DESCENT_STEP max(1, |w|) / |g|``, halved until Armijo's ``loss(w - lr g) <=
+  loss(w) - ARMIJO_C lr |g|^2`` holds, above ``DESCENT_FLOOR``); not asserted where the finite
+  differences found a kink at the point;
+- **determinism**: two calls on the same point agree (the policy's determinism row);
+- **agreement**: the gradient agrees with the finite differences of the forward, kinks found as
+  in a check (the policy's finite-difference row).
+
+Every evaluation of the user's code happens in its workers (:mod:`oracles.families.forward.sides`);
+the arithmetic and the verdict are the judge's. A failure names the draw (seed, scale, rows) and
+a Python line that replays it.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from oracles import policy, registry
+from oracles.candidate import ContractViolation, unpack
+from oracles.compare import compare
+from oracles.families.forward.judge import differences, recheck, wrong_entries
+from oracles.families.forward.points import ForwardError, inputs_of, params_of
+from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
+
+LAWS = ("returns", "shapes", "finite", "determinism", "agreement", "descent")
+SCALES = (-2.0, 2.0)  # log2 of the scale drawn: 1/4 .. 4
+ALL_ROWS = 0.25  # the chance a draw keeps every row
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One drawn point: ``init(seed)``, every param times ``scale``, ``size`` of the batch rows
+    (``sorted(default_rng(seed).choice(N, size, replace=False))``; None: every row)."""
+
+    seed: int
+    scale: float = 1.0
+    size: int | None = None
+
+    def rows(self, n: int) -> np.ndarray | None:
+        if self.size is None or self.size >= n:
+            return None
+        return np.sort(np.random.default_rng(self.seed).choice(n, self.size, replace=False))
+
+    def words(self, n: int | None = None) -> str:
+        rows = "every row" if self.size is None or (n is not None and self.size >= n) else \
+            f"{self.size} of {n if n is not None else 'the'} rows"
+        shown = self.rows(n) if n is not None else None
+        if shown is not None and len(shown) <= 12:
+            rows += f" {shown.tolist()}"
+        return f"seed {self.seed}, scale {self.scale!r}, {rows}"
+
+
+def draw(rng: np.random.Generator, n: int | None) -> Draw:
+    """A seed, a scale (log-uniform over 1/4 .. 4, three significant digits) and a batch size."""
+    seed = int(rng.integers(0, 2 ** 31 - 1))
+    scale = float(f"{2.0 ** rng.uniform(*SCALES):.3g}")
+    size = None if not n or n < 2 or rng.random() < ALL_ROWS else int(rng.integers(1, n))
+    return Draw(seed, scale, size)
+
+
+def batch_rows(inputs: dict) -> int | None:
+    """N: the most common leading length among the inputs of one or more dimensions (the largest on a tie)."""
+    counts = Counter(a.shape[0] for a in inputs.values() if a.ndim >= 1)
+    if not counts:
+        return None
+    return max(counts, key=lambda n: (counts[n], n))
+
+
+def subset(inputs: dict, rows: np.ndarray | None, n: int | None) -> dict:
+    if rows is None:
+        return inputs
+    return {k: a[rows] if a.ndim >= 1 and a.shape[0] == n else a for k, a in inputs.items()}
+
+
+class LawBroken(AssertionError):
+    def __init__(self, law: str, message: str):
+        self.law, self.message = law, message
+        super().__init__(f"{law}: {message}")
+
+
+@dataclass
+class Failure:
+    law: str
+    message: str
+    draw: Draw
+    n: int | None
+    replay: str
+
+    def summary(self) -> str:
+        return (f"law {self.law} broken at {self.draw.words(self.n)}: {self.message}\n"
+                f"replay: {self.replay}")
+
+
+@dataclass
+class ForwardFuzz:
+    examples: int
+    ran: int = 0
+    held: dict = field(default_factory=lambda: {law: 0 for law in LAWS})  # law -> draws where it was asserted
+    failure: Failure | None = None
+    seconds: float = 0.0
+    every_row: int = 0  # draws whose subset of rows the forward refused, run on every row
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+    def summary(self) -> str:
+        if self.failure is not None:
+            return f"{self.ran} of {self.examples} draws: " + self.failure.summary()
+        held = ", ".join(f"{law} {n}" for law, n in self.held.items())
+        return (f"every law held over {self.ran} draws (seeds, scales 1/4..4, batch rows) of your init "
+                f"({held} asserted) in {self.seconds:.1f} s")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "examples": self.examples, "ran": self.ran, "held": dict(self.held),
+                "summary": self.summary(), "seconds": self.seconds,
+                "failure": None if self.failure is None else {
+                    "law": self.failure.law, "message": self.failure.message, "seed": self.failure.draw.seed,
+                    "scale": self.failure.draw.scale, "rows": self.failure.draw.size, "replay": self.failure.replay}}
+
+
+def _name(value) -> str:
+    return value if isinstance(value, str) else getattr(value, "__name__", repr(value))
+
+
+def replay_line(backward, forward, init, d: Draw, data=None, target=None, loss="bce") -> str:
+    where = "".join(f", {k}={v!r}" for k, v in (("data", data), ("target", target), ("loss", loss))
+                    if v is not None and (k, v) != ("loss", "bce") and isinstance(v, str))
+    return (f"python -c \"from properties.forward_laws import replay; print(replay({_name(backward)!r}, "
+            f"{_name(forward)!r}, {_name(init)!r}, seed={d.seed}, scale={d.scale!r}, size={d.size!r}{where}))\"")
+
+
+def _point(fside, init_source, d: Draw, fallback):
+    """The drawn point's params and inputs (the rows subset), and N."""
+    reply = fside.init(init_source, d.seed)
+    params = params_of(reply["params"], f"init({d.seed}) params")
+    inputs = inputs_of(reply["inputs"], f"init({d.seed}) inputs") if reply["inputs"] is not None else fallback()
+    params = {k: (p * d.scale).astype(p.dtype) for k, p in params.items()}
+    n = batch_rows(inputs)
+    return params, subset(inputs, d.rows(n) if n else None, n), n
+
+
+def laws_at(fside, bside, params: dict, inputs: dict) -> list:
+    """The laws asserted at one point (names); LawBroken for the first that fails."""
+    dtype = "float32" if any(p.dtype == np.float32 for p in params.values()) else "float64"
+    found = differences(fside, params, inputs, dtype)  # the forward first: a point it refuses is bad input
+    if found.nondeterministic:
+        raise LawBroken("determinism", f"of your forward, not the backward: {found.nondeterministic}")
+    first = bside.evaluate(params, inputs)
+    if first.failure is not None:
+        raise LawBroken("returns", f"the backward did not return its grads: {first.failure}")
+    try:
+        _, grads, problems = unpack(first, params, keep_going=True, finite_loss=False)
+    except ContractViolation as exc:
+        raise LawBroken("finite" if exc.kind == "non-finite" else "shapes", str(exc)) from None
+    if problems:
+        raise LawBroken("shapes", problems[0])
+    asserted = ["returns", "shapes", "finite"]
+    from oracles.harness import nondeterminism
+
+    said = nondeterminism(first, bside.evaluate(params, inputs), params, max(1.0, abs(found.loss)))
+    if said:
+        raise LawBroken("determinism", said)
+    asserted.append("determinism")
+    tol = policy.tolerance(registry.DIFFERENCES, dtype)
+    recheck(fside, params, inputs, found,
+            {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()}, dtype)
+    for k, g in grads.items():
+        c = compare(k, registry.DIFFERENCES, g, found.central[k], tol, subgradient=found.kinks[k])
+        if not c.passed:
+            raise LawBroken("agreement", c.line())
+    asserted.append("agreement")
+    if not any(f.mask.any() for f in found.kinks.values()) and _descent(fside, params, inputs, grads, found.loss):
+        asserted.append("descent")
+    return asserted
+
+
+def _descent(fside, params, inputs, grads, base: float) -> bool:
+    """The built-in descent law's step and Armijo test, the losses from the forward's worker.
+    False where it is not asserted (g = 0, or nothing measurable above the rounding floor)."""
+    from properties.laws import _norm
+
+    P = {k: v.astype(np.float64) for k, v in params.items()}
+    G = {k: np.asarray(v, dtype=np.float64) for k, v in grads.items()}
+    s = sum(float((g * g).sum()) for g in G.values())
+    if s == 0 or not np.isfinite(s):
+        return False
+    lr = float(policy.DESCENT_STEP * max(1.0, _norm(P.values())) / np.sqrt(s))
+    floor = policy.DESCENT_FLOOR * max(1.0, abs(base))
+    if not np.isfinite(lr) or lr * s <= floor:
+        return False
+    while lr * s > floor:
+        moved = {k: P[k] - lr * G[k] for k in P}
+        value = float(fside.losses(moved, inputs, [], base=1)[0])
+        if value <= base - policy.ARMIJO_C * lr * s:
+            return True
+        lr /= 2
+    raise LawBroken("descent", f"no rate on the halving grid lowers your forward's loss along -g by "
+                    f"{policy.ARMIJO_C:g} lr |g|^2 (|g|^2 = {s:.3g}, loss {base:.6g}): g points uphill, or is "
+                    f"some {1 / policy.ARMIJO_C:g} times too large or more")
+
+
+def _fallback(data, target, loss):
+    cache = {}
+
+    def inputs():
+        if "inputs" not in cache:
+            from oracles.families.forward.run import _data_inputs
+
+            cache["inputs"] = _data_inputs(data, target, loss)
+        return cache["inputs"]
+
+    return inputs
+
+
+def _attempt(fside, bside, isource, d: Draw, fallback):
+    """``(N, the laws asserted, LawBroken or None)`` at one draw."""
+    params, inputs, n = _point(fside, isource, d, fallback)
+    try:
+        return n, laws_at(fside, bside, params, inputs), None
+    except LawBroken as exc:
+        return n, [], exc
+
+
+def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=None, target=None, loss="bce",
+         timeout=None, memory=None, forbid_import=(), progress=None) -> ForwardFuzz:
+    """Draw ``examples`` points through ``init`` (seeds from ``default_rng(seed)``, scales, batch
+    rows) and assert every law at each; stops at the first broken law. ForwardError for bad input."""
+    start = time.perf_counter()
+    fsource, bsource, isource = source_of(forward, "--forward"), source_of(backward, "--candidate"), \
+        source_of(init, "--init")
+    result = ForwardFuzz(examples)
+    rng = np.random.default_rng(seed)
+    fallback = _fallback(data, target, loss)
+    worker = {"timeout": timeout, "memory": memory}
+    fside = ForwardSide(fsource, **worker).start()
+    bside = None
+    try:
+        bside = BackwardSide(bsource, forbid=forbid_import, **worker).start()
+        n_rows = None  # N, known from the first draw (which keeps every row)
+        for _ in range(examples):
+            d = draw(rng, n_rows)
+            try:
+                n, asserted, broken = _attempt(fside, bside, isource, d, fallback)
+            except ForwardError:
+                if d.size is None:
+                    raise
+                d = Draw(d.seed, d.scale, None)  # the forward refuses a subset of rows: every row
+                result.every_row += 1
+                n, asserted, broken = _attempt(fside, bside, isource, d, fallback)
+            for law in asserted:
+                result.held[law] += 1
+            if broken is not None:
+                replay = replay_line(backward, forward, init, d, data, target, loss)
+                result.failure = Failure(broken.law, broken.message, d, n, replay)
+            n_rows = n_rows or (n if n and n >= 2 else None)
+            result.ran += 1
+            if progress is not None:
+                progress()
+            if result.failure is not None:
+                break
+    finally:
+        fside.close()
+        if bside is not None:
+            bside.close()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def replay(backward, forward, init, *, seed: int, scale: float = 1.0, size: int | None = None, data=None,
+           target=None, loss="bce") -> str:
+    """One drawn point again, every law: ``"every law holds at ..."`` or the broken law's line."""
+    d = Draw(seed, scale, size)
+    fside = ForwardSide(source_of(forward, "--forward")).start()
+    bside = None
+    try:
+        bside = BackwardSide(source_of(backward, "--candidate")).start()
+        params, inputs, n = _point(fside, source_of(init, "--init"), d, _fallback(data, target, loss))
+        try:
+            asserted = laws_at(fside, bside, params, inputs)
+        except LawBroken as exc:
+            return f"law {exc.law} broken at {d.words(n)}: {exc.message}"
+    finally:
+        fside.close()
+        if bside is not None:
+            bside.close()
+    return f"every law holds at {d.words(n)} ({', '.join(asserted)} asserted)"
