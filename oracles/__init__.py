@@ -1,11 +1,11 @@
 """Oracles for a hand-written backward: finite differences, PyTorch, JAX; the comparison
 under one policy, the diagnosis, the report and the ``compare-frameworks`` CLI.
 
-``from oracles import check, fuzz`` is the Python API (:mod:`oracles.api`); it is loaded on
+``from oracles import check, check_layer, fuzz`` is the Python API (:mod:`oracles.api`); it is loaded on
 first use, so importing this package stays free of NumPy and the frameworks.
 """
 
-__all__ = ["check", "fuzz"]
+__all__ = ["check", "check_layer", "fuzz"]
 
 
 def __getattr__(name):

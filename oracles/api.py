@@ -131,6 +131,33 @@ def _check_forward(backward, forward, init, params, inputs, data, target, loss, 
                          timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
 
 
+def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
+                forbid_import=(), **hyper):
+    """Check a layer of a from-scratch course: ``backward(dout, cache) -> (dx, *dparams)`` against the
+    gradient of ``forward(x, *params, [hyper]) -> (out, cache)``, and ``forward`` against the layer
+    ``layer`` (``"conv"``, ``"lstm_step"`` ...) computed by torch and JAX on the same arrays.
+
+    ``forward``, ``backward``: functions or ``"file.py:function"``; a loss kind (``softmax_loss``,
+    ``svm_loss``) is one function ``(x, y) -> (loss, dx)``, given as ``forward``. ``layer_args`` (a
+    dict) and ``**hyper`` (``stride=2, pad=1``) hold hyper-parameters fixed; the others are drawn.
+    ``seed``: the two points are drawn at ``seed`` and ``seed + 1``; ``fuzz``: that many more
+    points, up to the first that fails. The report is the CLI's ``--layer``'s. A bad argument raises
+    one ValueError or TypeError naming it.
+    """
+    from oracles.families.layers import check_layer as run
+
+    given = options.validate(layer=layer, layer_args={**options.layer_args(layer_args or {}), **hyper},
+                             forward=forward, seed=seed, timeout=timeout, memory=memory,
+                             forbid_import=forbid_import)
+    if given["forward"] is None:
+        raise TypeError("forward takes a function or 'file.py:function', got None")
+    if backward is not None:
+        options.function_target(backward, "backward")
+    examples = options.examples(fuzz, "fuzz") if fuzz else 0
+    return run(given["layer"], given["forward"], backward, layer_args=given["layer_args"], seed=given["seed"],
+               fuzz=examples, timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
+
+
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
          oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
          loss="bce", reduction="mean", l2=0.0, convention="lesson", forward=None, init=None):

@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     try:
         args = parser().parse_args(argv)
         args.given = _given_flags(argv)
-        if not args.replay and not args.forward:  # the torch oracle's child imports torch while this process loads the rest
+        if not args.replay and not args.forward and not args.layer:  # the torch oracle's child imports torch while this process loads the rest
             background.warm(args.oracles)
         return _run(args)
     except UsageError as exc:
@@ -106,6 +106,8 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
+    if args.layer or args.layer_args is not None:
+        return _run_layer(args, targets)
     if args.forward or args.init or args.inputs:
         return _run_forward(args, targets)
     zoo = _zoo_entries(args)
@@ -169,6 +171,52 @@ def _run_forward(args, targets) -> int:
                            memory=args.memory, forbid_import=args.forbid_import)
             if args.fuzz:
                 report.fuzz = _fuzz_forward(args, targets[0])
+    except ForwardError as exc:
+        raise UsageError(str(exc)) from None
+    _emit(report, args, outputs)
+    return report.exit_code()
+
+
+# what --layer reads: the kind and its hyper-parameters, the two functions, the seed and the fuzz, the
+# workers' limits, the report's output
+LAYER_FLAGS = {"layer", "layer_args", "forward", "candidate", "seed", "fuzz", "timeout", "memory", "forbid_import",
+               "format", "output", "quiet"}
+_LAYER_WHY = {
+    "plot": "not available with --layer yet", "bug_zoo": "not available with --layer yet",
+    "replay": "a layer's point is replayed with --seed", "no_isolation": "your forward and backward always run in workers",
+    "oracles": "finite differences, torch and jax always run", "dtype": "layers are checked in float64",
+    "data": "the harness draws the layer's arrays", "init": "the harness draws the layer's arrays",
+    "inputs": "the harness draws the layer's arrays", "fd_mode": "every entry of the layer's arrays is differenced",
+    "directions": "every entry of the layer's arrays is differenced", "glob": "one --candidate, not a gradebook",
+    "jobs": "one --candidate, not a gradebook", "results": "one --candidate, not a gradebook",
+    "scheduler": "one --candidate, not a gradebook",
+}
+
+
+def _run_layer(args, targets) -> int:
+    """``--layer KIND``: a layer of a from-scratch course (oracles.families.layers), one candidate."""
+    if not args.layer:
+        raise UsageError("--layer-args goes with --layer KIND")
+    from oracles.families.layers import KINDS
+
+    kind = KINDS[args.layer]
+    if len(targets) != 1:
+        raise UsageError(f"--layer checks one --candidate FILE.py:FUNCTION (your {args.layer} "
+                         f"{'loss' if kind.loss else 'backward'})")
+    if not kind.loss and not args.forward:
+        raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
+    for flag in sorted(getattr(args, "given", set()) - LAYER_FLAGS, key=_flag_order):
+        why = _LAYER_WHY.get(flag, "it describes the built-in network, and the layer is yours")
+        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --layer: {why}")
+    outputs = _outputs(args, targets)
+    from oracles.families.layers import ForwardError, check_layer
+
+    forward = args.forward or targets[0]
+    try:
+        with _status(args, f"checking {targets[0]} against the {args.layer} layer and the gradient of {forward}"):
+            report = check_layer(args.layer, forward, targets[0], layer_args=args.layer_args or {}, seed=args.seed,
+                                 fuzz=args.fuzz or 0, timeout=args.timeout, memory=args.memory,
+                                 forbid_import=args.forbid_import)
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from oracles import registry
+from oracles.families.layers.names import NAMES as LAYERS
 from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
 MAX_MEMORY = 2**40  # --memory: 64M .. 1024G (more is a typo, and inf no size at all)
@@ -256,6 +257,22 @@ def point_inputs(value, where: str):
     return str(value)
 
 
+def layer_args(value, where: str = "layer_args") -> dict:
+    """A JSON object (the CLI) or a dict (the API) of a layer's hyper-parameters, keyed by name."""
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where} takes a JSON object such as '{{\"stride\": 2, \"pad\": 1}}', "
+                             f"got {value!r} ({exc.msg})") from None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise TypeError(f"{where} takes a JSON object (a dict) of hyper-parameters keyed by name, "
+                        f"got {type(value).__name__}")
+    return value
+
+
 def _optional(parse):
     """``None`` stays None (the default is decided later); anything else goes through ``parse``."""
     return lambda value, where: None if value is None else parse(value, where)
@@ -301,6 +318,12 @@ SETTINGS = {s.name: s for s in (
     Setting("inputs", _optional(point_inputs), None,
             "with --forward: a .npz of arrays named params/NAME and inputs/NAME (default inputs: X and y of --data)",
             metavar="FILE.npz"),
+    _pick("layer", LAYERS, None, "check a layer of a from-scratch course: --forward FILE.py:layer_forward "
+          "(x, *params, [hyper]) -> (out, cache), --candidate FILE.py:layer_backward (dout, cache) -> (dx, "
+          "*dparams); a loss kind is one --candidate (x, y) -> (loss, dx)", metavar="KIND"),
+    Setting("layer_args", _optional(layer_args), None,
+            "with --layer: the hyper-parameters held fixed, a JSON object ('{\"stride\": 2, \"pad\": 1}'); "
+            "the others are drawn", metavar="JSON"),
     Setting("forbid_import", modules, (), "modules the candidate may not import, e.g. torch,jax,autograd (the "
             "harness's own packages are always refused)", metavar="MODULES"),
 )}

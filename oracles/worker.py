@@ -714,5 +714,97 @@ def call_init(fn, message) -> dict:
 FAMILY_OPS = {"backward": call_backward, "losses": forward_losses, "autograd": autograd_grads, "init": call_init}
 
 
+# ---------------------------------------------------------------- a layer of a from-scratch course
+# The ops of the ``layers`` family (oracles/families/layers): ``layer_forward(x, *params, [hyper])
+# -> (out, cache)`` (or ``(out1, out2, cache)``) and ``layer_backward(dout, cache) -> (dx, *dparams)``,
+# or a loss ``(x, y) -> (loss, dx)``. ``message["layer"]`` says how the forward is called: ``args``
+# (the arrays' names in order), ``style`` (None, "dict": one positional dict, "keywords") and
+# ``hyper``, ``outputs`` (arrays before the cache) and ``loss``.
+
+def _layer_call(forward, layer: dict, arrays: dict, hyper: dict | None = None):
+    """The user's forward on ``arrays`` as the layer's kind calls it (``hyper``, or a fresh copy of its
+    hyper-parameters: the forward may write into the dict, as batch norm's running averages are)."""
+    import copy
+
+    args = [arrays[name] for name in layer["args"]]
+    hyper = copy.deepcopy(layer["hyper"]) if hyper is None else hyper
+    if layer["style"] == "dict":
+        return forward(*args, hyper)
+    if layer["style"] == "keywords":
+        return forward(*args, **hyper)
+    return forward(*args)
+
+
+def _layer_outputs(out, layer: dict):
+    """``(outputs, cache)`` of what the forward returned, or raise TypeError saying what it returned instead."""
+    n = 1 if layer["loss"] else layer["outputs"]
+    if not isinstance(out, (tuple, list)) or len(out) != n + 1:
+        length = f"a {type(out).__name__} of {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
+        expected = "(loss, dx)" if layer["loss"] else "(" + ", ".join(["out"] * n) + ", cache)"
+        raise TypeError(f"the forward returned {length}, not {expected}")
+    return tuple(out[:n]), out[n]
+
+
+def layer_losses(fn, message) -> dict:
+    """``op: "layer_losses"``: :func:`forward_losses` of ``sum(out * dout)`` (the loss itself for a
+    loss kind) as a function of the differentiated arrays; ``dout0``, ``dout1`` ... among the inputs."""
+    layer = message["layer"]
+
+    def scalar(params, inputs):
+        outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **params}), layer)
+        if layer["loss"]:
+            return outs[0]
+        total = 0.0
+        for i, o in enumerate(outs):
+            o, dout = np.asarray(o), inputs[f"dout{i}"]
+            if o.shape != dout.shape:
+                raise ValueError(f"output {i} of the forward has shape {o.shape}, the layer's is {dout.shape}")
+            total += float(np.sum(o.astype(np.float64) * dout))
+        return total
+
+    return forward_losses(scalar, message)
+
+
+_LAYER_FORWARDS = {}
+
+
+def layer_pair(fn, message) -> dict:
+    """``op: "layer_pair"``: the user's forward (``message["forward"]``, loaded in this worker) and
+    then ``fn``, the backward, on the forward's own cache and the judge's ``douts``; for a loss kind
+    ``fn`` alone. The outputs and the gradients by value; ``stage`` says which of the two failed."""
+    layer = message["layer"]
+    arrays = {k: _read_only(v) for k, v in message["arrays"].items()}
+    forward = fn
+    if message.get("forward") is not None:
+        key = pickle.dumps(message["forward"])
+        try:
+            if key not in _LAYER_FORWARDS:
+                _LAYER_FORWARDS[key] = load(message["forward"])
+            forward = _LAYER_FORWARDS[key]
+            import copy
+
+            hyper = copy.deepcopy(layer["hyper"])
+            outs, cache = _layer_outputs(_layer_call(forward, layer, arrays, hyper), layer)
+        except BaseException as exc:  # noqa: B902
+            return dict(_raised(exc), kind="failed", stage="forward")
+    else:
+        try:
+            outs, dx = _layer_outputs(_layer_call(fn, layer, arrays), layer)
+        except BaseException as exc:  # noqa: B902
+            return _raised(exc)
+        return {"kind": "layer", "outs": [_loss(outs[0])], "grads": [_value(dx)]}
+    try:
+        back = fn(*[_read_only(d) for d in message["douts"]], cache)
+    except BaseException as exc:  # noqa: B902
+        return _raised(exc)
+    grads = list(back) if isinstance(back, (tuple, list)) else [back]
+    after = _arrays(hyper) if isinstance(hyper, dict) else []
+    return {"kind": "layer", "outs": [_value(np.asarray(o) if np.isscalar(o) else o) for o in outs],
+            "grads": [_value(g) for g in grads], "hyper_after": [[k, v] for k, v in after if "array" in v]}
+
+
+FAMILY_OPS.update({"layer_losses": layer_losses, "layer_pair": layer_pair})
+
+
 if __name__ == "__backprop_worker__":
     serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -18,11 +18,11 @@ def lesson_backward():
     return namespace["backward"]
 
 
-def test_check_and_fuzz_are_the_packages_public_names():
+def test_check_check_layer_and_fuzz_are_the_packages_public_names():
     from oracles import api
 
-    assert oracles.check is api.check and oracles.fuzz is api.fuzz
-    assert sorted(oracles.__all__) == ["check", "fuzz"]
+    assert oracles.check is api.check and oracles.fuzz is api.fuzz and oracles.check_layer is api.check_layer
+    assert sorted(oracles.__all__) == ["check", "check_layer", "fuzz"]
 
 
 def test_check_gives_the_clis_verdict_on_the_same_data(real_path, capsys):

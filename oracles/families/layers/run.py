@@ -1,0 +1,269 @@
+"""One layer check: two drawn points, the two workers, every oracle at every point, the report.
+
+At each point the harness draws x, the params and ``dout`` (seeded; the second point's x on a grid,
+for exact zeros and ties), and asks:
+
+- the candidate's worker for the user's forward and then backward on its own cache: the outputs
+  and the gradients;
+- torch and JAX (in the judge: our code) for the layer's outputs and their vjp with the same dout;
+  the outputs say whether the user's forward is the layer it claims to be;
+- the forward's worker for ``sum(out * dout)`` at perturbed arrays: finite differences of the
+  user's own forward, with kinks found (:func:`oracles.families.forward.judge.differences`).
+
+Every gradient is compared with all three oracles; at a kink found, with the interval the
+one-sided differences span.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from oracles import policy, registry
+from oracles.compare import agrees, compare
+from oracles.families.forward.judge import differences
+from oracles.families.forward.points import ForwardError
+from oracles.families.forward.sides import source_of
+from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
+from oracles.families.layers.kinds import GRID, KINDS
+from oracles.families.layers.mistakes import diagnose, diagnose_forward
+from oracles.families.layers.report import LayerPoint, LayerReport
+from oracles.families.layers.sides import LayerForwardSide, PairSide
+from oracles.families.layers.ties import NAME, along_ties
+
+FD = registry.DIFFERENCES
+FD_MODE = ("every entry, central differences of sum(out * dout) through your forward in float64; kinks found "
+           "where the one-sided differences disagree")
+
+
+def kind_of(name: str):
+    if name not in KINDS:
+        raise ForwardError(f"--layer {name!r} is not a layer kind: choose from {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
+                forbid_import=(), **hyper):
+    """Check ``backward(dout, cache) -> (dx, *dparams)`` against the gradient of ``forward(x, *params,
+    [hyper]) -> (out, cache)``, and ``forward`` against the layer ``kind`` computed by torch and JAX.
+
+    A loss kind (``softmax_loss``, ``svm_loss``) is one function ``(x, y) -> (loss, dx)``: give it as
+    ``forward`` (``backward`` may be omitted or the same). ``layer_args`` (a dict) and ``hyper``
+    fix hyper-parameters (``stride=2, pad=1``); the others are drawn at each point. ``fuzz``: that
+    many more points drawn (seeds ``seed + 2`` on), up to the first that fails. ForwardError (exit
+    2) for bad input.
+    """
+    start = time.perf_counter()
+    kind = KINDS[kind] if not isinstance(kind, str) else kind_of(kind)
+    given = {**(layer_args or {}), **hyper}
+    if kind.loss and backward is None:
+        backward = forward
+    if backward is None:
+        raise ForwardError(f"{kind.name} needs a backward: --candidate FILE.py:{kind.name}_backward")
+    forward_source = source_of(forward, "--forward")
+    backward_source = source_of(backward, "--candidate")
+    points = [_draw(kind, s, given, second=(s == seed + 1)) for s in (seed, seed + 1)]
+    points += [_draw(kind, seed, {**given, **more}, second=False) for more in kind.also]
+    worker = {"timeout": timeout, "memory": memory}
+    fside = LayerForwardSide(forward_source, None, **worker).start()
+    bside = None
+    try:
+        bside = PairSide(backward_source, None if kind.loss else forward_source, None, forbid=forbid_import,
+                         **worker).start()
+        results = [_judge(kind, fside, bside, p) for p in points]
+        fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results) if fuzz else None
+    finally:
+        fside.close()
+        if bside is not None:
+            bside.close()
+    timings = {"total": time.perf_counter() - start}
+    return LayerReport(data={"source": f"drawn (seeds {seed}, {seed + 1})"}, spec={"family": "layers"},
+                       candidate=backward_source.name, oracles=[FD, *FRAMEWORKS], points=results,
+                       timings_s=timings, versions=_versions_all(), fd_mode=FD_MODE, forward=forward_source.name,
+                       points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed)
+
+
+def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: list) -> dict:
+    """``examples`` more points, drawn as the first two are (seeds ``seed + 2`` on, every other one a
+    second point); the first that fails joins ``results``, with the seed that replays it."""
+    for i in range(examples):
+        s, second = seed + 2 + i, i % 2 == 1
+        point = _draw(kind, s, given, second=second)
+        point["name"] = f"fuzz {i + 1}: seed {s}" + (" (second point)" if second else "")
+        judged = _judge(kind, fside, bside, point)
+        if not judged.passed:
+            results.append(judged)
+            replay = s - 1 if second else s
+            return {"passed": False, "examples": i + 1, "seed": s, "replay": f"--seed {replay}",
+                    "summary": f"failed at drawn point {i + 1} of {examples} (seed {s}): its report is the last "
+                               f"point above; replay it with --seed {replay}"}
+    return {"passed": True, "examples": examples,
+            "summary": f"{examples} more points drawn (seeds {seed + 2} to {seed + 1 + examples}): every check agrees"}
+
+
+def _draw(kind, seed: int, given: dict, second: bool) -> dict:
+    """One point: the hyper-parameters, the arrays and dout; a kinked kind's second point has x on a grid."""
+    rng = np.random.default_rng(seed)
+    grid = second and not kind.smooth
+    try:
+        hyper = kind.hyper(rng, given, second)
+    except ValueError as exc:
+        raise ForwardError(str(exc)) from None
+    try:
+        arrays = kind.draw(rng, hyper, grid)
+        torch_outs, _ = FRAMEWORKS["torch"](kind, arrays, hyper)
+    except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+        raise ForwardError(f"--layer-args {hyper}: not a {kind.name} layer the harness can draw ({exc})") from None
+    douts = [np.ones(()) if kind.loss else rng.standard_normal(o.shape) for o in torch_outs]
+    shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
+    held = f"{kind.hyper_name or 'hyper'} {hyper}, " if hyper else ""
+    about = f"{held}{shapes}" + (f", x on a grid of {GRID} (exact zeros and ties)" if grid else "")
+    name = f"seed {seed}" + "".join(f" ({k} {v})" for k, v in given.items() if k == "mode" and v != "train")
+    return {"name": name, "about": about, "hyper": hyper, "arrays": arrays, "douts": douts}
+
+
+def _judge(kind, fside, bside, point: dict) -> LayerPoint:
+    arrays, douts, hyper = point["arrays"], point["douts"], point["hyper"]
+    layer = kind.message(hyper)
+    shapes = {f"d{k}": (arrays[k].shape, "float64") for k in kind.grads}
+    result = LayerPoint(point["name"], point["about"], shapes=shapes, kind=kind.name)
+    bside.layer = layer
+    outcome = bside.pair(arrays, douts)
+    result.output = outcome.output
+    if outcome.failure is not None:
+        result.violation = outcome.failure
+        return result
+    outs = outcome.returned["outs"]
+    given = arrays
+    if kind.statistical and hyper.get("mode") == "train":  # dropout: the mask the forward drew, read from its output, for the frameworks to apply
+        given = {**arrays, "mask": _mask(kind, result, outs[0], arrays, hyper)}
+    oracles = {name: fn(kind, given, hyper, douts) for name, fn in FRAMEWORKS.items()}
+    if not _forward_agrees(kind, result, outs, oracles):
+        return result  # outputs of other shapes: no sum(out * dout) to difference
+    if result.not_the_layer:
+        mine = [np.asarray(o["array"] if "array" in o else o["float"], dtype=np.float64) for o in outs]
+        result.diagnosis += diagnose_forward(kind, given, hyper, mine, oracles["torch"][0])
+    if kind.name == "batchnorm" and hyper.get("mode") == "train":
+        _running(result, dict(outcome.returned.get("hyper_after", [])), arrays, hyper)
+    fside.layer = layer
+    params = {k: arrays[k] for k in kind.grads}
+    inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
+    found = differences(fside, params, inputs, "float64")
+    result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
+    result.losses[result.LOSS_BASE] = found.loss
+    result.nondeterministic = found.nondeterministic
+    if kind.ties is not None:
+        _widen(found.kinks["x"], kind.ties(arrays, hyper, douts))
+    grads = _grads(kind, result, outcome.returned["grads"], arrays)
+    if grads is None:
+        return result
+    fd_tol = policy.tolerance(FD, "float64")
+    for k in kind.grads:
+        per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
+        for name, (_, vjp) in oracles.items():
+            per[name] = compare(f"d{k}", name, grads[k], vjp[k], policy.tolerance(name, "float64"),
+                                subgradient=found.kinks[k])
+        result.checks[f"d{k}"] = per
+    if result.failures():
+        result.diagnosis += diagnose(kind, given, hyper, douts, grads, oracles["torch"][1])
+    tied = along_ties(kind, fside, arrays, hyper, inputs, grads["x"]) if "x" in grads else None
+    if tied is not None:
+        result.checks[NAME] = {FD: tied}
+        result.shapes[NAME] = ((int(np.size(tied.ratios)) if tied.ratios is not None else 0,), "float64")
+    for name, (_, vjp) in oracles.items():
+        together = all(agrees(vjp[k], found.central[k], fd_tol, found.kinks[k]) for k in kind.grads)
+        result.agreement.append((FD, name, together))
+    return result
+
+
+def _running(result: LayerPoint, after: dict, arrays: dict, hyper: dict) -> None:
+    """bn_param's running averages after the call, against :func:`frameworks.running_averages`."""
+    for name, expected in running_averages(arrays, hyper).items():
+        mine = after.get(name)
+        if mine is None or np.shape(mine["array"]) != expected.shape:
+            result.forward_shape = (f"bn_param[{name!r}] after the call is "
+                                    f"{'missing' if mine is None else 'of shape ' + str(np.shape(mine['array']))}: "
+                                    f"training mode keeps the running averages there, shape {expected.shape}")
+            return
+        result.forward_checks[f"bn_param[{name!r}]"] = {"torch": compare(name, "torch", mine["array"], expected,
+                                                                          policy.tolerance("torch", "float64"))}
+
+
+def _widen(found, ties) -> None:
+    """Where the layer couples tied entries (:func:`oracles.families.layers.kinds.max_pool_ties`),
+    each entry's interval is the union of the one found and the layer's own."""
+    if ties is None:
+        return
+    lo, hi = ties
+    coupled = hi > lo
+    found.lo = np.where(coupled, np.minimum(found.lo, lo), found.lo)
+    found.hi = np.where(coupled, np.maximum(found.hi, hi), found.hi)
+
+
+def _mask(kind, result: LayerPoint, out: dict, arrays: dict, hyper: dict) -> np.ndarray:
+    """Where dropout's output is not 0 (x is drawn from the normal: never 0 itself); the kept fraction
+    held to ``p`` within five standard deviations of a binomial draw (p is the probability of keeping)."""
+    x = arrays["x"]
+    if "array" not in out or out["array"].shape != x.shape:
+        return np.ones(x.shape, dtype=bool)  # the shape is reported by _forward_agrees
+    kept = out["array"] != 0
+    p, n = hyper["p"], kept.size
+    spread = 5 * np.sqrt(p * (1 - p) / n)
+    if abs(kept.mean() - p) > spread:
+        result.forward_shape = (f"it keeps {kept.mean():.0%} of the units, and p = {p} keeps {p:.0%} "
+                                f"(+-{spread:.0%}): p is the probability of keeping a unit, not of dropping it")
+    return kept
+
+
+def _forward_agrees(kind, result: LayerPoint, outs: list, oracles: dict) -> bool:
+    """Record the forward's outputs against each framework's; False when their shapes differ."""
+    if result.forward_shape is not None:
+        return False
+    theirs = oracles["torch"][0]
+    for name, mine, expected in zip(kind.outputs, outs, theirs):
+        if "array" not in mine and "float" not in mine:
+            result.forward_shape = f"its {name} is a {mine.get('type')}, not an array"
+            return False
+        value = np.asarray(mine["array"] if "array" in mine else mine["float"], dtype=np.float64)
+        if value.shape != expected.shape:
+            result.forward_shape = f"its {name} has shape {value.shape}; the layer's is {expected.shape}"
+            return False
+        result.forward_checks[name] = {o: compare(name, o, value, outputs[kind.outputs.index(name)],
+                                                  policy.tolerance(o, "float64"))
+                                       for o, (outputs, _) in oracles.items()}
+    return True
+
+
+def _grads(kind, result: LayerPoint, returned: list, arrays: dict) -> dict | None:
+    """The backward's gradients by name, or None with the contract it broke recorded."""
+    names = ", ".join(f"d{k}" for k in kind.grads)
+    if len(returned) != len(kind.grads):
+        result.violation = (f"the backward returned {len(returned)} value{'s' * (len(returned) != 1)}; "
+                            f"{kind.name}'s backward returns {names}")
+        return None
+    grads = {}
+    for k, value in zip(kind.grads, returned):
+        if "array" not in value:
+            result.violation = f"d{k} is a {value.get('type')}, not a NumPy array"
+            return None
+        g = value["array"]
+        if g.shape != arrays[k].shape:
+            result.violation = f"d{k} has shape {g.shape}; {k} has {arrays[k].shape}"
+            return None
+        if not np.isfinite(g).all():
+            result.violation = f"d{k} holds non-finite values"
+            return None
+        grads[k] = g
+    return grads
+
+
+def _versions_all() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("numpy", "torch", "jax"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
