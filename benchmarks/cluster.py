@@ -4,7 +4,7 @@
 
 1. ``--n`` generated submissions (default 100, a quick run; ``--n 1000`` for the scaling
    numbers): the bug catalogue's mistakes and correct rewrites written out as files, cycled to
-   ``--n`` and shuffled (seed 0); graded by :func:`oracles.gradebook.grade` with ``jobs=2``, with
+   ``--n`` and shuffled (seed 0); graded by :func:`oracles.shells.gradebook.grade` with ``jobs=2``, with
    ``scheduler="local"`` (2 worker processes, one thread each, on 127.0.0.1), and as a simulated
    larger cluster: ``--big-workers`` LocalCluster workers of one thread each on this machine's
    cores (more workers than cores: each task's time shows the contention); every oracle, the same
@@ -52,7 +52,7 @@ def write_submissions(folder: Path, n: int, seed: int = 0) -> list:
 
 
 def graded(spec, data, targets, jobs: int = 2, **how) -> dict:
-    from oracles.gradebook import grade
+    from oracles.shells.gradebook import grade
 
     start = time.perf_counter()
     book = grade(spec, data, targets, jobs=jobs, timeout=30.0, **how)
@@ -73,7 +73,7 @@ def _nothing(x):
 
 def overhead(tasks: int = 500) -> dict:
     """The scheduler's cost per trivial task through a LocalCluster client like the gradebook's."""
-    from oracles.cluster import connect
+    from oracles.shells.cluster import connect
 
     start = time.perf_counter()
     client, cluster = connect("local", 2)

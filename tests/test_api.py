@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import oracles
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import catalogue
 
 LESSON = Path(__file__).parent / "candidates" / "lesson.py"
@@ -19,7 +19,7 @@ def lesson_backward():
 
 
 def test_check_check_layer_and_fuzz_are_the_packages_public_names():
-    from oracles import api
+    from oracles.shells import api
 
     assert oracles.check is api.check and oracles.fuzz is api.fuzz and oracles.check_layer is api.check_layer
     assert sorted(oracles.__all__) == ["check", "check_layer", "fuzz"]
@@ -130,7 +130,7 @@ def test_a_terminal_ipython_shows_the_text_table(real_path):
 def test_the_fuzz_progress_bar_shows_in_a_notebook_or_terminal_and_stays_silent_otherwise(monkeypatch):
     import io
 
-    from oracles import api
+    from oracles.shells import api
 
     monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal, and no notebook kernel here
     assert api._interactive() is False
@@ -144,7 +144,7 @@ def test_the_fuzz_progress_bar_shows_in_a_notebook_or_terminal_and_stays_silent_
 
 
 def test_piped_progress_is_a_plain_line_on_standard_error_every_tenth_of_the_way(monkeypatch, capsys):
-    from oracles import api
+    from oracles.shells import api
 
     assert api.progress_mode(None, piped=True) == "lines" and api.progress_mode(True) == "lines"
     with api.ProgressBar(200, "lines", "fuzz") as advance:

@@ -73,7 +73,8 @@ def _in_fresh_python(code: str) -> str:
 
 RECORD = """
     import sys
-    from oracles import background, cli
+    from oracles import background
+    from oracles.shells import cli
     import reference.data
     launched, taken, events = [], [], []
     launch, start, load = background._launch, background.start, reference.data.load

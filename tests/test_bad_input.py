@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 
 HEADER = "Pregnancies,Glucose,Outcome\n"
 GOOD_ROWS = "1,85,0\n8,183,1\n1,89,0\n"

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import catalogue
 
 HERE = Path(__file__).resolve().parent

@@ -61,7 +61,7 @@ def test_run_calls_exactly_the_oracles_it_is_given_once_per_point(spies, named):
 
 @pytest.mark.parametrize("flag", ["jax", "torch"])
 def test_the_clis_oracles_flag_runs_that_oracle_and_no_other(spies, capsys, tmp_path, flag):
-    from oracles.cli import main
+    from oracles.shells.cli import main
 
     rng = np.random.default_rng(3)
     rows = ["a,b,c,Outcome"] + [",".join(f"{v:.4f}" for v in rng.standard_normal(3)) + f",{i % 2}" for i in range(20)]
@@ -78,7 +78,7 @@ def test_a_failed_fuzz_makes_the_command_exit_1(real_path):
     """The hard-coded N = 768 is right on the 768 rows of both points; only the fuzz, drawing other
     batch sizes, can tell, and then the command as a user runs it must exit 1."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    argv = [sys.executable, "-m", "oracles.cli", "--data", str(real_path), "--oracles", "finite-differences",
+    argv = [sys.executable, "-m", "oracles.shells.cli", "--data", str(real_path), "--oracles", "finite-differences",
             "--candidate", "properties.catalogue:hard_coded_n", "--fuzz", "30", "--format", "json"]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     report = json.loads(done.stdout)
@@ -96,7 +96,7 @@ FLOAT32_LINE = ("sizes=7,23,11,20,1 activation=identity dtype=float32 N=103 seed
 
 
 def test_the_float32_replay_line_passes_for_the_reference_backward(capsys):
-    from oracles.cli import main
+    from oracles.shells.cli import main
 
     code = main(["--replay", FLOAT32_LINE, "--format", "json"])
     report = json.loads(capsys.readouterr().out)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 from reference import data as data_module
 
 
@@ -132,7 +132,7 @@ def test_a_data_folder_in_the_working_directory_does_not_change_the_default(monk
 def test_a_narrow_terminal_gets_whole_numbers_and_unbroken_lines(real_path):
     import re
 
-    from oracles.api import check
+    from oracles.shells.api import check
     from properties import catalogue
 
     report = check(catalogue.missing_relu_mask, data=str(real_path), oracles="finite-differences")
@@ -159,8 +159,8 @@ def test_the_option_lists_the_shell_parses_before_numpy_are_those_of_the_modules
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_tenth_and_quiet_prints_none(
         capsys, real_path, quiet):
-    from oracles.api import LINES
-    from oracles.cli import PROGRESS_LINES_FROM
+    from oracles.shells.api import LINES
+    from oracles.shells.cli import PROGRESS_LINES_FROM
 
     n = PROGRESS_LINES_FROM  # the fewest examples a pipe gets lines for
     code, out, err = run(capsys, "--data", str(real_path), "--oracles", "finite-differences", "--fuzz", str(n),

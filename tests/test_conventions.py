@@ -200,7 +200,7 @@ def test_a_wrong_shape_in_a_course_layout_keeps_going_and_every_bug_shows_at_onc
 
 
 def test_the_notebook_api_takes_the_head_and_convention(iris):
-    from oracles.api import check
+    from oracles.shells.api import check
 
     report = check(courses.cs231n_two_layer_net, data=iris.source, loss="softmax", l2=0.05, convention="cs231n",
                    isolate=False, oracles="finite-differences,torch")
@@ -209,7 +209,7 @@ def test_the_notebook_api_takes_the_head_and_convention(iris):
 
 
 def test_the_notebook_api_refuses_an_unknown_convention_naming_it():
-    from oracles.api import check
+    from oracles.shells.api import check
 
     with pytest.raises(ValueError, match="convention"):
         check(courses.torch_layout_backward, convention="keras")

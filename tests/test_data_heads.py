@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 from reference.data import DataError, load_csv, packaged_path
 
 # target columns and facts from ../shared/data/README.md and the datasets' own documentation

@@ -186,7 +186,7 @@ def test_auto_mode_switches_to_directions_above_the_parameter_budget():
 def test_the_report_says_which_finite_difference_mode_ran(capsys, real_path):
     import json
 
-    from oracles.cli import main
+    from oracles.shells.cli import main
 
     main(["--data", str(real_path), "--fd-mode", "directions", "--directions", "4", "--format", "json",
           "--oracles", "finite-differences"])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from oracles import check, policy, registry
-from oracles.cli import main
+from oracles.shells.cli import main
 
 CASES = Path(__file__).resolve().parent / "candidates" / "forwards"
 

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import forward_laws
 from properties.forward_laws import Draw, LawBroken, batch_rows, fuzz, replay, subset
 from tests.test_forward import MORE, PUBLIC, target

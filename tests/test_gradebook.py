@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 
 LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 SUBMISSIONS = {
@@ -35,7 +35,7 @@ def grade(capsys, folder, *argv):
 
 @pytest.fixture(scope="module")
 def book(folder):
-    from oracles.gradebook import grade as grade_all
+    from oracles.shells.gradebook import grade as grade_all
     from reference.data import synthetic
     from reference.model import Spec
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from oracles.cli import main
-from oracles.gradebook import grade
+from oracles.shells.cli import main
+from oracles.shells.gradebook import grade
 
 from test_gradebook_results import FD, Interrupt, gradings, row_files, stored, submissions, without_timings
 
@@ -60,7 +60,7 @@ def test_a_local_cluster_grades_correct_buggy_and_hostile_candidates_as_jobs_2_d
 def test_a_local_cluster_listens_on_127_0_0_1_only_with_one_thread_per_worker():
     import psutil
 
-    from oracles.cluster import connect
+    from oracles.shells.cluster import connect
 
     client, cluster = connect("local", 2)
     try:
@@ -81,7 +81,7 @@ def test_a_local_cluster_listens_on_127_0_0_1_only_with_one_thread_per_worker():
 
 def test_a_candidate_that_kills_its_dask_worker_twice_and_twice_alone_is_a_crash_and_its_neighbour_passes(
         problem, tmp_path):
-    from oracles.cluster import grade_task, on_dask
+    from oracles.shells.cluster import grade_task, on_dask
     from oracles.harness import prepare_points
 
     spec, data = problem
@@ -205,7 +205,7 @@ def test_a_cluster_run_keeps_progress_json_with_every_row_counted_and_no_more_ru
 
 
 def test_a_finished_grading_whose_dask_worker_dies_before_returning_is_not_graded_again(tmp_path, problem):
-    from oracles.cluster import grade_task, on_dask
+    from oracles.shells.cluster import grade_task, on_dask
     from oracles.harness import prepare_points
 
     spec, data = problem

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oracles.cli import main
-from oracles.gradebook import grade
+from oracles.shells.cli import main
+from oracles.shells.gradebook import grade
 
 LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 FD = ("finite-differences",)

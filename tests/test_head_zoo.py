@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import head_catalogue
 from properties.zoo import MIN_KILLS, entries, run_zoo
 from reference.data import load_csv

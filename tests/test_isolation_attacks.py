@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 
 HERE = Path(__file__).resolve().parent
 LESSON = (HERE / "candidates" / "lesson.py").read_text()
@@ -119,7 +119,7 @@ def test_an_output_naming_a_module_candidates_file_is_refused_before_it_is_impor
 def test_run_inputs_names_every_file_the_run_reads(tmp_path, monkeypatch, real_path):
     from types import SimpleNamespace
 
-    from oracles.cli import run_inputs
+    from oracles.shells.cli import run_inputs
 
     (tmp_path / "mysub.py").write_text(LESSON)
     (tmp_path / "cand.py").write_text(LESSON)
@@ -228,7 +228,7 @@ def test_ctrl_c_in_a_gradebook_writes_the_rows_finished_so_far_and_exits_130(tmp
 
 
 def test_an_interrupted_gradebook_says_so_and_does_not_pass():
-    from oracles.gradebook import Gradebook, Row
+    from oracles.shells.gradebook import Gradebook, Row
 
     book = Gradebook({}, {}, [], [Row("a.py:backward", True, "PASS")], interrupted=True)
     assert not book.passed and book.verdict().startswith("INTERRUPTED: 1 candidate graded before Ctrl-C")

@@ -13,7 +13,7 @@ import pytest
 from helpers import assert_agrees
 from oracles import policy
 from oracles.candidate import InProcess
-from oracles.cli import main
+from oracles.shells.cli import main
 from oracles.harness import Point, check_point
 from oracles.kinks import subgradients
 from properties.fuzz import fuzz

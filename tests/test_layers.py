@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from oracles import check_layer, registry
-from oracles.cli import main
+from oracles.shells.cli import main
 from oracles.families.layers import KINDS
 from oracles.families.layers.report import TIES
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import oracles
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import head_catalogue
 from reference import data as data_module
 from reference.data import DataError, load, locate, packaged, packaged_path
@@ -54,7 +54,7 @@ def run_outside(tmp_path, *argv):
     """``compare-frameworks ARGV`` in a fresh process whose working directory is outside the checkout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(data_module.DATA_ENV, None)
-    return subprocess.run([sys.executable, "-m", "oracles.cli", *argv], cwd=tmp_path, env=env,
+    return subprocess.run([sys.executable, "-m", "oracles.shells.cli", *argv], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -165,3 +165,14 @@ def test_the_development_layouts_path_still_works(monkeypatch):
     relative = os.path.relpath(path)  # ../shared/data/iris.csv, as the course commands write it
     data = load(relative, loss="softmax")
     assert data.source == relative and data.packaged is None and data.rows == 150
+
+
+def test_the_wheel_lists_every_package_of_the_tree():
+    """A package missing from pyproject's list would be left out of the wheel (a family, a shell)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    tree = {str(d.relative_to(ROOT)).replace(os.sep, ".") for top in ("reference", "oracles", "properties")
+            for d in [ROOT / top, *(ROOT / top).rglob("*")]
+            if d.is_dir() and d.name != "__pycache__" and (any(d.glob("*.py")) or any(d.glob("*.csv")))}
+    assert listed == tree

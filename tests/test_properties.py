@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 
 from oracles.candidate import InProcess, reference_candidate
-from oracles.cli import main
+from oracles.shells.cli import main
 from properties import catalogue
 from properties.fuzz import fuzz
 from properties.laws import LAWS, LawViolation, check_laws

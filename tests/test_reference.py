@@ -97,7 +97,7 @@ def test_importing_reference_and_the_harness_loads_no_framework():
     import subprocess
     import sys
 
-    code = ("import sys, reference, oracles.harness, oracles.cli; "
+    code = ("import sys, reference, oracles.harness, oracles.shells.cli; "
             "print(sorted(m for m in ('torch', 'jax', 'matplotlib', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

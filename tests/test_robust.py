@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oracles import options
-from oracles.cli import main
+from oracles.shells.cli import main
 
 LESSON = (Path(__file__).parent / "candidates" / "lesson.py").read_text()
 FD = ("--oracles", "finite-differences")
@@ -207,7 +207,7 @@ def test_a_replay_scale_that_does_not_overflow_is_checked_as_usual(capsys):
 
 def test_an_exception_inside_the_judge_is_that_candidates_row_and_the_others_are_graded(tmp_path, data, capsys,
                                                                                        monkeypatch):
-    from oracles import gradebook
+    from oracles.shells import gradebook
 
     real_run = gradebook.run
 
@@ -308,7 +308,7 @@ def test_correct_gradients_in_big_endian_float64_pass(tmp_path, data, capsys):
 
 
 def test_the_notebook_api_refuses_a_network_whose_arrays_exceed_the_bound_before_starting_a_worker(data):
-    from oracles.api import check
+    from oracles.shells.api import check
 
     with pytest.raises(ValueError, match="GiB"):
         check("no/such/file.py:backward", data=str(data), hidden=(100_000, 100_000))

@@ -6,8 +6,10 @@ import inspect
 
 import pytest
 
-from oracles import api, options, pytest_plugin
-from oracles.cli import main, parser
+from oracles import options
+
+from oracles.shells import api, pytest_plugin
+from oracles.shells.cli import main, parser
 from oracles.options import SETTINGS
 
 

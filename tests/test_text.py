@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from oracles.api import check
-from oracles.cli import main
+from oracles.shells.api import check
+from oracles.shells.cli import main
 from oracles.compare import ratio_words
 from properties import catalogue
 from properties.fuzz import FuzzResult

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from oracles.cli import main
+from oracles.shells.cli import main
 
 FD = ("--oracles", "finite-differences")
 

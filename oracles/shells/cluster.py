@@ -3,7 +3,7 @@
 ``--scheduler local`` starts a ``LocalCluster`` of ``--jobs`` worker processes (one thread
 each) on 127.0.0.1; ``--scheduler tcp://host:8786`` sends the tasks to a running scheduler
 (``dask scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes). Each task is
-:func:`oracles.gradebook._graded`, exactly as on one machine: the candidate runs in a worker
+:func:`oracles.shells.gradebook._graded`, exactly as on one machine: the candidate runs in a worker
 process of its own, with its limits, started by the Dask worker. The problem and its oracles
 (computed once, by the judge) travel to the scheduler once, as one task's result that every
 grading task depends on, never with each task (:func:`_shared`).
@@ -82,7 +82,7 @@ def _resource_tracker() -> None:
 
 
 def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
-    """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.gradebook._graded`
+    """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.shells.gradebook._graded`
     with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention and
     the worker's limits).
 
@@ -91,8 +91,8 @@ def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
     holding its result died (a grading done, its result lost) finds the row instead of grading the
     candidate twice. Only where the worker sees the folder (a shared file system: it exists);
     a folder it cannot write is the judge's to report, when it stores the same row."""
-    from oracles.gradebook import _graded
-    from oracles.results import Results, ResultsError
+    from oracles.shells.gradebook import _graded
+    from oracles.shells.results import Results, ResultsError
 
     folder = Results(stored[0]) if stored is not None and os.path.isdir(stored[0]) else None
     if folder is not None:
@@ -193,7 +193,7 @@ def _outcome(future, target: str) -> tuple:
     or when its task was on every Dask worker that died under it (KilledWorker): graded again
     alone, where a second KilledWorker is a crash row. Any other failure of the task is an
     internal error: that row."""
-    from oracles.gradebook import Row
+    from oracles.shells.gradebook import Row
 
     if future.status == "finished":
         return future.result()

@@ -78,7 +78,7 @@ class Results:
 
     def load(self, key: str, target: str):
         """The stored row for ``key``, or None (none stored, unreadable, or another candidate's)."""
-        from oracles.gradebook import Row
+        from oracles.shells.gradebook import Row
 
         try:
             stored = json.loads(self._path(key).read_text(encoding="utf-8"))

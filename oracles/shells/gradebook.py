@@ -175,20 +175,20 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
     ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``);
     ``status(snapshot)`` on every change of the counts (done, running, failed, rate, time left:
-    :mod:`oracles.progress`), which a results folder also keeps, as ``progress.json``.
+    :mod:`oracles.shells.progress`), which a results folder also keeps, as ``progress.json``.
 
-    ``results``: a folder (:mod:`oracles.results`) where each row is written as it arrives, keyed
+    ``results``: a folder (:mod:`oracles.shells.results`) where each row is written as it arrives, keyed
     by the candidate's content and the options; a candidate whose row is there already is not
     graded again, and the rows returned are read back from it. ``scheduler``: ``"local"`` (a Dask
     ``LocalCluster`` of ``jobs`` workers on 127.0.0.1) or a Dask scheduler's address
-    (``tcp://host:8786``) grades on Dask (:mod:`oracles.cluster`); None grades on this machine.
+    (``tcp://host:8786``) grades on Dask (:mod:`oracles.shells.cluster`); None grades on this machine.
 
     With ``jobs`` > 1 (or on Dask), a candidate whose worker died of a signal the judge did not
     send (a neighbour's SIGKILL, say) is graded again alone once the others are done, and that
     row is kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows
     finished so far, with ``interrupted`` set."""
-    from oracles.progress import Tally
-    from oracles.results import Results, candidate_key, problem_key
+    from oracles.shells.progress import Tally
+    from oracles.shells.results import Results, candidate_key, problem_key
 
     start = time.perf_counter()
     timings = {}
@@ -222,7 +222,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
                 _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
                             tally.busy)
             else:
-                from oracles.cluster import on_dask
+                from oracles.shells.cluster import on_dask
 
                 on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
                         arrived, busy=tally.busy,
@@ -231,7 +231,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
             interrupted = True
     timings["total"] = time.perf_counter() - start
     if folder is not None:  # the gradebook is the folder's: every row read back from it, with any row that a
-        # Dask task wrote itself (oracles.cluster.grade_task) while Ctrl-C reached the judge
+        # Dask task wrote itself (oracles.shells.cluster.grade_task) while Ctrl-C reached the judge
         found = ((i, folder.load(keys[i], targets[i]) or rows.get(i)) for i in range(len(targets)))
         rows = {i: row for i, row in found if row is not None}
     tally.close(interrupted, list(rows.values()))

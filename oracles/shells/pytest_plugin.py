@@ -498,7 +498,7 @@ def _fuzz_forward(config, backward, forward, init, data, loss, seed):
     __tracebackhide__ = True
     from hypothesis import settings
 
-    from oracles.api import fuzz as api_fuzz
+    from oracles.shells.api import fuzz as api_fuzz
 
     head = _head("backprop_fuzz", config, loss, None, None, None, None)
     chosen = data if data is not None else config.stash[_OPTIONS].data_path

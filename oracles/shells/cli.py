@@ -330,16 +330,16 @@ def _open(args, target: str):
 
 
 def _gradebook(args, spec, data, targets, outputs):
-    from oracles.gradebook import grade
+    from oracles.shells.gradebook import grade
 
     if args.no_isolation:
         raise UsageError("--no-isolation checks one candidate at a time, not a gradebook")
     if args.plot:
         raise UsageError("--plot draws one candidate's report, not a gradebook")
-    from oracles.cluster import ClusterUnavailable
-    from oracles.results import ResultsError
+    from oracles.shells.cluster import ClusterUnavailable
+    from oracles.shells.results import ResultsError
 
-    from oracles.progress import line
+    from oracles.shells.progress import line
 
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
         status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
@@ -517,7 +517,7 @@ def _progress(total: int, label: str = "fuzz", quiet: bool = False, piped: bool 
     """Progress on standard error: a live bar on a terminal; piped, a plain line every few steps
     when the step is long enough to need one (``piped``; by default ``PROGRESS_LINES_FROM`` steps
     or more); none with --quiet."""
-    from oracles.api import ProgressBar, progress_mode
+    from oracles.shells.api import ProgressBar, progress_mode
 
     piped = total >= PROGRESS_LINES_FROM if piped is None else piped
     mode = None if quiet else progress_mode(None, piped=piped)

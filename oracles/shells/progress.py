@@ -85,7 +85,7 @@ class Tally:
             self.written = time.monotonic()
 
     def _write(self, snap: dict) -> None:
-        from oracles.results import ResultsError
+        from oracles.shells.results import ResultsError
 
         tmp = None
         try:
