@@ -9,7 +9,7 @@ import atexit
 import shlex
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -27,6 +27,7 @@ class FuzzResult:
     passed: bool
     seconds: float
     counterexample: dict | None = None  # the shrunk problem, its failed laws and a repro command
+    shown_at: int | None = field(default=None, repr=False, compare=False)  # the notebook cell that showed it
 
     def to_dict(self) -> dict:
         return {"examples": self.examples, "passed": self.passed, "seconds": round(self.seconds, 3),
@@ -36,6 +37,19 @@ class FuzzResult:
     def _repr_pretty_(self, printer, cycle) -> None:
         """In a terminal IPython: the summary, the counterexample on short lines."""
         printer.text(f"fuzz: {self.summary()}")
+
+    def mimebundle(self) -> dict:
+        """What a notebook shows: the HTML, and the summary as its plain text."""
+        return {"text/plain": f"fuzz: {self.summary()}", "text/html": self._repr_html_()}
+
+    def _ipython_display_(self) -> None:
+        """Shown as :meth:`mimebundle`, except by the cell whose progress line already became it."""
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if self.shown_at is not None and getattr(get_ipython(), "execution_count", None) == self.shown_at:
+            return
+        display(self.mimebundle(), raw=True)
 
     def _repr_html_(self) -> str:
         """In a notebook: the verdict, and for a failure the counterexample, each law and the replay command."""

@@ -192,9 +192,12 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
                                            isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
     strategy = candidate_problems(spec)
     speaking = Conventional(handle, convention, loss)
-    with handle, ProgressBar(examples, progress_mode(progress)) as advance:
-        return run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
-                        candidate_arg=_target(backward), convention=convention)
+    bar = ProgressBar(examples, progress_mode(progress))
+    with handle, bar as advance:
+        result = run_fuzz(lambda problem: speaking, examples, strategy, oracles=chosen, seed=seed, progress=advance,
+                          candidate_arg=_target(backward), convention=convention)
+    bar.becomes(result)
+    return result
 
 
 def _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
@@ -326,6 +329,16 @@ class ProgressBar:
         if n <= self.total and (n % self.every == 0 or n == self.total) and n > self.done:
             self.done = n
             print(self._line(n, note), file=sys.stderr, flush=True)
+
+    def becomes(self, result) -> None:
+        """In a notebook, the progress line becomes ``result`` (its HTML and text), and ``result``
+        is not shown again by the cell that made it: one output per call."""
+        if self.display is None:
+            return
+        from IPython import get_ipython
+
+        self.display.update(result.mimebundle(), raw=True)
+        result.shown_at = getattr(get_ipython(), "execution_count", None)
 
     def __exit__(self, *exc):
         if self.progress is not None:
