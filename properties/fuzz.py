@@ -115,9 +115,7 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=regi
             raise AssertionError(str(violations[0]))
 
     if profile is None:
-        chosen = settings(max_examples=examples, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck), print_blob=False,
-                          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+        chosen = _plain(examples)
     else:
         chosen = settings(profile, deadline=None, suppress_health_check=set(profile.suppress_health_check)
                           | {HealthCheck.too_slow, HealthCheck.data_too_large})
@@ -144,15 +142,61 @@ def fuzz(candidate, examples: int | None, strategy=None, laws=None, oracles=regi
         return FuzzResult(state["count"], True, seconds)
     problem, violations = state["failure"]
     violations = _told_apart(candidate, problem, violations, tuple(oracles))
-    repro = f"compare-frameworks --replay '{problem.describe()}'" + (
-        f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "") + (
-        f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
-    counterexample = {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
-                      "seed": problem.seed, "scale": problem.scale,
-                      "laws": [{"law": v.law, "message": v.message, "lines": list(v.lines)} for v in violations], "repro": repro}
+    counterexample = _counterexample(problem, violations, candidate_arg, convention)
     if error is not None and not isinstance(error, AssertionError):
         counterexample["flaky"] = f"{type(error).__name__}: the failure did not reproduce every time"
     return FuzzResult(state["count"], False, seconds, counterexample)
+
+
+def _plain(examples: int):
+    """The settings of a fuzz run without a user's profile: no deadline, no database."""
+    return settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                    print_blob=False, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+
+
+def draw(strategy, examples: int, seed: int = 0) -> list:
+    """``examples`` problems drawn as :func:`fuzz` draws them (the same settings, ``strategy`` and
+    ``seed``), in order, with no candidate involved: a gradebook draws them once and every candidate
+    meets the same ones (:func:`fuzz_drawn`)."""
+    drawn = []
+
+    def test(problem: Problem):
+        drawn.append(problem)
+
+    run = hypothesis_seed(seed)(_plain(examples)(given(strategy)(test)))
+    set_hypothesis_home_dir(_home())
+    try:
+        run()
+    finally:
+        set_hypothesis_home_dir(None)
+    return drawn
+
+
+def fuzz_drawn(candidate, drawn: list, points: dict | None = None, laws=None, oracles=registry.NAMES,
+               candidate_arg: str | None = None, convention: str | None = None) -> FuzzResult:
+    """Every law on each problem of ``drawn`` in order (:func:`draw`), up to the first that fails.
+
+    ``candidate`` as :func:`fuzz`'s; ``points``: ``{problem: its oracles}``, computed once for every
+    candidate that meets the same problems. The failure is the drawn problem itself, not shrunk:
+    its repro line, with ``--fuzz`` on that one candidate, shrinks it."""
+    laws = tuple(laws or LAWS)
+    points = points or {}
+    start = time.perf_counter()
+    for count, problem in enumerate(drawn, 1):
+        violations = check_laws(candidate(problem), problem, laws, oracles, point=points.get(problem))
+        if violations:
+            return FuzzResult(count, False, time.perf_counter() - start,
+                              _counterexample(problem, violations, candidate_arg, convention))
+    return FuzzResult(len(drawn), True, time.perf_counter() - start)
+
+
+def _counterexample(problem: Problem, violations: list, candidate_arg, convention) -> dict:
+    repro = f"compare-frameworks --replay '{problem.describe()}'" + (
+        f" --candidate {shlex.quote(candidate_arg)}" if candidate_arg else "") + (
+        f" --convention {convention}" if candidate_arg and convention not in (None, "lesson") else "")
+    return {"problem": problem.describe(), "spec": problem.spec.to_dict(), "N": problem.N,
+            "seed": problem.seed, "scale": problem.scale,
+            "laws": [{"law": v.law, "message": v.message, "lines": list(v.lines)} for v in violations], "repro": repro}
 
 
 def telling(problem: Problem) -> Problem:

@@ -317,12 +317,13 @@ def prepared(problem, oracles: tuple):
     return prepare(problem.spec, Point("fuzz", params, problem.describe()), X, y, oracles)
 
 
-def agreement(candidate, problem, oracles=registry.NAMES):
+def agreement(candidate, problem, oracles=registry.NAMES, point=None):
     """The candidate agrees with each oracle on the drawn problem under the policy (at an exact
-    kink: within the subgradient interval)."""
+    kink: within the subgradient interval). ``point``: the problem's oracles when already
+    computed (a gradebook's, shared by every candidate); else :func:`prepared`'s."""
     from oracles.harness import evaluate, judge
 
-    point = prepared(problem, tuple(oracles))
+    point = prepared(problem, tuple(oracles)) if point is None else point
     first, _ = evaluate(point, handle_for(candidate, isolate=False), repeat=False)
     result = judge(point, first)
     speaking = _speaker(candidate)
@@ -337,8 +338,9 @@ LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent
         "agreement": agreement}
 
 
-def check_laws(candidate, problem, laws=None, oracles=registry.NAMES) -> list:
-    """Every law on one problem; returns the violations (empty when all hold).
+def check_laws(candidate, problem, laws=None, oracles=registry.NAMES, point=None) -> list:
+    """Every law on one problem; returns the violations (empty when all hold). ``point``: the
+    problem's oracles, when already computed (:func:`agreement`).
 
     The candidate is asked once per distinct input (a :class:`Remembered` handle), except for
     the determinism law's deliberate second call.
@@ -358,7 +360,7 @@ def check_laws(candidate, problem, laws=None, oracles=registry.NAMES) -> list:
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a gradient of 1e308 is a verdict, not a warning
                 if name == "agreement":
-                    agreement(candidate, problem, oracles)
+                    agreement(candidate, problem, oracles, point)
                 else:
                     LAWS[name](candidate, problem)
         except LawViolation as exc:

@@ -316,8 +316,8 @@ def _targets(args) -> list:
             out += [f"{m}:{attr}" for m in matches]
         else:
             out.append(target)
-    if len(out) > 1 and (args.replay or args.fuzz or args.bug_zoo):
-        raise UsageError("--fuzz, --replay and --bug-zoo take one --candidate, not a gradebook")
+    if len(out) > 1 and (args.replay or args.bug_zoo):
+        raise UsageError("--replay and --bug-zoo take one --candidate, not a gradebook")
     return out
 
 
@@ -347,7 +347,7 @@ def _gradebook(args, spec, data, targets, outputs):
             return grade(spec, data, targets, oracles=args.oracles, seed=args.seed, jobs=args.jobs, mode=args.fd_mode,
                          directions=args.directions, convention=args.convention, timeout=args.timeout,
                          memory=args.memory, forbid=args.forbid_import, status=status,
-                         results=outputs.get("results"), scheduler=args.scheduler)
+                         results=outputs.get("results"), scheduler=args.scheduler, fuzz=args.fuzz)
         except (ClusterUnavailable, ResultsError) as exc:
             raise UsageError(str(exc)) from None
 

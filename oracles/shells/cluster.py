@@ -83,8 +83,8 @@ def _resource_tracker() -> None:
 
 def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
     """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.shells.gradebook._graded`
-    with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention and
-    the worker's limits).
+    with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention,
+    the worker's limits and, with ``--fuzz``, the drawn problems and their oracles).
 
     ``stored``: ``(results folder, key)``. The task looks for its row there first, and writes its
     final row there itself before returning, so that a task run again by Dask because the worker
@@ -99,8 +99,9 @@ def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
         row = folder.load(stored[1], target)
         if row is not None:
             return row, False
-    spec, data, prepared, oracles, convention, worker_options = shared
-    row, signalled = _graded(spec, data, target, prepared, oracles, convention, None, **worker_options)
+    spec, data, prepared, oracles, convention, worker_options, *fuzz = shared  # fuzz: the drawn problems, if any
+    row, signalled = _graded(spec, data, target, prepared, oracles, convention, None, fuzz[0] if fuzz else None,
+                             **worker_options)
     if folder is not None and not signalled:  # a signalled row is not final: graded again alone
         try:
             folder.store(stored[1], row)

@@ -4,6 +4,8 @@
 (or a repeated ``--candidate``): every candidate is checked exactly as a single one is, at the
 same points against the same oracles, each in its own worker process; ``jobs`` run at once.
 One candidate's crash, hang or import error is its own row and never stops the others.
+With ``fuzz`` (``--fuzz N``) the judge draws N problems once, from ``seed``, and computes their
+oracles once; every candidate meets those same problems, in the same order (:class:`Fuzzed`).
 """
 from __future__ import annotations
 
@@ -30,6 +32,18 @@ class Row:
     diagnosis: str = ""
     seconds: float = 0.0  # the whole check of this candidate
     candidate_seconds: float = 0.0  # time spent inside the candidate's calls
+    fuzz: str = ""  # with --fuzz: "N held", or the first broken law and its problem's replay line
+
+
+@dataclass(frozen=True)
+class Fuzzed:
+    """The drawn problems every candidate meets, in order, and their oracles (computed once)."""
+
+    problems: tuple
+    points: dict  # {problem: its prepared oracles}
+
+    def describe(self) -> list:
+        return [p.describe() for p in self.problems]
 
 
 @dataclass
@@ -41,6 +55,7 @@ class Gradebook:
     timings_s: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C: the rows are those finished before it
+    fuzz: dict | None = None  # with --fuzz: the examples asked, the seed and every drawn problem's description
 
     @property
     def passed(self) -> bool:
@@ -61,34 +76,42 @@ class Gradebook:
     def to_dict(self) -> dict:
         return {"passed": self.passed, "data": self.data, "spec": self.spec, "oracles": self.oracles,
                 "candidates": [asdict(r) for r in self.rows], "timings_s": self.timings_s,
-                "versions": self.versions, "interrupted": self.interrupted}
+                "versions": self.versions, "interrupted": self.interrupted, "fuzz": self.fuzz}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
     COLUMNS = ("candidate", "verdict", "first_failure", "diagnosis", "seconds", "candidate_seconds")
 
+    @property
+    def columns(self) -> tuple:
+        """:attr:`COLUMNS`, and ``fuzz`` when the gradebook fuzzed."""
+        return self.COLUMNS + (("fuzz",) if self.fuzz else ())
+
     def _cells(self, r: Row) -> list:
-        return [r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.3f}", f"{r.candidate_seconds:.3f}"]
+        cells = [r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.3f}", f"{r.candidate_seconds:.3f}"]
+        return cells + ([r.fuzz] if self.fuzz else [])
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.COLUMNS)
+        writer.writerow(self.columns)
         writer.writerows(self._cells(r) for r in self.rows)
         return buffer.getvalue()
 
     def _header(self) -> str:
         s, d = self.spec, self.data
+        fuzz = f" | fuzz {self.fuzz['examples']} drawn problems (seed {self.fuzz['seed']})" if self.fuzz else ""
         return (f"gradebook: {len(self.rows)} candidates | data {d['source']} ({d['rows']} rows) | network "
-                f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']} | oracles {', '.join(self.oracles)}")
+                f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']} | oracles {', '.join(self.oracles)}"
+                f"{fuzz}")
 
     def to_markdown(self) -> str:
         def cell(text: str) -> str:
             return text.replace("|", "\\|").replace("\n", " ")
 
         out = [f"# compare-frameworks gradebook: {'PASS' if self.passed else 'FAIL'}", "", self._header(), "",
-               "| " + " | ".join(self.COLUMNS) + " |", "|" + "---|" * len(self.COLUMNS)]
+               "| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
         out += ["| " + " | ".join(cell(c) for c in self._cells(r)) + " |" for r in self.rows]
         return "\n".join(out + ["", self.verdict(), ""])
 
@@ -101,42 +124,62 @@ class Gradebook:
         console = text_console(buffer, width)  # every string is data: a candidate's [/x] prints as is
         console.print(self._header())
         table = Table(show_edge=False, pad_edge=False, box=None)
-        for col in ("candidate", "verdict", "first failure", "diagnosis", "s"):
+        for col in ("candidate", "verdict", "first failure", "diagnosis", "s") + (("fuzz",) if self.fuzz else ()):
             table.add_column(col, overflow="fold")
         for r in self.rows:
-            table.add_row(r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.2f}")
+            table.add_row(r.candidate, r.verdict, r.first_failure, r.diagnosis, f"{r.seconds:.2f}",
+                          *([r.fuzz] if self.fuzz else []))
         console.print(table)
         console.print(self.verdict())
         return buffer.getvalue()
 
 
-def _row(target: str, report=None, error: str | None = None, seconds: float = 0.0) -> Row:
+def _row(target: str, report=None, error: str | None = None, seconds: float = 0.0, fuzzed=None,
+         fuzz: bool = False) -> Row:
+    """``fuzzed``: the candidate's FuzzResult on the drawn problems, or None (no --fuzz, or ``fuzz``
+    asked but not run: the points failed)."""
     if error is not None:
         return Row(target, False, "ERROR", error, "", seconds)
     failed = next((p for p in report.points if not p.passed), None)
     first = next(iter(failed.failure_lines()), "") if failed else ""
     diagnosis = failed.diagnosis[0] if failed and failed.diagnosis else ""
-    return Row(target, report.passed, "PASS" if report.passed else "FAIL", first, diagnosis, seconds,
-               report.timings_s.get("candidate", 0.0))
+    passed = report.passed and (fuzzed is None or fuzzed.passed)
+    cell = _fuzz_cell(fuzzed) if fuzzed is not None else ("not run: the checks at the points failed" if fuzz else "")
+    if not first and fuzzed is not None and not fuzzed.passed:
+        first = cell.partition(" | ")[0]
+    return Row(target, passed, "PASS" if passed else "FAIL", first, diagnosis, seconds,
+               report.timings_s.get("candidate", 0.0), cell)
 
 
-def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None,
+def _fuzz_cell(fuzzed) -> str:
+    """``20 held``, or the first broken law on the drawn problem and that problem's replay line."""
+    if fuzzed.passed:
+        return f"{fuzzed.examples} held"
+    c = fuzzed.counterexample
+    law = c["laws"][0]
+    words = " ".join(" ".join(law["lines"][:1] or [law["message"]]).split())[:200]
+    return f"law {law['law']} broken at drawn problem {fuzzed.examples}: {words} | {c['repro']}"
+
+
+def grade_one(spec, data, target: str, prepared: list, oracles, convention: str | None = None, fuzz=None,
               **worker_options) -> Row:
-    """One candidate's row: loaded in its own worker, checked against the prepared points."""
-    return _graded(spec, data, target, prepared, oracles, convention, **worker_options)[0]
+    """One candidate's row: loaded in its own worker, checked against the prepared points (and
+    ``fuzz``'s drawn problems, a :class:`Fuzzed`)."""
+    return _graded(spec, data, target, prepared, oracles, convention, fuzz=fuzz, **worker_options)[0]
 
 
 def _graded(spec, data, target: str, prepared: list, oracles, convention: str | None = None, stop=None,
-            **worker_options) -> tuple:
+            fuzz=None, **worker_options) -> tuple:
     """``(row, signalled)``: the row, and whether its worker died of (or was stopped by) a signal
     the judge did not send, which a neighbour may have sent. ``stop``: an Event set when the
     gradebook is interrupted (no new worker is started then). Any failure of the judge's own
     while judging this candidate is this row's (:func:`guarded`), never the others'."""
-    return guarded(lambda t: _judged(spec, data, t, prepared, oracles, convention, stop, **worker_options), target)
+    return guarded(lambda t: _judged(spec, data, t, prepared, oracles, convention, stop, fuzz, **worker_options),
+                   target)
 
 
 def _judged(spec, data, target: str, prepared: list, oracles, convention: str | None = None, stop=None,
-            **worker_options) -> tuple:
+            fuzz=None, **worker_options) -> tuple:
     """:func:`_graded`'s work: load the candidate, run every check, make its row."""
     from oracles.candidate import CandidateError, load_candidate
 
@@ -149,11 +192,40 @@ def _judged(spec, data, target: str, prepared: list, oracles, convention: str | 
         return _row(target, error=str(exc), seconds=time.perf_counter() - start), False
     with handle:
         report = run(spec, data, handle, oracles, prepared=prepared, convention=convention)
+        # the drawn problems only after the points held: a row that fails there fails already, and a
+        # candidate that hangs would wait out its time limit at every drawn problem
+        fuzzed = _fuzzed(handle, target, fuzz, oracles, convention) if fuzz is not None and report.passed else None
     seconds = time.perf_counter() - start
     offence = getattr(handle, "offence", None)  # read when its worker ended: the candidate signalled the judge
     if offence:
         return Row(target, False, "FAIL", offence, "", seconds, report.timings_s.get("candidate", 0.0)), False
-    return _row(target, report, seconds=seconds), getattr(handle, "signalled", None) is not None
+    return _row(target, report, seconds=seconds, fuzzed=fuzzed, fuzz=fuzz is not None), getattr(handle, "signalled", None) is not None
+
+
+def _fuzzed(handle, target: str, fuzz: Fuzzed, oracles, convention: str | None):
+    """Every law on each of ``fuzz``'s problems, in order, with their oracles as the judge computed them."""
+    from oracles.conventions import Conventional
+    from properties.fuzz import fuzz_drawn
+
+    speaking = convention or "lesson"
+    return fuzz_drawn(lambda problem: Conventional(handle, speaking, problem.loss), list(fuzz.problems), fuzz.points,
+                      oracles=tuple(oracles), candidate_arg=target, convention=convention)
+
+
+def draw_fuzz(spec, examples: int, seed: int, oracles, prepare: bool = True, timings: dict | None = None) -> Fuzzed:
+    """The ``examples`` problems every candidate meets (drawn from ``seed`` as ``--fuzz`` draws a
+    user's candidate's: its depth, activation and head kept) and, with ``prepare``, each distinct
+    problem's oracles, computed here once."""
+    from properties.fuzz import draw
+    from properties.laws import prepared
+    from properties.strategies import candidate_problems
+
+    start = time.perf_counter()
+    problems = tuple(draw(candidate_problems(spec), examples, seed))
+    points = {p: prepared(p, tuple(oracles)) for p in dict.fromkeys(problems)} if prepare else {}
+    if timings is not None:
+        timings["fuzz_oracles"] = time.perf_counter() - start
+    return Fuzzed(problems, points)
 
 
 def guarded(grade_row, target: str) -> tuple:
@@ -171,7 +243,7 @@ def guarded(grade_row, target: str) -> tuple:
 
 def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int = 1, mode: str = "auto",
           directions: int | None = None, convention: str | None = None, progress=None, results=None,
-          scheduler: str | None = None, status=None, **worker_options) -> Gradebook:
+          scheduler: str | None = None, status=None, fuzz: int | None = None, **worker_options) -> Gradebook:
     """Check every target (``file.py:fn`` or ``module:fn``) at the same points; ``jobs`` at once.
     ``progress(n)`` is called as each candidate's row is done (n of ``len(targets)``);
     ``status(snapshot)`` on every change of the counts (done, running, failed, rate, time left:
@@ -186,7 +258,10 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
     With ``jobs`` > 1 (or on Dask), a candidate whose worker died of a signal the judge did not
     send (a neighbour's SIGKILL, say) is graded again alone once the others are done, and that
     row is kept. Ctrl-C (KeyboardInterrupt) ends every worker at once and returns the rows
-    finished so far, with ``interrupted`` set."""
+    finished so far, with ``interrupted`` set.
+
+    ``fuzz``: N problems drawn once from ``seed`` (:func:`draw_fuzz`), their oracles computed once;
+    each candidate meets all of them, in order, and its row fails at the first law it breaks."""
     from oracles.shells.progress import Tally
     from oracles.shells.results import Results, candidate_key, problem_key
 
@@ -195,7 +270,7 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
     folder = Results(results) if results is not None else None
     keys, rows = {}, {}
     if folder is not None:
-        problem = problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options)
+        problem = problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options, fuzz)
         for i, target in enumerate(targets):
             keys[i] = candidate_key(problem, target)
             row = folder.load(keys[i], target)
@@ -215,16 +290,17 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
             progress(len(rows))
 
     interrupted = False
+    drawn = draw_fuzz(spec, fuzz, seed, oracles, bool(todo), timings) if fuzz else None
     if todo:
         prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
         try:
             if scheduler is None:
                 _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
-                            tally.busy)
+                            tally.busy, drawn)
             else:
                 from oracles.shells.cluster import on_dask
 
-                on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options), targets, todo,
+                on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options, drawn), targets, todo,
                         arrived, busy=tally.busy,
                         stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
         except KeyboardInterrupt:
@@ -236,11 +312,12 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
         rows = {i: row for i, row in found if row is not None}
     tally.close(interrupted, list(rows.values()))
     return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
-                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted)
+                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted,
+                     {"examples": fuzz, "seed": seed, "problems": drawn.describe()} if drawn is not None else None)
 
 
 def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
-                busy=None) -> None:
+                busy=None, fuzz=None) -> None:
     """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once, calling
     ``arrived(i, row)`` with each final row, and ``busy(n)`` as the number of gradings under way
     changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
@@ -257,7 +334,7 @@ def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, 
             if busy:
                 busy(under_way[0])
         try:
-            return _graded(spec, data, targets[i], prepared, oracles, convention, stop, **worker_options)
+            return _graded(spec, data, targets[i], prepared, oracles, convention, stop, fuzz, **worker_options)
         finally:
             with lock:
                 under_way[0] -= 1

@@ -2,7 +2,7 @@
 
 Each row is stored as ``<key>.json``, where the key hashes what decides the row: the candidate's
 name and the bytes of the files it is read from, the problem (network, data, seed, oracles,
-finite-difference mode) and the worker's limits, and the versions of the harness and of the
+finite-difference mode, the number of fuzz problems) and the worker's limits, and the versions of the harness and of the
 libraries it checks against. A rerun finds a candidate's row by its key and grades only what is
 missing or changed; a row is written to a temporary file and renamed into place, so an
 interrupted run leaves whole rows only, which the next run resumes.
@@ -23,8 +23,10 @@ def _digest(payload) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options: dict) -> str:
-    """What every candidate's row depends on besides the candidate itself, as one hash."""
+def problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options: dict,
+                fuzz: int | None = None) -> str:
+    """What every candidate's row depends on besides the candidate itself, as one hash (``fuzz``:
+    the number of drawn problems, which the seed draws; a gradebook without it keeps its keys)."""
     import numpy as np
 
     from oracles.harness import versions
@@ -37,7 +39,8 @@ def problem_key(spec, data, oracles, seed, mode, directions, convention, worker_
     return _digest({"format": FORMAT, "harness": _harness_version(), "versions": versions(),
                     "spec": spec.to_dict(), "data": [data.describe(), arrays.hexdigest()],
                     "oracles": list(oracles), "seed": seed, "mode": mode, "directions": directions,
-                    "convention": convention, "worker": {k: v for k, v in sorted(worker_options.items())}})
+                    "convention": convention, "worker": {k: v for k, v in sorted(worker_options.items())},
+                    **({"fuzz": fuzz} if fuzz else {})})
 
 
 def _harness_version() -> str | None:
