@@ -83,7 +83,7 @@ def test_an_error_in_a_few_entries_names_them_and_whether_they_are_kinks():
 
 def test_the_report_says_the_cause_of_a_square_weight_written_transposed(capsys):
     from oracles.shells.cli import main
-    from tests.test_forward import target
+    from test_forward import target
 
     heldout = str(__import__("pathlib").Path(__file__).parent / "heldout" / "forward" / "skip_w0_transposed.py")
     assert main(["--forward", target("skip_connection", "loss"), "--init", target("skip_connection", "init"),

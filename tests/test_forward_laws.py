@@ -11,7 +11,7 @@ import pytest
 from oracles.shells.cli import main
 from properties import forward_laws
 from properties.forward_laws import Draw, LawBroken, batch_rows, fuzz, replay, subset
-from tests.test_forward import MORE, PUBLIC, target
+from test_forward import MORE, PUBLIC, target
 
 CASES = PUBLIC + MORE
 DRAWS = 30
@@ -213,7 +213,7 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_che
     from oracles import check
     from oracles.families.forward import run as family_run
     from reference.data import load
-    from tests.test_forward import CASES as FORWARDS
+    from test_forward import CASES as FORWARDS
 
     spec = importlib.util.spec_from_file_location("lesson_straddled", FORWARDS / "lesson.py")
     lesson = importlib.util.module_from_spec(spec)

@@ -339,7 +339,7 @@ def test_fixed_hyper_parameters_are_the_ones_every_point_uses():
 
 
 def test_functions_given_to_the_api_run_by_value():
-    from tests.candidates.layers.recurrent import lstm_step_backward, lstm_step_forward
+    from candidates.layers.recurrent import lstm_step_backward, lstm_step_forward
 
     assert check_layer("lstm_step", lstm_step_forward, lstm_step_backward).passed
 
