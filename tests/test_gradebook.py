@@ -92,6 +92,14 @@ def test_a_repeated_candidate_flag_is_a_gradebook_too(capsys, folder):
     assert [r["verdict"] for r in csv.DictReader(io.StringIO(out))] == ["PASS", "FAIL"]
 
 
+@pytest.mark.parametrize("flag", [["--bug-zoo"], ["--replay", "sizes=8,16,1 seed=0"]])
+def test_a_pattern_is_a_gradebook_even_of_one_file_and_refuses_what_takes_one_candidate(capsys, folder, flag):
+    code = main(["--candidate", f"{folder}/ali*.py:backward", *FD, *flag])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.strip() == "compare-frameworks: error: --replay and --bug-zoo take one --candidate, " \
+                                        "not a gradebook"
+
+
 def test_a_glob_that_matches_nothing_exits_2(capsys, tmp_path):
     code = main(["--candidate", f"{tmp_path}/*.py:backward", *FD])
     _, err = capsys.readouterr()

@@ -316,7 +316,7 @@ def _targets(args) -> list:
             out += [f"{m}:{attr}" for m in matches]
         else:
             out.append(target)
-    if len(out) > 1 and (args.replay or args.bug_zoo):
+    if _is_gradebook(args, out) and (args.replay or args.bug_zoo):  # a pattern is a gradebook, even of one
         raise UsageError("--replay and --bug-zoo take one --candidate, not a gradebook")
     return out
 
