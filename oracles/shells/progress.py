@@ -14,9 +14,6 @@ left at that rate), ``started`` and ``updated`` (UTC, ISO 8601) and ``state`` (`
 """
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -85,20 +82,9 @@ class Tally:
             self.written = time.monotonic()
 
     def _write(self, snap: dict) -> None:
-        from oracles.shells.results import ResultsError
+        from oracles.shells.results import write_json
 
-        tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".progress.", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(snap, f, indent=1)
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            raise ResultsError(f"{self.path.parent}: cannot write the results folder: {exc.strerror or exc}") from None
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        write_json(self.path, snap)
 
 
 def line(snap: dict) -> str:

@@ -93,15 +93,21 @@ class Results:
     def store(self, key: str, row) -> None:
         """Write ``row`` whole under ``key`` (a temporary file renamed into place); ResultsError
         when the folder cannot be written."""
-        tmp = None
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.root)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"key": key, "row": asdict(row)}, f, indent=1)
-            os.replace(tmp, self._path(key))
-        except OSError as exc:
-            raise ResultsError(f"{self.root}: cannot write the results folder: {exc.strerror or exc}") from None
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+        write_json(self._path(key), {"key": key, "row": asdict(row)})
+
+
+def write_json(path: Path, data) -> None:
+    """``data`` as JSON at ``path`` in a results folder, whole or not at all (a temporary file renamed
+    into place); ResultsError when the folder cannot be written."""
+    folder, tmp = path.parent, None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot write the results folder: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

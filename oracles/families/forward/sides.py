@@ -28,7 +28,8 @@ def source_of(value, flag: str) -> Source:
         raise ForwardError(f"{flag}: {exc}") from None
 
 
-def _failed(reply: dict, who: str) -> str:
+def failed_words(reply: dict, who: str) -> str:
+    """``forward f.py:fn raised at f.py:12: ValueError: ...``: one line for user code that raised."""
     where = f" at {reply['where']}" if reply.get("where") else ""
     message = f": {reply['message']}" if reply.get("message") else ""
     return f"{who} raised{where}: {reply['type']}{message}"
@@ -36,6 +37,12 @@ def _failed(reply: dict, who: str) -> str:
 
 class ForwardSide:
     """The user's forward in a worker of its own: losses at many params per message, its init, its trace."""
+
+    not_a_loss = "not one number (the loss)"  # what a forward returned that is not its loss
+
+    def loss_op(self) -> dict:
+        """The worker's op that returns losses (a family asks for another quantity with its own)."""
+        return {"op": "losses"}
 
     def __init__(self, source: Source, **worker_options):
         self.source, self.name = source, source.name
@@ -62,7 +69,7 @@ class ForwardSide:
     def init(self, source: Source, seed: int) -> dict:
         reply = self._ask({"op": "init", "source": source.message(), "seed": seed}, "during init")
         if reply["kind"] == "failed":
-            raise ForwardError(_failed(reply, f"init {source.name}({seed})"))
+            raise ForwardError(failed_words(reply, f"init {source.name}({seed})"))
         if reply["kind"] != "point":
             raise ForwardError(f"init {source.name} returned {reply['type']}; expected params or (params, inputs), "
                                f"dicts of arrays")
@@ -70,12 +77,12 @@ class ForwardSide:
 
     def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
         """The loss at ``params`` ``base`` times, then at each perturbation ``[name, flat index, value]``."""
-        reply = self._ask({"op": "losses", "params": params, "inputs": inputs, "perturb": perturb, "base": base},
+        reply = self._ask({**self.loss_op(), "params": params, "inputs": inputs, "perturb": perturb, "base": base},
                           "during the forward")
         if reply["kind"] == "failed":
-            raise ForwardError(_failed(reply, f"forward {self.name}"))
+            raise ForwardError(failed_words(reply, f"forward {self.name}"))
         if reply["kind"] == "not-a-loss":
-            raise ForwardError(f"forward {self.name} returned {reply['type']}, not one number (the loss)")
+            raise ForwardError(f"forward {self.name} returned {reply['type']}, {self.not_a_loss}")
         return np.asarray(reply["losses"], dtype=np.float64)
 
     def autograd(self, params: dict, inputs: dict) -> dict:

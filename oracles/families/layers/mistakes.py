@@ -229,8 +229,8 @@ def _factors(kind, arrays, hyper, grads, right) -> list:
         c = float(np.vdot(g, o) / np.vdot(o, o))
         if abs(c) < 1e-12 or not tol.close_array(g, c * o).all():
             continue
-        named = [f"{label} = {v:g}" for label, v in names.items() if v and abs(c - v) <= 1e-6 * abs(v)]
-        named += [f"1 / {label} (1/{v:g})" for label, v in names.items() if v and abs(c * v - 1) <= 1e-6]
+        named = [f"{label} = {v:g}" for label, v in names.items() if v and policy.FACTOR.close(c, v)]
+        named += [f"1 / {label} (1/{v:g})" for label, v in names.items() if v and policy.FACTOR.close(c * v, 1.0)]
         why = f" ({named[0]})" if named else ""
         out.append(f"d{k} is {c:.6g}{why} times the gradient at every entry [factor]")
     return out

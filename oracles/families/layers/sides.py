@@ -4,18 +4,9 @@ forward and backward as a pair in the candidate's (the backward needs the cache 
 made, so both run there). Ops: :func:`oracles.worker.layer_losses`, :func:`oracles.worker.layer_pair`."""
 from __future__ import annotations
 
-import numpy as np
-
 from oracles.families.forward.points import ForwardError
-from oracles.families.forward.sides import BackwardSide, ForwardSide
+from oracles.families.forward.sides import BackwardSide, ForwardSide, failed_words
 from oracles.isolation import Outcome
-
-
-def _failed(reply: dict, who: str) -> str:
-    """``forward f.py:fn raised at f.py:12: ValueError: ...``: one line for a forward that raised."""
-    where = f" at {reply['where']}" if reply.get("where") else ""
-    message = f": {reply['message']}" if reply.get("message") else ""
-    return f"{who} raised{where}: {reply['type']}{message}"
 
 
 class LayerForwardSide(ForwardSide):
@@ -25,14 +16,10 @@ class LayerForwardSide(ForwardSide):
         super().__init__(source, **worker_options)
         self.layer = layer
 
-    def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
-        reply = self._ask({"op": "layer_losses", "layer": self.layer, "params": params, "inputs": inputs,
-                           "perturb": perturb, "base": base}, "during the forward")
-        if reply["kind"] == "failed":
-            raise ForwardError(_failed(reply, f"forward {self.name}"))
-        if reply["kind"] == "not-a-loss":
-            raise ForwardError(f"forward {self.name} returned {reply['type']}, not a number")
-        return np.asarray(reply["losses"], dtype=np.float64)
+    not_a_loss = "not a number"
+
+    def loss_op(self) -> dict:
+        return {"op": "layer_losses", "layer": self.layer}
 
 
 class PairSide(BackwardSide):
@@ -48,5 +35,5 @@ class PairSide(BackwardSide):
         outcome = self.worker.ask(message, "during the call")
         returned = outcome.returned
         if returned is not None and returned["kind"] == "failed":
-            raise ForwardError(_failed(returned, f"forward {self.forward.name}"))
+            raise ForwardError(failed_words(returned, f"forward {self.forward.name}"))
         return outcome
