@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from oracles import registry
+from oracles.conventions import CONVENTIONS
+from reference.heads import LOSSES, OUTPUTS, REDUCTIONS
+from reference.model import ACTIVATIONS, DTYPES
 from oracles.families.layers.names import NAMES as LAYERS
 from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
@@ -158,13 +161,6 @@ def modules(value, where: str = "forbid_import") -> tuple:
     return names
 
 
-# Repeated from the modules that own them, so that a shell parses its options before it imports
-# NumPy (``compare-frameworks`` starts the torch oracle's process first); a test holds them equal.
-LOSSES = ("bce", "softmax", "mse")  # reference.heads.LOSSES
-REDUCTIONS = ("mean", "sum")  # reference.heads.REDUCTIONS
-CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")  # oracles.conventions.CONVENTIONS
-ACTIVATIONS = ("relu", "identity", "tanh", "sigmoid", "leaky_relu")  # reference.model.ACTIVATIONS
-DTYPES = ("float64", "float32")  # reference.model.DTYPES
 FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: oracles.harness.fd_mode
 
 
@@ -280,12 +276,12 @@ def _optional(parse):
 
 SETTINGS = {s.name: s for s in (
     Setting("target", _optional(_column), None,
-            "the target column (default: a packaged data set's own; else Outcome, or for softmax and mse the last "
-            "column when the file has no Outcome): 0/1 for bce, whole-number classes for softmax, any number for mse",
+            "the target column (default: a packaged data set's own; else Outcome, or for other heads the last "
+            "column when the file has no Outcome): "
+            + ", ".join(f"{o.target_words} for {o.name}" for o in OUTPUTS.values()),
             ini=True),
     _pick("loss", LOSSES, "bce",
-          "the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over the target's "
-          "classes), mse (identity output, mean squared error)", ini=True),
+          "the head: " + ", ".join(f"{o.name} ({o.summary})" for o in OUTPUTS.values()), ini=True),
     _pick("reduction", REDUCTIONS, "mean",
           "the loss averaged over the batch (mean) or summed (sum: per-example code)", ini=True),
     Setting("l2", l2, 0.0,

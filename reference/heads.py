@@ -36,9 +36,12 @@ class Output:
     """
 
     name = ""
+    summary = ""  # what the head is, for --loss's help
+    target_words = ""  # what its target column holds, for --target's help
     row_words = ""  # the row loss as a formula, for messages
     dz_words = ""  # dz of the top layer as the lesson writes it, for messages
     labelled = True  # its targets are labels, counted per value (mse's are numbers)
+    binary = False  # its targets may be the 0/1 labels of the synthetic stand-in
     indexed = False  # its targets are class indices (N,), which a course may lay out one-hot
 
     hint_in_error_line = False  # a floating-point error's own line already says what saturation_hint would
@@ -94,6 +97,9 @@ class Bce(Output):
     """Sigmoid and binary cross-entropy on one logit: the lesson's head; y (N, 1) of 0/1."""
 
     name = "bce"
+    summary = "sigmoid + binary cross-entropy, the lesson"
+    target_words = "0/1"
+    binary = True
     row_words = "logaddexp(0, z) - y * z"
     dz_words = "(y_hat - y) / N"
 
@@ -139,6 +145,8 @@ class Softmax(Output):
     """Softmax and cross-entropy over C >= 2 classes; y (N,) int64 classes 0..C-1."""
 
     name = "softmax"
+    summary = "cross-entropy over the target's classes"
+    target_words = "whole-number classes"
     row_words = "logsumexp(z) - z[y]"
     dz_words = "(probs - onehot(y)) / N"
     indexed = True
@@ -197,6 +205,8 @@ class Mse(Output):
     """Identity output and squared error over C >= 1 outputs; y (N, C) floats."""
 
     name = "mse"
+    summary = "identity output, mean squared error"
+    target_words = "any number"
     row_words = "(z - y) ** 2"
     dz_words = "2 (y_hat - y) / N"
     labelled = False  # any finite number (non-finite cells are refused with the file)

@@ -145,17 +145,6 @@ def test_a_narrow_terminal_gets_whole_numbers_and_unbroken_lines(real_path):
     assert "max rel err" in wide and "max rel err" not in narrow
 
 
-def test_the_option_lists_the_shell_parses_before_numpy_are_those_of_the_modules_that_own_them():
-    from oracles import options
-    from oracles.conventions import CONVENTIONS
-    from reference import heads, model
-
-    assert options.LOSSES == heads.LOSSES and options.REDUCTIONS == heads.REDUCTIONS
-    assert options.CONVENTIONS == CONVENTIONS
-    assert options.ACTIVATIONS == model.ACTIVATIONS and options.DTYPES == model.DTYPES
-
-
-
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_piped_fuzz_prints_a_plain_progress_line_on_standard_error_every_tenth_and_quiet_prints_none(
         capsys, real_path, quiet):
