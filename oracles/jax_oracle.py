@@ -35,9 +35,13 @@ def _mse(jax, jnp, z, y):  # the mean over rows and outputs
     return jnp.sum((z - y) ** 2, axis=1, keepdims=True), True
 
 
+def _quadratic(jax, jnp, z, y):  # Nielsen's network.py: half the squared error of a sigmoid output
+    return 0.5 * jnp.sum((jax.nn.sigmoid(z) - y) ** 2, axis=1, keepdims=True), False
+
+
 # each head in JAX's words: (jax, jnp, logits z (rows, C), y) -> (row losses (rows, 1), whether the
 # mean also divides by the C outputs); a head named in INTEGER_LABELS gets y as int32 class indices
-HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse}
+HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse, "quadratic": _quadratic}
 INTEGER_LABELS = ("softmax",)
 
 

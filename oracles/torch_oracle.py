@@ -43,8 +43,13 @@ def _mse(torch, F, z, y, reduction):
     return F.mse_loss(z, _target(torch, y, z), reduction=reduction)
 
 
+def _quadratic(torch, F, z, y, reduction):  # Nielsen's network.py: 1/(2n) sum ||sigmoid(z) - y||^2
+    rows = 0.5 * F.mse_loss(torch.sigmoid(z), _target(torch, y, z), reduction="none").sum(dim=1)
+    return rows.mean() if reduction == "mean" else rows.sum()
+
+
 # each head in torch's words: (torch, F, logits z (N, C), y, reduction) -> the data term of the loss
-HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse}
+HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse, "quadratic": _quadratic}
 
 
 def torch_oracle(spec, params: dict, X, y):

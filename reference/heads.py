@@ -5,6 +5,7 @@ Three heads (DESIGN.md, "Heads and conventions"), all from the logits ``Z`` (N, 
     bce      C = 1   row loss = logaddexp(0, z) - y z                  y (N, 1) of 0/1
     softmax  C >= 2  row loss = logsumexp(z_r) - z_r[y_r]              y (N,) int64 classes 0..C-1
     mse      C >= 1  row loss = sum_c (z_rc - y_rc)^2 (identity out)   y (N, C) floats
+    quadratic C >= 1 row loss = sum_c (sigmoid(z_rc) - y_rc)^2 / 2      y (N, C) in [0, 1]
 
 The loss is the sum of the row losses over a divisor (``mean``: N, or N C for mse, so the mse
 loss is the mean over rows and outputs as torch's ``MSELoss``; ``sum``: 1, the per-example
@@ -224,7 +225,36 @@ class Mse(Output):
         return 2 * (Z - y)  # (N, C)
 
 
-OUTPUTS = {o.name: o for o in (Bce(), Softmax(), Mse())}
+class Quadratic(Output):
+    """Sigmoid output and half the squared error over C >= 1 outputs, the cost of Nielsen's
+    ``network.py`` (C = 1/(2n) sum_x ||y(x) - a(x)||^2); y (N, C) numbers in [0, 1]."""
+
+    name = "quadratic"
+    summary = "sigmoid output, half the squared error: Nielsen's network.py"
+    target_words = "numbers in [0, 1]"
+    binary = True
+    row_words = "(sigmoid(z) - y) ** 2 / 2"
+    dz_words = "(y_hat - y) * y_hat * (1 - y_hat) / N"
+
+    def read_labels(self, labels, target, lines):
+        bad = np.flatnonzero((labels < 0) | (labels > 1))
+        if bad.size:
+            raise ValueError(f"target {target!r} must hold numbers in [0, 1] for --loss quadratic (a sigmoid's "
+                             f"range), line {lines[bad[0]]} has {labels[bad[0]]:g}")
+        return labels[:, None].copy(), None
+
+    def predict(self, Z):
+        return sigmoid(Z)  # (N, C)
+
+    def row_loss(self, Z, y):
+        return 0.5 * ((sigmoid(Z) - y) ** 2).sum(axis=-1)
+
+    def dz_rows(self, Z, y):
+        a = sigmoid(Z)
+        return (a - y) * a * (1 - a)  # (N, C): the cost's derivative times sigmoid'(z)
+
+
+OUTPUTS = {o.name: o for o in (Bce(), Softmax(), Mse(), Quadratic())}
 LOSSES = tuple(OUTPUTS)
 
 
