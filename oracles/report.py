@@ -1,4 +1,5 @@
-"""The report: one object, rendered as a terminal table, JSON, Markdown or a PNG plot."""
+"""The report: one object, rendered as a terminal table, JSON, Markdown or a PNG plot (the formats
+themselves are declared in :mod:`oracles.formats`)."""
 from __future__ import annotations
 
 import html
@@ -237,6 +238,8 @@ class Report:
     notes: list = field(default_factory=list)
     fd_mode: str | None = None  # which finite-difference mode ran, if any
     convention: dict | None = None  # the candidate's layout: name, key_style, {param: (name, shape)} as written
+
+    KIND = "check"  # what oracles.formats renders it as (oracles.formats.CHECK)
 
     @property
     def passed(self) -> bool:
