@@ -93,12 +93,17 @@ class PointResult:
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "oracle value",
                "yours", "over tol", "subgradient", "near kink")
 
+    def table(self) -> dict:
+        """Every check the point's table shows, ``{name: {oracle: Check}}``: the one table model every
+        rendering reads (a family may show more than the gradients: a layer's outputs)."""
+        return self.checks
+
     def rows(self) -> list:
-        """One row of cells per (parameter, oracle): the one table model every rendering uses."""
+        """One row of cells per (parameter, oracle) of :meth:`table`."""
         return [(c.name, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}", c.entry,
                  f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
-                for per in self.checks.values() for o, c in per.items()]
+                for per in self.table().values() for o, c in per.items()]
 
     def loss_line(self) -> str:
         return "loss  " + "   ".join(
