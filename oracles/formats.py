@@ -32,6 +32,18 @@ def _csv(book, width: int) -> str:
     return book.to_csv()
 
 
+def _junit(report, width: int) -> str:
+    from oracles.junit import check_xml  # ElementTree and the report, read only when asked for
+
+    return check_xml(report)
+
+
+def _junit_book(book, width: int) -> str:
+    from oracles.junit import gradebook_xml
+
+    return gradebook_xml(book)
+
+
 @dataclass(frozen=True)
 class Format:
     name: str
@@ -49,6 +61,7 @@ FORMATS = {f.name: f for f in (
     Format("json", ".json", "every figure, for tools", _json, _json),
     Format("markdown", ".md", "tables in Markdown, for a pull request or a page", _markdown, _markdown),
     Format("csv", ".csv", "one row per candidate, for a spreadsheet", None, _csv),
+    Format("junit", ".xml", "JUnit XML, the test report CI systems read", _junit, _junit_book),
 )}
 
 

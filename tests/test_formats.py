@@ -37,19 +37,24 @@ def test_the_help_names_every_format_once():
 
 
 @pytest.mark.parametrize("kind", [formats.CHECK, formats.GRADEBOOK])
-def test_a_format_renders_a_result_of_its_kind_or_refuses_it_in_one_line(kind):
-    result = _Result(kind)
+def test_a_format_refuses_a_result_of_a_kind_it_does_not_render_in_one_line(kind):
     for name, fmt in formats.FORMATS.items():
         if fmt.renderer(kind) is None:
-            with pytest.raises(ValueError, match=f"--format {name} is for"):
-                formats.render(result, name)
-        else:
-            assert formats.render(result, name, width=77)
+            with pytest.raises(ValueError, match=f"--format {name} is for") as refused:
+                formats.render(_Result(kind), name)
+            assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["table", "json", "markdown"])
+def test_the_first_formats_render_both_kinds_through_the_results_own_method(name):
+    for kind in (formats.CHECK, formats.GRADEBOOK):
+        assert formats.render(_Result(kind), name, width=77).startswith({"table": "to_text", "json": "to_json",
+                                                                         "markdown": "to_markdown"}[name])
 
 
 def test_csv_renders_gradebooks_only_and_table_passes_the_width_on():
     assert formats.render(_Result(formats.GRADEBOOK), "csv") == "to_csv"
-    with pytest.raises(ValueError, match="use table, json or markdown"):
+    with pytest.raises(ValueError, match="use table, json, markdown or junit"):
         formats.render(_Result(formats.CHECK), "csv")
     assert formats.render(_Result(formats.CHECK), "table", width=77) == "to_text 77"
 
