@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from oracles import background, options
-
-FORMATS = ("table", "json", "markdown")
+from oracles import background, formats, options
 
 
 class UsageError(Exception):
@@ -58,8 +56,7 @@ def parser() -> argparse.ArgumentParser:
                         "scheduler's address, tcp://host:8786 (needs: pip install 'backprop-oracles[cluster]')")
     p.add_argument("--no-isolation", action="store_true",
                    help="run the candidate inside this process, for a debugger; every report says so")
-    p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
-                   help="table, json, markdown (csv: gradebooks only)")
+    p.add_argument("--format", choices=list(formats.FORMATS), default="table", help=formats.help_text())
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--quiet", action="store_true",
                    help="no progress on standard error (it never goes to standard output)")
@@ -543,14 +540,12 @@ def _status(args, what: str):
 def _emit(report, args, outputs: dict) -> None:
     """Print or write the report (and the plot); a file is written whole or not at all."""
     import shutil
-    from functools import partial
 
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 200  # a pipe: the full table
-    renderers = {"table": partial(report.to_text, width=width), "json": report.to_json, "markdown": report.to_markdown,
-                 "csv": getattr(report, "to_csv", None)}
-    if renderers[args.format] is None:
-        raise UsageError("--format csv is for gradebooks (several candidates); use table, json or markdown")
-    text = renderers[args.format]()
+    try:
+        text = formats.render(report, args.format, width)
+    except ValueError as exc:  # a format for the other kind of result (csv for one candidate)
+        raise UsageError(str(exc)) from None
     _end_strays()  # every process the run started, and every orphan of theirs, gone before a file is written
     if "output" in outputs:
         _atomic(outputs["output"], lambda tmp: tmp.write_text(text), args.output)

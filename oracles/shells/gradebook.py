@@ -57,6 +57,8 @@ class Gradebook:
     interrupted: bool = False  # Ctrl-C: the rows are those finished before it
     fuzz: dict | None = None  # with --fuzz: the examples asked, the seed and every drawn problem's description
 
+    KIND = "gradebook"  # what oracles.formats renders it as (oracles.formats.GRADEBOOK)
+
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.rows) and not self.interrupted
