@@ -295,7 +295,7 @@ SETTINGS = {s.name: s for s in (
     Setting("seed", seed, 0, "the lesson init's seed, and with the candidate's answer the random directions' (default 0)"),
     _pick("dtype", DTYPES, "float64",
           "float64 (default) or float32: the dtype of the params, X and y handed to the backward", ini=True),
-    Setting("oracles", oracles, ORACLES, f"comma list (default: all: {', '.join(ORACLES)})"),
+    Setting("oracles", oracles, ORACLES, f"comma list of {', '.join(registry.BY_NAME)} (default: {', '.join(ORACLES)})"),
     _pick("fd_mode", FD_MODES, "auto",
           "finite differences over every entry, along random directions, or auto (every entry up to the "
           "policy's parameter budget)"),

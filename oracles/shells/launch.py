@@ -28,7 +28,7 @@ def oracles_named(argv: list) -> tuple | None:
         elif arg.startswith("--oracles="):
             value = arg.split("=", 1)[1]
     names = tuple(n.strip() for n in value.split(","))
-    return names if all(n in registry.NAMES for n in names) else None
+    return names if all(n in registry.BY_NAME for n in names) else None
 
 
 def entry() -> None:
