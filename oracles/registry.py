@@ -40,11 +40,12 @@ ORACLES = (
     Oracle(DIFFERENCES, "finite differences", "differences"),
     Oracle("torch", "torch", "framework", "torch", "oracles.torch_oracle:torch_oracle", slow_import=True),
     Oracle("jax", "jax", "framework", "jax", "oracles.jax_oracle:jax_oracle"),
+    Oracle("autograd", "autograd", "framework", "autograd", "oracles.autograd_oracle:autograd_oracle", default=False),
 )
 NAMES = tuple(o.name for o in ORACLES if o.default)  # what a check runs when --oracles is not given
 BY_NAME = {o.name: o for o in ORACLES}  # every oracle --oracles may name
 FRAMEWORKS = tuple(o.name for o in ORACLES if o.kind == "framework")
-PACKAGES = ("numpy",) + tuple(BY_NAME[n].package for n in NAMES if BY_NAME[n].package)
+PACKAGES = ("numpy",) + tuple(o.package for o in ORACLES if o.package)
 
 # The oracles of a forward the user wrote (oracles.families.forward): finite differences of that
 # forward, and that forward traced by HIPS autograd (its ``numpy`` substituted, in the forward's worker).

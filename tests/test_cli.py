@@ -47,7 +47,7 @@ def test_json_report_carries_the_design_keys(real_json, real_path):
                                                          "over_tolerance", "kinks"}
     assert "fuzz" in report and report["fuzz"] is None
     assert {"finite-differences", "torch", "jax"} <= set(report["timings_s"])
-    assert set(report["versions"]) == {"numpy", "torch", "jax"}
+    assert set(report["versions"]) == {"numpy", "torch", "jax", "autograd"}
 
 
 def test_lesson_init_reports_how_each_kink_entry_was_decided(real_json):
