@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from oracles import background, policy
-from oracles.candidate import ContractViolation, handle_for, unpack
+from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, backward_magnitudes, compare
 from oracles.conventions import Conventional
-from oracles.diagnosis import diagnose, explain_loss, reconcile
+from oracles.diagnosis import diagnose, explain_loss
 from oracles.mistakes import Finding
 from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
@@ -361,10 +361,10 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
                 timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
                 directions: int | None = None, repeat: bool = True) -> PointResult:
     """Every check at one point: prepare the oracles, ask the candidate (twice, for determinism), judge."""
-    timings = {} if timings is None else timings
-    prepared = prepare(spec, point, X, y, oracles, timings, mode, directions)
-    first, second = evaluate(prepared, handle_for(candidate, isolate=False), timings, repeat)
-    return judge(prepared, first, second, previous, timings)
+    from oracles.session import Session
+
+    prepared = prepare(spec, point, X, y, oracles, {} if timings is None else timings, mode, directions)
+    return Session.of(candidate).check([prepared], timings, repeat, previous, across=False)[0]
 
 
 def versions() -> dict:
@@ -402,22 +402,15 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
     ``convention``: the layout the candidate speaks (:mod:`oracles.conventions`); the reference
     itself always speaks the canonical one.
     """
+    from oracles.session import Session
+
     start = time.perf_counter()
     timings = {}
-    candidate = handle_for(candidate, isolate=False)
-    if convention is not None and candidate.name != "reference" and not isinstance(candidate, Conventional):
-        candidate = Conventional(candidate, convention, spec.loss)
+    session = Session(candidate, convention, spec.loss)
+    candidate = session.handle
     if prepared is None:
         prepared = prepare_points(spec, data, oracles, seed, points, mode, directions, timings)
-    results, previous = [], None
-    for p in prepared:
-        first, second = evaluate(p, candidate, timings)
-        results.append(judge(p, first, second, previous, timings))
-        previous = p.point
-    reconcile(results)  # a cause must hold at every point where the candidate was wrong
-    if isinstance(candidate, Conventional):  # each entry named as the candidate wrote it
-        for result in results:
-            candidate.speak(result)
+    results = session.check(prepared, timings)
     timings["total"] = time.perf_counter() - start
     fd = prepared[0].fd_mode if DIFFERENCES in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,
