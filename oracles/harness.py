@@ -21,7 +21,7 @@ from oracles.kinks import subgradients
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
-from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
+from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss, n_layers
 from reference.model import loss as reference_loss, random_params
 
 GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
@@ -35,21 +35,24 @@ class Point:
 
 
 def make_spec(data, hidden, activation: str = "relu", dtype: str = "float64", loss: str = "bce",
-              reduction: str = "mean", l2: float = 0.0, convention: str = "lesson") -> Spec:
-    """The Spec a run checks: the data's inputs and outputs, the head, L2 in the convention's own form."""
+              reduction: str = "mean", l2: float = 0.0, convention: str = "lesson", bias: bool = True) -> Spec:
+    """The Spec a run checks: the data's inputs and outputs, the head, L2 in the convention's own form,
+    with or without biases."""
     from oracles.conventions import L2_FORM
 
-    return Spec((data.features, *hidden, data.n_outputs), activation, dtype, loss, reduction, l2, L2_FORM[convention])
+    return Spec((data.features, *hidden, data.n_outputs), activation, dtype, loss, reduction, l2, L2_FORM[convention],
+                bias)
 
 
 def lesson_point(spec: Spec, seed: int = 0) -> Point:
     return Point("lesson-init", init_params(spec, seed),
-                 f"the lesson's init: RandomState({seed}).randn * 0.1 weights, zero biases")
+                 f"the lesson's init: RandomState({seed}).randn * 0.1 weights, {'zero' if spec.bias else 'no'} biases")
 
 
 def generic_point(spec: Spec, seed: int = 0) -> Point:
     return Point("generic", random_params(spec, seed + 1, GENERIC_SCALE),
-                 f"seeded default_rng({seed + 1}) weights at scale {GENERIC_SCALE}/sqrt(fan_in), non-zero biases")
+                 f"seeded default_rng({seed + 1}) weights at scale {GENERIC_SCALE}/sqrt(fan_in), "
+                 f"{'non-zero' if spec.bias else 'no'} biases")
 
 
 def default_points(spec: Spec, seed: int = 0) -> list:
@@ -93,7 +96,7 @@ def loss_scale(params: dict, X) -> float:
     """
     absolute = {k: np.abs(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
     _, cache = forward(absolute, np.abs(np.asarray(X, dtype=np.float64)), "identity")
-    return max(1.0, float(cache[f"z{len(params) // 2}"].mean()))
+    return max(1.0, float(cache[f"z{n_layers(params)}"].mean()))
 
 
 def _timed(timings: dict, name: str, fn):

@@ -124,7 +124,7 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
                 if extra:
                     raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
                                        f"dW{l + 1} is {extra[0]} in its row ({extra[1]})")
-                incoming = [(f"b{l}", (0, j)), (f"W{l}", (slice(None), j))]
+                incoming = [(k, index) for k, index in ((f"b{l}", (0, j)), (f"W{l}", (slice(None), j))) if k in params]
                 if (z[:, j] < 0).all():
                     for k, index in incoming:
                         extra = carried(grads, k, index)
@@ -226,8 +226,9 @@ def permutation(candidate, problem):
 
 
 def identity_passes_da(candidate, problem):
-    """With the identity activation dz_l == da_l (the lesson's Exercise 3), so db_l == db_{l+1} @ W_{l+1}.T."""
-    if problem.activation != "identity":
+    """With the identity activation dz_l == da_l (the lesson's Exercise 3), so db_l == db_{l+1} @ W_{l+1}.T.
+    A law of the biases' gradients: it holds trivially for a network without biases."""
+    if problem.activation != "identity" or not problem.bias:
         return
     params, X, y = problem.arrays()
     g = {k: v.astype(np.float64) for k, v in _grads("identity", candidate, params, X, y).items()}
