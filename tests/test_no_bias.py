@@ -193,6 +193,7 @@ def test_a_bias_free_backward_in_another_course_layout_passes(capsys, convention
 @pytest.mark.parametrize("argv, words", [
     (["--bug-zoo"], "--bug-zoo's catalogue is written for networks with biases"),
     (["--forward", "f.py:loss", "--candidate", "f.py:backward"], "--no-bias does not apply with --forward"),
+    (["--replay", "sizes=3,4,1 N=6 seed=1"], "--replay: the line's network has biases (it has no bias=0)"),
 ])
 def test_an_option_that_makes_no_sense_without_biases_is_refused_in_one_line(capsys, argv, words):
     code = main(["--no-bias", *argv])

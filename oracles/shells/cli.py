@@ -518,6 +518,8 @@ def _replay(args, candidate):
         problem = Problem.parse(args.replay)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not args.bias and problem.bias:
+        raise UsageError("--replay: the line's network has biases (it has no bias=0); drop --no-bias")
     return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
