@@ -85,9 +85,10 @@ class Problem:
             X[0] = 0.0
             if self.bias:  # row 0 of X is zero, so z1[0, 0] is exactly b1[0, 0]: on the kink, or within 1e-9 of it
                 params["b1"][0, 0] = at
-            else:  # row 0 of X is (1, 0, ..., 0), so z1[0, 0] is exactly W1[0, 0] (a zero row would put every unit
-                X[0, 0] = 1.0  # of every layer at 0 with zero activations under it: kinks no gradient can see)
-                params["W1"][0, 0] = at
+            elif self.kink == "on":  # X[0] = (1, 0, ..., 0) and W1[0, 0] = 0: z1[0, 0] is exactly 0, seen by dW1[0, 0]
+                X[0, 0], params["W1"][0, 0] = 1.0, 0.0  # (a zero row would put units at 0 that no gradient sees)
+            else:  # X[0] = (1e-9, 0, ..., 0): row 0 alone, every z1[0, j] within 1e-9 |W1[0, j]| of its kink (a weight
+                X[0, 0] = at  # near 0 would put a whole unit near it on every row when D = 1: no loss smooth enough to descend)
             L = len(self.sizes) - 1
             for l in range(2, L):
                 if self.kink == "on" and self.activation in KINKED and (self.seed >> (l - 2)) & 1:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from helpers import assert_agrees
 from test_pytest_plugin import FD_ONLY, QUIET, warm_frameworks  # noqa: F401 (torch and jax before pytester)
 from oracles import options
+from oracles.autograd_oracle import autograd_oracle
 from oracles.finite_differences import fd_gradients
 from oracles.jax_oracle import jax_oracle
 from oracles.kinks import subgradients
@@ -78,7 +79,7 @@ def _closed_form(loss, X, y, W):
 
 
 @pytest.mark.parametrize("loss, C", [("bce", 1), ("mse", 2), ("softmax", 3)])
-def test_torch_jax_and_finite_differences_give_the_closed_form_gradient_of_one_layer_without_bias(loss, C):
+def test_every_oracle_gives_the_closed_form_gradient_of_one_layer_without_bias(loss, C):
     rng = np.random.default_rng(11)
     N, D = 13, 4
     spec = Spec((D, C), loss=loss, bias=False)
@@ -90,19 +91,20 @@ def test_torch_jax_and_finite_differences_give_the_closed_form_gradient_of_one_l
     targets = spec.head.targets(y, "float64")
     for name, grads in (("torch", torch_oracle(spec, params, X, targets)[1]),
                         ("jax", jax_oracle(spec, params, X, targets)[1]),
+                        ("autograd", autograd_oracle(spec, params, X, targets)[1]),
                         ("finite-differences", fd_gradients(spec, params, X, targets).grads)):
         assert sorted(grads) == ["W1"], name
         assert_agrees(grads, exact, name, against=name)
 
 
 @pytest.mark.parametrize("kink", ["none", "on"])
-def test_torch_and_jax_agree_with_finite_differences_on_a_two_layer_network_without_biases(kink):
+def test_the_framework_oracles_agree_with_finite_differences_on_a_two_layer_network_without_biases(kink):
     problem = Problem((3, 5, 4, 1), "relu", "float64", 17, 5, 1.0, kink=kink, bias=False)
     params, X, y = problem.arrays()
     fd = fd_gradients(problem.spec, params, X, y)
     intervals = subgradients(problem.spec, params, X, y)
     assert sorted(fd.grads) == ["W1", "W2", "W3"]
-    for name, oracle in (("torch", torch_oracle), ("jax", jax_oracle)):
+    for name, oracle in (("torch", torch_oracle), ("jax", jax_oracle), ("autograd", autograd_oracle)):
         _, grads = oracle(problem.spec, params, X, y)
         assert sorted(grads) == ["W1", "W2", "W3"]
         assert_agrees(grads, fd.grads, "finite-differences", against=name, near_kink=fd.near_kink, intervals=intervals)
@@ -126,6 +128,19 @@ def test_a_kink_drawn_without_biases_puts_z1_exactly_at_0_where_a_gradient_sees_
     _, cache = forward(params, X)
     assert cache["z1"][0, 0] == 0.0 and problem.has_kink
     assert subgradients(problem.spec, params, X, y).get("W1").mask.any()
+
+
+@pytest.mark.parametrize("D", [1, 3])
+def test_a_near_kink_drawn_without_biases_leaves_the_loss_smooth_enough_to_descend(D):
+    """A weight near 0 would put a whole unit near its kink on every row when D = 1 (no bias to
+    move it), and no rate would descend; the near kink is row 0's alone (a fuzz once shrank to this)."""
+    from oracles.candidate import reference_candidate
+    from properties.laws import descent
+
+    problem = Problem((D, 1, 1), "relu", "float64", 109, 1, 1.0, kink="near", bias=False)
+    _, cache = forward(*problem.arrays()[:2])
+    assert 0 < abs(cache["z1"][0, 0]) <= 1e-9 * D and np.all(np.abs(cache["z1"][1:]) > 1e-6)
+    assert descent(reference_candidate("relu"), problem) is None
 
 
 def test_a_problem_without_biases_replays_from_its_line():
