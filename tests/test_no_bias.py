@@ -218,12 +218,13 @@ def test_an_option_that_makes_no_sense_without_biases_is_refused_in_one_line(cap
 
 # ---------------------------------------------------------------- the API and the plugin
 
-def test_the_api_checks_a_bias_free_backward_with_bias_false():
-    from oracles import check
+def test_the_api_checks_and_fuzzes_a_bias_free_backward_with_bias_false():
+    from oracles import check, fuzz
     from candidates.no_bias import backward as warm_up
 
     assert check(warm_up, bias=False, oracles="torch").passed
     assert not check(warm_up, oracles="torch").passed  # with biases it misses db1, db2
+    assert fuzz(warm_up, 10, bias=False, oracles="torch", progress=False).passed
 
 
 def test_bias_is_one_setting_for_the_cli_the_api_and_the_ini_key():
