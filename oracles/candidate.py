@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from oracles.isolation import CandidateError, InProcess, Outcome, Worker, function_source, parse_target
+from oracles.isolation import CandidateError, Ending, InProcess, Outcome, Worker, function_source, parse_target
 from reference.heads import LESSON, Head
 from reference.model import backward as reference_backward
 
@@ -120,7 +120,7 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss
     rounding to 0, ``harness.loss_overflow_excused``; the laws ask only for gradients).
     """
     if outcome.failure is not None:
-        raise ContractViolation(outcome.failure + _reads_a_bias(outcome.failure, params))
+        raise ContractViolation(outcome.failure + _reads_a_bias(outcome, params))
     returned = outcome.returned
     if returned["kind"] == "other":
         raise ContractViolation(f"the candidate returned {returned['type']}; expected a grads dict "
@@ -141,9 +141,10 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss
     return (loss, grads, problems) if keep_going else (loss, grads)
 
 
-def _reads_a_bias(failure: str, params: dict) -> str:
-    """Words for a backward that asked a network without biases for one (``KeyError: 'b1'``), else ``""``."""
-    if any(k.startswith("b") for k in params) or not re.search(r"KeyError: 'b\d+'", failure):
+def _reads_a_bias(outcome: Outcome, params: dict) -> str:
+    """Words for a backward that raised asking a network without biases for one (``KeyError: 'b1'``), else ``""``."""
+    if (outcome.ending is not Ending.RAISED or any(k.startswith("b") for k in params)
+            or not re.search(r"KeyError: 'b\d+'", outcome.failure)):
         return ""
     return (f": the network has no biases (its params are {', '.join(params)}), and this backward was written "
             f"for one with biases")
