@@ -13,15 +13,22 @@ file's ``init(0)``, on the packaged Pima data (768 rows), float64:
   workers started, autograd's trace, the comparisons);
 - ``built-in``: ``oracles.finite_differences.fd_gradients`` on the built-in network: central
   differences for every entry from cached activations;
+- ``bare forwards``: the lesson's ``loss`` called as many times as ``generic`` calls it (4 per
+  entry and 2 at the point), in this process: the floor of any finite differences that call the
+  forward whole, four times per entry;
 - ``gradcheck full``: ``torch.autograd.gradcheck(fn, inputs, fast_mode=False)`` on the lesson's
-  loss rewritten in torch (benchmarks/run.py's ``torch_loss``, the settings of benchmarks/run.py).
+  loss rewritten in torch (benchmarks/run.py's ``torch_loss``, the settings of benchmarks/run.py),
+  at torch's default threads and at one thread: the faster is gradcheck's figure.
 
-Prints the median seconds of each, their ratios, and each numerical gradient's largest difference
-from the reference backward's.
+Prints the median wall seconds of each, the median CPU seconds (for ``generic``: the judge's and
+the forward's worker's together, read from /proc; the machine is shared, and CPU time moves less
+with its load than wall time), their ratios, the load average, and each numerical gradient's
+largest difference from the reference backward's.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -35,13 +42,26 @@ import numpy as np  # noqa: E402
 LESSON = ROOT / "tests" / "candidates" / "forwards" / "lesson.py"
 
 
-def median_seconds(fn, repeats: int):
-    times, result = [], None
+def median_seconds(fn, repeats: int, cpu=time.process_time):
+    """``(median wall s, min, max, result, median CPU s)`` of ``repeats`` calls of ``fn``."""
+    times, cpus, result = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, c0 = time.perf_counter(), cpu()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times), result
+        cpus.append(cpu() - c0)
+    return statistics.median(times), min(times), max(times), result, statistics.median(cpus)
+
+
+def worker_cpu(pid: int):
+    """The judge's CPU seconds plus those of process ``pid`` (the forward's worker), as a clock."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def clock() -> float:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return time.process_time() + (int(fields[11]) + int(fields[12])) / tick
+    return clock
 
 
 def main(argv=None) -> int:
@@ -76,19 +96,30 @@ def main(argv=None) -> int:
     fside = ForwardSide(source_of(f"{LESSON}:loss", "--forward")).start()
     try:
         fside.losses(params, inputs, [], base=1)  # warm: the worker's first call
-        rows["generic"] = median_seconds(lambda: differences(fside, params, inputs, "float64"), args.repeats)
+        rows["generic"] = median_seconds(lambda: differences(fside, params, inputs, "float64"), args.repeats,
+                                         worker_cpu(fside.worker.process.pid))
     finally:
         fside.close()
     generic = rows["generic"][3]
+    calls = 2 + 4 * sum(np.size(v) for v in params.values())
+
+    def bare():
+        for _ in range(calls):
+            lesson.loss(params, inputs)
+    rows["bare forwards"] = median_seconds(bare, args.repeats)
     rows["generic check"] = median_seconds(
         lambda: check(f"{LESSON}:backward", forward=f"{LESSON}:loss", init=f"{LESSON}:init", data="diabetes"),
         max(1, args.repeats // 2))
     rows["built-in"] = median_seconds(lambda: fd_gradients(spec, params, X, y), args.repeats)
     fn = torch_loss(spec, X, y)
     tensors = torch_inputs(params, set(params))
-    torch.set_num_threads(1)
-    rows["gradcheck full"] = median_seconds(lambda: gradcheck(fn, tensors, fast_mode=False, **GRADCHECK),
-                                            args.repeats)
+    default_threads = torch.get_num_threads()
+    for threads in sorted({default_threads, 1}):
+        torch.set_num_threads(threads)
+        rows[f"gradcheck full {threads}t"] = median_seconds(
+            lambda: gradcheck(fn, tensors, fast_mode=False, **GRADCHECK), args.repeats)
+    torch.set_num_threads(default_threads)
+    best = min((r for r in rows if r.startswith("gradcheck")), key=lambda r: rows[r][0])
 
     def worst(grads) -> float:
         return max(float(np.abs(np.asarray(grads[k]) - exact[k]).max()) for k in exact)
@@ -96,15 +127,16 @@ def main(argv=None) -> int:
     diffs = {"generic": worst(generic.central), "built-in": worst(rows["built-in"][3].grads)}
     kinks = sum(int(f.mask.sum()) for f in generic.kinks.values())
     print(f"lesson's network 8-16-1 relu, 161 params, {X.shape[0]} rows, float64; median of {args.repeats} "
-          f"(generic check: of {max(1, args.repeats // 2)}); torch threads 1")
-    print(f"{'row':16} {'median s':>10} {'min s':>10} {'max s':>10}  max |numeric - exact backward|")
-    for name, (med, lo, hi, _) in rows.items():
+          f"(generic check: of {max(1, args.repeats // 2)}); load average {os.getloadavg()[0]:.2f} (2 cores)")
+    print(f"{'row':20} {'median s':>10} {'min s':>10} {'max s':>10} {'CPU s':>10}  max |numeric - exact backward|")
+    for name, (med, lo, hi, _, cpu) in rows.items():
         d = diffs.get(name)
-        print(f"{name:16} {med:10.4f} {lo:10.4f} {hi:10.4f}  {'' if d is None else f'{d:.2e}'}")
-    g, b, t = rows["generic"][0], rows["built-in"][0], rows["gradcheck full"][0]
-    print(f"generic / built-in = {g / b:.2f}x (goal: within 3x); gradcheck full / generic = {t / g:.2f}x "
-          f"(goal: generic ahead); kinks found by the generic differences: {kinks}")
-    print(f"gradcheck passed: {rows['gradcheck full'][3]}")
+        print(f"{name:20} {med:10.4f} {lo:10.4f} {hi:10.4f} {cpu:10.4f}  {'' if d is None else f'{d:.2e}'}")
+    g, b, t, f = rows["generic"], rows["built-in"], rows[best], rows["bare forwards"]
+    print(f"generic / built-in = {g[0] / b[0]:.2f}x wall, {g[4] / b[4]:.2f}x CPU (goal: within 3x); "
+          f"{best} / generic = {t[0] / g[0]:.2f}x wall, {t[4] / g[4]:.2f}x CPU (goal: generic ahead); "
+          f"bare forwards / built-in = {f[4] / b[4]:.2f}x CPU; kinks found by the generic differences: {kinks}")
+    print(f"gradcheck passed: {t[3]}")
     return 0
 
 

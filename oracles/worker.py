@@ -595,28 +595,36 @@ def call_backward(fn, message) -> dict:
 
 
 def forward_losses(fn, message) -> dict:
-    """``op: "losses"``: the forward's loss at ``params`` and at each perturbation ``[name, flat
-    index, value]`` (one entry changed at a time), as one float64 array. A forward returning
-    ``(loss, cache)`` gives its first item. The first failure (a raise, a loss that is not one
-    number) ends the batch and says at which evaluation."""
+    """``op: "losses"``: the forward's loss at ``params`` ``base`` times, then at each perturbation
+    of ``perturb``, a list of blocks ``[name, flat indices, values]``: entry ``indices[j]`` of
+    ``name`` set to ``values[j]``, one entry changed at a time, in order; as one float64 array. A
+    forward returning ``(loss, cache)`` gives its first item. The first failure (a raise, a loss
+    that is not one number) ends the batch and says at which evaluation.
+
+    The point is sent once per message and each perturbation as an index and a value, not as
+    params: a batch of thousands crosses as a few arrays. The read-only views the forward sees are
+    made once per message (each call gets a fresh dict of them); the entry changed is put back
+    after each call."""
     work = {k: np.array(v, copy=True) for k, v in message["params"].items()}
     inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
-    changes = [None] * message.get("base", 0) + list(message["perturb"])
-    losses = np.empty(len(changes))
-    for i, change in enumerate(changes):
-        if change is not None:
-            name, index, value = change
-            flat = work[name].reshape(-1)
+    views, flats = _views(work), {k: w.reshape(-1) for k, w in work.items()}
+    base = message.get("base", 0)
+    blocks = [(flats[name], np.asarray(index, dtype=np.int64).tolist(), np.asarray(values, np.float64).tolist())
+              for name, index, values in message["perturb"]]
+    losses = np.empty(base + sum(len(index) for _, index, _ in blocks))
+    changes = [(None, 0, 0.0)] * base + [(flat, i, v) for flat, index, values in blocks for i, v in zip(index, values)]
+    for i, (flat, index, value) in enumerate(changes):
+        if flat is not None:
             old, flat[index] = flat[index], value
         try:
-            out = fn(_views(work), inputs)
+            out = fn(dict(views), inputs)
             if isinstance(out, tuple) and out:
                 out = out[0]
             value_of = _loss(out)
         except BaseException as exc:  # noqa: B902
             return dict(_raised(exc), kind="failed", at=i)
         finally:
-            if change is not None:
+            if flat is not None:
                 flat[index] = old
         if "float" not in value_of:
             return {"kind": "not-a-loss", "type": value_of["type"], "at": i}

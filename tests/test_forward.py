@@ -381,3 +381,80 @@ def test_a_forward_that_hangs_is_exit_2_at_its_time_limit(tmp_path, capsys):
                  "--timeout", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "time limit of 1 s" in err and "the forward" in err
+
+
+class _OneAtATime:
+    """The lesson's forward in this process, one call per perturbation: what the worker's batches must equal."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def losses(self, params, inputs, perturb, base=0):
+        out = [self.fn(params, inputs)] * base
+        for name, index, values in perturb:
+            for i, value in zip(index, values):
+                moved = {k: v.copy() for k, v in params.items()}
+                moved[name].reshape(-1)[i] = value
+                out.append(self.fn(moved, inputs))
+        return np.asarray(out, dtype=np.float64)
+
+
+def _lesson_points(X):
+    """init(0), init(1), and init(0) with b1 putting hidden unit 3 at 0 on row 5 (kinks in W1 and b1)."""
+    lesson = _module("lesson")
+    kinked = lesson.init(0)
+    kinked["b1"][0, 3] = -(X[5] @ kinked["W1"][:, 3])
+    return lesson, [lesson.init(0), lesson.init(1), kinked]
+
+
+@pytest.mark.parametrize("batch", [7, 4096])
+def test_the_batched_differences_equal_one_forward_per_perturbation_on_the_lesson_s_network(real, batch,
+                                                                                          monkeypatch):
+    """The worker's batches (blocks of indices and values, several messages when the batch is 7)
+    give the same losses, bit for bit, as the forward called once per perturbed copy of the params:
+    the same central differences, kink intervals and refined entries."""
+    from oracles.families.forward import judge
+    from oracles.families.forward.sides import ForwardSide, source_of
+
+    monkeypatch.setattr(judge, "MAX_BATCH", batch)
+    lesson, points = _lesson_points(real.X)
+    inputs = {"X": real.X, "y": real.y}
+    side = ForwardSide(source_of(str(CASES / "lesson.py") + ":loss", "--forward")).start()
+    try:
+        kinks = 0
+        for params in points:
+            got = judge.differences(side, params, inputs, "float64")
+            want = judge.differences(_OneAtATime(lesson.loss), params, inputs, "float64")
+            assert got.loss == want.loss
+            for k in params:
+                assert np.array_equal(got.central[k], want.central[k]), k
+                assert np.array_equal(got.kinks[k].lo, want.kinks[k].lo) and np.array_equal(got.kinks[k].hi,
+                                                                                            want.kinks[k].hi), k
+                assert np.array_equal(got.refined[k], want.refined[k]), k
+            kinks += sum(int(f.mask.sum()) for f in got.kinks.values()) + sum(int(r.sum()) for r in got.refined.values())
+        assert kinks > 0  # the kinked point was differenced at finer steps
+    finally:
+        side.close()
+
+
+def test_the_batched_differences_agree_with_the_built_in_ones_on_the_lesson_s_network(real):
+    """Within the finite-differences tolerance of the policy at init(0) and init(1), where no kink is
+    left after the finer steps (the built-in decides its entries whose step crosses a ReLU's kink at
+    a finer step too)."""
+    from oracles.families.forward.judge import differences
+    from oracles.families.forward.sides import ForwardSide, source_of
+    from oracles.finite_differences import fd_gradients
+    from reference.model import Spec
+
+    _, points = _lesson_points(real.X)
+    tol = policy.tolerance("finite-differences", "float64")
+    side = ForwardSide(source_of(str(CASES / "lesson.py") + ":loss", "--forward")).start()
+    try:
+        for params in points[:2]:
+            built = fd_gradients(Spec(sizes=(real.X.shape[1], 16, 1)), params, real.X, real.y)
+            found = differences(side, params, {"X": real.X, "y": real.y}, "float64")
+            for k in params:
+                assert tol.close_array(found.central[k], built.grads[k]).all(), k
+                assert not found.kinks[k].mask.any(), k
+    finally:
+        side.close()

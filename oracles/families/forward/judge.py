@@ -72,20 +72,16 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
         nondeterministic = (f"the forward gave two losses for the same params and inputs ({first[0]!r} and "
                             f"{first[1]!r}): randomness inside the forward? pass its seed among the inputs")
     loss = float(first[0])
-    steps, perturb = {}, []
+    steps = {}
     for k, w in params.items():
         flat = w.reshape(-1)
         h = policy.fd_step(flat)
-        h = (flat + h) - flat  # a step the float64 sum represents exactly
-        steps[k] = h
-        for i in range(flat.size):
-            perturb += [[k, i, flat[i] + h[i]], [k, i, flat[i] - h[i]], [k, i, flat[i] + 2 * h[i]],
-                        [k, i, flat[i] - 2 * h[i]]]
+        steps[k] = (flat + h) - flat  # a step the float64 sum represents exactly
     seconds = max(side.last_seconds / 2, 1e-6) if getattr(side, "last_seconds", None) else 1e-3
     budget = min(BATCH_SECONDS, getattr(side, "limit", BATCH_SECONDS) / 10)  # well inside one message's time limit
     batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, budget / seconds)))
-    losses = np.concatenate([side.losses(params, inputs, perturb[i:i + batch])
-                             for i in range(0, len(perturb), batch)]) if perturb else np.empty(0)
+    blocks = [stepped(k, params[k].reshape(-1), np.arange(params[k].size), h) for k, h in steps.items()]
+    losses = evaluate(side, params, inputs, blocks, batch)
     central, kinks, at = {}, {}, 0
     tol = policy.tolerance("finite-differences", dtype)
     for k, w in params.items():
@@ -101,6 +97,32 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
     kinks = {k: Found(lo.reshape(params[k].shape), hi.reshape(params[k].shape)) for k, (lo, hi, _, _) in kinks.items()}
     central = {k: c.reshape(params[k].shape) for k, c in central.items()}
     return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch)
+
+
+def stepped(name: str, flat: np.ndarray, idx: np.ndarray, h: np.ndarray) -> tuple:
+    """The block ``(name, indices, values)`` stepping each entry ``idx`` of ``flat`` by ``h`` to
+    ``w + h``, ``w - h``, ``w + 2h``, ``w - 2h``, in that order (:data:`EVALUATIONS_PER_ENTRY` each)."""
+    w = flat[idx]
+    values = np.stack([w + h, w - h, w + 2 * h, w - 2 * h], axis=1).reshape(-1)
+    return name, np.repeat(np.asarray(idx, dtype=np.int64), EVALUATIONS_PER_ENTRY), values
+
+
+def evaluate(side, params: dict, inputs: dict, blocks: list, batch: int) -> np.ndarray:
+    """The losses at every perturbation of ``blocks``, in order, ``batch`` perturbations per message
+    to the forward's worker (the point itself crosses once per message)."""
+    out, part, size = [], [], 0
+    for name, idx, values in blocks:
+        at = 0
+        while at < idx.size:
+            take = min(batch - size, idx.size - at)
+            part.append((name, idx[at:at + take], values[at:at + take]))
+            size, at = size + take, at + take
+            if size == batch:
+                out.append(side.losses(params, inputs, part))
+                part, size = [], 0
+    if part:
+        out.append(side.losses(params, inputs, part))
+    return np.concatenate(out) if out else np.empty(0)
 
 
 def wrong_entries(g, o, tol, subgradient=None) -> np.ndarray:
@@ -162,19 +184,17 @@ def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> No
     each, leave no exact one-sided difference at the first step: a finer one separates them)."""
     for factor in sorted((f for f in policy.FD_NEAR_KINK_FACTORS if f < 1), reverse=True):
         open_ = {k: np.flatnonzero(kinks[k][2]) for k in kinks}
-        perturb, finer = [], {}
+        blocks, finer = [], {}
         for k, idx in open_.items():
             if not idx.size:
                 continue
             flat = params[k].reshape(-1)
             h = (flat[idx] + steps[k][idx] * factor) - flat[idx]
             finer[k] = h
-            for i, w, d in zip(idx, flat[idx], h):
-                perturb += [[k, int(i), w + d], [k, int(i), w - d], [k, int(i), w + 2 * d], [k, int(i), w - 2 * d]]
-        if not perturb:
+            blocks.append(stepped(k, flat, idx, h))
+        if not blocks:
             return
-        losses = np.concatenate([side.losses(params, inputs, perturb[i:i + batch])
-                                 for i in range(0, len(perturb), batch)])
+        losses = evaluate(side, params, inputs, blocks, batch)
         at = 0
         for k, h in finer.items():
             idx, m = open_[k], h.size

@@ -76,7 +76,8 @@ class ForwardSide:
         return reply
 
     def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
-        """The loss at ``params`` ``base`` times, then at each perturbation ``[name, flat index, value]``."""
+        """The loss at ``params`` ``base`` times, then at each perturbation of ``perturb``: blocks
+        ``(name, flat indices, values)``, one entry changed at a time (:func:`oracles.worker.forward_losses`)."""
         reply = self._ask({**self.loss_op(), "params": params, "inputs": inputs, "perturb": perturb, "base": base},
                           "during the forward")
         if reply["kind"] == "failed":

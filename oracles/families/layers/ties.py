@@ -27,9 +27,10 @@ class _Along:
 
     def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
         out = list(self.side.losses(self.arrays, inputs, [], base=base)) if base else []
-        for _, k, value in perturb:
-            moved = dict(self.arrays, x=self.arrays["x"] + value * self.groups[k])
-            out += list(self.side.losses(moved, inputs, [], base=1))
+        for _, index, values in perturb:
+            for k, value in zip(index, values):
+                moved = dict(self.arrays, x=self.arrays["x"] + value * self.groups[k])
+                out += list(self.side.losses(moved, inputs, [], base=1))
         return np.asarray(out, dtype=np.float64)
 
 
