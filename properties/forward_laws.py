@@ -12,7 +12,13 @@ common leading length among the inputs). At each drawn point the candidate's bac
   differences found a kink at the point;
 - **determinism**: two calls on the same point agree (the policy's determinism row);
 - **agreement**: the gradient agrees with the finite differences of the forward, kinks found as
-  in a check (the policy's finite-difference row).
+  in a check (the policy's finite-difference row);
+- **batch** (only when the user says the loss is a mean over rows, ``mean_over_rows``): the rows
+  permuted (every row-indexed input alike, the order drawn from the draw's seed; from two rows) and the batch
+  doubled (every row-indexed input concatenated with itself) leave the forward's loss unchanged
+  (the policy's loss row) and the gradient too (its torch row: rounding alone). A loss that
+  depends on row order (row i weighted by i) or that sums over rows breaks it in the forward; a
+  backward that weights rows by position, or sums where the forward averages, in the gradient.
 
 Every evaluation of the user's code happens in its workers (:mod:`oracles.families.forward.sides`);
 the arithmetic and the verdict are the judge's. A failure names the draw (seed, scale, rows) and
@@ -33,7 +39,7 @@ from oracles.families.forward.judge import differences, recheck, wrong_entries
 from oracles.families.forward.points import ForwardError, inputs_of, params_of
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
 
-LAWS = ("returns", "shapes", "finite", "determinism", "agreement", "descent")
+LAWS = ("returns", "shapes", "finite", "determinism", "agreement", "descent", "batch")
 SCALES = (-2.0, 2.0)  # log2 of the scale drawn: 1/4 .. 4
 ALL_ROWS = 0.25  # the chance a draw keeps every row
 
@@ -142,9 +148,10 @@ def _name(value) -> str:
     return value if isinstance(value, str) else getattr(value, "__name__", repr(value))
 
 
-def replay_line(backward, forward, init, d: Draw, data=None, target=None, loss="bce") -> str:
+def replay_line(backward, forward, init, d: Draw, data=None, target=None, loss="bce", mean_over_rows=False) -> str:
     where = "".join(f", {k}={v!r}" for k, v in (("data", data), ("target", target), ("loss", loss))
                     if v is not None and (k, v) != ("loss", "bce") and isinstance(v, str))
+    where += ", mean_over_rows=True" if mean_over_rows else ""
     return (f"python -c \"from properties.forward_laws import replay; print(replay({_name(backward)!r}, "
             f"{_name(forward)!r}, {_name(init)!r}, seed={d.seed}, scale={d.scale!r}, size={d.size!r}{where}))\"")
 
@@ -159,8 +166,9 @@ def _point(fside, init_source, d: Draw, fallback):
     return params, subset(inputs, d.rows(n) if n else None, n), n
 
 
-def laws_at(fside, bside, params: dict, inputs: dict) -> list:
-    """The laws asserted at one point (names); LawBroken for the first that fails."""
+def laws_at(fside, bside, params: dict, inputs: dict, mean_over_rows: bool = False, seed: int = 0) -> list:
+    """The laws asserted at one point (names); LawBroken for the first that fails. ``mean_over_rows``:
+    the batch law too, its permutation drawn from ``seed``."""
     dtype = "float32" if any(p.dtype == np.float32 for p in params.values()) else "float64"
     found = differences(fside, params, inputs, dtype)  # the forward first: a point it refuses is bad input
     if found.nondeterministic:
@@ -191,7 +199,48 @@ def laws_at(fside, bside, params: dict, inputs: dict) -> list:
     asserted.append("agreement")
     if not any(f.mask.any() for f in found.kinks.values()) and _descent(fside, params, inputs, grads, found.loss):
         asserted.append("descent")
+    if mean_over_rows and _batch(fside, bside, params, inputs, grads, found.loss, dtype, seed):
+        asserted.append("batch")
     return asserted
+
+
+def rearranged(inputs: dict, seed: int) -> list:
+    """``[(how, inputs)]``: the batch's rows permuted (never the identity; from two rows) and doubled,
+    every input whose leading axis is the batch's (:func:`batch_rows`) alike; empty without rows."""
+    n = batch_rows(inputs)
+    if not n:
+        return []
+    doubled = {k: np.concatenate([a, a]) if a.ndim >= 1 and a.shape[0] == n else a for k, a in inputs.items()}
+    if n < 2:
+        return [("doubled", doubled)]
+    order = np.random.default_rng(seed).permutation(n)
+    if (order == np.arange(n)).all():
+        order = np.roll(order, 1)
+    return [("permuted", subset(inputs, order, n)), ("doubled", doubled)]
+
+
+def _batch(fside, bside, params, inputs, grads, loss: float, dtype: str, seed: int) -> bool:
+    """The batch law: a loss that is a mean over rows, and its gradient, do not move when the rows
+    are permuted or the batch doubled. False where it is not asserted (no input has rows)."""
+    moves = rearranged(inputs, seed)
+    loss_tol, tol = policy.tolerance("loss", dtype), policy.tolerance("torch", dtype)
+    for how, moved in moves:
+        value = float(fside.losses(params, moved, [], base=1)[0])
+        if not loss_tol.close(value, loss, max(1.0, abs(loss))):
+            raise LawBroken("batch", f"of your forward, not the backward: with the rows {how} its loss is "
+                                     f"{value!r}, not {loss!r}: it is not a mean over rows (a weight by a row's "
+                                     f"position, a sum over rows?); said by mean_over_rows (--mean-over-rows)")
+        outcome = bside.evaluate(params, moved)
+        try:
+            _, other = unpack(outcome, params, finite_loss=False)
+        except ContractViolation as exc:
+            raise LawBroken("batch", f"with the rows {how}, the backward broke its contract: {exc}") from None
+        for k, g in grads.items():
+            c = compare(k, f"rows {how}", np.asarray(other[k], np.float64), np.asarray(g, np.float64), tol)
+            if not c.passed:
+                raise LawBroken("batch", f"with the rows {how} the gradient moved, and a mean over rows does "
+                                         f"not: {c.line('the original rows')}")
+    return bool(moves)
 
 
 def _descent(fside, params, inputs, grads, base: float) -> bool:
@@ -232,23 +281,26 @@ def _fallback(data, target, loss):
     return inputs
 
 
-def _attempt(fside, bside, isource, d: Draw, fallback):
+def _attempt(fside, bside, isource, d: Draw, fallback, mean_over_rows=False):
     """``(N, the laws asserted, LawBroken or None)`` at one draw."""
     params, inputs, n = _point(fside, isource, d, fallback)
     try:
-        return n, laws_at(fside, bside, params, inputs), None
+        return n, laws_at(fside, bside, params, inputs, mean_over_rows, d.seed), None
     except LawBroken as exc:
         return n, [], exc
 
 
 def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=None, target=None, loss="bce",
-         timeout=None, memory=None, forbid_import=(), progress=None) -> ForwardFuzz:
+         timeout=None, memory=None, forbid_import=(), progress=None, mean_over_rows=False) -> ForwardFuzz:
     """Draw ``examples`` points through ``init`` (seeds from ``default_rng(seed)``, scales, batch
-    rows) and assert every law at each; stops at the first broken law. ForwardError for bad input."""
+    rows) and assert every law at each; stops at the first broken law. ForwardError for bad input.
+    ``mean_over_rows``: the loss is a mean over the batch rows, and the batch law is asserted too."""
     start = time.perf_counter()
     fsource, bsource, isource = source_of(forward, "--forward"), source_of(backward, "--candidate"), \
         source_of(init, "--init")
     result = ForwardFuzz(examples)
+    if not mean_over_rows:
+        del result.held["batch"]
     rng = np.random.default_rng(seed)
     fallback = _fallback(data, target, loss)
     worker = {"timeout": timeout, "memory": memory}
@@ -260,17 +312,17 @@ def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=No
         for _ in range(examples):
             d = draw(rng, n_rows)
             try:
-                n, asserted, broken = _attempt(fside, bside, isource, d, fallback)
+                n, asserted, broken = _attempt(fside, bside, isource, d, fallback, mean_over_rows)
             except ForwardError:
                 if d.size is None:
                     raise
                 d = Draw(d.seed, d.scale, None)  # the forward refuses a subset of rows: every row
                 result.every_row += 1
-                n, asserted, broken = _attempt(fside, bside, isource, d, fallback)
+                n, asserted, broken = _attempt(fside, bside, isource, d, fallback, mean_over_rows)
             for law in asserted:
                 result.held[law] += 1
             if broken is not None:
-                replay = replay_line(backward, forward, init, d, data, target, loss)
+                replay = replay_line(backward, forward, init, d, data, target, loss, mean_over_rows)
                 result.failure = Failure(broken.law, broken.message, d, n, replay)
             n_rows = n_rows or (n if n and n >= 2 else None)
             result.ran += 1
@@ -287,7 +339,7 @@ def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=No
 
 
 def replay(backward, forward, init, *, seed: int, scale: float = 1.0, size: int | None = None, data=None,
-           target=None, loss="bce") -> str:
+           target=None, loss="bce", mean_over_rows: bool = False) -> str:
     """One drawn point again, every law: ``"every law holds at ..."`` or the broken law's line."""
     d = Draw(seed, scale, size)
     fside = ForwardSide(source_of(forward, "--forward")).start()
@@ -296,7 +348,7 @@ def replay(backward, forward, init, *, seed: int, scale: float = 1.0, size: int 
         bside = BackwardSide(source_of(backward, "--candidate")).start()
         params, inputs, n = _point(fside, source_of(init, "--init"), d, _fallback(data, target, loss))
         try:
-            asserted = laws_at(fside, bside, params, inputs)
+            asserted = laws_at(fside, bside, params, inputs, mean_over_rows, d.seed)
         except LawBroken as exc:
             return f"law {exc.law} broken at {d.words(n)}: {exc.message}"
     finally:

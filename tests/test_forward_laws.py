@@ -227,3 +227,109 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_che
     monkeypatch.setattr(family_run, "recheck", lambda *a, **k: 0)
     monkeypatch.setattr(family_run, "wrong_entries", lambda g, o, tol, s=None: np.zeros(np.shape(o), dtype=bool))
     assert not check(*args, forward=target("lesson", "loss"), params=params, inputs=inputs).passed
+
+
+# ---------------------------------------------------------------- the batch law (mean_over_rows)
+
+# a linear model's squared error over 12 rows: a mean (the law holds), a loss weighting row i by i
+# (it depends on the rows' order), and a backward that keeps the course's first 12 rows
+ROWS = """import numpy as np
+
+def init(seed):
+    rng = np.random.default_rng(seed)
+    return {"w": rng.normal(size=(3, 1))}, {"X": rng.normal(size=(12, 3)), "y": rng.normal(size=(12, 1))}
+
+def loss(params, inputs):
+    r = inputs["X"] @ params["w"] - inputs["y"]
+    return np.mean(r ** 2)
+
+def backward(params, inputs):
+    X, y = inputs["X"], inputs["y"]
+    return {"w": 2 * X.T @ (X @ params["w"] - y) / X.shape[0]}
+
+def weighted(params, inputs):
+    r = inputs["X"] @ params["w"] - inputs["y"]
+    i = np.arange(1, r.shape[0] + 1)[:, None]
+    return np.mean(i * r ** 2)
+
+def weighted_backward(params, inputs):
+    X, y = inputs["X"], inputs["y"]
+    i = np.arange(1, X.shape[0] + 1)[:, None]
+    return {"w": 2 * X.T @ (i * (X @ params["w"] - y)) / X.shape[0]}
+
+def first_rows(params, inputs):
+    X, y = inputs["X"][:12], inputs["y"][:12]
+    return {"w": 2 * X.T @ (X @ params["w"] - y) / X.shape[0]}
+"""
+
+
+@pytest.fixture
+def rows_file(tmp_path):
+    (tmp_path / "rows.py").write_text(ROWS)
+    return str(tmp_path / "rows.py")
+
+
+def test_the_batch_law_holds_for_a_mean_over_rows_and_is_asserted_only_when_said(rows_file):
+    said = fuzz(rows_file + ":backward", rows_file + ":loss", rows_file + ":init", 10, mean_over_rows=True)
+    assert said.passed and said.held["batch"] == 10, said.summary()
+    unsaid = fuzz(rows_file + ":backward", rows_file + ":loss", rows_file + ":init", 10)
+    assert unsaid.passed and "batch" not in unsaid.held
+
+
+def test_the_lesson_s_mean_cross_entropy_holds_the_batch_law():
+    held = run("lesson", "loss", "backward", 10, data="diabetes", mean_over_rows=True)
+    assert held.passed and held.held["batch"] == 10, held.summary()
+
+
+def test_a_loss_that_depends_on_the_rows_order_breaks_the_batch_law_in_the_forward(rows_file):
+    """Row i weighted by i, with its exact gradient: every other law holds, the batch law does not."""
+    f, b, i = rows_file + ":weighted", rows_file + ":weighted_backward", rows_file + ":init"
+    assert fuzz(b, f, i, 10).passed
+    broken = fuzz(b, f, i, 10, mean_over_rows=True)
+    assert broken.failure.law == "batch" and broken.ran == 1
+    assert broken.failure.message.startswith("of your forward, not the backward: with the rows permuted")
+    assert "mean_over_rows=True" in broken.failure.replay
+
+
+def test_a_backward_that_keeps_the_first_rows_breaks_the_batch_law_when_the_batch_is_doubled(rows_file):
+    """It agrees with the forward at every drawn point (12 rows or fewer) and not at 24."""
+    b, f, i = rows_file + ":first_rows", rows_file + ":loss", rows_file + ":init"
+    assert fuzz(b, f, i, 10).passed
+    broken = fuzz(b, f, i, 10, mean_over_rows=True)
+    assert broken.failure.law == "batch" and "with the rows doubled the gradient moved" in broken.failure.message
+    d = broken.failure.draw
+    again = replay(b, f, i, seed=d.seed, scale=d.scale, size=d.size, mean_over_rows=True)
+    assert again.endswith(broken.failure.message)
+
+
+def test_the_batch_law_permutes_and_doubles_every_row_indexed_input_alike():
+    inputs = {"X": np.arange(12.0).reshape(6, 2), "y": np.arange(6.0), "w": np.ones(3)}
+    (how, permuted), (how2, doubled) = forward_laws.rearranged(inputs, seed=3)
+    assert (how, how2) == ("permuted", "doubled")
+    order = permuted["y"].astype(int)
+    assert sorted(order) == list(range(6)) and (order != np.arange(6)).any()
+    assert (permuted["X"] == inputs["X"][order]).all() and (permuted["w"] == inputs["w"]).all()
+    assert (doubled["X"] == np.concatenate([inputs["X"]] * 2)).all() and (doubled["w"] == inputs["w"]).all()
+
+
+def test_mean_over_rows_goes_with_forward_and_fuzz(capsys):
+    base = ["--forward", target("huber", "loss"), "--candidate", target("huber", "backward"),
+            "--init", target("huber", "init"), "--mean-over-rows"]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--mean-over-rows says which law --fuzz N asserts" in err
+    assert main(["--mean-over-rows"]) == 2
+    assert "--mean-over-rows goes with --forward" in capsys.readouterr().err
+    from oracles import fuzz as api_fuzz
+
+    with pytest.raises(TypeError, match="mean_over_rows=True goes with forward="):
+        api_fuzz(target("huber", "backward"), 5, mean_over_rows=True)
+
+
+def test_the_command_asserts_the_batch_law_with_mean_over_rows(rows_file, capsys):
+    base = ["--forward", rows_file + ":weighted", "--candidate", rows_file + ":weighted_backward",
+            "--init", rows_file + ":init", "--fuzz", "5", "--format", "json", "--quiet"]
+    assert main(base) == 0
+    capsys.readouterr()
+    assert main(base + ["--mean-over-rows"]) == 1
+    assert json.loads(capsys.readouterr().out)["fuzz"]["failure"]["law"] == "batch"

@@ -162,7 +162,8 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
          oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
-         loss="bce", reduction="mean", l2=0.0, convention="lesson", bias=True, forward=None, init=None):
+         loss="bce", reduction="mean", l2=0.0, convention="lesson", bias=True, forward=None, init=None,
+         mean_over_rows=False):
     """Draw ``examples`` problems at ``backward``'s depth, activation and head (any inputs, widths,
     batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
     failure; returns the FuzzResult (it renders its counterexample and the replay command).
@@ -178,13 +179,17 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     ``"file.py:function"``): ``examples`` points drawn through ``init`` (seeds, scales, subsets of
     the batch rows; inputs from ``data`` when ``init`` returns params only) and the laws for any
     forward at each (:mod:`properties.forward_laws`); returns its ForwardFuzz. The network
-    keywords do not apply.
+    keywords do not apply. ``mean_over_rows=True``: your loss is a mean over the batch rows, and
+    the batch law (rows permuted, batch doubled: the loss and its gradient unchanged) is asserted too.
     """
     if forward is not None or init is not None:
         options.refuse_with_forward(fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
                                     reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
-                             forbid_import, progress)
+                             forbid_import, progress, mean_over_rows)
+    if options.yes_no(mean_over_rows, "mean_over_rows"):
+        raise TypeError("mean_over_rows=True goes with forward= and init= (your own forward); the built-in "
+                        "network says its reduction with reduction=")
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems
@@ -204,14 +209,14 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
 
 
 def _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
-                  forbid_import, progress):
+                  forbid_import, progress, mean_over_rows=False):
     """:func:`fuzz` with ``forward``: properties.forward_laws."""
     from oracles.families.forward import ForwardError
     from properties.forward_laws import fuzz as run_fuzz
 
     examples = options.examples(examples, "examples")
     given = options.validate(forward=forward, init=init, seed=seed, target=target, loss=loss, timeout=timeout,
-                             memory=memory, forbid_import=forbid_import)
+                             memory=memory, forbid_import=forbid_import, mean_over_rows=mean_over_rows)
     if given["forward"] is None or given["init"] is None:
         raise TypeError("fuzz with your own forward takes forward= (your loss(params, inputs)) and init= (your "
                         "init(seed)): the points are drawn through init")
@@ -221,7 +226,8 @@ def _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, i
         with ProgressBar(examples, progress_mode(progress)) as advance:
             return run_fuzz(backward, given["forward"], given["init"], examples, seed=given["seed"], data=data,
                             target=given["target"], loss=given["loss"], timeout=given["timeout"],
-                            memory=given["memory"], forbid_import=given["forbid_import"], progress=advance)
+                            memory=given["memory"], forbid_import=given["forbid_import"], progress=advance,
+                            mean_over_rows=given["mean_over_rows"])
     except ForwardError as exc:
         raise ValueError(str(exc)) from None
 

@@ -98,7 +98,7 @@ def _given_flags(argv) -> set:
 # what --forward reads: the two functions and where the points come from (--data, read as --loss and
 # --target read targets, when init returns params only), the workers' limits, the report's output
 FORWARD_FLAGS = {"forward", "candidate", "init", "inputs", "data", "target", "loss", "seed", "timeout", "memory",
-                 "forbid_import", "format", "output", "quiet", "fuzz"}
+                 "forbid_import", "format", "output", "quiet", "fuzz", "mean_over_rows"}
 
 
 def _run(args) -> int:
@@ -111,6 +111,9 @@ def _run(args) -> int:
         return _run_layer(args, targets)
     if args.forward or args.init or args.inputs:
         return _run_forward(args, targets)
+    if args.mean_over_rows:
+        raise UsageError("--mean-over-rows goes with --forward FILE.py:FUNCTION --fuzz N (the built-in network "
+                         "says its reduction with --reduction)")
     zoo = _zoo_entries(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
@@ -162,6 +165,8 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--inputs and --data both give inputs: choose one")
     if args.fuzz and not args.init:
         raise UsageError("--fuzz with --forward draws its points through --init FILE.py:FUNCTION (your init(seed))")
+    if args.mean_over_rows and not args.fuzz:
+        raise UsageError("--mean-over-rows says which law --fuzz N asserts: give --fuzz N with it")
     outputs = _outputs(args, targets)
     from oracles.families.forward import ForwardError, check
 
@@ -507,7 +512,7 @@ def _fuzz_forward(args, target: str) -> dict:
     with _progress(args.fuzz, "fuzz", args.quiet) as advance:
         return fuzz(target, args.forward, args.init, args.fuzz, seed=args.seed, data=args.data, target=args.target,
                     loss=args.loss, timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
-                    progress=advance).to_dict()
+                    progress=advance, mean_over_rows=args.mean_over_rows).to_dict()
 
 
 def _replay(args, candidate):
