@@ -21,8 +21,9 @@ common leading length among the inputs). At each drawn point the candidate's bac
   backward that weights rows by position, or sums where the forward averages, in the gradient.
 
 Every evaluation of the user's code happens in its workers (:mod:`oracles.families.forward.sides`);
-the arithmetic and the verdict are the judge's. A failure names the draw (seed, scale, rows) and
-a Python line that replays it.
+the arithmetic and the verdict are the judge's. A failure is shrunk (:func:`shrink`: fewer rows,
+the init's own scale, an earlier seed, while the same law breaks) and names the smallest failing
+draw (seed, scale, rows), the draw first found, and a Python line that replays the smallest.
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
 LAWS = ("returns", "shapes", "finite", "determinism", "agreement", "descent", "batch")
 SCALES = (-2.0, 2.0)  # log2 of the scale drawn: 1/4 .. 4
 ALL_ROWS = 0.25  # the chance a draw keeps every row
+SHRINK_ATTEMPTS = 40  # draws tried at most while shrinking a failure
+SHRINK_SEEDS = 8  # the earliest seeds tried: 0 .. SHRINK_SEEDS - 1
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,25 @@ class Draw:
         if self.size is None or self.size >= n:
             return None
         return np.sort(np.random.default_rng(self.seed).choice(n, self.size, replace=False))
+
+    def kept(self, n: int | None) -> int:
+        """How many rows the draw keeps (every row: ``n``; 0 when the inputs have none)."""
+        return (n or 0) if self.size is None else min(self.size, n or self.size)
+
+    def smaller(self, n: int | None) -> list:
+        """Simpler draws than this one, the most promising first: fewer rows (1, 2, a quarter, a half,
+        one fewer), the init's own scale (1) or half way to it (in log2), an earlier seed."""
+        out, rows = [], self.kept(n)
+        for r in sorted({1, 2, rows // 4, rows // 2, rows - 1}):
+            if 1 <= r < rows:
+                out.append(Draw(self.seed, self.scale, r))
+        if self.scale != 1.0:
+            out.append(Draw(self.seed, 1.0, self.size))
+            half = float(f"{2.0 ** (np.log2(self.scale) / 2):.3g}")
+            if half not in (1.0, self.scale):
+                out.append(Draw(self.seed, half, self.size))
+        out += [Draw(s, self.scale, self.size) for s in range(min(self.seed, SHRINK_SEEDS))]
+        return out
 
     def words(self, n: int | None = None) -> str:
         rows = "every row" if self.size is None or (n is not None and self.size >= n) else \
@@ -99,12 +121,16 @@ class LawBroken(AssertionError):
 class Failure:
     law: str
     message: str
-    draw: Draw
+    draw: Draw  # the smallest failing draw shrinking found
     n: int | None
     replay: str
+    first: Draw | None = None  # the draw that failed first, when shrinking found a smaller one
+    tried: int = 0  # draws tried while shrinking
+    first_n: int | None = None  # N at the first draw
 
     def summary(self) -> str:
-        return (f"law {self.law} broken at {self.draw.words(self.n)}: {self.message}\n"
+        shrunk = f" (shrunk from {self.first.words(self.first_n)} in {self.tried} tries)" if self.first else ""
+        return (f"law {self.law} broken at {self.draw.words(self.n)}{shrunk}: {self.message}\n"
                 f"replay: {self.replay}")
 
 
@@ -141,7 +167,10 @@ class ForwardFuzz:
                 "summary": self.summary(), "seconds": self.seconds,
                 "failure": None if self.failure is None else {
                     "law": self.failure.law, "message": self.failure.message, "seed": self.failure.draw.seed,
-                    "scale": self.failure.draw.scale, "rows": self.failure.draw.size, "replay": self.failure.replay}}
+                    "scale": self.failure.draw.scale, "rows": self.failure.draw.size, "replay": self.failure.replay,
+                    "shrunk_from": None if self.failure.first is None else {
+                        "seed": self.failure.first.seed, "scale": self.failure.first.scale,
+                        "rows": self.failure.first.size}, "shrink_tries": self.failure.tried}}
 
 
 def _name(value) -> str:
@@ -290,6 +319,29 @@ def _attempt(fside, bside, isource, d: Draw, fallback, mean_over_rows=False):
         return n, [], exc
 
 
+def shrink(fside, bside, isource, d: Draw, n: int | None, broken: LawBroken, fallback, mean_over_rows=False,
+           attempts: int = SHRINK_ATTEMPTS) -> tuple:
+    """``(draw, LawBroken, tries, N)``: the smallest draw found from ``d`` at which the same law breaks.
+    Greedy: the first of :meth:`Draw.smaller` that still breaks it is taken and shrunk in turn, until
+    none does or ``attempts`` draws were tried. A draw the forward or init refuses is passed over."""
+    tried = 0
+    while tried < attempts:
+        for smaller in d.smaller(n):
+            if tried >= attempts:
+                break
+            tried += 1
+            try:
+                rows, _, again = _attempt(fside, bside, isource, smaller, fallback, mean_over_rows)
+            except ForwardError:
+                continue
+            if again is not None and again.law == broken.law:
+                d, broken, n = smaller, again, rows
+                break
+        else:
+            break
+    return d, broken, tried, n
+
+
 def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=None, target=None, loss="bce",
          timeout=None, memory=None, forbid_import=(), progress=None, mean_over_rows=False) -> ForwardFuzz:
     """Draw ``examples`` points through ``init`` (seeds from ``default_rng(seed)``, scales, batch
@@ -322,8 +374,11 @@ def fuzz(backward, forward, init, examples: int = 100, *, seed: int = 0, data=No
             for law in asserted:
                 result.held[law] += 1
             if broken is not None:
+                first, first_n = d, n
+                d, broken, tried, n = shrink(fside, bside, isource, d, n, broken, fallback, mean_over_rows)
                 replay = replay_line(backward, forward, init, d, data, target, loss, mean_over_rows)
-                result.failure = Failure(broken.law, broken.message, d, n, replay)
+                result.failure = Failure(broken.law, broken.message, d, n, replay, None if d == first else first,
+                                         tried, first_n)
             n_rows = n_rows or (n if n and n >= 2 else None)
             result.ran += 1
             if progress is not None:

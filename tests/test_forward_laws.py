@@ -34,7 +34,8 @@ def test_the_lesson_s_forward_holds_every_law_over_30_draws_of_the_packaged_data
     held = run("lesson", "loss", "backward", data="diabetes")
     assert held.passed and held.held["agreement"] == DRAWS, held.summary()
     broken = run("lesson", "loss", "backward_missing_mean", data="diabetes")
-    assert broken.failure.law == "agreement" and "768x" in broken.failure.message
+    # a missing 1/N is right on one row: the draw shrinks to two, where the gradient is 2x
+    assert broken.failure.law == "agreement" and broken.failure.draw.size == 2 and "(2x)" in broken.failure.message
 
 
 def test_draws_cover_seeds_scales_and_subsets_of_the_batch_rows():
@@ -287,8 +288,11 @@ def test_a_loss_that_depends_on_the_rows_order_breaks_the_batch_law_in_the_forwa
     assert fuzz(b, f, i, 10).passed
     broken = fuzz(b, f, i, 10, mean_over_rows=True)
     assert broken.failure.law == "batch" and broken.ran == 1
-    assert broken.failure.message.startswith("of your forward, not the backward: with the rows permuted")
+    assert broken.failure.message.startswith("of your forward, not the backward: with the rows ")
     assert "mean_over_rows=True" in broken.failure.replay
+    first = broken.failure.first or broken.failure.draw
+    assert replay(b, f, i, seed=first.seed, scale=first.scale, size=first.size, mean_over_rows=True).startswith(
+        f"law batch broken at {first.words(12)}: of your forward, not the backward: with the rows permuted")
 
 
 def test_a_backward_that_keeps_the_first_rows_breaks_the_batch_law_when_the_batch_is_doubled(rows_file):
@@ -333,3 +337,48 @@ def test_the_command_asserts_the_batch_law_with_mean_over_rows(rows_file, capsys
     capsys.readouterr()
     assert main(base + ["--mean-over-rows"]) == 1
     assert json.loads(capsys.readouterr().out)["fuzz"]["failure"]["law"] == "batch"
+
+
+# ---------------------------------------------------------------- shrinking a failing draw
+
+SLICED = HARDCODED_N.replace('''    return {"w": 2 * inputs["X"].T @ r / 10}  # the batch size of the course's data, written in''',
+                             '''    X, r = inputs["X"][:4], r[:4]  # the first 4 rows only: right for 4 rows or fewer
+    return {"w": 2 * X.T @ r / inputs["X"].shape[0]}''')
+
+
+def test_a_failing_draw_is_shrunk_to_one_row_the_init_s_scale_and_seed_0_and_replays(tmp_path):
+    """Dividing by the course's 10 breaks agreement at any other number of rows: the smallest draw is
+    one row of init(0) at its own scale; the draw first found is named too."""
+    (tmp_path / "fixed.py").write_text(HARDCODED_N)
+    f = str(tmp_path / "fixed.py")
+    result = fuzz(f + ":backward", f + ":loss", f + ":init", DRAWS)
+    failure = result.failure
+    assert failure.law == "agreement" and failure.draw == Draw(0, 1.0, 1)
+    assert failure.first is not None and failure.first != failure.draw and failure.tried >= 3
+    assert f"(shrunk from {failure.first.words(10)} in {failure.tried} tries)" in result.summary()
+    assert "seed=0, scale=1.0, size=1" in failure.replay
+    again = replay(f + ":backward", f + ":loss", f + ":init", seed=0, scale=1.0, size=1)
+    assert again == f"law agreement broken at {failure.draw.words(10)}: {failure.message}"
+    shrunk = result.to_dict()["failure"]
+    assert shrunk["rows"] == 1 and shrunk["shrunk_from"]["seed"] == failure.first.seed
+
+
+def test_shrinking_stops_at_the_fewest_rows_that_still_fail(tmp_path):
+    """A backward that reads only the first 4 rows is right on 4 rows or fewer: the shrunk draw keeps 5."""
+    (tmp_path / "sliced.py").write_text(SLICED)
+    f = str(tmp_path / "sliced.py")
+    result = fuzz(f + ":backward", f + ":loss", f + ":init", DRAWS)
+    assert result.failure.law == "agreement" and result.failure.draw == Draw(0, 1.0, 5), result.summary()
+    for rows in (4, 3, 1):
+        assert replay(f + ":backward", f + ":loss", f + ":init", seed=0, scale=1.0, size=rows).startswith(
+            "every law holds")
+
+
+def test_smaller_draws_have_fewer_rows_the_init_s_scale_or_an_earlier_seed():
+    d = Draw(20, 2.5, 8)
+    smaller = d.smaller(10)
+    assert [s.size for s in smaller[:4]] == [1, 2, 4, 7] and all(s.seed == 20 for s in smaller[:4])
+    assert Draw(20, 1.0, 8) in smaller and Draw(20, float(f"{2.0 ** (np.log2(2.5) / 2):.3g}"), 8) in smaller
+    assert [s.seed for s in smaller if s.seed != 20] == list(range(forward_laws.SHRINK_SEEDS))
+    assert Draw(0, 1.0, 1).smaller(10) == []
+    assert Draw(3, 1.0, None).smaller(10) == [Draw(3, 1.0, r) for r in (1, 2, 5, 9)] + [Draw(s) for s in range(3)]
