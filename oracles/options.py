@@ -334,8 +334,9 @@ SETTINGS = {s.name: s for s in (
             "with --layer: the hyper-parameters held fixed, a JSON object ('{\"stride\": 2, \"pad\": 1}'); "
             "the others are drawn", metavar="JSON"),
     Setting("mean_over_rows", yes_no, False,
-            "with --forward --fuzz: your loss is a mean over the batch rows, so permuting them or doubling the "
-            "batch must leave it and its gradient unchanged (the batch law)", switch=True),
+            "with --forward: your loss is a mean over the batch rows, so permuting them or doubling the batch "
+            "must leave it and its gradient unchanged (the batch law, at each point and each --fuzz draw)",
+            switch=True),
     Setting("forbid_import", modules, (), "modules the candidate may not import, e.g. torch,jax,autograd (the "
             "harness's own packages are always refused)", metavar="MODULES"),
 )}

@@ -228,7 +228,7 @@ def laws_at(fside, bside, params: dict, inputs: dict, mean_over_rows: bool = Fal
     asserted.append("agreement")
     if not any(f.mask.any() for f in found.kinks.values()) and _descent(fside, params, inputs, grads, found.loss):
         asserted.append("descent")
-    if mean_over_rows and _batch(fside, bside, params, inputs, grads, found.loss, dtype, seed):
+    if mean_over_rows and batch_law(fside, bside, params, inputs, grads, found.loss, dtype, seed):
         asserted.append("batch")
     return asserted
 
@@ -248,7 +248,7 @@ def rearranged(inputs: dict, seed: int) -> list:
     return [("permuted", subset(inputs, order, n)), ("doubled", doubled)]
 
 
-def _batch(fside, bside, params, inputs, grads, loss: float, dtype: str, seed: int) -> bool:
+def batch_law(fside, bside, params, inputs, grads, loss: float, dtype: str, seed: int) -> bool:
     """The batch law: a loss that is a mean over rows, and its gradient, do not move when the rows
     are permuted or the batch doubled. False where it is not asserted (no input has rows)."""
     moves = rearranged(inputs, seed)

@@ -431,8 +431,8 @@ def test_the_batched_differences_equal_one_forward_per_perturbation_on_the_lesso
                 assert np.array_equal(got.kinks[k].lo, want.kinks[k].lo) and np.array_equal(got.kinks[k].hi,
                                                                                             want.kinks[k].hi), k
                 assert np.array_equal(got.refined[k], want.refined[k]), k
-            kinks += sum(int(f.mask.sum()) for f in got.kinks.values()) + sum(int(r.sum()) for r in got.refined.values())
-        assert kinks > 0  # the kinked point was differenced at finer steps
+            kinks += sum(int(r.sum()) for r in got.refined.values())
+        assert kinks > 0  # entries of the kinked point were differenced at finer steps
     finally:
         side.close()
 

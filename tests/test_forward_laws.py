@@ -316,18 +316,28 @@ def test_the_batch_law_permutes_and_doubles_every_row_indexed_input_alike():
     assert (doubled["X"] == np.concatenate([inputs["X"]] * 2)).all() and (doubled["w"] == inputs["w"]).all()
 
 
-def test_mean_over_rows_goes_with_forward_and_fuzz(capsys):
-    base = ["--forward", target("huber", "loss"), "--candidate", target("huber", "backward"),
-            "--init", target("huber", "init"), "--mean-over-rows"]
-    assert main(base) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--mean-over-rows says which law --fuzz N asserts" in err
+def test_mean_over_rows_goes_with_forward(capsys):
     assert main(["--mean-over-rows"]) == 2
-    assert "--mean-over-rows goes with --forward" in capsys.readouterr().err
-    from oracles import fuzz as api_fuzz
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--mean-over-rows goes with --forward" in err
+    from oracles import check as api_check, fuzz as api_fuzz
 
-    with pytest.raises(TypeError, match="mean_over_rows=True goes with forward="):
-        api_fuzz(target("huber", "backward"), 5, mean_over_rows=True)
+    for fn in (api_fuzz, api_check):
+        with pytest.raises(TypeError, match="mean_over_rows=True goes with forward="):
+            fn(target("huber", "backward"), mean_over_rows=True)
+
+
+def test_a_check_with_mean_over_rows_asserts_the_batch_law_at_each_point(rows_file):
+    from oracles import check as api_check
+
+    f, b, i = rows_file + ":weighted", rows_file + ":weighted_backward", rows_file + ":init"
+    assert api_check(b, forward=f, init=i).passed
+    report = api_check(b, forward=f, init=i, mean_over_rows=True)
+    assert not report.passed and all(p.batch and p.batch.startswith("of your forward") for p in report.points)
+    assert "batch law: of your forward, not the backward: with the rows permuted" in report.to_text()
+    assert report.to_dict()["points"][0]["batch"] == report.points[0].batch
+    held = api_check(rows_file + ":backward", forward=rows_file + ":loss", init=i, mean_over_rows=True)
+    assert held.passed and all(p.batch is None for p in held.points)
 
 
 def test_the_command_asserts_the_batch_law_with_mean_over_rows(rows_file, capsys):
@@ -336,12 +346,13 @@ def test_the_command_asserts_the_batch_law_with_mean_over_rows(rows_file, capsys
     assert main(base) == 0
     capsys.readouterr()
     assert main(base + ["--mean-over-rows"]) == 1
-    assert json.loads(capsys.readouterr().out)["fuzz"]["failure"]["law"] == "batch"
+    out = json.loads(capsys.readouterr().out)
+    assert out["fuzz"]["failure"]["law"] == "batch" and out["points"][0]["batch"].startswith("of your forward")
 
 
 # ---------------------------------------------------------------- shrinking a failing draw
 
-SLICED = HARDCODED_N.replace('''    return {"w": 2 * inputs["X"].T @ r / 10}  # the batch size of the course's data, written in''',
+SLICED = HARDCODED_N.replace(HARDCODED_N.splitlines()[-1],
                              '''    X, r = inputs["X"][:4], r[:4]  # the first 4 rows only: right for 4 rows or fewer
     return {"w": 2 * X.T @ r / inputs["X"].shape[0]}''')
 

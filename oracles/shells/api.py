@@ -56,7 +56,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
 def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
           seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), loss="bce", reduction="mean", l2=0.0,
-          convention="lesson", bias=True, forward=None, init=None, params=None, inputs=None):
+          convention="lesson", bias=True, forward=None, init=None, params=None, inputs=None, mean_over_rows=False):
     """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
@@ -89,7 +89,9 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
         of ``init(seed) -> params`` or ``(params, inputs)`` (seeds ``seed`` and ``seed + 1``), or at
         ``params`` (a dict of float arrays); ``inputs``: a dict of arrays or a ``.npz`` of
         ``params/NAME`` and ``inputs/NAME`` arrays (default: ``{"X": X, "y": y}`` of ``data``).
-        The network options (hidden, activation, convention...) do not apply.
+        The network options (hidden, activation, convention...) do not apply. ``mean_over_rows=True``:
+        your loss is a mean over the batch rows, and permuting them or doubling the batch must leave
+        it and its gradient unchanged at each point (the batch law).
 
     The report renders in a notebook (``report`` alone in a cell), prints as the CLI's table
     (``print(report.to_text())``), and ``report.plot()`` draws where the error is.
@@ -98,7 +100,8 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
         options.refuse_with_forward(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
                         reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
-                              memory, forbid_import)
+                              memory, forbid_import, mean_over_rows)
+    _no_mean_over_rows(mean_over_rows)
     from oracles.harness import run
     from reference.data import SYNTHETIC, how_to_get_real_data
 
@@ -112,13 +115,20 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     return report
 
 
+def _no_mean_over_rows(mean_over_rows) -> None:
+    if options.yes_no(mean_over_rows, "mean_over_rows"):
+        raise TypeError("mean_over_rows=True goes with forward= (your own forward); the built-in network says its "
+                        "reduction with reduction=")
+
+
 def _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout, memory,
-                   forbid_import):
+                   forbid_import, mean_over_rows=False):
     """:func:`check` with ``forward``: the forward family (oracles.families.forward)."""
     from oracles.families.forward import check as check_forward
 
     given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed, target=target, loss=loss,
-                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+                             timeout=timeout, memory=memory, forbid_import=forbid_import,
+                             mean_over_rows=mean_over_rows)
     if given["forward"] is None:
         raise TypeError("init, params and inputs go with forward=: your loss(params, inputs)")
     if backward is None or not (callable(backward) or isinstance(backward, str)):
@@ -130,7 +140,8 @@ def _check_forward(backward, forward, init, params, inputs, data, target, loss, 
         raise TypeError(f"params takes a dict of float arrays, got {type(params).__name__}")
     return check_forward(backward, given["forward"], init=given["init"], params=params, inputs=given["inputs"],
                          data=data, target=given["target"], loss=given["loss"], seed=given["seed"],
-                         timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
+                         timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"],
+                         mean_over_rows=given["mean_over_rows"])
 
 
 def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
@@ -187,9 +198,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
                                     reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
                              forbid_import, progress, mean_over_rows)
-    if options.yes_no(mean_over_rows, "mean_over_rows"):
-        raise TypeError("mean_over_rows=True goes with forward= and init= (your own forward); the built-in "
-                        "network says its reduction with reduction=")
+    _no_mean_over_rows(mean_over_rows)
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems

@@ -112,8 +112,8 @@ def _run(args) -> int:
     if args.forward or args.init or args.inputs:
         return _run_forward(args, targets)
     if args.mean_over_rows:
-        raise UsageError("--mean-over-rows goes with --forward FILE.py:FUNCTION --fuzz N (the built-in network "
-                         "says its reduction with --reduction)")
+        raise UsageError("--mean-over-rows goes with --forward FILE.py:FUNCTION (the built-in network says its "
+                         "reduction with --reduction)")
     zoo = _zoo_entries(args)
     outputs = _outputs(args, targets)  # every path resolved and checked before any candidate runs
     try:
@@ -165,8 +165,6 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--inputs and --data both give inputs: choose one")
     if args.fuzz and not args.init:
         raise UsageError("--fuzz with --forward draws its points through --init FILE.py:FUNCTION (your init(seed))")
-    if args.mean_over_rows and not args.fuzz:
-        raise UsageError("--mean-over-rows says which law --fuzz N asserts: give --fuzz N with it")
     outputs = _outputs(args, targets)
     from oracles.families.forward import ForwardError, check
 
@@ -174,7 +172,7 @@ def _run_forward(args, targets) -> int:
         with _status(args, f"checking {targets[0]} against the gradient of {args.forward}"):
             report = check(targets[0], args.forward, init=args.init, inputs=args.inputs, data=args.data,
                            target=args.target, loss=args.loss, seed=args.seed, timeout=args.timeout,
-                           memory=args.memory, forbid_import=args.forbid_import)
+                           memory=args.memory, forbid_import=args.forbid_import, mean_over_rows=args.mean_over_rows)
             if args.fuzz:
                 report.fuzz = _fuzz_forward(args, targets[0])
     except ForwardError as exc:

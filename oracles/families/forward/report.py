@@ -16,6 +16,14 @@ class ForwardPoint(PointResult):
     autograd: str | None = None  # why autograd gave no gradient here (the line that stopped its trace)
     shapes: dict = field(default_factory=dict)  # param -> (shape, dtype)
     causes: dict = field(default_factory=dict)  # param -> the cause the diagnosis named ("factor N", "transpose", ...)
+    batch: str | None = None  # the batch law broken here (mean_over_rows: rows permuted, batch doubled)
+
+    @property
+    def passed(self) -> bool:
+        return super().passed and self.batch is None
+
+    def failure_lines(self) -> list:
+        return super().failure_lines() + ([f"batch law: {self.batch}"] if self.batch else [])
 
     def verdict_lines(self) -> list:
         lines = super().verdict_lines()
@@ -30,6 +38,7 @@ class ForwardPoint(PointResult):
             row["shape"], row["dtype"] = list(shape), dtype
         d["autograd"] = self.autograd
         d["causes"] = dict(self.causes)
+        d["batch"] = self.batch
         return d
 
 

@@ -20,13 +20,15 @@ FD_MODE = ("every entry, central differences of your forward in float64 (h = cbr
 
 
 def check(backward, forward, *, init=None, params=None, inputs=None, data=None, target=None, loss="bce",
-          seed=0, timeout=None, memory=None, forbid_import=()):
+          seed=0, timeout=None, memory=None, forbid_import=(), mean_over_rows=False):
     """Check that ``backward(params, inputs)`` is the gradient of ``forward(params, inputs)``.
 
     Points: ``init(seed)`` at ``seed`` and ``seed + 1`` (params, or (params, inputs)); else
     ``params`` (a dict) or the ``params/`` arrays of ``inputs`` (a ``.npz`` path). Inputs: what
     ``init`` returned, else ``inputs`` (a dict, or the ``inputs/`` arrays of the ``.npz``), else
     ``{"X": X, "y": y}`` from ``data`` read as ``loss``'s targets. ForwardError (exit 2) for bad input.
+    ``mean_over_rows``: the loss is a mean over the batch rows, and the batch law
+    (:mod:`properties.forward_laws`) is asserted at each point too.
     """
     start = time.perf_counter()
     forward_source = source_of(forward, "--forward")
@@ -47,7 +49,7 @@ def check(backward, forward, *, init=None, params=None, inputs=None, data=None, 
             points = [Point("given", f"from {points_from}", given_params, chosen)]
         timings = {"points": time.perf_counter() - start}
         bside = BackwardSide(backward_source, forbid=forbid_import, **worker).start()
-        results = [_judge(fside, bside, p) for p in points]
+        results = [_judge(fside, bside, p, mean_over_rows, seed) for p in points]
     finally:
         fside.close()
         if bside is not None:
@@ -98,8 +100,9 @@ def _from_init(fside, source, seed, given_inputs, data, target, loss):
     return points, f"{source.name} (seeds {seed}, {seed + 1})"
 
 
-def _judge(fside, bside, point: Point) -> ForwardPoint:
-    """Every oracle at one point, the candidate's gradients compared with each."""
+def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int = 0) -> ForwardPoint:
+    """Every oracle at one point, the candidate's gradients compared with each (and the batch law,
+    ``mean_over_rows``, its permutation drawn from ``seed``)."""
     shapes = {k: (p.shape, str(p.dtype)) for k, p in point.params.items()}
     result = ForwardPoint(point.name, point.about, shapes=shapes)
     found = differences(fside, point.params, point.inputs, point.dtype)
@@ -140,6 +143,13 @@ def _judge(fside, bside, point: Point) -> ForwardPoint:
     if auto is not None:
         together = all(agrees(auto[k], found.central[k], fd_tol, found.kinks[k]) for k in grads)
         result.agreement.append((FD, AUTOGRAD, together))
+    if mean_over_rows:
+        from properties.forward_laws import LawBroken, batch_law
+
+        try:
+            batch_law(fside, bside, point.params, point.inputs, grads, found.loss, point.dtype, seed)
+        except LawBroken as exc:
+            result.batch = exc.message
     wrong = [k for k, per in result.checks.items() if not all(c.passed for c in per.values())]
     if wrong:
         oracle, name, tol = (auto, AUTOGRAD, auto_tol) if together else (found.central, FD, fd_tol)
