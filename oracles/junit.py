@@ -87,6 +87,9 @@ def _point(root, report, p) -> None:
         words = f"loss: {source} {p.losses[source]:.12g}, {p.LOSS_BASE} {base:.12g}"
         _case(suite, p.name, f"loss {source}",
               failure=None if agrees else (words, "loss", "\n".join([words] + why)))
+    if getattr(p, "batch_asserted", False):  # the forward family's batch law (mean_over_rows)
+        words = f"batch law: {p.batch}"
+        _case(suite, p.name, "batch law", failure=(words, "batch", "\n".join([words] + why)) if p.batch else None)
     for param, per in p.table().items():
         for oracle, check in per.items():
             failed = not check.passed and not p.accepted  # accepted: a convention of the lesson's explains it

@@ -336,8 +336,15 @@ def test_a_check_with_mean_over_rows_asserts_the_batch_law_at_each_point(rows_fi
     assert not report.passed and all(p.batch and p.batch.startswith("of your forward") for p in report.points)
     assert "batch law: of your forward, not the backward: with the rows permuted" in report.to_text()
     assert report.to_dict()["points"][0]["batch"] == report.points[0].batch
+    from oracles.junit import check_xml
+
+    junit = check_xml(report)
+    assert junit.count('name="batch law"') == 2 and junit.count('type="batch"') == 2
     held = api_check(rows_file + ":backward", forward=rows_file + ":loss", init=i, mean_over_rows=True)
-    assert held.passed and all(p.batch is None for p in held.points)
+    assert held.passed and all(p.batch is None and p.batch_asserted for p in held.points)
+    assert 'name="batch law"' in check_xml(held) and 'type="batch"' not in check_xml(held)
+    assert not any(p.batch_asserted for p in api_check(rows_file + ":backward", forward=rows_file + ":loss",
+                                                       init=i).points)
 
 
 def test_the_command_asserts_the_batch_law_with_mean_over_rows(rows_file, capsys):

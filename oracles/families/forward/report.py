@@ -17,6 +17,7 @@ class ForwardPoint(PointResult):
     shapes: dict = field(default_factory=dict)  # param -> (shape, dtype)
     causes: dict = field(default_factory=dict)  # param -> the cause the diagnosis named ("factor N", "transpose", ...)
     batch: str | None = None  # the batch law broken here (mean_over_rows: rows permuted, batch doubled)
+    batch_asserted: bool = False  # the batch law was asserted here (held, or broken: ``batch``)
 
     @property
     def passed(self) -> bool:
@@ -39,6 +40,7 @@ class ForwardPoint(PointResult):
         d["autograd"] = self.autograd
         d["causes"] = dict(self.causes)
         d["batch"] = self.batch
+        d["batch_asserted"] = self.batch_asserted
         return d
 
 

@@ -147,9 +147,10 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
         from properties.forward_laws import LawBroken, batch_law
 
         try:
-            batch_law(fside, bside, point.params, point.inputs, grads, found.loss, point.dtype, seed)
+            result.batch_asserted = batch_law(fside, bside, point.params, point.inputs, grads, found.loss, point.dtype,
+                                              seed)
         except LawBroken as exc:
-            result.batch = exc.message
+            result.batch, result.batch_asserted = exc.message, True
     wrong = [k for k, per in result.checks.items() if not all(c.passed for c in per.values())]
     if wrong:
         oracle, name, tol = (auto, AUTOGRAD, auto_tol) if together else (found.central, FD, fd_tol)
