@@ -280,6 +280,13 @@ def layer_args(value, where: str = "layer_args") -> dict:
     return value
 
 
+def refuse_mean_over_rows(value) -> None:
+    """``mean_over_rows=True`` without ``forward=``: a TypeError (the built-in network has ``reduction``)."""
+    if yes_no(value, "mean_over_rows"):
+        raise TypeError("mean_over_rows=True goes with forward= (your own forward); the built-in network says its "
+                        "reduction with reduction=")
+
+
 def _optional(parse):
     """``None`` stays None (the default is decided later); anything else goes through ``parse``."""
     return lambda value, where: None if value is None else parse(value, where)

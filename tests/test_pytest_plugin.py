@@ -542,3 +542,25 @@ def test_fuzz_bug(backprop_fuzz):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["mymodel:backward_buggy: 1 of 10 draws: law agreement broken at seed *, scale *; "
                                  "replay: python -c *"])
+
+
+def test_backprop_check_and_fuzz_take_mean_over_rows_with_your_forward(pytester):
+    from test_forward_laws import ROWS
+
+    pytester.makepyfile(mymodel=ROWS)
+    pytester.makeconftest(TINY_PROFILE.format(n=10))
+    pytester.makepyfile(test_mine="""\
+import mymodel
+def test_check_weighted(backprop_check):
+    backprop_check(mymodel.weighted_backward, forward=mymodel.weighted, init=mymodel.init, mean_over_rows=True)
+def test_fuzz_mean(backprop_fuzz):
+    assert backprop_fuzz(mymodel.backward, forward=mymodel.loss, init=mymodel.init, mean_over_rows=True).held["batch"] == 10
+def test_builtin(backprop_check):
+    backprop_check(mymodel.backward, mean_over_rows=True)
+""")
+    result = pytester.runpytest(*QUIET, "--hypothesis-profile=tiny")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*at seed 0: batch law: of your forward, not the backward: with the rows permuted*"
+                                 "--mean-over-rows*",
+                                 "*backprop_check: mean_over_rows=True goes with forward=*"])
+    assert "Traceback" not in result.stdout.str()

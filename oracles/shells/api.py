@@ -101,7 +101,7 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
                         reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
                               memory, forbid_import, mean_over_rows)
-    _no_mean_over_rows(mean_over_rows)
+    options.refuse_mean_over_rows(mean_over_rows)
     from oracles.harness import run
     from reference.data import SYNTHETIC, how_to_get_real_data
 
@@ -113,12 +113,6 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     if dataset.source == SYNTHETIC:
         report.notes.append(how_to_get_real_data("pass data=PATH"))
     return report
-
-
-def _no_mean_over_rows(mean_over_rows) -> None:
-    if options.yes_no(mean_over_rows, "mean_over_rows"):
-        raise TypeError("mean_over_rows=True goes with forward= (your own forward); the built-in network says its "
-                        "reduction with reduction=")
 
 
 def _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout, memory,
@@ -198,7 +192,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
                                     reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
                              forbid_import, progress, mean_over_rows)
-    _no_mean_over_rows(mean_over_rows)
+    options.refuse_mean_over_rows(mean_over_rows)
     from oracles.conventions import Conventional
     from properties.fuzz import fuzz as run_fuzz
     from properties.strategies import candidate_problems

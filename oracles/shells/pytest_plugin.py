@@ -301,18 +301,19 @@ def backprop_check(request):
 
     def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True,
               loss=None, reduction=None, l2=None, convention=None, target=None, forward=None, init=None,
-              params=None, inputs=None, seed=0, bias=None):
+              params=None, inputs=None, seed=0, bias=None, mean_over_rows=False):
         __tracebackhide__ = True
+        from oracles import options
         from oracles.harness import make_spec, run
         from reference.data import SYNTHETIC
 
         if forward is not None or init is not None or params is not None or inputs is not None:
-            from oracles import options
-
             _or_fail("backprop_check", lambda: options.refuse_with_forward(
                 check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
                 reduction=reduction, l2=l2, convention=convention, bias=bias))
-            return _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target)
+            return _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target,
+                                  mean_over_rows)
+        _or_fail("backprop_check", lambda: options.refuse_mean_over_rows(mean_over_rows))
         chosen = _oracles(config, oracles)
         head = _head("backprop_check", config, loss, reduction, l2, convention, target, bias)
         dataset = _resolve_data(config, data, head["target"], head["loss"])
@@ -329,14 +330,14 @@ def backprop_check(request):
     return check
 
 
-def _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target):
+def _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target, mean_over_rows=False):
     """``backprop_check(backward, forward=loss, ...)``: the forward family; a failure is one line."""
     __tracebackhide__ = True
     from oracles import options
     from oracles.families.forward import ForwardError, check as check_forward
 
     def run():
-        given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed)
+        given = options.validate(forward=forward, init=init, inputs=inputs, seed=seed, mean_over_rows=mean_over_rows)
         if given["forward"] is None:
             raise TypeError("init, params and inputs go with forward=: your loss(params, inputs)")
         head = _head("backprop_check", config, loss, None, None, None, target)
@@ -344,22 +345,23 @@ def _check_forward(config, backward, forward, init, params, inputs, seed, data, 
         try:
             return check_forward(backward, given["forward"], init=given["init"], params=params,
                                  inputs=given["inputs"], data=chosen, target=head["target"], loss=head["loss"],
-                                 seed=given["seed"])
+                                 seed=given["seed"], mean_over_rows=given["mean_over_rows"])
         except ForwardError as exc:
             raise ValueError(str(exc)) from None
 
     report = _or_fail("backprop_check", run)
     if not report.passed:
-        pytest.fail(_forward_failure(report, backward, forward, init, params, inputs), pytrace=False)
+        pytest.fail(_forward_failure(report, backward, forward, init, params, inputs, mean_over_rows), pytrace=False)
     return report
 
 
-def _forward_failure(report, backward, forward, init, params, inputs) -> str:
+def _forward_failure(report, backward, forward, init, params, inputs, mean_over_rows=False) -> str:
     """One line: the first failing point's worst entry of each wrong parameter, the points, the command."""
     failed = [p for p in report.points if not p.passed]
     first = failed[0]
     lines = first.verdict_lines()
-    why = "; ".join(line for line in lines if "vs candidate" in line) or (lines[0] if lines else "fails")
+    why = "; ".join(line for line in lines if "vs candidate" in line or line.startswith("batch law: ")) or \
+        (lines[0] if lines else "fails")
     out = f"{report.candidate} is not the gradient of {report.forward}: at {first.name}: {why}"
     if len(failed) > 1:
         out += f" (also fails at {', '.join(p.name for p in failed[1:])})"
@@ -370,7 +372,7 @@ def _forward_failure(report, backward, forward, init, params, inputs) -> str:
         point = f"--inputs {shlex.quote(str(inputs))}" if params is None and isinstance(inputs, (str, Path)) else None
     if all(args[:2]) and point:
         out += (f"; the full table: compare-frameworks --forward {shlex.quote(args[0])} "
-                f"--candidate {shlex.quote(args[1])} {point}")
+                f"--candidate {shlex.quote(args[1])} {point}" + (" --mean-over-rows" if mean_over_rows else ""))
     return out
 
 
@@ -469,18 +471,18 @@ def backprop_fuzz(request):
 
     def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True,
              loss=None, reduction=None, l2=None, convention=None, forward=None, init=None, data=None, seed=0,
-             bias=None):
+             bias=None, mean_over_rows=False):
         __tracebackhide__ = True
+        from oracles import options
         from oracles.conventions import L2_FORM, Conventional
         from properties.strategies import problems, specs
 
         if forward is not None or init is not None:
-            from oracles import options
-
             _or_fail("backprop_fuzz", lambda: options.refuse_with_forward(
                 fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
                 reduction=reduction, l2=l2, convention=convention, bias=bias))
-            return _fuzz_forward(config, backward, forward, init, data, loss, seed)
+            return _fuzz_forward(config, backward, forward, init, data, loss, seed, mean_over_rows)
+        _or_fail("backprop_fuzz", lambda: options.refuse_mean_over_rows(mean_over_rows))
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
 
@@ -498,7 +500,7 @@ def backprop_fuzz(request):
     return fuzz
 
 
-def _fuzz_forward(config, backward, forward, init, data, loss, seed):
+def _fuzz_forward(config, backward, forward, init, data, loss, seed, mean_over_rows=False):
     """``backprop_fuzz(backward, forward=loss, init=init)``: as many draws as the hypothesis profile's
     ``max_examples``, the laws for any forward at each (properties.forward_laws); a failure is one line."""
     __tracebackhide__ = True
@@ -510,7 +512,8 @@ def _fuzz_forward(config, backward, forward, init, data, loss, seed):
     chosen = data if data is not None else config.stash[_OPTIONS].data_path
     result = _or_fail("backprop_fuzz", lambda: api_fuzz(backward, settings().max_examples, forward=forward,
                                                          init=init, data=chosen, target=head["target"],
-                                                         loss=head["loss"], seed=seed, progress=False))
+                                                         loss=head["loss"], seed=seed, progress=False,
+                                                         mean_over_rows=mean_over_rows))
     if not result.passed:
         pytest.fail(f"{_candidate_name(backward)}: {result.summary().replace(chr(10), '; ')}", pytrace=False)
     return result
