@@ -250,11 +250,13 @@ def rearranged(inputs: dict, seed: int) -> list:
 
 def batch_law(fside, bside, params, inputs, grads, loss: float, dtype: str, seed: int) -> bool:
     """The batch law: a loss that is a mean over rows, and its gradient, do not move when the rows
-    are permuted or the batch doubled. False where it is not asserted (no input has rows)."""
+    are permuted or the batch doubled. ``loss``: the forward's at ``params`` in float64 (as
+    :func:`differences` evaluates it). False where it is not asserted (no input has rows)."""
     moves = rearranged(inputs, seed)
     loss_tol, tol = policy.tolerance("loss", dtype), policy.tolerance("torch", dtype)
+    wide = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}  # as ``loss`` was: differences()
     for how, moved in moves:
-        value = float(fside.losses(params, moved, [], base=1)[0])
+        value = float(fside.losses(wide, moved, [], base=1)[0])
         if not loss_tol.close(value, loss, max(1.0, abs(loss))):
             raise LawBroken("batch", f"of your forward, not the backward: with the rows {how} its loss is "
                                      f"{value!r}, not {loss!r}: it is not a mean over rows (a weight by a row's "

@@ -400,3 +400,27 @@ def test_smaller_draws_have_fewer_rows_the_init_s_scale_or_an_earlier_seed():
     assert [s.seed for s in smaller if s.seed != 20] == list(range(forward_laws.SHRINK_SEEDS))
     assert Draw(0, 1.0, 1).smaller(10) == []
     assert Draw(3, 1.0, None).smaller(10) == [Draw(3, 1.0, r) for r in (1, 2, 5, 9)] + [Draw(s) for s in range(3)]
+
+
+def test_the_batch_law_holds_for_a_correct_float32_network_on_768_rows(tmp_path):
+    """Rounding alone moves the float32 gradient when 768 rows are summed in another order or twice:
+    within the policy's float32 torch row at 20 points (no false alarm)."""
+    from oracles.candidate import unpack
+    from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
+    from test_forward import _module
+
+    lesson = _module("lesson")
+    rng = np.random.default_rng(5)
+    inputs = {"X": rng.normal(size=(768, 8)).astype(np.float32),
+              "y": (rng.random((768, 1)) < 0.5).astype(np.float32)}
+    fside = ForwardSide(source_of(target("lesson", "loss"), "--forward")).start()
+    bside = BackwardSide(source_of(target("lesson", "backward"), "--candidate")).start()
+    try:
+        for seed in range(20):
+            params = {k: (v * 3 + 0.01).astype(np.float32) for k, v in lesson.init(seed).items()}
+            loss = float(fside.losses({k: v.astype(np.float64) for k, v in params.items()}, inputs, [], base=1)[0])
+            _, grads = unpack(bside.evaluate(params, inputs), params, finite_loss=False)
+            assert forward_laws.batch_law(fside, bside, params, inputs, grads, loss, "float32", seed)
+    finally:
+        fside.close()
+        bside.close()
