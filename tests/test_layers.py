@@ -408,3 +408,65 @@ def test_a_backward_that_imports_the_judge_is_refused_in_its_worker(tmp_path):
     report = check_layer("relu", f"{sneaky}:forward", f"{sneaky}:backward")
     assert not report.passed
     assert all("refused" in (p.violation or "") for p in report.points)
+
+
+def _losses(forward, kind: str, hyper: dict, arrays: dict, douts: list, stacked: bool) -> np.ndarray:
+    """The forward's worker op on every entry stepped by +-h, in this process: slices stacked or one by one."""
+    from oracles import worker
+
+    layer = KINDS[kind].message(hyper)
+    if not stacked:
+        layer["stacks"] = []
+    perturb = [[k, i, v + s] for k, a in arrays.items() for i, v in enumerate(a.reshape(-1).tolist())
+               for s in (1e-3, -1e-3)]
+    reply = worker.layer_losses(forward, {"layer": layer, "params": arrays, "perturb": perturb, "base": 1,
+                                          "inputs": {f"dout{i}": d for i, d in enumerate(douts)}})
+    assert reply["kind"] == "losses"
+    return reply["losses"]
+
+
+def test_stacked_copies_give_the_losses_of_one_entry_at_a_time():
+    from candidates.layers.conv import conv_forward_naive
+
+    rng = np.random.default_rng(3)
+    arrays = {"x": rng.standard_normal((2, 3, 5, 4)), "w": rng.standard_normal((4, 3, 3, 2)), "b": rng.standard_normal(4)}
+    hyper = {"stride": 1, "pad": 1}
+    dout = rng.standard_normal(conv_forward_naive(*arrays.values(), hyper)[0].shape)
+    one = _losses(conv_forward_naive, "conv", hyper, arrays, [dout], stacked=False)
+    many = _losses(conv_forward_naive, "conv", hyper, arrays, [dout], stacked=True)
+    assert one.shape == many.shape == (1 + 2 * sum(a.size for a in arrays.values()),)
+    np.testing.assert_allclose(many, one, rtol=0, atol=1e-12 * np.abs(one).max())
+
+
+def test_a_forward_that_couples_the_rows_is_differenced_one_entry_at_a_time():
+    def centred_relu(x):  # not the layer: each row depends on the others (the batch's mean)
+        return np.maximum(x - x.mean(axis=0), 0), x
+
+    rng = np.random.default_rng(4)
+    arrays, dout = {"x": rng.standard_normal((4, 3))}, rng.standard_normal((4, 3))
+    one = _losses(centred_relu, "relu", {}, arrays, [dout], stacked=False)
+    np.testing.assert_array_equal(_losses(centred_relu, "relu", {}, arrays, [dout], stacked=True), one)
+
+
+def test_random_directions_pass_a_correct_convolution_and_fail_a_flipped_kernel():
+    right = run("conv", "conv_forward_naive", "conv_backward_naive", directions=3)
+    assert right.passed and "3 random directions per array" in right.fd_mode
+    wrong = run("conv", "conv_forward_naive", "conv_backward_flipped_kernel", directions=3)
+    assert not wrong.passed
+    assert all(not p.checks["dx"][FD].passed and p.checks["dw"][FD].passed for p in wrong.points)
+
+
+def test_the_directions_depend_on_the_answer():
+    from oracles.families.layers.directions import draw
+
+    g = {"x": np.ones((2, 3))}
+    first, again = draw(0, "seed 0", g, {"x": (2, 3)}, 4), draw(0, "seed 0", g, {"x": (2, 3)}, 4)
+    other = draw(0, "seed 0", {"x": np.full((2, 3), 2.0)}, {"x": (2, 3)}, 4)
+    np.testing.assert_array_equal(first["x"], again["x"])
+    assert not np.allclose(first["x"], other["x"])
+    np.testing.assert_allclose(np.linalg.norm(first["x"].reshape(4, -1), axis=1), 1.0)
+
+
+def test_the_command_takes_directions_with_a_layer(capsys):
+    assert main(["--layer", "conv", "--forward", at("conv", "conv_forward_naive"), "--candidate",
+                 at("conv", "conv_backward_naive"), "--directions", "2", "--quiet"]) == 0
