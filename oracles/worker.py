@@ -882,6 +882,9 @@ def layer_pair(fn, message) -> dict:
             outs, cache = _layer_outputs(_layer_call(forward, layer, arrays, hyper), layer)
         except BaseException as exc:  # noqa: B902
             return dict(_raised(exc), kind="failed", stage="forward")
+        if message.get("forward_only"):  # batch norm's test mode: no backward asked
+            return {"kind": "layer", "outs": [_value(np.asarray(o) if np.isscalar(o) else o) for o in outs],
+                    "grads": [], "hyper_after": [[k, v] for k, v in _arrays(hyper) if "array" in v]}
     else:
         try:
             outs, dx = _layer_outputs(_layer_call(fn, layer, arrays), layer)

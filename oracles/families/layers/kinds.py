@@ -37,6 +37,8 @@ class Kind:
     also: tuple = ()  # hyper-parameters of further points at the first seed (dropout's test mode)
     tie_groups: Callable | None = None  # (arrays, hyper) -> [mask of x]: entries that move together smoothly
     about: str = ""  # the argument order and layout, as docs/layers.md says it
+    fill: Callable | None = None  # (rng, hyper, arrays) -> hyper: what the hyper-parameters hold of the arrays' shapes
+    forward_only: tuple = ()  # modes in which only the forward is checked (batch norm's test mode)
     stacks: tuple = ()  # ({array: axis}, out axis): slices the layer computes apart (a batch's rows, a
     # convolution's filters), which the forward's worker may evaluate many perturbed copies of in one call
 
@@ -120,6 +122,23 @@ def _temporal(rng, h):
 
 def _temporal_scores(rng, h):
     return {"x": tuple(_sizes(rng, 3, 2, 5))}
+
+
+def _spatial(rng, h):
+    N, C, H, W = _sizes(rng, 4, 2, 5)
+    return {"x": (N, C, H, W), "gamma": (C,), "beta": (C,)}
+
+
+def _bn_hyper(rng, second):
+    return {"mode": "train", "eps": 1e-5, "momentum": 0.9}
+
+
+def _running_stats(rng, hyper: dict, arrays: dict) -> dict:
+    """Test mode normalizes with ``bn_param``'s running averages: drawn here, one per feature (channel)."""
+    if hyper.get("mode") != "test":
+        return hyper
+    C = arrays["x"].shape[1]
+    return {**hyper, "running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2.0, C)}
 
 
 def _conv_shapes(rng, h):
@@ -229,10 +248,19 @@ KINDS = {k.name: k for k in (
          about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
                "classes, the mean over N"),
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(4), style="dict", hyper_name="bn_param",
-         defaults=lambda rng, second: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
+         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
          about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
-               "biased variance); backward -> (dx, dgamma, dbeta)"),
+               "biased variance), and test mode (bn_param's running_mean and running_var; the forward alone); "
+               "backward -> (dx, dgamma, dbeta)"),
+    Kind("spatial_batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
+         _spatial, style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
+         about="spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), "
+               "each channel normalized over N, H and W; training and test mode as batchnorm; "
+               "backward -> (dx, dgamma, dbeta)"),
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          _norm(3), style="dict", hyper_name="ln_param",
          defaults=lambda rng, second: {"eps": 1e-5},

@@ -125,12 +125,15 @@ def _draw(kind, seed: int, given: dict, second: bool, directions=None) -> dict:
         grid = grid and not count
         if grid:
             arrays["x"] = np.round(arrays["x"] / GRID) * GRID
+        if kind.fill is not None:
+            hyper = kind.fill(rng, hyper, arrays)
         torch_outs, _ = FRAMEWORKS["torch"](kind, arrays, hyper)
     except (ValueError, RuntimeError, KeyError, TypeError) as exc:
         raise ForwardError(f"--layer-args {hyper}: not a {kind.name} layer the harness can draw ({exc})") from None
     douts = [np.ones(()) if kind.loss else rng.standard_normal(o.shape) for o in torch_outs]
     shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
-    held = f"{kind.hyper_name or 'hyper'} {hyper}, " if hyper else ""
+    shown = {k: f"array {v.shape}" if isinstance(v, np.ndarray) else v for k, v in hyper.items()}
+    held = f"{kind.hyper_name or 'hyper'} {shown}, " if hyper else ""
     about = f"{held}{shapes}" + (f", x on a grid of {GRID} (exact zeros and ties)" if grid else "")
     name = f"seed {seed}" + "".join(f" ({k} {v})" for k, v in given.items() if k == "mode" and v != "train")
     if count:
@@ -145,7 +148,8 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     shapes = {f"d{k}": (arrays[k].shape, "float64") for k in kind.grads}
     result = LayerPoint(point["name"], point["about"], shapes=shapes, kind=kind.name)
     bside.layer = layer
-    outcome = bside.pair(arrays, douts)
+    forward_only = hyper.get("mode") in kind.forward_only
+    outcome = bside.pair(arrays, douts, forward_only=forward_only)
     result.output = outcome.output
     if outcome.failure is not None:
         result.violation = outcome.failure
@@ -160,8 +164,10 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     if result.not_the_layer:
         mine = [np.asarray(o["array"] if "array" in o else o["float"], dtype=np.float64) for o in outs]
         result.diagnosis += diagnose_forward(kind, given, hyper, mine, oracles["torch"][0])
-    if kind.name == "batchnorm" and hyper.get("mode") == "train":
+    if kind.name in ("batchnorm", "spatial_batchnorm"):
         _running(result, dict(outcome.returned.get("hyper_after", [])), arrays, hyper)
+    if forward_only:  # the course's backward is for training mode: the forward alone is checked here
+        return result
     fside.layer = layer
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
@@ -230,13 +236,17 @@ def _judge_along(kind, fside, point: dict, result: LayerPoint, outcome, oracles:
 
 
 def _running(result: LayerPoint, after: dict, arrays: dict, hyper: dict) -> None:
-    """bn_param's running averages after the call, against :func:`frameworks.running_averages`."""
-    for name, expected in running_averages(arrays, hyper).items():
+    """bn_param's running averages after the call: in training mode against
+    :func:`frameworks.running_averages`, in test mode as they were (test mode reads them, never updates)."""
+    test = hyper.get("mode") == "test"
+    expected_all = {k: hyper[k] for k in ("running_mean", "running_var")} if test else running_averages(arrays, hyper)
+    for name, expected in expected_all.items():
         mine = after.get(name)
         if mine is None or np.shape(mine["array"]) != expected.shape:
             result.forward_shape = (f"bn_param[{name!r}] after the call is "
                                     f"{'missing' if mine is None else 'of shape ' + str(np.shape(mine['array']))}: "
-                                    f"training mode keeps the running averages there, shape {expected.shape}")
+                                    f"{'test' if test else 'training'} mode keeps the running averages there, "
+                                    f"shape {expected.shape}")
             return
         result.forward_checks[f"bn_param[{name!r}]"] = {"torch": compare(name, "torch", mine["array"], expected,
                                                                           policy.tolerance("torch", "float64"))}
