@@ -500,3 +500,29 @@ def test_spatial_batchnorm_normalizes_each_channel_over_the_batch_and_positions(
     wrong = run("spatial_batchnorm", "spatial_batchnorm_forward", "spatial_batchnorm_backward_dgamma_of_first_image")
     failing = [p for p in wrong.points if not p.passed]
     assert failing and all({c.param for c in p.failures()} == {"dgamma", "dbeta"} for p in failing)
+
+
+def test_with_fuzz_a_backward_that_accumulates_between_calls_breaks_determinism():
+    report = run("affine", "affine_forward", "affine_backward_accumulates", fuzz=1)
+    first = report.points[0]
+    assert not first.passed and first.checks["dw"][FD].passed  # its first answer is right
+    assert first.laws and first.laws[0].startswith("law determinism: two calls on the same arrays and dout differ: dw[")
+
+
+def test_with_fuzz_a_backward_that_clips_dout_breaks_linearity_where_its_gradient_passes():
+    report = run("affine", "affine_forward", "affine_backward_clipped", fuzz=1)
+    caught = [p for p in report.points if p.laws and all(c.passed for per in p.checks.values() for c in per.values())]
+    assert caught, [p.verdict_lines() for p in report.points]
+    assert all(line.startswith("law linearity in dout: backward(2 dout) is not 2 backward(dout): d")
+               for p in caught for line in p.laws)
+
+
+@pytest.mark.parametrize("kind", ["affine", "conv", "avg_pool", "temporal_affine", "embedding", "lstm", "relu"])
+def test_with_fuzz_a_correct_layer_keeps_both_laws(kind):
+    file, forward, backward = CORRECT[kind]
+    report = run(kind, forward, backward, fuzz=1)
+    assert report.passed and all(p.laws == [] for p in report.points)
+
+
+def test_without_fuzz_the_laws_are_not_asked():
+    assert run("affine", "affine_forward", "affine_backward_clipped").points[0].laws == []

@@ -27,6 +27,7 @@ from oracles.families.forward.sides import source_of
 from oracles.families.layers import directions as along
 from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
 from oracles.families.layers.kinds import GRID, KINDS
+from oracles.families.layers.laws import check_laws
 from oracles.families.layers.mistakes import diagnose, diagnose_forward
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
@@ -76,7 +77,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
     try:
         bside = PairSide(backward_source, None if kind.loss else forward_source, None, forbid=forbid_import,
                          **worker).start()
-        results = [_judge(kind, fside, bside, p) for p in points]
+        results = [_judge(kind, fside, bside, p, laws=bool(fuzz)) for p in points]
         fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results, directions) if fuzz else None
     finally:
         fside.close()
@@ -98,7 +99,7 @@ def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: li
         s, second = seed + 2 + i, i % 2 == 1
         point = _draw(kind, s, given, second=second, directions=directions)
         point["name"] = f"fuzz {i + 1}: seed {s}" + (" (second point)" if second else "")
-        judged = _judge(kind, fside, bside, point)
+        judged = _judge(kind, fside, bside, point, laws=True)
         if not judged.passed:
             results.append(judged)
             replay = s - 1 if second else s
@@ -142,7 +143,16 @@ def _draw(kind, seed: int, given: dict, second: bool, directions=None) -> dict:
             "seed": seed}
 
 
-def _judge(kind, fside, bside, point: dict) -> LayerPoint:
+def _judge(kind, fside, bside, point: dict, laws: bool = False) -> LayerPoint:
+    """One point; with ``laws`` (the check fuzzes), the laws over the backward too (:mod:`.laws`)."""
+    result = _judge_point(kind, fside, bside, point)
+    grads = result.answered
+    if laws and grads is not None:
+        result.laws = check_laws(kind, bside, point["arrays"], point["douts"], grads)
+    return result
+
+
+def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     arrays, douts, hyper = point["arrays"], point["douts"], point["hyper"]
     layer = kind.message(hyper)
     shapes = {f"d{k}": (arrays[k].shape, "float64") for k in kind.grads}
@@ -183,6 +193,7 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     grads = _grads(kind, result, outcome.returned["grads"], arrays)
     if grads is None:
         return result
+    result.answered = grads
     fd_tol = policy.tolerance(FD, "float64")
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
@@ -213,6 +224,7 @@ def _judge_along(kind, fside, point: dict, result: LayerPoint, outcome, oracles:
     grads = _grads(kind, result, outcome.returned["grads"], point["arrays"])
     if grads is None:
         return result
+    result.answered = grads
     V = along.draw(point["seed"], point["name"], grads, {k: params[k].shape for k in kind.grads},
                    point["directions"])
     found = along.along(fside, params, inputs, V)
