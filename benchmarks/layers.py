@@ -35,9 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import numpy as np  # noqa: E402
+
+from benchmarks.forward import median_seconds  # noqa: E402
 
 LAYERS = ROOT / "tests" / "candidates" / "layers"
 
@@ -66,15 +66,6 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
         it.iternext()
     return grad
-
-
-def median_seconds(fn, repeats: int):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times), result
 
 
 def course(forward, arrays: dict, names, dout, hyper=None):
