@@ -526,3 +526,14 @@ def test_with_fuzz_a_correct_layer_keeps_both_laws(kind):
 
 def test_without_fuzz_the_laws_are_not_asked():
     assert run("affine", "affine_forward", "affine_backward_clipped").points[0].laws == []
+
+
+def test_a_fuzz_point_that_breaks_a_law_is_replayed_with_the_laws_on():
+    """At seed 1 the first two points' dout stays under 2.25 (no clip at 2 dout); the first fuzz point's does not."""
+    report = run("affine", "affine_forward", "affine_backward_clipped_wide", seed=1, fuzz=4)
+    assert not report.points[0].laws and not report.points[1].laws
+    failed = report.points[-1]
+    assert failed.laws and failed.failures() == []  # the law alone fails it
+    assert report.fuzz["replay"] == "--fuzz 1 --seed 3"
+    replayed = run("affine", "affine_forward", "affine_backward_clipped_wide", seed=3, fuzz=1)
+    assert replayed.points[0].laws == failed.laws

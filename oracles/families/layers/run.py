@@ -102,10 +102,10 @@ def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: li
         judged = _judge(kind, fside, bside, point, laws=True)
         if not judged.passed:
             results.append(judged)
-            replay = s - 1 if second else s
-            return {"passed": False, "examples": i + 1, "seed": s, "replay": f"--seed {replay}",
+            replay = ("--fuzz 1 " if judged.laws else "") + f"--seed {s - 1 if second else s}"  # the laws need --fuzz
+            return {"passed": False, "examples": i + 1, "seed": s, "replay": replay,
                     "summary": f"failed at drawn point {i + 1} of {examples} (seed {s}): its report is the last "
-                               f"point above; replay it with --seed {replay}"}
+                               f"point above; replay it with {replay}"}
     return {"passed": True, "examples": examples,
             "summary": f"{examples} more points drawn (seeds {seed + 2} to {seed + 1 + examples}): every check agrees"}
 
