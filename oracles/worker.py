@@ -770,7 +770,104 @@ def layer_losses(fn, message) -> dict:
             total += float(np.sum(o.astype(np.float64) * dout))
         return total
 
-    return forward_losses(scalar, message)
+    stacks = layer.get("stacks") or []
+    if not stacks or not message["perturb"]:
+        return forward_losses(scalar, message)
+    return _stacked_losses(fn, layer, scalar, message, stacks)
+
+
+STACK_ELEMENTS = 1 << 22  # floats in the stacked arrays of one call (32 MiB), the copies evaluated together
+EPS64 = float(np.finfo(np.float64).eps)
+
+
+def _contributions(outs, douts, axis: int) -> np.ndarray:
+    """``sum(out * dout)`` of each slice along ``axis`` of the outputs, summed over the outputs."""
+    total = 0.0
+    for o, d in zip(outs, douts):
+        o = np.asarray(o, dtype=np.float64)
+        if o.shape[:axis] != d.shape[:axis] or o.shape[axis + 1:] != d.shape[axis + 1:]:
+            raise ValueError(f"an output of shape {o.shape} for slices of {d.shape}")
+        total = total + np.sum(o * d, axis=tuple(i for i in range(o.ndim) if i != axis))
+    return total
+
+
+def _stacked_call(fn, layer, arrays: dict, inputs: dict, group: dict, axis: int, index: np.ndarray, changes):
+    """The forward on the slices ``index`` of the group's arrays stacked along their axes (one copy
+    per entry of ``index``), ``changes`` ``[(copy, name, index within the slice, value)]`` written into
+    the copies; each copy's ``sum(out * dout)`` (the douts' slices ``index`` along ``axis``)."""
+    moved = dict(arrays)
+    for name, ax in group.items():
+        moved[name] = np.take(arrays[name], index, axis=ax)
+    copies = {name: np.moveaxis(moved[name], ax, 0) for name, ax in group.items()}  # views: copy p first
+    for p, name, at, value in changes:
+        copies[name][(p, *at)] = value
+    outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **_views(moved)}), layer)
+    douts = [np.take(inputs[f"dout{i}"], index, axis=axis) for i in range(len(outs))]
+    return _contributions(outs, douts, axis)
+
+
+def _stacked_losses(fn, layer, scalar, message, stacks) -> dict:
+    """:func:`forward_losses`, with the perturbations of arrays the layer treats slice by slice
+    (``stacks``: ``[[{name: axis}, out axis]]``, a batch's rows, a convolution's filters) evaluated
+    many per call: the slice each perturbation changes, copied once per perturbation and stacked
+    along the axis, one forward call; each copy's ``sum(out * dout)`` replaces its slice's own in
+    the loss at the point. A group is used only where the forward, called on its slices stacked in
+    another order and one repeated, gives each slice's contribution as it does in place (to
+    rounding); otherwise, or if that call raises, its perturbations are evaluated one by one."""
+    perturb = [(name, int(i), float(v)) for name, index, values in message["perturb"]  # one entry each
+               for i, v in zip(np.asarray(index).tolist(), np.asarray(values, np.float64).tolist())]
+    base = message.get("base", 0)
+    params = {k: np.array(v, dtype=np.float64) for k, v in message["params"].items()}
+    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+    arrays = {**params}
+    owner = {name: (g, ax) for g, (group, _) in enumerate(stacks) for name, ax in group.items() if name in params}
+    losses = np.full(base + len(perturb), np.nan)
+    rest = [i for i, (name, _, _) in enumerate(perturb) if name not in owner]
+    try:
+        outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **_views(arrays)}), layer)
+        point = float(scalar(_views(params), inputs))
+    except BaseException:  # noqa: B902: the one-by-one path reports the failure where it happens
+        rest = list(range(len(perturb)))
+        stacks, owner = [], {}
+    for g, (group, axis) in enumerate(stacks):
+        mine = [i for i, (name, _, _) in enumerate(perturb) if owner.get(name, (None,))[0] == g]
+        if not mine:
+            continue
+        group = {name: ax for name, ax in group.items() if name in arrays}
+        try:
+            whole = _contributions(outs, [inputs[f"dout{i}"] for i in range(len(outs))], axis)
+            slices = whole.shape[0]
+            shuffled = np.r_[np.arange(slices)[::-1], 0]
+            again = _stacked_call(fn, layer, arrays, inputs, group, axis, shuffled, [])
+            if again.shape != shuffled.shape or not np.allclose(again, whole[shuffled], rtol=64 * EPS64,
+                                                                  atol=64 * EPS64 * float(np.abs(whole).max())):
+                raise ValueError("the slices stacked are not evaluated as in place")
+            per_copy = max(1, int(np.prod([arrays[n].size // arrays[n].shape[ax] for n, ax in group.items()])))
+            chunk = max(1, STACK_ELEMENTS // per_copy)
+            for start in range(0, len(mine), chunk):
+                part = mine[start:start + chunk]
+                index, changes = np.empty(len(part), dtype=np.intp), []
+                for p, i in enumerate(part):
+                    name, flat, value = perturb[i]
+                    at = np.unravel_index(int(flat), arrays[name].shape)
+                    ax = group[name]
+                    index[p] = at[ax]
+                    changes.append((p, name, at[:ax] + at[ax + 1:], value))
+                got = _stacked_call(fn, layer, arrays, inputs, group, axis, index, changes)
+                losses[base + np.asarray(part)] = point - whole[index] + got
+        except BaseException:  # noqa: B902: not evaluated slice by slice; one by one instead
+            rest += mine
+    rest.sort()
+    if base or rest:
+        reply = forward_losses(scalar, dict(message, perturb=[[perturb[i][0], [perturb[i][1]], [perturb[i][2]]]
+                                                              for i in rest]))
+        if reply["kind"] != "losses":
+            at = reply["at"]
+            reply["at"] = at if at < base else base + rest[at - base]
+            return reply
+        losses[:base] = reply["losses"][:base]
+        losses[base + np.asarray(rest, dtype=np.intp)] = reply["losses"][base:]
+    return {"kind": "losses", "losses": losses}
 
 
 _LAYER_FORWARDS = {}
@@ -795,6 +892,9 @@ def layer_pair(fn, message) -> dict:
             outs, cache = _layer_outputs(_layer_call(forward, layer, arrays, hyper), layer)
         except BaseException as exc:  # noqa: B902
             return dict(_raised(exc), kind="failed", stage="forward")
+        if message.get("forward_only"):  # batch norm's test mode: no backward asked
+            return {"kind": "layer", "outs": [_value(np.asarray(o) if np.isscalar(o) else o) for o in outs],
+                    "grads": [], "hyper_after": [[k, v] for k, v in _arrays(hyper) if "array" in v]}
     else:
         try:
             outs, dx = _layer_outputs(_layer_call(fn, layer, arrays), layer)

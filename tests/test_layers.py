@@ -33,6 +33,7 @@ CORRECT = {
     "softmax_loss": ("losses", "softmax_loss", None),
     "svm_loss": ("losses", "svm_loss", None),
     "batchnorm": ("norms", "batchnorm_forward", "batchnorm_backward_alt"),
+    "spatial_batchnorm": ("norms", "spatial_batchnorm_forward", "spatial_batchnorm_backward"),
     "layernorm": ("norms", "layernorm_forward", "layernorm_backward"),
     "dropout": ("dropout", "dropout_forward", "dropout_backward"),
     "conv": ("conv", "conv_forward_naive", "conv_backward_naive"),
@@ -58,6 +59,7 @@ GRADIENT_BUGS = [
     ("softmax_loss", "softmax_loss_not_averaged", None, "dx"),
     ("svm_loss", "svm_loss_correct_class_missing", None, "dx"),
     ("batchnorm", "batchnorm_forward", "batchnorm_backward_no_mean_terms", "dx"),
+    ("spatial_batchnorm", "spatial_batchnorm_forward", "spatial_batchnorm_backward_dgamma_of_first_image", "dgamma"),
     ("layernorm", "layernorm_forward", "layernorm_backward_batch_axis", "dx"),
     ("dropout", "dropout_forward", "dropout_backward_not_rescaled", "dx"),
     ("dropout", "dropout_forward", "dropout_backward_new_mask", "dx"),
@@ -80,6 +82,7 @@ FORWARD_BUGS = [
     ("affine", "affine_forward_no_bias", "affine_backward_no_bias"),
     ("batchnorm", "batchnorm_forward_unbiased", "batchnorm_backward_alt"),
     ("batchnorm", "batchnorm_forward_momentum_swapped", "batchnorm_backward_alt"),
+    ("spatial_batchnorm", "spatial_batchnorm_forward_no_transpose", "spatial_batchnorm_backward_no_transpose"),
     ("conv", "conv_forward_no_padding", "conv_backward_naive"),
     ("dropout", "dropout_forward_not_rescaled", "dropout_backward"),
     ("dropout", "dropout_forward_p_drops", "dropout_backward"),
@@ -103,6 +106,9 @@ def test_each_correct_layer_passes_against_all_three_oracles(kind):
     report = run(kind, forward, backward)
     assert report.passed, [line for p in report.points for line in p.verdict_lines()]
     for p in report.points:
+        if "(mode test)" in p.name and "test" in KINDS[kind].forward_only:  # batch norm's test mode: the forward alone
+            assert p.checks == {} and set(p.forward_checks) >= set(KINDS[kind].outputs)
+            continue
         assert set(p.checks) - {TIES} == {f"d{k}" for k in KINDS[kind].grads}
         assert all(set(per) == ORACLES for name, per in p.checks.items() if name != TIES)
         assert not p.not_the_layer and set(p.forward_checks) >= set(KINDS[kind].outputs)
@@ -124,7 +130,8 @@ def test_each_backward_bug_fails_against_every_oracle_and_its_forward_is_the_lay
 def test_a_wrong_forward_is_reported_as_not_the_layer(kind, forward, backward):
     report = run(kind, forward, backward)
     assert not report.passed
-    shown = [p for p in report.points if "'pad': 0" not in p.about]  # no padding to forget at pad 0
+    shown = [p for p in report.points if "'pad': 0" not in p.about  # no padding to forget at pad 0
+             and not ("momentum" in forward and "(mode test)" in p.name)]  # nor a momentum in test mode
     assert shown and all(p.not_the_layer for p in shown)
     lines = [line for p in report.points for line in p.verdict_lines()]
     assert any(line.startswith(f"forward: your forward is not the layer {kind}") for line in lines)
@@ -205,6 +212,8 @@ def test_a_constant_factor_is_named(kind, forward, backward, factor):
     ("batchnorm", "batchnorm_forward_unbiased", "batchnorm_backward_alt", "batchnorm-unbiased-variance"),
     ("batchnorm", "batchnorm_forward_eps_outside", "batchnorm_backward_alt", "batchnorm-eps-outside-sqrt"),
     ("affine", "affine_forward_no_bias", "affine_backward_no_bias", "affine-no-bias"),
+    ("spatial_batchnorm", "spatial_batchnorm_forward_no_transpose", "spatial_batchnorm_backward_no_transpose",
+     "spatial-batchnorm-no-transpose"),
     ("dropout", "dropout_forward_not_rescaled", "dropout_backward", "dropout-forward-not-rescaled"),
 ])
 def test_a_classic_forward_mistake_is_named(kind, forward, backward, named):
@@ -224,13 +233,13 @@ def test_batchnorm_keeps_its_running_averages_in_bn_param():
     assert all({"bn_param['running_mean']", "bn_param['running_var']"} <= set(p.forward_checks)
                for p in report.points)
     swapped = run("batchnorm", "batchnorm_forward_momentum_swapped", "batchnorm_backward_alt")
-    for p in swapped.points:
+    for p in [p for p in swapped.points if "(mode test)" not in p.name]:  # test mode keeps them as they are
         assert p.forward_checks["out"]["torch"].passed  # the output is right
         assert not p.forward_checks["bn_param['running_mean']"]["torch"].passed
         assert all(c.passed for per in p.checks.values() for c in per.values())
     unkept = run("batchnorm", "batchnorm_forward_unbiased", "batchnorm_backward_alt")
     assert all(any("bn_param['running_mean'] after the call is missing" in line for line in p.verdict_lines())
-               for p in unkept.points)
+               for p in unkept.points if "(mode test)" not in p.name)  # in test mode they were given
 
 
 def test_fuzz_draws_more_points_and_all_agree_for_a_correct_layer(tmp_path):
@@ -408,3 +417,123 @@ def test_a_backward_that_imports_the_judge_is_refused_in_its_worker(tmp_path):
     report = check_layer("relu", f"{sneaky}:forward", f"{sneaky}:backward")
     assert not report.passed
     assert all("refused" in (p.violation or "") for p in report.points)
+
+
+def _losses(forward, kind: str, hyper: dict, arrays: dict, douts: list, stacked: bool) -> np.ndarray:
+    """The forward's worker op on every entry stepped by +-h, in this process: slices stacked or one by one."""
+    from oracles import worker
+
+    layer = KINDS[kind].message(hyper)
+    if not stacked:
+        layer["stacks"] = []
+    perturb = [[k, [i], [v + s]] for k, a in arrays.items() for i, v in enumerate(a.reshape(-1).tolist())
+               for s in (1e-3, -1e-3)]  # blocks of one entry each
+    reply = worker.layer_losses(forward, {"layer": layer, "params": arrays, "perturb": perturb, "base": 1,
+                                          "inputs": {f"dout{i}": d for i, d in enumerate(douts)}})
+    assert reply["kind"] == "losses"
+    return reply["losses"]
+
+
+def test_stacked_copies_give_the_losses_of_one_entry_at_a_time():
+    from candidates.layers.conv import conv_forward_naive
+
+    rng = np.random.default_rng(3)
+    arrays = {"x": rng.standard_normal((2, 3, 5, 4)), "w": rng.standard_normal((4, 3, 3, 2)), "b": rng.standard_normal(4)}
+    hyper = {"stride": 1, "pad": 1}
+    dout = rng.standard_normal(conv_forward_naive(*arrays.values(), hyper)[0].shape)
+    one = _losses(conv_forward_naive, "conv", hyper, arrays, [dout], stacked=False)
+    many = _losses(conv_forward_naive, "conv", hyper, arrays, [dout], stacked=True)
+    assert one.shape == many.shape == (1 + 2 * sum(a.size for a in arrays.values()),)
+    np.testing.assert_allclose(many, one, rtol=0, atol=1e-12 * np.abs(one).max())
+
+
+def test_a_forward_that_couples_the_rows_is_differenced_one_entry_at_a_time():
+    def centred_relu(x):  # not the layer: each row depends on the others (the batch's mean)
+        return np.maximum(x - x.mean(axis=0), 0), x
+
+    rng = np.random.default_rng(4)
+    arrays, dout = {"x": rng.standard_normal((4, 3))}, rng.standard_normal((4, 3))
+    one = _losses(centred_relu, "relu", {}, arrays, [dout], stacked=False)
+    np.testing.assert_array_equal(_losses(centred_relu, "relu", {}, arrays, [dout], stacked=True), one)
+
+
+def test_random_directions_pass_a_correct_convolution_and_fail_a_flipped_kernel():
+    right = run("conv", "conv_forward_naive", "conv_backward_naive", directions=3)
+    assert right.passed and "3 random directions per array" in right.fd_mode
+    wrong = run("conv", "conv_forward_naive", "conv_backward_flipped_kernel", directions=3)
+    assert not wrong.passed
+    assert all(not p.checks["dx"][FD].passed and p.checks["dw"][FD].passed for p in wrong.points)
+
+
+def test_the_directions_depend_on_the_answer():
+    from oracles.families.layers.directions import draw
+
+    g = {"x": np.ones((2, 3))}
+    first, again = draw(0, "seed 0", g, {"x": (2, 3)}, 4), draw(0, "seed 0", g, {"x": (2, 3)}, 4)
+    other = draw(0, "seed 0", {"x": np.full((2, 3), 2.0)}, {"x": (2, 3)}, 4)
+    np.testing.assert_array_equal(first["x"], again["x"])
+    assert not np.allclose(first["x"], other["x"])
+    np.testing.assert_allclose(np.linalg.norm(first["x"].reshape(4, -1), axis=1), 1.0)
+
+
+def test_the_command_takes_directions_with_a_layer(capsys):
+    assert main(["--layer", "conv", "--forward", at("conv", "conv_forward_naive"), "--candidate",
+                 at("conv", "conv_backward_naive"), "--directions", "2", "--quiet"]) == 0
+
+
+def test_batchnorm_test_mode_uses_the_running_averages_and_checks_the_forward_alone():
+    right = run("batchnorm", "batchnorm_forward", "batchnorm_backward_alt")
+    test = right.points[-1]
+    assert test.name == "seed 0 (mode test)" and "running_mean" in test.about and test.passed
+    assert test.checks == {} and {"out", "bn_param['running_mean']", "bn_param['running_var']"} <= set(test.forward_checks)
+    wrong = run("batchnorm", "batchnorm_forward_batch_statistics_in_test", "batchnorm_backward_alt")
+    assert [p.passed for p in wrong.points] == [True, True, False]
+    bad = wrong.points[-1]
+    assert not bad.forward_checks["out"]["torch"].passed and not bad.forward_checks["out"]["jax"].passed
+    assert any(d.endswith("[batchnorm-batch-statistics-in-test-mode]") for d in bad.diagnosis), bad.diagnosis
+
+
+def test_spatial_batchnorm_normalizes_each_channel_over_the_batch_and_positions():
+    report = run("spatial_batchnorm", "spatial_batchnorm_forward", "spatial_batchnorm_backward")
+    assert report.passed and len(report.points) == 3
+    assert all(len(p.about.split("x (")[1].split(")")[0].split(",")) == 4 for p in report.points)
+    wrong = run("spatial_batchnorm", "spatial_batchnorm_forward", "spatial_batchnorm_backward_dgamma_of_first_image")
+    failing = [p for p in wrong.points if not p.passed]
+    assert failing and all({c.param for c in p.failures()} == {"dgamma", "dbeta"} for p in failing)
+
+
+def test_with_fuzz_a_backward_that_accumulates_between_calls_breaks_determinism():
+    report = run("affine", "affine_forward", "affine_backward_accumulates", fuzz=1)
+    first = report.points[0]
+    assert not first.passed and first.checks["dw"][FD].passed  # its first answer is right
+    assert first.laws and first.laws[0].startswith("law determinism: two calls on the same arrays and dout differ: dw[")
+
+
+def test_with_fuzz_a_backward_that_clips_dout_breaks_linearity_where_its_gradient_passes():
+    report = run("affine", "affine_forward", "affine_backward_clipped", fuzz=1)
+    caught = [p for p in report.points if p.laws and all(c.passed for per in p.checks.values() for c in per.values())]
+    assert caught, [p.verdict_lines() for p in report.points]
+    assert all(line.startswith("law linearity in dout: backward(2 dout) is not 2 backward(dout): d")
+               for p in caught for line in p.laws)
+
+
+@pytest.mark.parametrize("kind", ["affine", "conv", "avg_pool", "temporal_affine", "embedding", "lstm", "relu"])
+def test_with_fuzz_a_correct_layer_keeps_both_laws(kind):
+    file, forward, backward = CORRECT[kind]
+    report = run(kind, forward, backward, fuzz=1)
+    assert report.passed and all(p.laws == [] for p in report.points)
+
+
+def test_without_fuzz_the_laws_are_not_asked():
+    assert run("affine", "affine_forward", "affine_backward_clipped").points[0].laws == []
+
+
+def test_a_fuzz_point_that_breaks_a_law_is_replayed_with_the_laws_on():
+    """At seed 1 the first two points' dout stays under 2.25 (no clip at 2 dout); the first fuzz point's does not."""
+    report = run("affine", "affine_forward", "affine_backward_clipped_wide", seed=1, fuzz=4)
+    assert not report.points[0].laws and not report.points[1].laws
+    failed = report.points[-1]
+    assert failed.laws and failed.failures() == []  # the law alone fails it
+    assert report.fuzz["replay"] == "--fuzz 1 --seed 3"
+    replayed = run("affine", "affine_forward", "affine_backward_clipped_wide", seed=3, fuzz=1)
+    assert replayed.points[0].laws == failed.laws

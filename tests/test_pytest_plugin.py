@@ -50,6 +50,10 @@ def warm_frameworks():
 
     data = synthetic(rows=8, features=2)
     run(Spec((2, 3, 1)), data, reference_candidate("relu"))
+    from oracles import check_layer
+
+    layers = Path(__file__).parent / "candidates" / "layers" / "relu.py"
+    check_layer("relu", f"{layers}:relu_forward", f"{layers}:relu_backward")  # the layers family's torch and jax
 
 
 @pytest.fixture(autouse=True)
@@ -564,3 +568,43 @@ def test_builtin(backprop_check):
                                  "--mean-over-rows*",
                                  "*backprop_check: mean_over_rows=True goes with forward=*"])
     assert "Traceback" not in result.stdout.str()
+
+
+# ------------------------------------------------------------------ backprop_layer
+
+LAYER_TEST = """\
+import mylayers
+def test_my_conv(backprop_layer):
+    backprop_layer("conv", mylayers.conv_forward_naive, mylayers.{backward}, pad=1)
+"""
+
+
+def test_backprop_layer_passes_a_correct_convolution(pytester):
+    pytester.makepyfile(mylayers=(Path(__file__).parent / "candidates" / "layers" / "conv.py").read_text())
+    pytester.makepyfile(test_mine=LAYER_TEST.format(backward="conv_backward_naive"))
+    pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+
+
+def test_backprop_layer_fails_a_flipped_kernel_naming_dx_and_the_command(pytester):
+    pytester.makepyfile(mylayers=(Path(__file__).parent / "candidates" / "layers" / "conv.py").read_text())
+    pytester.makepyfile(test_mine=LAYER_TEST.format(backward="conv_backward_flipped_kernel"))
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(failed=1)
+    text = "\n".join(failure_lines(result))
+    assert "mylayers:conv_backward_flipped_kernel fails the conv layer check:" in text
+    assert re.search(r"finite-differences vs candidate: dx\[\d+, \d+, \d+, \d+\]: finite-differences \S+, yours", text)
+    assert "dw[" not in text  # dw and db are right: only dx is named
+    assert "conv-flipped-kernel" in text
+    assert ("the full table: compare-frameworks --layer conv --forward mylayers.py:conv_forward_naive "
+            "--candidate mylayers.py:conv_backward_flipped_kernel --layer-args '{\"pad\": 1}'") in text
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_backprop_layer_fails_a_bad_kind_with_one_line(pytester):
+    pytester.makepyfile(test_mine="""\
+def test_it(backprop_layer):
+    backprop_layer("convolution", lambda x: x, lambda d, c: d)
+""")
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*backprop_layer: layer must be one of*"])

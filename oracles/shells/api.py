@@ -139,7 +139,7 @@ def _check_forward(backward, forward, init, params, inputs, data, target, loss, 
 
 
 def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
-                forbid_import=(), **hyper):
+                forbid_import=(), directions=None, **hyper):
     """Check a layer of a from-scratch course: ``backward(dout, cache) -> (dx, *dparams)`` against the
     gradient of ``forward(x, *params, [hyper]) -> (out, cache)``, and ``forward`` against the layer
     ``layer`` (``"conv"``, ``"lstm_step"`` ...) computed by torch and JAX on the same arrays.
@@ -148,8 +148,10 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=
     ``svm_loss``) is one function ``(x, y) -> (loss, dx)``, given as ``forward``. ``layer_args`` (a
     dict) and ``**hyper`` (``stride=2, pad=1``) hold hyper-parameters fixed; the others are drawn.
     ``seed``: the two points are drawn at ``seed`` and ``seed + 1``; ``fuzz``: that many more
-    points, up to the first that fails. The report is the CLI's ``--layer``'s. A bad argument raises
-    one ValueError or TypeError naming it.
+    points, up to the first that fails. ``directions``: finite differences along that many random
+    directions per array (drawn after the backward answered) instead of every entry; by default
+    every entry up to the policy's budget. The report is the CLI's ``--layer``'s. A bad argument
+    raises one ValueError or TypeError naming it.
     """
     from oracles.families.layers import check_layer as run
 
@@ -161,8 +163,10 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=
     if backward is not None:
         options.function_target(backward, "backward")
     examples = options.examples(fuzz, "fuzz") if fuzz else 0
+    count = options.directions(directions) if directions is not None else None
     return run(given["layer"], given["forward"], backward, layer_args=given["layer_args"], seed=given["seed"],
-               fuzz=examples, timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"])
+               fuzz=examples, timeout=given["timeout"], memory=given["memory"], forbid_import=given["forbid_import"],
+               directions=count)
 
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",

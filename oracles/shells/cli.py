@@ -184,14 +184,15 @@ def _run_forward(args, targets) -> int:
 # what --layer reads: the kind and its hyper-parameters, the two functions, the seed and the fuzz, the
 # workers' limits, the report's output
 LAYER_FLAGS = {"layer", "layer_args", "forward", "candidate", "seed", "fuzz", "timeout", "memory", "forbid_import",
-               "format", "output", "quiet"}
+               "format", "output", "quiet", "directions"}
 _LAYER_WHY = {
     "plot": "not available with --layer yet", "bug_zoo": "not available with --layer yet",
     "replay": "a layer's point is replayed with --seed", "no_isolation": "your forward and backward always run in workers",
     "oracles": "finite differences, torch and jax always run", "dtype": "layers are checked in float64",
     "data": "the harness draws the layer's arrays", "init": "the harness draws the layer's arrays",
-    "inputs": "the harness draws the layer's arrays", "fd_mode": "every entry of the layer's arrays is differenced",
-    "directions": "every entry of the layer's arrays is differenced", "glob": "one --candidate, not a gradebook",
+    "inputs": "the harness draws the layer's arrays",
+    "fd_mode": "every entry of the layer's arrays is differenced, or --directions N random directions per array",
+    "glob": "one --candidate, not a gradebook",
     "jobs": "one --candidate, not a gradebook", "results": "one --candidate, not a gradebook",
     "scheduler": "one --candidate, not a gradebook",
 }
@@ -220,7 +221,7 @@ def _run_layer(args, targets) -> int:
         with _status(args, f"checking {targets[0]} against the {args.layer} layer and the gradient of {forward}"):
             report = check_layer(args.layer, forward, targets[0], layer_args=args.layer_args or {}, seed=args.seed,
                                  fuzz=args.fuzz or 0, timeout=args.timeout, memory=args.memory,
-                                 forbid_import=args.forbid_import)
+                                 forbid_import=args.forbid_import, directions=args.directions)
     except ForwardError as exc:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)

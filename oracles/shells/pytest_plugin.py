@@ -1,6 +1,6 @@
 """A pytest plugin: check a hand-written backward inside anyone's test suite.
 
-Installed with the project (the ``pytest11`` entry point ``backprop``), it gives two fixtures::
+Installed with the project (the ``pytest11`` entry point ``backprop``), it gives three fixtures::
 
     def test_my_backward(backprop_check):
         backprop_check(my_module.backward, hidden=(16,), activation="relu")
@@ -8,9 +8,13 @@ Installed with the project (the ``pytest11`` entry point ``backprop``), it gives
     def test_my_backward_fuzzed(backprop_fuzz):
         backprop_fuzz(my_module.backward, hidden=(16,), activation="relu")
 
+    def test_my_conv(backprop_layer):
+        backprop_layer("conv", layers.conv_forward_naive, layers.conv_backward_naive, stride=2, pad=1)
+
 ``backprop_check`` runs :func:`oracles.harness.run` (finite differences, torch, jax at the
 lesson's init and a generic point) on the configured data and fails with the report's
-verdict: which parameter, which entry, both values, the likely cause. ``backprop_fuzz``
+verdict: which parameter, which entry, both values, the likely cause. ``backprop_layer`` checks
+a layer of a from-scratch course (:func:`oracles.shells.api.check_layer`). ``backprop_fuzz``
 draws problems with hypothesis under the user's current settings profile
 (``--hypothesis-profile``), runs every law, and fails with the shrunk counterexample.
 
@@ -450,6 +454,55 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"backprop_check: {n} check{'s' if n != 1 else ''} on {words}")
         if synthetic:
             terminalreporter.write_line(f"  {_real_data_hint()}")
+
+
+# ---------------------------------------------------------------- backprop_layer
+
+@pytest.fixture
+def backprop_layer(request):
+    """``backprop_layer(kind, forward, backward=None, fuzz=0, **hyper)``.
+
+    Checks a course's layer (``"conv"``, ``"lstm_step"``, ``"softmax_loss"`` ...): ``backward(dout,
+    cache)`` against finite differences of ``forward`` and against torch and JAX, and ``forward``
+    against the layer itself, as :func:`oracles.shells.api.check_layer` does (``**hyper`` fixes
+    hyper-parameters, ``stride=2, pad=1``; a loss kind is one function, given as ``forward``).
+    ``fuzz``: that many more drawn points. Returns the report; fails the test with its verdict
+    lines and the command that shows the full table.
+    """
+
+    def check(kind, forward, backward=None, fuzz=0, **hyper):
+        __tracebackhide__ = True
+        from oracles.shells.api import check_layer
+
+        report = _or_fail("backprop_layer", lambda: check_layer(kind, forward, backward, fuzz=fuzz, **hyper))
+        if not report.passed:
+            pytest.fail(_layer_failure(report, kind, forward, backward, hyper), pytrace=False)
+        return report
+
+    return check
+
+
+def _layer_failure(report, kind, forward, backward, hyper) -> str:
+    """Each failing point's verdict lines, then the command that replays the check."""
+    import json
+
+    out = [f"{report.candidate} fails the {kind} layer check:"]
+    for point in report.points:
+        if not point.passed:
+            out.append(f"  at {point.name}:")
+            out += [f"    {line}" for line in point.verdict_lines()]
+    args = [_candidate_arg(f) if callable(f) else f for f in (forward, backward)]
+    if args[0] and (backward is None or args[1]):
+        command = f"compare-frameworks --layer {kind}"
+        command += f" --candidate {shlex.quote(args[0])}" if backward is None else (
+            f" --forward {shlex.quote(args[0])} --candidate {shlex.quote(args[1])}")
+        fixed = {k: v for k, v in hyper.items() if k != "directions"}
+        if fixed:
+            command += f" --layer-args {shlex.quote(json.dumps(fixed))}"
+        if "directions" in hyper:
+            command += f" --directions {hyper['directions']}"
+        out.append(f"the full table: {command}")
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- backprop_fuzz

@@ -41,6 +41,12 @@ def _torch_rewrites():
         rows = F.cross_entropy(a["x"].reshape(N * T, V), a["y"].reshape(-1), reduction="none")
         return ((rows * a["mask"].reshape(-1)).sum() / N,)
 
+    def batchnorm(a, h):
+        if h.get("mode") == "test":
+            running = [torch.tensor(h[k], dtype=torch.float64) for k in ("running_mean", "running_var")]
+            return (F.batch_norm(a["x"], *running, a["gamma"], a["beta"], training=False, eps=h["eps"]),)
+        return (F.batch_norm(a["x"], None, None, a["gamma"], a["beta"], training=True, eps=h["eps"]),)
+
     def svm(a, h):
         x = a["x"]
         return (F.multi_margin_loss(x, a["y"], p=1, margin=1.0) * x.shape[1],)  # torch divides by C too
@@ -53,8 +59,8 @@ def _torch_rewrites():
         "leaky_relu": lambda a, h: (F.leaky_relu(a["x"], h["alpha"]),),
         "softmax_loss": lambda a, h: (F.cross_entropy(a["x"], a["y"]),),
         "svm_loss": svm,
-        "batchnorm": lambda a, h: (F.batch_norm(a["x"], None, None, a["gamma"], a["beta"], training=True,
-                                                eps=h["eps"]),),
+        "batchnorm": batchnorm,
+        "spatial_batchnorm": batchnorm,
         "layernorm": lambda a, h: (F.layer_norm(a["x"], a["x"].shape[-1:], a["gamma"], a["beta"], eps=h["eps"]),),
         "dropout": lambda a, h: (a["x"] * a["mask"] / h["p"],) if "mask" in a else (a["x"],),
         "conv": lambda a, h: (F.conv2d(a["x"], a["w"], a["b"], stride=h["stride"], padding=h["pad"]),),
@@ -127,6 +133,16 @@ def _jax_rewrites():
     def norm(axis):
         return lambda a, h: (jax.nn.standardize(a["x"], axis=axis, epsilon=h["eps"]) * a["gamma"] + a["beta"],)
 
+    def batchnorm(a, h):
+        x = a["x"]
+        per = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # one value per feature (channel): axis 1
+        if h.get("mode") == "test":
+            mean, var = jnp.asarray(h["running_mean"]).reshape(per), jnp.asarray(h["running_var"]).reshape(per)
+            x_hat = (x - mean) / jnp.sqrt(var + h["eps"])
+        else:
+            x_hat = jax.nn.standardize(x, axis=(0, *range(2, x.ndim)), epsilon=h["eps"])
+        return (x_hat * a["gamma"].reshape(per) + a["beta"].reshape(per),)
+
     return {
         "affine": lambda a, h: (a["x"].reshape(a["x"].shape[0], -1) @ a["w"] + a["b"],),
         "relu": lambda a, h: (jax.nn.relu(a["x"]),),
@@ -135,7 +151,8 @@ def _jax_rewrites():
         "leaky_relu": lambda a, h: (jax.nn.leaky_relu(a["x"], h["alpha"]),),
         "softmax_loss": softmax_loss,
         "svm_loss": svm,
-        "batchnorm": norm(0),
+        "batchnorm": batchnorm,
+        "spatial_batchnorm": batchnorm,
         "layernorm": norm(-1),
         "dropout": lambda a, h: (a["x"] * a["mask"] / h["p"],) if "mask" in a else (a["x"],),
         "conv": conv,
@@ -200,4 +217,6 @@ def running_averages(arrays: dict, hyper: dict) -> dict:
     x = torch.tensor(arrays["x"], dtype=torch.float64)
     mean, var = torch.zeros(x.shape[1], dtype=torch.float64), torch.zeros(x.shape[1], dtype=torch.float64)
     F.batch_norm(x, mean, var, training=True, momentum=1 - hyper["momentum"], eps=hyper["eps"])
-    return {"running_mean": mean.numpy(), "running_var": (1 - hyper["momentum"]) * x.var(dim=0, unbiased=False).numpy()}
+    over = (0, *range(2, x.dim()))  # every axis but the features' (channels')
+    return {"running_mean": mean.numpy(),
+            "running_var": (1 - hyper["momentum"]) * x.var(dim=over, unbiased=False).numpy()}

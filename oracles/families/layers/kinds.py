@@ -37,6 +37,10 @@ class Kind:
     also: tuple = ()  # hyper-parameters of further points at the first seed (dropout's test mode)
     tie_groups: Callable | None = None  # (arrays, hyper) -> [mask of x]: entries that move together smoothly
     about: str = ""  # the argument order and layout, as docs/layers.md says it
+    fill: Callable | None = None  # (rng, hyper, arrays) -> hyper: what the hyper-parameters hold of the arrays' shapes
+    forward_only: tuple = ()  # modes in which only the forward is checked (batch norm's test mode)
+    stacks: tuple = ()  # ({array: axis}, out axis): slices the layer computes apart (a batch's rows, a
+    # convolution's filters), which the forward's worker may evaluate many perturbed copies of in one call
 
     @property
     def fixed(self) -> tuple:
@@ -45,7 +49,7 @@ class Kind:
     def message(self, hyper: dict) -> dict:
         """How the worker calls the forward (:func:`oracles.worker.layer_losses`)."""
         return {"args": list(self.args), "style": self.style, "hyper": hyper, "outputs": len(self.outputs),
-                "loss": self.loss}
+                "loss": self.loss, "stacks": [[dict(group), axis] for group, axis in self.stacks]}
 
     def hyper(self, rng, given: dict, second: bool = False) -> dict:
         """The drawn hyper-parameters with the user's ``given`` ones over them (``second``: at the
@@ -118,6 +122,23 @@ def _temporal(rng, h):
 
 def _temporal_scores(rng, h):
     return {"x": tuple(_sizes(rng, 3, 2, 5))}
+
+
+def _spatial(rng, h):
+    N, C, H, W = _sizes(rng, 4, 2, 5)
+    return {"x": (N, C, H, W), "gamma": (C,), "beta": (C,)}
+
+
+def _bn_hyper(rng, second):
+    return {"mode": "train", "eps": 1e-5, "momentum": 0.9}
+
+
+def _running_stats(rng, hyper: dict, arrays: dict) -> dict:
+    """Test mode normalizes with ``bn_param``'s running averages: drawn here, one per feature (channel)."""
+    if hyper.get("mode") != "test":
+        return hyper
+    C = arrays["x"].shape[1]
+    return {**hyper, "running_mean": rng.standard_normal(C), "running_var": rng.uniform(0.5, 2.0, C)}
 
 
 def _conv_shapes(rng, h):
@@ -200,17 +221,24 @@ def _pool_hyper(rng, second):
             "stride": 2 if second else 1}
 
 
+ROWS = (({"x": 0}, 0),)  # a batch's rows computed apart
+
 KINDS = {k.name: k for k in (
     Kind("affine", ("x", "w", "b"), ("x", "w", "b"),
          _affine,
+         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 1)),
          about="affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); "
                "backward -> (dx, dw, db), dx shaped as x"),
     Kind("relu", ("x",), ("x",), _rows, smooth=False,
+         stacks=ROWS,
          about="relu_forward(x); backward -> dx"),
-    Kind("sigmoid", ("x",), ("x",), _rows, about="sigmoid_forward(x); backward -> dx"),
-    Kind("tanh", ("x",), ("x",), _rows, about="tanh_forward(x); backward -> dx"),
+    Kind("sigmoid", ("x",), ("x",), _rows, stacks=ROWS,
+         about="sigmoid_forward(x); backward -> dx"),
+    Kind("tanh", ("x",), ("x",), _rows, stacks=ROWS,
+         about="tanh_forward(x); backward -> dx"),
     Kind("leaky_relu", ("x",), ("x",), _rows, style="keywords", smooth=False,
          defaults=lambda rng, second: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
+         stacks=ROWS,
          about="leaky_relu_forward(x, alpha=...); backward -> dx"),
     Kind("softmax_loss", ("x", "y"), ("x",), _rows, outputs=("loss",), loss=True,
          ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
@@ -220,10 +248,19 @@ KINDS = {k.name: k for k in (
          about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
                "classes, the mean over N"),
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(4), style="dict", hyper_name="bn_param",
-         defaults=lambda rng, second: {"mode": "train", "eps": 1e-5, "momentum": 0.9},
+         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
          about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
-               "biased variance); backward -> (dx, dgamma, dbeta)"),
+               "biased variance), and test mode (bn_param's running_mean and running_var; the forward alone); "
+               "backward -> (dx, dgamma, dbeta)"),
+    Kind("spatial_batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
+         _spatial, style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
+         about="spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), "
+               "each channel normalized over N, H and W; training and test mode as batchnorm; "
+               "backward -> (dx, dgamma, dbeta)"),
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          _norm(3), style="dict", hyper_name="ln_param",
          defaults=lambda rng, second: {"eps": 1e-5},
@@ -238,34 +275,41 @@ KINDS = {k.name: k for k in (
                "seed, and test mode (the identity); backward -> dx"),
     Kind("conv", ("x", "w", "b"), ("x", "w", "b"), _conv_shapes, style="dict", hyper_name="conv_param",
          defaults=_conv_hyper,
+         stacks=(({"x": 0}, 0), ({"w": 0, "b": 0}, 1)),
          about="conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), "
                "conv_param {stride, pad} (zero padding on both sides); cross-correlation as torch and "
                "CS231n compute it; backward -> (dx, dw, db)"),
     Kind("max_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
          defaults=_pool_hyper, smooth=False, ties=max_pool_ties,
          tie_groups=max_pool_tie_groups,
+         stacks=ROWS,
          about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
                "pool_width, stride}; backward -> dx"),
     Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
          defaults=_pool_hyper,
+         stacks=ROWS,
          about="avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx"),
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
          _step(1, False),
          outputs=("next_h",),
+         stacks=(({"x": 0, "prev_h": 0}, 0),),
          about="rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b); "
                "backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)"),
     Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
          _step(4, True),
          outputs=("next_h", "next_c"),
+         stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),),
          about="lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g "
                "in that order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, "
                "dprev_c, dWx, dWh, db)"),
     Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
          _sequence(1), outputs=("h",),
+         stacks=(({"x": 0, "h0": 0}, 0),),
          about="rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step "
                "over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
     Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
          _sequence(4), outputs=("h",),
+         stacks=(({"x": 0, "h0": 0}, 0),),
          about="lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, "
                "the step of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
     Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))},
@@ -274,6 +318,7 @@ KINDS = {k.name: k for k in (
                "backward -> dW (repeated words accumulate)"),
     Kind("temporal_affine", ("x", "w", "b"), ("x", "w", "b"),
          _temporal,
+         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 2)),
          about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
                "backward -> (dx, dw, db)"),
     Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), _temporal_scores, outputs=("loss",),

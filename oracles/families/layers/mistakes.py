@@ -163,8 +163,17 @@ def _normalized(axis, unbiased=False, eps_outside=False):
     return outs
 
 
+def _no_transpose(arrays, hyper):
+    """Spatial batch norm's forward with the classic reshape slip (training mode)."""
+    x, eps = arrays["x"], hyper["eps"]
+    flat = x.reshape(-1, x.shape[1])
+    x_hat = (flat - flat.mean(axis=0)) / np.sqrt(flat.var(axis=0) + eps)
+    return [(x_hat * arrays["gamma"] + arrays["beta"]).reshape(x.shape)]
+
+
 FORWARD_MISTAKES = {
-    "batchnorm": [Mistake("batchnorm-unbiased-variance", "the batch's variance divided by N - 1 (the layer divides "
+    "batchnorm": [Mistake("batchnorm-batch-statistics-in-test-mode", "test mode normalized with the batch's own "
+                          "mean and variance, not bn_param's running_mean and running_var", _normalized(0)),Mistake("batchnorm-unbiased-variance", "the batch's variance divided by N - 1 (the layer divides "
                           "by N)", _normalized(0, unbiased=True)),
                   Mistake("batchnorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
                           _normalized(0, eps_outside=True))],
@@ -172,6 +181,9 @@ FORWARD_MISTAKES = {
                           "by D)", _normalized(-1, unbiased=True)),
                   Mistake("layernorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
                           _normalized(-1, eps_outside=True))],
+    "spatial_batchnorm": [Mistake("spatial-batchnorm-no-transpose", "x reshaped to (N * H * W, C) without moving "
+                                  "the channels last first (x.reshape(-1, C), not x.transpose(0, 2, 3, 1).reshape"
+                                  "(-1, C)): each column mixes channels and positions", _no_transpose)],
     "affine": [Mistake("affine-no-bias", "out = x w: the bias is not added",
                        lambda arrays, hyper: [arrays["x"].reshape(arrays["x"].shape[0], -1) @ arrays["w"]])],
     "dropout": [Mistake("dropout-forward-not-rescaled", "the kept units are not divided by p (inverted dropout "

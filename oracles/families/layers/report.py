@@ -21,6 +21,8 @@ class LayerPoint(ForwardPoint):
     kind: str = ""
     forward_checks: dict = field(default_factory=dict)  # output name -> oracle -> Check
     forward_shape: str | None = None  # the forward's outputs are not the layer's shapes
+    laws: list = field(default_factory=list)  # the laws the backward broke here (--fuzz), one line each
+    answered: dict | None = field(default=None, repr=False)  # the backward's gradients by name
 
     @property
     def not_the_layer(self) -> bool:
@@ -30,7 +32,7 @@ class LayerPoint(ForwardPoint):
 
     @property
     def passed(self) -> bool:
-        return super().passed and not self.not_the_layer
+        return super().passed and not self.not_the_layer and not self.laws
 
     def failure_lines(self) -> list:
         lines = []
@@ -43,6 +45,7 @@ class LayerPoint(ForwardPoint):
                 lines.append(f"forward: your forward is not the layer {self.kind}: {failed[0].line()}"
                              + (f" (also against {others})" if others else ""))
         lines += super().failure_lines()
+        lines += self.laws
         tied = self.checks.get(TIES, {}).get(DIFFERENCES)
         if tied is not None and not tied.passed:
             lines.append("note: the sum of dx over a window's tied maxima is that window's dout (any shares); "
@@ -68,6 +71,7 @@ class LayerPoint(ForwardPoint):
         d["forward_shape"] = self.forward_shape
         d["forward"] = {name: {o: c.to_dict() for o, c in per.items()} for name, per in self.forward_checks.items()}
         d["not_the_layer"] = self.not_the_layer
+        d["laws"] = list(self.laws)
         return d
 
 

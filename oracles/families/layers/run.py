@@ -24,8 +24,10 @@ from oracles.compare import agrees, compare
 from oracles.families.forward.judge import differences
 from oracles.families.forward.points import ForwardError
 from oracles.families.forward.sides import source_of
+from oracles.families.layers import directions as along
 from oracles.families.layers.frameworks import FRAMEWORKS, running_averages
 from oracles.families.layers.kinds import GRID, KINDS
+from oracles.families.layers.laws import check_laws
 from oracles.families.layers.mistakes import diagnose, diagnose_forward
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
@@ -34,6 +36,9 @@ from oracles.families.layers.ties import NAME, along_ties
 FD = registry.DIFFERENCES
 FD_MODE = ("every entry, central differences of sum(out * dout) through your forward in float64; kinks found "
            "where the one-sided differences disagree")
+FD_DIRECTIONS = ("{count} random directions per array (drawn after your backward answered), central differences "
+                 "of sum(out * dout) through your forward along each in float64; kinks found where the one-sided "
+                 "differences disagree")
 
 
 def kind_of(name: str):
@@ -43,15 +48,17 @@ def kind_of(name: str):
 
 
 def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0, timeout=None, memory=None,
-                forbid_import=(), **hyper):
+                forbid_import=(), directions=None, **hyper):
     """Check ``backward(dout, cache) -> (dx, *dparams)`` against the gradient of ``forward(x, *params,
     [hyper]) -> (out, cache)``, and ``forward`` against the layer ``kind`` computed by torch and JAX.
 
     A loss kind (``softmax_loss``, ``svm_loss``) is one function ``(x, y) -> (loss, dx)``: give it as
     ``forward`` (``backward`` may be omitted or the same). ``layer_args`` (a dict) and ``hyper``
     fix hyper-parameters (``stride=2, pad=1``); the others are drawn at each point. ``fuzz``: that
-    many more points drawn (seeds ``seed + 2`` on), up to the first that fails. ForwardError (exit
-    2) for bad input.
+    many more points drawn (seeds ``seed + 2`` on), up to the first that fails. ``directions``:
+    finite differences along that many random directions per array instead of every entry (0:
+    every entry; None: every entry up to the policy's budget, :mod:`.directions`). ForwardError
+    (exit 2) for bad input.
     """
     start = time.perf_counter()
     kind = KINDS[kind] if not isinstance(kind, str) else kind_of(kind)
@@ -62,47 +69,51 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
         raise ForwardError(f"{kind.name} needs a backward: --candidate FILE.py:{kind.name}_backward")
     forward_source = source_of(forward, "--forward")
     backward_source = source_of(backward, "--candidate")
-    points = [_draw(kind, s, given, second=(s == seed + 1)) for s in (seed, seed + 1)]
-    points += [_draw(kind, seed, {**given, **more}, second=False) for more in kind.also]
+    points = [_draw(kind, s, given, second=(s == seed + 1), directions=directions) for s in (seed, seed + 1)]
+    points += [_draw(kind, seed, {**given, **more}, second=False, directions=directions) for more in kind.also]
     worker = {"timeout": timeout, "memory": memory}
     fside = LayerForwardSide(forward_source, None, **worker).start()
     bside = None
     try:
         bside = PairSide(backward_source, None if kind.loss else forward_source, None, forbid=forbid_import,
                          **worker).start()
-        results = [_judge(kind, fside, bside, p) for p in points]
-        fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results) if fuzz else None
+        results = [_judge(kind, fside, bside, p, laws=bool(fuzz)) for p in points]
+        fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results, directions) if fuzz else None
     finally:
         fside.close()
         if bside is not None:
             bside.close()
     timings = {"total": time.perf_counter() - start}
+    count = max(p.get("directions", 0) for p in points)
+    fd_mode = FD_DIRECTIONS.format(count=count) if count else FD_MODE
     return LayerReport(data={"source": f"drawn (seeds {seed}, {seed + 1})"}, spec={"family": "layers"},
                        candidate=backward_source.name, oracles=[FD, *FRAMEWORKS], points=results,
-                       timings_s=timings, versions=_versions_all(), fd_mode=FD_MODE, forward=forward_source.name,
+                       timings_s=timings, versions=_versions_all(), fd_mode=fd_mode, forward=forward_source.name,
                        points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed)
 
 
-def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: list) -> dict:
+def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: list, directions=None) -> dict:
     """``examples`` more points, drawn as the first two are (seeds ``seed + 2`` on, every other one a
     second point); the first that fails joins ``results``, with the seed that replays it."""
     for i in range(examples):
         s, second = seed + 2 + i, i % 2 == 1
-        point = _draw(kind, s, given, second=second)
+        point = _draw(kind, s, given, second=second, directions=directions)
         point["name"] = f"fuzz {i + 1}: seed {s}" + (" (second point)" if second else "")
-        judged = _judge(kind, fside, bside, point)
+        judged = _judge(kind, fside, bside, point, laws=True)
         if not judged.passed:
             results.append(judged)
-            replay = s - 1 if second else s
-            return {"passed": False, "examples": i + 1, "seed": s, "replay": f"--seed {replay}",
+            replay = ("--fuzz 1 " if judged.laws else "") + f"--seed {s - 1 if second else s}"  # the laws need --fuzz
+            return {"passed": False, "examples": i + 1, "seed": s, "replay": replay,
                     "summary": f"failed at drawn point {i + 1} of {examples} (seed {s}): its report is the last "
-                               f"point above; replay it with --seed {replay}"}
+                               f"point above; replay it with {replay}"}
     return {"passed": True, "examples": examples,
             "summary": f"{examples} more points drawn (seeds {seed + 2} to {seed + 1 + examples}): every check agrees"}
 
 
-def _draw(kind, seed: int, given: dict, second: bool) -> dict:
-    """One point: the hyper-parameters, the arrays and dout; a kinked kind's second point has x on a grid."""
+def _draw(kind, seed: int, given: dict, second: bool, directions=None) -> dict:
+    """One point: the hyper-parameters, the arrays and dout; a kinked kind's second point has x on a
+    grid, except where the arrays are differenced along random directions (exact zeros and ties are
+    checked entry by entry only)."""
     rng = np.random.default_rng(seed)
     grid = second and not kind.smooth
     try:
@@ -110,25 +121,45 @@ def _draw(kind, seed: int, given: dict, second: bool) -> dict:
     except ValueError as exc:
         raise ForwardError(str(exc)) from None
     try:
-        arrays = kind.draw(rng, hyper, grid)
+        arrays = kind.draw(rng, hyper, False)
+        count = along.count_for(kind, arrays, directions)
+        grid = grid and not count
+        if grid:
+            arrays["x"] = np.round(arrays["x"] / GRID) * GRID
+        if kind.fill is not None:
+            hyper = kind.fill(rng, hyper, arrays)
         torch_outs, _ = FRAMEWORKS["torch"](kind, arrays, hyper)
     except (ValueError, RuntimeError, KeyError, TypeError) as exc:
         raise ForwardError(f"--layer-args {hyper}: not a {kind.name} layer the harness can draw ({exc})") from None
     douts = [np.ones(()) if kind.loss else rng.standard_normal(o.shape) for o in torch_outs]
     shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
-    held = f"{kind.hyper_name or 'hyper'} {hyper}, " if hyper else ""
+    shown = {k: f"array {v.shape}" if isinstance(v, np.ndarray) else v for k, v in hyper.items()}
+    held = f"{kind.hyper_name or 'hyper'} {shown}, " if hyper else ""
     about = f"{held}{shapes}" + (f", x on a grid of {GRID} (exact zeros and ties)" if grid else "")
     name = f"seed {seed}" + "".join(f" ({k} {v})" for k, v in given.items() if k == "mode" and v != "train")
-    return {"name": name, "about": about, "hyper": hyper, "arrays": arrays, "douts": douts}
+    if count:
+        about += f", differenced along {count} random directions per array"
+    return {"name": name, "about": about, "hyper": hyper, "arrays": arrays, "douts": douts, "directions": count,
+            "seed": seed}
 
 
-def _judge(kind, fside, bside, point: dict) -> LayerPoint:
+def _judge(kind, fside, bside, point: dict, laws: bool = False) -> LayerPoint:
+    """One point; with ``laws`` (the check fuzzes), the laws over the backward too (:mod:`.laws`)."""
+    result = _judge_point(kind, fside, bside, point)
+    grads = result.answered
+    if laws and grads is not None:
+        result.laws = check_laws(kind, bside, point["arrays"], point["douts"], grads)
+    return result
+
+
+def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     arrays, douts, hyper = point["arrays"], point["douts"], point["hyper"]
     layer = kind.message(hyper)
     shapes = {f"d{k}": (arrays[k].shape, "float64") for k in kind.grads}
     result = LayerPoint(point["name"], point["about"], shapes=shapes, kind=kind.name)
     bside.layer = layer
-    outcome = bside.pair(arrays, douts)
+    forward_only = hyper.get("mode") in kind.forward_only
+    outcome = bside.pair(arrays, douts, forward_only=forward_only)
     result.output = outcome.output
     if outcome.failure is not None:
         result.violation = outcome.failure
@@ -143,11 +174,16 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     if result.not_the_layer:
         mine = [np.asarray(o["array"] if "array" in o else o["float"], dtype=np.float64) for o in outs]
         result.diagnosis += diagnose_forward(kind, given, hyper, mine, oracles["torch"][0])
-    if kind.name == "batchnorm" and hyper.get("mode") == "train":
+    if kind.name in ("batchnorm", "spatial_batchnorm"):
         _running(result, dict(outcome.returned.get("hyper_after", [])), arrays, hyper)
+    if forward_only:  # the course's backward is for training mode: the forward alone is checked here
+        return result
     fside.layer = layer
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
+    count = point.get("directions", 0)
+    if count:
+        return _judge_along(kind, fside, point, result, outcome, oracles, given, params, inputs)
     found = differences(fside, params, inputs, "float64")
     result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
     result.losses[result.LOSS_BASE] = found.loss
@@ -157,12 +193,11 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     grads = _grads(kind, result, outcome.returned["grads"], arrays)
     if grads is None:
         return result
+    result.answered = grads
     fd_tol = policy.tolerance(FD, "float64")
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
-        for name, (_, vjp) in oracles.items():
-            per[name] = compare(f"d{k}", name, grads[k], vjp[k], policy.tolerance(name, "float64"),
-                                subgradient=found.kinks[k])
+        per.update(_against_frameworks(k, grads, oracles, found.kinks[k]))
         result.checks[f"d{k}"] = per
     if result.failures():
         result.diagnosis += diagnose(kind, given, hyper, douts, grads, oracles["torch"][1])
@@ -176,14 +211,54 @@ def _judge(kind, fside, bside, point: dict) -> LayerPoint:
     return result
 
 
+def _against_frameworks(k: str, grads: dict, oracles: dict, kinks) -> dict:
+    return {name: compare(f"d{k}", name, grads[k], vjp[k], policy.tolerance(name, "float64"), subgradient=kinks)
+            for name, (_, vjp) in oracles.items()}
+
+
+def _judge_along(kind, fside, point: dict, result: LayerPoint, outcome, oracles: dict, given: dict, params: dict,
+                 inputs: dict) -> LayerPoint:
+    """:func:`_judge`'s gradients where the arrays are differenced along random directions
+    (:mod:`.directions`), drawn once the backward answered: finite differences hold ``V . g``, torch
+    and JAX every entry (the point is off the grid: no exact zero or tie)."""
+    grads = _grads(kind, result, outcome.returned["grads"], point["arrays"])
+    if grads is None:
+        return result
+    result.answered = grads
+    V = along.draw(point["seed"], point["name"], grads, {k: params[k].shape for k in kind.grads},
+                   point["directions"])
+    found = along.along(fside, params, inputs, V)
+    first = found[kind.grads[0]]
+    result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"
+    result.losses[result.LOSS_BASE] = first.loss
+    result.nondeterministic = first.nondeterministic
+    mine = along.project(V, grads)
+    fd_tol = policy.tolerance(FD, "float64")
+    for k in kind.grads:
+        per = {FD: compare(f"d{k}", FD, mine[k], found[k].central["t"], fd_tol, subgradient=found[k].kinks["t"])}
+        per.update(_against_frameworks(k, grads, oracles, None))
+        result.checks[f"d{k}"] = per
+    if result.failures():
+        result.diagnosis += diagnose(kind, given, point["hyper"], point["douts"], grads, oracles["torch"][1])
+    theirs = {name: along.project(V, vjp) for name, (_, vjp) in oracles.items()}
+    for name in oracles:
+        together = all(agrees(theirs[name][k], found[k].central["t"], fd_tol, found[k].kinks["t"]) for k in kind.grads)
+        result.agreement.append((FD, name, together))
+    return result
+
+
 def _running(result: LayerPoint, after: dict, arrays: dict, hyper: dict) -> None:
-    """bn_param's running averages after the call, against :func:`frameworks.running_averages`."""
-    for name, expected in running_averages(arrays, hyper).items():
+    """bn_param's running averages after the call: in training mode against
+    :func:`frameworks.running_averages`, in test mode as they were (test mode reads them, never updates)."""
+    test = hyper.get("mode") == "test"
+    expected_all = {k: hyper[k] for k in ("running_mean", "running_var")} if test else running_averages(arrays, hyper)
+    for name, expected in expected_all.items():
         mine = after.get(name)
         if mine is None or np.shape(mine["array"]) != expected.shape:
             result.forward_shape = (f"bn_param[{name!r}] after the call is "
                                     f"{'missing' if mine is None else 'of shape ' + str(np.shape(mine['array']))}: "
-                                    f"training mode keeps the running averages there, shape {expected.shape}")
+                                    f"{'test' if test else 'training'} mode keeps the running averages there, "
+                                    f"shape {expected.shape}")
             return
         result.forward_checks[f"bn_param[{name!r}]"] = {"torch": compare(name, "torch", mine["array"], expected,
                                                                           policy.tolerance("torch", "float64"))}

@@ -29,9 +29,9 @@ class PairSide(BackwardSide):
         super().__init__(source, **worker_options)
         self.forward, self.layer = forward, layer
 
-    def pair(self, arrays: dict, douts: list) -> Outcome:
+    def pair(self, arrays: dict, douts: list, forward_only: bool = False) -> Outcome:
         message = {"op": "layer_pair", "layer": self.layer, "arrays": arrays, "douts": douts,
-                   "forward": None if self.forward is None else self.forward.message()}
+                   "forward": None if self.forward is None else self.forward.message(), "forward_only": forward_only}
         outcome = self.worker.ask(message, "during the call")
         returned = outcome.returned
         if returned is not None and returned["kind"] == "failed":

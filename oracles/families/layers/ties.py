@@ -14,11 +14,12 @@ from oracles.families.forward.judge import differences
 from oracles.families.layers.report import TIES as NAME
 
 
-class _Along:
-    """The forward's side seen as a function of ``t``: the arrays with ``x + t_k v_k`` (one group at a time)."""
+class Along:
+    """The forward's side seen as a function of ``t``: the arrays with ``name + t_k v_k``, one ``k`` at a
+    time (a window's tied maxima moved together; a random direction of one array)."""
 
-    def __init__(self, side, arrays: dict, groups: np.ndarray):
-        self.side, self.arrays, self.groups = side, arrays, groups
+    def __init__(self, side, arrays: dict, vectors: np.ndarray, name: str = "x"):
+        self.side, self.arrays, self.vectors, self.name = side, arrays, vectors, name
         self.limit = side.limit
 
     @property
@@ -29,7 +30,7 @@ class _Along:
         out = list(self.side.losses(self.arrays, inputs, [], base=base)) if base else []
         for _, index, values in perturb:
             for k, value in zip(index, values):
-                moved = dict(self.arrays, x=self.arrays["x"] + value * self.groups[k])
+                moved = dict(self.arrays, **{self.name: self.arrays[self.name] + value * self.vectors[k]})
                 out += list(self.side.losses(moved, inputs, [], base=1))
         return np.asarray(out, dtype=np.float64)
 
@@ -44,7 +45,7 @@ def along_ties(kind, fside, arrays: dict, hyper: dict, inputs: dict, dx: np.ndar
         return None
     V = np.stack(groups).astype(np.float64)
     params = {k: np.asarray(arrays[k], dtype=np.float64) for k in kind.grads}
-    found = differences(_Along(fside, params, V), {"t": np.zeros(len(groups))}, inputs, "float64")
+    found = differences(Along(fside, params, V), {"t": np.zeros(len(groups))}, inputs, "float64")
     smooth = ~found.kinks["t"].mask
     if not smooth.any():
         return None

@@ -73,3 +73,33 @@ def conv_backward_crop_negative(dout, cache):
     dx, dw, db = conv_backward_naive(dout, (x, w, b, conv_param))
     dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     return dxp[:, :, pad:-pad, pad:-pad], dw, db
+
+
+def _patches(xp, HH, WW, stride):
+    """The windows of the padded input, (N, C, Ho, Wo, HH, WW), a view (no copy)."""
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))
+    return windows[:, :, ::stride, ::stride]
+
+
+def conv_forward_fast(x, w, b, conv_param):
+    """The same layer without Python loops (CS231n's conv_forward_fast does it with im2col)."""
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    F, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.einsum("nchwij,fcij->nfhw", _patches(xp, HH, WW, stride), w, optimize=True) + b[None, :, None, None]
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    F, _, HH, WW = w.shape
+    N, _, Ho, Wo = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dw = np.einsum("nchwij,nfhw->fcij", _patches(xp, HH, WW, stride), dout, optimize=True)
+    db = dout.sum(axis=(0, 2, 3))
+    dxp = np.zeros_like(xp)
+    for i in range(HH):  # each kernel offset scatters every window at once
+        for j in range(WW):
+            dxp[:, :, i:i + stride * Ho:stride, j:j + stride * Wo:stride] += np.einsum("nfhw,fc->nchw", dout, w[:, :, i, j])
+    return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]], dw, db

@@ -95,3 +95,47 @@ def batchnorm_forward_eps_outside(x, gamma, beta, bn_param):
     bn_param["running_mean"] = 0.1 * mu
     bn_param["running_var"] = 0.1 * x.var(axis=0)
     return gamma * x_hat + beta, (x_hat, gamma, std)
+
+
+def batchnorm_forward_batch_statistics_in_test(x, gamma, beta, bn_param):
+    """A wrong forward: bn_param["mode"] ignored, test mode normalized with the batch's own statistics."""
+    mode, bn_param["mode"] = bn_param["mode"], "train"
+    out, cache = batchnorm_forward(x, gamma, beta, bn_param)
+    bn_param["mode"] = mode
+    return out, cache
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """Each channel normalized over N, H and W: the channels last, batchnorm_forward, back (CS231n's)."""
+    N, C, H, W = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, C), gamma, beta, bn_param)
+    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    N, C, H, W = dout.shape
+    dx, dgamma, dbeta = batchnorm_backward_alt(dout.transpose(0, 2, 3, 1).reshape(-1, C), cache)
+    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+def spatial_batchnorm_forward_no_transpose(x, gamma, beta, bn_param):
+    """A wrong forward: x.reshape(-1, C) without moving the channels last, so each column mixes channels."""
+    N, C, H, W = x.shape
+    out, cache = batchnorm_forward(x.reshape(-1, C), gamma, beta, bn_param)
+    return out.reshape(N, C, H, W), cache
+
+
+def spatial_batchnorm_backward_no_transpose(dout, cache):
+    """The backward of that forward (the same reshape): the gradient of the wrong forward."""
+    N, C, H, W = dout.shape
+    dx, dgamma, dbeta = batchnorm_backward_alt(dout.reshape(-1, C), cache)
+    return dx.reshape(N, C, H, W), dgamma, dbeta
+
+
+def spatial_batchnorm_backward_dgamma_of_first_image(dout, cache):
+    """dgamma and dbeta summed over the first image's positions alone (a slice where the sum is over N too)."""
+    dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+    x_hat = cache[0]
+    N, C, H, W = dout.shape
+    first = dout[:1].transpose(0, 2, 3, 1).reshape(-1, C)
+    return dx, np.sum(first * x_hat[:H * W], axis=0), first.sum(axis=0)
