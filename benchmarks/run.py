@@ -82,16 +82,22 @@ def per_call(fn, settings: Settings, spread: dict | None = None) -> float:
     return statistics.median(times)
 
 
-def timed(fn, settings: Settings, cheap_s: float = 1.0):
-    """Run ``fn`` once; if that took under ``cheap_s``, repeat and take the median. -> (seconds, result)."""
-    start = time.perf_counter()
-    result = fn()
-    seconds = [time.perf_counter() - start]
-    if seconds[0] < cheap_s:
-        for _ in range(settings.repeats - 1):
-            start = time.perf_counter()
-            result = fn()
-            seconds.append(time.perf_counter() - start)
+def timed(fn, settings: Settings, cheap_s: float = 1.0, cpu: dict | None = None, key=None):
+    """Run ``fn`` once; if that took under ``cheap_s``, repeat and take the median. -> (seconds, result).
+
+    ``cpu``, if given, receives at ``key`` the median CPU time of the same runs (``time.process_time``:
+    every thread of this process, none of the other processes a busy machine runs).
+    """
+    seconds, cpu_seconds = [], []
+    while True:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - start_cpu)
+        if seconds[0] >= cheap_s or len(seconds) == settings.repeats:
+            break
+    if cpu is not None:
+        cpu[key] = statistics.median(cpu_seconds)
     return statistics.median(seconds), result
 
 
@@ -109,7 +115,7 @@ class TooSlow(Exception):
 GIVE_UP = 5.0  # a thread setting is stopped once it takes this many times the fastest one so far
 
 
-def at_best_threads(fn, settings: Settings):
+def at_best_threads(fn, settings: Settings, cpu: dict | None = None):
     """``fn(deadline)`` timed (:func:`timed`) at every :func:`thread_counts` setting of torch, fastest taken.
 
     Under load two intra-op threads that wait on each other make a small torch call 2-30x
@@ -117,7 +123,7 @@ def at_best_threads(fn, settings: Settings):
     ``fn`` raises :class:`TooSlow` past ``deadline`` (``time.perf_counter()``): a setting is stopped
     once it has taken ``GIVE_UP`` times the fastest so far, and recorded as a lower bound.
     Returns ``(best seconds, {threads: seconds}, the result at the best)``; a stopped setting's
-    seconds are its time until stopped, negated (a lower bound).
+    seconds are its time until stopped, negated (a lower bound). ``cpu`` receives ``{threads: CPU seconds}``.
     """
     import torch
 
@@ -128,11 +134,12 @@ def at_best_threads(fn, settings: Settings):
             torch.set_num_threads(count)
             best = min((v for v in by_threads.values() if v > 0), default=None)
             if best is None:
-                by_threads[count], results[count] = timed(lambda: fn(float("inf")), settings)
+                by_threads[count], results[count] = timed(lambda: fn(float("inf")), settings, cpu=cpu, key=count)
                 continue
             start = time.perf_counter()
             try:
-                by_threads[count], results[count] = timed(lambda: fn(time.perf_counter() + GIVE_UP * best), settings)
+                by_threads[count], results[count] = timed(lambda: fn(time.perf_counter() + GIVE_UP * best), settings,
+                                                          cpu=cpu, key=count)
             except TooSlow:
                 by_threads[count] = -(time.perf_counter() - start)
     finally:
@@ -339,8 +346,9 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     rows = {}
 
     say(f"{_size(spec)}: ours")
-    seconds, fd = timed(lambda: fd_gradients(spec, params, X, y), settings)
-    rows["ours"] = {"seconds": seconds, "kind": "every entry (batched central differences)"}
+    cpu = {}
+    seconds, fd = timed(lambda: fd_gradients(spec, params, X, y), settings, cpu=cpu, key="ours")
+    rows["ours"] = {"seconds": seconds, "cpu_seconds": cpu["ours"], "kind": "every entry (batched central differences)"}
     agree = Agreement(g_ref, fd.near_kink)
     agree.entries("ours", fd.grads, excuse=False)
 
@@ -368,9 +376,11 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
             passed = gradcheck(with_deadline(fn, deadline), inputs, fast_mode=False, **GRADCHECK)
         return passed, seen
 
-    seconds, threads, (passed, seen) = at_best_threads(run_full, settings)
+    cpu = {}
+    seconds, threads, (passed, seen) = at_best_threads(run_full, settings, cpu)
     row = {"seconds": seconds * n / subset, "kind": "every entry (one forward pair each)", "passed": bool(passed),
-           "seconds_by_threads": {t: s * n / subset for t, s in threads.items()}}
+           "seconds_by_threads": {t: s * n / subset for t, s in threads.items()},
+           "cpu_seconds_by_threads": {t: s * n / subset for t, s in cpu.items()}}
     if subset != n:
         row.update(estimated=True, measured_seconds=seconds, measured_entries=subset,
                    note=f"estimated: {subset}-entry subset ({', '.join(full_keys)}) timed at {seconds:.2f} s, "
@@ -495,6 +505,8 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     ours = rows["ours"]["seconds"]
     for row in rows.values():
         row["ratio_vs_ours"] = row["seconds"] / ours
+    full = rows["gradcheck full"]
+    full["cpu_ratio_vs_ours"] = min(full["cpu_seconds_by_threads"].values()) / rows["ours"]["cpu_seconds"]
     kink_count = int(sum(k.sum() for k in fd.near_kink.values()))
     return {"size": _size(spec), "sizes": list(spec.sizes), "n_params": n, "weights": f"random_params(spec, {SEED}, 1.0)",
             "loss": loss_ref, "kink_crossed_entries": kink_count, "contenders": rows,
@@ -682,6 +694,12 @@ def print_fd(console, results: dict) -> None:
                               f"is stopped at {GIVE_UP:g}x the fastest so far)")
             if row.get("note"):
                 console.print(f"  {name}: {row['note']}")
+        ours, full = size["contenders"]["ours"], size["contenders"]["gradcheck full"]
+        console.print(f"  CPU time (this process's threads, not the machine's other jobs): ours "
+                      f"{_seconds({'seconds': ours['cpu_seconds']})}, gradcheck full "
+                      + ", ".join(f"{t} thread{'s' if int(t) > 1 else ''} {_seconds({**full, 'seconds': s})}"
+                                  for t, s in full["cpu_seconds_by_threads"].items())
+                      + f": the least over ours {full['cpu_ratio_vs_ours']:,.2f}×")
         autodiff = [f"{k} {'yes' if v['ok'] else 'NO'} (max |err| {v['max_abs_err']:.1e})"
                     for k, v in size["agreement"].items() if k.endswith("autodiff")]
         console.print(f"  same gradient: [bold]{'yes' if size['same_gradient'] else 'NO'}[/] "
