@@ -61,7 +61,7 @@ def autograd_oracle(spec, params: dict, X, y):
     def loss(P):
         a = X
         for l in range(1, n_layers + 1):
-            z = anp.dot(a, P[f"W{l}"]) + P[f"b{l}"]
+            z = anp.dot(a, P[f"W{l}"]) + P[f"b{l}"] if spec.bias else anp.dot(a, P[f"W{l}"])  # no b: no bias
             a = act(z) if l < n_layers else z
         rows, per_row = HEADS[spec.loss](anp, z, target)
         value = anp.sum(rows) / (N * per_row) if spec.reduction == "mean" else anp.sum(rows)

@@ -231,7 +231,11 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
     first = next(k for k in order if k in wrong)
     l = int(first[1:])
     partner = f"{'b' if first[0] == 'W' else 'W'}{l}"
-    if partner not in wrong:
+    if partner not in keys:  # no bias: dW_l alone cannot tell its own step from the dz_l it reads
+        before = (step(f"z{L}", L, loss=p.head.loss) if l == L
+                  else f"{step(f'a{l}', L)} or {step(f'z{l}', L, activation)}")
+        text = f"d{first} is the first wrong gradient: the error enters at {step(first, L)} or before it, at {before}"
+    elif partner not in wrong:
         text = f"only d{first} is wrong at layer {l}: the error enters at {step(first, L)}"
     elif l == L:
         text = f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L, loss=p.head.loss)}"

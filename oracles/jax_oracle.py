@@ -56,7 +56,7 @@ def _value_and_grad(activation: str, n_layers: int, loss: str = "bce", reduction
     def loss_fn(params, X, y, row_weight, l2):
         a = X
         for l in range(1, n_layers + 1):
-            z = a @ params[f"W{l}"] + params[f"b{l}"]
+            z = a @ params[f"W{l}"] + params[f"b{l}"] if f"b{l}" in params else a @ params[f"W{l}"]  # no b{l}: no bias
             a = act(z) if l < n_layers else z
         per_row, outputs_count = HEADS[loss](jax, jnp, z, y)
         count = jnp.sum(row_weight) * (z.shape[1] if outputs_count else 1)
@@ -96,7 +96,8 @@ def jax_oracle(spec, params: dict, X, y):
     P = {}
     for l in range(1, len(sizes)):
         P[f"W{l}"] = _pad(np.asarray(params[f"W{l}"]), (padded[l - 1], padded[l]), spec.dtype)
-        P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
+        if spec.bias:
+            P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
     Xp = _pad(np.asarray(X), (rows, padded[0]), spec.dtype)
     if spec.loss in INTEGER_LABELS:
         yp = _pad(np.asarray(y).reshape(-1, 1).astype(np.int32), (rows, 1), np.int32)

@@ -164,6 +164,16 @@ def modules(value, where: str = "forbid_import") -> tuple:
 FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: oracles.harness.fd_mode
 
 
+def yes_no(value, where: str) -> bool:
+    """True or False; from an ini file or a string also true/false, yes/no, 1/0."""
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    if not isinstance(value, bool):
+        raise ValueError(f"{where} takes True or False (an ini file: true or false), got {value!r}")
+    return value
+
+
 def l2(value, where: str = "l2") -> float:
     """A number from 0 to MAX_L2 (0: no weight decay), as the convention's own code writes it.
 
@@ -197,6 +207,7 @@ class Setting:
     metavar: str | None = None
     ini: bool = False
     choices: tuple | None = None  # shown as {a,b} by --help
+    switch: bool = False  # True or False: the CLI's flag takes no value and turns the default over (--no-NAME)
 
     @property
     def shown(self) -> str:
@@ -207,7 +218,7 @@ class Setting:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + ("no-" if self.switch and self.default else "") + self.name.replace("_", "-")
 
     @property
     def ini_key(self) -> str:
@@ -291,6 +302,8 @@ SETTINGS = {s.name: s for s in (
     _pick("convention", CONVENTIONS, "lesson",
           "how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch", ini=True),
     Setting("hidden", hidden, (16,), "hidden widths: 16 (the lesson) or 64,64"),
+    Setting("bias", yes_no, True, "a network without biases: z = a @ W, parameters W1, ..., WL only, and your "
+            "backward returns exactly their gradients", ini=True, switch=True),
     _pick("activation", ACTIVATIONS, "relu", f"the hidden activation: {', '.join(ACTIVATIONS)}"),
     Setting("seed", seed, 0, "the lesson init's seed, and with the candidate's answer the random directions' (default 0)"),
     _pick("dtype", DTYPES, "float64",

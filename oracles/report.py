@@ -305,7 +305,7 @@ class Report:
         where = f"the packaged {d['packaged']} data" if d.get("packaged") else d["source"]
         return (f"candidate {self.candidate} | data {where} ({d['rows']} rows, {d['features']} "
                 f"features; {target}) | network {'-'.join(map(str, s['sizes']))} "
-                f"{s['activation']} {s['dtype']}{head}")
+                f"{s['activation']} {s['dtype']}{'' if s.get('bias', True) else ' no biases'}{head}")
 
     def verdict(self) -> str:
         if self.passed:

@@ -78,7 +78,7 @@ def _loss_and_grads(torch, spec, params: dict, X, y):
     a = torch.as_tensor(np.asarray(X), dtype=dtype)
     n_layers = len(spec.sizes) - 1
     for l in range(1, n_layers + 1):
-        z = a @ weights[f"W{l}"] + weights[f"b{l}"]
+        z = a @ weights[f"W{l}"] + weights[f"b{l}"] if spec.bias else a @ weights[f"W{l}"]  # nn.Linear(bias=False)
         a = act(z) if l < n_layers else z
     loss = HEADS[spec.loss](torch, F, z, y, spec.reduction)
     if spec.l2:

@@ -46,8 +46,12 @@ def parser() -> argparse.ArgumentParser:
                    help="read every --candidate's file part as a glob pattern; without it a pattern is expanded "
                         "only where no file of that name exists (a path that exists is always literal)")
     for setting in options.SETTINGS.values():  # declared once, for the API and the plugin too
-        p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
-                       metavar=setting.shown, help=setting.help)
+        if setting.switch:  # no value: the flag turns the default over
+            p.add_argument(setting.flag, dest=setting.name, action="store_false" if setting.default else "store_true",
+                           default=setting.default, help=setting.help)
+        else:
+            p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
+                           metavar=setting.shown, help=setting.help)
     p.add_argument("--results", metavar="DIR",
                    help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
                         "grades only what is missing or changed (default: beside --output, as NAME.results)")
@@ -112,7 +116,7 @@ def _run(args) -> int:
     try:
         data = load(args.data, args.target, args.loss)
         spec = harness.make_spec(data, args.hidden, args.activation, args.dtype, args.loss, args.reduction, args.l2,
-                         args.convention)
+                         args.convention, args.bias)
     except DataError as exc:
         raise UsageError(str(exc)) from None
     _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
@@ -153,7 +157,7 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
     for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
         why = _FORWARD_WHY.get(flag, "it describes the built-in network, and your forward is the network")
-        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: {why}")
+        raise UsageError(f"{_flag(flag)} does not apply with --forward: {why}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
     if args.fuzz and not args.init:
@@ -204,7 +208,7 @@ def _run_layer(args, targets) -> int:
         raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
     for flag in sorted(getattr(args, "given", set()) - LAYER_FLAGS, key=_flag_order):
         why = _LAYER_WHY.get(flag, "it describes the built-in network, and the layer is yours")
-        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --layer: {why}")
+        raise UsageError(f"{_flag(flag)} does not apply with --layer: {why}")
     outputs = _outputs(args, targets)
     from oracles.families.layers import ForwardError, check_layer
 
@@ -229,6 +233,11 @@ _FORWARD_WHY = {
     "dtype": "the dtype is your params'", "glob": "one --candidate, not a gradebook",
     "jobs": "one --candidate, not a gradebook",
 }
+
+
+def _flag(dest: str) -> str:
+    """An option's flag as written (``bias`` is ``--no-bias``)."""
+    return options.SETTINGS[dest].flag if dest in options.SETTINGS else "--" + dest.replace("_", "-")
 
 
 def _flag_order(dest: str) -> int:
@@ -265,6 +274,8 @@ def _zoo_entries(args):
     when given (properties.zoo.entries). None without --bug-zoo."""
     if not args.bug_zoo:
         return None
+    if not args.bias:
+        raise UsageError("--bug-zoo's catalogue is written for networks with biases: drop --no-bias or --bug-zoo")
     from properties.zoo import entries
 
     mutants, correct = entries(args.loss, args.convention, args.reduction, args.l2)
@@ -482,7 +493,7 @@ def _fuzz(args, spec, candidate):
         strategy = candidate_problems(spec)
     else:  # the reference: every depth, activation, head, class count, reduction and L2 form
         strategy = problems(specs(dtypes=(spec.dtype,), losses=LOSSES, reductions=REDUCTIONS,
-                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
+                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS, biases=(spec.bias,)))
     with _progress(args.fuzz, "fuzz", args.quiet) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
@@ -507,6 +518,8 @@ def _replay(args, candidate):
         problem = Problem.parse(args.replay)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not args.bias and problem.bias:
+        raise UsageError("--replay: the line's network has biases (it has no bias=0); drop --no-bias")
     return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
