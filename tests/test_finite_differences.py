@@ -373,10 +373,10 @@ def _slow_fd(spec, params, X, y):
     return grads, near
 
 
-def _slow_problem(loss_name, activation, sizes, near, l2_form=None, reduction="mean", N=12):
+def _slow_problem(loss_name, activation, sizes, near, l2_form=None, reduction="mean", N=12, bias=True):
     from dataclasses import replace
 
-    spec = Spec(sizes, activation, "float64", loss_name, reduction)
+    spec = Spec(sizes, activation, "float64", loss_name, reduction, bias=bias)
     if l2_form:
         spec = replace(spec, l2=0.3, l2_form=l2_form)
     rng = np.random.default_rng(11)
@@ -426,3 +426,11 @@ def test_fd_gradients_equal_a_plain_per_entry_loop_with_l2_in_each_form(l2_form,
     near = _equals_the_plain_loop(*_slow_problem("bce", "relu", (4, 5, 4, 1), near=True, l2_form=l2_form,
                                                  reduction=reduction))
     assert near["b1"][0, 0] and near["W2"].any()
+
+
+@pytest.mark.parametrize("loss_name, C", [("bce", 1), ("softmax", 3)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_fd_gradients_equal_a_plain_per_entry_loop_without_biases(loss_name, C, activation):
+    spec, params, X, y = _slow_problem(loss_name, activation, (4, 5, 4, C), near=False, bias=False)
+    assert not any(k.startswith("b") for k in params)
+    _equals_the_plain_loop(spec, params, X, y)
