@@ -82,17 +82,79 @@ def per_call(fn, settings: Settings, spread: dict | None = None) -> float:
     return statistics.median(times)
 
 
-def timed(fn, settings: Settings, cheap_s: float = 1.0):
-    """Run ``fn`` once; if that took under ``cheap_s``, repeat and take the median. -> (seconds, result)."""
-    start = time.perf_counter()
-    result = fn()
-    seconds = [time.perf_counter() - start]
-    if seconds[0] < cheap_s:
-        for _ in range(settings.repeats - 1):
-            start = time.perf_counter()
-            result = fn()
-            seconds.append(time.perf_counter() - start)
+def timed(fn, settings: Settings, cheap_s: float = 1.0, cpu: dict | None = None, key=None):
+    """Run ``fn`` once; if that took under ``cheap_s``, repeat and take the median. -> (seconds, result).
+
+    ``cpu``, if given, receives at ``key`` the median CPU time of the same runs (``time.process_time``:
+    every thread of this process, none of the other processes a busy machine runs).
+    """
+    seconds, cpu_seconds = [], []
+    while True:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - start_cpu)
+        if seconds[0] >= cheap_s or len(seconds) == settings.repeats:
+            break
+    if cpu is not None:
+        cpu[key] = statistics.median(cpu_seconds)
     return statistics.median(seconds), result
+
+
+def thread_counts() -> list:
+    """torch's intra-op thread counts gradcheck is timed at: one, its default, and one per core."""
+    import torch
+
+    return sorted({1, torch.get_num_threads(), os.cpu_count() or 1})
+
+
+class TooSlow(Exception):
+    """A timed call passed its deadline: it cannot be the fastest setting."""
+
+
+GIVE_UP = 5.0  # a thread setting is stopped once it takes this many times the fastest one so far
+
+
+def at_best_threads(fn, settings: Settings, cpu: dict | None = None):
+    """``fn(deadline)`` timed (:func:`timed`) at every :func:`thread_counts` setting of torch, fastest taken.
+
+    Under load two intra-op threads that wait on each other make a small torch call 2-30x
+    slower; one thread can be slower on an idle machine: a contender is measured at its best.
+    ``fn`` raises :class:`TooSlow` past ``deadline`` (``time.perf_counter()``): a setting is stopped
+    once it has taken ``GIVE_UP`` times the fastest so far, and recorded as a lower bound.
+    Returns ``(best seconds, {threads: seconds}, the result at the best)``; a stopped setting's
+    seconds are its time until stopped, negated (a lower bound). ``cpu`` receives ``{threads: CPU seconds}``.
+    """
+    import torch
+
+    default = torch.get_num_threads()
+    by_threads, results = {}, {}
+    try:
+        for count in thread_counts():
+            torch.set_num_threads(count)
+            best = min((v for v in by_threads.values() if v > 0), default=None)
+            if best is None:
+                by_threads[count], results[count] = timed(lambda: fn(float("inf")), settings, cpu=cpu, key=count)
+                continue
+            start = time.perf_counter()
+            try:
+                by_threads[count], results[count] = timed(lambda: fn(time.perf_counter() + GIVE_UP * best), settings,
+                                                          cpu=cpu, key=count)
+            except TooSlow:
+                by_threads[count] = -(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(default)
+    best = min((c for c, v in by_threads.items() if v > 0), key=by_threads.get)
+    return by_threads[best], by_threads, results[best]
+
+
+def with_deadline(fn, deadline: float):
+    """``fn`` that raises :class:`TooSlow` when called after ``deadline``."""
+    def bounded(*args):
+        if time.perf_counter() > deadline:
+            raise TooSlow
+        return fn(*args)
+    return bounded
 
 
 # ---------------------------------------------------------------- the machine
@@ -284,15 +346,25 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     rows = {}
 
     say(f"{_size(spec)}: ours")
-    seconds, fd = timed(lambda: fd_gradients(spec, params, X, y), settings)
-    rows["ours"] = {"seconds": seconds, "kind": "every entry (batched central differences)"}
+    cpu = {}
+    seconds, fd = timed(lambda: fd_gradients(spec, params, X, y), settings, cpu=cpu, key="ours")
+    rows["ours"] = {"seconds": seconds, "cpu_seconds": cpu["ours"], "kind": "every entry (batched central differences)"}
     agree = Agreement(g_ref, fd.near_kink)
     agree.entries("ours", fd.grads, excuse=False)
 
     # torch.autograd.gradcheck, full: one forward pair per entry, so predict before running it
     fn = torch_loss(spec, X, y)
+    # gradcheck's first call in a process costs ~0.4 s of CPU once (measured: fast mode 442 ms, then
+    # 3.3 ms): paid here, untimed, so a single timed run of the full check does not carry it
+    gradcheck(fn, torch_inputs(params, keys), fast_mode=True, **GRADCHECK)
     with torch.no_grad():
-        t_fwd = per_call(lambda: fn(*torch_inputs(params, ())), settings)
+        default = torch.get_num_threads()
+        t_fwd = []
+        for count in thread_counts():  # the prediction at torch's fastest setting
+            torch.set_num_threads(count)
+            t_fwd.append(per_call(lambda: fn(*torch_inputs(params, ())), settings))
+        torch.set_num_threads(default)
+        t_fwd = min(t_fwd)
     predicted = 2 * n * t_fwd
     full_keys = keys
     if predicted > settings.exhaustive_budget_s:
@@ -302,13 +374,16 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     say(f"{_size(spec)}: gradcheck full" + ("" if subset == n else f" (timed subset: {subset} of {n} entries)"))
     inputs = torch_inputs(params, full_keys)
 
-    def run_full():
+    def run_full(deadline):
         with gradcheck_capture() as seen:
-            passed = gradcheck(fn, inputs, fast_mode=False, **GRADCHECK)
+            passed = gradcheck(with_deadline(fn, deadline), inputs, fast_mode=False, **GRADCHECK)
         return passed, seen
 
-    seconds, (passed, seen) = timed(lambda: run_full(), settings)
-    row = {"seconds": seconds * n / subset, "kind": "every entry (one forward pair each)", "passed": bool(passed)}
+    cpu = {}
+    seconds, threads, (passed, seen) = at_best_threads(run_full, settings, cpu)
+    row = {"seconds": seconds * n / subset, "kind": "every entry (one forward pair each)", "passed": bool(passed),
+           "seconds_by_threads": {t: s * n / subset for t, s in threads.items()},
+           "cpu_seconds_by_threads": {t: s * n / subset for t, s in cpu.items()}}
     if subset != n:
         row.update(estimated=True, measured_seconds=seconds, measured_entries=subset,
                    note=f"estimated: {subset}-entry subset ({', '.join(full_keys)}) timed at {seconds:.2f} s, "
@@ -324,13 +399,13 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     say(f"{_size(spec)}: gradcheck fast")
     inputs = torch_inputs(params, keys)
 
-    def run_fast():
+    def run_fast(deadline):
         with gradcheck_capture() as seen:
-            passed = gradcheck(fn, inputs, fast_mode=True, **GRADCHECK)
+            passed = gradcheck(with_deadline(fn, deadline), inputs, fast_mode=True, **GRADCHECK)
         return passed, seen
 
-    seconds, (passed, seen) = timed(run_fast, settings)
-    rows["gradcheck fast"] = {"seconds": seconds, "passed": bool(passed),
+    seconds, threads, (passed, seen) = at_best_threads(run_fast, settings)
+    rows["gradcheck fast"] = {"seconds": seconds, "passed": bool(passed), "seconds_by_threads": threads,
                               "kind": "one random direction per tensor (not exhaustive)"}
     if "_get_numerical_vJu" in seen:
         args, kwargs, out = seen["_get_numerical_vJu"]
@@ -433,6 +508,8 @@ def fd_check(spec: Spec, X, y, settings: Settings, say) -> dict:
     ours = rows["ours"]["seconds"]
     for row in rows.values():
         row["ratio_vs_ours"] = row["seconds"] / ours
+    full = rows["gradcheck full"]
+    full["cpu_ratio_vs_ours"] = min(full["cpu_seconds_by_threads"].values()) / rows["ours"]["cpu_seconds"]
     kink_count = int(sum(k.sum() for k in fd.near_kink.values()))
     return {"size": _size(spec), "sizes": list(spec.sizes), "n_params": n, "weights": f"random_params(spec, {SEED}, 1.0)",
             "loss": loss_ref, "kink_crossed_entries": kink_count, "contenders": rows,
@@ -612,8 +689,20 @@ def print_fd(console, results: dict) -> None:
             table.add_row(name, row["kind"], _seconds(row), ratio, verdict)
         console.print(table)
         for name, row in size["contenders"].items():
+            if row.get("seconds_by_threads"):
+                times = ", ".join(f"{t} thread{'s' if int(t) > 1 else ''} "
+                                  + (_seconds({**row, 'seconds': s}) if s > 0 else f"stopped after {_seconds({**row, 'seconds': -s})}")
+                                  for t, s in row["seconds_by_threads"].items())
+                console.print(f"  {name}: {times} (torch intra-op threads; the table takes the fastest; a setting "
+                              f"is stopped at {GIVE_UP:g}x the fastest so far)")
             if row.get("note"):
                 console.print(f"  {name}: {row['note']}")
+        ours, full = size["contenders"]["ours"], size["contenders"]["gradcheck full"]
+        console.print(f"  CPU time (this process's threads, not the machine's other jobs): ours "
+                      f"{_seconds({'seconds': ours['cpu_seconds']})}, gradcheck full "
+                      + ", ".join(f"{t} thread{'s' if int(t) > 1 else ''} {_seconds({**full, 'seconds': s})}"
+                                  for t, s in full["cpu_seconds_by_threads"].items())
+                      + f": the least over ours {full['cpu_ratio_vs_ours']:,.2f}×")
         autodiff = [f"{k} {'yes' if v['ok'] else 'NO'} (max |err| {v['max_abs_err']:.1e})"
                     for k, v in size["agreement"].items() if k.endswith("autodiff")]
         console.print(f"  same gradient: [bold]{'yes' if size['same_gradient'] else 'NO'}[/] "
@@ -678,6 +767,7 @@ def main(argv=None) -> int:
                    help="write every number here (default: benchmarks/results.json)")
     p.add_argument("--data", help="the real CSV or a packaged name (default: $BACKPROP_DATA, else the packaged diabetes)")
     p.add_argument("--only", choices=("fd",), help="fd: only the finite-difference check (table 1)")
+    p.add_argument("--sizes", nargs="+", metavar="H1,H2", help="table 1's hidden sizes (default: 16 64,64 256,192)")
     args = p.parse_args(argv)
 
     from rich.console import Console
@@ -704,8 +794,14 @@ def main(argv=None) -> int:
                           "exhaustive_budget_s": settings.exhaustive_budget_s, "repeats": settings.repeats},
                "goals": GOALS}
 
+    try:
+        sizes = [tuple(int(h) for h in size.split(",")) for size in args.sizes] if args.sizes else SIZES
+    except ValueError:
+        print(f"benchmarks/run.py: error: --sizes takes hidden widths such as 16 or 64,64, not {args.sizes}",
+              file=sys.stderr)
+        return 2
     results["finite_difference_check"] = [fd_check(Spec((data.features, *h, 1)), data.X, data.y, settings, say)
-                                          for h in SIZES]
+                                          for h in sizes]
     if args.only == "fd":
         results["same_gradient"] = all(s["same_gradient"] for s in results["finite_difference_check"])
         print_header(console, results)

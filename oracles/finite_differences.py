@@ -67,6 +67,18 @@ class _Point:
         self.loss = self.head.value(self.zL, self.y, self.params)
         self.kinked = self.activation in KINKED
         self._linear = {}
+        self._columns = {}  # name -> its cached (N, H) array transposed, contiguous: one row per unit
+
+    def columns(self, name: str):
+        """``cache[name].T`` as a contiguous (H, N) array (``a{l}`` with a row of ones added for the
+        bias when ``name`` is an input ``"x{l}"``): a unit's column is then one row."""
+        if name not in self._columns:
+            if name.startswith("x"):
+                a = self.cache[f"a{name[1:]}"]
+                self._columns[name] = np.vstack([a.T, np.ones((1, self.N))])  # (D+1, N)
+            else:
+                self._columns[name] = np.ascontiguousarray(self.cache[name].T)
+        return self._columns[name]
 
     def _row_loss(self, Z, y):
         """Per-row loss (..., R) of the head from logits (..., R, C); ``y`` the rows' targets."""
@@ -92,26 +104,34 @@ class _Point:
                 G = np.einsum("rk,kc,jk->rjc", slope, self.params[f"W{self.L}"], W, optimize=True)  # (N, H_l, C)
             T = np.full(G.shape[:2], np.inf)
             if self.kinked:
-                absW = np.abs(W)
+                absW, absz = np.abs(W), np.abs(z)
+                ratio = np.empty_like(absz)  # (N, H)
                 for j in range(W.shape[0]):
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        ratio = np.where(absW[j] > 0, np.abs(z) / absW[j], np.inf)  # (N, H)
-                    T[:, j] = ratio.min(axis=1)
+                    keep = absW[j] > 0  # units W does not feed from j never reach a kink through it
+                    if keep.all():
+                        T[:, j] = np.divide(absz, absW[j], out=ratio).min(axis=1)
+                    elif keep.any():
+                        T[:, j] = (absz[:, keep] / absW[j, keep]).min(axis=1)
             self._linear[l] = (G, T)
         return self._linear[l]
 
-    def deltas(self, l: int):
-        """Steps and pre-activation shifts for every entry of layer ``l``, unit by unit.
+    def steps(self, l: int):
+        """Steps, units and inputs of every entry of layer ``l``, unit by unit.
 
         Entry ``e = j * (D + 1) + i`` is ``W_l[i, j]`` for ``i < D`` and ``b_l[j]`` for ``i = D``.
-        Returns ``h`` (E,), ``dz`` (E, N): the shift of column ``units[e]`` of ``z_l``, and ``units`` (E,).
+        Returns ``h`` (E,), ``units`` (E,) (``j``) and ``inputs`` (E,) (``i``): the entry moves column
+        ``j`` of ``z_l`` by ``h * a_{l-1}[:, i]`` (by ``h`` for the bias), :meth:`dz`.
         """
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
         D, H = W.shape
-        h = policy.fd_step(np.vstack([W, b])).T  # (H, D+1)
-        a_prev = np.hstack([self.cache[f"a{l - 1}"], np.ones((self.N, 1))])  # (N, D+1)
-        dz = h[:, :, None] * a_prev.T[None]  # (H, D+1, N)
-        return h.reshape(-1), dz.reshape(H * (D + 1), self.N), np.repeat(np.arange(H), D + 1)
+        h = policy.fd_step(np.vstack([W, b])).T.reshape(-1)  # (H * (D+1),)
+        return h, np.repeat(np.arange(H), D + 1), np.tile(np.arange(D + 1), H)
+
+    def dz(self, l: int, h, inputs):
+        """The shifts (B, N) of the entries with steps ``h`` (B,) and inputs ``inputs`` (B,) of layer ``l``."""
+        if inputs.size and inputs[-1] - inputs[0] == inputs.size - 1:  # a run of inputs: a view, no gather
+            return h[:, None] * self.columns(f"x{l - 1}")[inputs[0]:inputs[-1] + 1]
+        return h[:, None] * self.columns(f"x{l - 1}")[inputs]
 
     def shifted(self, l: int, units, dz):
         """Loss changes for shifts ``+dz`` and ``-dz`` (B, N) of columns ``units`` (B,) of ``z_l``.
@@ -121,24 +141,32 @@ class _Point:
         pre-activation lies on another side of 0 at ``+dz`` (or ``-dz``) than at the cached point.
         """
         B = dz.shape[0]
-        z0 = self.cache[f"z{l}"][:, units].T  # (B, N)
-        z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N): +h rows, then -h rows
-        crossed = np.zeros(2 * B, dtype=bool)
+        one = units[0] == units[-1]  # one unit (blocks are runs of entries): its column broadcasts
+        pick = units[0] if one else units
+        z0 = self.columns(f"z{l}")[pick]  # (B, N), or (N,) for one unit
+        u = np.concatenate([units, units])
         if l == self.L:
-            s = (self._row_loss(_moved(self.zL, np.tile(units, 2), z), self.y)
-                 - self.row_loss).sum(axis=1)
-            return s[:B], s[B:], crossed
-        if self.kinked:
-            crossed |= ((z > 0) != np.tile(z0 > 0, (2, 1))).any(axis=1)
-        a_old = np.tile(self.cache[f"a{l}"][:, units].T, (2, 1))  # (2B, N)
-        a_new = activate(z, self.activation)  # (2B, N)
-        rows = np.flatnonzero((a_new != a_old).any(axis=0))  # only rows whose activation changes
-        da = a_new[:, rows] - a_old[:, rows]  # (2B, R)
+            z = np.concatenate([z0 + dz, z0 - dz])  # (2B, N): +h rows, then -h rows
+            Z = z[:, :, None] if self.C == 1 else _moved(self.zL, u, z)
+            s = (self._row_loss(Z, self.y) - self.row_loss).sum(axis=1)
+            return s[:B], s[B:], np.zeros(2 * B, dtype=bool)
+        a_old = self.columns(f"a{l}")[pick]  # (B, N), or (N,)
+        z = np.empty((2,) + dz.shape)  # +h, then -h
+        np.add(z0, dz, out=z[0])
+        np.subtract(z0, dz, out=z[1])
+        crossed = ((z > 0) != (z0 > 0)).any(axis=2).reshape(-1) if self.kinked else np.zeros(2 * B, dtype=bool)
+        a_new = activate(z, self.activation)  # (2, B, N)
+        rows = np.flatnonzero((a_new != a_old).any(axis=(0, 1)))  # only rows whose activation changes
+        if one:
+            da = np.take(a_new.reshape(2 * B, -1), rows, axis=1) - a_old[rows]  # (2B, R)
+        else:
+            da = np.take((a_new - a_old).reshape(2 * B, -1), rows, axis=1)  # (2B, R)
         if l == self.L - 1:  # the logits move by da * W_L[j]
-            zL = self.zL[rows] + da[:, :, None] * self.params[f"W{self.L}"][np.tile(units, 2)][:, None, :]  # (2B, R, C)
+            W_L = self.params[f"W{self.L}"][pick if one else u]  # (C,) for one unit, else (2B, C)
+            zL = self.zL[rows] + da[:, :, None] * (W_L if one else W_L[:, None, :])  # (2B, R, C)
             s = (self._row_loss(zL, self.y[rows]) - self.row_loss[rows]).sum(axis=1)
             return s[:B], s[B:], crossed
-        W_next = self.params[f"W{l + 1}"][np.tile(units, 2)]  # (2B, H): the rows the shifts feed
+        W_next = self.params[f"W{l + 1}"][u]  # (2B, H): the rows the shifts feed
         if self.linear(l) is not None:
             s_plus, s_minus, above = self._shifted_linear(l, units, rows, da, W_next)
             return s_plus, s_minus, crossed | above
@@ -176,7 +204,7 @@ class _Point:
         change[:, rows] = self._row_loss(zl, self.y[rows]) - self.row_loss[rows]
         return change, crossed
 
-    def near_kink(self, l: int, units, dz, h):
+    def near_kink(self, l: int, units, inputs, h):
         """Derivatives (B,) for entries whose default step crosses a kink, row by row (the loss is a
         mean over rows, and a row's loss moves only with its own pre-activations): each row takes
         ``h * f`` for the first factor ``f`` of the policy at which it can, centrally where neither
@@ -184,6 +212,7 @@ class _Point:
         a side where neither ``t`` nor ``2t`` does. A row crossing on both sides at every factor
         (kinks within reach on both sides) keeps the central quotient at the last one."""
         B = len(units)
+        dz = self.dz(l, h, inputs)
         rows = np.zeros((B, self.N))
         todo = np.ones((B, self.N), dtype=bool)
         for f in policy.FD_NEAR_KINK_FACTORS:
@@ -264,19 +293,19 @@ def fd_gradients(spec: Spec, params: dict, X, y) -> FiniteDifferences:
     grads, near = {}, {}
     for l in range(1, point.L + 1):
         D, H = point.params[f"W{l}"].shape
-        h, dz, units = point.deltas(l)
+        h, units, inputs = point.steps(l)
         deriv = np.empty(h.shape)
         crossed = np.zeros(h.shape, dtype=bool)
         blocks = _blocks(point, l)
         for part in blocks:
-            s_plus, s_minus, both = point.shifted(l, units[part], dz[part])
+            s_plus, s_minus, both = point.shifted(l, units[part], point.dz(l, h[part], inputs[part]))
             crossed[part] = both.reshape(2, -1).any(axis=0)
             deriv[part] = (s_plus - s_minus) / (2 * h[part] * point.divisor)
         todo = np.flatnonzero(crossed)
         size = max(1, blocks[0].stop - blocks[0].start)
         for start in range(0, todo.size, size):
             e = todo[start:start + size]
-            deriv[e] = point.near_kink(l, units[e], dz[e], h[e])
+            deriv[e] = point.near_kink(l, units[e], inputs[e], h[e])
         deriv, crossed = deriv.reshape(H, D + 1).T, crossed.reshape(H, D + 1).T  # (D+1, H)
         grads[f"W{l}"], grads[f"b{l}"] = deriv[:D], deriv[D:]
         near[f"W{l}"], near[f"b{l}"] = crossed[:D], crossed[D:]
@@ -297,10 +326,11 @@ def _one_entry(spec: Spec, params: dict, X, y, key: str, index):
     """``(point, h, (s_plus, s_minus, crossed))`` for the default step of one entry (for tests)."""
     point = _Point(spec, params, X, y)
     l, (i, j) = int(key[1:]), index
-    h, dz, units = point.deltas(l)
+    h, units, inputs = point.steps(l)
     D = point.params[f"W{l}"].shape[0]
     e = j * (D + 1) + (i if key.startswith("W") else D)
-    return point, h[e], point.shifted(l, units[e:e + 1], dz[e:e + 1])
+    one = slice(e, e + 1)
+    return point, h[e], point.shifted(l, units[one], point.dz(l, h[one], inputs[one]))
 
 
 def perturbed_losses(spec: Spec, params: dict, X, y, key: str, index):

@@ -310,3 +310,127 @@ def test_the_same_candidate_seed_and_data_give_the_same_directions_and_another_s
     assert all(np.array_equal(first[k], again[k]) for k in params)
     for other in (drawn(4), drawn(3, backward(params, X, y, "tanh")), drawn(3, name="generic")):
         assert all(not np.allclose(first[k], other[k]) for k in params)
+
+
+# ---------------------------------------------------------------- an independent slow reference
+
+def _slow_fd(spec, params, X, y):
+    """The finite-difference oracle written plainly: every entry on its own, every loss a full forward
+    of the canonical loss. Central at ``h = policy.fd_step(w)``; where some hidden ReLU-type
+    pre-activation of a row lies on another side of 0 at ``w + h`` or ``w - h`` than at ``w``, row by
+    row with ``h`` times each near-kink factor: central where neither ``+t`` nor ``-t`` changes a side
+    of that row, else ``(4 s(t) - s(2t)) / 2t`` on the side where neither ``t`` nor ``2t`` does; a row
+    no factor decides keeps the central quotient at the last. The L2 term by central differences of
+    the penalty itself. Returns ``(grads, near_kink)``."""
+    from reference.model import KINKED, n_layers
+
+    head = spec.head
+    P = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    X = np.asarray(X, dtype=np.float64)
+    y = head.targets(y, np.float64)
+    L, N = n_layers(P), X.shape[0]
+    divisor = head.divisor(N, P[f"W{L}"].shape[1])
+
+    def rows_and_sides(moved):
+        _, cache = forward(moved, X, spec.activation)
+        sides = [cache[f"z{l}"] > 0 for l in range(1, L)]
+        return head.row_loss(cache[f"z{L}"], y), (np.hstack(sides) if sides else np.zeros((N, 0), dtype=bool))
+
+    base, base_sides = rows_and_sides(P)
+    grads, near = {}, {}
+    for key, w in P.items():
+        grads[key], near[key] = np.empty(w.shape), np.zeros(w.shape, dtype=bool)
+        for index in np.ndindex(w.shape):
+            def at(t):
+                moved = dict(P, **{key: w.copy()})
+                moved[key][index] += t
+                rows, sides = rows_and_sides(moved)
+                crossed = (sides != base_sides).any(axis=1) if spec.activation in KINKED else np.zeros(N, dtype=bool)
+                return rows - base, crossed, head.penalty(moved, N)
+
+            h = float(policy.fd_step(w[index]))
+            (plus, cp, pen_plus), (minus, cm, pen_minus) = at(h), at(-h)
+            l2 = (pen_plus - pen_minus) / (2 * h)
+            if not (cp.any() or cm.any()):
+                grads[key][index] = (plus.sum() - minus.sum()) / (2 * h * divisor) + l2
+                continue
+            near[key][index] = True
+            per_row, todo = np.zeros(N), np.ones(N, dtype=bool)
+            for f in policy.FD_NEAR_KINK_FACTORS:
+                t = h * f
+                (p1, c1, _), (m1, d1, _), (p2, c2, _), (m2, d2, _) = at(t), at(-t), at(2 * t), at(-2 * t)
+                for r in np.flatnonzero(todo):
+                    per_row[r] = (p1[r] - m1[r]) / (2 * t)
+                    if not c1[r] and not d1[r]:
+                        todo[r] = False
+                    elif not c1[r] and not c2[r]:
+                        per_row[r], todo[r] = (4 * p1[r] - p2[r]) / (2 * t), False
+                    elif not d1[r] and not d2[r]:
+                        per_row[r], todo[r] = -(4 * m1[r] - m2[r]) / (2 * t), False
+                if not todo.any():
+                    break
+            grads[key][index] = per_row.sum() / divisor + l2
+    return grads, near
+
+
+def _slow_problem(loss_name, activation, sizes, near, l2_form=None, reduction="mean", N=12, bias=True):
+    from dataclasses import replace
+
+    spec = Spec(sizes, activation, "float64", loss_name, reduction, bias=bias)
+    if l2_form:
+        spec = replace(spec, l2=0.3, l2_form=l2_form)
+    rng = np.random.default_rng(11)
+    params = random_params(spec, 7, 1.0)
+    X = rng.standard_normal((N, sizes[0]))
+    C = sizes[-1]
+    y = {"softmax": lambda: rng.integers(0, C, N), "mse": lambda: rng.standard_normal((N, C))}.get(
+        loss_name, lambda: (rng.random((N, C)) < 0.5).astype(float))()
+    y = spec.head.targets(y, np.float64)
+    if near:  # row 0 1e-9 from the first unit's kink; row 1 1e-7 from the last hidden layer's (the others)
+        X[0] = 0.0
+        params["b1"][0, 0] = 1e-9
+        _, cache = forward(params, X, activation)
+        last = len(sizes) - 2
+        shift = cache[f"z{last}"][1:2] - 1e-7
+        if last == 1:
+            shift[0, 0] = 0.0
+        params[f"b{last}"] = params[f"b{last}"] - shift
+    return spec, params, X, y
+
+
+def _equals_the_plain_loop(spec, params, X, y) -> dict:
+    """fd_gradients within the finite-difference tolerance of :func:`_slow_fd` entry by entry, the
+    same entries flagged near a kink; returns the flags."""
+    fd = fd_gradients(spec, params, X, y)
+    grads, near = _slow_fd(spec, params, X, y)
+    assert_agrees(fd.grads, grads, "finite-differences", against="the batched oracle",
+                  unit=spec.head.unit(X.shape[0], spec.sizes[-1]))
+    for k in params:
+        np.testing.assert_array_equal(fd.near_kink[k], near[k], err_msg=k)
+    return near
+
+
+@pytest.mark.parametrize("loss_name, C", [("bce", 1), ("softmax", 3), ("mse", 2), ("quadratic", 2)])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh"])
+@pytest.mark.parametrize("hidden", [(5,), (5, 4), (4, 3, 3)])
+def test_fd_gradients_equal_a_plain_per_entry_loop_near_kinks_too_for_every_head(loss_name, C, activation, hidden):
+    """The batched oracle against :func:`_slow_fd` (the kinked cases have rows 1e-7 and 1e-9 from kinks)."""
+    kinked = activation != "tanh"
+    near = _equals_the_plain_loop(*_slow_problem(loss_name, activation, (4, *hidden, C), near=kinked))
+    assert any(v.any() for v in near.values()) == kinked
+
+
+@pytest.mark.parametrize("l2_form", ["weight_decay", "reg", "lambd"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fd_gradients_equal_a_plain_per_entry_loop_with_l2_in_each_form(l2_form, reduction):
+    near = _equals_the_plain_loop(*_slow_problem("bce", "relu", (4, 5, 4, 1), near=True, l2_form=l2_form,
+                                                 reduction=reduction))
+    assert near["b1"][0, 0] and near["W2"].any()
+
+
+@pytest.mark.parametrize("loss_name, C", [("bce", 1), ("softmax", 3)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_fd_gradients_equal_a_plain_per_entry_loop_without_biases(loss_name, C, activation):
+    spec, params, X, y = _slow_problem(loss_name, activation, (4, 5, 4, C), near=False, bias=False)
+    assert not any(k.startswith("b") for k in params)
+    _equals_the_plain_loop(spec, params, X, y)

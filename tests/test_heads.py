@@ -32,6 +32,18 @@ def _problem(loss_name, C, reduction="mean", l2=0.0, l2_form="weight_decay", act
     return spec, params, X, y
 
 
+def test_softplus_is_logaddexp_0_z_within_the_loss_tolerance_and_the_same_at_0_infinities_and_nan():
+    from reference.heads import softplus
+
+    z = np.concatenate([np.random.default_rng(0).standard_normal(100_000) * scale for scale in (1e-8, 1, 10, 100, 1000)])
+    tol = policy.tolerance("loss", "float64")
+    assert np.all(tol.close(softplus(z), np.logaddexp(0.0, z)))
+    special = np.array([0.0, -0.0, np.inf, -np.inf, 800.0, -800.0])
+    np.testing.assert_array_equal(softplus(special), np.logaddexp(0.0, special))
+    assert np.isnan(softplus(np.array([np.nan]))[0])
+    assert softplus(np.float32([1.5])).dtype == np.float32
+
+
 def test_softmax_row_loss_is_minus_the_log_of_the_true_class_probability():
     Z = np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]])
     y = np.array([1, 0])
