@@ -124,7 +124,8 @@ class _Point:
         """
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
         D, H = W.shape
-        h = policy.fd_step(np.vstack([W, b])).T.reshape(-1)  # (H * (D+1),)
+        reach = np.append(np.abs(self.cache[f"a{l - 1}"]).max(axis=0, initial=0.0), 1.0)  # (D+1,): 1 for the bias
+        h = policy.fd_step(np.vstack([W, b]), reach[:, None]).T.reshape(-1)  # (H * (D+1),)
         return h, np.repeat(np.arange(H), D + 1), np.tile(np.arange(D + 1), H)
 
     def dz(self, l: int, h, inputs):
@@ -421,10 +422,11 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
         w = point.params[key]
         V = (np.random.default_rng(entropy[key]) if entropy is not None else rng).standard_normal((count, *w.shape))
         V /= np.sqrt((V * V).sum(axis=tuple(range(1, V.ndim)), keepdims=True))  # unit directions
-        h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max()))
-        d, crossed = np.empty(count), np.zeros(count, dtype=bool)
         l = int(key[1:])
         below = point.cache[f"a{l - 1}"]  # layers under the perturbed one are unchanged
+        reach = float(np.abs(below).max(initial=0.0)) if key.startswith("W") else 1.0
+        h = float(policy.fd_step(np.abs(w).max(), reach))
+        d, crossed = np.empty(count), np.zeros(count, dtype=bool)
         above = {f"W{m}": point.params[f"W{m}"] for m in range(l, point.L + 1)}
         above.update({f"b{m}": point.params[f"b{m}"] for m in range(l, point.L + 1)})
         base = [point.cache[f"z{m}"] > 0 for m in range(l, point.L)]  # the sides at w

@@ -142,7 +142,8 @@ SATURATED_LOGIT = 30.0
 # number M) when it equals that factor within this.
 FACTOR = Tolerance(atol=0.0, rtol=1e-6)
 
-# Central-difference step: h = FD_STEP_FACTOR * max(1, |w|), about cbrt(machine epsilon).
+# Central-difference step: h = FD_STEP_FACTOR * max(1, |w|) / max(1, |input|), FD_STEP_FACTOR about
+# cbrt(machine epsilon) (fd_step).
 # Finite differences always run in float64 (on float32 weights upcast exactly), so the step
 # is float64's whatever the candidate's dtype.
 FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
@@ -221,6 +222,15 @@ def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | N
     return tol
 
 
-def fd_step(w: np.ndarray) -> np.ndarray:
-    """Per-entry central-difference step for weights ``w``."""
-    return FD_STEP_FACTOR * np.maximum(1.0, np.abs(np.asarray(w, dtype=np.float64)))
+def fd_step(w: np.ndarray, reach=1.0) -> np.ndarray:
+    """Per-entry central-difference step for weights ``w`` that multiply inputs as large as
+    ``reach`` (the largest ``|a|`` over the rows of the input each entry multiplies; 1 for a bias,
+    and for a forward whose inputs are unknown). A step moves a pre-activation by ``h * a``: divided
+    by ``max(1, reach)``, it moves it by about ``FD_STEP_FACTOR * max(1, |w|)`` however large the
+    layer's inputs, so the central difference's ``h^2`` error stays as small against the gradient as
+    for inputs of order 1. (Inputs near 1,000 with the undivided step moved a saturated sigmoid's
+    logit by 0.2 and missed its quadratic cost's gradient by 1.6e-4 relative, past the policy's
+    1e-5.) Rounding grows by the same factor: ``eps |loss| / h``, far below the atol at any input
+    the fuzz draws."""
+    w = np.abs(np.asarray(w, dtype=np.float64))
+    return FD_STEP_FACTOR * np.maximum(1.0, w) / np.maximum(1.0, np.asarray(reach, dtype=np.float64))

@@ -149,7 +149,7 @@ def test_the_oracles_agree_with_each_other_at_each_point_and_blame_the_candidate
         assert all(ok for *_, ok in point.agreement), (point.name, point.agreement)
         assert {c.oracle for c in point.failures()} == set(ALL), point.name
         assert point.consensus_line() == report.points[0].consensus_line()  # the same verdict at both
-    assert sum(point.kink_counts()["W1"]["near_kink"] for point in report.points) > 0
+    assert sum(point.kink_counts()["b1"]["near_kink"] for point in report.points) > 0
 
 
 @pytest.mark.parametrize("line", [
@@ -190,7 +190,9 @@ def test_directional_differences_flag_exactly_the_directions_whose_step_crosses_
     fd = fd_directions(spec, params, X, y, count=6, seed=1)
     base = _sides(params, X, activation)
     for key, w in params.items():
-        h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max()))
+        reach = float(np.abs(X if key == "W1" else forward(params, X, activation)[1][f"a{int(key[1:]) - 1}"]).max()) \
+            if key.startswith("W") else 1.0
+        h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max())) / max(1.0, reach)
         for k, v in enumerate(fd.directions[key]):
             crosses = False
             for sign in (1, -1):

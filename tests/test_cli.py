@@ -51,24 +51,24 @@ def test_json_report_carries_the_design_keys(real_json, real_path):
 
 
 def test_lesson_init_reports_how_each_kink_entry_was_decided(real_json):
-    """The 6 entries next to the kink at the lesson's init are decided by a near-kink step (W1 5,
-    b1 1), none by an interval (no pre-activation is exactly 0), and none excused: torch and jax
+    """The entry whose step crosses a kink at the lesson's init is decided by a near-kink step (b1[0, 13];
+    W1's steps, divided by the inputs' reach, do not cross), none by an interval (no pre-activation is exactly 0), and none excused: torch and jax
     compare them exactly."""
     _, report = real_json
     rows = report["points"][0]["parameters"]
     near = {row["name"]: row["checks"]["finite-differences"]["near_kink"] for row in rows}
-    assert near == {"W1": 5, "b1": 1, "W2": 0, "b2": 0}
+    assert near == {"W1": 0, "b1": 1, "W2": 0, "b2": 0}
     for row in rows:
         for oracle, check in row["checks"].items():
             assert check["subgradient"] == 0 and check["kink_value"] is None
             assert check["kinks"] == (near[row["name"]] if oracle == "finite-differences" else 0)
-    assert report["points"][0]["kinks"]["W1"] == {"subgradient": 0, "near_kink": 5, "kink_value": None}
+    assert report["points"][0]["kinks"]["b1"] == {"subgradient": 0, "near_kink": 1, "kink_value": None}
 
 
 def test_table_report_says_pass_and_how_the_kinks_were_decided(capsys, real_path):
     code, out, _ = run(capsys, "--data", str(real_path), "--oracles", "finite-differences")
     assert code == 0 and "PASS" in out
-    assert "kinks: 6 decided by a finite-difference step that does not cross a nearby kink (W1 5, b1 1)" in out
+    assert "kinks: 1 decided by a finite-difference step that does not cross a nearby kink (b1 1)" in out
     assert "excused:" not in out and "none excused" in out
 
 

@@ -198,7 +198,7 @@ def test_the_candidates_near_kink_entries_are_the_ones_finite_differences_flags(
 
 
 def test_an_error_confined_to_the_near_kink_entries_fails_at_the_lessons_init(capsys, real_path):
-    """50% too large on exactly the 6 entries next to the kink: every oracle catches all 6."""
+    """50% too large on exactly the entries whose step crosses the kink: every oracle catches each."""
     import json
 
     code = main(["--data", str(real_path), "--candidate", f"{CANDIDATES}:near_kink_entries_times_1_5",

@@ -72,6 +72,12 @@ def test_the_finite_difference_step_is_cbrt_eps_times_max_one_and_the_weight():
     np.testing.assert_allclose(steps, [h, h, 3 * h, 100 * h], rtol=1e-15)
 
 
+def test_the_step_is_divided_by_the_reach_of_the_inputs_it_multiplies_above_one():
+    h = np.cbrt(2.0**-52)
+    steps = fd_step(np.array([0.5, -3.0, 2.0, 2.0]), np.array([0.2, 1.0, 4.0, 1000.0]))
+    np.testing.assert_allclose(steps, [h, 3 * h, 2 * h / 4, 2 * h / 1000], rtol=1e-15)
+
+
 def test_a_call_may_take_the_fixed_limit_or_a_thousand_reference_backwards_whichever_is_longer():
     assert call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
     assert call_timeout(0.001) == policy.WORKER_CALL_TIMEOUT_S  # 1 s < the fixed limit
