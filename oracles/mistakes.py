@@ -671,6 +671,20 @@ def _softmax_minus_one_every_column(p, g):
            p.backprop(dzL=dz / p.head.divisor(p.N, probs.shape[1])))
 
 
+@mistake("head:mean-wrong-axis", "the loss's mean over the wrong axis: over the classes or outputs where the batch's "
+                                "belongs (softmax), or over one of rows and outputs only (mse)", heads=("softmax", "mse"))
+def _mean_wrong_axis(p, g):
+    rows = p.head.output.dz_rows(p.cache[f"z{p.L}"], p.y)  # (N, C), the row losses' gradient before the mean
+    C = rows.shape[1]
+    if p.head.reduction == "sum" or C < 2:  # one output: a mean over it is the factor N, named as such
+        return
+    right = p.head.divisor(p.N, C)
+    for divisor, words in ((C, "over the outputs (axis=1, C = {C}) only"), (p.N, "over the rows (axis=0) only")):
+        if divisor != right:
+            yield (f"the loss's mean taken {words.format(C=C)} where {'N * C' if right != p.N else 'N'} = {right} "
+                   f"belongs: dz{p.L} divided by {divisor}", p.backprop(dzL=rows / divisor))
+
+
 @mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss",
          heads=("bce",))
 def _lesson_gradient(p, g):

@@ -261,3 +261,28 @@ def _mse_out(params, X):
     import numpy as np
 
     return np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
+
+
+def test_a_softmax_loss_averaged_over_the_classes_is_named_the_wrong_axis():
+    import numpy as np
+
+    spec, params, X, y = _problem(N=40)  # N / C = 40 / 3: no bare number (at N = 24 a stray 8 would tie)
+    loss_rows = _softmax_dz(params, X, y, 1)
+    (finding,) = _findings(spec, params, X, y, _by_hand(params, X, loss_rows / 3))  # np.mean(..., axis=1): / C
+    assert finding.ids == ("head:mean-wrong-axis",) and "over the outputs (axis=1, C = 3) only" in finding.text
+
+
+def test_a_several_output_mse_averaged_over_the_rows_only_is_named_the_wrong_axis():
+    import numpy as np
+
+    from reference.model import Spec, random_params
+
+    spec = Spec((5, 7, 3), "relu", "float64", "mse")
+    params = random_params(spec, 3)
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((24, 5)), rng.standard_normal((24, 3))
+    err = _mse_out(params, X) - y
+    findings = _findings(spec, params, X, y, _by_hand(params, X, 2 * err / len(X)))  # mean over rows, summed over outputs
+    # C times the right value: a stray 3 fits as well, and both are said ("either ... or ...")
+    assert {f.ids for f in findings} == {("head:mean-wrong-axis",), ("factor:3",)}
+    assert any("over the rows (axis=0) only where N * C = 72 belongs" in f.text for f in findings)
