@@ -172,9 +172,10 @@ def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previo
 
 
 def _reduction_words(p: Pieces, text: str) -> str:
-    """``text`` with every ``... / N`` of a formula dropped under a summed loss (``--reduction sum``
-    divides by nothing)."""
-    return re.sub(r" / N\b", "", text) if p.head.reduction == "sum" else text
+    """``text`` with the data term's ``/ N`` (after a bracket or ``probs``: ``(y_hat - y) / N``) dropped
+    under a summed loss (``--reduction sum`` divides by nothing); a wrong L2 term's ``W1 / N`` is the
+    candidate's and stays."""
+    return re.sub(r"(?<=[)s]) / N\b", "", text) if p.head.reduction == "sum" else text
 
 
 def _lesson_gradient_note(p: Pieces, g: dict) -> str:

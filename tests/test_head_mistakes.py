@@ -234,6 +234,12 @@ def test_under_a_summed_loss_no_diagnosis_formula_divides_by_n():
     (finding,) = _findings(spec, params, X, y, _by_hand(params, X, dz))
     assert finding.ids == ("softmax_minus_one_every_column",)
     assert "/ N" not in finding.text and "dz2 = (probs - onehot(y))" in finding.text
+    spec, params, X, y = _problem(reduction="sum", l2=0.1, l2_form="reg")
+    grads = _by_hand(params, X, _softmax_dz(params, X, y, 1))
+    grads = {k: v + 2 * 0.1 * params[k] / len(y) if k[0] == "W" else v for k, v in grads.items()}  # reg / N anyway
+    (finding,) = _findings(spec, params, X, y, grads)
+    assert finding.ids == ("l2_divided_by_N",)
+    assert "dW1 += 2 * reg * W1 / N and dW2 += 2 * reg * W2 / N where dW1 += 2 * reg * W1 and" in finding.text
     weighted = _softmax_dz(params, X, y, 1) * np.linspace(0.5, 1.5, len(y))[:, None]  # outside the grammar
     (where,) = _findings(spec, params, X, y, _by_hand(params, X, weighted))
     assert where.kind == "where" and "/ N" not in where.text and "dz2 = (probs - onehot(y))" in where.text
