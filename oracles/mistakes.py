@@ -573,7 +573,7 @@ L2_SCALED = (
      "twice the L2 term's gradient (a 2 the convention's coefficient already holds, or the decay added twice)"),
     ("l2_divided_by_N", lambda N: 1.0 / N, {"reg": "2 * reg * {W} / N", "lambd": "lambd / m * {W} / m",
                                            "weight_decay": "weight_decay * {W} / N"},
-     "the L2 term's gradient divided by the batch size once more (the data term's mean carried over to it)"),
+     "the L2 term's gradient divided by the batch size (a mean's 1 / N applied to a term that has none)"),
     ("l2_times_N", lambda N: float(N), {"reg": "N * 2 * reg * {W}", "lambd": "lambd * {W}",
                                         "weight_decay": "N * weight_decay * {W}"},
      "the L2 term's gradient N times too large (its 1 / m left out, or the decay added once per example)"),
