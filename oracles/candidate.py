@@ -7,11 +7,12 @@ debugging) and asks it for an Outcome; :func:`call_candidate` turns that Outcome
 """
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import numpy as np
 
-from oracles.isolation import CandidateError, InProcess, Outcome, Worker, function_source, parse_target
+from oracles.isolation import CandidateError, Ending, InProcess, Outcome, Worker, function_source, parse_target
 from reference.heads import LESSON, Head
 from reference.model import backward as reference_backward
 
@@ -119,7 +120,7 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss
     rounding to 0, ``harness.loss_overflow_excused``; the laws ask only for gradients).
     """
     if outcome.failure is not None:
-        raise ContractViolation(outcome.failure)
+        raise ContractViolation(outcome.failure + _reads_a_bias(outcome, params))
     returned = outcome.returned
     if returned["kind"] == "other":
         raise ContractViolation(f"the candidate returned {returned['type']}; expected a grads dict "
@@ -140,6 +141,15 @@ def unpack(outcome: Outcome, params: dict, keep_going: bool = False, finite_loss
     return (loss, grads, problems) if keep_going else (loss, grads)
 
 
+def _reads_a_bias(outcome: Outcome, params: dict) -> str:
+    """Words for a backward that raised asking a network without biases for one (``KeyError: 'b1'``), else ``""``."""
+    if (outcome.ending is not Ending.RAISED or any(k.startswith("b") for k in params)
+            or not re.search(r"KeyError: 'b\d+'", outcome.failure)):
+        return ""
+    return (f": the network has no biases (its params are {', '.join(params)}), and this backward was written "
+            f"for one with biases")
+
+
 def check_grads(grads: dict, params: dict, keep_going: bool = False) -> list:
     """Gradients mirror parameters: same keys, shapes and dtypes, all finite.
 
@@ -152,8 +162,9 @@ def check_grads(grads: dict, params: dict, keep_going: bool = False) -> list:
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
                 ([f"extra {', '.join(map(str, extra))}"] if extra else [])
+        no_bias = extra and not any(k.startswith("b") for k in params) and all(str(k).lstrip("d")[:1] == "b" for k in extra)
         raise ContractViolation(f"the candidate's grads have the wrong keys: {'; '.join(parts)} "
-                                f"(expected {', '.join(params)})")
+                                f"(expected {', '.join(params)}{': the network has no biases' if no_bias else ''})")
     problems = []
     for k, p in params.items():
         g = grads[k]

@@ -241,7 +241,11 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
     first = next(k for k in order if k in wrong)
     l = int(first[1:])
     partner = f"{'b' if first[0] == 'W' else 'W'}{l}"
-    if partner not in wrong and len(wrong) > 1:
+    if partner not in keys:  # no bias: dW_l alone cannot tell its own step from the dz_l it reads
+        before = (step(f"z{L}", L, loss=p.head.loss) if l == L
+                  else f"{step(f'a{l}', L)} or {step(f'z{l}', L, activation)}")
+        text = f"d{first} is the first wrong gradient: the error enters at {step(first, L)} or before it, at {before}"
+    elif partner not in wrong and len(wrong) > 1:
         text = _several_alone(p, [k for k in order if k in wrong])
     elif partner not in wrong:
         text = f"only d{first} is wrong at layer {l}: the error enters at {_step_with_l2(p, first)}"

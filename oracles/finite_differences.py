@@ -52,6 +52,9 @@ class _Point:
         self.activation = spec.activation
         self.head = spec.head
         self.params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+        if not spec.bias:  # a bias held at 0 is no bias: the same forward; its entries are differenced, never returned
+            self.params.update({f"b{l}": np.zeros((1, self.params[f"W{l}"].shape[1]))
+                                for l in range(1, n_layers(self.params) + 1)})
         self.X = np.asarray(X, dtype=np.float64)
         self.y = self.head.targets(y, np.float64)  # (N,) classes or (N, C)
         self.L = n_layers(self.params)
@@ -384,7 +387,8 @@ def fd_directions(spec: Spec, params: dict, X, y, count: int = 16, seed: int = 0
     point = _Point(spec, params, X, y)
     rng = np.random.default_rng(seed)
     derivatives, directions, near = {}, {}, {}
-    for key, w in point.params.items():
+    for key in params:
+        w = point.params[key]
         V = (np.random.default_rng(entropy[key]) if entropy is not None else rng).standard_normal((count, *w.shape))
         V /= np.sqrt((V * V).sum(axis=tuple(range(1, V.ndim)), keepdims=True))  # unit directions
         h = policy.FD_STEP_FACTOR * max(1.0, float(np.abs(w).max()))

@@ -11,17 +11,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from oracles import background, policy
-from oracles.candidate import ContractViolation, handle_for, unpack
+from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, backward_magnitudes, compare
 from oracles.conventions import Conventional
-from oracles.diagnosis import diagnose, explain_loss, reconcile
+from oracles.diagnosis import diagnose, explain_loss
 from oracles.mistakes import Finding
 from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
-from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss
+from reference.model import Spec, backward as reference_backward, forward, init_params, lesson_loss, n_layers
 from reference.model import loss as reference_loss, random_params
 
 GENERIC_SCALE = 1.0  # pre-activations of order 1: a point where biases and saturation matter
@@ -35,21 +35,24 @@ class Point:
 
 
 def make_spec(data, hidden, activation: str = "relu", dtype: str = "float64", loss: str = "bce",
-              reduction: str = "mean", l2: float = 0.0, convention: str = "lesson") -> Spec:
-    """The Spec a run checks: the data's inputs and outputs, the head, L2 in the convention's own form."""
+              reduction: str = "mean", l2: float = 0.0, convention: str = "lesson", bias: bool = True) -> Spec:
+    """The Spec a run checks: the data's inputs and outputs, the head, L2 in the convention's own form,
+    with or without biases."""
     from oracles.conventions import L2_FORM
 
-    return Spec((data.features, *hidden, data.n_outputs), activation, dtype, loss, reduction, l2, L2_FORM[convention])
+    return Spec((data.features, *hidden, data.n_outputs), activation, dtype, loss, reduction, l2, L2_FORM[convention],
+                bias)
 
 
 def lesson_point(spec: Spec, seed: int = 0) -> Point:
     return Point("lesson-init", init_params(spec, seed),
-                 f"the lesson's init: RandomState({seed}).randn * 0.1 weights, zero biases")
+                 f"the lesson's init: RandomState({seed}).randn * 0.1 weights, {'zero' if spec.bias else 'no'} biases")
 
 
 def generic_point(spec: Spec, seed: int = 0) -> Point:
     return Point("generic", random_params(spec, seed + 1, GENERIC_SCALE),
-                 f"seeded default_rng({seed + 1}) weights at scale {GENERIC_SCALE}/sqrt(fan_in), non-zero biases")
+                 f"seeded default_rng({seed + 1}) weights at scale {GENERIC_SCALE}/sqrt(fan_in), "
+                 f"{'non-zero' if spec.bias else 'no'} biases")
 
 
 def default_points(spec: Spec, seed: int = 0) -> list:
@@ -93,7 +96,7 @@ def loss_scale(params: dict, X) -> float:
     """
     absolute = {k: np.abs(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
     _, cache = forward(absolute, np.abs(np.asarray(X, dtype=np.float64)), "identity")
-    return max(1.0, float(cache[f"z{len(params) // 2}"].mean()))
+    return max(1.0, float(cache[f"z{n_layers(params)}"].mean()))
 
 
 def _timed(timings: dict, name: str, fn):
@@ -361,10 +364,10 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
                 timings: dict | None = None, previous: Point | None = None, mode: str = "auto",
                 directions: int | None = None, repeat: bool = True) -> PointResult:
     """Every check at one point: prepare the oracles, ask the candidate (twice, for determinism), judge."""
-    timings = {} if timings is None else timings
-    prepared = prepare(spec, point, X, y, oracles, timings, mode, directions)
-    first, second = evaluate(prepared, handle_for(candidate, isolate=False), timings, repeat)
-    return judge(prepared, first, second, previous, timings)
+    from oracles.session import Session
+
+    prepared = prepare(spec, point, X, y, oracles, {} if timings is None else timings, mode, directions)
+    return Session.of(candidate).check([prepared], timings, repeat, previous, across=False)[0]
 
 
 def versions() -> dict:
@@ -402,22 +405,15 @@ def run(spec: Spec, data, candidate, oracles=ORACLES, seed: int = 0, points=None
     ``convention``: the layout the candidate speaks (:mod:`oracles.conventions`); the reference
     itself always speaks the canonical one.
     """
+    from oracles.session import Session
+
     start = time.perf_counter()
     timings = {}
-    candidate = handle_for(candidate, isolate=False)
-    if convention is not None and candidate.name != "reference" and not isinstance(candidate, Conventional):
-        candidate = Conventional(candidate, convention, spec.loss)
+    session = Session(candidate, convention, spec.loss)
+    candidate = session.handle
     if prepared is None:
         prepared = prepare_points(spec, data, oracles, seed, points, mode, directions, timings)
-    results, previous = [], None
-    for p in prepared:
-        first, second = evaluate(p, candidate, timings)
-        results.append(judge(p, first, second, previous, timings))
-        previous = p.point
-    reconcile(results)  # a cause must hold at every point where the candidate was wrong
-    if isinstance(candidate, Conventional):  # each entry named as the candidate wrote it
-        for result in results:
-            candidate.speak(result)
+    results = session.check(prepared, timings)
     timings["total"] = time.perf_counter() - start
     fd = prepared[0].fd_mode if DIFFERENCES in oracles else None
     report = Report(data=data.describe(), spec=spec.to_dict(), candidate=candidate.name,

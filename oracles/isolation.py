@@ -11,6 +11,7 @@ catalogue), for stepping through a candidate with a debugger.
 """
 from __future__ import annotations
 
+import enum
 import os
 import pickle
 import secrets
@@ -35,6 +36,24 @@ class CandidateError(ValueError):
     """The candidate cannot be loaded (a usage error: exit 2)."""
 
 
+class Ending(enum.Enum):
+    """How a call of the candidate ended, as a kind (the failure's line says it in words)."""
+
+    RETURNED = "returned"
+    RAISED = "raised"  # an exception, sys.exit, or a write into its inputs, at a line of its own
+    REFUSED = "refused"  # it imported one of the judge's packages or a --forbid-import one
+    REBOUND = "rebound"  # it replaced or removed an entry of the params dict it was given
+    NOT_LOADED = "not loaded"  # its file or function could not be loaded: every call says so
+    TIMED_OUT = "timed out"
+    OFFENCE = "offence"  # it signalled the judge: its verdict for this call and every later one
+    DIED = "died"  # its process exited or was killed mid-call
+    UNREADABLE = "unreadable"  # its worker's reply could not be read
+    INTERRUPTED = "interrupted"  # the run was interrupted before it was graded
+
+
+FATAL = (Ending.TIMED_OUT, Ending.OFFENCE)  # the worker is not asked again after these
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One call of the candidate: what it returned, printed, and how it ended.
@@ -48,6 +67,7 @@ class Outcome:
     output: str = ""
     seconds: float = 0.0
     fp_error: str | None = None  # for non-finite results: the first floating-point error, re-run under errstate
+    ending: Ending = Ending.RETURNED  # how the call ended, as a kind
 
 
 def _signal_words(number: int) -> str:
@@ -92,11 +112,18 @@ def reply_failure(reply: dict) -> str | None:
     return None
 
 
+def reply_ending(reply: dict) -> Ending:
+    """The kind of a reply's ending (:func:`reply_failure` says it in words)."""
+    if reply.get("refused_imports"):
+        return Ending.REFUSED
+    return {"raised": Ending.RAISED, "rebound": Ending.REBOUND}.get(reply["kind"], Ending.RETURNED)
+
+
 def _outcome(reply: dict, output: str, seconds: float, memory: int | None = None) -> Outcome:
     failure = reply_failure(reply)
     if failure and reply.get("type") == "MemoryError" and memory:
         failure += f" (the worker's memory limit is {memory / 2**30:.3g} GiB: --memory)"
-    return Outcome(None if failure else reply, failure, output, seconds)
+    return Outcome(None if failure else reply, failure, output, seconds, ending=reply_ending(reply))
 
 
 @dataclass
@@ -263,7 +290,7 @@ class InProcess:
         import io
 
         if self.failure is not None:
-            return Outcome(None, self.failure)
+            return Outcome(None, self.failure, ending=Ending.NOT_LOADED)
         captured = io.StringIO()
         start = time.perf_counter()
         raising = np.errstate(all="raise") if errstate else contextlib.nullcontext()
@@ -319,7 +346,7 @@ def end_all() -> None:
     with _LIVE_LOCK:
         workers = list(_LIVE)
     for w in workers:
-        w.fatal = w.fatal or Outcome(None, "not graded: the run was interrupted")
+        w.fatal = w.fatal or Outcome(None, "not graded: the run was interrupted", ending=Ending.INTERRUPTED)
         process = w.process
         if process is not None:
             w._end(process)
@@ -405,7 +432,7 @@ class Worker:
         """The candidate did what a candidate may not (signalled the judge): that is its verdict
         for this call and every later one, and its worker is ended now."""
         self.offence = line
-        self.fatal = Outcome(None, line)
+        self.fatal = Outcome(None, line, ending=Ending.OFFENCE)
         process = self.process
         if process is not None:
             self._end(process)
@@ -430,7 +457,7 @@ class Worker:
             _LIVE.add(self)
         message = {"op": "load", "source": self.source.message(), "path": self.source.path,
                    "refused": self.refused, "allowed": self.source.allowed(), "memory": self.memory}
-        reply, failure = self._exchange(message, self.load_timeout, "while importing the candidate")
+        reply, failure, _ = self._exchange(message, self.load_timeout, "while importing the candidate")
         if failure is not None or reply["kind"] != "loaded":
             self.load_output = self._output()  # what the module printed while importing: shown once
             self.close()
@@ -468,11 +495,11 @@ class Worker:
                 return self._load_verdict()
         limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S  # --timeout, else the caller's default
         start = time.perf_counter()
-        reply, failure = self._exchange(message, limit, when)
+        reply, failure, ending = self._exchange(message, limit, when)
         seconds, output = time.perf_counter() - start, self._output()
         if failure is not None:
-            outcome = Outcome(None, failure, output, seconds)
-            if "time limit" in failure or failure == self.offence:
+            outcome = Outcome(None, failure, output, seconds, ending=ending)
+            if ending in FATAL:
                 self.fatal = outcome
             self.close()
             return outcome
@@ -489,17 +516,18 @@ class Worker:
         if self.process is None:
             self._spawn()
             if self.loaded_failure is not None:
-                return [self._load_verdict()] + [Outcome(None, self.loaded_failure)] * (len(inputs) - 1)
+                return [self._load_verdict()] + [Outcome(None, self.loaded_failure, ending=Ending.NOT_LOADED)] * (
+                    len(inputs) - 1)
         limit = self.timeout or timeout or policy.WORKER_CALL_TIMEOUT_S
         calls = [{"params": {k: np.asarray(v) for k, v in params.items()}, "X": np.asarray(X), "y": np.asarray(y)}
                  for params, X, y in inputs]
         start = time.perf_counter()
-        replies, failure = self._exchange({"op": "calls", "calls": calls}, limit, "during a batch of calls",
-                                          len(inputs))
+        replies, failure, ending = self._exchange({"op": "calls", "calls": calls}, limit, "during a batch of calls",
+                                                  len(inputs))
         seconds = (time.perf_counter() - start) / len(inputs)
         output = self._output()
-        if failure is not None and ("time limit" in failure or failure == self.offence):
-            self.fatal = Outcome(None, failure, output, seconds * len(inputs))
+        if ending in FATAL:
+            self.fatal = Outcome(None, failure, output, seconds * len(inputs), ending=ending)
             self.close()
             return [self.fatal] * len(inputs)
         answered = [_outcome(r, output if i == 0 else "", seconds, self.memory) for i, r in enumerate(replies or [])]
@@ -510,21 +538,22 @@ class Worker:
 
     def _load_verdict(self) -> Outcome:
         output, self.load_output = getattr(self, "load_output", ""), ""
-        return Outcome(None, self.loaded_failure, output)
+        return Outcome(None, self.loaded_failure, output, ending=Ending.NOT_LOADED)
 
     def _exchange(self, message: dict, limit: float, when: str, replies: int = 0):
         """Send one message and wait for its reply, each part under the time limit:
-        ``(reply, None)`` or ``(None, failure line)``. With ``replies``, that many replies, each
-        under a limit of its own: ``(list of the replies read, None or the failure line)``."""
+        ``(reply, None, RETURNED)`` or ``(None, failure line, its Ending)``. With ``replies``, that
+        many replies, each under a limit of its own: ``(list of the replies read, None or the
+        failure line, its Ending)``. A candidate that signalled the judge meanwhile ends in its offence."""
         got = []
         deadline = time.monotonic() + limit
         try:
             if not self._send(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL), deadline):
-                return (got or None), self._death(when)
+                return (got or None), *self._failed(self._death(when), Ending.DIED)
             for _ in range(max(replies, 1)):
                 raw = self._receive(deadline)
                 if raw is None:
-                    return (got or None), self._death(when)
+                    return (got or None), *self._failed(self._death(when), Ending.DIED)
                 reply = worker.decode(raw)
                 if not isinstance(reply, dict) or not isinstance(reply.get("kind"), str):
                     raise ValueError("not a reply of the worker's")
@@ -536,16 +565,22 @@ class Worker:
             if stopped and self.offence is None:  # stopped by a signal the judge did not send
                 self.signalled = signal.SIGSTOP
             late = f"the candidate ran past its time limit of {limit:.3g} s {when} (--timeout)"
-            return (got or None), self.offence or late
+            return (got or None), *self._failed(late, Ending.TIMED_OUT)
         except ValueError as exc:
             self._end(self.process)
-            return (got or None), self.offence or f"the candidate's worker sent an unreadable reply {when} ({exc})"
+            return (got or None), *self._failed(f"the candidate's worker sent an unreadable reply {when} ({exc})",
+                                                Ending.UNREADABLE)
         except (KeyError, IndexError, TypeError, struct.error) as exc:
-            return (got or None), f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})"
+            return (got or None), f"the candidate's worker sent an unreadable reply {when} ({type(exc).__name__})", \
+                Ending.UNREADABLE
         _drain_interrupts()
         if self.offence is not None:
-            return (got or None), self.offence
-        return (got, None) if replies else (got[0], None)
+            return (got or None), self.offence, Ending.OFFENCE
+        return (got, None, Ending.RETURNED) if replies else (got[0], None, Ending.RETURNED)
+
+    def _failed(self, line: str, ending: Ending) -> tuple:
+        """``(line, ending)``, or the offence when the candidate signalled the judge meanwhile."""
+        return (self.offence, Ending.OFFENCE) if self.offence is not None else (line, ending)
 
     def _send(self, payload: bytes, deadline: float) -> bool:
         """The framed message written under the deadline however slowly the worker reads it

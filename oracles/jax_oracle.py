@@ -22,6 +22,29 @@ def _bucket(n: int, least: int) -> int:
     return max(least, 1 << (int(n) - 1).bit_length())
 
 
+def _bce(jax, jnp, z, y):
+    return jnp.logaddexp(0.0, z) - y * z, False
+
+
+def _softmax(jax, jnp, z, y):  # y: integer labels; cross-entropy from log_softmax
+    one_hot = jax.nn.one_hot(y[:, 0], z.shape[1], dtype=z.dtype)
+    return -jnp.sum(one_hot * jax.nn.log_softmax(z), axis=1, keepdims=True), False
+
+
+def _mse(jax, jnp, z, y):  # the mean over rows and outputs
+    return jnp.sum((z - y) ** 2, axis=1, keepdims=True), True
+
+
+def _quadratic(jax, jnp, z, y):  # Nielsen's network.py: half the squared error of a sigmoid output
+    return 0.5 * jnp.sum((jax.nn.sigmoid(z) - y) ** 2, axis=1, keepdims=True), False
+
+
+# each head in JAX's words: (jax, jnp, logits z (rows, C), y) -> (row losses (rows, 1), whether the
+# mean also divides by the C outputs); a head named in INTEGER_LABELS gets y as int32 class indices
+HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse, "quadratic": _quadratic}
+INTEGER_LABELS = ("softmax",)
+
+
 @lru_cache(maxsize=None)
 def _value_and_grad(activation: str, n_layers: int, loss: str = "bce", reduction: str = "mean"):
     import jax
@@ -33,18 +56,10 @@ def _value_and_grad(activation: str, n_layers: int, loss: str = "bce", reduction
     def loss_fn(params, X, y, row_weight, l2):
         a = X
         for l in range(1, n_layers + 1):
-            z = a @ params[f"W{l}"] + params[f"b{l}"]
+            z = a @ params[f"W{l}"] + params[f"b{l}"] if f"b{l}" in params else a @ params[f"W{l}"]  # no b{l}: no bias
             a = act(z) if l < n_layers else z
-        if loss == "softmax":  # y: integer labels; cross-entropy from log_softmax
-            per_row = -jnp.sum(jax.nn.one_hot(y[:, 0], z.shape[1], dtype=z.dtype) * jax.nn.log_softmax(z), axis=1,
-                               keepdims=True)
-            count = jnp.sum(row_weight)
-        elif loss == "mse":
-            per_row = jnp.sum((z - y) ** 2, axis=1, keepdims=True)
-            count = jnp.sum(row_weight) * z.shape[1]  # the mean over rows and outputs
-        else:
-            per_row = jnp.logaddexp(0.0, z) - y * z
-            count = jnp.sum(row_weight)
+        per_row, outputs_count = HEADS[loss](jax, jnp, z, y)
+        count = jnp.sum(row_weight) * (z.shape[1] if outputs_count else 1)
         total = jnp.sum(row_weight * per_row)
         value = total / count if reduction == "mean" else total
         decay = sum(jnp.sum(params[f"W{l}"] ** 2) for l in range(1, n_layers + 1))  # padded weights are 0
@@ -81,9 +96,10 @@ def jax_oracle(spec, params: dict, X, y):
     P = {}
     for l in range(1, len(sizes)):
         P[f"W{l}"] = _pad(np.asarray(params[f"W{l}"]), (padded[l - 1], padded[l]), spec.dtype)
-        P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
+        if spec.bias:
+            P[f"b{l}"] = _pad(np.asarray(params[f"b{l}"]), (1, padded[l]), spec.dtype)
     Xp = _pad(np.asarray(X), (rows, padded[0]), spec.dtype)
-    if spec.loss == "softmax":
+    if spec.loss in INTEGER_LABELS:
         yp = _pad(np.asarray(y).reshape(-1, 1).astype(np.int32), (rows, 1), np.int32)
     else:
         yp = _pad(np.asarray(y).reshape(N, -1), (rows, C), spec.dtype)

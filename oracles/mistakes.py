@@ -364,8 +364,9 @@ def _da_for_dz(p, g):
         a = "X" if l == 1 else f"a{l - 1}"
         yield (f"da{l} where dz{l} belongs: dW{l} = {a}.T @ da{l} (the mask skipped for dW{l} only)",
                p.replace(**{f"W{l}": p.cache[f"a{l - 1}"].T @ p.steps[f"da{l}"]}))
-        yield (f"da{l} where dz{l} belongs: db{l} = sum(da{l}) (the mask skipped for db{l} only)",
-               dict(p.true, **{f"b{l}": p.steps[f"da{l}"].sum(axis=0, keepdims=True)}))
+        if f"b{l}" in p.P:
+            yield (f"da{l} where dz{l} belongs: db{l} = sum(da{l}) (the mask skipped for db{l} only)",
+                   dict(p.true, **{f"b{l}": p.steps[f"da{l}"].sum(axis=0, keepdims=True)}))
 
 
 @mistake("step:W-not-transposed", "da_(l-1) = dz_l @ W_l without .T (only possible with square W_l)")
@@ -411,7 +412,7 @@ def _missing_sigmoid_derivative(p, g):
 @mistake("bias:missing-in-forward", "the candidate's own forward drops a bias: z1 = X @ W1 (invisible while biases are zero)")
 def _bias_missing(p, g):
     for l in range(1, p.L + 1):
-        if np.any(p.P[f"b{l}"] != 0):
+        if np.any(p.P.get(f"b{l}", 0) != 0):
             no_bias = dict(p.P, **{f"b{l}": np.zeros_like(p.P[f"b{l}"])})
             yield (f"a forward without b{l}: z{l} = {'X' if l == 1 else f'a{l - 1}'} @ W{l}, no + b{l} "
                    f"(invisible while biases are zero)", backward(no_bias, p.X, p.y, p.act, head=p.head))

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from oracles import registry
+from oracles.conventions import CONVENTIONS
+from reference.heads import LOSSES, OUTPUTS, REDUCTIONS
+from reference.model import ACTIVATIONS, DTYPES
 from oracles.families.layers.names import NAMES as LAYERS
 from oracles.registry import NAMES as ORACLES
 MAX_SEED = 2**32  # RandomState's seeds: 0 .. 2**32 - 1
@@ -158,14 +161,17 @@ def modules(value, where: str = "forbid_import") -> tuple:
     return names
 
 
-# Repeated from the modules that own them, so that a shell parses its options before it imports
-# NumPy (``compare-frameworks`` starts the torch oracle's process first); a test holds them equal.
-LOSSES = ("bce", "softmax", "mse")  # reference.heads.LOSSES
-REDUCTIONS = ("mean", "sum")  # reference.heads.REDUCTIONS
-CONVENTIONS = ("lesson", "cs231n", "deeplearning-ai", "torch")  # oracles.conventions.CONVENTIONS
-ACTIVATIONS = ("relu", "identity", "tanh", "sigmoid", "leaky_relu")  # reference.model.ACTIVATIONS
-DTYPES = ("float64", "float32")  # reference.model.DTYPES
 FD_MODES = ("auto", "exhaustive", "directions")  # how finite differences run: oracles.harness.fd_mode
+
+
+def yes_no(value, where: str) -> bool:
+    """True or False; from an ini file or a string also true/false, yes/no, 1/0."""
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    if not isinstance(value, bool):
+        raise ValueError(f"{where} takes True or False (an ini file: true or false), got {value!r}")
+    return value
 
 
 def l2(value, where: str = "l2") -> float:
@@ -201,6 +207,7 @@ class Setting:
     metavar: str | None = None
     ini: bool = False
     choices: tuple | None = None  # shown as {a,b} by --help
+    switch: bool = False  # True or False: the CLI's flag takes no value and turns the default over (--no-NAME)
 
     @property
     def shown(self) -> str:
@@ -211,7 +218,7 @@ class Setting:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + ("no-" if self.switch and self.default else "") + self.name.replace("_", "-")
 
     @property
     def ini_key(self) -> str:
@@ -280,12 +287,12 @@ def _optional(parse):
 
 SETTINGS = {s.name: s for s in (
     Setting("target", _optional(_column), None,
-            "the target column (default: a packaged data set's own; else Outcome, or for softmax and mse the last "
-            "column when the file has no Outcome): 0/1 for bce, whole-number classes for softmax, any number for mse",
+            "the target column (default: a packaged data set's own; else Outcome, or for other heads the last "
+            "column when the file has no Outcome): "
+            + ", ".join(f"{o.target_words} for {o.name}" for o in OUTPUTS.values()),
             ini=True),
     _pick("loss", LOSSES, "bce",
-          "the head: bce (sigmoid + binary cross-entropy, the lesson), softmax (cross-entropy over the target's "
-          "classes), mse (identity output, mean squared error)", ini=True),
+          "the head: " + ", ".join(f"{o.name} ({o.summary})" for o in OUTPUTS.values()), ini=True),
     _pick("reduction", REDUCTIONS, "mean",
           "the loss averaged over the batch (mean) or summed (sum: per-example code)", ini=True),
     Setting("l2", l2, 0.0,
@@ -295,11 +302,13 @@ SETTINGS = {s.name: s for s in (
     _pick("convention", CONVENTIONS, "lesson",
           "how your backward receives and returns arrays: lesson, cs231n, deeplearning-ai, torch", ini=True),
     Setting("hidden", hidden, (16,), "hidden widths: 16 (the lesson) or 64,64"),
+    Setting("bias", yes_no, True, "a network without biases: z = a @ W, parameters W1, ..., WL only, and your "
+            "backward returns exactly their gradients", ini=True, switch=True),
     _pick("activation", ACTIVATIONS, "relu", f"the hidden activation: {', '.join(ACTIVATIONS)}"),
     Setting("seed", seed, 0, "the lesson init's seed, and with the candidate's answer the random directions' (default 0)"),
     _pick("dtype", DTYPES, "float64",
           "float64 (default) or float32: the dtype of the params, X and y handed to the backward", ini=True),
-    Setting("oracles", oracles, ORACLES, f"comma list (default: all: {', '.join(ORACLES)})"),
+    Setting("oracles", oracles, ORACLES, f"comma list of {', '.join(registry.BY_NAME)} (default: {', '.join(ORACLES)})"),
     _pick("fd_mode", FD_MODES, "auto",
           "finite differences over every entry, along random directions, or auto (every entry up to the "
           "policy's parameter budget)"),

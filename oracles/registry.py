@@ -24,6 +24,7 @@ class Oracle:
     package: str | None = None  # the distribution whose version the report records
     function: str | None = None  # "module:function" of a framework oracle
     slow_import: bool = False  # its first import costs seconds: computed in a process of its own (background)
+    default: bool = True  # a check runs it unless --oracles says otherwise
 
     def load(self):
         """A framework oracle's function ``(spec, params, X, y) -> (loss, grads)``."""
@@ -39,9 +40,10 @@ ORACLES = (
     Oracle(DIFFERENCES, "finite differences", "differences"),
     Oracle("torch", "torch", "framework", "torch", "oracles.torch_oracle:torch_oracle", slow_import=True),
     Oracle("jax", "jax", "framework", "jax", "oracles.jax_oracle:jax_oracle"),
+    Oracle("autograd", "autograd", "framework", "autograd", "oracles.autograd_oracle:autograd_oracle", default=False),
 )
-NAMES = tuple(o.name for o in ORACLES)
-BY_NAME = {o.name: o for o in ORACLES}
+NAMES = tuple(o.name for o in ORACLES if o.default)  # what a check runs when --oracles is not given
+BY_NAME = {o.name: o for o in ORACLES}  # every oracle --oracles may name
 FRAMEWORKS = tuple(o.name for o in ORACLES if o.kind == "framework")
 PACKAGES = ("numpy",) + tuple(o.package for o in ORACLES if o.package)
 
@@ -60,5 +62,5 @@ def words(name: str) -> str:
 def get(name: str) -> Oracle:
     """The oracle called ``name``; a ValueError naming the known ones otherwise."""
     if name not in BY_NAME:
-        raise ValueError(f"unknown oracle {name!r}: choose from {', '.join(NAMES)}")
+        raise ValueError(f"unknown oracle {name!r}: choose from {', '.join(BY_NAME)}")
     return BY_NAME[name]

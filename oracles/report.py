@@ -1,4 +1,5 @@
-"""The report: one object, rendered as a terminal table, JSON, Markdown or a PNG plot."""
+"""The report: one object, rendered as a terminal table, JSON, Markdown or a PNG plot (the formats
+themselves are declared in :mod:`oracles.formats`)."""
 from __future__ import annotations
 
 import html
@@ -92,12 +93,17 @@ class PointResult:
     COLUMNS = ("param", "oracle", "verdict", "max abs err", "max rel err", "worst entry", "oracle value",
                "yours", "over tol", "subgradient", "near kink")
 
+    def table(self) -> dict:
+        """Every check the point's table shows, ``{name: {oracle: Check}}``: the one table model every
+        rendering reads (a family may show more than the gradients: a layer's outputs)."""
+        return self.checks
+
     def rows(self) -> list:
-        """One row of cells per (parameter, oracle): the one table model every rendering uses."""
+        """One row of cells per (parameter, oracle) of :meth:`table`."""
         return [(c.name, o, _verdict(c, self), f"{c.max_abs_err:.2e}", f"{c.max_rel_err:.2e}", c.entry,
                  f"{c.oracle_value:.6g}", f"{c.candidate_value:.6g}",
                  str(c.over_tolerance), str(c.subgradient), str(c.near_kink))
-                for per in self.checks.values() for o, c in per.items()]
+                for per in self.table().values() for o, c in per.items()]
 
     def loss_line(self) -> str:
         return "loss  " + "   ".join(
@@ -238,6 +244,8 @@ class Report:
     fd_mode: str | None = None  # which finite-difference mode ran, if any
     convention: dict | None = None  # the candidate's layout: name, key_style, {param: (name, shape)} as written
 
+    KIND = "check"  # what oracles.formats renders it as (oracles.formats.CHECK)
+
     @property
     def passed(self) -> bool:
         return (all(p.passed for p in self.points)
@@ -297,7 +305,7 @@ class Report:
         where = f"the packaged {d['packaged']} data" if d.get("packaged") else d["source"]
         return (f"candidate {self.candidate} | data {where} ({d['rows']} rows, {d['features']} "
                 f"features; {target}) | network {'-'.join(map(str, s['sizes']))} "
-                f"{s['activation']} {s['dtype']}{head}")
+                f"{s['activation']} {s['dtype']}{'' if s.get('bias', True) else ' no biases'}{head}")
 
     def verdict(self) -> str:
         if self.passed:

@@ -26,6 +26,32 @@ def _l2_coefficient(spec, N: int) -> float:
     return {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
 
 
+def _target(torch, y, z):
+    return torch.as_tensor(np.asarray(y), dtype=z.dtype).reshape(z.shape)
+
+
+def _bce(torch, F, z, y, reduction):
+    return F.binary_cross_entropy_with_logits(z, _target(torch, y, z), reduction=reduction)
+
+
+def _softmax(torch, F, z, y, reduction):
+    labels = torch.as_tensor(np.asarray(y).reshape(-1).astype(np.int64))
+    return F.cross_entropy(z, labels, reduction=reduction)
+
+
+def _mse(torch, F, z, y, reduction):
+    return F.mse_loss(z, _target(torch, y, z), reduction=reduction)
+
+
+def _quadratic(torch, F, z, y, reduction):  # Nielsen's network.py: 1/(2n) sum ||sigmoid(z) - y||^2
+    rows = 0.5 * F.mse_loss(torch.sigmoid(z), _target(torch, y, z), reduction="none").sum(dim=1)
+    return rows.mean() if reduction == "mean" else rows.sum()
+
+
+# each head in torch's words: (torch, F, logits z (N, C), y, reduction) -> the data term of the loss
+HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse, "quadratic": _quadratic}
+
+
 def torch_oracle(spec, params: dict, X, y):
     """``(loss, grads)`` from ``torch.autograd``; grads as float64 NumPy arrays.
 
@@ -52,17 +78,9 @@ def _loss_and_grads(torch, spec, params: dict, X, y):
     a = torch.as_tensor(np.asarray(X), dtype=dtype)
     n_layers = len(spec.sizes) - 1
     for l in range(1, n_layers + 1):
-        z = a @ weights[f"W{l}"] + weights[f"b{l}"]
+        z = a @ weights[f"W{l}"] + weights[f"b{l}"] if spec.bias else a @ weights[f"W{l}"]  # nn.Linear(bias=False)
         a = act(z) if l < n_layers else z
-    if spec.loss == "softmax":
-        labels = torch.as_tensor(np.asarray(y).reshape(-1).astype(np.int64))
-        loss = F.cross_entropy(z, labels, reduction=spec.reduction)
-    elif spec.loss == "mse":
-        target = torch.as_tensor(np.asarray(y), dtype=dtype).reshape(z.shape)
-        loss = F.mse_loss(z, target, reduction=spec.reduction)
-    else:
-        target = torch.as_tensor(np.asarray(y), dtype=dtype).reshape(z.shape)
-        loss = F.binary_cross_entropy_with_logits(z, target, reduction=spec.reduction)
+    loss = HEADS[spec.loss](torch, F, z, y, spec.reduction)
     if spec.l2:
         c = _l2_coefficient(spec, z.shape[0])
         loss = loss + c * sum(w.pow(2).sum() for k, w in weights.items() if k.startswith("W"))

@@ -229,8 +229,7 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     """The agreement law's violation on the shrunk ``problem``, with its diagnosis narrowed to the
     causes that also hold on :func:`telling`'s larger problem, when that names fewer (the shrunk
     report never names more causes than a problem where they can be told apart); else unchanged."""
-    from oracles.candidate import handle_for
-    from oracles.harness import evaluate, judge
+    from oracles.session import Session
     from properties.laws import LawViolation, prepared
 
     at = next((i for i, v in enumerate(violations) if v.law == "agreement"), None)
@@ -240,12 +239,7 @@ def _told_apart(candidate, problem: Problem, violations: list, oracles: tuple) -
     results = []
     try:  # advisory: whatever goes wrong here, the shrunk problem's own words stand
         for drawn in (problem, grown):
-            handle = handle_for(candidate(drawn), isolate=False)
-            point = prepared(drawn, oracles)
-            first, _ = evaluate(point, handle, repeat=False)
-            results.append(judge(point, first))
-            if hasattr(handle, "speak"):
-                handle.speak(results[-1])
+            results += Session.of(candidate(drawn)).check([prepared(drawn, oracles)], repeat=False, across=False)
     except Exception:
         return violations
     narrowed = narrow(*results)

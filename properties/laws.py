@@ -1,22 +1,25 @@
-"""Laws a correct backward obeys: plain functions, usable outside pytest.
+"""Laws a correct backward obeys, usable outside pytest.
 
-Each law takes ``(candidate, problem)`` and returns None when it holds, or raises
-:class:`LawViolation` with a message naming the law, the parameter and the entry.
-``candidate`` is a handle (:mod:`oracles.isolation`: the candidate in its worker process) or,
-in-process, anything with the contract's signature ``backward(params, X, y)``.
-:func:`check_laws` asks the candidate once per distinct input: the laws share its Outcomes.
+Each :class:`Law` is called as ``law(candidate, problem)`` and returns None when it holds, or
+raises :class:`LawViolation` with a message naming the law, the parameter and the entry.
+``candidate`` is a handle (:mod:`oracles.isolation`: the candidate in its worker process), a
+:class:`~oracles.session.Session`, or in-process anything with the contract's signature
+``backward(params, X, y)``. Each law declares the inputs it asks about; :func:`check_laws` has one
+session ask them all at once, and the laws judge the outcomes it already has.
 """
 from __future__ import annotations
 
 import numpy as np
 
 import functools
-import hashlib
+from dataclasses import dataclass
+from typing import Callable
 
 from oracles import policy
 from oracles import registry
-from oracles.candidate import ContractViolation, call_candidate, handle_for
+from oracles.candidate import ContractViolation, call_candidate
 from oracles.compare import backward_magnitudes, compare
+from oracles.session import Session
 from reference.model import backward as reference_backward, forward, loss as reference_loss, n_layers
 
 
@@ -31,61 +34,9 @@ class LawViolation(AssertionError):
         super().__init__(f"{law}: {self.message}")
 
 
-class Remembered:
-    """A handle that answers a question it was already asked from memory.
-
-    The laws look at the same inputs several times (shapes, finite, descent and agreement all
-    start from the problem's own point); the candidate is asked once per distinct input.
-    ``handle`` stays reachable for a deliberate second call (the determinism law).
-    """
-
-    def __init__(self, handle):
-        self.handle = handle
-        self.name = handle.name
-        self.isolated = getattr(handle, "isolated", False)
-        self.memory = {}
-        self.again = {}  # a second Outcome on the same inputs, asked for ahead (the determinism law)
-
-    @staticmethod
-    def _key(params, X, y) -> bytes:
-        digest = hashlib.blake2b(digest_size=16)
-        for a in (*params.values(), X, y):
-            a = np.ascontiguousarray(a)
-            digest.update(f"{a.dtype.str}{a.shape}".encode())
-            digest.update(a.tobytes())
-        return digest.digest()
-
-    def evaluate(self, params, X, y, **options):
-        if options.get("errstate"):  # a different question: where the first floating-point error is
-            return self.handle.evaluate(params, X, y, **options)
-        key = self._key(params, X, y)
-        if key not in self.memory:
-            self.memory[key] = self.handle.evaluate(params, X, y, **options)
-        return self.memory[key]
-
-    def prefetch(self, inputs: list, again: bool = False) -> None:
-        """Ask for every input not yet known in one batch (and, with ``again``, the first input a
-        second time, for the determinism law)."""
-        asked = [(self._key(*i), i) for i in inputs]
-        asked = [(k, i) for n, (k, i) in enumerate(asked) if k not in self.memory and k not in [a for a, _ in asked[:n]]]
-        extra = [inputs[0]] if again and inputs else []
-        if not asked and not extra:
-            return
-        outcomes = self.handle.evaluate_many([i for _, i in asked] + extra)
-        for (key, _), outcome in zip(asked, outcomes):
-            self.memory[key] = outcome
-        if extra:
-            self.again[self._key(*inputs[0])] = outcomes[-1]
-
-    def second(self, params, X, y):
-        """A second Outcome on these inputs: asked ahead by :meth:`prefetch`, else asked now."""
-        return self.again.pop(self._key(params, X, y), None) or self.handle.evaluate(params, X, y)
-
-
 def _speaker(candidate):
     """The Conventional handle behind ``candidate`` (entries named as the candidate wrote them), or None."""
-    speaking = candidate.handle if isinstance(candidate, Remembered) else candidate
-    return speaking if hasattr(speaking, "speak") else None
+    return Session.of(candidate).speaker
 
 
 def _grads(law, candidate, params, X, y):
@@ -173,7 +124,7 @@ def relu_gating(candidate, problem, rows: int = GATING_ROWS):
                 if extra:
                     raise LawViolation("relu-gating", f"unit {j} of layer {l} has z{l} <= 0 on {where}, yet "
                                        f"dW{l + 1} is {extra[0]} in its row ({extra[1]})")
-                incoming = [(f"b{l}", (0, j)), (f"W{l}", (slice(None), j))]
+                incoming = [(k, index) for k, index in ((f"b{l}", (0, j)), (f"W{l}", (slice(None), j))) if k in params]
                 if (z[:, j] < 0).all():
                     for k, index in incoming:
                         extra = carried(grads, k, index)
@@ -275,8 +226,9 @@ def permutation(candidate, problem):
 
 
 def identity_passes_da(candidate, problem):
-    """With the identity activation dz_l == da_l (the lesson's Exercise 3), so db_l == db_{l+1} @ W_{l+1}.T."""
-    if problem.activation != "identity":
+    """With the identity activation dz_l == da_l (the lesson's Exercise 3), so db_l == db_{l+1} @ W_{l+1}.T.
+    A law of the biases' gradients: it holds trivially for a network without biases."""
+    if problem.activation != "identity" or not problem.bias:
         return
     params, X, y = problem.arrays()
     g = {k: v.astype(np.float64) for k, v in _grads("identity", candidate, params, X, y).items()}
@@ -292,16 +244,16 @@ def identity_passes_da(candidate, problem):
 def determinism(candidate, problem):
     """Two calls on the same inputs give the same gradients (to the policy's determinism row).
 
-    The second call goes past a :class:`Remembered` handle's memory, to the candidate itself.
+    The second call goes past the session's memory, to the candidate itself.
     """
     from oracles.harness import loss_scale, nondeterminism
 
     params, X, y = problem.arrays()
-    candidate = handle_for(candidate, isolate=False)
-    first = candidate.evaluate(params, X, y)
+    session = Session.of(candidate)
+    first = session.evaluate(params, X, y)
     if first.failure is not None:
         return  # the contract laws say what went wrong
-    second = candidate.second(params, X, y) if isinstance(candidate, Remembered) else candidate.evaluate(params, X, y)
+    second = session.second(params, X, y)
     found = nondeterminism(first, second, params, loss_scale(params, X))
     if found:
         raise LawViolation("determinism", found)
@@ -324,7 +276,7 @@ def agreement(candidate, problem, oracles=registry.NAMES, point=None):
     from oracles.harness import evaluate, judge
 
     point = prepared(problem, tuple(oracles)) if point is None else point
-    first, _ = evaluate(point, handle_for(candidate, isolate=False), repeat=False)
+    first, _ = evaluate(point, Session.of(candidate), repeat=False)
     result = judge(point, first)
     speaking = _speaker(candidate)
     if speaking:
@@ -333,36 +285,68 @@ def agreement(candidate, problem, oracles=registry.NAMES, point=None):
         raise LawViolation("agreement", *result.verdict_lines(), result=result)
 
 
-LAWS = {"shapes": shapes, "finite": finite, "relu-gating": relu_gating, "descent": descent,
-        "permutation": permutation, "identity": identity_passes_da, "determinism": determinism,
-        "agreement": agreement}
+def _own_point(problem) -> list:
+    params, X, y = problem.arrays()
+    return [(params, X, y)]
+
+
+def _gating_inputs(problem) -> list:
+    if problem.activation != "relu":
+        return []
+    params, X, y = problem.arrays()
+    return [(params, Xb, yb) for Xb, yb, _ in _gating_batches(X, y)]
+
+
+def _permutation_inputs(problem) -> list:
+    params, X, y = problem.arrays()
+    return [(params, X, y), (params, *_permuted(problem, X, y))]
+
+
+@dataclass(frozen=True)
+class Law:
+    """A law: its ``judge(candidate, problem)`` (None when it holds, else a :class:`LawViolation`),
+    the inputs it asks the candidate about (``asks(problem)``) and whether it asks the problem's
+    own point a second time (the determinism law). Called as ``law(candidate, problem)``, it asks
+    its inputs through a :class:`Session` on the candidate, then judges."""
+
+    name: str
+    judge: Callable
+    asks: Callable = _own_point
+    again: bool = False
+
+    def __call__(self, candidate, problem, *more):
+        session = Session.of(candidate)
+        session.ask(self.asks(problem), again=self.again)
+        return self.judge(session, problem, *more)
+
+
+LAWS = {law.name: law for law in (
+    Law("shapes", shapes), Law("finite", finite), Law("relu-gating", relu_gating, _gating_inputs),
+    Law("descent", descent), Law("permutation", permutation, _permutation_inputs),
+    Law("identity", identity_passes_da), Law("determinism", determinism, again=True),
+    Law("agreement", agreement))}
 
 
 def check_laws(candidate, problem, laws=None, oracles=registry.NAMES, point=None) -> list:
     """Every law on one problem; returns the violations (empty when all hold). ``point``: the
     problem's oracles, when already computed (:func:`agreement`).
 
-    The candidate is asked once per distinct input (a :class:`Remembered` handle), except for
-    the determinism law's deliberate second call.
+    One :class:`Session` asks every input the laws declare in one round trip, each distinct input
+    once (and the problem's own point a second time when the determinism law runs); the laws then
+    judge the outcomes it has.
     """
-    candidate = handle_for(candidate, isolate=False)
-    candidate = candidate if isinstance(candidate, Remembered) else Remembered(candidate)
+    session = Session.of(candidate)
     laws = tuple(laws or LAWS)
-    params, X, y = problem.arrays()  # every input the laws will ask about, asked in one round trip
-    inputs = [(params, X, y)]
-    if "relu-gating" in laws and problem.activation == "relu":
-        inputs += [(params, Xb, yb) for Xb, yb, _ in _gating_batches(X, y)[1:]]
-    if "permutation" in laws:
-        inputs.append((params, *_permuted(problem, X, y)))
-    candidate.prefetch(inputs, again="determinism" in laws)
+    session.ask([*_own_point(problem), *(i for name in laws for i in LAWS[name].asks(problem))],
+                again=any(LAWS[name].again for name in laws))
     out = []
-    for name in (laws or LAWS):
+    for name in laws:
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a gradient of 1e308 is a verdict, not a warning
                 if name == "agreement":
-                    agreement(candidate, problem, oracles, point)
+                    agreement(session, problem, oracles, point)
                 else:
-                    LAWS[name](candidate, problem)
+                    LAWS[name].judge(session, problem)
         except LawViolation as exc:
             out.append(exc)
     return out

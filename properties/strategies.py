@@ -43,10 +43,12 @@ class Problem:
     reduction: str = "mean"
     l2: float = 0.0
     l2_form: str = "weight_decay"
+    bias: bool = True  # False: the network has no biases (W1, ..., WL only)
 
     @property
     def spec(self) -> Spec:
-        return Spec(self.sizes, self.activation, self.dtype, self.loss, self.reduction, self.l2, self.l2_form)
+        return Spec(self.sizes, self.activation, self.dtype, self.loss, self.reduction, self.l2, self.l2_form,
+                    self.bias)
 
     def _targets(self, rng, X):
         """Labels for the head: softmax classes (``labels`` zeros/ones: all class 0 / all class C-1,
@@ -79,9 +81,14 @@ class Problem:
             y = np.full((self.N, 1), 1.0 if self.labels == "ones" else 0.0)
         params = {k: v.astype(np.float64) for k, v in random_params(spec, self.seed, self.scale).items()}
         if self.kink != "none":
-            # row 0 of X is zero, so z1[0, 0] is exactly b1[0, 0]: on the kink, or within 1e-9 of it
+            at = 0.0 if self.kink == "on" else NEAR_KINK * (1 if self.seed % 2 else -1)
             X[0] = 0.0
-            params["b1"][0, 0] = 0.0 if self.kink == "on" else NEAR_KINK * (1 if self.seed % 2 else -1)
+            if self.bias:  # row 0 of X is zero, so z1[0, 0] is exactly b1[0, 0]: on the kink, or within 1e-9 of it
+                params["b1"][0, 0] = at
+            elif self.kink == "on":  # X[0] = (1, 0, ..., 0) and W1[0, 0] = 0: z1[0, 0] is exactly 0, seen by dW1[0, 0]
+                X[0, 0], params["W1"][0, 0] = 1.0, 0.0  # (a zero row would put units at 0 that no gradient sees)
+            else:  # X[0] = (1e-9, 0, ..., 0): row 0 alone, every z1[0, j] within 1e-9 |W1[0, j]| of its kink (a weight
+                X[0, 0] = at  # near 0 would put a whole unit near it on every row when D = 1: no loss smooth enough to descend)
             L = len(self.sizes) - 1
             for l in range(2, L):
                 if self.kink == "on" and self.activation in KINKED and (self.seed >> (l - 2)) & 1:
@@ -89,7 +96,8 @@ class Problem:
                     # when every product is 0: W_l[i, 0] = 0 wherever a_{l-1}[0, i] is not, and b_l[0, 0] = 0
                     _, cache = forward(params, X, self.activation)
                     params[f"W{l}"][cache[f"a{l - 1}"][0] != 0, 0] = 0.0
-                    params[f"b{l}"][0, 0] = 0.0
+                    if self.bias:
+                        params[f"b{l}"][0, 0] = 0.0
         if self.saturate and self.loss == "softmax":  # one class far ahead: exp(z) overflows without the max shift
             L = len(self.sizes) - 1
             params[f"b{L}"][...] = 0.0
@@ -114,10 +122,10 @@ class Problem:
         _, cache = forward(params, X, self.activation)
         return any(np.any(cache[f"z{l}"] == 0) for l in range(1, len(self.sizes) - 1))
 
-    HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay"}
+    HEAD_DEFAULTS = {"loss": "bce", "reduction": "mean", "l2": 0.0, "l2_form": "weight_decay", "bias": True}
 
     def to_dict(self) -> dict:
-        """The fields; the head's only where they differ from the lesson's (old lines stay as they were)."""
+        """The fields; the head's and ``bias`` only where they differ from the lesson's (old lines stay as they were)."""
         d = asdict(self)
         d["sizes"] = list(self.sizes)
         for k, v in self.HEAD_DEFAULTS.items():
@@ -130,6 +138,8 @@ class Problem:
         d = self.to_dict()
         d["sizes"] = ",".join(map(str, self.sizes))
         d["saturate"] = int(self.saturate)
+        if "bias" in d:
+            d["bias"] = int(self.bias)
         return " ".join(f"{k}={v}" for k, v in d.items())
 
     @classmethod
@@ -143,7 +153,8 @@ class Problem:
                           scale=float(fields.get("scale", 1.0)), labels=fields.get("labels", "both"),
                           kink=fields.get("kink", "none"), saturate=bool(int(fields.get("saturate", 0))),
                           loss=fields.get("loss", "bce"), reduction=fields.get("reduction", "mean"),
-                          l2=float(fields.get("l2", 0.0)), l2_form=fields.get("l2_form", "weight_decay"))
+                          l2=float(fields.get("l2", 0.0)), l2_form=fields.get("l2_form", "weight_decay"),
+                          bias=options.yes_no(fields.get("bias", "1"), "bias"))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"--replay takes the line a fuzz failure prints (sizes=... N=... seed=...): {exc}") from None
         try:
@@ -158,6 +169,8 @@ class Problem:
                              f"{REPLAY_MAX_WIDTH}, got scale={problem.scale} sizes={','.join(map(str, problem.sizes))}")
         if problem.labels not in LABELS or problem.kink not in KINKS:
             raise ValueError(f"--replay: labels must be one of {', '.join(LABELS)}, kink one of {', '.join(KINKS)}")
+        if problem.saturate and not problem.bias:
+            raise ValueError("--replay: saturate=1 goes with biases (the output bias saturates the logits), not bias=0")
         options.l2(problem.l2, "--replay l2")  # the bound of --l2: beyond it no oracle resolves the data term
         spec = problem.spec
         directions = 0 if spec.n_params() <= policy.FD_EXHAUSTIVE_BUDGET else policy.FD_DIRECTIONS
@@ -196,12 +209,12 @@ def _check_range(name, low, high, lowest):
 
 def specs(min_depth: int = 1, max_depth: int = 3, max_width: int = 32, max_inputs: int = 16,
           activations=ACTIVATIONS, dtypes=("float64",), inputs=None, losses=("bce",), classes=None,
-          reductions=("mean",), l2s=(0.0,), l2_forms=("weight_decay",)):
+          reductions=("mean",), l2s=(0.0,), l2_forms=("weight_decay",), biases=(True,)):
     """Network specs: ``min_depth..max_depth`` hidden layers of width 1..max_width, D in 1..max_inputs.
 
     The head: one of ``losses`` (the lesson's bce by default), its outputs C (bce 1; softmax
     2..6, mse 1..3, or ``classes`` when given), one of ``reductions``, an L2 strength from ``l2s``
-    written as one of ``l2_forms``.
+    written as one of ``l2_forms``; with biases or without, one of ``biases``.
     """
     _check_range("depth", min_depth, max_depth, 0)
     _check_range("width", 1, max_width, 1)
@@ -213,9 +226,11 @@ def specs(min_depth: int = 1, max_depth: int = 3, max_width: int = 32, max_input
            + [x for x in l2_forms if x not in L2_FORMS])
     if bad or not losses or not reductions or not l2s or not l2_forms:
         raise ValueError(f"unknown or empty losses/reductions/l2_forms: {bad}")
+    if not biases or not set(biases) <= {True, False}:
+        raise ValueError(f"biases takes True and/or False, got {biases!r}")
     D = st.just(inputs) if inputs else st.integers(1, max_inputs)
     hidden = st.lists(st.integers(1, max_width), min_size=min_depth, max_size=max_depth)
-    if tuple(losses) == ("bce",) and tuple(reductions) == ("mean",) and tuple(l2s) == (0.0,):
+    if tuple(losses) == ("bce",) and tuple(reductions) == ("mean",) and tuple(l2s) == (0.0,) and tuple(biases) == (True,):
         return st.builds(lambda d, h, a, t: Spec((d, *h, 1), a, t), D, hidden,
                          st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)))
 
@@ -227,10 +242,10 @@ def specs(min_depth: int = 1, max_depth: int = 3, max_width: int = 32, max_input
         return st.integers(2, 6) if loss == "softmax" else st.integers(1, 3)
 
     head = st.sampled_from(tuple(losses)).flatmap(lambda loss: st.tuples(st.just(loss), outputs(loss)))
-    return st.builds(lambda d, h, a, t, lc, r, l2, form: Spec((d, *h, lc[1]), a, t, lc[0], r, l2, form), D, hidden,
-                     st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)), head,
+    return st.builds(lambda d, h, a, t, lc, r, l2, form, b: Spec((d, *h, lc[1]), a, t, lc[0], r, l2, form, b), D,
+                     hidden, st.sampled_from(tuple(activations)), st.sampled_from(tuple(dtypes)), head,
                      st.sampled_from(tuple(reductions)), st.sampled_from(tuple(l2s)),
-                     st.sampled_from(tuple(l2_forms)))
+                     st.sampled_from(tuple(l2_forms)), st.sampled_from(tuple(biases)))
 
 
 def scales(low: float = 1e-3, high: float = 10.0):
@@ -244,7 +259,8 @@ def scales(low: float = 1e-3, high: float = 10.0):
 
 def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strategy=None,
              labels=LABELS, kinks=KINKS, saturate=(False, True)):
-    """Whole problems: a spec, N in ``min_n..max_n``, a seed, a scale, labels, kinks, saturation."""
+    """Whole problems: a spec, N in ``min_n..max_n``, a seed, a scale, labels, kinks, saturation (with
+    biases only: the output bias saturates the logits, and without it no weight puts every row past 40)."""
     _check_range("N", min_n, max_n, 1)
     if not set(labels) <= set(LABELS) or not set(kinks) <= set(KINKS):
         raise ValueError(f"labels must come from {LABELS}, kinks from {KINKS}")
@@ -252,8 +268,8 @@ def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strateg
     scale_strategy = scales() if scale_strategy is None else scale_strategy
     return st.builds(
         lambda spec, N, seed, scale, lab, kink, sat: Problem(
-            spec.sizes, spec.activation, spec.dtype, N, seed, scale, lab, kink, sat, spec.loss, spec.reduction,
-            spec.l2, spec.l2_form),
+            spec.sizes, spec.activation, spec.dtype, N, seed, scale, lab, kink, sat and spec.bias, spec.loss,
+            spec.reduction, spec.l2, spec.l2_form, spec.bias),
         spec_strategy, st.integers(min_n, max_n), st.integers(0, 2**32 - 1), scale_strategy,
         st.sampled_from(tuple(labels)), st.sampled_from(tuple(kinks)), st.sampled_from(tuple(saturate)))
 
@@ -264,10 +280,10 @@ def lesson_problems(**kwargs):
 
 
 def candidate_problems(spec: Spec):
-    """Problems for a user's candidate: its depth, activation, dtype and head (loss, classes,
-    reduction, L2) kept, everything else drawn (inputs, widths, batch size, scale, labels, kinks,
-    saturation)."""
+    """Problems for a user's candidate: its depth, activation, dtype, head (loss, classes,
+    reduction, L2) and biases kept, everything else drawn (inputs, widths, batch size, scale, labels,
+    kinks, saturation)."""
     depth = len(spec.hidden)
     return problems(specs(depth, depth, activations=(spec.activation,), dtypes=(spec.dtype,),
                           losses=(spec.loss,), classes=spec.classes, reductions=(spec.reduction,),
-                          l2s=(spec.l2,), l2_forms=(spec.l2_form,)))
+                          l2s=(spec.l2,), l2_forms=(spec.l2_form,), biases=(spec.bias,)))

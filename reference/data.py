@@ -289,7 +289,7 @@ def load(data=None, target: str | None = None, loss: str = "bce") -> Dataset:
     Pima data."""
     where = locate(data)
     if where == SYNTHETIC:
-        if loss != "bce":
+        if not OUTPUTS[loss].binary:
             raise DataError(f"{SYNTHETIC}: --loss {loss} needs real data (a packaged data set such as iris, or a "
                             f"CSV path with --target COLUMN); the synthetic stand-in only has 0/1 labels")
         return synthetic()

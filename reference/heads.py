@@ -5,6 +5,7 @@ Three heads (DESIGN.md, "Heads and conventions"), all from the logits ``Z`` (N, 
     bce      C = 1   row loss = logaddexp(0, z) - y z                  y (N, 1) of 0/1
     softmax  C >= 2  row loss = logsumexp(z_r) - z_r[y_r]              y (N,) int64 classes 0..C-1
     mse      C >= 1  row loss = sum_c (z_rc - y_rc)^2 (identity out)   y (N, C) floats
+    quadratic C >= 1 row loss = sum_c (sigmoid(z_rc) - y_rc)^2 / 2      y (N, C) in [0, 1]
 
 The loss is the sum of the row losses over a divisor (``mean``: N, or N C for mse, so the mse
 loss is the mean over rows and outputs as torch's ``MSELoss``; ``sum``: 1, the per-example
@@ -36,9 +37,12 @@ class Output:
     """
 
     name = ""
+    summary = ""  # what the head is, for --loss's help
+    target_words = ""  # what its target column holds, for --target's help
     row_words = ""  # the row loss as a formula, for messages
     dz_words = ""  # dz of the top layer as the lesson writes it, for messages
     labelled = True  # its targets are labels, counted per value (mse's are numbers)
+    binary = False  # its targets may be the 0/1 labels of the synthetic stand-in
     indexed = False  # its targets are class indices (N,), which a course may lay out one-hot
 
     hint_in_error_line = False  # a floating-point error's own line already says what saturation_hint would
@@ -94,6 +98,9 @@ class Bce(Output):
     """Sigmoid and binary cross-entropy on one logit: the lesson's head; y (N, 1) of 0/1."""
 
     name = "bce"
+    summary = "sigmoid + binary cross-entropy, the lesson"
+    target_words = "0/1"
+    binary = True
     row_words = "logaddexp(0, z) - y * z"
     dz_words = "(y_hat - y) / N"
 
@@ -139,6 +146,8 @@ class Softmax(Output):
     """Softmax and cross-entropy over C >= 2 classes; y (N,) int64 classes 0..C-1."""
 
     name = "softmax"
+    summary = "cross-entropy over the target's classes"
+    target_words = "whole-number classes"
     row_words = "logsumexp(z) - z[y]"
     dz_words = "(probs - onehot(y)) / N"
     indexed = True
@@ -197,6 +206,8 @@ class Mse(Output):
     """Identity output and squared error over C >= 1 outputs; y (N, C) floats."""
 
     name = "mse"
+    summary = "identity output, mean squared error"
+    target_words = "any number"
     row_words = "(z - y) ** 2"
     dz_words = "2 (y_hat - y) / N"
     labelled = False  # any finite number (non-finite cells are refused with the file)
@@ -214,7 +225,36 @@ class Mse(Output):
         return 2 * (Z - y)  # (N, C)
 
 
-OUTPUTS = {o.name: o for o in (Bce(), Softmax(), Mse())}
+class Quadratic(Output):
+    """Sigmoid output and half the squared error over C >= 1 outputs, the cost of Nielsen's
+    ``network.py`` (C = 1/(2n) sum_x ||y(x) - a(x)||^2); y (N, C) numbers in [0, 1]."""
+
+    name = "quadratic"
+    summary = "sigmoid output, half the squared error: Nielsen's network.py"
+    target_words = "numbers in [0, 1]"
+    binary = True
+    row_words = "(sigmoid(z) - y) ** 2 / 2"
+    dz_words = "(y_hat - y) * y_hat * (1 - y_hat) / N"
+
+    def read_labels(self, labels, target, lines):
+        bad = np.flatnonzero((labels < 0) | (labels > 1))
+        if bad.size:
+            raise ValueError(f"target {target!r} must hold numbers in [0, 1] for --loss quadratic (a sigmoid's "
+                             f"range), line {lines[bad[0]]} has {labels[bad[0]]:g}")
+        return labels[:, None].copy(), None
+
+    def predict(self, Z):
+        return sigmoid(Z)  # (N, C)
+
+    def row_loss(self, Z, y):
+        return 0.5 * ((sigmoid(Z) - y) ** 2).sum(axis=-1)
+
+    def dz_rows(self, Z, y):
+        a = sigmoid(Z)
+        return (a - y) * a * (1 - a)  # (N, C): the cost's derivative times sigmoid'(z)
+
+
+OUTPUTS = {o.name: o for o in (Bce(), Softmax(), Mse(), Quadratic())}
 LOSSES = tuple(OUTPUTS)
 
 

@@ -9,7 +9,9 @@ The lesson (8 inputs -> 16 ReLU units -> 1 sigmoid output, binary cross-entropy)
 
 Layer ``l`` generalizes the numbers: any list of hidden sizes, one hidden activation,
 a sigmoid output. Parameters are a dict in layer order ``{"W1", "b1", ..., "WL", "bL"}``
-and gradients mirror it key for key (DESIGN.md, contract 1).
+and gradients mirror it key for key (DESIGN.md, contract 1). A network without biases
+(``Spec(bias=False)``) has ``{"W1", ..., "WL"}`` only: ``z1 = X @ W1``; the forward and the
+backward follow the keys they are given.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ DTYPES = ("float64", "float32")
 @dataclass(frozen=True)
 class Spec:
     """The network's shape: ``sizes`` = (D, H1, ..., C), the hidden activation, the dtype, and the
-    head (:mod:`reference.heads`): ``loss``, ``reduction``, ``l2`` and ``l2_form``, the lesson's by default.
+    head (:mod:`reference.heads`): ``loss``, ``reduction``, ``l2`` and ``l2_form``, the lesson's by default;
+    ``bias``: whether every layer has a bias (False: the parameters are ``W1, ..., WL`` only).
 
     C is 1 for bce, the number of classes (at least 2) for softmax, the number of targets for mse.
     """
@@ -41,6 +44,7 @@ class Spec:
     reduction: str = "mean"
     l2: float = 0.0
     l2_form: str = "weight_decay"
+    bias: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "sizes", tuple(int(s) for s in self.sizes))
@@ -55,6 +59,8 @@ class Spec:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if not isinstance(self.bias, bool):
+            raise TypeError(f"bias must be True or False, got {self.bias!r}")
 
     @property
     def head(self) -> Head:
@@ -74,19 +80,22 @@ class Spec:
         return self.sizes[1:-1]
 
     def shapes(self) -> dict:
-        """``{"W1": (D, H1), "b1": (1, H1), ...}`` in layer order."""
+        """``{"W1": (D, H1), "b1": (1, H1), ...}`` in layer order (``{"W1": (D, H1), ...}`` without biases)."""
         out = {}
         for l in range(1, self.n_layers + 1):
             out[f"W{l}"] = (self.sizes[l - 1], self.sizes[l])
-            out[f"b{l}"] = (1, self.sizes[l])
+            if self.bias:
+                out[f"b{l}"] = (1, self.sizes[l])
         return out
 
     def n_params(self) -> int:
         return sum(int(np.prod(s)) for s in self.shapes().values())
 
     def to_dict(self) -> dict:
+        """The fields; ``bias`` only when False (a report or results key of a network with biases stays as it was)."""
         return {"sizes": list(self.sizes), "activation": self.activation, "dtype": self.dtype,
-                "loss": self.loss, "reduction": self.reduction, "l2": self.l2, "l2_form": self.l2_form}
+                "loss": self.loss, "reduction": self.reduction, "l2": self.l2, "l2_form": self.l2_form,
+                **({} if self.bias else {"bias": False})}
 
 
 def n_layers(params: dict) -> int:
@@ -187,14 +196,17 @@ def forward(params: dict, X, activation: str = "relu", loss: str = "bce"):
     """Run the network. Returns ``(y_hat, cache)``.
 
     cache holds ``a0`` (= X), then ``z1, a1, ..., zL`` and ``y_hat``; shapes (N, H_l).
-    ``loss`` names the head whose output ``y_hat`` is (:func:`output`).
+    ``loss`` names the head whose output ``y_hat`` is (:func:`output`). A layer whose ``b{l}`` is
+    not in ``params`` has no bias: ``z = a @ W``.
     """
     L = n_layers(params)
     cache = {"a0": X}
     a = X
     with _float32_blas(X.dtype):
         for l in range(1, L + 1):
-            z = a @ params[f"W{l}"] + params[f"b{l}"]  # (N, H_l)
+            z = a @ params[f"W{l}"]  # (N, H_l)
+            if f"b{l}" in params:
+                z = z + params[f"b{l}"]  # (N, H_l)
             cache[f"z{l}"] = z
             if l < L:
                 a = activate(z, activation)  # (N, H_l)
@@ -255,14 +267,16 @@ def backward(params: dict, X, y, activation: str = "relu", steps: dict | None = 
 
 def backprop(params: dict, cache: dict, dz, top: int, activation: str = "relu",
              steps: dict | None = None) -> dict:
-    """Gradients of layers ``top, ..., 1`` given ``dz`` = dz_top (N, H_top) and the forward cache."""
+    """Gradients of layers ``top, ..., 1`` given ``dz`` = dz_top (N, H_top) and the forward cache
+    (``db_l`` only where ``params`` has a ``b_l``)."""
     grads = {}
     steps = {} if steps is None else steps
     with _float32_blas(dz.dtype):
         for l in range(top, 0, -1):
             steps[f"dz{l}"] = dz
             grads[f"W{l}"] = cache[f"a{l - 1}"].T @ dz  # dWl: (H_{l-1}, H_l)
-            grads[f"b{l}"] = dz.sum(axis=0, keepdims=True)  # dbl: (1, H_l)
+            if f"b{l}" in params:
+                grads[f"b{l}"] = dz.sum(axis=0, keepdims=True)  # dbl: (1, H_l)
             if l > 1:
                 da = steps[f"da{l - 1}"] = dz @ params[f"W{l}"].T  # da_{l-1}: (N, H_{l-1})
                 dz = da * activation_grad(cache[f"z{l - 1}"], cache[f"a{l - 1}"], activation)  # dz_{l-1}

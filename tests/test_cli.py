@@ -47,7 +47,7 @@ def test_json_report_carries_the_design_keys(real_json, real_path):
                                                          "over_tolerance", "kinks"}
     assert "fuzz" in report and report["fuzz"] is None
     assert {"finite-differences", "torch", "jax"} <= set(report["timings_s"])
-    assert set(report["versions"]) == {"numpy", "torch", "jax"}
+    assert set(report["versions"]) == {"numpy", "torch", "jax", "autograd"}
 
 
 def test_lesson_init_reports_how_each_kink_entry_was_decided(real_json):
@@ -143,17 +143,6 @@ def test_a_narrow_terminal_gets_whole_numbers_and_unbroken_lines(real_path):
     assert all(f"{v:.6g}" in narrow for v in values)  # every worst entry's value, whole
     assert report.header() in narrow.splitlines()  # the header on one line, however long
     assert "max rel err" in wide and "max rel err" not in narrow
-
-
-def test_the_option_lists_the_shell_parses_before_numpy_are_those_of_the_modules_that_own_them():
-    from oracles import options
-    from oracles.conventions import CONVENTIONS
-    from reference import heads, model
-
-    assert options.LOSSES == heads.LOSSES and options.REDUCTIONS == heads.REDUCTIONS
-    assert options.CONVENTIONS == CONVENTIONS
-    assert options.ACTIVATIONS == model.ACTIVATIONS and options.DTYPES == model.DTYPES
-
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -266,7 +266,8 @@ def test_a_law_names_a_non_finite_entry_as_the_candidate_wrote_it():
     from types import SimpleNamespace
 
     from oracles.isolation import InProcess
-    from properties.laws import LawViolation, Remembered, finite
+    from oracles.session import Session
+    from properties.laws import LAWS, LawViolation
 
     spec = Spec((3, 2, 1))
     params = init_params(spec)
@@ -278,9 +279,9 @@ def test_a_law_names_a_non_finite_entry_as_the_candidate_wrote_it():
         grads["W1"][1, 2] = np.nan
         return grads
 
-    handle = Remembered(Conventional(InProcess("nan", nan_in_W1), "torch"))
+    handle = Session(Conventional(InProcess("nan", nan_in_W1), "torch"))
     with pytest.raises(LawViolation) as caught:
-        finite(handle, SimpleNamespace(arrays=lambda: (params, X, y)))
+        LAWS["finite"](handle, SimpleNamespace(arrays=lambda: (params, X, y)))
     assert "first at W1[1, 2]" in str(caught.value) and "W1[2, 1]" not in str(caught.value)
 
 

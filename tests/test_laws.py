@@ -104,12 +104,12 @@ def test_the_candidate_is_asked_only_the_inputs_the_chosen_laws_need():
     assert short.asked == 1 + 2  # a batch of two rows has two one-row batches
 
 
-def test_remembering_answers_keeps_the_handles_name_and_isolation():
-    from properties.laws import Remembered
+def test_a_session_keeps_the_handles_name_and_isolation():
+    from oracles.session import Session
 
-    assert Remembered(_Counting(_reference, isolated=True)).isolated is True
-    assert Remembered(_Counting(_reference, isolated=False)).isolated is False
-    assert Remembered(_Counting(_reference)).name == "counted"
+    assert Session(_Counting(_reference, isolated=True)).isolated is True
+    assert Session(_Counting(_reference, isolated=False)).isolated is False
+    assert Session(_Counting(_reference)).name == "counted"
 
     class Bare:  # a handle that does not say: it runs where it is called, not isolated
         name = "bare"
@@ -117,7 +117,7 @@ def test_remembering_answers_keeps_the_handles_name_and_isolation():
         def evaluate(self, params, X, y, **options):
             return _Counting(_reference).evaluate(params, X, y)
 
-    assert Remembered(Bare()).isolated is False
+    assert Session(Bare()).isolated is False
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")  # the candidate's own 0/0, on purpose

@@ -14,7 +14,7 @@ from oracles import options
 
 
 def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, isolate, timeout, memory,
-           forbid_import, loss="bce", reduction="mean", l2=0.0, convention="lesson"):
+           forbid_import, loss="bce", reduction="mean", l2=0.0, convention="lesson", bias=True):
     """Validate every argument, then load the data and open the candidate's handle."""
     from oracles.candidate import CandidateError, handle_for
     from oracles.harness import make_spec
@@ -22,7 +22,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
     given = options.validate(hidden=hidden, loss=loss, reduction=reduction, convention=convention, l2=l2,
                              activation=activation, dtype=dtype, oracles=oracles, seed=seed, target=target,
-                             timeout=timeout, memory=memory, forbid_import=forbid_import)
+                             timeout=timeout, memory=memory, forbid_import=forbid_import, bias=bias)
     widths, l2, chosen, seed, target = (given[k] for k in ("hidden", "l2", "oracles", "seed", "target"))
     worker = {"timeout": given["timeout"], "memory": given["memory"], "forbid": given["forbid_import"]}
     if not isinstance(isolate, bool):
@@ -40,7 +40,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
     else:
         raise TypeError(f"data takes a CSV path or a Dataset, got {type(data).__name__}")
     try:
-        spec = make_spec(dataset, widths, activation, dtype, loss, reduction, l2, convention)
+        spec = make_spec(dataset, widths, activation, dtype, loss, reduction, l2, convention, given["bias"])
     except ValueError as exc:
         raise ValueError(f"data: {exc}") from None
     from oracles import policy
@@ -56,7 +56,7 @@ def _setup(backward, data, target, hidden, activation, dtype, oracles, seed, iso
 
 def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64", oracles=None,
           seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), loss="bce", reduction="mean", l2=0.0,
-          convention="lesson", forward=None, init=None, params=None, inputs=None):
+          convention="lesson", bias=True, forward=None, init=None, params=None, inputs=None):
     """Check ``backward`` against finite differences, PyTorch and JAX; returns the Report.
 
     backward: ``backward(params, X, y) -> grads`` or ``-> (loss, grads)`` (a function: from a
@@ -80,6 +80,8 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     l2: weight decay on every W as ``convention``'s code writes it (cs231n ``reg``, deeplearning-ai
         ``lambd``, lesson and torch ``weight_decay``).
     convention: how ``backward`` receives and returns arrays: lesson, cs231n, deeplearning-ai, torch.
+    bias: False for a network without biases (``z = a @ W``): params ``W1, ..., WL`` only, and
+        ``backward`` returns exactly their gradients.
 
     forward: your own forward, ``loss(params, inputs) -> loss`` or ``-> (loss, cache)`` (a function or
         ``"file.py:function"``): then ``backward(params, inputs) -> grads`` (or ``(loss, grads)``) is
@@ -94,7 +96,7 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
     """
     if forward is not None or init is not None or params is not None or inputs is not None:
         options.refuse_with_forward(check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
-                        reduction=reduction, l2=l2, convention=convention)
+                        reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _check_forward(backward, forward, init, params, inputs, data, target, loss, seed, isolate, timeout,
                               memory, forbid_import)
     from oracles.harness import run
@@ -102,7 +104,7 @@ def check(backward, *, data=None, target=None, hidden=(16,), activation="relu", 
 
     spec, dataset, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
                                                  isolate, timeout, memory, forbid_import, loss, reduction, l2,
-                                                 convention)
+                                                 convention, bias)
     with handle:
         report = run(spec, dataset, handle, chosen, seed, convention=convention)
     if dataset.source == SYNTHETIC:
@@ -160,13 +162,13 @@ def check_layer(layer, forward, backward=None, *, layer_args=None, seed=0, fuzz=
 
 def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activation="relu", dtype="float64",
          oracles=None, seed=0, isolate=True, timeout=None, memory=None, forbid_import=(), progress=None,
-         loss="bce", reduction="mean", l2=0.0, convention="lesson", forward=None, init=None):
+         loss="bce", reduction="mean", l2=0.0, convention="lesson", bias=True, forward=None, init=None):
     """Draw ``examples`` problems at ``backward``'s depth, activation and head (any inputs, widths,
     batch sizes, scales, kinks, saturated logits), run every law on each, shrink the first
     failure; returns the FuzzResult (it renders its counterexample and the replay command).
 
     The arguments are :func:`check`'s (``data`` and ``target`` are validated and give the head's
-    class count; the problems are drawn). ``loss``, ``reduction``, ``l2`` and ``convention`` are
+    class count; the problems are drawn). ``loss``, ``reduction``, ``l2``, ``convention`` and ``bias`` are
     kept on every drawn problem, and ``backward`` is spoken to in its convention, as by
     ``check``. ``seed``: the same seed draws the same problems. ``progress``: show the progress
     (default: in a notebook, one plain-text line updated in place; on a terminal, a bar on
@@ -180,7 +182,7 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
     """
     if forward is not None or init is not None:
         options.refuse_with_forward(fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles,
-                                    reduction=reduction, l2=l2, convention=convention)
+                                    reduction=reduction, l2=l2, convention=convention, bias=bias)
         return _fuzz_forward(backward, forward, init, examples, data, target, loss, seed, isolate, timeout, memory,
                              forbid_import, progress)
     from oracles.conventions import Conventional
@@ -189,7 +191,8 @@ def fuzz(backward, examples=200, *, data=None, target=None, hidden=(16,), activa
 
     examples = options.examples(examples, "examples")
     spec, _, chosen, seed, handle = _setup(backward, data, target, hidden, activation, dtype, oracles, seed,
-                                           isolate, timeout, memory, forbid_import, loss, reduction, l2, convention)
+                                           isolate, timeout, memory, forbid_import, loss, reduction, l2, convention,
+                                           bias)
     strategy = candidate_problems(spec)
     speaking = Conventional(handle, convention, loss)
     bar = ProgressBar(examples, progress_mode(progress))

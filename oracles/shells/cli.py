@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from oracles import background, options
-
-FORMATS = ("table", "json", "markdown")
+from oracles import background, formats, options
 
 
 class UsageError(Exception):
@@ -48,8 +46,12 @@ def parser() -> argparse.ArgumentParser:
                    help="read every --candidate's file part as a glob pattern; without it a pattern is expanded "
                         "only where no file of that name exists (a path that exists is always literal)")
     for setting in options.SETTINGS.values():  # declared once, for the API and the plugin too
-        p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
-                       metavar=setting.shown, help=setting.help)
+        if setting.switch:  # no value: the flag turns the default over
+            p.add_argument(setting.flag, dest=setting.name, action="store_false" if setting.default else "store_true",
+                           default=setting.default, help=setting.help)
+        else:
+            p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
+                           metavar=setting.shown, help=setting.help)
     p.add_argument("--results", metavar="DIR",
                    help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
                         "grades only what is missing or changed (default: beside --output, as NAME.results)")
@@ -58,8 +60,7 @@ def parser() -> argparse.ArgumentParser:
                         "scheduler's address, tcp://host:8786 (needs: pip install 'backprop-oracles[cluster]')")
     p.add_argument("--no-isolation", action="store_true",
                    help="run the candidate inside this process, for a debugger; every report says so")
-    p.add_argument("--format", choices=FORMATS + ("csv",), default="table",
-                   help="table, json, markdown (csv: gradebooks only)")
+    p.add_argument("--format", choices=list(formats.FORMATS), default="table", help=formats.help_text())
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--quiet", action="store_true",
                    help="no progress on standard error (it never goes to standard output)")
@@ -115,7 +116,7 @@ def _run(args) -> int:
     try:
         data = load(args.data, args.target, args.loss)
         spec = harness.make_spec(data, args.hidden, args.activation, args.dtype, args.loss, args.reduction, args.l2,
-                         args.convention)
+                         args.convention, args.bias)
     except DataError as exc:
         raise UsageError(str(exc)) from None
     _refuse_inputs(args, outputs, run_inputs(args, targets, data))  # the file the data was read from, however found
@@ -156,7 +157,7 @@ def _run_forward(args, targets) -> int:
         raise UsageError("--forward checks one --candidate FILE.py:FUNCTION (your backward)")
     for flag in sorted(getattr(args, "given", set()) - FORWARD_FLAGS, key=_flag_order):
         why = _FORWARD_WHY.get(flag, "it describes the built-in network, and your forward is the network")
-        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --forward: {why}")
+        raise UsageError(f"{_flag(flag)} does not apply with --forward: {why}")
     if args.inputs and args.data:
         raise UsageError("--inputs and --data both give inputs: choose one")
     if args.fuzz and not args.init:
@@ -207,7 +208,7 @@ def _run_layer(args, targets) -> int:
         raise UsageError(f"--layer {args.layer} needs --forward FILE.py:FUNCTION (your {args.layer} forward)")
     for flag in sorted(getattr(args, "given", set()) - LAYER_FLAGS, key=_flag_order):
         why = _LAYER_WHY.get(flag, "it describes the built-in network, and the layer is yours")
-        raise UsageError(f"--{flag.replace('_', '-')} does not apply with --layer: {why}")
+        raise UsageError(f"{_flag(flag)} does not apply with --layer: {why}")
     outputs = _outputs(args, targets)
     from oracles.families.layers import ForwardError, check_layer
 
@@ -232,6 +233,11 @@ _FORWARD_WHY = {
     "dtype": "the dtype is your params'", "glob": "one --candidate, not a gradebook",
     "jobs": "one --candidate, not a gradebook",
 }
+
+
+def _flag(dest: str) -> str:
+    """An option's flag as written (``bias`` is ``--no-bias``)."""
+    return options.SETTINGS[dest].flag if dest in options.SETTINGS else "--" + dest.replace("_", "-")
 
 
 def _flag_order(dest: str) -> int:
@@ -268,6 +274,8 @@ def _zoo_entries(args):
     when given (properties.zoo.entries). None without --bug-zoo."""
     if not args.bug_zoo:
         return None
+    if not args.bias:
+        raise UsageError("--bug-zoo's catalogue is written for networks with biases: drop --no-bias or --bug-zoo")
     from properties.zoo import entries
 
     mutants, correct = entries(args.loss, args.convention, args.reduction, args.l2)
@@ -485,7 +493,7 @@ def _fuzz(args, spec, candidate):
         strategy = candidate_problems(spec)
     else:  # the reference: every depth, activation, head, class count, reduction and L2 form
         strategy = problems(specs(dtypes=(spec.dtype,), losses=LOSSES, reductions=REDUCTIONS,
-                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS))
+                                  l2s=(0.0, 0.05, 0.7), l2_forms=L2_FORMS, biases=(spec.bias,)))
     with _progress(args.fuzz, "fuzz", args.quiet) as advance:
         return fuzz(_factory(args, candidate), args.fuzz, strategy, oracles=args.oracles, progress=advance,
                     candidate_arg=args.candidate[0] if args.candidate else None,
@@ -510,6 +518,8 @@ def _replay(args, candidate):
         problem = Problem.parse(args.replay)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not args.bias and problem.bias:
+        raise UsageError("--replay: the line's network has biases (it has no bias=0); drop --no-bias")
     return replay(problem, _factory(args, candidate)(problem), args.oracles)
 
 
@@ -543,14 +553,12 @@ def _status(args, what: str):
 def _emit(report, args, outputs: dict) -> None:
     """Print or write the report (and the plot); a file is written whole or not at all."""
     import shutil
-    from functools import partial
 
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 200  # a pipe: the full table
-    renderers = {"table": partial(report.to_text, width=width), "json": report.to_json, "markdown": report.to_markdown,
-                 "csv": getattr(report, "to_csv", None)}
-    if renderers[args.format] is None:
-        raise UsageError("--format csv is for gradebooks (several candidates); use table, json or markdown")
-    text = renderers[args.format]()
+    try:
+        text = formats.render(report, args.format, width)
+    except ValueError as exc:  # a format for the other kind of result (csv for one candidate)
+        raise UsageError(str(exc)) from None
     _end_strays()  # every process the run started, and every orphan of theirs, gone before a file is written
     if "output" in outputs:
         _atomic(outputs["output"], lambda tmp: tmp.write_text(text), args.output)

@@ -57,6 +57,8 @@ class Gradebook:
     interrupted: bool = False  # Ctrl-C: the rows are those finished before it
     fuzz: dict | None = None  # with --fuzz: the examples asked, the seed and every drawn problem's description
 
+    KIND = "gradebook"  # what oracles.formats renders it as (oracles.formats.GRADEBOOK)
+
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.rows) and not self.interrupted
@@ -103,7 +105,7 @@ class Gradebook:
         s, d = self.spec, self.data
         fuzz = f" | fuzz {self.fuzz['examples']} drawn problems (seed {self.fuzz['seed']})" if self.fuzz else ""
         return (f"gradebook: {len(self.rows)} candidates | data {d['source']} ({d['rows']} rows) | network "
-                f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']} | oracles {', '.join(self.oracles)}"
+                f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']}{'' if s.get('bias', True) else ' no biases'} | oracles {', '.join(self.oracles)}"
                 f"{fuzz}")
 
     def to_markdown(self) -> str:

@@ -115,11 +115,11 @@ def _data_value(base: Path, value: str):
     return value
 
 
-HEAD = ("loss", "reduction", "l2", "convention", "target")  # the head's settings, ini keys too (oracles.options)
+HEAD = ("loss", "reduction", "l2", "convention", "target", "bias")  # the head's settings and bias, ini keys too (oracles.options)
 
 
 def _head_defaults(config) -> dict:
-    """The ini keys backprop_loss, _reduction, _l2, _convention, _target, validated once."""
+    """The ini keys backprop_loss, _reduction, _l2, _convention, _target, _bias, validated once."""
     from oracles.options import SETTINGS
 
     out = _head_builtin()
@@ -285,7 +285,7 @@ def _handle(who: str, backward, isolate: bool):
 @pytest.fixture
 def backprop_check(request):
     """``backprop_check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None,
-    loss=None, reduction=None, l2=None, convention=None, target=None)``.
+    loss=None, reduction=None, l2=None, convention=None, target=None, bias=None)``.
 
     Checks ``backward(params, X, y) -> grads`` (or ``(loss, grads)``) against finite differences,
     torch and jax at the lesson's init and a generic point, on ``data`` (a CSV path or a
@@ -293,14 +293,15 @@ def backprop_check(request):
     key, ``$BACKPROP_DATA``, else the packaged Pima data). ``dtype`` and ``oracles`` default to the options; skipped
     oracles are dropped even from an explicit ``oracles``. ``loss``, ``reduction``, ``l2``,
     ``convention`` and ``target`` (the head, and how ``backward`` lays out its arrays) default to
-    the ini keys ``backprop_loss`` ... ``backprop_target``, else the lesson's. Returns the
+    the ini keys ``backprop_loss`` ... ``backprop_target``, else the lesson's; ``bias`` (False: a
+    network without biases) to ``backprop_bias``, else True. Returns the
     :class:`~oracles.report.Report`; fails the test with its verdict when a check disagrees.
     """
     config = request.config
 
     def check(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, data=None, isolate=True,
               loss=None, reduction=None, l2=None, convention=None, target=None, forward=None, init=None,
-              params=None, inputs=None, seed=0):
+              params=None, inputs=None, seed=0, bias=None):
         __tracebackhide__ = True
         from oracles.harness import make_spec, run
         from reference.data import SYNTHETIC
@@ -310,14 +311,14 @@ def backprop_check(request):
 
             _or_fail("backprop_check", lambda: options.refuse_with_forward(
                 check, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
-                reduction=reduction, l2=l2, convention=convention))
+                reduction=reduction, l2=l2, convention=convention, bias=bias))
             return _check_forward(config, backward, forward, init, params, inputs, seed, data, loss, target)
         chosen = _oracles(config, oracles)
-        head = _head("backprop_check", config, loss, reduction, l2, convention, target)
+        head = _head("backprop_check", config, loss, reduction, l2, convention, target, bias)
         dataset = _resolve_data(config, data, head["target"], head["loss"])
         spec = _or_fail("backprop_check", lambda: make_spec(
             dataset, _hidden(hidden), activation, dtype or config.stash[_OPTIONS].dtype, head["loss"],
-            head["reduction"], head["l2"], head["convention"]))
+            head["reduction"], head["l2"], head["convention"], head["bias"]))
         with _handle("backprop_check", backward, isolate) as handle:
             report = run(spec, dataset, handle, chosen, convention=head["convention"])
         config.stash[_USED].append((_data_words(dataset), dataset.source == SYNTHETIC))
@@ -373,11 +374,11 @@ def _forward_failure(report, backward, forward, init, params, inputs) -> str:
     return out
 
 
-def _head(who: str, config, loss, reduction, l2, convention, target) -> dict:
-    """The fixture's head arguments, each validated, the ini defaults where one is None."""
+def _head(who: str, config, loss, reduction, l2, convention, target, bias=None) -> dict:
+    """The fixture's head arguments and ``bias``, each validated, the ini defaults where one is None."""
     from oracles import options
 
-    given = {"loss": loss, "reduction": reduction, "l2": l2, "convention": convention, "target": target}
+    given = {"loss": loss, "reduction": reduction, "l2": l2, "convention": convention, "target": target, "bias": bias}
     out = dict(config.stash[_OPTIONS].head)
     for name, value in given.items():
         if value is not None:
@@ -393,6 +394,7 @@ def _gist(point) -> str:
 
 
 def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
+    from oracles import options
     from oracles.registry import NAMES as ORACLES
     from reference.data import SYNTHETIC
 
@@ -421,6 +423,8 @@ def _check_failure(report, spec, dataset, oracles, candidate_arg) -> str:
             command.append(f"--reduction {spec.reduction}")
         if spec.l2:
             command.append(f"--l2 {spec.l2:g}")
+        if not spec.bias:
+            command.append(options.SETTINGS["bias"].flag)
         convention = (report.convention or {}).get("name")
         if convention and convention != "lesson":
             command.append(f"--convention {convention}")
@@ -464,7 +468,8 @@ def backprop_fuzz(request):
     config = request.config
 
     def fuzz(backward, hidden=(16,), activation="relu", dtype=None, oracles=None, isolate=True,
-             loss=None, reduction=None, l2=None, convention=None, forward=None, init=None, data=None, seed=0):
+             loss=None, reduction=None, l2=None, convention=None, forward=None, init=None, data=None, seed=0,
+             bias=None):
         __tracebackhide__ = True
         from oracles.conventions import L2_FORM, Conventional
         from properties.strategies import problems, specs
@@ -474,17 +479,18 @@ def backprop_fuzz(request):
 
             _or_fail("backprop_fuzz", lambda: options.refuse_with_forward(
                 fuzz, hidden=hidden, activation=activation, dtype=dtype, oracles=oracles, isolate=isolate,
-                reduction=reduction, l2=l2, convention=convention))
+                reduction=reduction, l2=l2, convention=convention, bias=bias))
             return _fuzz_forward(config, backward, forward, init, data, loss, seed)
         _register_profiles()  # for settings.load_profile("fuzz") in a user's own code
         chosen = _oracles(config, oracles)
 
-        head = _head("backprop_fuzz", config, loss, reduction, l2, convention, None)
+        head = _head("backprop_fuzz", config, loss, reduction, l2, convention, None, bias)
         depth = len(_or_fail("backprop_fuzz", lambda: _hidden(hidden)))
         dtype = dtype or config.stash[_OPTIONS].dtype
         strategy = _or_fail("backprop_fuzz", lambda: problems(specs(
             depth, depth, activations=(activation,), dtypes=(dtype,), losses=(head["loss"],),
-            reductions=(head["reduction"],), l2s=(head["l2"],), l2_forms=(L2_FORM[head["convention"]],))))
+            reductions=(head["reduction"],), l2s=(head["l2"],), l2_forms=(L2_FORM[head["convention"]],),
+            biases=(head["bias"],))))
         with _handle("backprop_fuzz", backward, isolate) as candidate:
             speaking = Conventional(candidate, head["convention"], head["loss"])
             return _fuzz_in(request, speaking, strategy, chosen, depth, activation, dtype, backward)
