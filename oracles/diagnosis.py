@@ -12,12 +12,13 @@ the diagnosis says where the error enters, with that step's formula, and names n
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from oracles import policy
-from oracles.mistakes import MISTAKES, NOTES, Finding, Pieces, _is, name_factor, ratio_words, step
+from oracles.mistakes import MISTAKES, NOTES, Finding, Pieces, _is, l2_words, name_factor, ratio_words, step
 
 
 @dataclass
@@ -110,7 +111,8 @@ def _explain_both(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict,
     out = _explain(p, g, base_ids, base_words, h, keys)
     if p.decay:
         said = {frozenset(ids) for ids, _ in out}
-        out += [(ids, f"{text} (the L2 term's gradient 2 c W is right)")
+        right = l2_words(p, [k for k in keys if k in p.decay])
+        out += [(ids, f"{text} (the L2 term's gradient, {right}, is right)")
                 for ids, text in _explain(p, p.data_term(g), base_ids, base_words, p.data_term(h), keys,
                                           of="the data term (the loss without L2) of ")
                 if set(ids) != set(base_ids) and frozenset(ids) not in said]
@@ -146,10 +148,11 @@ def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previo
                 explanations += _explain_both(p, g, (m.id,), words, h, keys)
         except ArithmeticError:  # a hypothesis whose own numbers overflow reproduces nothing
             continue
-    if any("mse:no-2" in ids for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
+    if any(tuple(ids) == ("mse:no-2",) for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
         explanations = [(ids, text) for ids, text in explanations if tuple(ids) != ("factor:1/2",)]
     held = {frozenset(ids) for ids, _ in explanations}
-    fallback = Finding((), _where_it_enters(p, g, oracle, wrong, keys, spec.activation), tuple(wrong), "where")
+    fallback = Finding((), _reduction_words(p, _where_it_enters(p, g, oracle, wrong, keys, spec.activation)),
+                       tuple(wrong), "where")
     if not explanations:
         return Diagnosis([fallback], held, untestable, fallback)
     fewest = min(len(ids) for ids, _ in explanations)
@@ -160,12 +163,19 @@ def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previo
             kind = "note" if set(ids) <= set(NOTES) else "cause"
             if kind == "note":
                 text = _lesson_gradient_note(p, g)
-            findings.append(Finding(ids, f"{text} (wrong: {_names(wrong)})" if kind == "cause" else text,
+            findings.append(Finding(ids, _reduction_words(p, f"{text} (wrong: {_names(wrong)})" if kind == "cause" else text),
                                     tuple(wrong), kind))
     if len(findings) > 1:  # several simplest explanations reproduce the numbers: say so
         findings = [Finding(f.ids, f"either {f.text}" if i == 0 else f"or {f.text}", f.params, f.kind)
                     for i, f in enumerate(findings)]
     return Diagnosis(findings, held, untestable, fallback)
+
+
+def _reduction_words(p: Pieces, text: str) -> str:
+    """``text`` with the data term's ``/ N`` (after a bracket or ``probs``: ``(y_hat - y) / N``) dropped
+    under a summed loss (``--reduction sum`` divides by nothing); a wrong L2 term's ``W1 / N`` is the
+    candidate's and stays."""
+    return re.sub(r"(?<=[)s]) / N\b", "", text) if p.head.reduction == "sum" else text
 
 
 def _lesson_gradient_note(p: Pieces, g: dict) -> str:
@@ -235,8 +245,10 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
         before = (step(f"z{L}", L, loss=p.head.loss) if l == L
                   else f"{step(f'a{l}', L)} or {step(f'z{l}', L, activation)}")
         text = f"d{first} is the first wrong gradient: the error enters at {step(first, L)} or before it, at {before}"
+    elif partner not in wrong and len(wrong) > 1:
+        text = _several_alone(p, [k for k in order if k in wrong])
     elif partner not in wrong:
-        text = f"only d{first} is wrong at layer {l}: the error enters at {step(first, L)}"
+        text = f"only d{first} is wrong at layer {l}: the error enters at {_step_with_l2(p, first)}"
     elif l == L:
         text = f"every gradient from layer {L} down is wrong: the error enters at {step(f'z{L}', L, loss=p.head.loss)}"
     else:
@@ -250,6 +262,23 @@ def _where_it_enters(p: Pieces, g: dict, oracle: dict, wrong: list, keys: list, 
         elif not np.any(g[k]):
             extra.append(f"d{k} is all zeros")
     return text + (f" ({'; '.join(extra)}; no mistake in the grammar gives that)" if extra else "")
+
+
+def _step_with_l2(p: Pieces, key: str) -> str:
+    """The step that computes ``key``, with the L2 term's gradient where the loss has one."""
+    return step(key, p.L) + (f" + {l2_words(p, [key]).split(' += ')[1]}" if key in p.decay else "")
+
+
+def _several_alone(p: Pieces, wrong: list) -> str:
+    """Where several gradients are wrong though the first one's partner (``dW2``'s ``db2``) is right:
+    every one of them is named. Weights alone, with an L2 term: a term on the weights, said so."""
+    names = _names(wrong)
+    if all(k[0] == "W" for k in wrong) and p.decay:
+        return (f"{names} are wrong and every bias gradient is right: the error is in a term on the weights alone, "
+                f"not in the chain (which reaches the biases); the loss's L2 term gives {l2_words(p, wrong)}")
+    first = wrong[0]
+    partner = f"{'b' if first[0] == 'W' else 'W'}{first[1:]}"
+    return f"{names} are wrong while d{partner} is right: the error enters at {_step_with_l2(p, first)}, and again below it"
 
 
 __all__ = ["Diagnosis", "diagnose", "explain_loss", "reconcile", "step"]

@@ -20,6 +20,7 @@ formula. ``ALL_IDS`` lists every id a finding can carry.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -557,20 +558,132 @@ def _mse_no_2(p, g):
            f"2 (y_hat - y) / N belongs (the 1/2 convention; the check uses torch's MSELoss)", p.backprop(dzL=p.dzL / 2))
 
 
-@mistake("l2:no-2", "the L2 gradient without its 2: dW += reg * W for a loss term reg * sum(W ** 2)")
-def _l2_no_2(p, g):
-    if p.decay:
-        yield ("the L2 gradient without its 2: dW += c * W where the loss term c * sum(W ** 2) gives 2 c W "
-               "(with reg: dW += reg * W where 2 * reg * W belongs)",
-               {k: p.true[k] - p.decay[k] / 2 if k in p.decay else p.true[k] for k in p.P})
+# ---------------------------------------------------------------- L2 terms, in the candidate's convention
+
+# the loss's L2 term and its right gradient as each convention writes them (``reference/heads.py``)
+L2_LOSS = {"reg": "reg * sum(W ** 2)", "lambd": "lambd / (2 * m) * sum(W ** 2)",
+           "weight_decay": "weight_decay / 2 * sum(W ** 2)"}
+L2_RIGHT = {"reg": "2 * reg * {W}", "lambd": "lambd / m * {W}", "weight_decay": "weight_decay * {W}"}
+# the L2 gradient k times the right one: (id, k as a function of N, each convention's wrong term, what it is)
+L2_SCALED = (
+    ("l2:no-2", lambda N: 0.5, {"reg": "reg * {W}", "lambd": "lambd / (2 * m) * {W}",
+                                "weight_decay": "weight_decay / 2 * {W}"},
+     "half the L2 term's gradient: its 2 dropped (the loss term's coefficient copied into the gradient)"),
+    ("l2_doubled", lambda N: 2.0, {"reg": "4 * reg * {W}", "lambd": "2 * lambd / m * {W}",
+                                   "weight_decay": "2 * weight_decay * {W}"},
+     "twice the L2 term's gradient (a 2 the convention's coefficient already holds, or the decay added twice)"),
+    ("l2_divided_by_N", lambda N: 1.0 / N, {"reg": "2 * reg * {W} / N", "lambd": "lambd / m * {W} / m",
+                                           "weight_decay": "weight_decay * {W} / N"},
+     "the L2 term's gradient divided by the batch size (a mean's 1 / N applied to a term that has none)"),
+    ("l2_times_N", lambda N: float(N), {"reg": "N * 2 * reg * {W}", "lambd": "lambd * {W}",
+                                        "weight_decay": "N * weight_decay * {W}"},
+     "the L2 term's gradient N times too large (its 1 / m left out, or the decay added once per example)"),
+)
+
+
+def l2_words(p: Pieces, keys, term: dict | None = None) -> str:
+    """``dW1 += 2 * reg * W1 and dW2 += ...`` in the candidate's convention (``term``: a wrong term's forms)."""
+    form = (term or L2_RIGHT)[p.head.l2_form]
+    return " and ".join(f"d{k} += {form.format(W=k)}" for k in keys)
+
+
+def _belongs(keys) -> str:
+    return "belongs" if len(keys) == 1 else "belong"
+
+
+def _weights(p: Pieces) -> list:
+    return [k for k in p.P if k in p.decay]
+
+
+def _l2_scaled(id: str, scale, term: dict, what: str):
+    def build(p, g):
+        if p.decay and p.N > 1:
+            k, keys = scale(p.N), _weights(p)
+            yield (f"{what}: {l2_words(p, keys, term)} where {l2_words(p, keys)} {_belongs(keys)} (the loss adds "
+                   f"{L2_LOSS[p.head.l2_form]})",
+                   {n: p.true[n] + (k - 1) * p.decay[n] if n in p.decay else p.true[n] for n in p.P})
+    return build
+
+
+for _id, _scale, _term, _what in L2_SCALED:
+    mistake(_id, _what)(_l2_scaled(_id, _scale, _term, _what))
+
+
+@mistake("l2_missing_from_gradient", "the L2 term in the loss but its gradient not added to some or all weights")
+def _l2_missing_from_gradient(p, g):
+    keys = _weights(p)
+    if not p.decay:
+        return
+    for n in range(len(keys), 0, -1):
+        for left_out in itertools.combinations(keys, n):
+            yield (f"the L2 term's gradient left out of {', '.join(f'd{k}' for k in left_out)}: the loss adds "
+                   f"{L2_LOSS[p.head.l2_form]}, so {l2_words(p, left_out)} {_belongs(left_out)}",
+                   {k: p.true[k] - p.decay[k] if k in left_out else p.true[k] for k in p.P})
 
 
 @mistake("l2:on-biases", "weight decay on the biases too: db += 2 c b, though L2 is on the weights only")
 def _l2_on_biases(p, g):
     if p.decay and any(np.any(p.P[k] != 0) for k in p.P if k[0] == "b"):
         c2 = 2 * p.head.l2_coefficient(p.N)
-        yield ("L2 applied to the biases too: db += 2 c b, where weight decay is on every W and never on a bias",
+        biases = [k for k in p.P if k[0] == "b"]
+        yield (f"L2 applied to the biases too: {l2_words(p, biases)}, where the loss's "
+               f"{L2_LOSS[p.head.l2_form]} is on the weights and never on a bias",
                {k: p.true[k] + c2 * p.P[k] if k[0] == "b" else p.true[k] for k in p.P})
+
+
+# ---------------------------------------------------------------- the softmax's pieces
+
+def _per_row(p: Pieces, C: int) -> str:
+    """`` / N`` as the head's reduction writes it ("" for a summed loss)."""
+    return "" if p.head.divisor(p.N, C) == 1 else " / N"
+
+
+@mistake("softmax_extra_jacobian", "(probs - onehot) times probs * (1 - probs): the softmax's derivative applied twice",
+         heads=("softmax",))
+def _softmax_extra_jacobian(p, g):
+    probs = p.cache["y_hat"]
+    L, n = p.L, _per_row(p, probs.shape[1])
+    yield (f"an extra Jacobian factor: dz{L} = (probs - onehot(y)){n} * probs * (1 - probs) where dz{L} = (probs - "
+           f"onehot(y)){n} belongs (the sigmoid's y_hat (1 - y_hat) carried over: probs - onehot(y) is already "
+           f"dL/dz{L})", p.backprop(dzL=_softmax_dz(p, probs) * probs * (1 - probs)))
+
+
+@mistake("softmax_dprobs_as_dscores", "dL/dprobs = -onehot / probs / N used as dL/dz: the softmax's Jacobian never applied",
+         heads=("softmax",))
+def _softmax_dprobs_as_dscores(p, g):
+    probs = p.cache["y_hat"]
+    L, n = p.L, _per_row(p, probs.shape[1])
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(p.N), p.y] = 1.0
+    yield (f"dL/dprobs used as dL/dz{L}: dz{L} = -onehot(y) / probs{n} where dz{L} = (probs - onehot(y)){n} belongs "
+           f"(the softmax's Jacobian diag(p) - p p^T never applied)",
+           p.backprop(dzL=-onehot / probs / p.head.divisor(p.N, probs.shape[1])))
+
+
+@mistake("softmax_minus_one_every_column", "dscores[:, y] -= 1: one subtracted in every row at every class a label names",
+         heads=("softmax",))
+def _softmax_minus_one_every_column(p, g):
+    probs = p.cache["y_hat"]
+    L, n = p.L, _per_row(p, probs.shape[1])
+    dz = probs.copy()
+    dz[:, np.unique(p.y)] -= 1  # fancy indexing with repeats subtracts once per column
+    yield (f"the minus one in every row: dscores[:, y] -= 1 subtracts 1 at every class some label names, in every "
+           f"row, where dscores[range(N), y] -= 1 belongs (dz{L} = (probs - onehot(y)){n})",
+           p.backprop(dzL=dz / p.head.divisor(p.N, probs.shape[1])))
+
+
+@mistake("head:mean-wrong-axis", "the loss's mean over the wrong axis: over the classes or outputs where the batch's "
+                                "belongs (softmax), or over one of rows and outputs only (mse)", heads=("softmax", "mse"))
+def _mean_wrong_axis(p, g):
+    rows = p.head.output.dz_rows(p.cache[f"z{p.L}"], p.y)  # (N, C), the row losses' gradient before the mean
+    C = rows.shape[1]
+    if p.head.reduction == "sum" or C < 2:  # one output: a mean over it is the factor N, named as such
+        return
+    right = p.head.divisor(p.N, C)
+    for divisor, words in ((C, "over the outputs (axis=1, C = {C}) only"), (p.N, "over the rows (axis=0) only")):
+        if divisor != right:
+            yield (f"the loss's mean taken {words.format(C=C)} where {'N * C' if right != p.N else 'N'} = {right} "
+                   f"belongs: dz{p.L} divided by {divisor}", p.backprop(dzL=rows / divisor))
 
 
 @mistake("convention:lesson-loss-gradient", "the exact gradient of the lesson's loss (with + 1e-8): right for that loss",

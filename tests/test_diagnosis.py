@@ -209,7 +209,8 @@ def test_a_mistake_and_a_factor_on_the_data_term_alone_are_named_together_with_l
     mask, factor = finding.text.split("; ")
     assert mask.startswith("no activation derivative: dz1 = da1 where dz1 = da1 * (z1 > 0) belongs")
     assert factor.startswith("the data term (the loss without L2) of every gradient is 2x the right value")
-    assert factor.endswith("(the L2 term's gradient 2 c W is right) (wrong: dW1, db1, dW2, db2)")
+    assert factor.endswith("(the L2 term's gradient, dW1 += weight_decay * W1 and dW2 += weight_decay * W2, is right) "
+                           "(wrong: dW1, db1, dW2, db2)")
 
 
 def test_dividing_by_x_size_is_named_n_times_d_not_a_bare_number(small_problem):

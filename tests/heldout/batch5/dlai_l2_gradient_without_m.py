@@ -1,7 +1,7 @@
 """deeplearning.ai L2 on Pima: the cost's lambd / (2 m) sum W^2 is right, the gradient adds lambd * W (no / m)."""
 import numpy as np
 
-EXPECTED = {"mistakes": [], "wrong": ["W1", "W2"], "convention": "deeplearning-ai", "l2": 0.7}
+EXPECTED = {"mistakes": ["l2_times_N"], "wrong": ["W1", "W2"], "convention": "deeplearning-ai", "l2": 0.7}
 
 lambd = 0.7
 

@@ -1,7 +1,7 @@
 """torch-like names on wine: the softmax gradient divided by the number of classes, not the batch size."""
 import numpy as np
 
-EXPECTED = {"mistakes": [], "wrong": ["W1", "b1", "W2", "b2"], "data": "wine", "convention": "torch"}
+EXPECTED = {"mistakes": ["head:mean-wrong-axis"], "wrong": ["W1", "b1", "W2", "b2"], "data": "wine", "convention": "torch"}
 
 
 def backward(params, x, labels):

@@ -1,7 +1,7 @@
 """torch layout with weight_decay: the loss's weight_decay / 2 * sum W^2 differentiated as 2 * weight_decay * W."""
 import numpy as np
 
-EXPECTED = {"mistakes": [], "wrong": ["W1", "W2"], "convention": "torch", "l2": 0.01}
+EXPECTED = {"mistakes": ["l2_doubled"], "wrong": ["W1", "W2"], "convention": "torch", "l2": 0.01}
 
 weight_decay = 0.01
 

@@ -1,0 +1,24 @@
+"""torch layout on iris with weight_decay: an optimizer-style loop over named_parameters() decays every tensor, biases included."""
+import numpy as np
+
+EXPECTED = {"mistakes": ["l2:on-biases"], "wrong": ["b1", "b2"], "data": "iris", "convention": "torch", "l2": 0.02}
+
+weight_decay = 0.02
+
+
+def backward(params, x, y):
+    n = x.shape[0]
+    pre = x @ params["W1"].T + params["b1"]
+    act = np.maximum(pre, 0)
+    logits = act @ params["W2"].T + params["b2"]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    grad_logits = probs.copy()
+    grad_logits[np.arange(n), y] -= 1.0
+    grad_logits /= n
+    grad_pre = (grad_logits @ params["W2"]) * (pre > 0)
+    grads = {"W2": grad_logits.T @ act, "b2": grad_logits.sum(axis=0),
+             "W1": grad_pre.T @ x, "b1": grad_pre.sum(axis=0)}
+    for name, p in params.items():  # BUG: weight decay belongs on the weights only
+        grads[name] = grads[name] + weight_decay * p
+    return grads
