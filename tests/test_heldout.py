@@ -22,8 +22,10 @@ from properties.heldout import HEADS, ROOT, Case, grade, load_cases, measure, su
 # batch3 was measured untouched at 11/12, then the stale-forward rule grew its partial forms (12/12).
 # batch8 (10/20) and batch9 (9/23) were measured before the diagnosis learned L2, softmax pieces,
 # depth, precision and NaN origins: a measurement, its floor today's figure, not the goal.
+# batch11 (deep nets, per-layer derivatives, factor products, precision, noise, NaN origins, layout
+# contracts) was written before the diagnosis learned them and measured then at 3/20.
 GOAL_RIGHT = {"batch1": 0.9, "batch2": 12 / 14, "batch3": 0.9, "batch4": 16 / 17, "batch5": 11 / 12,
-              "batch6": 9 / 10, "batch7": 1.0, "batch8": 10 / 20, "batch9": 9 / 23}
+              "batch6": 9 / 10, "batch7": 1.0, "batch8": 10 / 20, "batch9": 9 / 23, "batch11": 3 / 20}
 
 
 @pytest.fixture(scope="module", params=list(GOAL_RIGHT))
@@ -73,6 +75,18 @@ def test_batches_8_and_9_hold_30_bugs_and_5_correct_ones_across_heads_layouts_de
     assert any(c.expected.get("scale") for c in cases if not c.expected["wrong"])  # a correct one where others NaN
 
 
+def test_batch11_holds_13_bugs_and_3_correct_ones_across_depths_precision_noise_nan_origins_and_layouts():
+    cases = load_cases("batch11")
+    assert sum(bool(c.expected["wrong"]) for c in cases) >= 13 and sum(not c.expected["wrong"] for c in cases) >= 3
+    assert {tuple(c.expected["hidden"]) for c in cases if "hidden" in c.expected} >= {(64, 64), (16, 16, 16), (16, 16)}
+    assert {c.expected.get("activation", "relu") for c in cases} >= {"relu", "tanh", "sigmoid"}
+    ids = {i for c in cases for i in c.expected["mistakes"]}
+    assert ids >= {"float32_precision", "finite_difference_estimate", "gradient_noise", "nan_division_by_zero",
+                   "nan_exp_overflow", "nan_log_of_zero", "contract:shape"}
+    assert {c.expected.get("convention", "lesson") for c in cases} == {"lesson", "cs231n", "deeplearning-ai", "torch"}
+    assert any(len(c.expected["mistakes"]) >= 2 and c.expected.get("hidden") for c in cases)  # two at once, deep
+
+
 def new_ids() -> set:
     """The ids ``tests/heldout/NEW_IDS.md`` lists (its table's first column)."""
     lines = (ROOT / "NEW_IDS.md").read_text().splitlines()
@@ -87,7 +101,7 @@ def test_every_id_a_held_out_case_expects_is_the_grammars_or_listed_as_new():
 
 
 def test_the_new_ids_are_not_the_grammars_and_each_is_expected_by_some_case():
-    expected = {i for b in ("batch8", "batch9") for c in load_cases(b) for i in c.expected["mistakes"]}
+    expected = {i for b in ("batch8", "batch9", "batch11") for c in load_cases(b) for i in c.expected["mistakes"]}
     assert not new_ids() & set(ALL_IDS)
     assert new_ids() <= expected
 
