@@ -5,8 +5,9 @@ the wrong step on every hidden layer at once. A deep backward written layer by l
 gets one layer wrong: the second of two masks forgotten, the first layer left from a ReLU
 template. :func:`per_layer_hypotheses` builds each such mistake at one hidden layer ``l`` only
 (the others right), through a view of the pieces whose ``backprop`` swaps the derivative at that
-layer alone. The search stays bounded: (hidden layers) x (derivative mistakes), each one backward
-(24 at hidden 64,64 on a ReLU network), measured in ``docs/diagnosis.md``.
+layer alone. The search stays bounded: (suspect layers) x (derivative mistakes), each one backward
+(at most 24 at hidden 64,64 on a ReLU network; none where the layers above the first wrong one
+are not right up to a factor), measured in ``docs/diagnosis.md``.
 """
 from __future__ import annotations
 
@@ -42,14 +43,31 @@ def _at_layer(words: str, l: int) -> str:
     return re.sub(r"(?<=[a-z])_l\b", str(l), words)
 
 
+def suspects(p: Pieces, g: dict) -> list:
+    """The hidden layers a derivative mistake can sit at, given ``g``: a wrong derivative at layer
+    ``l`` leaves every layer above it right (up to one factor on the head's step, as a stray 2
+    there scales them all) and makes dW_l wrong other than by a constant factor."""
+    out = []
+    for l in range(1, p.L):
+        W = f"W{l}"
+        if p.close(g[W], p.true[W], W) or p.ratio(g[W], p.true[W], key=W) is not None:
+            continue
+        above = [k for k in p.P if int(k[1:]) > l]
+        if all(p.close(g[k], p.true[k], k) or p.ratio(g[k], p.true[k], single=True, key=k) is not None for k in above):
+            out.append(l)
+    return out
+
+
 def per_layer_hypotheses(p: Pieces, g: dict):
-    """``(id, words, grads)`` for every hidden-derivative mistake at one hidden layer of two or more."""
+    """``(id, words, grads)`` for every hidden-derivative mistake at one hidden layer of two or
+    more, at the layers :func:`suspects` leaves (the rest cannot reproduce ``g``)."""
     if p.L < 3 or p.act == "identity":
         return
+    layers = suspects(p, g)
     for m in MISTAKES.values():
         if not m.id.startswith(FAMILY) or not m.fits(p.head.loss):
             continue
-        for l in range(1, p.L):
+        for l in layers:
             others = ", ".join(str(k) for k in range(1, p.L) if k != l)
             for words, h in m.build(one_layer(p, l), g):
                 yield m.id, f"on hidden layer {l} only (layer{'s' if p.L > 3 else ''} {others} right): " \

