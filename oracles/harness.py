@@ -19,7 +19,7 @@ from oracles.diagnosis import diagnose, explain_loss, reconcile
 from oracles.mistakes import Finding
 from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
-from oracles.nan_origin import head_story_fits, origin_finding, traced
+from oracles.nan_origin import MADE_HERE, head_story_fits, origin_finding, traced
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
@@ -226,9 +226,12 @@ def non_finite_cause(outcome, prepared) -> str:
         text = outcome.fp_error.replace("the candidate crashed ", "")
         one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text and (
             not traced(outcome.fp_error) or any(w in text for w in ("std", "var", "- 1"))) else ""
-        parts.append(f"{'where' if traced(outcome.fp_error) else 'the first floating-point error'}: {text}{one_row}")
+        parts.append(f"{'where the first NaN or inf is made' if traced(outcome.fp_error) else 'the first floating-point error'}: "
+                     f"{text.replace(f'FloatingPointError: {MADE_HERE}', 'FloatingPointError:')}{one_row}")
     hint = saturation_hint(prepared) if head_story_fits(outcome.fp_error) else ""
-    if hint and (not outcome.fp_error or not prepared.spec.head.output.hint_in_error_line):
+    # a traced line with no warning names no operation: the head's story is still the evidence
+    said = bool(outcome.fp_error) and (not traced(outcome.fp_error) or origin_finding(outcome.fp_error) is not None)
+    if hint and (not said or not prepared.spec.head.output.hint_in_error_line):
         parts.append(hint)
     return "".join(f"; {p}" for p in parts)
 

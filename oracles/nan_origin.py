@@ -46,9 +46,10 @@ def origin_finding(fp_error: str | None) -> Finding | None:
 
 
 def head_story_fits(fp_error: str | None) -> bool:
-    """Whether the head's saturation hint may be said beside ``fp_error``: always without a
-    traced origin; with one, only for an exp that overflowed on a line that subtracts no max."""
-    if not traced(fp_error):
+    """Whether the head's saturation hint may be said beside ``fp_error``: always where no
+    operation was traced (no origin, or a line with no warning); with a traced operation, only
+    for an exp that overflowed on a line that subtracts no max (a division or a log is another story)."""
+    if origin_finding(fp_error) is None:
         return True
     code = re.search(r" in `(.*)`:", fp_error)
     return "overflow encountered in exp" in fp_error and not (code and "max" in code.group(1))
