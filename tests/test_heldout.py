@@ -23,9 +23,11 @@ from properties.heldout import HEADS, ROOT, Case, grade, load_cases, measure, su
 # batch8 (10/20) and batch9 (9/23) were measured before the diagnosis learned L2, softmax pieces,
 # depth, precision and NaN origins: a measurement, its floor today's figure, not the goal.
 # batch11 (deep nets, per-layer derivatives, factor products, precision, noise, NaN origins, layout
-# contracts) was written before the diagnosis learned them and measured then at 3/20.
+# contracts) was written before the diagnosis learned them and measured then at 3/20. After per-layer
+# derivatives, factor products, precision, noise, NaN origins and bias contracts: batch9 22/23 (its
+# development set), batch11 19/20 (see tests/heldout/README.md for how untouched that is).
 GOAL_RIGHT = {"batch1": 0.9, "batch2": 12 / 14, "batch3": 0.9, "batch4": 16 / 17, "batch5": 11 / 12,
-              "batch6": 9 / 10, "batch7": 1.0, "batch8": 10 / 20, "batch9": 9 / 23, "batch11": 3 / 20}
+              "batch6": 9 / 10, "batch7": 1.0, "batch8": 10 / 20, "batch9": 22 / 23, "batch11": 19 / 20}
 
 
 @pytest.fixture(scope="module", params=list(GOAL_RIGHT))
