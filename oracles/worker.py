@@ -175,11 +175,12 @@ def traced_invoke(fn, params: dict, X, y) -> dict:
 
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
+        before = sys.gettrace()  # a coverage or debugger tracer: put back after
         sys.settrace(tracer)
         try:
             reply = invoke(fn, params, X, y)
         finally:
-            sys.settrace(None)
+            sys.settrace(before)
     if state["origin"] is None or state["events"] > ORIGIN_EVENTS:
         with np.errstate(all="raise"):
             return invoke(fn, params, X, y)
