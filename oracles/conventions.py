@@ -155,7 +155,8 @@ class Conventional:
             return outcome
         failure, grads, problems = self._back(outcome.returned["grads"], params, given)
         if failure is not None:
-            return replace(outcome, returned=None, failure=failure)
+            return replace(outcome, returned=None, failure=failure,
+                           unmended={str(k): v for k, v in outcome.returned["grads"]})  # values still compared
         return replace(outcome, returned=dict(outcome.returned, grads=grads, problems=problems))
 
     def _back(self, pairs, params: dict, given: dict):
@@ -170,6 +171,13 @@ class Conventional:
         out, problems = [], []
         for key, value in pairs:
             k = canonical_key(key)
+            if self.convention != "lesson" and k in given and k.startswith("b") and "array" not in value \
+                    and value.get("scalar"):  # one number for a bias: said in this layout's axes
+                message, fixed = self._scalar_bias(k, value, given[k])
+                if fixed is None:
+                    return message, None, []
+                problems.append(message)
+                value = {"array": fixed}
             if (self.convention != "lesson" and k in given and "array" in value
                     and value["array"].shape != given[k].shape):  # the lesson's layout: the canonical check's hints
                 message, fixed = self._shape(k, value["array"], given[k].shape)
@@ -194,6 +202,17 @@ class Conventional:
             hint = f": summed over the wrong axis? d{k} = dz.sum(axis=0) gives ({want[0]},)"
         message = f"d{k} has shape {got}, expected {want} like {k} in the {self.convention} convention{hint}"
         return message, mend_shape(got_array, want)
+
+    def _scalar_bias(self, k: str, value: dict, want: np.ndarray):
+        """``(message, fixed or None)`` for a bias gradient returned as one number: in this layout the
+        bias sums over the examples only (fixed where the bias has one entry)."""
+        right = ("np.sum(dZ, axis=1, keepdims=True)" if self.layout.bias == "column"
+                 else "dz.sum(axis=0)" if self.layout.bias == "flat" else "np.sum(dz, axis=0, keepdims=True)")
+        message = (f"d{k} is a {value.get('type', 'float')} scalar, not an array of shape {want.shape} like {k} in the "
+                   f"{self.convention} convention: summed over every axis? d{k} = {right} sums over the examples only")
+        number = value.get("float")
+        fixed = np.full(want.shape, number, dtype=want.dtype) if number is not None and want.size == 1 else None
+        return message, fixed
 
     def names(self, params: dict) -> dict:
         """``{"W1": ("dW1", (16, 8)), ...}``: each canonical parameter as the candidate wrote its gradient."""

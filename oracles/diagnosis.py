@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oracles import policy
-from oracles.mistakes import MISTAKES, NOTES, Finding, Pieces, _is, l2_words, name_factor, ratio_words, step
+from oracles.mistakes import (MISTAKES, NOTES, Finding, Pieces, _is, l2_words, name_factor, name_product, ratio_words,
+                              step)
+from oracles.per_layer import per_layer_hypotheses
+from oracles.precision import precision_finding, residuals, same_noise
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Diagnosis:
     held: set = field(default_factory=set)
     untestable: set = field(default_factory=set)
     fallback: Finding | None = None
+    residual: dict | None = None  # the candidate's error here, for noise told across points (oracles/precision.py)
 
 
 def _names(keys) -> str:
@@ -83,7 +87,7 @@ def _explain(p: Pieces, g: dict, base_ids: tuple, base_words: str, h: dict, keys
         if p.close(g[k], h[k], k):
             continue
         r = p.ratio(g[k], h[k], single=True, key=k)  # a named factor only: never "some number" on one entry
-        alternatives = name_factor(r, p.N, p.D, p.widths) if r is not None else []
+        alternatives = (name_factor(r, p.N, p.D, p.widths) or name_product(r, p.N)) if r is not None else []
         # the right numbers in the wrong order: a transpose laid out in the shape (a row or a column
         # never reads so: laid out again, its transpose is itself, and g is not h here)
         if not alternatives and not base_ids and np.ndim(h[k]) == 2 and p.close(g[k], h[k].T.reshape(h[k].shape), k):
@@ -148,13 +152,18 @@ def _diagnose(spec, params, X, y, grads: dict, oracle: dict, wrong: list, previo
                 explanations += _explain_both(p, g, (m.id,), words, h, keys)
         except ArithmeticError:  # a hypothesis whose own numbers overflow reproduces nothing
             continue
+    for mid, words, h in per_layer_hypotheses(p, g):  # deep networks: one hidden layer's derivative wrong
+        explanations += _explain_both(p, g, (mid,), words, h, keys)
     if any(tuple(ids) == ("mse:no-2",) for ids, _ in explanations):  # 0.5x on an mse head: the 1/2 convention, by name
         explanations = [(ids, text) for ids, text in explanations if tuple(ids) != ("factor:1/2",)]
     held = {frozenset(ids) for ids, _ in explanations}
     fallback = Finding((), _reduction_words(p, _where_it_enters(p, g, oracle, wrong, keys, spec.activation)),
                        tuple(wrong), "where")
-    if not explanations:
-        return Diagnosis([fallback], held, untestable, fallback)
+    if not explanations:  # no formula: finite differences, float32 rounding (noise is told across points)
+        found = precision_finding(p, g, wrong)
+        if found is not None:
+            return Diagnosis([found], {frozenset(found.ids)}, untestable, fallback)
+        return Diagnosis([fallback], held, untestable, fallback, residuals(p, g))
     fewest = min(len(ids) for ids, _ in explanations)
     findings, seen = [], set()
     for ids, text in explanations:
@@ -200,7 +209,7 @@ def reconcile(results: list) -> None:
                     if not f.cause or all(frozenset(f.ids) in q.hypotheses.held for q in diagnosed
                                           if q is not r and not set(f.ids) & q.hypotheses.untestable)]
             if not any(f.kind in ("cause", "note") for f in kept) and d.fallback is not None:
-                kept = [d.fallback]
+                kept = [_noise_across(d, diagnosed) or d.fallback]
             r.findings = [f for f in r.findings if f not in d.findings] + kept
         r.diagnosis = [t for t in r.diagnosis if t not in said]
         for i, f in enumerate(r.findings):
@@ -210,6 +219,17 @@ def reconcile(results: list) -> None:
             first_said.setdefault(key, r.name)
             if f.kind != "note" and f.text not in r.diagnosis:
                 r.diagnosis.append(f.text)
+
+
+def _noise_across(d: Diagnosis, diagnosed: list) -> Finding | None:
+    """Seeded noise: the same error at this point and another (:func:`oracles.precision.same_noise`)."""
+    for q in diagnosed:
+        other = q.hypotheses.residual
+        if other is not None and d.residual is not None and other is not d.residual:
+            found = same_noise(d.residual, other, list(d.fallback.params))
+            if found is not None:
+                return Finding(found[0], found[1], d.fallback.params)
+    return None
 
 
 def explain_loss(candidate: float, reference: float, N: int, lesson: float | None = None,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from oracles import background, policy
+from oracles.bias_contract import bias_finding
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, backward_magnitudes, compare
 from oracles.conventions import Conventional
@@ -18,6 +19,7 @@ from oracles.diagnosis import diagnose, explain_loss
 from oracles.mistakes import Finding
 from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
+from oracles.nan_origin import MADE_HERE, head_story_fits, origin_finding, traced
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
@@ -225,10 +227,14 @@ def non_finite_cause(outcome, prepared) -> str:
     parts = []
     if outcome.fp_error:
         text = outcome.fp_error.replace("the candidate crashed ", "")
-        one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text else ""
-        parts.append(f"the first floating-point error: {text}{one_row}")
-    hint = saturation_hint(prepared)
-    if hint and (not outcome.fp_error or not prepared.spec.head.output.hint_in_error_line):
+        one_row = " (one row: N - 1 = 0, or the spread of a single row?)" if N == 1 and "divide" in text and (
+            not traced(outcome.fp_error) or any(w in text for w in ("std", "var", "- 1"))) else ""
+        parts.append(f"{'where the first NaN or inf is made' if traced(outcome.fp_error) else 'the first floating-point error'}: "
+                     f"{text.replace(f'FloatingPointError: {MADE_HERE}', 'FloatingPointError:')}{one_row}")
+    hint = saturation_hint(prepared) if head_story_fits(outcome.fp_error) else ""
+    # a traced line with no warning names no operation: the head's story is still the evidence
+    said = bool(outcome.fp_error) and (not traced(outcome.fp_error) or origin_finding(outcome.fp_error) is not None)
+    if hint and (not said or not prepared.spec.head.output.hint_in_error_line):
         parts.append(hint)
     return "".join(f"; {p}" for p in parts)
 
@@ -305,6 +311,13 @@ def judge(prepared: Prepared, first, second=None, previous: Point | None = None,
     except ContractViolation as exc:
         result.violation = str(exc) + (non_finite_cause(first, p) if exc.kind == "non-finite" else "")
         cand_loss, cand_grads = None, None
+        origin = origin_finding(first.fp_error) if exc.kind == "non-finite" else None
+        if origin is not None:  # the operation that made the first NaN or inf, traced in the candidate's run
+            result.add(origin)
+        if exc.kind != "non-finite" and "shape" in str(exc):  # a bias's numbers, compared though its shape is wrong
+            found = bias_finding(first, spec, params, p.X, p.y, str(exc))
+            if found is not None:
+                result.add(found)
     if cand_loss is not None and not np.isfinite(cand_loss):  # gradients finite: is the loss's inf excused?
         excused = loss_overflow_excused(p)
         if excused:

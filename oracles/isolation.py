@@ -68,6 +68,7 @@ class Outcome:
     seconds: float = 0.0
     fp_error: str | None = None  # for non-finite results: the first floating-point error, re-run under errstate
     ending: Ending = Ending.RETURNED  # how the call ended, as a kind
+    unmended: dict | None = None  # a layout's grads whose shape no fix mends, kept for their values (conventions)
 
 
 def _signal_words(number: int) -> str:
@@ -293,9 +294,9 @@ class InProcess:
             return Outcome(None, self.failure, ending=Ending.NOT_LOADED)
         captured = io.StringIO()
         start = time.perf_counter()
-        raising = np.errstate(all="raise") if errstate else contextlib.nullcontext()
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured), raising:
-            reply = worker.invoke(self.fn, params, X, y)
+        call = worker.traced_invoke if errstate else worker.invoke  # a NaN or inf came back: where it is made
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            reply = call(self.fn, params, X, y)
         reply = worker.decode(worker.encode(reply))  # the worker's codec: the same Outcomes either way
         return _outcome(reply, captured.getvalue(), time.perf_counter() - start)
 

@@ -202,6 +202,39 @@ FACTOR_IDS = (["factor:-1", "factor:N", "factor:1/N", "factor:N-1", "factor:N+1"
                "factor:hard-coded-N"] + [f"factor:{k}" for k in SMALL] + [f"factor:1/{k}" for k in SMALL])
 
 
+# ---------------------------------------------------------------- factor products (deep networks)
+
+POWERS = (-3, -2, 2, 3)  # N^k past N and 1/N: a 1/N applied once more at every layer step
+PRODUCT_IDS = ("factor:N^2", "factor:N^3", "factor:1/N^2", "factor:1/N^3")
+
+
+def _power(k: int, N: int) -> tuple:
+    """(id, words) for the factor N^k (k = +-1, +-2, +-3)."""
+    if k > 0:
+        return ("factor:N" if k == 1 else f"factor:N^{k}"), (f"a missing 1/N (x{N})" if k == 1 else
+                                                            f"a missing 1/N^{k} (x{N}^{k})")
+    return (("factor:1/N" if k == -1 else f"factor:1/N^{-k}"),
+            "divided by N a second time" if k == -1 else f"divided by N {-k} times too many (1/{N}^{-k})")
+
+
+def name_product(r: float, N: int) -> list:
+    """A constant factor ``r`` read as a product of the problem's own numbers where
+    :func:`name_factor` names none: N^k (|k| <= 3, a 1/N applied at every layer step) times 1,
+    2 or 1/2, with a flipped sign or not. A list of ``(ids, words)`` (one alternative), or []."""
+    if N <= 2:  # N^k and 2^j are not told apart at N = 2
+        return []
+    sign = (("factor:-1",), ["a flipped sign"]) if r < 0 else ((), [])
+    a = abs(r)
+    found = []
+    for k in (-3, -2, -1, 1, 2, 3):
+        for m, m_id, m_words in ((1, (), []), (2, ("factor:2",), ["a stray factor 2"]),
+                                 (0.5, ("factor:1/2",), ["a stray factor 1/2"])):
+            if (k in POWERS or m != 1) and _is(a, float(N) ** k * m):
+                power_id, power_words = _power(k, N)
+                found.append((sign[0] + (power_id,) + m_id, " and ".join(sign[1] + [power_words] + m_words)))
+    return found if len(found) == 1 else []
+
+
 # ---------------------------------------------------------------- whole-backward mistakes
 
 @dataclass(frozen=True)
@@ -721,4 +754,10 @@ def same(a: str, b: str) -> bool:
     return a == b or any(a in c and b in c for c in SAME)
 
 
-ALL_IDS = tuple(MISTAKES) + tuple(FACTOR_IDS) + ("transpose", "step:skipped") + LOSS_IDS + tuple(CONTRACT_IDS)
+# causes named from evidence rather than a rebuilt backward: an error that is no formula
+# (oracles/precision.py), a NaN's origin (oracles/nan_origin.py), a bias of the wrong shape compared
+# by value (oracles/bias_contract.py)
+EVIDENCE_IDS = ("finite_difference_estimate", "float32_precision", "gradient_noise", "nan_division_by_zero",
+                "nan_log_of_zero", "nan_exp_overflow", "bias_summed_over_every_axis", "bias_summed_over_units")
+ALL_IDS = (tuple(MISTAKES) + tuple(FACTOR_IDS) + PRODUCT_IDS + ("transpose", "step:skipped") + LOSS_IDS
+           + tuple(CONTRACT_IDS) + EVIDENCE_IDS)

@@ -118,6 +118,86 @@ def invoke(fn, params: dict, X, y) -> dict:
                 "read_only": False}
 
 
+# ---------------------------------------------------------------- where a non-finite value comes from
+# The first floating-point warning is often not the origin of a NaN (an exp that underflows to 0
+# before a division by it): the origin is the line after which a value of the candidate's first
+# holds a NaN or inf, and the warnings raised on that line say which operation made it.
+
+ORIGIN_EVENTS = 200_000  # line events traced at most (a per-entry loop): past it, no origin is claimed
+_WARNED = ("overflow encountered in exp", "divide by zero encountered in log", "divide by zero encountered in",
+           "invalid value encountered in divide", "invalid value encountered in true_divide")
+
+
+def _not_finite(v) -> bool:
+    if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+        return not np.isfinite(v).all()
+    if isinstance(v, (float, np.floating)):
+        return not np.isfinite(v)
+    if isinstance(v, (list, tuple)) or isinstance(v, dict):
+        return any(_not_finite(x) for x in (v.values() if isinstance(v, dict) else v) if not isinstance(x, (list, tuple, dict)))
+    return False
+
+
+def traced_invoke(fn, params: dict, X, y) -> dict:
+    """:func:`invoke` for a call known to return a NaN or inf: the reply names its origin, the
+    candidate's line after which a value first holds one (and the operation that the warnings on
+    that line name), as ``{"kind": "raised", "type": "FloatingPointError", ...}``; where none is
+    found (the value is born in a library, the call is too long to trace), the first warning
+    raised, as before."""
+    import linecache
+    import warnings
+
+    libraries = tuple({sysconfig.get_path(n) for n in ("stdlib", "platstdlib", "purelib", "platlib")})
+    state = {"events": 0, "origin": None, "bad": {}, "last": {}}
+
+    def own(frame) -> bool:
+        name = frame.f_code.co_filename
+        return name != __file__ and not name.startswith(libraries) and not name.startswith("<")
+
+    def check(frame, line, value=None, returned=False):
+        bad = state["bad"].setdefault(id(frame), set())
+        now = {k for k, v in list(frame.f_locals.items()) if _not_finite(v)}
+        if (now - bad or returned and _not_finite(value)) and line is not None:
+            state["origin"] = (frame.f_code.co_filename, line)
+        bad |= now
+
+    def local(frame, event, arg):
+        if state["origin"] is not None or state["events"] > ORIGIN_EVENTS:
+            return None
+        state["events"] += 1
+        if event in ("line", "return"):
+            check(frame, state["last"].get(id(frame)), arg, event == "return")
+            state["last"][id(frame)] = frame.f_lineno
+        return local
+
+    def tracer(frame, event, arg):
+        return local if event == "call" and own(frame) and state["origin"] is None else None
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        before = sys.gettrace()  # a coverage or debugger tracer: put back after
+        sys.settrace(tracer)
+        try:
+            reply = invoke(fn, params, X, y)
+        finally:
+            sys.settrace(before)
+    if state["origin"] is None or state["events"] > ORIGIN_EVENTS:
+        with np.errstate(all="raise"):
+            return invoke(fn, params, X, y)
+    file, line = state["origin"]
+    said = [str(w.message) for w in caught if w.filename == file and w.lineno == line]
+    said = [m for m in said if m.startswith(_WARNED)] or said
+    try:
+        text = linecache.getline(file, line).split("  #")[0].strip()
+    except Exception:  # noqa: BLE001: a file the guard keeps closed: the line number is still said
+        text = ""
+    what = "; ".join(dict.fromkeys(said)) or "no NumPy warning on that line"
+    code = f" in `{text}`" if text else ""
+    return {"kind": "raised", "type": "FloatingPointError", "where": f"{os.path.basename(file)}:{line}",
+            "message": f"the first non-finite value is made here{code}: {what}", "read_only": False,
+            "returned": reply.get("kind")}
+
+
 # ---------------------------------------------------------------- encoding, safe both ways
 
 def encode(message: dict) -> bytes:
@@ -536,9 +616,8 @@ def serve(read_fd: int, write_fd: int) -> None:
         elif message["op"] in FAMILY_OPS:  # a forward or backward of the user's own (oracles.families.forward)
             reply = FAMILY_OPS[message["op"]](fn, message)
         else:
-            if message.get("errstate"):
-                with np.errstate(all="raise"):
-                    reply = invoke(fn, message["params"], message["X"], message["y"])
+            if message.get("errstate"):  # a NaN or inf came back: where it is made
+                reply = traced_invoke(fn, message["params"], message["X"], message["y"])
             else:
                 reply = invoke(fn, message["params"], message["X"], message["y"])
         _reply(write_fd, reply)
