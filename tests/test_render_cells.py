@@ -55,20 +55,28 @@ def _db2_mean(params, X, y):
 CANDIDATES = {"db2-mean": (_db2_mean, "lesson"), "dlai-one-entry": (_one_entry_doubled, "deeplearning-ai")}
 
 
-@pytest.fixture(scope="module", params=list(CANDIDATES))
+@pytest.fixture(scope="module", params=[*CANDIDATES, "layer-db-mean"])
 def report(request, real):
     from oracles.harness import make_spec, run
     from oracles.isolation import InProcess
 
-    fn, convention = CANDIDATES[request.param]
-    spec = make_spec(real, (16,), convention=convention)
-    result = run(spec, real, InProcess(request.param, fn), ORACLES, convention=convention)
+    if request.param == "layer-db-mean":  # a layer's table: its outputs against the frameworks', then its gradients
+        from oracles.families.layers import check_layer
+        from test_layers import at
+
+        result = check_layer("affine", at("affine", "affine_forward"), at("affine", "affine_backward_db_mean"))
+    else:
+        fn, convention = CANDIDATES[request.param]
+        spec = make_spec(real, (16,), convention=convention)
+        result = run(spec, real, InProcess(request.param, fn), ORACLES, convention=convention)
     assert not result.passed and any(c.passed for p in result.points for c in _checks(p))  # OK and FAIL rows
     return result
 
 
 def _checks(point) -> list:
-    return [c for per in point.checks.values() for c in per.values()]
+    """Every check a point's table shows: a layer's outputs first, then the gradients."""
+    tables = (getattr(point, "forward_checks", {}), point.checks)
+    return [c for table in tables for per in table.values() for c in per.values()]
 
 
 def _expected(check, point) -> dict:
@@ -116,7 +124,9 @@ def _assert_failure_line(point, line: str) -> None:
 
 
 def _failing_params(point) -> int:
-    return sum(any(not c.passed for c in per.values()) for per in point.checks.values())
+    """How many of the point's failure lines are a check's (one per failing parameter or output)."""
+    tables = (getattr(point, "forward_checks", {}), point.checks)
+    return sum(any(not c.passed for c in per.values()) for table in tables for per in table.values())
 
 
 # ---------------------------------------------------------------- the text table, by header position
@@ -267,13 +277,18 @@ def test_every_field_of_the_json_is_its_checks_own(report):
     assert [p["name"] for p in points] == [p.name for p in report.points]
     for point, d in zip(report.points, points):
         assert [row["name"] for row in d["parameters"]] == list(point.checks)
-        for row in d["parameters"]:
-            assert set(row["checks"]) == set(point.checks[row["name"]])
-            for oracle, cells in row["checks"].items():
-                check = point.checks[row["name"]][oracle]
-                for name in FIELDS:
-                    assert cells[name] == getattr(check, name), (point.name, row["name"], oracle, name)
-                assert cells["candidate_over_oracle"] == check.candidate_value / check.oracle_value
+        tables = [(point.checks, {row["name"]: row["checks"] for row in d["parameters"]})]
+        if hasattr(point, "forward_checks"):  # a layer's outputs
+            tables.append((point.forward_checks, d["forward"]))
+        for checks, written in tables:
+            assert list(written) == list(checks)
+            for key, per in written.items():
+                assert set(per) == set(checks[key])
+                for oracle, cells in per.items():
+                    check = checks[key][oracle]
+                    for name in FIELDS:
+                        assert cells[name] == getattr(check, name), (point.name, key, oracle, name)
+                    assert cells["candidate_over_oracle"] == check.candidate_value / check.oracle_value
 
 
 def test_every_junit_testcase_of_a_check_fails_as_its_check_and_its_message_holds_its_values(report):
