@@ -423,3 +423,21 @@ def test_every_gradebook_testcase_carries_its_rows_first_failure_and_diagnosis(g
         lines = what.text.splitlines()
         assert lines[0] == row.first_failure
         assert (f"diagnosis: {row.diagnosis}" in lines) == bool(row.diagnosis)
+
+
+def test_the_junit_fuzz_and_bug_zoo_testcases_carry_their_parts_name_time_and_words(report):
+    from dataclasses import replace
+
+    from properties.fuzz import FuzzResult
+
+    fuzz = FuzzResult(examples=12, passed=True, seconds=1.25).to_dict()
+    zoo = {"passed": False, "matrix_text": "missing-1-over-n: not caught\nflipped-sign: caught", "seconds": 2.5}
+    root = ET.fromstring(render(replace(report, fuzz=fuzz, bug_zoo=zoo), "junit").split("\n", 1)[1])
+    for name, part, words in (("fuzz", fuzz, fuzz["summary"]), ("bug zoo", zoo, zoo["matrix_text"])):
+        (suite,) = [s for s in root.iter("testsuite") if s.get("name") == name]
+        (case,) = suite.iter("testcase")
+        assert (case.get("name"), case.get("classname"), case.get("time")) == (name, name, f"{part['seconds']:.3f}")
+        failure = case.find("failure")
+        assert (failure is None) == part["passed"]
+        if failure is not None:
+            assert failure.get("message") == words.splitlines()[0] and failure.text == words
