@@ -64,7 +64,7 @@ def test_the_command_with_convention_torch_and_l2_holds_weight_decay_and_refuses
     from oracles.shells.cli import main
 
     target = f"{FILE}:{l2_forms.name('torch', form)}"
-    status = main(["--candidate", target, "--convention", "torch", "--l2", str(l2_forms.L2), "--oracles",
+    status = main(["--data", "diabetes", "--candidate", target, "--convention", "torch", "--l2", str(l2_forms.L2), "--oracles",
                    ",".join(ORACLES), "--format", "json", "--quiet"])
     out = json.loads(capsys.readouterr().out)
     assert status == code

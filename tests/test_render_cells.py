@@ -362,14 +362,36 @@ def test_a_gradebook_rows_first_failure_and_diagnosis_are_its_reports(graded):
             assert _FAILURE.match(row.first_failure) and not _FAILURE.match(row.diagnosis)
 
 
-def _row_cells(row) -> dict:
+# the drawn problems of a fuzzed gradebook: right on the points' 768 rows, wrong on any other batch
+FUZZED = {"right.py": LESSON, "n_written_in.py": LESSON.replace("dz2 = (y_hat - y) / N", "dz2 = (y_hat - y) / 768")}
+
+
+@pytest.fixture(scope="module", params=["plain", "fuzzed"])
+def book(request, tmp_path_factory, real):
+    """A gradebook as graded (SUBMISSIONS), and one with --fuzz (a fuzz column: "N held" or a broken law)."""
+    if request.param == "plain":
+        return request.getfixturevalue("graded")[0]
+    from oracles.shells.gradebook import grade
+    from reference.model import Spec
+
+    root = tmp_path_factory.mktemp("fuzzed")
+    for name, source in FUZZED.items():
+        (root / name).write_text(source)
+    fuzzed = grade(Spec(), real, [f"{root}/{name}:backward" for name in sorted(FUZZED)], oracles=ORACLES[:1],
+                   jobs=1, timeout=30.0, fuzz=3)
+    assert [r.fuzz.endswith(" held") for r in fuzzed.rows] == [False, True]  # a law broken, and "3 held"
+    return fuzzed
+
+
+def _row_cells(book, row) -> dict:
     return {"candidate": row.candidate, "verdict": row.verdict, "first_failure": row.first_failure,
-            "diagnosis": row.diagnosis, "seconds": row.seconds, "candidate_seconds": row.candidate_seconds}
+            "diagnosis": row.diagnosis, "seconds": row.seconds, "candidate_seconds": row.candidate_seconds,
+            **({"fuzz": row.fuzz} if book.fuzz else {})}
 
 
-def _assert_book_row(cells: dict, row, places: int) -> None:
+def _assert_book_row(cells: dict, book, row, places: int) -> None:
     """``cells`` ({column: text}) are ``row``'s fields; seconds within the ``places`` decimals printed."""
-    for column, want in _row_cells(row).items():
+    for column, want in _row_cells(book, row).items():
         if column not in cells:
             continue
         if isinstance(want, float):
@@ -379,35 +401,33 @@ def _assert_book_row(cells: dict, row, places: int) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown"])
-def test_every_cell_of_the_gradebook_csv_and_markdown_is_its_rows_field_under_its_header(graded, fmt):
-    book, _ = graded
+def test_every_cell_of_the_gradebook_csv_and_markdown_is_its_rows_field_under_its_header(book, fmt):
     text = render(book, fmt)
     (rows,) = [list(csv.DictReader(io.StringIO(text)))] if fmt == "csv" else _markdown_tables(text, "candidate")
     assert len(rows) == len(book.rows)
     for cells, row in zip(rows, book.rows):
-        assert set(cells) == set(_row_cells(row))
-        _assert_book_row(cells, row, 3)
+        assert set(cells) == set(_row_cells(book, row))
+        _assert_book_row(cells, book, row, 3)
 
 
-def test_every_cell_of_the_gradebook_text_table_is_its_rows_field_under_its_header(graded):
-    book, _ = graded
-    headers = ("candidate", "verdict", "first failure", "diagnosis", "s")
+def test_every_cell_of_the_gradebook_text_table_is_its_rows_field_under_its_header(book):
+    headers = ("candidate", "verdict", "first failure", "diagnosis", "s") + (("fuzz",) if book.fuzz else ())
     (rows,) = _text_tables(render(book, "table", width=2000), headers, left=headers,
                            required=("candidate", "verdict", "s"))  # a row that passed has no failure, no diagnosis
     assert len(rows) == len(book.rows)
     for cells, row in zip(rows, book.rows):
         named = {"first_failure": cells.get("first failure", ""), "diagnosis": cells.get("diagnosis", ""),
-                 "candidate": cells["candidate"], "verdict": cells["verdict"], "seconds": cells["s"]}
-        _assert_book_row(named, row, 2)
+                 "candidate": cells["candidate"], "verdict": cells["verdict"], "seconds": cells["s"],
+                 **({"fuzz": cells.get("fuzz", "")} if book.fuzz else {})}
+        assert set(named) - {"seconds"} <= set(_row_cells(book, row))
+        _assert_book_row(named, book, row, 2)
 
 
-def test_every_field_of_the_gradebook_json_is_its_rows_own(graded):
-    book, _ = graded
+def test_every_field_of_the_gradebook_json_is_its_rows_own(book):
     assert json.loads(render(book, "json"))["candidates"] == [asdict(r) for r in book.rows]
 
 
-def test_every_gradebook_testcase_carries_its_rows_first_failure_and_diagnosis(graded):
-    book, _ = graded
+def test_every_gradebook_testcase_carries_its_rows_first_failure_diagnosis_and_fuzz(book):
     root = ET.fromstring(render(book, "junit").split("\n", 1)[1])
     cases = list(root.iter("testcase"))
     assert [c.get("name") for c in cases] == [r.candidate for r in book.rows]
@@ -423,6 +443,7 @@ def test_every_gradebook_testcase_carries_its_rows_first_failure_and_diagnosis(g
         lines = what.text.splitlines()
         assert lines[0] == row.first_failure
         assert (f"diagnosis: {row.diagnosis}" in lines) == bool(row.diagnosis)
+        assert (f"fuzz: {row.fuzz}" in lines) == bool(row.fuzz)
 
 
 def test_the_junit_fuzz_and_bug_zoo_testcases_carry_their_parts_name_time_and_words(report):
