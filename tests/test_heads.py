@@ -136,3 +136,13 @@ def test_framework_oracles_agree_with_the_reference_for_every_head(oracle, name,
 def test_a_summed_loss_is_n_times_its_mean_in_tolerance_units():
     assert Head("bce", "sum").unit(10) == 10 and Head("softmax", "sum").unit(10, 4) == 10
     assert Head("mse", "sum").unit(10, 3) == 30 and Head("mse").unit(10, 3) == 1 and Head().unit(10) == 1
+
+
+@pytest.mark.parametrize("loss_name", ["bce", "mse", "quadratic"])
+def test_a_flat_vector_of_targets_becomes_one_column_whose_loss_is_the_columns(loss_name):
+    y = np.array([0.0, 1.0, 1.0])
+    head = Head(loss_name)
+    targets = head.targets(y, np.float64)
+    assert targets.shape == (3, 1) and targets.dtype == np.float64
+    Z = np.array([[0.5], [-1.0], [2.0]])
+    assert head.value(Z, targets, {}) == head.value(Z, y[:, None], {})

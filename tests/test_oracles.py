@@ -84,3 +84,12 @@ def test_jax_oracle_compiles_once_for_shapes_in_one_bucket(small_problem):
         spec2, params2, X2, y2 = small_problem(sizes=(5, H, 1), N=N)
         jax_oracle(spec2, params2, X2, y2)
     assert fn._cache_size() == before
+
+
+@pytest.mark.parametrize("name", list(ORACLES))
+def test_a_framework_oracle_computes_in_the_specs_dtype_whatever_the_dtype_of_the_arrays_given(small_problem, name):
+    spec, params, X, y = small_problem(dtype="float32")
+    wide = ({k: v.astype(np.float64) for k, v in params.items()}, X.astype(np.float64), y.astype(np.float64))
+    loss32, grads32 = ORACLES[name](spec, params, X, y)
+    loss64, grads64 = ORACLES[name](spec, *wide)
+    assert loss64 == loss32 and all(np.array_equal(grads64[k], grads32[k]) for k in grads32)
