@@ -757,7 +757,8 @@ def same(a: str, b: str) -> bool:
 # causes named from evidence rather than a rebuilt backward: an error that is no formula
 # (oracles/precision.py), a NaN's origin (oracles/nan_origin.py), a bias of the wrong shape compared
 # by value (oracles/bias_contract.py)
-EVIDENCE_IDS = ("finite_difference_estimate", "float32_precision", "gradient_noise", "nan_division_by_zero",
-                "nan_log_of_zero", "nan_exp_overflow", "bias_summed_over_every_axis", "bias_summed_over_units")
+NAN_ORIGIN_IDS = ("nan_division_by_zero", "nan_log_of_zero", "nan_exp_overflow")  # where a non-finite value is made
+EVIDENCE_IDS = ("finite_difference_estimate", "float32_precision", "gradient_noise", *NAN_ORIGIN_IDS,
+                "bias_summed_over_every_axis", "bias_summed_over_units")
 ALL_IDS = (tuple(MISTAKES) + tuple(FACTOR_IDS) + PRODUCT_IDS + ("transpose", "step:skipped") + LOSS_IDS
            + tuple(CONTRACT_IDS) + EVIDENCE_IDS)

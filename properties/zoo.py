@@ -17,7 +17,7 @@ from oracles.diagnosis import reconcile
 from oracles.conventions import Conventional
 from oracles.harness import Point, default_points, judge, make_spec, prepare
 from oracles.harness import evaluate as ask
-from oracles.mistakes import CONTRACT_IDS, same
+from oracles.mistakes import CONTRACT_IDS, NAN_ORIGIN_IDS, same
 from properties import catalogue, head_catalogue
 from properties.fuzz import fuzz
 from properties.laws import LAWS, LawViolation
@@ -148,7 +148,10 @@ def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None)
         words.append(found.counterexample["laws"][0]["message"])
     outcome.killed_by = [c for c in CHECKS if c in killed]
     outcome.diagnosis = words[0] if words else ""
-    outcome.named = [i for r in results for f in r.findings if f.cause for i in f.ids]
+    # where a point's non-finite gradient was made (a 0/0 at the candidate's line) explains that
+    # point's contract violation, beside the mistake named where the values are finite
+    outcome.named = [i for r in results for f in r.findings if f.cause for i in f.ids
+                     if not (r.violation and i in NAN_ORIGIN_IDS)]
     outcome.named = list(dict.fromkeys(outcome.named))
     if entry in catalogue.MUTANTS or entry in head_catalogue.MUTANTS:
         outcome.diagnosis_right = names_the_bug(outcome.named, any(r.violation for r in results), entry)
