@@ -4,7 +4,7 @@ Every other module asks this one: the options' choices (``--oracles``), the repo
 versions the report records, which framework is imported in a background process, the laws' and
 the fuzz's defaults and the zoo's checks. A new framework oracle is one entry here, its module
 (``fn(spec, params, X, y) -> (loss, grads)``, a rewrite that never calls the reference) and its
-rows in :data:`oracles.policy.TABLE`; ``tests/test_registry.py`` holds each of those to it.
+rows in :data:`oracles.policy.TABLE`; ``tests/core/test_registry.py`` holds each of those to it.
 """
 from __future__ import annotations
 

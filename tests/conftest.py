@@ -1,6 +1,14 @@
-"""Shared fixtures: the real Pima file (shipped in the package: reference/datasets/diabetes.csv)."""
+"""Shared fixtures: the real Pima file (shipped in the package: reference/datasets/diabetes.csv).
+
+The tests are filed by what they test: ``core/`` (the harness, the session, the policy, isolation),
+``network/`` (the built-in family: reference, heads, conventions, diagnosis), ``families/`` (your
+own forward, layers), ``fuzzing/`` (laws, the zoo, the held-out sets), ``shells/`` (API, plugin,
+gradebook, rendering) and ``e2e/`` (the command run as a user runs it). ``candidates/`` holds the
+code under test. A test imports a sibling's helpers by module name from any of these folders.
+"""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +18,16 @@ from reference.data import load_csv, packaged_path
 from reference.model import Spec, init_params
 
 ROOT = Path(__file__).resolve().parent.parent
+for _area in sorted(p for p in Path(__file__).resolve().parent.iterdir() if p.is_dir() and any(p.glob("test_*.py"))):
+    if str(_area) not in sys.path:
+        sys.path.insert(0, str(_area))  # `from test_forward import target` from any folder
 SHARED = ROOT.parent / "shared" / "data"  # the development layout's verified copies and their README
 REQUIRE = "BACKPROP_REQUIRE_REAL_DATA"  # set by .ci/run: there, ../shared/data/README.md must be present
 
 
 @pytest.fixture(scope="session")
 def real_path() -> Path:
-    """The packaged Pima file; tests/test_packaged_data.py holds it byte-equal to the verified copy."""
+    """The packaged Pima file; tests/network/test_packaged_data.py holds it byte-equal to the verified copy."""
     return packaged_path("diabetes")
 
 
@@ -28,7 +39,7 @@ def real(real_path):
 @pytest.fixture(scope="session")
 def zoo(real):
     """The bug zoo on the real data: every catalogue entry through every check, run once per
-    session (its matrix is what tests/test_zoo.py reads; nothing else runs the zoo)."""
+    session (its matrix is what tests/fuzzing/test_zoo.py reads; nothing else runs the zoo)."""
     from properties.zoo import run_zoo
 
     return run_zoo(real)

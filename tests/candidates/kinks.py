@@ -69,7 +69,7 @@ def leaky_at_zero_minus_one(params, X, y):
 
 # The entries whose default finite-difference step crosses the kink at the lesson's init on the
 # real data (two samples 3.3e-6 from unit 13's kink; W1's steps, divided by the standardized inputs'
-# reach, stop short of it); tests/test_kinks.py checks that these are them.
+# reach, stop short of it); tests/core/test_kinks.py checks that these are them.
 NEAR_KINK_ENTRIES = {"b1": [(0, 13)]}
 
 
