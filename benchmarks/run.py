@@ -602,7 +602,7 @@ def forward_backward(spec: Spec, X, y, settings: Settings) -> list:
 # ---------------------------------------------------------------- 3. the CLI, cold
 
 def cli_cold(data_path: str, settings: Settings) -> dict:
-    command = [sys.executable, "-m", "oracles.shells.cli", "--data", data_path, "--format", "json"]
+    command = [sys.executable, "-m", "oracles.shells.launch", "--data", data_path, "--format", "json"]
     runs, codes, passed = [], [], []
     for _ in range(settings.cli_runs):
         start = time.perf_counter()

@@ -626,45 +626,10 @@ def _mode_for(path) -> int:
 
 
 def entry() -> None:
-    """The console script: :func:`main`, then out without unloading the interpreter's modules,
-    which took half a second with JAX and torch loaded, after the report was out. The exit
-    handlers still run (hypothesis's temporary files are removed); nothing is left to write.
-    Ctrl-C is exit 130 with one line, as a shell reports it, not a traceback."""
-    import atexit
-    import os
+    """The console script (:func:`oracles.shells.launch.entry`, which confines the judge first)."""
+    from oracles.shells.launch import entry as launched
 
-    _confine_judge()
-    try:
-        code = main()
-    except KeyboardInterrupt:
-        print("compare-frameworks: interrupted", file=sys.stderr)
-        code = 130
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: nothing more to say
-        pass
-    atexit._run_exitfuncs()
-    os._exit(code)
-
-
-def _confine_judge() -> None:
-    """The console script's process as the judge (Linux; elsewhere nothing changes): it adopts
-    the orphans of its workers' descendants, its /proc entries open only with CAP_SYS_PTRACE,
-    and a SIGINT is read with its sender, so a candidate's is that candidate's verdict."""
-    from oracles import reaper
-
-    reaper.become_subreaper()
-    reaper.close_proc()
-
-    def blame(pid: int) -> bool:
-        isolation = sys.modules.get("oracles.isolation")  # not imported yet: no worker to blame
-        return isolation is not None and isolation.blame(pid)
-
-    try:
-        reaper.watch_interrupts(blame)
-    except (OSError, ValueError, RuntimeError):  # no signalfd here: Ctrl-C and any SIGINT stay interrupts
-        pass
+    launched()
 
 
 if __name__ == "__main__":

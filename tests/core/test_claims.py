@@ -78,7 +78,7 @@ def test_a_failed_fuzz_makes_the_command_exit_1(real_path):
     """The hard-coded N = 768 is right on the 768 rows of both points; only the fuzz, drawing other
     batch sizes, can tell, and then the command as a user runs it must exit 1."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    argv = [sys.executable, "-m", "oracles.shells.cli", "--data", str(real_path), "--oracles", "finite-differences",
+    argv = [sys.executable, "-m", "oracles.shells.launch", "--data", str(real_path), "--oracles", "finite-differences",
             "--candidate", "properties.catalogue:hard_coded_n", "--fuzz", "30", "--format", "json"]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     report = json.loads(done.stdout)

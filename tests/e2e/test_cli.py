@@ -165,3 +165,15 @@ def test_an_l2_beyond_the_bound_is_exit_2_with_one_line_naming_the_flag(capsys, 
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "--l2 takes a number from 0 to 8, got '1e11'" in lines[0], err
+
+
+def test_the_console_script_loads_no_numpy_before_it_confines_the_judge():
+    """SIGINT is blocked and read from a signalfd by the judge: that must come before any thread
+    exists, and NumPy's BLAS starts its threads on import (a candidate's SIGINT then reached a BLAS
+    thread and read as Ctrl-C, exit 130). The launcher imports no NumPy of its own."""
+    import subprocess
+    import sys
+
+    code = "import sys, oracles.shells.launch; print(sorted(m for m in ('numpy', 'torch', 'jax') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

@@ -54,7 +54,7 @@ def run_outside(tmp_path, *argv):
     """``compare-frameworks ARGV`` in a fresh process whose working directory is outside the checkout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(data_module.DATA_ENV, None)
-    return subprocess.run([sys.executable, "-m", "oracles.shells.cli", *argv], cwd=tmp_path, env=env,
+    return subprocess.run([sys.executable, "-m", "oracles.shells.launch", *argv], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
