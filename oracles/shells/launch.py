@@ -21,8 +21,9 @@ NOT_A_NETWORK_CHECK = {"--replay", "--forward", "--layer", "--help", "-h"}
 
 
 def oracles_named(argv: list) -> tuple | None:
-    """The oracles ``--oracles`` names in ``argv`` (all when absent), or None when its value is not a
-    plain list of known names (the command's parser will say why)."""
+    """The oracles ``--oracles`` names in ``argv`` (the default ones when absent), or None when the
+    command is not a check of the network or the value is not a plain list of known names (the
+    command's parser will say why)."""
     value = ",".join(registry.NAMES)
     for i, arg in enumerate(argv):
         if arg.split("=", 1)[0] in NOT_A_NETWORK_CHECK:

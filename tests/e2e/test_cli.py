@@ -177,3 +177,14 @@ def test_the_console_script_loads_no_numpy_before_it_confines_the_judge():
     code = "import sys, oracles.shells.launch; print(sorted(m for m in ('numpy', 'torch', 'jax') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_the_launcher_warms_the_oracles_a_network_check_names_and_none_for_other_commands():
+    from oracles import registry
+    from oracles.shells.launch import oracles_named
+
+    assert oracles_named([]) == registry.NAMES
+    assert oracles_named(["--oracles", "torch,jax"]) == ("torch", "jax")
+    assert oracles_named(["--quiet", "--oracles=autograd"]) == ("autograd",)
+    for argv in (["--layer", "conv"], ["--forward", "m.py:loss"], ["--replay", "x"], ["--help"], ["--oracles", "mxnet"]):
+        assert oracles_named(argv) is None, argv
