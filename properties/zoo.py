@@ -13,11 +13,10 @@ from dataclasses import dataclass, field, replace
 
 from oracles.candidate import InProcess
 from oracles import registry
-from oracles.diagnosis import reconcile
 from oracles.conventions import Conventional
-from oracles.harness import Point, default_points, judge, make_spec, prepare
-from oracles.harness import evaluate as ask
+from oracles.harness import Point, default_points, make_spec, prepare
 from oracles.mistakes import CONTRACT_IDS, NAN_ORIGIN_IDS, same
+from oracles.session import Session
 from properties import catalogue, head_catalogue
 from properties.fuzz import fuzz
 from properties.laws import LAWS, LawViolation
@@ -116,13 +115,7 @@ def evaluate(entry, data, fuzz_examples: int = 40, prepared: dict | None = None)
     if spec not in prepared:
         prepared[spec] = _points(data, spec)
     problems_ = sample(spec)
-    previous, results = None, []
-    for point in prepared[spec]:
-        same = previous is not None and previous.params["W1"].shape == point.point.params["W1"].shape
-        first, second = ask(point, candidate)
-        results.append(judge(point, first, second, previous if same else None))
-        previous = point.point
-    reconcile(results)  # a named cause must hold at every point where the entry was wrong
+    results = Session(candidate).check(prepared[spec])  # reconciled: a cause must hold at every wrong point
     for result in results:
         for per in result.checks.values():
             killed.update(o for o, c in per.items() if not c.passed)
