@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from oracles.torch_oracle import l2_coefficient  # the convention's reading of l2; no torch import
+
 LEAKY_SLOPE = 0.01
 
 
@@ -41,7 +43,6 @@ def _quadratic(anp, z, y):  # Nielsen's network.py: half the squared error of a 
 # each head in autograd.numpy: (anp, logits z (N, C), y: (N, C) floats or (N,) integer classes)
 # -> (row losses (N,), terms per row in the mean)
 HEADS = {"bce": _bce, "softmax": _softmax, "mse": _mse, "quadratic": _quadratic}
-L2 = {"weight_decay": lambda l2, N: l2 / 2, "reg": lambda l2, N: l2, "lambd": lambda l2, N: l2 / (2 * N)}
 
 
 def autograd_oracle(spec, params: dict, X, y):
@@ -66,7 +67,7 @@ def autograd_oracle(spec, params: dict, X, y):
         rows, per_row = HEADS[spec.loss](anp, z, target)
         value = anp.sum(rows) / (N * per_row) if spec.reduction == "mean" else anp.sum(rows)
         if spec.l2:
-            c = L2[spec.l2_form](spec.l2, N)
+            c = l2_coefficient(spec, N)
             value = value + c * sum(anp.sum(P[k] ** 2) for k in P if k.startswith("W"))
         return value
 

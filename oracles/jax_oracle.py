@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from oracles.torch_oracle import l2_coefficient  # the convention's reading of l2; no torch import
+
 LEAKY_SLOPE = 0.01  # jax.nn.leaky_relu's default
 MIN_ROWS, MIN_INPUTS, MIN_UNITS = 256, 16, 32
 
@@ -74,11 +76,6 @@ def _pad(a: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     return out
 
 
-def _l2_coefficient(spec, N: int) -> float:
-    """``c`` in ``+ c * sum W^2`` for ``l2`` as each convention writes it (weight_decay, reg, lambd)."""
-    return {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
-
-
 def jax_oracle(spec, params: dict, X, y):
     """``(loss, grads)`` from ``jax.value_and_grad``; grads as float64 NumPy arrays.
 
@@ -105,7 +102,7 @@ def jax_oracle(spec, params: dict, X, y):
         yp = _pad(np.asarray(y).reshape(N, -1), (rows, C), spec.dtype)
     weight = _pad(np.ones((N, 1)), (rows, 1), spec.dtype)
     fn = _value_and_grad(spec.activation, len(sizes) - 1, spec.loss, spec.reduction)
-    l2 = np.asarray(_l2_coefficient(spec, N), dtype=spec.dtype)
+    l2 = np.asarray(l2_coefficient(spec, N), dtype=spec.dtype)
     with jax.enable_x64(spec.dtype == "float64"):
         value, grads = fn(P, Xp, yp, weight, l2)
         out = {k: np.asarray(grads[k], dtype=np.float64)[tuple(slice(0, n) for n in np.shape(params[k]))]

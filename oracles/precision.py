@@ -176,7 +176,7 @@ def residuals(p: Pieces, g: dict) -> dict:
 def _same(x, y) -> bool:
     """``x`` and ``y`` (every wrong parameter's error, one after the other) the same numbers, with both signs."""
     return (x.size >= 2 and bool(np.any(x > 0) and np.any(x < 0))
-            and bool(np.allclose(x, y, rtol=1e-6, atol=1e-6 * float(np.max(np.abs(x))))))
+            and bool(np.allclose(x, y, rtol=policy.FACTOR.rtol, atol=policy.FACTOR.rtol * float(np.max(np.abs(x))))))
 
 
 def same_noise(a: dict, b: dict, wrong: list):

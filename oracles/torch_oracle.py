@@ -20,9 +20,11 @@ def _activation(name):
             "leaky_relu": lambda z: F.leaky_relu(z, LEAKY_SLOPE)}[name]
 
 
-def _l2_coefficient(spec, N: int) -> float:
+def l2_coefficient(spec, N: int) -> float:
     """``c`` in ``+ c * sum W^2``: torch's ``weight_decay`` adds ``wd / 2 * ||W||^2`` to the loss,
-    CS231n's ``reg`` adds ``reg * sum W^2``, deeplearning.ai's ``lambd`` adds ``lambd / (2 m) * sum W^2``."""
+    CS231n's ``reg`` adds ``reg * sum W^2``, deeplearning.ai's ``lambd`` adds ``lambd / (2 m) * sum W^2``.
+    The convention's reading of the user's number, shared by the framework oracles (the reference
+    keeps its own, ``reference.heads.Head.l2_coefficient``)."""
     return {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
 
 
@@ -82,7 +84,7 @@ def _loss_and_grads(torch, spec, params: dict, X, y):
         a = act(z) if l < n_layers else z
     loss = HEADS[spec.loss](torch, F, z, y, spec.reduction)
     if spec.l2:
-        c = _l2_coefficient(spec, z.shape[0])
+        c = l2_coefficient(spec, z.shape[0])
         loss = loss + c * sum(w.pow(2).sum() for k, w in weights.items() if k.startswith("W"))
     loss.backward()
     return float(loss.item()), {k: w.grad.numpy().astype(np.float64) for k, w in weights.items()}

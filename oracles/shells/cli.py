@@ -625,12 +625,7 @@ def _mode_for(path) -> int:
         return 0o666 & ~mask
 
 
-def entry() -> None:
-    """The console script (:func:`oracles.shells.launch.entry`, which confines the judge first)."""
-    from oracles.shells.launch import entry as launched
+if __name__ == "__main__":  # the console script is oracles.shells.launch, which confines the judge before NumPy loads
+    from oracles.shells.launch import entry
 
-    launched()
-
-
-if __name__ == "__main__":
     entry()
