@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     fside = ForwardSide(source_of(f"{LESSON}:loss", "--forward")).start()
     try:
         fside.losses(params, inputs, [], base=1)  # warm: the worker's first call
-        rows["generic"] = median_seconds(lambda: differences(fside, params, inputs, "float64"), args.repeats,
+        rows["generic"] = median_seconds(lambda: differences(fside, params, inputs), args.repeats,
                                          worker_cpu(fside.worker.process.pid))
     finally:
         fside.close()

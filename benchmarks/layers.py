@@ -101,7 +101,7 @@ def layer(kind_name: str, file: str, forward_name: str, backward_name: str, arra
     inputs = {"dout0": dout}
     try:
         side.losses(arrays, inputs, [], base=1)  # warm: the worker's first call
-        harness = median_seconds(lambda: differences(side, arrays, inputs, "float64"), repeats)
+        harness = median_seconds(lambda: differences(side, arrays, inputs), repeats)
     finally:
         side.close()
     loop = median_seconds(lambda: course(forward, arrays, kind.grads, dout, hyper), repeats)

@@ -199,7 +199,7 @@ def laws_at(fside, bside, params: dict, inputs: dict, mean_over_rows: bool = Fal
     """The laws asserted at one point (names); LawBroken for the first that fails. ``mean_over_rows``:
     the batch law too, its permutation drawn from ``seed``."""
     dtype = "float32" if any(p.dtype == np.float32 for p in params.values()) else "float64"
-    found = differences(fside, params, inputs, dtype)  # the forward first: a point it refuses is bad input
+    found = differences(fside, params, inputs)  # the forward first: a point it refuses is bad input
     if found.nondeterministic:
         raise LawBroken("determinism", f"of your forward, not the backward: {found.nondeterministic}")
     first = bside.evaluate(params, inputs)
@@ -220,7 +220,7 @@ def laws_at(fside, bside, params: dict, inputs: dict, mean_over_rows: bool = Fal
     asserted.append("determinism")
     tol = policy.tolerance(registry.DIFFERENCES, dtype)
     recheck(fside, params, inputs, found,
-            {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()}, dtype)
+            {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()})
     for k, g in grads.items():
         c = compare(k, registry.DIFFERENCES, g, found.central[k], tol, subgradient=found.kinks[k])
         if not c.passed:

@@ -423,8 +423,8 @@ def test_the_batched_differences_equal_one_forward_per_perturbation_on_the_lesso
     try:
         kinks = 0
         for params in points:
-            got = judge.differences(side, params, inputs, "float64")
-            want = judge.differences(_OneAtATime(lesson.loss), params, inputs, "float64")
+            got = judge.differences(side, params, inputs)
+            want = judge.differences(_OneAtATime(lesson.loss), params, inputs)
             assert got.loss == want.loss
             for k in params:
                 assert np.array_equal(got.central[k], want.central[k]), k
@@ -452,7 +452,7 @@ def test_the_batched_differences_agree_with_the_built_in_ones_on_the_lesson_s_ne
     try:
         for params in points[:2]:
             built = fd_gradients(Spec(sizes=(real.X.shape[1], 16, 1)), params, real.X, real.y)
-            found = differences(side, params, {"X": real.X, "y": real.y}, "float64")
+            found = differences(side, params, {"X": real.X, "y": real.y})
             for k in params:
                 assert tol.close_array(found.central[k], built.grads[k]).all(), k
                 assert not found.kinks[k].mask.any(), k

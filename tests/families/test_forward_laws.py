@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from oracles import policy
 from oracles.shells.cli import main
 from properties import forward_laws
 from properties.forward_laws import Draw, LawBroken, batch_rows, fuzz, replay, subset
@@ -424,3 +425,35 @@ def test_the_batch_law_holds_for_a_correct_float32_network_on_768_rows(tmp_path)
     finally:
         fside.close()
         bside.close()
+
+
+def test_a_correct_float32_network_near_a_kink_holds_every_law_at_fuzz_seed_1367864806():
+    """A pre-activation 2.9e-7 from the ReLU's kink, inside one step of W1's entries: its jump in the
+    differences is below float32's entrywise tolerance, so a kink found at the candidate's dtype was
+    missed and the central difference, off by up to 1.2e-5 down one unit's column, failed a correct
+    float32 backward on the whole-parameter rule. Kinks are found at float64's tolerance (the
+    differences' own arithmetic): the column is differenced at finer steps and every law holds."""
+    from oracles.families.forward.judge import differences
+    from oracles.families.forward.sides import ForwardSide, source_of
+    from test_forward import _module
+
+    lesson = _module("lesson")
+    params, inputs = lesson.init_float32(1367864806)
+    params = {k: (v * 0.28).astype(v.dtype) for k, v in params.items()}
+    wide = {k: v.astype(np.float64) for k, v in params.items()}
+    z1 = inputs["X"].astype(np.float64) @ wide["W1"] + wide["b1"]
+    h = policy.fd_step(wide["W1"]).max()
+    assert np.abs(z1).min() < h * np.abs(inputs["X"]).max()  # a step of W1 crosses the kink
+    exact = lesson.backward(wide, {k: v.astype(np.float64) for k, v in inputs.items()})
+    side = ForwardSide(source_of(target("lesson", "loss"), "--forward")).start()
+    try:
+        found = differences(side, params, inputs)
+    finally:
+        side.close()
+    tol = policy.tolerance("finite-differences", "float64")
+    assert found.refined["W1"].any()
+    for k in params:  # the oracle as close to the exact gradient as at a float64 point
+        assert tol.close_array(found.central[k], exact[k]).all(), k
+    said = replay(target("lesson", "backward"), target("lesson", "loss"), target("lesson", "init_float32"),
+                  seed=1367864806, scale=0.28)
+    assert said.startswith("every law holds") and "agreement" in said, said

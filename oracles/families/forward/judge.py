@@ -6,7 +6,8 @@ float64, to ``w +- h`` and ``w +- 2h``. The central difference ``(L(w+h) - L(w-h
 oracle's value. The one-sided differences of second order, right ``(-3 L(w) + 4 L(w+h) - L(w+2h))
 / 2h`` and left ``(3 L(w) - 4 L(w-h) + L(w-2h)) / 2h``, agree with each other and with the
 central difference to O(h^2) where the forward is smooth; where any two of the three disagree by
-more than the policy's finite-difference tolerance plus their rounding error (``16 eps |L| / h``),
+more than the policy's float64 finite-difference tolerance (whatever the
+candidate's dtype: the differences are float64's) plus their rounding error (``16 eps |L| / h``),
 a kink lies within 2h of ``w`` and a gradient is held to the interval they span (:class:`Found`,
 read by :func:`oracles.compare.compare` as a subgradient interval). The side without the kink is
 exact, so the interval holds the true derivative; a kink at 2h/3 from ``w`` leaves one one-sided
@@ -63,8 +64,9 @@ class Differences:
     batch: int = MAX_BATCH
 
 
-def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
-    """Every entry of every param, differenced through ``side.losses`` in batches."""
+def differences(side, params: dict, inputs: dict) -> Differences:
+    """Every entry of every param, differenced through ``side.losses`` in batches, in float64 whatever
+    the params' dtype (kinks found at the float64 row's tolerance: :func:`detection_tolerance`)."""
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     first = side.losses(params, inputs, [], base=2)  # the forward twice at the point: determinism
     nondeterministic = None
@@ -83,7 +85,7 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
     blocks = [stepped(k, params[k].reshape(-1), np.arange(params[k].size), h) for k, h in steps.items()]
     losses = evaluate(side, params, inputs, blocks, batch)
     central, kinks, at = {}, {}, 0
-    tol = policy.tolerance("finite-differences", dtype)
+    tol = detection_tolerance()
     for k, w in params.items():
         n = w.size
         plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * n].reshape(n, 4).T
@@ -97,6 +99,17 @@ def differences(side, params: dict, inputs: dict, dtype: str) -> Differences:
     kinks = {k: Found(lo.reshape(params[k].shape), hi.reshape(params[k].shape)) for k, (lo, hi, _, _) in kinks.items()}
     central = {k: c.reshape(params[k].shape) for k, c in central.items()}
     return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch)
+
+
+def detection_tolerance():
+    """The tolerance a kink is found with, and a finer step judged smooth: the float64 finite-difference
+    row, whatever the candidate's dtype. The differences are float64 arithmetic (float32 params are
+    upcast exactly), and their truncation and rounding are float64's: a kink is there when the three
+    differences disagree by more than float64's differences can. Found with a float32 row's tolerance
+    (atol 1e-4 of the scale), a kink whose jump is below it was missed, and its central difference, off
+    by up to that much in every entry of one unit's column, made a correct float32 backward fail the
+    whole-parameter rule (``policy.WHOLE_ATOL``) against it."""
+    return policy.tolerance("finite-differences", "float64")
 
 
 def stepped(name: str, flat: np.ndarray, idx: np.ndarray, h: np.ndarray) -> tuple:
@@ -131,7 +144,7 @@ def wrong_entries(g, o, tol, subgradient=None) -> np.ndarray:
     return ~(err <= bound)
 
 
-def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict, dtype: str) -> int:
+def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict) -> int:
     """The entries of ``masks`` (a bool array per param) not yet differenced at finer steps are, as
     where a kink was found (:func:`_refine`), and ``found`` updated; returns how many.
 
@@ -153,7 +166,7 @@ def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict, d
         count += int(todo.sum())
     if not count:
         return 0
-    tol = policy.tolerance("finite-differences", dtype)
+    tol = detection_tolerance()
     _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
     for k, (lo, hi, _, _) in state.items():
         shape = params[k].shape

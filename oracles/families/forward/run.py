@@ -105,7 +105,7 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     ``mean_over_rows``, its permutation drawn from ``seed``)."""
     shapes = {k: (p.shape, str(p.dtype)) for k, p in point.params.items()}
     result = ForwardPoint(point.name, point.about, shapes=shapes)
-    found = differences(fside, point.params, point.inputs, point.dtype)
+    found = differences(fside, point.params, point.inputs)
     result.losses["forward"] = found.loss
     result.nondeterministic = found.nondeterministic
     traced = fside.autograd({k: p.astype(np.float64) for k, p in point.params.items()}, point.inputs)
@@ -133,7 +133,7 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     suspect = {k: wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()}
     if auto is not None:
         suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
-    recheck(fside, point.params, point.inputs, found, suspect, point.dtype)
+    recheck(fside, point.params, point.inputs, found, suspect)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:

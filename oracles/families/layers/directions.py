@@ -39,7 +39,7 @@ def draw(seed: int, point: str, grads: dict, shapes: dict, count: int) -> dict:
 
 def along(fside, params: dict, inputs: dict, directions: dict) -> dict:
     """``{name: Differences}`` of ``sum(out * dout)`` along each array's directions (parameter ``t``)."""
-    return {k: differences(Along(fside, params, V, k), {"t": np.zeros(len(V))}, inputs, "float64")
+    return {k: differences(Along(fside, params, V, k), {"t": np.zeros(len(V))}, inputs)
             for k, V in directions.items()}
 
 

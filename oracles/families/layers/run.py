@@ -184,7 +184,7 @@ def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     count = point.get("directions", 0)
     if count:
         return _judge_along(kind, fside, point, result, outcome, oracles, given, params, inputs)
-    found = differences(fside, params, inputs, "float64")
+    found = differences(fside, params, inputs)
     result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
     result.losses[result.LOSS_BASE] = found.loss
     result.nondeterministic = found.nondeterministic

@@ -45,7 +45,7 @@ def along_ties(kind, fside, arrays: dict, hyper: dict, inputs: dict, dx: np.ndar
         return None
     V = np.stack(groups).astype(np.float64)
     params = {k: np.asarray(arrays[k], dtype=np.float64) for k in kind.grads}
-    found = differences(Along(fside, params, V), {"t": np.zeros(len(groups))}, inputs, "float64")
+    found = differences(Along(fside, params, V), {"t": np.zeros(len(groups))}, inputs)
     smooth = ~found.kinks["t"].mask
     if not smooth.any():
         return None

@@ -3,6 +3,9 @@ mean binary cross-entropy (from the logit, exactly), on the lesson's Pima data (
 inputs are ``{"X": X, "y": y}`` of ``--data``). ``init`` is the lesson's: ``RandomState(seed)``,
 weights ``randn * 0.1``, biases 0.
 
+``init_float32`` is the same network in float32 on 768 random rows of 8 features (float32, labels
+0/1), drawn from the seed: a float32 point of the lesson's size for ``--fuzz``.
+
 ``backward`` is the lesson's five steps; ``backward_missing_mean`` the classic bug of the lesson's
 bug zoo: dz2 = y_hat - y without the 1/N.
 """
@@ -16,6 +19,14 @@ def init(seed):
     W1 = rng.randn(D, H) * 0.1
     W2 = rng.randn(H, 1) * 0.1
     return {"W1": W1, "b1": np.zeros((1, H)), "W2": W2, "b2": np.zeros((1, 1))}
+
+
+def init_float32(seed):
+    rng = np.random.RandomState(seed)
+    params = {k: v.astype(np.float32) for k, v in init(seed).items()}
+    X = rng.randn(768, D).astype(np.float32)
+    y = (rng.rand(768, 1) < 0.5).astype(np.float32)
+    return params, {"X": X, "y": y}
 
 
 def loss(params, inputs):
