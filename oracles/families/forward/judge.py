@@ -79,7 +79,10 @@ def differences(side, params: dict, inputs: dict) -> Differences:
         flat = w.reshape(-1)
         h = policy.fd_step(flat)
         steps[k] = (flat + h) - flat  # a step the float64 sum represents exactly
-    seconds = max(side.last_seconds / 2, 1e-6) if getattr(side, "last_seconds", None) else 1e-3
+    seconds = getattr(side, "per_evaluation", None)  # as the worker timed the two: the round trip left out
+    if not seconds:
+        seconds = side.last_seconds / 2 if getattr(side, "last_seconds", None) else 1e-3
+    seconds = max(seconds, 1e-6)
     budget = min(BATCH_SECONDS, getattr(side, "limit", BATCH_SECONDS) / 10)  # well inside one message's time limit
     batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, budget / seconds)))
     blocks = [stepped(k, params[k].reshape(-1), np.arange(params[k].size), h) for k, h in steps.items()]

@@ -84,7 +84,10 @@ class ForwardSide:
             raise ForwardError(failed_words(reply, f"forward {self.name}"))
         if reply["kind"] == "not-a-loss":
             raise ForwardError(f"forward {self.name} returned {reply['type']}, {self.not_a_loss}")
-        return np.asarray(reply["losses"], dtype=np.float64)
+        losses = np.asarray(reply["losses"], dtype=np.float64)
+        # the forward's own seconds per evaluation, timed in its worker (the round trip left out)
+        self.per_evaluation = reply["seconds"] / losses.size if reply.get("seconds") and losses.size else None
+        return losses
 
     def autograd(self, params: dict, inputs: dict) -> dict:
         """``{"kind": "grads", "loss", "grads"}`` or ``{"kind": "untraceable", "type", "message", "where"}``."""
