@@ -458,3 +458,23 @@ def test_the_batched_differences_agree_with_the_built_in_ones_on_the_lesson_s_ne
                 assert not found.kinks[k].mask.any(), k
     finally:
         side.close()
+
+
+def test_an_entry_within_float32_s_tolerance_is_looked_at_again_when_its_parameter_fails_the_whole_rule():
+    """One column of W1 off by 1e-5, inside float32's entrywise tolerance (1e-4 of the scale) but
+    beyond its whole-parameter rule: that column, and only it, is differenced again (the entries
+    outside the float64 row); the same gradient against a float64 row selects it entry by entry."""
+    from oracles.families.forward.judge import wrong_entries
+
+    rng = np.random.default_rng(3)
+    o = rng.normal(size=(8, 16)) * 1e-3
+    g = o.copy()
+    g[:, 5] += 1e-5
+    tol32 = policy.tolerance("finite-differences", "float32")
+    assert tol32.close_array(g, o).all() and not tol32.whole_close(g, o)
+    want = np.zeros(o.shape, dtype=bool)
+    want[:, 5] = True
+    assert np.array_equal(wrong_entries(g, o, tol32), want)
+    assert np.array_equal(wrong_entries(g, o, policy.tolerance("finite-differences", "float64")), want)
+    close = o * (1 + 1e-7)  # float32-sized rounding: within both rules, nothing to look at again
+    assert not wrong_entries(close, o, tol32).any()
