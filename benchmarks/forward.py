@@ -21,7 +21,7 @@ file's ``init(0)``, on the packaged Pima data (768 rows), float64:
   at torch's default threads and at one thread: the faster is gradcheck's figure.
 
 Prints the median wall seconds of each, the median CPU seconds (for ``generic``: the judge's and
-the forward's worker's together, read from /proc; the machine is shared, and CPU time moves less
+the forward's worker's together, the worker's from /proc/PID/task/*/schedstat in ns; the machine is shared, and CPU time moves less
 with its load than wall time), their ratios, the load average, and each numerical gradient's
 largest difference from the reference backward's.
 """
@@ -55,12 +55,12 @@ def median_seconds(fn, repeats: int, cpu=time.process_time):
 
 def worker_cpu(pid: int):
     """The judge's CPU seconds plus those of process ``pid`` (the forward's worker), as a clock."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def clock() -> float:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return time.process_time() + (int(fields[11]) + int(fields[12])) / tick
+    def clock() -> float:  # schedstat: nanoseconds, every thread (/proc/PID/stat counts in ticks of 10 ms)
+        total = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        return time.process_time() + total / 1e9
     return clock
 
 
