@@ -9,7 +9,9 @@ data, float64; its worker started before the clock) and ``built-in`` (``fd_gradi
 network), one after the other ``repeats`` times. Reports per checkout the medians over rounds of
 each round's median CPU seconds (for ``generic`` the judge's and the forward's worker's, every thread's, from /proc/PID/task/*/schedstat) and
 wall seconds, of the ratio generic / built-in (each pair's, so both sides of it share the load),
-the least CPU seconds of each over every repeat and their ratio, the messages and evaluations per differencing, and
+the least CPU seconds of each over every repeat and their ratio, ``bare``: the lesson's ``loss``
+called as many times as ``generic`` evaluates it, in one process (the floor of any differences
+that run the whole forward per evaluation), the messages and evaluations per differencing, and
 the load average at the start and the end.
 """
 from __future__ import annotations
@@ -79,9 +81,16 @@ try:
         b_cpu.append(time.process_time() - c0)
 finally:
     side.close()
+calls = round(counts["evaluations"] / repeats)
+f_cpu = []
+for _ in range(repeats):  # the floor: the forward called as often, in this process, nothing else
+    c0 = time.process_time()
+    for _ in range(calls):
+        lesson.loss(params, inputs)
+    f_cpu.append(time.process_time() - c0)
 m = statistics.median
 print(json.dumps({"generic_cpu": m(g_cpu), "generic_wall": m(g_wall), "builtin_cpu": m(b_cpu),
-                  "builtin_wall": m(b_wall), "generic_cpu_min": min(g_cpu), "builtin_cpu_min": min(b_cpu),
+                  "builtin_wall": m(b_wall), "generic_cpu_min": min(g_cpu), "builtin_cpu_min": min(b_cpu), "bare_cpu": m(f_cpu),
                   "cpu_ratio": m([g / b for g, b in zip(g_cpu, b_cpu)]),
                   "wall_ratio": m([g / b for g, b in zip(g_wall, b_wall)]), "messages": counts["messages"] / repeats,
                   "evaluations": counts["evaluations"] / repeats}))
@@ -107,7 +116,7 @@ def main(argv=None) -> int:
     print(f"lesson's network 8-16-1 relu, 161 params, 768 rows, float64; {args.rounds} rounds x {args.repeats} "
           f"repeats, alternating; load average {load0:.1f} at the start, {load1:.1f} at the end (2 cores)")
     print(f"{'checkout':8} {'generic CPU s':>14} {'wall s':>8} {'built-in CPU s':>15} {'wall s':>8} "
-          f"{'CPU ratio':>10} {'wall ratio':>10} {'messages':>9} {'evals':>6}")
+          f"{'CPU ratio':>10} {'wall ratio':>10} {'messages':>9} {'evals':>6} {'bare CPU s':>11}")
     lows = {}
     for name, rows in runs.items():
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
@@ -117,7 +126,7 @@ def main(argv=None) -> int:
         lows[name] = (min(r["generic_cpu_min"] for r in rows), min(r["builtin_cpu_min"] for r in rows), least)
         print(f"{name:8} {med['generic_cpu']:14.4f} {med['generic_wall']:8.4f} {med['builtin_cpu']:15.4f} "
               f"{med['builtin_wall']:8.4f} {cpu_ratio:9.2f}x {wall_ratio:9.2f}x {med['messages']:9.1f} "
-              f"{med['evaluations']:6.0f}")
+              f"{med['evaluations']:6.0f} {med['bare_cpu']:11.4f}")
     for name, (g, b, least) in lows.items():
         print(f"{name:8} least CPU over every repeat: generic {g:.4f} s, built-in {b:.4f} s, ratio {least:.2f}x")
     return 0
