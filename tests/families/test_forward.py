@@ -478,3 +478,48 @@ def test_an_entry_within_float32_s_tolerance_is_looked_at_again_when_its_paramet
     assert np.array_equal(wrong_entries(g, o, policy.tolerance("finite-differences", "float64")), want)
     close = o * (1 + 1e-7)  # float32-sized rounding: within both rules, nothing to look at again
     assert not wrong_entries(close, o, tol32).any()
+
+
+class _SlowRoundTrips(_OneAtATime):
+    """Messages whose round trip takes 10 s while the worker's own evaluations take 1e-5 s each
+    (``per_evaluation``, None: a side that does not time them); counts the messages."""
+
+    def __init__(self, fn, per_evaluation):
+        super().__init__(fn)
+        self.limit, self.messages, self.timed = 30.0, 0, per_evaluation
+
+    def losses(self, params, inputs, perturb, base=0):
+        self.messages += 1
+        self.last_seconds, self.per_evaluation = 10.0, self.timed
+        return super().losses(params, inputs, perturb, base)
+
+
+def test_batches_are_sized_from_the_worker_s_own_time_per_evaluation_not_the_round_trip():
+    """A slow pipe (10 s a message) and a fast forward: the 12 perturbations of 3 entries go in one
+    message after the point's, as many as the batch allows (MAX_BATCH); a side that does not time
+    its evaluations falls back on half the first round trip, 5 s each, the fewest per message (4)."""
+    from oracles.families.forward import judge
+
+    def loss(params, inputs):
+        return float(np.sum(params["w"] ** 2))
+
+    timed = _SlowRoundTrips(loss, 1e-5)
+    found = judge.differences(timed, {"w": np.array([1.0, -2.0, 3.0])}, {})
+    assert found.batch == judge.MAX_BATCH and timed.messages == 2
+    assert np.allclose(found.central["w"], [2.0, -4.0, 6.0], rtol=1e-9)
+    untimed = _SlowRoundTrips(loss, None)
+    found = judge.differences(untimed, {"w": np.array([1.0, -2.0, 3.0])}, {})
+    assert found.batch == judge.EVALUATIONS_PER_ENTRY and untimed.messages == 1 + 3
+
+
+def test_the_forward_s_worker_times_its_own_evaluations_inside_the_round_trip(real):
+    from oracles.families.forward.sides import ForwardSide, source_of
+
+    lesson = _module("lesson")
+    side = ForwardSide(source_of(str(CASES / "lesson.py") + ":loss", "--forward")).start()
+    try:
+        losses = side.losses(lesson.init(0), {"X": real.X, "y": real.y}, [], base=2)
+        assert losses[0] == losses[1] == lesson.loss(lesson.init(0), {"X": real.X, "y": real.y})
+        assert 0 < side.per_evaluation * 2 <= side.last_seconds
+    finally:
+        side.close()
