@@ -267,6 +267,7 @@ KINDS = {k.name: k for k in (
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          _norm(3), style="dict", hyper_name="ln_param", linear=("gamma", "beta"),
          defaults=lambda rng, second: {"eps": 1e-5},
+         stacks=ROWS,  # each row normalized by its own statistics
          about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
                "backward -> (dx, dgamma, dbeta)"),
     Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
