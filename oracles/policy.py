@@ -156,6 +156,24 @@ FACTOR = Tolerance(atol=0.0, rtol=1e-6)
 # is float64's whatever the candidate's dtype.
 FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 
+# One-sided step of a layer's array in which sum(out * dout) is linear (the layers family's
+# structure, oracles/families/layers/structure.py: affine, conv, temporal_affine in x, w, b; the
+# norms in gamma and beta; avg_pool and embedding's W), used only where the forward agrees with
+# torch's and JAX's layer: h_lin = FD_LINEAR_STEP_FACTOR * max(1, |w|) (fd_linear_step), the
+# difference (L(w + h_lin) - L(w)) / h_lin. A linear function has no truncation error at any step,
+# so the only error is rounding, about eps * sum|out * dout| / h_lin: the step is taken ~2,600x
+# FD_STEP_FACTOR, which leaves it ~1.4e-14 * sum|out * dout|, inside the finite-difference row's
+# atol (1e-7) up to sum|out * dout| ~ 7e6 (a 50x3x32x32 convolution's, 3x3x3 filters, is ~5e5),
+# where the same one-sided difference at FD_STEP_FACTOR would carry ~3.7e-11 * sum|out * dout|
+# (one evaluation instead of the central difference's two; the point's loss is shared). The tolerance is the same finite-differences row: the one-sided
+# difference of a linear forward is held to it as the central one of a smooth forward is. The
+# large step is also the safer one: a forward that is not linear after all (a curvature or a kink
+# the layer has not) moves its one-sided difference ~2,600x as far from the layer's gradient as the
+# default step would, and an entry whose difference disagrees with torch's, JAX's or the
+# candidate's gradient is differenced again with the full search (judge.search). The judge
+# steps by (w + h_lin) - w, as by the central step: the step the float64 sum represents.
+FD_LINEAR_STEP_FACTOR = 2.0 ** -6
+
 # Near a kink (DESIGN.md, contract 6): an entry whose +-h evaluations put a kinked pre-activation
 # on another side than at w is differenced again, row by row, with h times each of these factors
 # in turn, centrally where neither side crosses, else one-sided (second order, h and 2h) on a side
@@ -228,6 +246,11 @@ def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | N
     if rtol is not None:
         tol = replace(tol, rtol=rtol)
     return tol
+
+
+def fd_linear_step(w: np.ndarray) -> np.ndarray:
+    """Per-entry one-sided step of an array the loss is linear in (see FD_LINEAR_STEP_FACTOR)."""
+    return FD_LINEAR_STEP_FACTOR * np.maximum(1.0, np.abs(np.asarray(w, dtype=np.float64)))
 
 
 def fd_step(w: np.ndarray, reach=1.0) -> np.ndarray:

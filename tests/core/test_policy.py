@@ -78,6 +78,12 @@ def test_the_step_is_divided_by_the_reach_of_the_inputs_it_multiplies_above_one(
     np.testing.assert_allclose(steps, [h, 3 * h, 2 * h / 4, 2 * h / 1000], rtol=1e-15)
 
 
+def test_the_linear_step_is_one_64th_of_max_one_and_the_weight():
+    steps = policy.fd_linear_step(np.array([0.0, 0.5, -3.0, 100.0], dtype=np.float32))
+    assert steps.dtype == np.float64
+    assert steps.tolist() == [1 / 64, 1 / 64, 3 / 64, 100 / 64]
+
+
 def test_a_call_may_take_the_fixed_limit_or_a_thousand_reference_backwards_whichever_is_longer():
     assert call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
     assert call_timeout(0.001) == policy.WORKER_CALL_TIMEOUT_S  # 1 s < the fixed limit

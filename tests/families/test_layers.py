@@ -13,6 +13,10 @@ from oracles import check_layer, registry
 from oracles.shells.cli import main
 from oracles.families.layers import KINDS
 from oracles.families.layers.report import TIES
+from oracles.families.layers.structure import SEARCHED
+from test_layer_structure import EXPECTED  # each kind's linear and smooth arrays, from the layers' formulas
+
+PER_ENTRY = {"linear": 1, "smooth": 2}  # evaluations of the forward per entry (the full search: 4 or more)
 
 CASES = Path(__file__).resolve().parent.parent / "candidates" / "layers"
 FD = registry.DIFFERENCES
@@ -112,6 +116,14 @@ def test_each_correct_layer_passes_against_all_three_oracles(kind):
         assert set(p.checks) - {TIES} == {f"d{k}" for k in KINDS[kind].grads}
         assert all(set(per) == ORACLES for name, per in p.checks.items() if name != TIES)
         assert not p.not_the_layer and set(p.forward_checks) >= set(KINDS[kind].outputs)
+        for k in KINDS[kind].grads:  # the forward is the layer: its formula's structure used, nothing searched again
+            way = EXPECTED[kind].get(k, SEARCHED)
+            entries = int(np.prod(p.shapes[f"d{k}"][0]))
+            assert p.differenced[k]["as"] == way and p.differenced[k]["searched_again"] == 0, (k, p.differenced)
+            if way == SEARCHED:
+                assert p.differenced[k]["evaluations"] >= 4 * entries
+            else:
+                assert p.differenced[k]["evaluations"] == PER_ENTRY[way] * entries
 
 
 @pytest.mark.parametrize("kind, forward, backward, wrong", GRADIENT_BUGS,
@@ -124,6 +136,8 @@ def test_each_backward_bug_fails_against_every_oracle_and_its_forward_is_the_lay
     for p in failing:
         assert not p.not_the_layer and p.violation is None
         assert {c.oracle for c in p.failures() if c.param == wrong} == ORACLES
+        if wrong[1:] in EXPECTED[kind]:  # a shortcut was used: the entries it disagreed at were searched in full
+            assert p.differenced[wrong[1:]]["searched_again"] > 0
 
 
 @pytest.mark.parametrize("kind, forward, backward", FORWARD_BUGS, ids=[b[1] for b in FORWARD_BUGS])
@@ -133,6 +147,8 @@ def test_a_wrong_forward_is_reported_as_not_the_layer(kind, forward, backward):
     shown = [p for p in report.points if "'pad': 0" not in p.about  # no padding to forget at pad 0
              and not ("momentum" in forward and "(mode test)" in p.name)]  # nor a momentum in test mode
     assert shown and all(p.not_the_layer for p in shown)
+    for p in shown:  # nothing the layer's formula promises is used for a forward that is not the layer
+        assert all(v["as"] == SEARCHED for v in p.differenced.values())
     lines = [line for p in report.points for line in p.verdict_lines()]
     assert any(line.startswith(f"forward: your forward is not the layer {kind}") for line in lines)
 
@@ -460,6 +476,8 @@ def test_a_forward_that_couples_the_rows_is_differenced_one_entry_at_a_time():
 def test_random_directions_pass_a_correct_convolution_and_fail_a_flipped_kernel():
     right = run("conv", "conv_forward_naive", "conv_backward_naive", directions=3)
     assert right.passed and "3 random directions per array" in right.fd_mode
+    for p in right.points:  # conv is linear in each array, so in each along a line: one evaluation per direction
+        assert p.differenced == dict.fromkeys("xwb", {"as": "linear", "evaluations": 3, "searched_again": 0})
     wrong = run("conv", "conv_forward_naive", "conv_backward_flipped_kernel", directions=3)
     assert not wrong.passed
     assert all(not p.checks["dx"][FD].passed and p.checks["dw"][FD].passed for p in wrong.points)

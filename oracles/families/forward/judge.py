@@ -31,6 +31,8 @@ from oracles.compare import _errors, _whole
 
 EPS = float(np.finfo(np.float64).eps)
 EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
+SMOOTH, LINEAR = "smooth", "linear"  # the structures a caller may vouch for (:func:`differences`)
+EVALUATIONS = {SMOOTH: 2, LINEAR: 1}  # per entry: w +- h; w + h_lin (the kink search: EVALUATIONS_PER_ENTRY)
 BATCH_SECONDS = 1.0  # the perturbations sent in one message take about this long to evaluate
 MAX_BATCH = 4096
 
@@ -62,46 +64,65 @@ class Differences:
     scales: dict = field(default_factory=dict)  # param -> the tolerance's scale at the first step
     refined: dict = field(default_factory=dict)  # param -> bool (flat): entries differenced at finer steps
     batch: int = MAX_BATCH
+    structure: dict = field(default_factory=dict)  # param -> SMOOTH or LINEAR: differenced without the kink search
+    searched: dict = field(default_factory=dict)  # param -> bool (flat): entries the kink search has run on
+    evaluations: dict = field(default_factory=dict)  # param -> forward evaluations spent on it (the point's aside)
 
 
-def differences(side, params: dict, inputs: dict) -> Differences:
+def differences(side, params: dict, inputs: dict, structure: dict | None = None) -> Differences:
     """Every entry of every param, differenced through ``side.losses`` in batches, in float64 whatever
-    the params' dtype (kinks found at the float64 row's tolerance: :func:`detection_tolerance`)."""
+    the params' dtype (kinks found at the float64 row's tolerance: :func:`detection_tolerance`); the
+    params named in ``structure`` (``{name: SMOOTH or LINEAR}``) with fewer evaluations and no kink search."""
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    structure = {k: v for k, v in (structure or {}).items() if k in params}
     first = side.losses(params, inputs, [], base=2)  # the forward twice at the point: determinism
     nondeterministic = None
     if first[0] != first[1]:
         nondeterministic = (f"the forward gave two losses for the same params and inputs ({first[0]!r} and "
                             f"{first[1]!r}): randomness inside the forward? pass its seed among the inputs")
     loss = float(first[0])
-    steps = {}
+    steps, linear_steps = {}, {}
     for k, w in params.items():
         flat = w.reshape(-1)
         h = policy.fd_step(flat)
         steps[k] = (flat + h) - flat  # a step the float64 sum represents exactly
+        if structure.get(k) == LINEAR:
+            linear_steps[k] = (flat + policy.fd_linear_step(flat)) - flat
     seconds = getattr(side, "per_evaluation", None)  # as the worker timed the two: the round trip left out
     if not seconds:
         seconds = side.last_seconds / 2 if getattr(side, "last_seconds", None) else 1e-3
     seconds = max(seconds, 1e-6)
     budget = min(BATCH_SECONDS, getattr(side, "limit", BATCH_SECONDS) / 10)  # well inside one message's time limit
     batch = int(min(MAX_BATCH, max(EVALUATIONS_PER_ENTRY, budget / seconds)))
-    blocks = [stepped(k, params[k].reshape(-1), np.arange(params[k].size), h) for k, h in steps.items()]
+    per = {k: EVALUATIONS.get(structure.get(k), EVALUATIONS_PER_ENTRY) for k in params}
+    blocks = [stepped(k, params[k].reshape(-1), np.arange(params[k].size), linear_steps.get(k, h), per[k])
+              for k, h in steps.items()]
     losses = evaluate(side, params, inputs, blocks, batch)
     central, kinks, at = {}, {}, 0
     tol = detection_tolerance()
     for k, w in params.items():
         n = w.size
-        plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * n].reshape(n, 4).T
-        at += EVALUATIONS_PER_ENTRY * n
-        c, lo, hi, kink = _sides(loss, plus, minus, plus2, minus2, steps[k], tol, None)
+        got = losses[at:at + per[k] * n].reshape(n, per[k]).T
+        at += per[k] * n
+        if structure.get(k) == LINEAR:
+            c = (got[0] - loss) / linear_steps[k]
+        elif structure.get(k) == SMOOTH:
+            c = (got[0] - got[1]) / (2 * steps[k])
+        else:
+            c, lo, hi, kink = _sides(loss, *got, steps[k], tol, None)
+        if k in structure:
+            lo, hi, kink = c.copy(), c.copy(), np.zeros(n, dtype=bool)
         central[k] = c
         kinks[k] = (lo, hi, kink, policy.gradient_scale(c, tol.unit))
     refined = {k: kink.copy() for k, (_, _, kink, _) in kinks.items()}
     scales = {k: scale for k, (_, _, _, scale) in kinks.items()}
-    _refine(side, params, inputs, loss, steps, central, kinks, tol, batch)
+    finer = _refine(side, params, inputs, loss, steps, central, kinks, tol, batch)
     kinks = {k: Found(lo.reshape(params[k].shape), hi.reshape(params[k].shape)) for k, (lo, hi, _, _) in kinks.items()}
     central = {k: c.reshape(params[k].shape) for k, c in central.items()}
-    return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch)
+    searched = {k: np.full(params[k].size, k not in structure) for k in params}
+    spent = {k: per[k] * params[k].size + finer.get(k, 0) for k in params}
+    return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch, structure, searched,
+                       spent)
 
 
 def detection_tolerance():
@@ -115,12 +136,13 @@ def detection_tolerance():
     return policy.tolerance("finite-differences", "float64")
 
 
-def stepped(name: str, flat: np.ndarray, idx: np.ndarray, h: np.ndarray) -> tuple:
+def stepped(name: str, flat: np.ndarray, idx: np.ndarray, h: np.ndarray, count: int = EVALUATIONS_PER_ENTRY) -> tuple:
     """The block ``(name, indices, values)`` stepping each entry ``idx`` of ``flat`` by ``h`` to
-    ``w + h``, ``w - h``, ``w + 2h``, ``w - 2h``, in that order (:data:`EVALUATIONS_PER_ENTRY` each)."""
+    ``w + h``, ``w - h``, ``w + 2h``, ``w - 2h``, in that order, the first ``count`` of them
+    (:data:`EVALUATIONS_PER_ENTRY`; 2 for a smooth param, 1 for a linear one)."""
     w = flat[idx]
-    values = np.stack([w + h, w - h, w + 2 * h, w - 2 * h], axis=1).reshape(-1)
-    return name, np.repeat(np.asarray(idx, dtype=np.int64), EVALUATIONS_PER_ENTRY), values
+    values = np.stack([w + h, w - h, w + 2 * h, w - 2 * h][:count], axis=1).reshape(-1)
+    return name, np.repeat(np.asarray(idx, dtype=np.int64), count), values
 
 
 def evaluate(side, params: dict, inputs: dict, blocks: list, batch: int) -> np.ndarray:
@@ -185,6 +207,48 @@ def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict) -
     return count
 
 
+def search(side, params: dict, inputs: dict, found: Differences, masks: dict) -> int:
+    """The full search (:func:`differences` without a ``structure``: ``w +- h``, ``w +- 2h``, kinks
+    found and differenced again at finer steps) on the entries of ``masks`` (a bool array per param)
+    that were differenced without it, and ``found`` updated there; returns how many.
+
+    The caller's word for a param's structure is a promise about the layer; the forward it was given
+    may break it (a kink or a curvature the layer has not): an entry whose shortcut difference
+    disagrees with a gradient it should equal is searched as if no structure had been declared."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    todo = {}
+    for k, mask in masks.items():
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool).reshape(-1) & ~found.searched[k])
+        if idx.size:
+            todo[k] = idx
+    if not todo:
+        return 0
+    tol = detection_tolerance()
+    blocks = [stepped(k, params[k].reshape(-1), idx, found.steps[k][idx]) for k, idx in todo.items()]
+    losses = evaluate(side, params, inputs, blocks, found.batch)
+    state, central, at = {}, {}, 0
+    for k, idx in todo.items():
+        m = idx.size
+        got = losses[at:at + EVALUATIONS_PER_ENTRY * m].reshape(m, EVALUATIONS_PER_ENTRY).T
+        at += EVALUATIONS_PER_ENTRY * m
+        c, flo, fhi, fkink = _sides(found.loss, *got, found.steps[k][idx], tol, found.scales[k])
+        cen = found.central[k].reshape(-1).copy()
+        lo, hi = found.kinks[k].lo.reshape(-1).copy(), found.kinks[k].hi.reshape(-1).copy()
+        cen[idx], lo[idx], hi[idx] = c, flo, fhi
+        kink = np.zeros(cen.size, dtype=bool)
+        kink[idx] = fkink
+        found.searched[k][idx] = True
+        found.refined[k][idx] = fkink
+        found.evaluations[k] = found.evaluations.get(k, 0) + EVALUATIONS_PER_ENTRY * m
+        state[k], central[k] = (lo, hi, kink, found.scales[k]), cen
+    finer = _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
+    for k, (lo, hi, _, _) in state.items():
+        shape = params[k].shape
+        found.central[k], found.kinks[k] = central[k].reshape(shape), Found(lo.reshape(shape), hi.reshape(shape))
+        found.evaluations[k] += finer.get(k, 0)
+    return sum(idx.size for idx in todo.values())
+
+
 def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):
     """``(central, lo, hi, kink)`` of entries stepped by ``h``: ``lo == hi == central`` where smooth."""
     c = (plus - minus) / (2 * h)
@@ -199,13 +263,15 @@ def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):
     return c, lo, hi, kink
 
 
-def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> None:
+def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> dict:
     """Entries where a kink was found are differenced again with steps ``h f`` for each factor of
     :data:`oracles.policy.FD_NEAR_KINK_FACTORS` below 1. Where the three differences agree at a finer
     step, no kink lies within ``2 h f`` of the entry: the forward is smooth there and the central
     difference at that step is the oracle's value. Where they never agree, the entry's interval is the
     union of every step's (two kinks on either side of an entry within ``2h``, one of several rows
-    each, leave no exact one-sided difference at the first step: a finer one separates them)."""
+    each, leave no exact one-sided difference at the first step: a finer one separates them).
+    Returns the evaluations spent, per param."""
+    spent = {}
     for factor in sorted((f for f in policy.FD_NEAR_KINK_FACTORS if f < 1), reverse=True):
         open_ = {k: np.flatnonzero(kinks[k][2]) for k in kinks}
         blocks, finer = [], {}
@@ -215,9 +281,10 @@ def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> No
             flat = params[k].reshape(-1)
             h = (flat[idx] + steps[k][idx] * factor) - flat[idx]
             finer[k] = h
+            spent[k] = spent.get(k, 0) + EVALUATIONS_PER_ENTRY * idx.size
             blocks.append(stepped(k, flat, idx, h))
         if not blocks:
-            return
+            return spent
         losses = evaluate(side, params, inputs, blocks, batch)
         at = 0
         for k, h in finer.items():
@@ -232,3 +299,4 @@ def _refine(side, params, inputs, loss, steps, central, kinks, tol, batch) -> No
             still = idx[fkink]
             lo[still] = np.minimum(lo[still], flo[fkink])
             hi[still] = np.maximum(hi[still], fhi[fkink])
+    return spent

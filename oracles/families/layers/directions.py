@@ -13,6 +13,8 @@ import numpy as np
 from oracles import policy
 from oracles.families.forward.judge import differences
 from oracles.families.layers.ties import Along
+
+__all__ = ["Along", "along", "count_for", "draw", "project"]
 from oracles.finite_differences import answer_digest, direction_entropy
 
 
@@ -37,9 +39,13 @@ def draw(seed: int, point: str, grads: dict, shapes: dict, count: int) -> dict:
     return out
 
 
-def along(fside, params: dict, inputs: dict, directions: dict) -> dict:
-    """``{name: Differences}`` of ``sum(out * dout)`` along each array's directions (parameter ``t``)."""
-    return {k: differences(Along(fside, params, V, k), {"t": np.zeros(len(V))}, inputs)
+def along(fside, params: dict, inputs: dict, directions: dict, structure: dict | None = None) -> dict:
+    """``{name: Differences}`` of ``sum(out * dout)`` along each array's directions (parameter ``t``);
+    ``structure`` (:func:`oracles.families.layers.structure.declared`): an array's structure is ``t``'s
+    (a function linear or smooth in an array is so along any line through it)."""
+    structure = structure or {}
+    return {k: differences(Along(fside, params, V, k), {"t": np.zeros(len(V))}, inputs,
+                           structure={"t": structure[k]} if k in structure else None)
             for k, V in directions.items()}
 
 

@@ -31,7 +31,10 @@ class Kind:
     loss: bool = False
     ints: dict = field(default_factory=dict)  # name -> (shape(arrays, hyper), high): integer arrays, held fixed
     bools: tuple = ()  # of the ints, those drawn from {0, 1} and given as booleans (a mask)
-    smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance)
+    smooth: bool = True  # no kinks: both points drawn from the normal (a grid would only risk a zero variance);
+    # finite differences need no kink search in any array (central, two evaluations per entry: .structure)
+    linear: tuple = ()  # the arrays sum(out * dout) is linear in, each with the others held (one-sided
+    # differences, one evaluation per entry: .structure)
     statistical: bool = False  # dropout: no framework replays its mask; it is read from the forward's output
     ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
     also: tuple = ()  # hyper-parameters of further points at the first seed (dropout's test mode)
@@ -225,7 +228,7 @@ ROWS = (({"x": 0}, 0),)  # a batch's rows computed apart
 
 KINDS = {k.name: k for k in (
     Kind("affine", ("x", "w", "b"), ("x", "w", "b"),
-         _affine,
+         _affine, linear=("x", "w", "b"),
          stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 1)),
          about="affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); "
                "backward -> (dx, dw, db), dx shaped as x"),
@@ -248,22 +251,23 @@ KINDS = {k.name: k for k in (
          about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
                "classes, the mean over N"),
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper, linear=("gamma", "beta"),
          also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
          stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
          about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
                "biased variance), and test mode (bn_param's running_mean and running_var; the forward alone); "
                "backward -> (dx, dgamma, dbeta)"),
     Kind("spatial_batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _spatial, style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         _spatial, style="dict", hyper_name="bn_param", defaults=_bn_hyper, linear=("gamma", "beta"),
          also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
          stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
          about="spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), "
                "each channel normalized over N, H and W; training and test mode as batchnorm; "
                "backward -> (dx, dgamma, dbeta)"),
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(3), style="dict", hyper_name="ln_param",
+         _norm(3), style="dict", hyper_name="ln_param", linear=("gamma", "beta"),
          defaults=lambda rng, second: {"eps": 1e-5},
+         stacks=ROWS,  # each row normalized by its own statistics
          about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
                "backward -> (dx, dgamma, dbeta)"),
     Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
@@ -274,7 +278,7 @@ KINDS = {k.name: k for k in (
                "probability of keeping a unit, the kept ones divided by p; training mode, the mask drawn from "
                "seed, and test mode (the identity); backward -> dx"),
     Kind("conv", ("x", "w", "b"), ("x", "w", "b"), _conv_shapes, style="dict", hyper_name="conv_param",
-         defaults=_conv_hyper,
+         defaults=_conv_hyper, linear=("x", "w", "b"),
          stacks=(({"x": 0}, 0), ({"w": 0, "b": 0}, 1)),
          about="conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), "
                "conv_param {stride, pad} (zero padding on both sides); cross-correlation as torch and "
@@ -286,7 +290,7 @@ KINDS = {k.name: k for k in (
          about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
                "pool_width, stride}; backward -> dx"),
     Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
-         defaults=_pool_hyper,
+         defaults=_pool_hyper, linear=("x",),
          stacks=ROWS,
          about="avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx"),
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
@@ -312,12 +316,12 @@ KINDS = {k.name: k for k in (
          stacks=(({"x": 0, "h0": 0}, 0),),
          about="lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, "
                "the step of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
-    Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))},
+    Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))}, linear=("W",),
          ints={"x": ((lambda a, h: (2, 5)), (lambda a, h: a["W"].shape[0]))},
          about="word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); "
                "backward -> dW (repeated words accumulate)"),
     Kind("temporal_affine", ("x", "w", "b"), ("x", "w", "b"),
-         _temporal,
+         _temporal, linear=("x", "w", "b"),
          stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 2)),
          about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
                "backward -> (dx, dw, db)"),

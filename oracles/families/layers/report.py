@@ -23,6 +23,7 @@ class LayerPoint(ForwardPoint):
     forward_shape: str | None = None  # the forward's outputs are not the layer's shapes
     laws: list = field(default_factory=list)  # the laws the backward broke here (--fuzz), one line each
     answered: dict | None = field(default=None, repr=False)  # the backward's gradients by name
+    differenced: dict = field(default_factory=dict)  # array -> how finite differences treated it (.structure.summary)
 
     @property
     def not_the_layer(self) -> bool:
@@ -72,6 +73,7 @@ class LayerPoint(ForwardPoint):
         d["forward"] = {name: {o: c.to_dict() for o, c in per.items()} for name, per in self.forward_checks.items()}
         d["not_the_layer"] = self.not_the_layer
         d["laws"] = list(self.laws)
+        d["differenced"] = {k: dict(v) for k, v in self.differenced.items()}
         return d
 
 

@@ -31,14 +31,17 @@ from oracles.families.layers.laws import check_laws
 from oracles.families.layers.mistakes import diagnose, diagnose_forward
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
+from oracles.families.layers.structure import declared, summary, verify
 from oracles.families.layers.ties import NAME, along_ties
 
 FD = registry.DIFFERENCES
-FD_MODE = ("every entry, central differences of sum(out * dout) through your forward in float64; kinks found "
-           "where the one-sided differences disagree")
-FD_DIRECTIONS = ("{count} random directions per array (drawn after your backward answered), central differences "
-                 "of sum(out * dout) through your forward along each in float64; kinks found where the one-sided "
-                 "differences disagree")
+FD_MODE = ("every entry, differences of sum(out * dout) through your forward in float64: where your forward agrees "
+           "with torch's and JAX's layer, one-sided in the arrays the layer is linear in and central in those it "
+           "is smooth in; elsewhere central, kinks found where the one-sided differences disagree; an entry whose "
+           "difference disagrees with torch's, JAX's or your gradient searched for kinks again")
+FD_DIRECTIONS = ("{count} random directions per array (drawn after your backward answered), differences of "
+                 "sum(out * dout) through your forward along each in float64, as on every entry (one-sided or "
+                 "central where your forward agrees with the layer, kinks found elsewhere)")
 
 
 def kind_of(name: str):
@@ -182,9 +185,10 @@ def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
     count = point.get("directions", 0)
+    structure = {} if result.not_the_layer else declared(kind)  # the kind's mathematics, for the layer itself only
     if count:
-        return _judge_along(kind, fside, point, result, outcome, oracles, given, params, inputs)
-    found = differences(fside, params, inputs)
+        return _judge_along(kind, fside, point, result, outcome, oracles, given, params, inputs, structure)
+    found = differences(fside, params, inputs, structure=structure)
     result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
     result.losses[result.LOSS_BASE] = found.loss
     result.nondeterministic = found.nondeterministic
@@ -195,6 +199,8 @@ def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
         return result
     result.answered = grads
     fd_tol = policy.tolerance(FD, "float64")
+    verify(fside, params, inputs, found, [grads, *(vjp for _, vjp in oracles.values())], fd_tol)
+    result.differenced = summary(found)
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
         per.update(_against_frameworks(k, grads, oracles, found.kinks[k]))
@@ -217,7 +223,7 @@ def _against_frameworks(k: str, grads: dict, oracles: dict, kinks) -> dict:
 
 
 def _judge_along(kind, fside, point: dict, result: LayerPoint, outcome, oracles: dict, given: dict, params: dict,
-                 inputs: dict) -> LayerPoint:
+                 inputs: dict, structure: dict) -> LayerPoint:
     """:func:`_judge`'s gradients where the arrays are differenced along random directions
     (:mod:`.directions`), drawn once the backward answered: finite differences hold ``V . g``, torch
     and JAX every entry (the point is off the grid: no exact zero or tie)."""
@@ -227,20 +233,24 @@ def _judge_along(kind, fside, point: dict, result: LayerPoint, outcome, oracles:
     result.answered = grads
     V = along.draw(point["seed"], point["name"], grads, {k: params[k].shape for k in kind.grads},
                    point["directions"])
-    found = along.along(fside, params, inputs, V)
+    found = along.along(fside, params, inputs, V, structure)
     first = found[kind.grads[0]]
     result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"
     result.losses[result.LOSS_BASE] = first.loss
     result.nondeterministic = first.nondeterministic
     mine = along.project(V, grads)
     fd_tol = policy.tolerance(FD, "float64")
+    theirs = {name: along.project(V, vjp) for name, (_, vjp) in oracles.items()}
+    for k in kind.grads:
+        verify(along.Along(fside, params, V[k], k), {"t": np.zeros(len(V[k]))}, inputs, found[k],
+               [{"t": mine[k]}, *({"t": t[k]} for t in theirs.values())], fd_tol)
+        result.differenced.update(summary(found[k], {"t": k}))
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, mine[k], found[k].central["t"], fd_tol, subgradient=found[k].kinks["t"])}
         per.update(_against_frameworks(k, grads, oracles, None))
         result.checks[f"d{k}"] = per
     if result.failures():
         result.diagnosis += diagnose(kind, given, point["hyper"], point["douts"], grads, oracles["torch"][1])
-    theirs = {name: along.project(V, vjp) for name, (_, vjp) in oracles.items()}
     for name in oracles:
         together = all(agrees(theirs[name][k], found[k].central["t"], fd_tol, found[k].kinks["t"]) for k in kind.grads)
         result.agreement.append((FD, name, together))
