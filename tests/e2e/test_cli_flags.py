@@ -1,0 +1,462 @@
+"""compare-frameworks' flags, in-process: what each parses to, which combinations are refused
+(exit 2, one line naming the flag, before any candidate runs), where outputs and results go, and
+which oracles the command warms. The checks themselves are tested in test_cli.py."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from oracles import background, options
+from oracles.shells import cli
+from oracles.shells.cli import main, parser
+
+CANDIDATES = Path(__file__).parent.parent / "candidates"
+LESSON = CANDIDATES / "lesson.py"
+FD = ("--oracles", "finite-differences")
+
+
+@pytest.fixture(autouse=True)
+def warmed(monkeypatch):
+    """The oracles main() warms, recorded instead of started (no torch child for a refused command)."""
+    calls = []
+    monkeypatch.setattr(background, "warm", lambda oracles: calls.append(tuple(oracles)))
+    return calls
+
+
+def refused(capsys, *argv) -> str:
+    """The one line a refused command prints on standard error (exit 2, nothing on standard output)."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "", (code, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("compare-frameworks: error: "), err
+    return lines[0][len("compare-frameworks: error: "):]
+
+
+# ---------------------------------------------------------------- parsing
+
+def test_the_defaults_are_the_settings_and_the_plain_flags_are_off():
+    args = parser().parse_args([])
+    for name, setting in options.SETTINGS.items():
+        assert getattr(args, name) == setting.default, name
+    assert (args.data, args.candidate, args.results, args.scheduler, args.output, args.plot, args.fuzz,
+            args.replay) == (None,) * 8
+    assert (args.glob, args.no_isolation, args.quiet, args.bug_zoo) == (False,) * 4
+    assert args.format == "table"
+
+
+def test_each_flag_parses_to_its_canonical_value():
+    args = parser().parse_args(["--hidden", "8,4", "--seed", "3", "--memory", "1G", "--timeout", "2",
+                                "--oracles", "jax,torch", "--no-bias", "--mean-over-rows", "--fuzz", "5",
+                                "--candidate", "a.py:f", "--candidate", "b.py:g", "--glob", "--quiet",
+                                "--no-isolation", "--bug-zoo", "--jobs", "4", "--directions", "8",
+                                "--forbid-import", "torch,jax", "--layer-args", '{"pad": 1}', "--l2", "0.5",
+                                "--format", "json", "--output", "o.json", "--plot", "p.png", "--data", "iris"])
+    assert (args.hidden, args.seed, args.memory, args.timeout, args.oracles) == ((8, 4), 3, 2**30, 2.0,
+                                                                                  ("jax", "torch"))
+    assert (args.bias, args.mean_over_rows, args.fuzz, args.candidate) == (False, True, 5, ["a.py:f", "b.py:g"])
+    assert (args.glob, args.quiet, args.no_isolation, args.bug_zoo) == (True,) * 4
+    assert (args.jobs, args.directions, args.forbid_import, args.layer_args, args.l2) == (
+        4, 8, ("torch", "jax"), {"pad": 1}, 0.5)
+    assert (args.format, args.output, args.plot, args.data) == ("json", "o.json", "p.png", "iris")
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--seed", "x"], "--seed"), (["--fuzz", "0"], "--fuzz"), (["--fuzz", str(options.MAX_EXAMPLES + 1)], "--fuzz"),
+    (["--jobs", "0"], "--jobs"), (["--hidden", "0"], "--hidden"), (["--oracles", "mxnet"], "--oracles"),
+    (["--layer-args", "{pad"], "--layer-args"), (["--forward", "nofunction"], "--forward"),
+])
+def test_a_value_its_parser_refuses_is_exit_2_naming_the_flag_and_the_value(capsys, argv, flag):
+    line = refused(capsys, *argv)
+    assert line.startswith(f"argument {flag}: {flag} ") and argv[1] in line
+
+
+def test_an_unknown_flag_or_choice_is_exit_2_on_one_line(capsys):
+    assert "--colour" in refused(capsys, "--colour", "red")
+    assert "'xml'" in refused(capsys, "--format", "xml")
+
+
+def test_the_flags_written_are_told_from_those_left_at_their_default():
+    assert cli._given_flags([]) == set()
+    assert cli._given_flags(["--seed", "0", "--no-bias", "--quiet", "--candidate", "a.py:f"]) == \
+        {"seed", "bias", "quiet", "candidate"}
+    assert cli._given_flags(["--layer-args", "{}", "--fd-mode", "auto"]) == {"layer_args", "fd_mode"}
+
+
+def test_a_flag_is_named_as_written_and_ordered_as_declared():
+    assert cli._flag("bias") == "--no-bias" and cli._flag("mean_over_rows") == "--mean-over-rows"
+    assert cli._flag("no_isolation") == "--no-isolation" and cli._flag("bug_zoo") == "--bug-zoo"
+    order = [cli._flag_order(d) for d in ("data", "candidate", "glob", "target", "hidden", "results", "bug_zoo")]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert cli._flag_order("nonesuch") == len(parser()._actions)
+
+
+# ---------------------------------------------------------------- warming
+
+def test_a_network_check_warms_the_oracles_it_names_and_other_commands_warm_none(capsys, warmed):
+    refused(capsys, "--oracles", "jax", "--mean-over-rows")  # refused after warming: no check runs
+    assert warmed == [("jax",)]
+    for argv in (["--forward", "f.py:loss"], ["--layer", "relu"], ["--replay", "nonsense"]):
+        warmed.clear()
+        main(argv)
+        capsys.readouterr()
+        assert warmed == [], argv
+
+
+def test_main_discards_every_warmed_child_however_it_ends(capsys, monkeypatch):
+    ended = []
+    monkeypatch.setattr(background, "discard", lambda: ended.append(True))
+    refused(capsys, "--seed", "x")
+    refused(capsys, "--mean-over-rows")
+    assert ended == [True, True]
+
+
+# ---------------------------------------------------------------- the network check's refusals
+
+def test_mean_over_rows_without_forward_is_refused(capsys):
+    assert refused(capsys, *FD, "--mean-over-rows").startswith("--mean-over-rows goes with --forward")
+
+
+def test_a_network_too_big_for_memory_is_refused_before_it_runs_naming_hidden_and_the_data(capsys):
+    line = refused(capsys, *FD, "--data", "synthetic", "--hidden", "20000,20000")
+    assert line.startswith("--hidden 20000,20000 on synthetic: ") and "8-20000-20000-1" in line
+
+
+def test_directions_count_in_the_footprint_of_finite_differences_along_directions(capsys, monkeypatch):
+    from oracles import policy
+
+    sizes, rows = (8, 64, 64, 1), 768
+    along = options.footprint(sizes, rows, policy.FD_DIRECTIONS)
+    monkeypatch.setattr(options, "MAX_ARRAY_BYTES", along - 1)  # fits without directions, not with the default 16
+    line = refused(capsys, *FD, "--data", "synthetic", "--hidden", "64,64", "--fd-mode", "directions")
+    assert f"{policy.FD_DIRECTIONS} directions per parameter" in line
+    monkeypatch.setattr(options, "MAX_ARRAY_BYTES", options.footprint(sizes, rows, 4))
+    line = refused(capsys, *FD, "--data", "synthetic", "--hidden", "64,64", "--fd-mode", "directions",
+                   "--directions", "5")
+    assert "5 directions per parameter" in line
+
+
+def test_the_bug_zoo_refuses_no_bias_and_a_head_with_no_entries(capsys):
+    assert "--no-bias" in refused(capsys, *FD, "--bug-zoo", "--no-bias")
+    line = refused(capsys, *FD, "--bug-zoo", "--loss", "quadratic", "--convention", "cs231n", "--l2", "0.5")
+    assert "--loss quadratic" in line and "--convention cs231n" in line and "L2" in line
+
+
+def test_the_bug_zoos_entries_follow_the_head_flags():
+    from properties import catalogue
+    from properties.zoo import entries
+
+    assert cli._zoo_entries(parser().parse_args([])) is None
+    assert cli._zoo_entries(parser().parse_args(["--bug-zoo"])) == (catalogue.MUTANTS, catalogue.CORRECT)
+    softmax = cli._zoo_entries(parser().parse_args(["--bug-zoo", "--loss", "softmax"]))
+    assert softmax == entries("softmax") and softmax[0]
+    cs231n = cli._zoo_entries(parser().parse_args(["--bug-zoo", "--loss", "softmax", "--convention", "cs231n"]))
+    assert cs231n == entries("softmax", "cs231n") and cs231n != softmax
+    summed = cli._zoo_entries(parser().parse_args(["--bug-zoo", "--loss", "mse", "--reduction", "sum"]))
+    assert summed == entries("mse", "lesson", "sum") != entries("mse")
+
+
+def test_replay_and_bug_zoo_take_one_candidate(capsys):
+    for flag in (["--replay", "sizes=2,3,1 N=5 seed=0"], ["--bug-zoo"]):
+        line = refused(capsys, *FD, *flag, "--candidate", f"{LESSON}:backward", "--candidate", f"{LESSON}:backward")
+        assert line.startswith("--replay and --bug-zoo take one --candidate")
+
+
+def test_a_replay_line_with_biases_is_refused_with_no_bias_and_a_bad_line_is_named(capsys):
+    assert "--no-bias" in refused(capsys, *FD, "--no-bias", "--replay", "sizes=2,3,1 N=5 seed=0")
+    assert "seed" in refused(capsys, *FD, "--replay", "sizes=2,3,1 N=5 seed=-1")
+
+
+def test_a_gradebook_refuses_no_isolation_and_plot(capsys, tmp_path):
+    two = ("--candidate", f"{LESSON}:backward", "--candidate", f"{LESSON}:backward")
+    assert refused(capsys, *FD, *two, "--no-isolation").startswith("--no-isolation checks one candidate")
+    assert refused(capsys, *FD, *two, "--plot", str(tmp_path / "p.png")).startswith("--plot draws one")
+
+
+def test_a_csv_of_one_candidates_report_is_refused_and_nothing_is_written(capsys, tmp_path):
+    target = tmp_path / "r.csv"
+    assert "--format csv" in refused(capsys, *FD, "--data", "synthetic", "--format", "csv", "--output", str(target))
+    assert not target.exists()
+
+
+# ---------------------------------------------------------------- candidates and globs
+
+def test_a_pattern_expands_sorted_and_is_a_gradebook_even_of_one(tmp_path):
+    for name in ("b.py", "a.py", "c.txt"):
+        (tmp_path / name).write_text("")
+    args = parser().parse_args(["--candidate", f"{tmp_path}/*.py:backward"])
+    assert cli._targets(args) == [f"{tmp_path}/a.py:backward", f"{tmp_path}/b.py:backward"]
+    one = parser().parse_args(["--candidate", f"{tmp_path}/a*.py:backward"])
+    assert cli._targets(one) == [f"{tmp_path}/a.py:backward"] and cli._is_gradebook(one, cli._targets(one))
+    plain = parser().parse_args(["--candidate", f"{tmp_path}/a.py:backward"])
+    assert not cli._is_gradebook(plain, cli._targets(plain))
+    assert cli._is_gradebook(plain, ["x", "y"]) and not cli._is_gradebook(parser().parse_args([]), [])
+
+
+def test_a_path_that_exists_is_literal_unless_glob_is_asked(tmp_path):
+    folder = tmp_path / "sub [v1]"
+    folder.mkdir()
+    (folder / "cand.py").write_text("")
+    literal = f"{folder}/cand.py:backward"
+    assert not cli._is_glob(literal) and cli._is_glob(literal, asked=True)
+    assert cli._is_glob(f"{tmp_path}/*.py:backward") and not cli._is_glob(f"{tmp_path}/x.py:backward")
+    assert cli._is_glob(f"{tmp_path}/x?.py:f") and cli._is_glob(f"{tmp_path}/[ab].py:f")
+    assert cli._targets(parser().parse_args(["--candidate", literal])) == [literal]
+    assert cli._targets(parser().parse_args(["--candidate", "pkg.mod:backward"])) == ["pkg.mod:backward"]
+
+
+def test_a_pattern_that_matches_nothing_is_refused_naming_it_with_a_hint_for_brackets(capsys, tmp_path):
+    line = refused(capsys, *FD, "--candidate", f"{tmp_path}/*.py:backward")
+    assert line.startswith(f"{tmp_path}/*.py: no candidate file matches") and "[[]" not in line
+    assert "[[]" in refused(capsys, *FD, "--candidate", f"{tmp_path}/[v1]/x.py:backward")
+    assert "no candidate file matches" in refused(capsys, *FD, "--glob", "--candidate", f"{tmp_path}/x.py:f")
+
+
+# ---------------------------------------------------------------- outputs and results
+
+def outputs(*argv) -> dict:
+    args = parser().parse_args(list(argv))
+    return cli._outputs(args, cli._targets(args))
+
+
+def test_output_and_plot_resolve_to_absolute_paths_and_a_results_folder_goes_beside_a_gradebooks_output(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert outputs("--data", "synthetic") == {}
+    assert outputs("--data", "synthetic", "--output", "r.json", "--plot", "e.svg") == \
+        {"output": tmp_path / "r.json", "plot": tmp_path / "e.svg"}
+    two = ("--data", "synthetic", "--candidate", f"{LESSON}:backward", "--candidate", f"{LESSON}:backward")
+    assert outputs(*two, "--output", "grades.csv")["results"] == tmp_path / "grades.results"
+    assert outputs(*two, "--output", "grades.results")["results"] == tmp_path / "grades.results.d"
+    assert outputs(*two, "--output", "g.csv", "--results", "rows")["results"] == tmp_path / "rows"
+    assert "results" not in outputs(*two)
+
+
+def test_results_and_scheduler_are_for_gradebooks(capsys):
+    assert refused(capsys, *FD, "--results", "rows").startswith("--results is for gradebooks")
+    assert refused(capsys, *FD, "--scheduler", "local").startswith("--scheduler is for gradebooks")
+
+
+def test_a_results_folder_that_is_a_file_or_an_output_or_holds_the_data_is_refused(capsys, tmp_path):
+    two = ("--candidate", f"{LESSON}:backward", "--candidate", f"{LESSON}:backward")
+    afile = tmp_path / "rows"
+    afile.write_text("")
+    assert "names a file, not a folder" in refused(capsys, *FD, *two, "--results", str(afile))
+    folder = tmp_path / "book"
+    line = refused(capsys, *FD, *two, "--results", str(folder), "--output", str(folder))
+    assert line.startswith(f"{folder}: --output and the results folder name the same path")
+    data = tmp_path / "d" / "data.csv"
+    data.parent.mkdir()
+    data.write_text("a,Outcome\n1,0\n2,1\n")
+    line = refused(capsys, *FD, *two, "--data", str(data), "--results", str(data.parent))
+    assert line.startswith(f"{data.parent}: the results folder holds the --data file")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".PDF", ".svg"])
+def test_the_plot_takes_png_pdf_and_svg(tmp_path, suffix):
+    assert outputs("--data", "synthetic", "--plot", str(tmp_path / f"e{suffix}"))["plot"].suffix == suffix
+
+
+def test_a_plot_of_another_format_an_output_that_is_a_directory_and_one_file_for_both_are_refused(capsys, tmp_path):
+    line = refused(capsys, *FD, "--plot", str(tmp_path / "e.txt"))
+    assert line.startswith(f"{tmp_path / 'e.txt'}: --plot writes .png, .pdf, .svg, not .txt")
+    assert refused(capsys, *FD, "--plot", str(tmp_path / "e")).endswith("not no extension")
+    assert refused(capsys, *FD, "--output", str(tmp_path)) == f"{tmp_path}: --output names a directory"
+    same = str(tmp_path / "x.png")
+    assert refused(capsys, *FD, "--output", same, "--plot", same) == f"{same}: --output and --plot name the same file"
+
+
+def test_an_output_that_is_the_data_under_another_name_is_refused(capsys, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a,Outcome\n1,0\n2,1\n")
+    os.link(data, tmp_path / "alias.txt")
+    line = refused(capsys, *FD, "--data", str(data), "--output", str(tmp_path / "alias.txt"))
+    assert line.startswith(f"{tmp_path / 'alias.txt'}: --output names the --data file")
+
+
+def test_the_files_a_run_reads_are_named_by_what_they_are(tmp_path, monkeypatch):
+    from reference.data import DATA_ENV, packaged_path
+
+    data = tmp_path / "data.csv"
+    data.write_text("")
+    forward = tmp_path / "fw.py"
+    forward.write_text("")
+    args = parser().parse_args(["--data", str(data), "--forward", f"{forward}:loss", "--inputs", "missing.npz"])
+    found = cli.run_inputs(args, [f"{LESSON}:backward"])
+    assert found == {data: "--data file", LESSON.resolve(): "--candidate file", forward: "--forward file"}
+    monkeypatch.setenv(DATA_ENV, str(data))
+    assert cli.run_inputs(parser().parse_args([]), []) == {data: f"data file found through ${DATA_ENV}"}
+    monkeypatch.delenv(DATA_ENV)
+    assert cli.run_inputs(parser().parse_args(["--data", "iris"]), []) == \
+        {packaged_path("iris").resolve(): "packaged data set iris"}
+    assert cli.run_inputs(parser().parse_args(["--data", "synthetic"]), []) == {}
+    replay = parser().parse_args(["--data", "synthetic", "--replay", str(data)])
+    assert cli.run_inputs(replay, []) == {data: "--replay file"}
+
+
+def test_the_data_read_adds_its_own_file(tmp_path):
+    from reference.data import load
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,Outcome\n1,2,0\n2,1,1\n3,3,0\n")
+    args = parser().parse_args(["--data", "synthetic"])
+    assert cli.run_inputs(args, [], load(str(data))) == {data: "data file"}
+    assert cli.run_inputs(args, [], load("synthetic")) == {}
+
+
+# ---------------------------------------------------------------- --forward and --layer refusals
+
+FORWARD = ("--forward", "fw.py:loss", "--candidate", "bw.py:backward")
+
+
+def test_init_or_inputs_without_forward_are_refused(capsys):
+    assert refused(capsys, "--init", "i.py:init").startswith("--init and --inputs go with --forward")
+    assert refused(capsys, "--inputs", "p.npz").startswith("--init and --inputs go with --forward")
+
+
+def test_forward_takes_exactly_one_candidate(capsys):
+    for extra in ([], ["--candidate", "a.py:f", "--candidate", "b.py:g"]):
+        assert refused(capsys, "--forward", "fw.py:loss", *extra).startswith("--forward checks one --candidate")
+
+
+@pytest.mark.parametrize("argv, flag, why", [
+    (["--hidden", "8"], "--hidden", "your forward is the network"),
+    (["--no-bias"], "--no-bias", "your forward is the network"),
+    (["--plot", "p.png"], "--plot", "not available with --forward"),
+    (["--directions", "4"], "--directions", "every entry"),
+    (["--oracles", "jax"], "--oracles", "autograd"),
+    (["--jobs", "2"], "--jobs", "not a gradebook"),
+    (["--no-isolation"], "--no-isolation", "workers"),
+])
+def test_a_flag_of_the_built_in_network_is_refused_with_forward_naming_it_and_why(capsys, argv, flag, why):
+    line = refused(capsys, *FORWARD, *argv)
+    assert line.startswith(f"{flag} does not apply with --forward: ") and why in line
+
+
+def test_with_forward_the_first_flag_the_parser_declares_is_named(capsys):
+    assert refused(capsys, *FORWARD, "--activation", "tanh", "--hidden", "8").startswith("--hidden ")
+
+
+def test_with_forward_inputs_and_data_together_and_fuzz_without_init_are_refused(capsys):
+    assert refused(capsys, *FORWARD, "--inputs", "p.npz", "--data", "iris").startswith("--inputs and --data")
+    assert refused(capsys, *FORWARD, "--fuzz", "3").startswith("--fuzz with --forward draws its points through --init")
+
+
+def test_layer_args_without_layer_is_refused(capsys):
+    assert refused(capsys, "--layer-args", "{}").startswith("--layer-args goes with --layer")
+
+
+def test_a_layer_takes_one_candidate_and_a_forward_unless_it_is_a_loss(capsys):
+    assert refused(capsys, "--layer", "conv").startswith("--layer checks one --candidate")
+    assert "your conv backward" in refused(capsys, "--layer", "conv")
+    assert "your softmax_loss loss" in refused(capsys, "--layer", "softmax_loss")
+    line = refused(capsys, "--layer", "conv", "--candidate", "c.py:conv_backward")
+    assert line.startswith("--layer conv needs --forward FILE.py:FUNCTION")
+
+
+@pytest.mark.parametrize("argv, flag, why", [
+    (["--hidden", "8"], "--hidden", "the layer is yours"),
+    (["--dtype", "float32"], "--dtype", "float64"),
+    (["--data", "iris"], "--data", "draws the layer's arrays"),
+    (["--plot", "p.png"], "--plot", "not available with --layer"),
+    (["--jobs", "2"], "--jobs", "not a gradebook"),
+])
+def test_a_flag_that_does_not_apply_to_a_layer_is_refused_naming_it_and_why(capsys, argv, flag, why):
+    line = refused(capsys, "--layer", "softmax_loss", "--candidate", "l.py:softmax_loss", *argv)
+    assert line.startswith(f"{flag} does not apply with --layer: ") and why in line
+
+
+# ---------------------------------------------------------------- the offence, progress, status, writes
+
+def test_a_signal_the_candidate_sent_fails_the_first_point_unless_a_point_already_says_so():
+    def report(*violations):
+        return SimpleNamespace(points=[SimpleNamespace(violation=v) for v in violations])
+
+    r = report(None, None)
+    cli._offence(r, SimpleNamespace(offence="sent SIGTERM"))
+    assert [p.violation for p in r.points] == ["sent SIGTERM", None]
+    r = report(None, "sent SIGTERM")
+    cli._offence(r, SimpleNamespace(offence="sent SIGTERM"))
+    assert [p.violation for p in r.points] == [None, "sent SIGTERM"]
+    r = report(None)
+    cli._offence(r, SimpleNamespace(offence=None))
+    cli._offence(r, object())
+    assert r.points[0].violation is None
+    cli._offence(report(), SimpleNamespace(offence="x"))  # no point: nothing to fail
+
+
+def test_progress_is_none_when_quiet_and_lines_in_a_pipe_from_the_threshold(monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert cli._progress(10, quiet=True, piped=True).mode is None
+    assert cli._progress(cli.PROGRESS_LINES_FROM).mode == "lines"
+    assert cli._progress(cli.PROGRESS_LINES_FROM - 1).mode is None
+    assert cli._progress(3, piped=True).mode == "lines"
+    bar = cli._progress(7, "gradebook")
+    assert (bar.total, bar.label, bar.transient) == (7, "gradebook", True)
+    assert cli.PROGRESS_LINES_FROM == 50
+
+
+def test_status_is_silent_when_quiet_or_piped(monkeypatch):
+    import io
+    from contextlib import nullcontext
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert isinstance(cli._status(SimpleNamespace(quiet=False), "x"), nullcontext)
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert isinstance(cli._status(SimpleNamespace(quiet=True), "x"), nullcontext)
+    assert not isinstance(cli._status(SimpleNamespace(quiet=False), "x"), nullcontext)
+
+
+def test_an_atomic_write_replaces_the_file_whole_with_its_mode_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "r.md"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    cli._atomic(target, lambda tmp: tmp.write_text("new"), "r.md")
+    assert target.read_text() == "new" and os.stat(target).st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_a_failed_atomic_write_is_a_usage_error_naming_the_file_and_keeps_the_old_one(tmp_path):
+    target = tmp_path / "r.md"
+    target.write_text("old")
+
+    def fails(tmp):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(cli.UsageError, match=r"^shown: cannot write: No space left on device$"):
+        cli._atomic(target, fails, "shown")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r.md"]
+    with pytest.raises(cli.UsageError, match=r"^gone: cannot write: "):
+        cli._atomic(tmp_path / "no" / "such" / "r.md", lambda tmp: None, "gone")
+
+
+def test_a_new_file_gets_0666_less_the_umask():
+    old = os.umask(0o027)
+    try:
+        assert cli._mode_for(Path("/no/such/file")) == 0o640
+    finally:
+        os.umask(old)
+    assert os.umask(old) == old  # the umask put back
+
+
+def test_the_report_goes_whole_to_its_file_and_its_verdict_to_standard_output(capsys, tmp_path):
+    import json
+
+    target = tmp_path / "r.json"
+    code = main([*FD, "--data", "synthetic", "--format", "json", "--output", str(target), "--quiet"])
+    out, err = capsys.readouterr()
+    report = json.loads(target.read_text())
+    assert code == 0 and report["passed"] is True and report["data"]["source"] == "synthetic"
+    assert out.strip().endswith(f"(report written to {target})") and err == ""
+    assert [p["name"] for p in report["points"]] == ["lesson-init", "generic"]
+    assert any("synthetic" in note for note in report["notes"])
