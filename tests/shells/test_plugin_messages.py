@@ -432,3 +432,224 @@ def test_a_fuzz_failure_names_the_laws_broken_the_shrunk_problem_and_the_reprodu
                                            "compare-frameworks --replay 'x'", flaky="flaky!"), "m:f", "ci")
     assert two.splitlines()[0].startswith("m:f broke 2 laws after 17 examples")
     assert two.splitlines()[-1] == "  (hypothesis: flaky!)" and "reproduce" not in two
+
+
+# ---------------------------------------------------------------- the fixtures, with the library recorded
+
+def fixture(name, config, nodeid="test_x.py::test_it"):
+    """The function a test receives from fixture ``name``, for a stand-in request."""
+    request = SimpleNamespace(config=config, node=SimpleNamespace(nodeid=nodeid))
+    return getattr(plugin, name).__wrapped__(request)
+
+
+def stand_in_report(passed=True):
+    return SimpleNamespace(passed=passed, candidate="mod:backward", convention=None,
+                           spec={"sizes": [8, 16, 1], "activation": "relu", "dtype": "float64"},
+                           points=[Point("lesson-init", passed, [] if passed else ["W1 wrong"])])
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    from oracles import harness
+
+    calls, outcome = [], {"passed": True}
+
+    def run(spec, dataset, handle, chosen, convention=None):
+        calls.append({"spec": spec, "data": dataset, "handle": handle, "oracles": chosen, "convention": convention})
+        return stand_in_report(outcome["passed"])
+
+    monkeypatch.setattr(harness, "run", run)
+    return calls, outcome
+
+
+def test_backprop_check_runs_the_configured_network_and_records_the_data_it_ran_on(ran):
+    calls, _ = ran
+    config = configured(options={"backprop_skip_oracles": "torch", "backprop_dtype": "float32",
+                                 "backprop_data": "synthetic"}, ini={"backprop_convention": "cs231n"})
+    report = fixture("backprop_check", config)(helper, hidden="4,3", activation="tanh", isolate=False)
+    [call] = calls
+    assert report.passed and call["oracles"] == ("finite-differences", "jax") and call["convention"] == "cs231n"
+    spec = call["spec"]
+    assert (spec.sizes, spec.activation, spec.dtype, spec.loss, spec.bias) == ((8, 4, 3, 1), "tanh", "float32",
+                                                                              "bce", True)
+    assert call["data"].source == "synthetic" and call["handle"].name == f"{__name__}:helper"
+    assert config.stash[plugin._USED] == [("the synthetic stand-in (768 rows, 8 features)", True)]
+
+
+def test_backprop_checks_own_arguments_come_before_the_options(ran):
+    calls, _ = ran
+    config = configured(options={"backprop_dtype": "float32"})
+    fixture("backprop_check", config)(helper, dtype="float64", oracles="jax", data="synthetic", isolate=False,
+                                      l2="0.5", reduction="sum", bias=False)
+    spec = calls[0]["spec"]
+    assert (spec.dtype, spec.l2, spec.reduction, spec.bias) == ("float64", 0.5, "sum", False)
+    assert calls[0]["oracles"] == ("jax",)
+
+
+def test_backprop_check_fails_with_the_reports_verdict_and_the_full_table(ran):
+    calls, outcome = ran
+    outcome["passed"] = False
+    config = configured(options={"backprop_data": "synthetic"})
+    with pytest.raises(Failed) as caught:
+        fixture("backprop_check", config)(helper, isolate=False, oracles="jax")
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("mod:backward fails the check against jax (network 8-16-1")
+    assert lines[-1].startswith("the full table: compare-frameworks --candidate ") and "--oracles jax" in lines[-1]
+    assert len(config.stash[plugin._USED]) == 1  # a failed check still ran on its data
+
+
+@pytest.mark.parametrize("given, start", [
+    ({"hidden": "0"}, "backprop_check: hidden "), ({"loss": "hinge"}, "backprop_check: loss "),
+    ({"oracles": "mxnet"}, "backprop: oracles "), ({"activation": "gelu"}, "backprop_check: activation must be"),
+    ({"mean_over_rows": True}, "backprop_check: mean_over_rows=True goes with forward="),
+    ({"forward": "f.py:loss", "hidden": (8,)}, "backprop_check: hidden=(8,) does not apply with forward="),
+    ({"forward": "f.py:loss", "isolate": False}, "backprop_check: isolate=False does not apply"),
+    ({"init": "i.py:init"}, "backprop_check: init, params and inputs go with forward="),
+    ({"forward": "nofunction"}, "backprop_check: forward "),
+])
+def test_backprop_check_fails_a_bad_argument_in_one_line_naming_it(ran, given, start):
+    calls, _ = ran
+    with pytest.raises(Failed) as caught:
+        fixture("backprop_check", configured())(helper, **{"data": "synthetic", **given})
+    assert str(caught.value).startswith(start) and "\n" not in str(caught.value) and calls == []
+
+
+@pytest.fixture
+def forward_ran(monkeypatch):
+    import oracles.families.forward as forward_family
+
+    calls, outcome = [], {"passed": True, "error": None}
+
+    def check(backward, forward, **kwargs):
+        if outcome["error"]:
+            raise forward_family.ForwardError(outcome["error"])
+        calls.append({"backward": backward, "forward": forward, **kwargs})
+        return SimpleNamespace(passed=outcome["passed"], candidate="b.py:f", forward="f.py:l",
+                               points=[Point("seed-0", outcome["passed"], ["W: 1 vs candidate 2"])])
+
+    monkeypatch.setattr(forward_family, "check", check)
+    return calls, outcome
+
+
+def test_backprop_check_with_forward_hands_the_family_the_point_the_data_and_the_head(forward_ran):
+    calls, _ = forward_ran
+    config = configured(options={"backprop_data": "iris"}, ini={"backprop_loss": "softmax", "backprop_target": "c"})
+    params = {"w": 1}
+    report = fixture("backprop_check", config)("b.py:f", forward="f.py:l", init="i.py:i", params=params,
+                                               inputs="p.npz", seed="3", mean_over_rows="yes")
+    [call] = calls
+    assert report.passed and (call["backward"], call["forward"], call["init"]) == ("b.py:f", "f.py:l", "i.py:i")
+    assert call["params"] is params and call["inputs"] == "p.npz" and call["seed"] == 3
+    assert (call["data"], call["target"], call["loss"], call["mean_over_rows"]) == ("iris", "c", "softmax", True)
+    fixture("backprop_check", config)("b.py:f", forward="f.py:l", data="wine", loss="mse", target="t")
+    assert (calls[1]["data"], calls[1]["loss"], calls[1]["target"]) == ("wine", "mse", "t")
+
+
+def test_backprop_check_with_forward_fails_in_one_line(forward_ran):
+    calls, outcome = forward_ran
+    outcome["passed"] = False
+    with pytest.raises(Failed) as caught:
+        fixture("backprop_check", configured())("b.py:f", forward="f.py:l", init="i.py:i")
+    assert str(caught.value).startswith("b.py:f is not the gradient of f.py:l: at seed-0: W: 1 vs candidate 2")
+    outcome["error"] = "i.py: no function i"
+    with pytest.raises(Failed) as caught:
+        fixture("backprop_check", configured())("b.py:f", forward="f.py:l", init="i.py:i")
+    assert str(caught.value) == "backprop_check: i.py: no function i"
+
+
+def test_backprop_layer_returns_the_report_or_fails_with_its_points_and_command(monkeypatch):
+    from oracles.shells import api
+
+    calls, outcome = [], {"passed": True}
+
+    def check_layer(kind, forward, backward, fuzz=0, **hyper):
+        calls.append((kind, forward, backward, fuzz, hyper))
+        return SimpleNamespace(passed=outcome["passed"], candidate="c.py:bw",
+                               points=[Point("seed-0", outcome["passed"], ["dx wrong"])])
+
+    monkeypatch.setattr(api, "check_layer", check_layer)
+    check = fixture("backprop_layer", configured())
+    assert check("conv", "c.py:fw", "c.py:bw", fuzz=2, stride=2).passed
+    assert calls == [("conv", "c.py:fw", "c.py:bw", 2, {"stride": 2})]
+    outcome["passed"] = False
+    with pytest.raises(Failed) as caught:
+        check("conv", "c.py:fw", "c.py:bw", pad=1)
+    assert str(caught.value).splitlines()[0] == "c.py:bw fails the conv layer check:"
+    assert str(caught.value).splitlines()[-1].endswith("--layer-args '{\"pad\": 1}'")
+    monkeypatch.undo()  # the API's own check_layer: it refuses the kind before anything runs
+    with pytest.raises(Failed, match="^backprop_layer: layer must be one of"):
+        check("convolution", "c.py:fw")
+
+
+@pytest.fixture
+def fuzzed(monkeypatch):
+    import properties.fuzz as fuzz_module
+
+    calls, outcome = [], {"passed": True}
+
+    def fuzz(factory, examples, strategy, **kwargs):
+        calls.append({"candidate": factory(None), "examples": examples, **kwargs})
+        counterexample = {"problem": "sizes=2,3,1", "laws": [{"law": "gating", "lines": ["off"]}],
+                          "repro": "compare-frameworks --replay x"}
+        return SimpleNamespace(passed=outcome["passed"], examples=5, counterexample=counterexample)
+
+    monkeypatch.setattr(fuzz_module, "fuzz", fuzz)
+    return calls, outcome
+
+
+def test_backprop_fuzz_runs_the_driver_under_the_users_profile_with_a_key_of_its_own(fuzzed):
+    from hypothesis import settings
+
+    calls, _ = fuzzed
+    config = configured(options={"backprop_skip_oracles": "jax"}, ini={"backprop_convention": "torch"})
+    result = fixture("backprop_fuzz", config, "t.py::test_a")(helper, hidden=(4, 4), activation="tanh",
+                                                               isolate=False)
+    [call] = calls
+    assert result.passed and call["examples"] is None and call["seed"] is None
+    assert call["oracles"] == ("finite-differences", "torch") and call["convention"] == "torch"
+    source, _, name = call["candidate_arg"].rpartition(":")
+    assert call["profile"] is settings.default and name == "helper" and Path(source).resolve() == Path(__file__)
+    assert call["database_key"] == f"t.py::test_a|{__name__}:helper|2|tanh|float64".encode()
+
+
+def test_backprop_fuzz_fails_with_the_shrunk_counterexample_and_on_a_bad_argument(fuzzed):
+    calls, outcome = fuzzed
+    outcome["passed"] = False
+    fuzz = fixture("backprop_fuzz", configured())
+    with pytest.raises(Failed) as caught:
+        fuzz(helper, isolate=False)
+    assert str(caught.value).splitlines()[0].startswith(f"{__name__}:helper broke a law after 5 examples")
+    for given, start in (({"hidden": "x"}, "backprop_fuzz: hidden "), ({"l2": -1}, "backprop_fuzz: l2 "),
+                         ({"activation": "gelu"}, "backprop_fuzz: "),
+                         ({"mean_over_rows": True}, "backprop_fuzz: mean_over_rows=True"),
+                         ({"forward": "f.py:l", "hidden": (8,)}, "backprop_fuzz: hidden=(8,) does not apply")):
+        with pytest.raises(Failed) as caught:
+            fuzz(helper, isolate=False, **given)
+        assert str(caught.value).startswith(start), given
+    assert len(calls) == 1
+
+
+def test_backprop_fuzz_with_forward_draws_the_profiles_count_through_init(monkeypatch):
+    from hypothesis import settings
+
+    from oracles.shells import api
+
+    calls, outcome = [], {"passed": True}
+
+    def fuzz(backward, examples, **kwargs):
+        calls.append({"backward": backward, "examples": examples, **kwargs})
+        return SimpleNamespace(passed=outcome["passed"], summary=lambda: "fuzz: FAILED\nat draw 3")
+
+    monkeypatch.setattr(api, "fuzz", fuzz)
+    config = configured(options={"backprop_data": "iris"}, ini={"backprop_loss": "softmax", "backprop_target": "c"})
+    fixture("backprop_fuzz", config)(helper, forward="f.py:l", init="i.py:i", seed=4, mean_over_rows=True)
+    [call] = calls
+    assert call["examples"] == settings().max_examples and call["progress"] is False
+    assert (call["forward"], call["init"], call["data"], call["target"], call["loss"], call["seed"]) == (
+        "f.py:l", "i.py:i", "iris", "c", "softmax", 4)
+    assert call["mean_over_rows"] is True
+    outcome["passed"] = False
+    with pytest.raises(Failed) as caught:
+        fixture("backprop_fuzz", config)(helper, forward="f.py:l", init="i.py:i", data="wine", loss="mse")
+    assert str(caught.value) == f"{__name__}:helper: fuzz: FAILED; at draw 3"
+    assert (calls[1]["data"], calls[1]["loss"]) == ("wine", "mse")
