@@ -460,3 +460,317 @@ def test_the_report_goes_whole_to_its_file_and_its_verdict_to_standard_output(ca
     assert out.strip().endswith(f"(report written to {target})") and err == ""
     assert [p["name"] for p in report["points"]] == ["lesson-init", "generic"]
     assert any("synthetic" in note for note in report["notes"])
+
+
+# ---------------------------------------------------------------- what each command hands the library
+
+class StandIn:
+    """A result the library returns, recorded: it renders as JSON and exits with ``code``."""
+
+    def __init__(self, kind="check", code=0, interrupted=False):
+        self.KIND, self.code, self.interrupted = kind, code, interrupted
+        self.notes, self.fuzz, self.bug_zoo = [], None, None
+        self.points = [SimpleNamespace(violation=None)]
+
+    def to_json(self):
+        import json
+
+        return json.dumps({"notes": self.notes, "fuzz": self.fuzz, "bug_zoo": self.bug_zoo,
+                           "violation": self.points[0].violation if self.points else None})
+
+    def exit_code(self):
+        return self.code
+
+    def verdict(self):
+        return "VERDICT"
+
+
+class Handle:
+    def __init__(self, name="cand", offence=None):
+        self.name, self.offence, self.closed = name, offence, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+
+
+def emitted(capsys, argv, code=None) -> dict:
+    import json
+
+    got = main([*argv, "--format", "json", "--quiet"])
+    out, err = capsys.readouterr()
+    if code is not None:
+        assert got == code, (out, err)
+    return json.loads(out)
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """The library's entry points the network check calls, recorded; each returns a StandIn."""
+    import properties.fuzz as fuzz_module
+    import properties.zoo as zoo_module
+    from oracles import candidate as candidate_module
+    from oracles import harness
+
+    calls = {}
+    result = {"report": StandIn(), "handle": Handle()}
+
+    def run(spec, data, handle, oracles, seed, mode=None, directions=None, convention=None):
+        calls["run"] = dict(spec=spec, data=data, handle=handle, oracles=oracles, seed=seed, mode=mode,
+                            directions=directions, convention=convention)
+        return result["report"]
+
+    def load_candidate(target, isolate=True, **worker):
+        calls["load"] = dict(target=target, isolate=isolate, **worker)
+        return result["handle"]
+
+    def fuzz(factory, examples, strategy, **kwargs):
+        calls["fuzz"] = dict(factory=factory, examples=examples, **kwargs)
+        return SimpleNamespace(to_dict=lambda: {"examples": examples})
+
+    def replay(problem, candidate, oracles):
+        calls["replay"] = dict(problem=problem, candidate=candidate, oracles=oracles)
+        return result["report"]
+
+    def run_zoo(data, progress=None, mutants=None, correct=None):
+        calls["zoo"] = dict(data=data, mutants=mutants, correct=correct)
+        return SimpleNamespace(to_dict=lambda: {"entries": len(mutants) + len(correct)})
+
+    monkeypatch.setattr(harness, "run", run)
+    monkeypatch.setattr(candidate_module, "load_candidate", load_candidate)
+    monkeypatch.setattr(fuzz_module, "fuzz", fuzz)
+    monkeypatch.setattr(fuzz_module, "replay", replay)
+    monkeypatch.setattr(zoo_module, "run_zoo", run_zoo)
+    return calls, result
+
+
+def test_a_check_of_the_reference_runs_the_network_of_the_flags_at_the_seed_in_no_convention(capsys, recorded):
+    calls, result = recorded
+    result["report"].code = 1
+    shown = emitted(capsys, ["--data", "synthetic", "--hidden", "5,4", "--activation", "tanh", "--dtype", "float32",
+                             "--oracles", "jax", "--seed", "7", "--fd-mode", "exhaustive", "--directions", "3",
+                             "--convention", "cs231n"], code=1)
+    run = calls["run"]
+    assert run["spec"].sizes == (8, 5, 4, 1) and (run["spec"].activation, run["spec"].dtype) == ("tanh", "float32")
+    assert (run["oracles"], run["seed"], run["mode"], run["directions"]) == (("jax",), 7, "exhaustive", 3)
+    assert run["convention"] is None and "load" not in calls  # the reference speaks the lesson's layout
+    assert run["handle"].name and run["data"].source == "synthetic"
+    assert len(shown["notes"]) == 1 and "synthetic" in shown["notes"][0]  # how to get the real data
+
+
+def test_a_candidate_is_loaded_with_the_workers_limits_and_spoken_to_in_its_convention(capsys, recorded):
+    calls, result = recorded
+    emitted(capsys, ["--data", "iris", "--loss", "softmax", *FD, "--candidate", "m.py:backward", "--timeout", "2",
+                     "--memory", "1G", "--forbid-import", "torch", "--convention", "torch"], code=0)
+    assert calls["load"] == {"target": "m.py:backward", "isolate": True, "timeout": 2.0, "memory": 2**30,
+                             "forbid": ("torch",)}
+    assert calls["run"]["handle"] is result["handle"] and result["handle"].closed
+    assert calls["run"]["convention"] == "torch" and calls["run"]["data"].packaged == "iris"
+    emitted(capsys, ["--data", "iris", "--loss", "softmax", *FD, "--candidate", "m.py:backward", "--no-isolation"])
+    assert calls["load"] == {"target": "m.py:backward", "isolate": False}
+
+
+def test_a_candidate_that_cannot_be_loaded_is_exit_2_naming_it(capsys, monkeypatch):
+    line = refused(capsys, *FD, "--data", "synthetic", "--candidate", "no_such_module_anywhere:backward")
+    assert "no_such_module_anywhere" in line
+
+
+def test_a_signal_the_candidate_sent_is_written_into_the_report(capsys, recorded):
+    _, result = recorded
+    result["handle"] = Handle(offence="sent SIGTERM to the judge")
+    shown = emitted(capsys, ["--data", "synthetic", *FD, "--candidate", "m.py:backward"])
+    assert shown["violation"] == "sent SIGTERM to the judge"
+
+
+def test_fuzz_draws_its_examples_for_the_candidate_or_the_reference_and_joins_the_report(capsys, recorded):
+    calls, _ = recorded
+    shown = emitted(capsys, ["--data", "synthetic", *FD, "--fuzz", "6", "--seed", "2"])
+    fuzz = calls["fuzz"]
+    assert shown["fuzz"] == {"examples": 6} and fuzz["examples"] == 6 and fuzz["oracles"] == FD[1:]
+    assert fuzz["candidate_arg"] is None and fuzz["convention"] is None
+    emitted(capsys, ["--data", "synthetic", *FD, "--fuzz", "4", "--candidate", "m.py:bw", "--convention", "cs231n"])
+    fuzz = calls["fuzz"]
+    assert (fuzz["examples"], fuzz["candidate_arg"], fuzz["convention"]) == (4, "m.py:bw", "cs231n")
+    problem = SimpleNamespace(loss="bce")
+    assert fuzz["factory"](problem).convention == "cs231n"
+
+
+def test_the_reference_fuzzed_follows_each_problems_activation_and_head():
+    from properties.strategies import Problem
+
+    factory = cli._factory(parser().parse_args([]), None)
+    for activation, sizes in (("tanh", (2, 3, 1)), ("sigmoid", (2, 3, 4))):
+        problem = Problem(sizes=sizes, activation=activation, dtype="float64", N=4, seed=0, scale=1.0,
+                          loss="softmax" if sizes[-1] > 1 else "bce")
+        handle = factory(problem)
+        assert handle.fn.keywords == {"activation": activation, "head": problem.spec.head}
+
+
+def test_replay_runs_the_line_on_the_candidate_with_the_oracles_and_adds_no_data_note(capsys, recorded):
+    calls, _ = recorded
+    line = "sizes=2,3,1 activation=relu dtype=float64 N=5 seed=0 scale=1.0 labels=both kink=none saturate=0"
+    shown = emitted(capsys, ["--data", "synthetic", "--oracles", "jax", "--replay", line, "--candidate", "m.py:bw"])
+    replay = calls["replay"]
+    assert replay["problem"].sizes == (2, 3, 1) and replay["problem"].N == 5 and replay["oracles"] == ("jax",)
+    assert "run" not in calls and shown["notes"] == []
+
+
+def test_the_bug_zoo_runs_the_entries_of_the_head_flags(capsys, recorded):
+    from properties.zoo import entries
+
+    calls, _ = recorded
+    shown = emitted(capsys, ["--data", "iris", "--loss", "softmax", *FD, "--bug-zoo"])
+    mutants, correct = entries("softmax")
+    assert calls["zoo"]["mutants"] == mutants and calls["zoo"]["correct"] == correct
+    assert shown["bug_zoo"] == {"entries": len(mutants) + len(correct)} and calls["zoo"]["data"].packaged == "iris"
+
+
+@pytest.fixture
+def graded(monkeypatch):
+    import oracles.shells.gradebook as gradebook
+
+    calls, book = {}, {"result": StandIn("gradebook")}
+
+    def grade(spec, data, targets, **kwargs):
+        calls.update(spec=spec, data=data, targets=targets, **kwargs)
+        if isinstance(book["result"], Exception):
+            raise book["result"]
+        return book["result"]
+
+    monkeypatch.setattr(gradebook, "grade", grade)
+    return calls, book
+
+
+def test_a_gradebook_grades_every_candidate_with_the_flags(capsys, graded, tmp_path):
+    calls, book = graded
+    book["result"].code = 1
+    out = tmp_path / "grades.json"
+    code = main(["--data", "synthetic", *FD, "--candidate", f"{LESSON}:backward", "--candidate", "m.py:bw",
+                 "--seed", "4", "--jobs", "3", "--fd-mode", "directions", "--directions", "5", "--convention",
+                 "cs231n", "--timeout", "2", "--memory", "1G", "--forbid-import", "jax", "--fuzz", "7",
+                 "--format", "json", "--output", str(out), "--quiet"])
+    capsys.readouterr()
+    assert code == 1 and out.exists()
+    assert calls["targets"] == [f"{LESSON}:backward", "m.py:bw"] and calls["oracles"] == FD[1:]
+    assert (calls["seed"], calls["jobs"], calls["mode"], calls["directions"], calls["convention"]) == (
+        4, 3, "directions", 5, "cs231n")
+    assert (calls["timeout"], calls["memory"], calls["forbid"], calls["fuzz"]) == (2.0, 2**30, ("jax",), 7)
+    assert calls["results"] == tmp_path / "grades.results" and calls["scheduler"] is None
+    assert calls["status"] is None  # --quiet: no progress
+
+
+def test_an_interrupted_gradebook_writes_its_rows_and_exits_130(capsys, graded):
+    _, book = graded
+    book["result"].interrupted = True
+    code = main(["--data", "synthetic", *FD, "--candidate", "a.py:f", "--candidate", "b.py:f", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 130 and out.strip() and err.strip().splitlines()[-1] == "compare-frameworks: interrupted"
+
+
+def test_a_gradebook_whose_cluster_or_results_fail_is_exit_2(capsys, graded):
+    from oracles.shells.cluster import ClusterUnavailable
+    from oracles.shells.results import ResultsError
+
+    _, book = graded
+    for error in (ClusterUnavailable("no dask here"), ResultsError("rows: not writable")):
+        book["result"] = error
+        assert refused(capsys, "--data", "synthetic", *FD, "--candidate", "a.py:f", "--candidate", "b.py:f") == \
+            str(error)
+
+
+def test_piped_a_gradebooks_status_goes_to_standard_error(capsys, graded, monkeypatch):
+    import io
+
+    calls, _ = graded
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    main(["--data", "synthetic", *FD, "--candidate", "a.py:f", "--candidate", "b.py:f", "--format", "json"])
+    capsys.readouterr()
+    assert callable(calls["status"])
+
+
+@pytest.fixture
+def forward_ran(monkeypatch):
+    import oracles.families.forward as forward_family
+    import properties.forward_laws as forward_laws
+
+    calls, outcome = {}, {"error": None}
+
+    def check(backward, forward, **kwargs):
+        if outcome["error"]:
+            raise forward_family.ForwardError(outcome["error"])
+        calls["check"] = dict(backward=backward, forward=forward, **kwargs)
+        return StandIn(code=1)
+
+    def fuzz(candidate, forward, init, examples, **kwargs):
+        calls["fuzz"] = dict(candidate=candidate, forward=forward, init=init, examples=examples, **kwargs)
+        return SimpleNamespace(to_dict=lambda: {"draws": examples})
+
+    monkeypatch.setattr(forward_family, "check", check)
+    monkeypatch.setattr(forward_laws, "fuzz", fuzz)
+    return calls, outcome
+
+
+def test_forward_hands_the_forward_family_every_flag_that_applies(capsys, forward_ran):
+    calls, _ = forward_ran
+    shown = emitted(capsys, [*FORWARD, "--init", "i.py:init", "--data", "iris", "--target", "t", "--loss", "mse",
+                             "--seed", "3", "--timeout", "2", "--memory", "1G", "--forbid-import", "torch",
+                             "--mean-over-rows", "--fuzz", "5"], code=1)
+    check = calls["check"]
+    assert (check["backward"], check["forward"], check["init"], check["inputs"]) == (
+        "bw.py:backward", "fw.py:loss", "i.py:init", None)
+    assert (check["data"], check["target"], check["loss"], check["seed"]) == ("iris", "t", "mse", 3)
+    assert (check["timeout"], check["memory"], check["forbid_import"], check["mean_over_rows"]) == (
+        2.0, 2**30, ("torch",), True)
+    fuzz = calls["fuzz"]
+    assert (fuzz["candidate"], fuzz["forward"], fuzz["init"], fuzz["examples"], fuzz["seed"]) == (
+        "bw.py:backward", "fw.py:loss", "i.py:init", 5, 3)
+    assert (fuzz["data"], fuzz["target"], fuzz["loss"], fuzz["mean_over_rows"]) == ("iris", "t", "mse", True)
+    assert (fuzz["timeout"], fuzz["memory"], fuzz["forbid_import"]) == (2.0, 2**30, ("torch",))
+    assert shown["fuzz"] == {"draws": 5}
+
+
+def test_forward_without_fuzz_draws_nothing_and_a_forward_error_is_exit_2(capsys, forward_ran):
+    calls, outcome = forward_ran
+    shown = emitted(capsys, [*FORWARD, "--inputs", "p.npz"], code=1)
+    assert calls["check"]["inputs"] == "p.npz" and "fuzz" not in calls and shown["fuzz"] is None
+    outcome["error"] = "fw.py: loss raised ZeroDivisionError at line 3"
+    assert refused(capsys, *FORWARD) == "fw.py: loss raised ZeroDivisionError at line 3"
+
+
+@pytest.fixture
+def layer_ran(monkeypatch):
+    import oracles.families.layers as layers
+
+    calls, outcome = {}, {"error": None}
+
+    def check_layer(kind, forward, backward, **kwargs):
+        if outcome["error"]:
+            raise layers.ForwardError(outcome["error"])
+        calls.update(kind=kind, forward=forward, backward=backward, **kwargs)
+        return StandIn(code=0)
+
+    monkeypatch.setattr(layers, "check_layer", check_layer)
+    return calls, outcome
+
+
+def test_a_layer_hands_the_layer_family_every_flag_that_applies(capsys, layer_ran):
+    calls, _ = layer_ran
+    emitted(capsys, ["--layer", "conv", "--forward", "c.py:fw", "--candidate", "c.py:bw", "--layer-args",
+                     '{"stride": 2}', "--seed", "3", "--fuzz", "4", "--timeout", "2", "--memory", "1G",
+                     "--forbid-import", "torch", "--directions", "6"], code=0)
+    assert (calls["kind"], calls["forward"], calls["backward"], calls["layer_args"]) == (
+        "conv", "c.py:fw", "c.py:bw", {"stride": 2})
+    assert (calls["seed"], calls["fuzz"], calls["timeout"], calls["memory"], calls["forbid_import"],
+            calls["directions"]) == (3, 4, 2.0, 2**30, ("torch",), 6)
+
+
+def test_a_loss_layer_is_its_own_forward_and_defaults_hold(capsys, layer_ran):
+    calls, outcome = layer_ran
+    emitted(capsys, ["--layer", "softmax_loss", "--candidate", "l.py:softmax_loss"], code=0)
+    assert (calls["forward"], calls["backward"], calls["layer_args"], calls["fuzz"], calls["seed"]) == (
+        "l.py:softmax_loss", "l.py:softmax_loss", {}, 0, 0)
+    assert (calls["timeout"], calls["memory"], calls["forbid_import"], calls["directions"]) == (None, None, (), None)
+    outcome["error"] = "l.py: softmax_loss returned 3 values"
+    assert refused(capsys, "--layer", "softmax_loss", "--candidate", "l.py:f") == "l.py: softmax_loss returned 3 values"
