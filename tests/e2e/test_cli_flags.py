@@ -527,7 +527,7 @@ def recorded(monkeypatch):
         return result["handle"]
 
     def fuzz(factory, examples, strategy, **kwargs):
-        calls["fuzz"] = dict(factory=factory, examples=examples, **kwargs)
+        calls["fuzz"] = dict(factory=factory, examples=examples, strategy=strategy, **kwargs)
         return SimpleNamespace(to_dict=lambda: {"examples": examples})
 
     def replay(problem, candidate, oracles):
@@ -595,6 +595,29 @@ def test_fuzz_draws_its_examples_for_the_candidate_or_the_reference_and_joins_th
     assert (fuzz["examples"], fuzz["candidate_arg"], fuzz["convention"]) == (4, "m.py:bw", "cs231n")
     problem = SimpleNamespace(loss="bce")
     assert fuzz["factory"](problem).convention == "cs231n"
+
+
+def drawn(strategy, n=8) -> list:
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        return [strategy.example() for _ in range(n)]
+
+
+def test_fuzz_draws_at_the_candidates_network_or_every_network_of_the_references_dtype_and_bias(capsys, recorded):
+    calls, _ = recorded
+    emitted(capsys, ["--data", "synthetic", *FD, "--fuzz", "3", "--candidate", "m.py:bw", "--hidden", "4,4",
+                     "--activation", "tanh", "--dtype", "float32", "--reduction", "sum"])
+    for problem in drawn(calls["fuzz"]["strategy"]):
+        assert len(problem.sizes) == 4 and problem.activation == "tanh" and problem.dtype == "float32"
+        assert (problem.loss, problem.reduction, problem.bias) == ("bce", "sum", True)
+    emitted(capsys, ["--data", "synthetic", *FD, "--fuzz", "3", "--dtype", "float32", "--no-bias"])
+    problems = drawn(calls["fuzz"]["strategy"], 30)
+    assert all(p.dtype == "float32" and p.bias is False for p in problems)
+    assert len({p.loss for p in problems}) > 1 and len({len(p.sizes) for p in problems}) > 1  # every head and depth
 
 
 def test_the_reference_fuzzed_follows_each_problems_activation_and_head():

@@ -363,6 +363,24 @@ def test_fuzz_hands_the_driver_the_examples_oracles_seed_convention_and_replay_t
     assert call["candidate"].convention == "cs231n" and call["progress"] is None
 
 
+def test_fuzz_draws_problems_at_the_candidates_depth_activation_dtype_and_head(fuzzed):
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    from oracles.conventions import L2_FORM
+
+    oracles.fuzz(backward, 3, hidden=(4, 4), activation="sigmoid", dtype="float32", reduction="sum", l2=0.5,
+                 convention="cs231n", bias=False, isolate=False, data="synthetic", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        drawn = [fuzzed[0]["strategy"].example() for _ in range(5)]
+    for problem in drawn:
+        assert len(problem.sizes) == 4 and problem.sizes[-1] == 1 and problem.activation == "sigmoid"
+        assert (problem.dtype, problem.loss, problem.reduction, problem.l2, problem.l2_form, problem.bias) == (
+            "float32", "bce", "sum", 0.5, L2_FORM["cs231n"], False)
+
+
 def test_fuzz_refuses_bad_examples_before_it_runs(fuzzed):
     for bad in (0, "x", 10**6):
         with pytest.raises(ValueError, match="^examples "):

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from oracles.conventions import L2_FORM
 from oracles.options import SETTINGS
 from oracles.shells import pytest_plugin as plugin
 from reference.data import DATA_ENV, packaged_path, synthetic
@@ -150,6 +151,15 @@ def test_the_fixtures_head_arguments_override_the_ini_defaults_and_are_validated
 def test_ini_settings_are_the_settings_marked_ini():
     assert [s.name for s in plugin._ini_settings()] == [n for n, s in SETTINGS.items() if s.ini]
     assert plugin._setting("dtype") is SETTINGS["dtype"]
+
+
+def test_the_profiles_are_registered_without_loading_or_replacing_the_users(monkeypatch):
+    import properties.profiles as profiles
+
+    calls = []
+    monkeypatch.setattr(profiles, "register", lambda **kwargs: calls.append(kwargs))
+    plugin._register_profiles()
+    assert calls == [{"load": False, "replace": False}]
 
 
 def test_names_split_a_comma_list_dropping_blanks():
@@ -588,7 +598,7 @@ def fuzzed(monkeypatch):
     calls, outcome = [], {"passed": True}
 
     def fuzz(factory, examples, strategy, **kwargs):
-        calls.append({"candidate": factory(None), "examples": examples, **kwargs})
+        calls.append({"candidate": factory(None), "examples": examples, "strategy": strategy, **kwargs})
         counterexample = {"problem": "sizes=2,3,1", "laws": [{"law": "gating", "lines": ["off"]}],
                           "repro": "compare-frameworks --replay x"}
         return SimpleNamespace(passed=outcome["passed"], examples=5, counterexample=counterexample)
@@ -610,6 +620,35 @@ def test_backprop_fuzz_runs_the_driver_under_the_users_profile_with_a_key_of_its
     source, _, name = call["candidate_arg"].rpartition(":")
     assert call["profile"] is settings.default and name == "helper" and Path(source).resolve() == Path(__file__)
     assert call["database_key"] == f"t.py::test_a|{__name__}:helper|2|tanh|float64".encode()
+
+
+def drawn(strategy, n=5) -> list:
+    """A few problems the strategy draws."""
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        return [strategy.example() for _ in range(n)]
+
+
+def test_backprop_fuzz_draws_problems_of_the_networks_depth_activation_dtype_and_head(fuzzed):
+    calls, _ = fuzzed
+    config = configured(options={"backprop_dtype": "float32"},
+                        ini={"backprop_loss": "mse", "backprop_reduction": "sum", "backprop_l2": "0.5",
+                             "backprop_convention": "cs231n", "backprop_bias": "false"})
+    fixture("backprop_fuzz", config)(helper, hidden="4,4,4", activation="sigmoid", isolate=False)
+    for problem in drawn(calls[0]["strategy"]):
+        assert len(problem.sizes) == 5 and problem.activation == "sigmoid" and problem.dtype == "float32"
+        assert (problem.loss, problem.reduction, problem.l2, problem.l2_form, problem.bias) == (
+            "mse", "sum", 0.5, L2_FORM["cs231n"], False)
+    fixture("backprop_fuzz", config)(helper, dtype="float64", loss="bce", reduction="mean", l2="0.25", bias=True,
+                                     convention="deeplearning-ai", isolate=False)
+    for problem in drawn(calls[1]["strategy"]):
+        assert len(problem.sizes) == 3 and problem.activation == "relu" and problem.dtype == "float64"
+        assert (problem.loss, problem.reduction, problem.l2, problem.l2_form, problem.bias) == (
+            "bce", "mean", 0.25, L2_FORM["deeplearning-ai"], True)
 
 
 def test_backprop_fuzz_fails_with_the_shrunk_counterexample_and_on_a_bad_argument(fuzzed):
