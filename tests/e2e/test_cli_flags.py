@@ -4,6 +4,7 @@ which oracles the command warms. The checks themselves are tested in test_cli.py
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -797,3 +798,52 @@ def test_a_loss_layer_is_its_own_forward_and_defaults_hold(capsys, layer_ran):
     assert (calls["timeout"], calls["memory"], calls["forbid_import"], calls["directions"]) == (None, None, (), None)
     outcome["error"] = "l.py: softmax_loss returned 3 values"
     assert refused(capsys, "--layer", "softmax_loss", "--candidate", "l.py:f") == "l.py: softmax_loss returned 3 values"
+
+
+# ---------------------------------------------------------------- printing
+
+class Tabled(StandIn):
+    def to_text(self, width):
+        return f"table at width {width}\n"
+
+
+def test_a_table_is_printed_whole_in_a_pipe_and_at_the_terminals_width_on_a_terminal(capsys, recorded, monkeypatch):
+    import shutil
+
+    _, result = recorded
+    result["report"] = Tabled()
+    assert main(["--data", "synthetic", *FD, "--quiet"]) == 0
+    assert capsys.readouterr().out == "table at width 200\n"  # one newline: the table's own
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback=(80, 24): os.terminal_size((77, 24)))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["--data", "synthetic", *FD, "--quiet"]) == 0
+    assert capsys.readouterr().out == "table at width 77\n"
+
+
+def test_a_report_without_a_final_newline_gets_one(capsys, recorded):
+    emitted_text = main(["--data", "synthetic", *FD, "--quiet", "--format", "json"])
+    out = capsys.readouterr().out
+    assert emitted_text == 0 and out.endswith("}\n") and not out.endswith("\n\n")
+
+
+def test_every_stray_process_is_ended_keeping_the_oracle_children_before_the_report_is_written(capsys, recorded,
+                                                                                               monkeypatch):
+    from oracles import reaper
+
+    kept = []
+    monkeypatch.setattr(reaper, "end_strays", lambda keep: kept.append(keep))
+    monkeypatch.setattr(background, "pids", lambda: {4242})
+    emitted(capsys, ["--data", "synthetic", *FD])
+    assert kept == [{4242}]
+
+
+def test_a_device_is_written_in_place_not_replaced(tmp_path):
+    written = []
+    cli._atomic(Path("/dev/null"), written.append, "/dev/null")
+    assert written == [Path("/dev/null")]
+
+    def fails(path):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(cli.UsageError, match="^/dev/null: cannot write: No space left on device$"):
+        cli._atomic(Path("/dev/null"), fails, "/dev/null")
