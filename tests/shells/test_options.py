@@ -374,6 +374,8 @@ def test_refuse_with_forward_names_the_first_keyword_off_its_default_and_passes_
     assert refused(TypeError, options.refuse_with_forward, fn, hidden=[16]).startswith("hidden=[16] ")
     assert refused(TypeError, options.refuse_with_forward, fn, l2=0).startswith("l2=0 ")  # an int is not the float default
     assert refused(TypeError, options.refuse_with_forward, fn, oracles=np.zeros(3)).startswith("oracles=")
+    # a tuple holding an array: comparing it with the default tuple cannot say equal, so it is off its default
+    assert refused(TypeError, options.refuse_with_forward, fn, hidden=(np.zeros(2),)).startswith("hidden=")
     assert refused(TypeError, options.refuse_with_forward, fn, activation="tanh").startswith("activation='tanh' ")
 
 
