@@ -395,6 +395,7 @@ def test_progress_is_none_when_quiet_and_lines_in_a_pipe_from_the_threshold(monk
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert cli._progress(10, quiet=True, piped=True).mode is None
     assert cli._progress(cli.PROGRESS_LINES_FROM).mode == "lines"
+    assert cli._progress(cli.PROGRESS_LINES_FROM).label == "fuzz"
     assert cli._progress(cli.PROGRESS_LINES_FROM - 1).mode is None
     assert cli._progress(3, piped=True).mode == "lines"
     bar = cli._progress(7, "gradebook")

@@ -381,6 +381,16 @@ def test_fuzz_draws_problems_at_the_candidates_depth_activation_dtype_and_head(f
             "float32", "bce", "sum", 0.5, L2_FORM["cs231n"], False)
 
 
+def test_fuzz_draws_200_examples_unless_told_and_shows_progress_as_decided_from_where_it_runs(fuzzed, monkeypatch):
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    oracles.fuzz(backward, isolate=False, data="synthetic")
+    assert fuzzed[0]["examples"] == 200 and fuzzed[0]["progress"] is None and fuzzed[0]["seed"] == 0
+    assert fuzzed[0]["oracles"] == ("finite-differences", "torch", "jax") and fuzzed[0]["convention"] == "lesson"
+    oracles.fuzz(backward, 5, isolate=False, data="synthetic", progress=True)
+    assert callable(fuzzed[1]["progress"])  # asked for: plain lines on standard error
+
+
 def test_fuzz_refuses_bad_examples_before_it_runs(fuzzed):
     for bad in (0, "x", 10**6):
         with pytest.raises(ValueError, match="^examples "):
@@ -458,6 +468,9 @@ def test_a_progress_bar_decides_its_mode_from_a_boolean_and_prints_a_line_every_
     bar = api.ProgressBar(5, "lines", "gradebook", every=2)
     assert (bar.total, bar.label, bar.show) == (5, "gradebook", True)
     assert api.ProgressBar(5, None).show is False
+    default = api.ProgressBar(5, "lines")
+    assert (default.label, default.transient, default.done, default.note, default.display) == ("fuzz", False, 0, "",
+                                                                                                  None)
 
 
 def test_piped_lines_count_each_step_once_and_stop_at_the_total(monkeypatch):
