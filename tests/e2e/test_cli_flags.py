@@ -848,3 +848,36 @@ def test_a_device_is_written_in_place_not_replaced(tmp_path):
 
     with pytest.raises(cli.UsageError, match="^/dev/null: cannot write: No space left on device$"):
         cli._atomic(Path("/dev/null"), fails, "/dev/null")
+
+
+# ---------------------------------------------------------------- the help
+
+def helps() -> dict:
+    return {a.option_strings[0]: a for a in parser()._actions if a.option_strings}
+
+
+def test_the_usage_names_the_command_and_what_it_checks():
+    p = parser()
+    assert p.prog == "compare-frameworks" and p.format_usage().startswith("usage: compare-frameworks ")
+    assert all(word in p.description for word in ("backward", "finite differences", "PyTorch", "JAX"))
+
+
+def test_the_data_help_names_every_packaged_data_set_the_stand_in_and_the_environment_variable():
+    from reference.data import DATA_ENV, SYNTHETIC, packaged
+
+    text = helps()["--data"].help
+    assert all(name in text for name in packaged()) and SYNTHETIC in text and f"${DATA_ENV}" in text
+    assert helps()["--data"].metavar == "DATA"
+
+
+def test_the_plain_flags_help_and_metavars_say_what_they_take():
+    h = helps()
+    assert all(suffix.lstrip(".") in h["--plot"].help for suffix in cli.PLOT_FORMATS)
+    assert h["--format"].help == cli.formats.help_text()
+    assert "local" in h["--scheduler"].help and "tcp://" in h["--scheduler"].help
+    assert ".results" in h["--results"].help and "glob" in h["--candidate"].help
+    assert (h["--results"].metavar, h["--scheduler"].metavar, h["--fuzz"].metavar, h["--replay"].metavar) == (
+        "DIR", "ADDRESS", "N", "LINE")
+    for flag in ("--glob", "--no-isolation", "--quiet", "--bug-zoo", "--output", "--candidate"):
+        assert h[flag].help, flag
+    assert h["--candidate"].default is None and h["--glob"].default is False

@@ -50,17 +50,19 @@ def configured(**kwargs) -> Config:
 def test_the_plugin_declares_its_three_options_and_every_ini_setting():
     class Recorder:
         def __init__(self):
-            self.options, self.ini = {}, {}
+            self.options, self.ini, self.helps = {}, {}, {}
 
         def getgroup(self, name, description):
-            assert name == "backprop"
+            self.group = (name, description)
             return self
 
         def addoption(self, flag, metavar, default, help):
             self.options[flag] = (metavar, default)
+            self.helps[flag] = help
 
         def addini(self, name, help, default=None):
             self.ini[name] = default
+            self.helps[name] = help
 
     recorder = Recorder()
     plugin.pytest_addoption(recorder)
@@ -68,6 +70,18 @@ def test_the_plugin_declares_its_three_options_and_every_ini_setting():
                                 "--backprop-dtype": ("DTYPE", None)}
     wanted = {"backprop_data", "backprop_skip_oracles"} | {s.ini_key for s in SETTINGS.values() if s.ini}
     assert recorder.ini == {key: "" for key in wanted}
+    from oracles.registry import NAMES
+    from reference.data import DATA_ENV
+
+    name, description = recorder.group
+    assert name == "backprop" and "backprop_check" in description and "backprop_fuzz" in description
+    helps = recorder.helps
+    assert "iris" in helps["--backprop-data"] and f"${DATA_ENV}" in helps["--backprop-data"]
+    assert all(oracle in helps["--backprop-skip-oracles"] for oracle in NAMES)
+    assert helps["--backprop-dtype"] == SETTINGS["dtype"].help
+    assert "CSV" in helps["backprop_data"] and "ini file" in helps["backprop_data"]
+    assert "oracles to skip" in helps["backprop_skip_oracles"]
+    assert all(helps[s.ini_key] == s.help for s in SETTINGS.values() if s.ini)
 
 
 def test_an_option_comes_from_the_command_line_first_then_the_ini_key():
