@@ -881,3 +881,33 @@ def test_the_plain_flags_help_and_metavars_say_what_they_take():
     for flag in ("--glob", "--no-isolation", "--quiet", "--bug-zoo", "--output", "--candidate"):
         assert h[flag].help, flag
     assert h["--candidate"].default is None and h["--glob"].default is False
+
+
+def test_every_help_text_is_in_argparses_style_lowercase_first_and_no_closing_period():
+    import re
+
+    for action in parser()._actions:
+        text = action.help
+        assert re.match(r"[a-z]", text) and re.search(r"[a-z0-9)'\]]$", text), (action.dest, text)
+        assert "  " not in text and "\n" not in text, action.dest
+
+
+def test_the_defaults_the_help_states_are_the_ones_that_apply():
+    from oracles import policy
+
+    h = helps()
+    assert f"(default {policy.FD_DIRECTIONS})" in h["--directions"].help
+    assert f"(default {policy.WORKER_MEMORY_BYTES // 2**30}G)" in h["--memory"].help
+    assert f"default: {policy.WORKER_CALL_TIMEOUT_S:g} s" in h["--timeout"].help
+    assert f"(default {options.SETTINGS['seed'].default})" in h["--seed"].help
+    assert f"(default: {', '.join(options.SETTINGS['oracles'].default)})" in h["--oracles"].help
+    assert "Outcome" in h["--target"].help and "float64 (default)" in h["--dtype"].help
+
+
+def test_the_metavars_say_what_each_value_is():
+    shown = {name: s.shown for name, s in options.SETTINGS.items() if not s.choices and not s.switch}
+    assert shown == {"target": "TARGET", "l2": "C", "hidden": "HIDDEN", "seed": "SEED", "oracles": "ORACLES",
+                     "directions": "K", "jobs": "N", "timeout": "SECONDS", "memory": "SIZE",
+                     "forward": "FILE.py:FUNCTION", "init": "FILE.py:FUNCTION", "inputs": "FILE.npz",
+                     "layer_args": "JSON", "forbid_import": "MODULES"}
+    assert options.SETTINGS["layer"].metavar == "KIND"
