@@ -348,12 +348,13 @@ ALL = ("finite-differences", "torch", "jax")
 def test_a_check_failure_names_the_network_the_first_failing_point_and_the_others():
     points = [Point("lesson-init", False, ["W1 wrong", "b1 wrong"], ["a missing 1/N"], "the lesson's init"),
               Point("generic", False, ["W1 wrong"], ["a missing 1/N"]), Point("third", False, ["other"]),
-              Point("fourth", True)]
+              Point("fourth", True), Point("fifth", True)]
     lines = plugin._check_failure(check_report(points), spec(), dataset(), ALL, None).splitlines()
     assert lines[0] == ("mod:backward fails the check against finite-differences, torch, jax (network 4-8-1 relu "
                         "float64; data the synthetic stand-in (10 rows, 4 features))")
     assert lines[1:4] == ["at lesson-init (the lesson's init):", "  W1 wrong", "  b1 wrong"]
-    assert lines[4:] == ["also fails at generic the same way", "also fails at third: other", "passes at fourth"]
+    assert lines[4:] == ["also fails at generic the same way", "also fails at third: other",
+                         "passes at fourth, fifth"]
 
 
 def test_a_points_gist_is_its_diagnosis_else_its_first_line_else_fails():
@@ -398,11 +399,11 @@ def forward_report(points):
 
 def test_a_forward_failure_is_one_line_of_the_wrong_parameters_the_other_points_and_the_command():
     points = [Point("seed-0", False, ["W: 1.0 vs candidate 2.0", "noise", "batch law: rows permuted"]),
-              Point("seed-1", False, ["x"]), Point("seed-2", True)]
+              Point("seed-1", False, ["x"]), Point("seed-2", True), Point("seed-3", False)]
     message = plugin._forward_failure(forward_report(points), "bw.py:backward", "fw.py:loss", "in it.py:init",
                                       None, None)
     assert message == ("bw.py:backward is not the gradient of fw.py:loss: at seed-0: W: 1.0 vs candidate 2.0; "
-                       "batch law: rows permuted (also fails at seed-1); the full table: compare-frameworks "
+                       "batch law: rows permuted (also fails at seed-1, seed-3); the full table: compare-frameworks "
                        "--forward fw.py:loss --candidate bw.py:backward --init 'in it.py:init'")
     assert "\n" not in message
 
