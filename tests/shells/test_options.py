@@ -70,7 +70,7 @@ def test_oracles_none_is_the_default_three_and_a_list_keeps_its_order():
 @pytest.mark.parametrize("value", ["mxnet", "torch,mxnet", "", []])
 def test_oracles_refuses_an_unknown_name_or_none_naming_every_known_one(value):
     message = refused(ValueError, options.oracles, value, "--oracles")
-    assert message.startswith("--oracles takes ") and all(name in message for name in registry.BY_NAME)
+    assert message.startswith("--oracles takes ") and ", ".join(registry.BY_NAME) in message
     assert message.endswith(repr(value))
 
 
@@ -383,3 +383,14 @@ def test_the_l2_bound_is_the_policys():
     from oracles import policy
 
     assert options.MAX_L2 == policy.MAX_L2 == 8.0
+
+
+def test_the_help_of_a_choice_lists_the_choices_and_the_heads_say_what_they_are():
+    from reference.heads import OUTPUTS
+    from reference.model import ACTIVATIONS
+
+    assert SETTINGS["activation"].help.endswith(", ".join(ACTIVATIONS))
+    assert ", ".join(f"{o.name} ({o.summary})" for o in OUTPUTS.values()) in SETTINGS["loss"].help
+    assert SETTINGS["target"].help.endswith(", ".join(f"{o.target_words} for {o.name}" for o in OUTPUTS.values()))
+    assert f"comma list of {', '.join(registry.BY_NAME)} (default: {', '.join(registry.NAMES)})" == \
+        SETTINGS["oracles"].help

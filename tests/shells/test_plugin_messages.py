@@ -124,9 +124,12 @@ def test_skipped_oracles_are_read_as_a_comma_list_and_an_unknown_one_is_a_usage_
     assert plugin._options(Config(options={"backprop_skip_oracles": " torch,, jax "})).skip == ("torch", "jax")
     assert plugin._options(Config(ini={"backprop_skip_oracles": "jax"})).skip == ("jax",)
     with pytest.raises(pytest.UsageError) as caught:
-        plugin._options(Config(options={"backprop_skip_oracles": "torch,mxnet"}))
+        plugin._options(Config(options={"backprop_skip_oracles": "torch,mxnet,tf"}))
     message = str(caught.value)
-    assert message.startswith("--backprop-skip-oracles: unknown oracle mxnet;")  # only the unknown one
+    from oracles.registry import NAMES
+
+    assert message.startswith("--backprop-skip-oracles: unknown oracle mxnet, tf;")  # only the unknown ones
+    assert message.endswith(", ".join(NAMES))
     with pytest.raises(pytest.UsageError, match="^ini backprop_skip_oracles: "):
         plugin._options(Config(ini={"backprop_skip_oracles": "autograd"}))  # not one of the three run
 
@@ -134,8 +137,9 @@ def test_skipped_oracles_are_read_as_a_comma_list_and_an_unknown_one_is_a_usage_
 def test_a_dtype_is_float64_or_float32_and_another_is_a_usage_error_naming_where():
     assert plugin._options(Config(options={"backprop_dtype": "float32"})).dtype == "float32"
     assert plugin._options(Config(ini={"backprop_dtype": "float32"})).dtype == "float32"
-    with pytest.raises(pytest.UsageError, match="^--backprop-dtype: 'float16' "):
+    with pytest.raises(pytest.UsageError) as caught:
         plugin._options(Config(options={"backprop_dtype": "float16"}))
+    assert str(caught.value).startswith("--backprop-dtype: 'float16' ") and "float64, float32" in str(caught.value)
     with pytest.raises(pytest.UsageError, match="^ini backprop_dtype: 'half' "):
         plugin._options(Config(ini={"backprop_dtype": "half"}))
 
@@ -278,6 +282,10 @@ def test_skipped_oracles_are_dropped_even_from_an_explicit_list_and_none_left_fa
     with pytest.raises(Failed) as caught:
         plugin._oracles(config, "jax")
     assert str(caught.value).startswith("backprop: every oracle is skipped (jax minus --backprop-skip-oracles jax)")
+    both = configured(options={"backprop_skip_oracles": "jax,torch"})
+    with pytest.raises(Failed) as caught:
+        plugin._oracles(both, "torch,jax")
+    assert "(torch, jax minus --backprop-skip-oracles jax, torch)" in str(caught.value)
     with pytest.raises(Failed, match="^backprop: oracles "):
         plugin._oracles(config, "mxnet")
 
@@ -380,10 +388,10 @@ def test_the_full_table_command_names_every_flag_that_differs():
     command = full_table(plugin._check_failure(
         report, spec(hidden=(64, 32), activation="tanh", dtype="float32", loss="softmax", reduction="sum", l2=0.25,
                      bias=False),
-        dataset("/d/my data.csv", target="my label"), ("torch",), "m.py:backward"))
+        dataset("/d/my data.csv", target="my label"), ("torch", "jax"), "m.py:backward"))
     assert command == ("compare-frameworks --candidate m.py:backward --hidden 64,32 --activation tanh --dtype float32 "
                        "--loss softmax --target 'my label' --reduction sum --l2 0.25 --no-bias --convention cs231n "
-                       "--data '/d/my data.csv' --oracles torch")
+                       "--data '/d/my data.csv' --oracles torch,jax")
 
 
 def test_the_full_table_names_a_packaged_data_set_by_name_and_the_lesson_convention_not_at_all():
