@@ -416,7 +416,10 @@ def test_status_is_silent_when_quiet_or_piped(monkeypatch):
 
     monkeypatch.setattr("sys.stderr", Terminal())
     assert isinstance(cli._status(SimpleNamespace(quiet=True), "x"), nullcontext)
-    assert not isinstance(cli._status(SimpleNamespace(quiet=False), "x"), nullcontext)
+    status = cli._status(SimpleNamespace(quiet=False), "checking [bold]m.py[/bold]")
+    assert not isinstance(status, nullcontext)
+    assert status.console.stderr is True and status.console.is_jupyter is False
+    assert status.status == "checking \\[bold]m.py\\[/bold]"  # the words as written, not rich markup
 
 
 def test_an_atomic_write_replaces_the_file_whole_with_its_mode_and_leaves_no_temporary(tmp_path):

@@ -544,6 +544,8 @@ def test_a_terminal_bar_counts_up_to_the_total_with_its_note_and_stops():
     bar = api.ProgressBar(4, "bar", "book", transient=True)
     with bar as advance:
         advance(9, "2/s")
+        assert bar.progress.live.transient is True and bar.progress.console.stderr is True
+        assert bar.progress.console.is_jupyter is False
         task = bar.progress.tasks[0]
         assert task.completed == 4 and task.description == "book 2/s" and task.total == 4
         advance(2)
