@@ -220,6 +220,20 @@ def test_a_data_set_is_loaded_once_per_path_target_and_head(monkeypatch):
     assert loads[1:] == [("iris", None, "softmax"), ("iris", None, "mse")] and len(config.stash[plugin._DATA]) == 3
 
 
+def test_a_data_set_is_read_for_the_ini_head_and_target_or_the_lessons_before_the_options_exist(monkeypatch):
+    import reference.data as data_module
+
+    loads = []
+    monkeypatch.setattr(data_module, "load", lambda path, target, loss: loads.append((path, target, loss)) or path)
+    config = configured(ini={"backprop_target": "label", "backprop_loss": "mse"})
+    plugin._dataset(config, "a.csv", "f")
+    plugin._dataset(config, "a.csv", "f", target="other", loss="bce")
+    early = Config()
+    early.stash[plugin._DATA] = {}
+    plugin._dataset(early, "a.csv", "f")
+    assert loads == [("a.csv", "label", "mse"), ("a.csv", "other", "bce"), ("a.csv", None, "bce")]
+
+
 def test_a_data_file_that_cannot_be_read_fails_naming_how_it_was_given(tmp_path, monkeypatch):
     config = configured()
     with pytest.raises(Failed) as caught:
@@ -630,10 +644,12 @@ def fuzzed(monkeypatch):
     return calls, outcome
 
 
-def test_backprop_fuzz_runs_the_driver_under_the_users_profile_with_a_key_of_its_own(fuzzed):
+def test_backprop_fuzz_runs_the_driver_under_the_users_profile_with_a_key_of_its_own(fuzzed, monkeypatch):
     from hypothesis import settings
 
     calls, _ = fuzzed
+    registered = []
+    monkeypatch.setattr(plugin, "_register_profiles", lambda: registered.append(True))
     config = configured(options={"backprop_skip_oracles": "jax"}, ini={"backprop_convention": "torch"})
     result = fixture("backprop_fuzz", config, "t.py::test_a")(helper, hidden=(4, 4), activation="tanh",
                                                                isolate=False)
@@ -643,6 +659,7 @@ def test_backprop_fuzz_runs_the_driver_under_the_users_profile_with_a_key_of_its
     source, _, name = call["candidate_arg"].rpartition(":")
     assert call["profile"] is settings.default and name == "helper" and Path(source).resolve() == Path(__file__)
     assert call["database_key"] == f"t.py::test_a|{__name__}:helper|2|tanh|float64".encode()
+    assert registered == [True]  # for settings.load_profile("fuzz") in the user's own code
 
 
 def drawn(strategy, n=5) -> list:
