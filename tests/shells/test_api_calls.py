@@ -201,7 +201,7 @@ def test_check_with_forward_hands_the_forward_family_every_argument(forward_ran)
 
 def test_check_with_init_or_params_or_inputs_alone_goes_to_the_forward_family(forward_ran):
     for given in ({"init": "i.py:init"}, {"params": {}}, {"inputs": "p.npz"}):
-        with pytest.raises(TypeError, match="^init, params and inputs go with forward="):
+        with pytest.raises(TypeError, match=r"^init, params and inputs go with forward=.*your loss\(params, inputs\)$"):
             oracles.check(backward, **given)
     assert forward_ran == []
 
@@ -223,7 +223,7 @@ def test_check_with_forward_refuses_a_bad_backward_isolate_false_and_params_not_
         with pytest.raises(TypeError) as caught:
             oracles.check(bad, forward=loss)
         assert str(caught.value).startswith("backward takes ") and str(caught.value).endswith(type(bad).__name__)
-    with pytest.raises(ValueError, match="^isolate=False is not available with forward="):
+    with pytest.raises(ValueError, match="^isolate=False is not available with forward=.*runs in workers$"):
         oracles.check(backward, forward=loss, isolate=False)
     with pytest.raises(TypeError, match="^params takes a dict of float arrays, got list$"):
         oracles.check(backward, forward=loss, params=[1])
@@ -261,11 +261,11 @@ def test_fuzz_with_forward_hands_the_forward_laws_every_argument(forward_fuzzed)
 
 
 def test_fuzz_with_forward_needs_init_refuses_isolate_false_and_bad_examples(forward_fuzzed):
-    with pytest.raises(TypeError, match="^fuzz with your own forward takes forward="):
+    with pytest.raises(TypeError, match="^fuzz with your own forward takes forward=.*drawn through init$"):
         oracles.fuzz(backward, 3, forward=loss)
     with pytest.raises(TypeError, match="^fuzz with your own forward takes forward="):
         oracles.fuzz(backward, 3, init="i.py:init")
-    with pytest.raises(ValueError, match="^isolate=False is not available"):
+    with pytest.raises(ValueError, match="^isolate=False is not available.*runs in workers$"):
         oracles.fuzz(backward, 3, forward=loss, init="i.py:init", isolate=False)
     with pytest.raises(ValueError, match="^examples "):
         oracles.fuzz(backward, 0, forward=loss, init="i.py:init")
@@ -319,7 +319,7 @@ def test_check_layer_defaults(layer_ran):
 
 
 @pytest.mark.parametrize("call, error, start", [
-    (lambda: oracles.check_layer("conv", None), TypeError, "forward takes a function"),
+    (lambda: oracles.check_layer("conv", None), TypeError, "forward takes a function or 'file.py:function', got None"),
     (lambda: oracles.check_layer("convolution", "c.py:fw"), ValueError, "layer must be one of"),
     (lambda: oracles.check_layer("conv", "c.py:fw", 3), TypeError, "backward takes"),
     (lambda: oracles.check_layer("conv", "c.py:fw", "nofunction"), ValueError, "backward takes"),

@@ -552,7 +552,7 @@ def test_backprop_check_fails_with_the_reports_verdict_and_the_full_table(ran):
     ({"mean_over_rows": True}, "backprop_check: mean_over_rows=True goes with forward="),
     ({"forward": "f.py:loss", "hidden": (8,)}, "backprop_check: hidden=(8,) does not apply with forward="),
     ({"forward": "f.py:loss", "isolate": False}, "backprop_check: isolate=False does not apply"),
-    ({"init": "i.py:init"}, "backprop_check: init, params and inputs go with forward="),
+    ({"init": "i.py:init"}, "backprop_check: init, params and inputs go with forward=: your loss(params, inputs)"),
     ({"forward": "nofunction"}, "backprop_check: forward "),
 ])
 def test_backprop_check_fails_a_bad_argument_in_one_line_naming_it(ran, given, start):
