@@ -444,6 +444,12 @@ def test_a_forward_failure_without_a_wrong_entry_says_its_first_line_or_fails():
     unnamed = plugin._forward_failure(forward_report([Point("p", False)]), lambda p, i: None, "f.py:l", "i.py:i",
                                       None, None)
     assert "the full table" not in unnamed  # a lambda has no file to name
+    no_init_file = plugin._forward_failure(forward_report([Point("p", False)]), "b.py:f", "f.py:l",
+                                           lambda seed: None, None, None)
+    assert "the full table" not in no_init_file
+    named_init = plugin._forward_failure(forward_report([Point("p", False)]), "b.py:f", helper, "i.py:i", None, None)
+    assert full_table(named_init.replace("; the full table: ", "\nthe full table: ")).startswith(
+        f"compare-frameworks --forward {Path(plugin._candidate_arg(helper).rpartition(':')[0])}:helper ")
 
 
 def test_a_layer_failure_lists_each_failing_point_and_the_command_with_its_fixed_hyper_parameters():
@@ -460,6 +466,8 @@ def test_a_layer_failure_lists_each_failing_point_and_the_command_with_its_fixed
     assert loss.splitlines()[-1] == "the full table: compare-frameworks --layer softmax_loss --candidate l.py:softmax_loss"
     unnamed = plugin._layer_failure(report, "conv", "c.py:f", lambda d, c: None, {})
     assert "the full table" not in unnamed
+    assert "the full table" not in plugin._layer_failure(report, "conv", lambda x: None, "c.py:bw", {})
+    assert "the full table" not in plugin._layer_failure(report, "softmax_loss", lambda x, y: None, None, {})
 
 
 def fuzz_result(laws, repro, flaky=None, examples=17):
