@@ -311,3 +311,29 @@ def test_the_way_to_real_data_names_the_callers_options():
     assert how_to_get_real_data().endswith("for another file, pass --data PATH")
     assert how_to_get_real_data("set data=").endswith("for another file, set data=")
     assert "real Pima data" in how_to_get_real_data()
+
+
+def test_three_constant_columns_are_all_named_and_more_are_cut_after_three(tmp_path):
+    with pytest.raises(DataError, match=r"every feature column is constant \(a, b, c\): nothing"):
+        load_csv(write(tmp_path, "a,b,c,Outcome\n1,2,3,0\n1,2,3,1\n"))
+
+
+def test_the_first_column_too_large_to_standardize_is_named_without_a_warning(tmp_path):
+    import warnings
+
+    path = write(tmp_path, "a,b,c,Outcome\n1,1.5e308,1.5e308,0\n2,1.6e308,1.6e308,1\n3,1.7e308,1.7e308,0\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError, match=r"column 'b' holds values too large to standardize \(its mean or spread "
+                                            r"overflows float64\)$"):
+            load_csv(path)
+
+
+def test_a_dangling_link_named_like_a_packaged_set_is_a_path(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "iris").symlink_to(tmp_path / "gone")
+    assert locate("iris") == Path("iris")
+    with pytest.raises(DataError, match="^iris: file not found"):
+        load("iris", loss="softmax")
