@@ -139,6 +139,7 @@ def test_no_hypothesis_with_one_hidden_layer_an_identity_network_or_no_suspect()
     one = pieces((6,))
     assert list(per_layer_hypotheses(one, by_hand(one, lambda l, z, a: np.ones_like(z)))) == []
     flat = pieces((6, 5), "identity")
-    assert list(per_layer_hypotheses(flat, {k: 2 * v for k, v in flat.true.items()})) == []
+    wrong = by_hand(flat, lambda l, z, a: relu_step(z) if l == 1 else np.ones_like(z))  # a mask at layer 1
+    assert suspects(flat, wrong) == [1] and list(per_layer_hypotheses(flat, wrong)) == []
     p = pieces()
     assert list(per_layer_hypotheses(p, p.true)) == []
