@@ -245,3 +245,13 @@ def test_check_records_the_candidates_time_into_the_timings_given():
     timings = {}
     Session(_reference).check(prepared, timings, repeat=False)
     assert timings["candidate"] > 0
+
+
+def test_check_hands_the_judge_the_timings_so_directional_differences_drawn_there_are_timed():
+    data = synthetic(rows=30, features=3, seed=1)
+    spec = make_spec(data, hidden=(4,))
+    prepared = prepare_points(spec, data, ("finite-differences",), points=default_points(spec, seed=0),
+                              mode="directions", directions=4)
+    timings = {}
+    Session(_reference).check(prepared, timings, repeat=False)
+    assert timings["finite-differences"] > 0 and timings["candidate"] > 0
