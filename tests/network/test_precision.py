@@ -113,7 +113,17 @@ def test_a_float32_forward_difference_is_told_by_its_spacing():
     g = differences(p, 1e-3, "forward", np.float32)
     ids, words = finite_differences(p, g, list(p.P))
     assert ids == ("finite_difference_estimate", "float32_precision")
-    assert "float32" in words and "spacing" in words
+    assert "forward differences" in words and "in float32 at h = 0.001 " in words and "spacing" in words
+    assert "over h," in words and "a step 0.001 apart" in words
+
+
+def test_a_float32_central_difference_is_told_by_its_spacing_over_2h():
+    p = pieces()
+    g = differences(p, 1e-3, "central", np.float32)
+    ids, words = finite_differences(p, g, list(p.P))
+    assert ids == ("finite_difference_estimate", "float32_precision")
+    assert "central differences" in words and "in float32 at h = 0.001 " in words
+    assert "over 2h," in words and "a step 0.002 apart" in words and "O(h^2)" in words
 
 
 def test_no_estimate_is_claimed_for_a_right_backward_a_formula_or_too_few_entries():
@@ -206,6 +216,13 @@ def test_residuals_are_the_added_and_the_relative_error_where_the_right_value_is
     assert np.allclose(added, 0.5 * p.true["W1"] + 1e-3)
     assert np.array_equal(sig, p.significant(p.true["W1"]))
     assert np.allclose(relative[sig], g["W1"][sig] / p.true["W1"][sig] - 1) and np.all(relative[~sig] == 0)
+    zero = pieces()
+    zero.true["b2"][...] = 0.0  # a right value of 0: no relative error is read there, and no warning is raised
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        added, relative, sig = residuals(zero, {k: v + 1.0 for k, v in zero.true.items()})["b2"]
+    assert not sig.any() and np.all(relative == 0) and np.all(added == 1.0)
 
 
 def test_same_is_two_equal_error_vectors_of_both_signs():
@@ -230,6 +247,8 @@ def test_the_same_noise_at_two_points_is_named_with_how_it_enters(how, words):
     ra, rb = residuals(a, noisy(a, e, how)), residuals(b, noisy(b, e, how))
     ids, text = same_noise(ra, rb, ["W1", "W2"])
     assert ids == ("gradient_noise",) and words in text and "(wrong: dW1, dW2)" in text
+    if how == "added":
+        assert f"e of spread {np.std(np.concatenate([e['W1'].ravel(), e['W2'].ravel()])):.2g}" in text
     fresh = {k: rng.uniform(-1e-3, 1e-3, v.shape) for k, v in a.P.items()}
     assert same_noise(ra, residuals(b, noisy(b, fresh, how)), ["W1", "W2"]) is None
 
