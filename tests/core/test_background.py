@@ -160,7 +160,8 @@ def test_serve_imports_the_framework_then_answers_every_point_of_the_job_in_orde
     job = {"spec": spec, "points": [p.params for p in points], "X": X, "y": y}
     out = io.BytesIO()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pickle.dumps(job))))
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out))
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(out, buffer_size=1 << 20)))  # as a pipe's:
+    # buffered, so an answer not flushed before os._exit never reaches the parent
 
     def leave(code):
         raise SystemExit(code)

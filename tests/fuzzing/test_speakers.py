@@ -97,3 +97,17 @@ def test_the_speaking_candidate_is_a_handle_in_that_convention_that_the_judge_re
     assert sorted(got) == sorted(P)
     for k in P:
         np.testing.assert_allclose(got[k], right[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+@pytest.mark.parametrize("head_name", ["bce", "mse-two"])
+def test_the_targets_reach_the_reference_as_one_column_per_output(convention, head_name, monkeypatch):
+    import properties.speakers as speakers
+
+    head, C = HEADS[head_name]
+    P, X, y = problem(head, C, "relu")
+    L = layout(convention)
+    seen = []
+    monkeypatch.setattr(speakers, "backward", lambda params, X, y, *a, **k: seen.append(y) or backward(params, X, y, *a, **k))
+    speaking_reference(convention, "relu", head)(L.params(P), L.X(X), L.y(y, head.loss, C))
+    assert seen[0].shape == (N, C) and np.array_equal(seen[0], y.reshape(N, C))
