@@ -60,8 +60,9 @@ def suspects(p: Pieces, g: dict) -> list:
 
 def per_layer_hypotheses(p: Pieces, g: dict):
     """``(id, words, grads)`` for every hidden-derivative mistake at one hidden layer of two or
-    more, at the layers :func:`suspects` leaves (the rest cannot reproduce ``g``)."""
-    if p.L < 3 or p.act == "identity":
+    more, at the layers :func:`suspects` leaves (the rest cannot reproduce ``g``). An identity
+    network has none: the grammar's derivative mistakes build nothing there (``mistakes._hidden``)."""
+    if p.L < 3:
         return
     layers = suspects(p, g)
     for m in MISTAKES.values():

@@ -169,7 +169,7 @@ def residuals(p: Pieces, g: dict) -> dict:
     with np.errstate(all="ignore"):
         for k in p.P:
             sig = p.significant(p.true[k])
-            out[k] = (g[k] - p.true[k], np.where(sig, g[k] / np.where(sig, p.true[k], 1.0) - 1, 0.0), sig)
+            out[k] = (g[k] - p.true[k], np.where(sig, g[k] / p.true[k] - 1, 0.0), sig)  # a 0 divisor's entry: 0
     return out
 
 

@@ -54,8 +54,9 @@ FORWARD_ORACLES = (BY_NAME[DIFFERENCES], AUTOGRAD)
 
 
 def words(name: str) -> str:
-    """How the text report says an oracle (a name it does not know, as it is)."""
-    oracle = BY_NAME.get(name) or {o.name: o for o in FORWARD_ORACLES}.get(name)
+    """How the text report says an oracle (a name it does not know, as it is). The forward's
+    oracles share their names with the registry's, so the registry's words are said for them too."""
+    oracle = BY_NAME.get(name)
     return oracle.words if oracle else name
 
 

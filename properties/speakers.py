@@ -32,10 +32,8 @@ def _canonical_inputs(L, params: dict, X, y, loss: str):
     y = np.asarray(y)
     if OUTPUTS[loss].indexed:
         y = np.argmax(y, axis=0).astype(np.int64) if L.y_softmax == "one-hot" else y.astype(np.int64)
-    elif canonical[f"W{len(canonical) // 2}"].shape[1] > 1:  # several mse targets: laid out like X
-        y = y if L.rows else y.T
-    else:
-        y = y.reshape(-1, 1)
+    else:  # bce, mse: (N, C) laid out like X; one target's flat or row vector is one column
+        y = (y if L.rows else y.T).reshape(X.shape[0], -1)
     return canonical, X, y
 
 

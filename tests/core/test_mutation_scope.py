@@ -18,6 +18,12 @@ BEYOND_THE_CORE = ("reference/heads.py", "oracles/torch_oracle.py", "oracles/jax
                    "oracles/formats.py", "oracles/junit.py", "oracles/options.py", "oracles/shells/gradebook.py",
                    "oracles/shells/results.py", "oracles/shells/cli.py", "oracles/shells/api.py",
                    "oracles/shells/pytest_plugin.py", "properties/fuzz.py", "properties/strategies.py")
+# scope widened: core-adjacent modules (the session that asks the candidate, the registry of oracles, the
+# diagnosis's per-layer, precision, NaN-origin and bias-by-value findings, the background torch oracle, the
+# reference in every layout, and the data a verdict is computed on)
+CORE_ADJACENT = ("oracles/session.py", "oracles/registry.py", "oracles/per_layer.py", "oracles/precision.py",
+                 "oracles/nan_origin.py", "oracles/bias_contract.py", "oracles/background.py", "properties/speakers.py",
+                 "reference/data.py")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +48,14 @@ def test_pyproject_mutates_exactly_the_shards_modules(mutation):
 def test_the_scope_holds_the_modules_beyond_the_core_a_verdict_depends_on(mutation):
     assert set(BEYOND_THE_CORE) <= _files(mutation)
     assert len(mutation.CORE) == 12 and set(mutation.CORE) <= set(mutation.SHARDS)
+
+
+def test_the_scope_holds_the_core_adjacent_modules_each_in_a_shard_of_its_own(mutation):
+    files = [file for file, _ in mutation.SHARDS.values()]
+    assert set(CORE_ADJACENT) <= set(files)
+    assert all(files.count(file) == 1 for file in CORE_ADJACENT)
+    assert {shard for shard, (file, _) in mutation.SHARDS.items() if file in CORE_ADJACENT} == {
+        "session", "registry", "per_layer", "precision", "nan_origin", "bias_contract", "background", "speakers", "data"}
 
 
 def test_every_shard_names_a_module_and_test_files_that_exist(mutation):

@@ -61,3 +61,36 @@ def run_reference(spec, params, X, y):
     from reference.model import backward
 
     return backward(params, X, y, spec.activation, head=spec.head)
+
+
+def test_the_report_says_each_oracle_in_its_own_words_and_an_unknown_name_as_given():
+    assert [registry.words(o.name) for o in registry.ORACLES] == [o.words for o in registry.ORACLES]
+    assert registry.words("finite-differences") == "finite differences"
+    assert registry.words("mxnet") == "mxnet"
+    assert all(registry.words(o.name) == registry.BY_NAME[o.name].words for o in registry.FORWARD_ORACLES)
+
+
+def test_get_returns_the_declared_oracle_for_every_name():
+    for oracle in registry.ORACLES:
+        assert registry.get(oracle.name) is oracle
+    assert registry.get("torch").package == "torch" and registry.get("torch").slow_import
+
+
+def test_load_imports_the_module_and_returns_the_function_the_entry_names():
+    from oracles.autograd_oracle import autograd_oracle
+    from oracles.jax_oracle import jax_oracle
+
+    assert registry.get("jax").load() is jax_oracle
+    assert registry.get("autograd").load() is autograd_oracle
+    from reference.model import backward
+
+    assert Oracle("np", "np", "framework", "numpy", "reference.model:backward").load() is backward
+    with pytest.raises(ValueError, match="the traced-only oracle is computed by the harness, not loaded"):
+        Oracle("traced-only", "t", "traced").load()
+
+
+def test_the_defaults_the_frameworks_and_the_packages_follow_the_declarations():
+    assert registry.NAMES == ("finite-differences", "torch", "jax")  # autograd is opt-in
+    assert registry.FRAMEWORKS == ("torch", "jax", "autograd")
+    assert registry.PACKAGES == ("numpy", "torch", "jax", "autograd")
+    assert [o.name for o in registry.FORWARD_ORACLES] == ["finite-differences", "autograd"]
