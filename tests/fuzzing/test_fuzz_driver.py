@@ -292,3 +292,32 @@ def test_the_notebook_cell_whose_progress_line_became_the_result_does_not_show_i
     FuzzResult(1, True, 1.0, shown_at=6)._ipython_display_()
     FuzzResult(1, True, 1.0)._ipython_display_()
     assert len(shown) == 2 and shown[0] == ((FuzzResult(1, True, 1.0).mimebundle(),), {"raw": True})
+
+
+# ---------------------------------------------------------------- causes told apart on a grown problem
+
+def missing_mean(problem):
+    return InProcess("missing_1_over_n", catalogue.missing_1_over_n)
+
+
+def test_a_shrunk_agreement_failure_keeps_only_the_causes_that_also_hold_on_the_grown_problem():
+    """At N = 2 a missing 1/N and a stray 2 give the same number: the grown problem tells them apart."""
+    c = fuzz(missing_mean, 30, SMALL, oracles=FD).counterexample
+    problem = Problem.parse(c["problem"])
+    assert problem.N == 2
+    (law,) = c["laws"]
+    assert law["law"] == "agreement" and law["message"] == " | ".join(law["lines"])
+    assert law["lines"][-1].startswith("note:") and telling(problem).describe() in law["lines"][-1]
+    diagnosis = [line for line in law["lines"] if line.startswith("diagnosis:")]
+    assert len(diagnosis) == 1 and "missing 1/n" in diagnosis[0].lower() and "either" not in diagnosis[0]
+
+
+def test_a_replayed_problem_tells_causes_apart_as_the_fuzz_said_them():
+    problem = Problem((1, 1, 1), "relu", "float64", 2, seed=0, scale=1.0)
+    point = replay(problem, missing_mean(problem), oracles=FD).points[0]
+    causes = [f for f in point.findings if f.cause]
+    assert [f.ids for f in causes] == [("factor:N",)]
+    said = [line for line in point.diagnosis if "missing 1/N" in line]
+    assert len(said) == 1 and not said[0].startswith(("either", "or "))
+    notes = [f.text for f in point.findings if telling(problem).describe() in f.text]
+    assert len(notes) == 1
