@@ -355,3 +355,19 @@ def test_overflow_says_where_the_forward_first_stops_being_finite_and_none_when_
     with pytest.raises(ValueError) as info:
         Problem.parse("sizes=3,4,1 N=5 seed=1 dtype=float32 scale=1e30 l2=0.5")
     assert "float32" in str(info.value) and "scale=1e+30" in str(info.value) and "l2=0.5" in str(info.value)
+
+
+def test_both_labels_come_in_about_even_shares_between_the_first_row_s_0_and_the_last_row_s_1():
+    _, _, y = Problem((2, 3, 1), "relu", "float64", 200, seed=8, scale=1.0).arrays()
+    inner = y[1:-1, 0]
+    assert y[0, 0] == 0 and y[-1, 0] == 1 and 0.35 < inner.mean() < 0.65
+
+
+def test_a_saturated_softmax_s_lead_is_800_plus_twice_the_logits_reach():
+    p = Problem((3, 5, 3), "tanh", "float64", 6, seed=4, scale=1.0, loss="softmax", saturate=True)
+    params, X, _ = p.arrays()
+    plain = {k: v.copy() for k, v in params.items()}
+    plain["b2"][...] = 0.0
+    _, cache = forward(plain, X, "tanh", "softmax")
+    reach = float(np.abs(cache["z2"]).max())
+    assert params["b2"][0, 4 % 3] == pytest.approx(SOFTMAX_SATURATION + 2 * reach, rel=1e-12)

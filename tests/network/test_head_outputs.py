@@ -346,3 +346,17 @@ def test_sigmoid_is_the_logistic_function_in_the_input_s_dtype_without_overflow(
     tol = policy.tolerance("loss", dtype)
     assert np.all(tol.close(s.astype(np.float64), expected, 1.0))
     assert np.all(s[1:] >= s[:-1])
+
+
+def test_each_hint_starts_at_its_limit_itself():
+    """The limits are inclusive: a logit exactly at exp's overflow, a span exactly at -log(tiny), a
+    |z| exactly at -log(eps) already round."""
+    overflow = float(np.log(np.finfo(np.float64).max))
+    tiny = -np.log(np.finfo(np.float64).tiny)
+    soft = OUTPUTS["softmax"]
+    assert "max" in soft.saturation_hint(np.array([[overflow, 0.0]]), 30.0)
+    assert "underflow" in soft.saturation_hint(np.array([[tiny, 0.0]]), 30.0)
+    for dtype in ("float64", "float32"):
+        eps, low = -np.log(np.finfo(dtype).eps), -np.log(np.finfo(dtype).tiny)
+        assert OUTPUTS["bce"].log_underflow(np.array([[float(eps)]]), dtype) != ""
+        assert soft.log_underflow(np.array([[float(low), 0.0]]), dtype) != ""
