@@ -257,6 +257,9 @@ def test_a_head_refuses_a_field_outside_its_choices_naming_it(kw, field):
     with pytest.raises(ValueError) as info:
         Head(**kw)
     assert str(info.value).startswith(f"{field} must")
+    choices = {"loss": LOSSES, "reduction": REDUCTIONS, "l2_form": L2_FORMS}.get(field)
+    if choices:  # the message lists the choices
+        assert ", ".join(choices) in str(info.value)
 
 
 def test_a_head_keeps_its_l2_as_a_float_and_its_fields_in_to_dict():
@@ -294,6 +297,8 @@ def test_the_penalty_and_its_gradient_count_weights_only_in_float64():
     assert lambd.penalty(params, 4) == pytest.approx(0.4 / 8 * 15, rel=policy.FACTOR.rtol)
     assert close(lambd.l2_grads(params, 4)["W2"], 2 * 0.4 / 8 * params["W2"])
     assert Head().penalty(params, 3) == 0.0 and isinstance(Head().penalty(params, 3), float)
+    big = {"W1": np.array([[1e20, 3e19]], dtype=np.float32)}  # squares past float32's 3.4e38, summed in float64
+    assert Head(l2=1.0, l2_form="reg").penalty(big, 3) == pytest.approx(1e40 + 9e38, rel=policy.tolerance("loss", "float32").rtol)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
