@@ -254,7 +254,11 @@ def scales(low: float = 1e-3, high: float = 10.0):
         raise ValueError(f"scales: need 0 < low <= high, got {low}, {high}")
     lo, hi = float(np.log10(low)), float(np.log10(high))
     mid = min(max(0.0, lo), hi)
-    return st.one_of(st.just(10.0 ** mid), st.floats(lo, hi).map(lambda e: float(10.0 ** e)))
+
+    def scale(e: float) -> float:  # 10 ** log10(high) may round past high: held to the bounds
+        return float(min(max(10.0 ** e, low), high))
+
+    return st.one_of(st.just(scale(mid)), st.floats(lo, hi).map(scale))
 
 
 def problems(spec_strategy=None, min_n: int = 1, max_n: int = 256, scale_strategy=None,
