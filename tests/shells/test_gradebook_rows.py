@@ -271,3 +271,132 @@ def test_an_exception_where_rows_arrive_stops_the_pool_ends_the_workers_and_is_r
     with pytest.raises(KeyboardInterrupt):
         _on_threads("spec", "data", ["a", "b"], [0, 1], [], ("fd",), None, 1, arrived, {})
     assert ended == [True]
+
+
+# grade(): the library call, with the grading and the oracles' points stood in for
+
+@pytest.fixture
+def graded_here(monkeypatch):
+    """grade() with ``_graded`` and ``prepare_points`` replaced: (graded targets, prepare_points' calls)."""
+    targets, prepared = [], []
+
+    def graded(spec, data, target, points, oracles, convention, stop, fuzz, **options):
+        targets.append(target)
+        return Row(target, "bad" not in target, "FAIL" if "bad" in target else "PASS", seconds=0.1234567), False
+
+    def prepare(spec, data, oracles, seed, mode, directions, timings):
+        prepared.append((oracles, seed, mode, directions))
+        timings["points"] = 0.12345678
+        return ["the points"]
+
+    monkeypatch.setattr(gradebook, "_graded", graded)
+    monkeypatch.setattr(gradebook, "prepare_points", prepare)
+    return targets, prepared
+
+
+@pytest.fixture(scope="module")
+def problem():
+    from reference.data import synthetic
+    from reference.model import Spec
+
+    return Spec(), synthetic(rows=40)
+
+
+def test_grade_returns_a_row_per_target_in_order_with_the_problems_description(graded_here, problem):
+    spec, data = problem
+    targets, prepared = graded_here
+    calls = []
+    b = gradebook.grade(spec, data, ["a.py:fn", "bad.py:fn", "c.py:fn"], oracles=("finite-differences",), seed=3,
+                        jobs=2, mode="exhaustive", directions=4, progress=calls.append)
+    assert [r.candidate for r in b.rows] == ["a.py:fn", "bad.py:fn", "c.py:fn"] and sorted(targets) == sorted(
+        ["a.py:fn", "bad.py:fn", "c.py:fn"])
+    assert prepared == [(("finite-differences",), 3, "exhaustive", 4)]
+    assert (b.data, b.spec, b.oracles, b.interrupted, b.fuzz) == (data.describe(), spec.to_dict(),
+                                                                  ["finite-differences"], False, None)
+    assert b.timings_s["points"] == 0.123457 and b.timings_s["total"] >= 0  # rounded to the microsecond
+    assert b.versions == gradebook.versions()
+    assert calls == [1, 2, 3] and b.exit_code() == 1
+
+
+def test_grade_with_a_results_folder_grades_only_the_missing_rows_and_reports_the_found_ones_first(graded_here, problem,
+                                                                                                   tmp_path):
+    spec, data = problem
+    targets, prepared = graded_here
+    gradebook.grade(spec, data, ["a.py:fn", "bad.py:fn"], oracles=("finite-differences",), results=tmp_path)
+    targets.clear()
+    prepared.clear()
+    calls = []
+    b = gradebook.grade(spec, data, ["a.py:fn", "bad.py:fn", "c.py:fn"], oracles=("finite-differences",),
+                        results=tmp_path, progress=calls.append)
+    assert targets == ["c.py:fn"] and calls == [2, 3]
+    assert [r.verdict for r in b.rows] == ["PASS", "FAIL", "PASS"]
+    targets.clear()
+    prepared.clear()
+    again = gradebook.grade(spec, data, ["a.py:fn", "bad.py:fn", "c.py:fn"], oracles=("finite-differences",),
+                            results=tmp_path)
+    assert targets == [] and prepared == []  # every row found: no points prepared, nothing graded
+    assert again.rows == b.rows
+
+
+def test_ctrl_c_in_grade_returns_the_rows_so_far_marked_interrupted(graded_here, problem):
+    spec, data = problem
+
+    def interrupt(n):
+        if n == 2:
+            raise KeyboardInterrupt
+
+    b = gradebook.grade(spec, data, ["a.py:fn", "b.py:fn", "c.py:fn"], oracles=("finite-differences",),
+                        progress=interrupt)
+    assert b.interrupted and len(b.rows) == 2 and b.exit_code() == 1
+
+
+def test_grade_on_a_scheduler_hands_the_problem_and_each_rows_stored_place_to_dask(graded_here, problem, monkeypatch,
+                                                                                    tmp_path):
+    import os
+
+    from oracles.shells import cluster
+
+    spec, data = problem
+    seen = []
+
+    def on_dask(scheduler, jobs, shared, targets, todo, arrived, busy=None, stored=None):
+        seen.append((scheduler, jobs, shared, list(targets), list(todo), stored(0)))
+        for i in todo:
+            arrived(i, Row(targets[i], True, "PASS"))
+
+    monkeypatch.setattr(cluster, "on_dask", on_dask)
+    b = gradebook.grade(spec, data, ["a.py:fn", "b.py:fn"], oracles=("finite-differences",), jobs=3,
+                        scheduler="tcp://h:1", results=tmp_path / "rows", convention="cs231n", timeout=2.0)
+    ((scheduler, jobs, shared, targets, todo, stored),) = seen
+    assert (scheduler, jobs, targets, todo) == ("tcp://h:1", 3, ["a.py:fn", "b.py:fn"], [0, 1])
+    assert shared == (spec, data, ["the points"], ("finite-differences",), "cs231n", {"timeout": 2.0}, None)
+    assert stored[0] == os.path.abspath(tmp_path / "rows") and len(stored[1]) == 64
+    assert [r.verdict for r in b.rows] == ["PASS", "PASS"]
+
+
+def test_grade_with_fuzz_draws_the_problems_once_and_describes_them(graded_here, problem, monkeypatch):
+    spec, data = problem
+    drawn = []
+
+    def draw(spec_, examples, seed, oracles, prepare, timings):
+        drawn.append((examples, seed, oracles, prepare))
+        return gradebook.Fuzzed((SimpleNamespace(describe=lambda: "problem 1"),), {})
+
+    monkeypatch.setattr(gradebook, "draw_fuzz", draw)
+    b = gradebook.grade(spec, data, ["a.py:fn"], oracles=("finite-differences",), seed=5, fuzz=2)
+    assert drawn == [(2, 5, ("finite-differences",), True)]
+    assert b.fuzz == {"examples": 2, "seed": 5, "problems": ["problem 1"]}
+
+
+def test_a_grading_after_the_gradebook_was_interrupted_starts_no_worker(problem):
+    spec, data = problem
+    stop = threading.Event()
+    stop.set()
+    row, signalled = gradebook._graded(spec, data, "nowhere.py:fn", [], ("finite-differences",), stop=stop)
+    assert (row.verdict, row.first_failure, signalled) == ("ERROR", "not graded: the gradebook was interrupted", False)
+
+
+def test_a_candidate_that_cannot_be_loaded_is_an_error_row_naming_why(problem, tmp_path):
+    spec, data = problem
+    row = gradebook.grade_one(spec, data, f"{tmp_path}/missing.py:backward", [], ("finite-differences",))
+    assert (row.passed, row.verdict) == (False, "ERROR") and "missing.py" in row.first_failure and row.seconds >= 0
