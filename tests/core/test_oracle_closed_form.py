@@ -69,7 +69,8 @@ def closed_form(spec, params, X, y):
     total, dz, count = _head(spec.loss, z, np.asarray(y, dtype=np.float64).reshape(z.shape[0], -1))
     divide = count if spec.reduction == "mean" else 1
     value, dz = total / divide, dz / divide
-    c = {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * N)}[spec.l2_form]
+    rows = np.shape(X)[0]
+    c = {"weight_decay": spec.l2 / 2, "reg": spec.l2, "lambd": spec.l2 / (2 * rows)}[spec.l2_form]
     value += c * sum(np.sum(P[f"W{l}"] ** 2) for l in range(1, L + 1))
     grads = {}
     for l in range(L, 0, -1):
@@ -200,3 +201,46 @@ def test_the_torch_oracle_runs_on_one_thread_and_gives_the_process_its_own_setti
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", ORACLES)
+@pytest.mark.parametrize("head", ["bce", "quadratic"])
+def test_labels_given_as_integers_are_read_as_the_same_numbers(name, head):
+    spec, params, X, y = problem(head, "relu", seed=13)
+    as_floats = _oracle(name)(spec, params, X, y)
+    as_integers = _oracle(name)(spec, params, X, y.astype(np.int64))
+    assert as_integers[0] == pytest.approx(as_floats[0], rel=1e-12)
+    for k in params:
+        np.testing.assert_allclose(as_integers[1][k], as_floats[1][k], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("n, least, bucket", [(1, 16, 16), (16, 16, 16), (17, 16, 32), (32, 16, 32), (33, 16, 64),
+                                              (255, 256, 256), (256, 256, 256), (257, 256, 512), (1000, 32, 1024)])
+def test_the_jax_oracle_pads_to_the_next_power_of_two_and_at_least_the_floor(n, least, bucket):
+    from oracles.jax_oracle import _bucket
+
+    assert _bucket(n, least) == bucket
+
+
+def test_the_jax_oracle_pads_with_zeros_after_the_values_in_the_dtype_asked():
+    from oracles.jax_oracle import _pad
+
+    out = _pad(np.array([[1.5, 2.5]]), (3, 4), "float32")
+    assert out.dtype == np.float32 and out.shape == (3, 4)
+    np.testing.assert_array_equal(out, [[1.5, 2.5, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("N", [1, 255, 257])
+def test_the_jax_oracle_gives_the_closed_form_whatever_the_rows_padding(N):
+    import oracles.jax_oracle as jax_oracle
+
+    spec = Spec((3, 4, 1), "tanh", "float64", "bce", "mean")
+    rng = np.random.default_rng(N)
+    params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal((1, 4)),
+              "W2": rng.standard_normal((4, 1)), "b2": rng.standard_normal((1, 1))}
+    X, y = rng.standard_normal((N, 3)), (rng.random((N, 1)) < 0.5).astype(float)
+    value, grads = jax_oracle.jax_oracle(spec, params, X, y)
+    expected, ours = closed_form(spec, params, X, y)
+    assert policy.tolerance("loss", "float64").close(value, expected)
+    for k in params:
+        assert np.all(policy.tolerance("jax", "float64").close_array(grads[k], ours[k])), k
