@@ -168,3 +168,10 @@ def test_line_gives_the_rate_to_two_decimals_and_the_time_left_to_the_second_whi
 def test_line_gives_no_time_left_once_the_run_is_over():
     for state in ("finished", "interrupted"):
         assert line(snap(rate_per_s=2.0, eta_s=5.0, state=state)) == "0 running, 0 failed, 2.00 /s"
+
+
+def test_a_row_in_the_first_second_gives_a_rate_already(clock):
+    tally = Tally(3)
+    clock.now += 0.5
+    tally.arrived(PASS)
+    assert tally.snapshot()["rate_per_s"] == 2.0 and tally.snapshot()["eta_s"] == 1.0
