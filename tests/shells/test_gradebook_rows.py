@@ -131,6 +131,12 @@ def test_the_text_table_folds_its_cells_to_the_width():
     assert all(len(line) <= 60 for line in text.splitlines()) and text.count("x") == 80
 
 
+def test_the_text_tables_width_is_120_unless_asked():
+    b = book([Row("a.py:fn", False, "FAIL", "word " * 100)])
+    assert b.to_text() == b.to_text(width=120) != b.to_text(width=121)
+    assert max(len(line) for line in b.to_text().splitlines()) <= 120
+
+
 # a row made from a report
 
 def point(passed=True, lines=(), diagnosis=()):
