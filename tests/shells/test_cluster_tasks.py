@@ -228,16 +228,17 @@ def test_the_problem_is_submitted_once_and_every_task_under_its_own_key(client, 
 def test_a_task_whose_workers_died_is_graded_again_alone_after_the_others_and_that_row_counts(client, tmp_path):
     tries, order = tmp_path / "tries.txt", []
 
-    def task(problem, target):
+    def task(problem, target, stored):
         with open(tries, "a") as f:
-            f.write(target + "\n")
-        if target == "b" and tries.read_text().split().count("b") == 1:
+            f.write(f"{target}:{stored[1]}\n")
+        if target == "b" and tries.read_text().split().count("b:key1") == 1:
             raise KilledWorker("worker died")
         return Row(target, True, "PASS"), False
 
-    run_tasks(client, (), ["a", "b", "c"], [0, 1, 2], lambda i, row: order.append((i, row.verdict)), task=task)
+    run_tasks(client, (), ["a", "b", "c"], [0, 1, 2], lambda i, row: order.append((i, row.verdict)), task=task,
+              stored=lambda i: ("folder", f"key{i}"))
     assert order[-1] == (1, "PASS") and sorted(order) == [(0, "PASS"), (1, "PASS"), (2, "PASS")]
-    assert tries.read_text().split().count("b") == 2
+    assert tries.read_text().split().count("b:key1") == 2  # alone too, with its stored place
 
 
 def test_a_task_whose_workers_die_alone_too_is_a_crash_row(client):
@@ -264,6 +265,48 @@ def test_a_signalled_row_is_graded_again_alone_and_only_the_second_row_arrives(c
 
     run_tasks(client, (), ["a", "b"], [0, 1], lambda i, row: arrived.append((i, row.verdict)), task=task)
     assert arrived == [(1, "FAIL"), (0, "PASS")]
+
+
+class FrozenClock:
+    """``time`` for the cluster module: sleeps as usual, but its monotonic clock never moves."""
+
+    def __init__(self):
+        import time
+
+        self.sleep, self.now = time.sleep, time.monotonic()
+
+    def monotonic(self):
+        return self.now
+
+
+def test_the_workers_threads_are_asked_at_most_once_a_second_and_never_without_busy(client, monkeypatch):
+    asked = []
+    real = client.nthreads
+
+    def nthreads(*args, **kwargs):
+        asked.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "nthreads", nthreads)
+    monkeypatch.setattr(cluster, "time", FrozenClock())
+
+    def task(problem, target):
+        return Row(target, True, "PASS"), False
+
+    run_tasks(client, (), list("abcd"), [0, 1, 2, 3], lambda i, row: None, task=task)
+    assert asked == []
+    busy = []
+    run_tasks(client, (), list("abcd"), [0, 1, 2, 3], lambda i, row: None, task=task, busy=busy.append)
+    assert len(asked) == 1 and busy[0] == 2 and busy[-1] == 0  # the clock stood still: asked once
+
+
+def test_a_local_cluster_has_as_many_workers_as_jobs_each_with_one_thread():
+    client, local = cluster.connect("local", 1)
+    try:
+        assert client.nthreads() and list(client.nthreads().values()) == [1]
+    finally:
+        client.close()
+        local.close()
 
 
 def test_a_task_that_raises_is_an_error_row_and_not_graded_again(client, tmp_path):
