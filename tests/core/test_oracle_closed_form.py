@@ -244,3 +244,15 @@ def test_the_jax_oracle_gives_the_closed_form_whatever_the_rows_padding(N):
     assert policy.tolerance("loss", "float64").close(value, expected)
     for k in params:
         assert np.all(policy.tolerance("jax", "float64").close_array(grads[k], ours[k])), k
+
+
+@pytest.mark.parametrize("name", ORACLES)
+@pytest.mark.parametrize("head", list(HEADS))
+def test_the_oracle_computes_in_the_specs_dtype_whatever_the_dtype_of_the_arrays_given(name, head):
+    spec, params, X, y = problem(head, "tanh", dtype="float32", seed=17)
+    wide = ({k: v.astype(np.float64) for k, v in params.items()}, X.astype(np.float64),
+            y if head == "softmax" else y.astype(np.float64))
+    value32, grads32 = _oracle(name)(spec, params, X, y)
+    value64, grads64 = _oracle(name)(spec, *wide)
+    assert value64 == value32 and all(np.array_equal(grads64[k], grads32[k]) for k in grads32)
+    assert np.float32(value32) == value32  # a float32 number: computed in float32
