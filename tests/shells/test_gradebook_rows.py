@@ -406,3 +406,75 @@ def test_a_candidate_that_cannot_be_loaded_is_an_error_row_naming_why(problem, t
     spec, data = problem
     row = gradebook.grade_one(spec, data, f"{tmp_path}/missing.py:backward", [], ("finite-differences",))
     assert (row.passed, row.verdict) == (False, "ERROR") and "missing.py" in row.first_failure and row.seconds >= 0
+
+
+# _judged: one candidate's grading, with the worker and the checks stood in for
+
+class Handle:
+    def __init__(self, offence=None, signalled=None):
+        self.offence, self.signalled, self.closed = offence, signalled, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+
+
+@pytest.fixture
+def judged(monkeypatch):
+    """``(handles, calls)``: the next handle load_candidate returns, and what load_candidate, run and _fuzzed got."""
+    import oracles.candidate as candidate
+
+    handles, calls = [Handle()], []
+
+    def load(target, **options):
+        calls.append(("load", target, options))
+        return handles[0]
+
+    def run(spec, data, handle, oracles, prepared, convention):
+        calls.append(("run", handle, oracles, prepared, convention))
+        return report(point(handle.offence is None and "bad" not in spec, ["W1 wrong"]), candidate_s=0.25)
+
+    def fuzz(handle, target, drawn, oracles, convention):
+        calls.append(("fuzz", drawn))
+        return fuzzed(examples=3)
+
+    monkeypatch.setattr(candidate, "load_candidate", load)
+    monkeypatch.setattr(gradebook, "run", run)
+    monkeypatch.setattr(gradebook, "_fuzzed", fuzz)
+    return handles, calls
+
+
+def test_a_grading_loads_the_candidate_with_the_worker_options_and_checks_it_at_the_prepared_points(judged):
+    handles, calls = judged
+    row, signalled = gradebook._graded("spec", "data", "a.py:fn", ["points"], ("torch",), "cs231n", timeout=3.0)
+    assert calls == [("load", "a.py:fn", {"timeout": 3.0}), ("run", handles[0], ("torch",), ["points"], "cs231n")]
+    assert (row.verdict, row.candidate_seconds, row.fuzz, signalled) == ("PASS", 0.25, "", False)
+    assert handles[0].closed
+
+
+def test_a_candidate_that_signalled_the_judge_fails_with_its_offence(judged):
+    handles, _ = judged
+    handles[0] = Handle(offence="the candidate sent SIGINT to the judge")
+    row, signalled = gradebook._graded("spec", "data", "a.py:fn", [], ("torch",))
+    assert (row.passed, row.verdict, row.first_failure, row.diagnosis, row.candidate_seconds, signalled) == (
+        False, "FAIL", "the candidate sent SIGINT to the judge", "", 0.25, False)
+
+
+def test_a_worker_that_died_of_a_signal_the_judge_did_not_send_marks_the_row_signalled(judged):
+    handles, _ = judged
+    handles[0] = Handle(signalled=9)
+    assert gradebook._graded("spec", "data", "a.py:fn", [], ("torch",))[1] is True
+    handles[0] = Handle(signalled=0)  # a signal number, even 0, is a signal
+    assert gradebook._graded("spec", "data", "a.py:fn", [], ("torch",))[1] is True
+
+
+def test_the_drawn_problems_are_met_only_after_the_points_held(judged):
+    _, calls = judged
+    row = gradebook._graded("spec", "data", "a.py:fn", [], ("torch",), fuzz="drawn")[0]
+    assert ("fuzz", "drawn") in calls and row.fuzz == "3 held"
+    calls.clear()
+    row = gradebook._graded("bad spec", "data", "a.py:fn", [], ("torch",), fuzz="drawn")[0]
+    assert not any(c[0] == "fuzz" for c in calls) and row.fuzz == "not run: the checks at the points failed"
+    assert gradebook.grade_one("spec", "data", "a.py:fn", [], ("torch",), fuzz="drawn").fuzz == "3 held"
