@@ -16,10 +16,11 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-FORMAT = 1  # the row files' layout: a change makes every stored row a miss
+FORMAT = 2  # the row files' and keys' layout: a change makes every stored row a miss
 
 
 def _digest(payload) -> str:
+    """sha256 of ``payload`` as JSON: a list, whose places name its parts (dicts inside sorted by key)."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -36,11 +37,8 @@ def problem_key(spec, data, oracles, seed, mode, directions, convention, worker_
         a = np.ascontiguousarray(a)
         arrays.update(f"{a.dtype.str}{a.shape}".encode())
         arrays.update(a.tobytes())
-    return _digest({"format": FORMAT, "harness": _harness_version(), "versions": versions(),
-                    "spec": spec.to_dict(), "data": [data.describe(), arrays.hexdigest()],
-                    "oracles": list(oracles), "seed": seed, "mode": mode, "directions": directions,
-                    "convention": convention, "worker": {k: v for k, v in sorted(worker_options.items())},
-                    **({"fuzz": fuzz} if fuzz else {})})
+    return _digest([FORMAT, _harness_version(), versions(), spec.to_dict(), data.describe(), arrays.hexdigest(),
+                    list(oracles), seed, mode, directions, convention, worker_options] + ([fuzz] if fuzz else []))
 
 
 def _harness_version() -> str | None:
@@ -63,7 +61,7 @@ def candidate_key(problem: str, target: str) -> str:
             files.append([os.path.realpath(path), hashlib.sha256(Path(path).read_bytes()).hexdigest()])
         except OSError as exc:
             files.append([path, f"unreadable: {exc.strerror}"])
-    return _digest({"problem": problem, "target": target, "files": files})
+    return _digest([problem, target, files])
 
 
 class ResultsError(Exception):
