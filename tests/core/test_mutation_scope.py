@@ -23,7 +23,7 @@ BEYOND_THE_CORE = ("reference/heads.py", "oracles/torch_oracle.py", "oracles/jax
 # reference in every layout, and the data a verdict is computed on)
 CORE_ADJACENT = ("oracles/session.py", "oracles/registry.py", "oracles/per_layer.py", "oracles/precision.py",
                  "oracles/nan_origin.py", "oracles/bias_contract.py", "oracles/background.py", "properties/speakers.py",
-                 "reference/data.py")
+                 "reference/data.py", "reference/model.py")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,8 @@ def test_the_scope_holds_the_core_adjacent_modules_each_in_a_shard_of_its_own(mu
     assert set(CORE_ADJACENT) <= set(files)
     assert all(files.count(file) == 1 for file in CORE_ADJACENT)
     assert {shard for shard, (file, _) in mutation.SHARDS.items() if file in CORE_ADJACENT} == {
-        "session", "registry", "per_layer", "precision", "nan_origin", "bias_contract", "background", "speakers", "data"}
+        "session", "registry", "per_layer", "precision", "nan_origin", "bias_contract", "background", "speakers", "data",
+        "model"}
 
 
 def test_every_shard_names_a_module_and_test_files_that_exist(mutation):
