@@ -18,6 +18,10 @@ BEYOND_THE_CORE = ("reference/heads.py", "oracles/torch_oracle.py", "oracles/jax
                    "oracles/formats.py", "oracles/junit.py", "oracles/options.py", "oracles/shells/gradebook.py",
                    "oracles/shells/results.py", "oracles/shells/cli.py", "oracles/shells/api.py",
                    "oracles/shells/pytest_plugin.py", "properties/fuzz.py", "properties/strategies.py")
+# the two families beyond the network: every module of each but the names (no code) and the package files
+FAMILIES = tuple(f"oracles/families/forward/{m}.py" for m in ("judge", "sides", "points", "run", "diagnosis", "report")) + \
+    tuple(f"oracles/families/layers/{m}.py" for m in ("kinds", "frameworks", "run", "mistakes", "ties", "sides",
+                                                       "directions", "laws", "report"))
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +64,16 @@ def test_a_shard_of_the_reference_walks_the_reference_and_does_not_copy_it_over(
     section = mutation.mutmut_section(tmp_path, "reference/heads.py", [])
     assert 'source_paths = ["oracles", "properties", "reference"]' in section and '"reference/"' not in section
     assert '"reference/"' in mutation.mutmut_section(tmp_path, "oracles/junit.py", [])
+
+
+def test_the_scope_holds_every_module_of_the_forward_and_layers_families(mutation):
+    assert set(FAMILIES) <= _files(mutation)
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "oracles" / "families").glob("*/*.py")
+               if p.name not in ("__init__.py", "names.py")}
+    assert on_disk == set(FAMILIES)
+
+
+def test_a_shard_of_a_family_module_walks_oracles_and_copies_the_reference(mutation, tmp_path):
+    section = mutation.mutmut_section(tmp_path, "oracles/families/layers/ties.py", [])
+    assert 'only_mutate = ["oracles/families/layers/ties.py"]' in section
+    assert 'source_paths = ["oracles", "properties"]' in section and '"reference/"' in section
