@@ -129,7 +129,7 @@ def _draw(kind, seed: int, given: dict, second: bool, directions=None) -> dict:
         if kind.fill is not None:
             hyper = kind.fill(rng, hyper, arrays)
         torch_outs, _ = FRAMEWORKS["torch"](kind, arrays, hyper)
-    except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except (ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise ForwardError(f"--layer-args {hyper}: not a {kind.name} layer the harness can draw ({exc})") from None
     douts = [np.ones(()) if kind.loss else rng.standard_normal(o.shape) for o in torch_outs]
     shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
