@@ -76,3 +76,58 @@ class Pair:
         if reply.get("kind") != "layer":
             return Outcome(None, failure=f"raised {reply.get('type')}")
         return Outcome(reply)
+
+
+class ForwardHere:
+    """:class:`oracles.families.forward.sides.ForwardSide` with the worker's ops called in this process."""
+
+    limit = 30.0
+
+    def __init__(self, source, **worker_options):
+        self.source, self.name, self.options, self.closed = source, source.name, worker_options, False
+        self.fn = worker.load(source.message())
+
+    def start(self):
+        return self
+
+    def close(self):
+        self.closed = True
+
+    def init(self, source, seed):
+        from oracles.families.forward.points import ForwardError
+        from oracles.families.forward.sides import failed_words
+
+        reply = worker.call_init(None, {"source": source.message(), "seed": seed})
+        if reply["kind"] == "failed":
+            raise ForwardError(failed_words(reply, f"init {source.name}({seed})"))
+        if reply["kind"] != "point":
+            raise ForwardError(f"init {source.name} returned {reply['type']}")
+        return reply
+
+    def losses(self, params, inputs, perturb, base=0):
+        reply = worker.forward_losses(self.fn, {"params": params, "inputs": inputs, "perturb": perturb, "base": base})
+        assert reply["kind"] == "losses", reply
+        return reply["losses"]
+
+    def autograd(self, params, inputs):
+        return worker.autograd_grads(self.fn, {"source": self.source.message(), "params": params, "inputs": inputs})
+
+
+class BackwardHere:
+    """:class:`oracles.families.forward.sides.BackwardSide` with the worker's op called in this process."""
+
+    def __init__(self, source, forbid=(), **worker_options):
+        self.name, self.fn, self.closed = source.name, worker.load(source.message()), False
+
+    def start(self):
+        return self
+
+    def close(self):
+        self.closed = True
+
+    def evaluate(self, params, inputs):
+        from oracles.isolation import reply_failure
+
+        reply = worker.call_backward(self.fn, {"params": params, "inputs": inputs})
+        failure = reply_failure(reply)
+        return Outcome(None if failure else reply, failure=failure)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from family_fakes import Side, Answering, quadratic
-from oracles import policy
+from oracles import policy, registry
 from oracles.compare import compare
 from oracles.families.forward import judge
 from oracles.families.forward.diagnosis import diagnose, shape_factors
@@ -371,3 +371,181 @@ def test_a_forward_reports_header_and_dict_name_the_forward_the_points_and_the_p
     assert report.plot_title().endswith("| forward f.py:loss, candidate b.py:grad")
     empty = ForwardReport(data={}, spec={}, candidate="c", oracles=[], points=[], timings_s={}, versions={}, forward="f", points_from="p")
     assert "| params  |" in empty.header()
+
+
+def test_the_batch_is_capped_at_max_batch_and_a_forward_timed_at_0_s_counts_a_microsecond(monkeypatch):
+    class Timed(Side):
+        limit = 30.0
+
+    fast = Timed(lambda p, i: float(np.sum(p["w"])))
+    fast.last_seconds = 1e-9
+    assert judge.differences(fast, {"w": np.ones(2)}, {}, "float64").batch == judge.MAX_BATCH == 4096
+    monkeypatch.setattr(judge, "MAX_BATCH", 10 ** 9)
+    assert judge.differences(fast, {"w": np.ones(2)}, {}, "float64").batch == 10 ** 6  # 1 s at 1e-6 s each
+
+
+def test_an_entry_near_a_kink_is_decided_at_the_first_finer_step_that_is_smooth():
+    w0 = 0.5
+    h = float(policy.fd_step(np.array([w0]))[0])
+    corner = w0 + 0.6 * h  # a kink inside the first step and outside the second (h/4)
+    fn = lambda p, i: float(np.exp(p["w"][0]) + 2.0 * abs(p["w"][0] - corner) + np.sum(p["w"][1:] ** 2))  # noqa: E731
+    params = {"w": np.array([w0, 1.0, -1.0])}
+    side = Side(fn)
+    found = judge.differences(side, params, {}, "float64")
+    h4 = (w0 + h * 0.25) - w0
+    at = lambda v: fn({"w": np.array([v, 1.0, -1.0])}, {})  # noqa: E731
+    assert found.central["w"][0] == (at(w0 + h4) - at(w0 - h4)) / (2 * h4)  # h/4's central difference, exactly
+    assert sum(side.sizes) == 4 * 3 + 4  # every entry at h, then the one entry at h/4 alone
+    assert found.refined["w"].tolist() == [True, False, False] and not found.kinks["w"].mask.any()
+
+
+def test_the_noise_allowance_grows_with_the_loss_so_a_large_smooth_loss_is_not_a_kink():
+    big = 1e12
+    found = judge.differences(Side(lambda p, i: big + float(p["w"][0] ** 2)), {"w": np.array([0.3])}, {}, "float64")
+    assert not found.kinks["w"].mask.any() and found.refined["w"].tolist() == [False]
+    h = 2.0 ** -20
+    c, lo, hi, kink = judge._sides(2.0, np.array([2.0 + h]), np.array([2.0 - h]), np.array([2.0 + 2 * h]),
+                                   np.array([2.0 - 2 * h]), np.array([h]), FD_TOL, None)
+    assert c.tolist() == [1.0] and not kink.any() and lo.tolist() == hi.tolist() == [1.0]
+    c, lo, hi, kink = judge._sides(0.0, np.array([1e-6]), np.array([1e-6]), np.array([2e-6]), np.array([2e-6]),
+                                   np.array([1e-6]), FD_TOL, None)
+    assert kink.tolist() == [True] and lo.tolist() == [-1.0] and hi.tolist() == [1.0] and c.tolist() == [0.0]
+
+
+# the forward family's run, its two workers' ops called in this process --------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from family_fakes import BackwardHere, ForwardHere  # noqa: E402
+from oracles.families.forward import run as forward_run  # noqa: E402
+
+FORWARDS = Path(__file__).resolve().parent.parent / "candidates" / "forwards"
+
+
+def _at(case, name):
+    return f"{FORWARDS / case}.py:{name}"
+
+
+@pytest.fixture
+def here(monkeypatch):
+    """check() with both workers' ops in this process; the sides it made, kept."""
+    made = []
+
+    def keep(cls):
+        def make(*a, **kw):
+            side = cls(*a, **kw)
+            made.append(side)
+            return side
+        return make
+
+    monkeypatch.setattr(forward_run, "ForwardSide", keep(ForwardHere))
+    monkeypatch.setattr(forward_run, "BackwardSide", keep(BackwardHere))
+    return made
+
+
+def test_a_correct_backward_passes_both_oracles_at_two_seeds_and_the_workers_are_closed(here):
+    report = forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"), init=_at("no_bias", "init"),
+                               seed=4, timeout=3.0, memory=100)
+    assert report.passed and [p.name for p in report.points] == ["seed 4", "seed 5"]
+    assert report.points_from == f"{FORWARDS / 'no_bias'}.py:init (seeds 4, 5)"
+    assert report.points[0].about == f"params and inputs from {FORWARDS / 'no_bias'}.py:init(4)"
+    assert report.oracles == [registry.DIFFERENCES, registry.AUTOGRAD.name] and report.forward.endswith("no_bias.py:loss")
+    for point in report.points:
+        assert set(point.checks) == {"W1", "W2"} and all(set(per) == set(report.oracles) for per in point.checks.values())
+        assert point.agreement == [(registry.DIFFERENCES, registry.AUTOGRAD.name, True)]
+        assert point.shapes == {"W1": ((4, 6), "float64"), "W2": ((6, 1), "float64")} and point.autograd is None
+        assert point.losses["forward"] > 0 and "candidate" not in point.losses and not point.batch_asserted
+    assert all(side.closed for side in here) and len(here) == 2
+    assert here[0].options == {"timeout": 3.0, "memory": 100}
+    assert set(report.timings_s) == {"points", "total"} and report.timings_s["total"] >= report.timings_s["points"]
+    assert set(report.versions) == {"numpy", "autograd"} and report.versions["numpy"] == np.__version__
+
+
+def test_a_missing_one_over_n_fails_and_its_cause_is_named_factor_n(here):
+    report = forward_run.check(_at("no_bias", "backward_buggy"), forward=_at("no_bias", "loss"),
+                               init=_at("no_bias", "init"))
+    assert not report.passed
+    point = report.points[0]
+    assert point.causes == {"W1": "factor N", "W2": "factor N"}
+    assert point.diagnosis[0].startswith("W1: every entry is N = 12 times the oracle's")
+    assert not point.checks["W2"][registry.AUTOGRAD.name].passed and not point.checks["W2"][registry.DIFFERENCES].passed
+
+
+def test_params_and_inputs_given_make_one_point_and_a_returned_loss_is_held_to_the_forwards(here):
+    params, inputs = _module_init("no_bias")
+
+    def with_loss(p, i):
+        from candidates.forwards.no_bias import backward, loss
+
+        return loss(p, i) + 0.5, backward(p, i)
+
+    report = forward_run.check(with_loss, forward=_at("no_bias", "loss"), params=params, inputs=inputs)
+    point = report.points[0]
+    assert [p.name for p in report.points] == ["given"] and point.about == "from params= and inputs="
+    assert point.losses["candidate"] == pytest.approx(point.losses["forward"] + 0.5)
+    assert point.loss_agrees == {"candidate": False} and not report.passed
+    assert all(c.passed for per in point.checks.values() for c in per.values())
+
+
+def _module_init(case):
+    import importlib
+
+    return importlib.import_module(f"candidates.forwards.{case}").init(0)
+
+
+def test_a_broken_contract_stops_the_point_and_says_why(here):
+    params, inputs = _module_init("no_bias")
+    report = forward_run.check(lambda p, i: {"W1": np.zeros((4, 6))}, forward=_at("no_bias", "loss"), params=params,
+                               inputs=inputs)
+    point = report.points[0]
+    assert point.violation is not None and "W2" in point.violation and point.checks == {} and not report.passed
+
+
+def test_a_forward_autograd_cannot_trace_is_noted_and_the_differences_decide_alone(here):
+    params, inputs = _module_init("no_bias")
+    report = forward_run.check(_at("in_place", "backward"), forward=_at("in_place", "loss"), init=_at("in_place", "init"))
+    point = report.points[0]
+    assert point.autograd is not None and point.autograd.startswith("autograd could not trace the forward at ")
+    assert point.autograd.endswith("; the other oracles still ran")
+    assert all(set(per) == {registry.DIFFERENCES} for per in point.checks.values()) and point.agreement == []
+    assert report.passed
+
+
+def test_with_mean_over_rows_the_batch_law_is_asserted_at_each_point(here):
+    report = forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"), init=_at("no_bias", "init"),
+                               mean_over_rows=True)
+    assert report.passed and all(p.batch_asserted and p.batch is None for p in report.points)
+
+
+def test_inputs_come_from_the_data_when_init_gives_params_only(here, real):
+    def init(seed):
+        return {"w": np.full((real.X.shape[1], 1), 0.01 * (seed + 1))}
+
+    def loss(params, inputs):
+        return np.mean((inputs["X"] @ params["w"] - inputs["y"]) ** 2)
+
+    def grad(params, inputs):
+        X, y = inputs["X"], inputs["y"]
+        return {"w": 2 * X.T @ (X @ params["w"] - y) / len(X)}
+
+    report = forward_run.check(grad, forward=loss, init=init, loss="mse")
+    assert report.passed and [p.name for p in report.points] == ["seed 0", "seed 1"]
+    assert report.points[0].about.startswith("params from ") and " and inputs " not in report.points[0].about
+    assert report.points[1].about.endswith("(1)")
+    assert report.points[0].checks["w"][registry.DIFFERENCES].passed and report.points[0].autograd is None
+    assert report.points[0].checks["w"][registry.AUTOGRAD.name].passed
+
+
+def test_a_forward_needs_params_and_params_are_not_given_twice(here, tmp_path):
+    with pytest.raises(ForwardError, match="--forward needs params"):
+        forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"))
+    path = tmp_path / "p.npz"
+    np.savez(path, **{"params/w": np.ones(2), "inputs/X": np.ones((2, 2))})
+    with pytest.raises(ForwardError, match="params given twice"):
+        forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"), params={"w": np.ones(2)},
+                          inputs=str(path))
+    params, inputs, named = forward_run._given(None, str(path))
+    assert list(params) == ["w"] and list(inputs) == ["X"] and named == str(path)
+    params, inputs, named = forward_run._given({"w": np.ones(2)}, {"X": np.ones(1)})
+    assert list(params) == ["w"] and list(inputs) == ["X"] and named == "params= and inputs="
+    assert forward_run._given(None, None) == (None, None, "params= and inputs=")
