@@ -549,3 +549,14 @@ def test_a_forward_needs_params_and_params_are_not_given_twice(here, tmp_path):
     params, inputs, named = forward_run._given({"w": np.ones(2)}, {"X": np.ones(1)})
     assert list(params) == ["w"] and list(inputs) == ["X"] and named == "params= and inputs="
     assert forward_run._given(None, None) == (None, None, "params= and inputs=")
+
+
+def test_the_kink_test_counts_atol_in_the_parameters_own_scale():
+    """A smooth entry's O(h^2) spread (3 a h^2 of a w^3 at 0: about 1e-6) is within atol counted in the
+    scale of the parameter's largest gradient (1e4), though not within atol alone (1e-7): no kink."""
+    fn = lambda p, i: float(1e4 * p["w"][0] + 1e4 * p["w"][1] ** 3)  # noqa: E731
+    found = judge.differences(Side(fn), {"w": np.array([0.0, 0.0])}, {}, "float64")
+    assert found.scales["w"] == pytest.approx(1e4)
+    assert found.refined["w"].tolist() == [False, False] and not found.kinks["w"].mask.any()
+    h = float(policy.fd_step(np.array([0.0]))[0])
+    assert 3e4 * h * h > FD_TOL.atol  # the spread alone is over atol in units of 1
