@@ -243,8 +243,8 @@ def test_the_forward_side_turns_the_workers_replies_into_losses_or_one_line():
         _side({"kind": "not-a-loss", "type": "str"}).losses({}, {}, [])
     with pytest.raises(ForwardError, match="raised: ZeroDivisionError"):
         _side({"kind": "failed", "type": "ZeroDivisionError"}).losses({}, {}, [])
-    with pytest.raises(ForwardError, match="the forward timed out"):
-        _side(failure="the candidate timed out").losses({}, {}, [])
+    with pytest.raises(ForwardError, match=r"^forward \S*quadratic: the forward timed out; the candidate's limit$"):
+        _side(failure="the candidate timed out; the candidate's limit").losses({}, {}, [])  # the first one only
 
 
 def test_the_forward_side_reads_init_replies():
@@ -560,3 +560,10 @@ def test_the_kink_test_counts_atol_in_the_parameters_own_scale():
     assert found.refined["w"].tolist() == [False, False] and not found.kinks["w"].mask.any()
     h = float(policy.fd_step(np.array([0.0]))[0])
     assert 3e4 * h * h > FD_TOL.atol  # the spread alone is over atol in units of 1
+
+
+def test_an_npz_holding_pickled_objects_is_not_loaded(tmp_path):
+    path = tmp_path / "objects.npz"
+    np.savez(path, **{"params/w": np.array([{"a": 1}], dtype=object)})
+    with pytest.raises(ForwardError, match=r"objects.npz: --inputs is not a readable \.npz \(.*allow_pickle"):
+        from_npz(str(path))
