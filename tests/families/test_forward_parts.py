@@ -567,3 +567,9 @@ def test_an_npz_holding_pickled_objects_is_not_loaded(tmp_path):
     np.savez(path, **{"params/w": np.array([{"a": 1}], dtype=object)})
     with pytest.raises(ForwardError, match=r"objects.npz: --inputs is not a readable \.npz \(.*allow_pickle"):
         from_npz(str(path))
+
+
+def test_inputs_an_init_returned_are_held_to_numeric_arrays_too():
+    with pytest.raises(ForwardError, match=r"^init\(0\) inputs\['s'\] is not a numeric array \(dtype <U1\)$"):
+        inputs_of([("s", {"array": np.array(["a"])})], "init(0) inputs")
+    assert inputs_of([("n", {"array": np.array([3]), "zero_d": True})], "init(0) inputs")["n"].shape == ()
