@@ -131,3 +131,49 @@ class BackwardHere:
         reply = worker.call_backward(self.fn, {"params": params, "inputs": inputs})
         failure = reply_failure(reply)
         return Outcome(None if failure else reply, failure=failure)
+
+
+class LayerForwardHere:
+    """:class:`oracles.families.layers.sides.LayerForwardSide` with the worker's op called in this process."""
+
+    limit = 30.0
+
+    def __init__(self, source, layer, **worker_options):
+        self.name, self.layer, self.options, self.closed = source.name, layer, worker_options, False
+        self.forward = worker.load(source.message())
+
+    def start(self):
+        return self
+
+    def close(self):
+        self.closed = True
+
+    def losses(self, params, inputs, perturb, base=0):
+        return LayerSide.losses(self, params, inputs, perturb, base)
+
+
+class PairHere:
+    """:class:`oracles.families.layers.sides.PairSide` with the worker's op called in this process."""
+
+    def __init__(self, source, forward, layer, forbid=(), **worker_options):
+        self.name, self.forward, self.layer, self.closed = source.name, forward, layer, False
+        self.fn = worker.load(source.message())
+
+    def start(self):
+        return self
+
+    def close(self):
+        self.closed = True
+
+    def pair(self, arrays, douts, forward_only=False):
+        from oracles.families.forward.points import ForwardError
+        from oracles.families.forward.sides import failed_words
+        from oracles.isolation import reply_failure
+
+        reply = worker.layer_pair(self.fn, {"layer": self.layer, "arrays": arrays, "douts": douts,
+                                            "forward": None if self.forward is None else self.forward.message(),
+                                            "forward_only": forward_only})
+        if reply["kind"] == "failed":
+            raise ForwardError(failed_words(reply, f"forward {self.forward.name}"))
+        failure = reply_failure(reply)
+        return Outcome(None if failure else reply, failure=failure)

@@ -473,3 +473,73 @@ def test_layernorm_forward_mistakes_are_named_from_its_outputs():
     assert len(words) == 1 and words[0].endswith("[layernorm-eps-outside-sqrt]")
     assert diagnose_forward(KINDS["affine"], {"x": x, "w": np.ones((6, 2)), "b": np.ones(2)}, {}, [x @ np.ones((6, 2))],
                             [x @ np.ones((6, 2)) + 1])[0].endswith("[affine-no-bias]")
+
+
+# check_layer with both workers' ops in this process ------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from family_fakes import LayerForwardHere, PairHere  # noqa: E402
+from oracles.families.forward.points import ForwardError  # noqa: E402
+
+LAYERS = Path(__file__).resolve().parent.parent / "candidates" / "layers"
+
+
+def _at(file, name):
+    return f"{LAYERS / file}.py:{name}"
+
+
+@pytest.fixture
+def here(monkeypatch):
+    made = []
+
+    def keep(cls):
+        def make(*a, **kw):
+            side = cls(*a, **kw)
+            made.append(side)
+            return side
+        return make
+
+    monkeypatch.setattr(layer_run, "LayerForwardSide", keep(LayerForwardHere))
+    monkeypatch.setattr(layer_run, "PairSide", keep(PairHere))
+    return made
+
+
+def test_check_layer_draws_two_points_judges_each_and_closes_both_workers(here):
+    report = layer_run.check_layer("relu", _at("relu", "relu_forward"), _at("relu", "relu_backward"), seed=3,
+                                   timeout=5.0)
+    assert report.passed and report.kind == "relu" and [p.name for p in report.points] == ["seed 3", "seed 4"]
+    assert report.oracles == [registry.DIFFERENCES, "torch", "jax"] and report.fd_mode == layer_run.FD_MODE
+    assert report.points_from == "drawn at seeds 3, 4" and report.data == {"source": "drawn (seeds 3, 4)"}
+    assert report.candidate.endswith("relu.py:relu_backward") and report.forward.endswith("relu.py:relu_forward")
+    assert report.fuzz is None and set(report.versions) == {"numpy", "torch", "jax"}
+    assert "on a grid" in report.points[1].about and "on a grid" not in report.points[0].about
+    assert len(here) == 2 and all(side.closed for side in here) and here[0].options == {"timeout": 5.0, "memory": None}
+    assert here[1].forward is not None
+
+
+def test_a_loss_kind_is_one_function_and_another_kind_needs_its_backward(here):
+    report = layer_run.check_layer("svm_loss", _at("losses", "svm_loss"))
+    assert report.passed and here[1].forward is None and here[1].name == report.candidate
+    with pytest.raises(ForwardError, match=r"^relu needs a backward: --candidate FILE.py:relu_backward$"):
+        layer_run.check_layer("relu", _at("relu", "relu_forward"))
+    bad = layer_run.check_layer(KINDS["svm_loss"], _at("losses", "svm_loss_correct_class_missing"))
+    assert not bad.passed
+
+
+def test_a_kinds_further_points_and_fixed_hyper_parameters_are_drawn(here):
+    report = layer_run.check_layer("dropout", _at("dropout", "dropout_forward"), _at("dropout", "dropout_backward"),
+                                   layer_args={"p": 0.6})
+    assert [p.name for p in report.points] == ["seed 0", "seed 1", "seed 0 (mode test)"] and report.passed
+    assert all("'p': 0.6" in p.about for p in report.points)
+    conv = layer_run.check_layer("conv", _at("conv", "conv_forward_naive"), _at("conv", "conv_backward_naive"),
+                                 layer_args={"stride": 1}, pad=0)
+    assert conv.passed and all("{'stride': 1, 'pad': 0}" in p.about for p in conv.points)
+
+
+def test_directions_and_fuzz_say_so_in_the_report(here):
+    report = layer_run.check_layer("affine", _at("affine", "affine_forward"), _at("affine", "affine_backward"),
+                                   directions=3, fuzz=1)
+    assert report.passed and report.fd_mode == layer_run.FD_DIRECTIONS.format(count=3)
+    assert report.fuzz == {"passed": True, "examples": 1,
+                           "summary": "1 more points drawn (seeds 2 to 2): every check agrees"}

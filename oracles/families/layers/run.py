@@ -61,7 +61,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
     (exit 2) for bad input.
     """
     start = time.perf_counter()
-    kind = KINDS[kind] if not isinstance(kind, str) else kind_of(kind)
+    kind = kind_of(kind) if isinstance(kind, str) else kind  # a name, or a Kind of KINDS
     given = {**(layer_args or {}), **hyper}
     if kind.loss and backward is None:
         backward = forward
