@@ -573,3 +573,17 @@ def test_inputs_an_init_returned_are_held_to_numeric_arrays_too():
     with pytest.raises(ForwardError, match=r"^init\(0\) inputs\['s'\] is not a numeric array \(dtype <U1\)$"):
         inputs_of([("s", {"array": np.array(["a"])})], "init(0) inputs")
     assert inputs_of([("n", {"array": np.array([3]), "zero_d": True})], "init(0) inputs")["n"].shape == ()
+
+
+def test_a_package_not_installed_has_no_version_in_the_report(monkeypatch):
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name):
+        if name == "autograd":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert forward_run._versions() == {"numpy": np.__version__, "autograd": None}

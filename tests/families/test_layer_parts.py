@@ -338,3 +338,18 @@ def test_the_layer_sides_ask_their_workers_for_the_layers_ops():
     loss.worker = Answering(None, failure="timed out")
     assert loss.pair({}, [], False).failure == "timed out"
     assert loss.worker.asked[0][0]["forward"] is None
+
+
+def test_a_framework_not_installed_has_no_version_in_the_report(monkeypatch):
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name):
+        if name == "jax":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    got = layer_run._versions_all()
+    assert got["jax"] is None and got["numpy"] == np.__version__ and got["torch"] == real("torch")
