@@ -587,3 +587,13 @@ def test_a_package_not_installed_has_no_version_in_the_report(monkeypatch):
 
     monkeypatch.setattr(importlib.metadata, "version", version)
     assert forward_run._versions() == {"numpy": np.__version__, "autograd": None}
+
+
+def test_a_one_entry_parameters_kink_interval_is_scaled_with_the_factor_another_shows():
+    o = {"w": np.array([1.0, -2.0, 0.5]), "s": np.array([0.0])}
+    kinks = {"w": judge.Found(o["w"].copy(), o["w"].copy()), "s": judge.Found(np.array([-0.5]), np.array([0.5]))}
+    got = _causes({"w": 3.3 * o["w"], "s": np.array([1.5])}, o, {}, kinks)
+    assert got["w"].kind == "constant" and got["s"].kind == "constant"  # 1.5 lies in 3.3 x [-0.5, 0.5]
+    assert "dw" in got["s"].text
+    outside = _causes({"w": 3.3 * o["w"], "s": np.array([1.8])}, o, {}, kinks)
+    assert outside["s"].kind == "entries at kinks"  # not the factor: the one entry, at its kink
