@@ -368,6 +368,10 @@ def test_a_forward_reports_header_and_dict_name_the_forward_the_points_and_the_p
     assert d["family"] == "forward" and d["forward"] == "f.py:loss" and d["points_from"] == "f.py:init"
     assert d["candidate"] == "b.py:grad" and d["passed"] is True and len(d["points"]) == 1
     assert d["path"] == header.rpartition("| path ")[2]
+    assert set(d) == {"passed", "family", "forward", "candidate", "points_from", "path", "data", "spec", "oracles",
+                      "fd_mode", "points", "fuzz", "timings_s", "versions", "notes"}
+    assert d["oracles"] == ["fd"] and d["data"] == {"source": "s"} and d["spec"] == {"family": "forward"}
+    assert d["fd_mode"] == report.fd_mode and d["fuzz"] is None and d["timings_s"] == {} and d["versions"] == {}
     assert report.plot_title().endswith("| forward f.py:loss, candidate b.py:grad")
     empty = ForwardReport(data={}, spec={}, candidate="c", oracles=[], points=[], timings_s={}, versions={}, forward="f", points_from="p")
     assert "| params  |" in empty.header()
