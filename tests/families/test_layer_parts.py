@@ -353,3 +353,118 @@ def test_a_framework_not_installed_has_no_version_in_the_report(monkeypatch):
     monkeypatch.setattr(importlib.metadata, "version", version)
     got = layer_run._versions_all()
     assert got["jax"] is None and got["numpy"] == np.__version__ and got["torch"] == real("torch")
+
+
+# (kind, array, axis) -> the sizes the kind draws along it, every one reached over forty seeds
+DRAWN = {
+    ("affine", "x", 0): range(2, 7), ("affine", "x", 1): range(2, 7), ("affine", "b", 0): range(2, 7),
+    ("relu", "x", 0): range(2, 7), ("relu", "x", 1): range(2, 7),
+    ("batchnorm", "x", 0): range(4, 8), ("batchnorm", "x", 1): range(4, 8),
+    ("layernorm", "x", 0): range(3, 8), ("layernorm", "x", 1): range(3, 8),
+    ("spatial_batchnorm", "x", 0): range(2, 6), ("spatial_batchnorm", "x", 3): range(2, 6),
+    ("rnn_step", "x", 0): range(2, 7), ("rnn_step", "prev_h", 1): range(2, 7),
+    ("lstm_step", "prev_c", 1): range(2, 7),
+    ("rnn", "x", 1): range(2, 6), ("lstm", "h0", 1): range(2, 6),
+    ("temporal_affine", "x", 1): range(2, 6), ("temporal_affine", "w", 1): range(2, 6),
+    ("temporal_softmax_loss", "x", 2): range(2, 6),
+    ("embedding", "W", 0): range(3, 7), ("embedding", "W", 1): range(3, 7),
+    ("conv", "x", 1): range(1, 4), ("conv", "w", 2): range(2, 4), ("conv", "w", 3): range(1, 4),
+    ("max_pool", "x", 2): range(3, 10),
+}
+
+
+def test_each_kind_draws_sizes_over_its_whole_range_and_no_other():
+    seen = {key: set() for key in DRAWN}
+    for seed in range(40):
+        for name in {k for k, _, _ in DRAWN}:
+            kind = KINDS[name]
+            rng = np.random.default_rng(seed)
+            arrays = kind.draw(rng, kind.hyper(rng, {}, second=seed % 2 == 1), False)
+            for (k, a, axis), got in seen.items():
+                if k == name:
+                    got.add(arrays[a].shape[axis])
+    assert {key: sorted(got) for key, got in seen.items()} == {key: list(r) for key, r in DRAWN.items()}
+
+
+def test_the_fixed_shapes_of_dropout_embedding_and_the_step_gates():
+    rng = np.random.default_rng(0)
+    assert KINDS["dropout"].draw(rng, {}, False)["x"].shape == (20, 25)
+    lstm = KINDS["lstm_step"].draw(rng, {}, False)
+    H = lstm["prev_h"].shape[1]
+    assert lstm["Wx"].shape[1] == lstm["Wh"].shape[1] == lstm["b"].shape[0] == 4 * H and lstm["Wh"].shape[0] == H
+    assert lstm["prev_c"].shape == lstm["prev_h"].shape and lstm["x"].shape[1] == lstm["Wx"].shape[0]
+    rnn = KINDS["rnn"].draw(rng, {}, False)
+    H = rnn["h0"].shape[1]
+    assert rnn["Wx"].shape == (rnn["x"].shape[2], H) and rnn["Wh"].shape == (H, H) and rnn["b"].shape == (H,)
+    assert rnn["h0"].shape[0] == rnn["x"].shape[0]
+    t = KINDS["temporal_affine"].draw(rng, {}, False)
+    assert t["w"].shape[0] == t["x"].shape[2] and t["b"].shape == (t["w"].shape[1],)
+    s = KINDS["spatial_batchnorm"].draw(rng, {}, False)
+    assert s["gamma"].shape == s["beta"].shape == (s["x"].shape[1],)
+    n = KINDS["layernorm"].draw(rng, {"eps": 1e-5}, False)
+    assert n["gamma"].shape == n["beta"].shape == (n["x"].shape[1],)
+    leaky = {KINDS["leaky_relu"].hyper(np.random.default_rng(s), {})["alpha"] for s in range(30)}
+    assert leaky == {0.01, 0.1, 0.2}
+    drop = [KINDS["dropout"].hyper(np.random.default_rng(s), {}) for s in range(30)]
+    assert {d["p"] for d in drop} == {0.3, 0.6, 0.8} and {d["mode"] for d in drop} == {"train"}
+    assert all(0 <= d["seed"] < 2 ** 31 for d in drop) and len({d["seed"] for d in drop}) == 30
+    assert KINDS["layernorm"].hyper(rng, {}) == {"eps": 1e-5}
+
+
+def test_the_kinked_kinds_the_loss_kinds_and_the_courses_parameter_dicts():
+    assert {k for k, kind in KINDS.items() if not kind.smooth} == {"relu", "leaky_relu", "svm_loss", "max_pool"}
+    assert {k for k, kind in KINDS.items() if kind.loss} == {"softmax_loss", "svm_loss", "temporal_softmax_loss"}
+    assert {k: kind.hyper_name for k, kind in KINDS.items() if kind.style == "dict"} == {
+        "batchnorm": "bn_param", "spatial_batchnorm": "bn_param", "layernorm": "ln_param", "dropout": "dropout_param",
+        "conv": "conv_param", "max_pool": "pool_param", "avg_pool": "pool_param"}
+    assert {k for k, kind in KINDS.items() if kind.style == "keywords"} == {"leaky_relu"}
+    assert {k: kind.also for k, kind in KINDS.items() if kind.also} == {
+        "batchnorm": ({"mode": "test"},), "spatial_batchnorm": ({"mode": "test"},), "dropout": ({"mode": "test"},)}
+    assert {k for k, kind in KINDS.items() if kind.forward_only == ("test",)} == {"batchnorm", "spatial_batchnorm"}
+    assert {k for k, kind in KINDS.items() if kind.statistical} == {"dropout"}
+    assert {k: kind.outputs for k, kind in KINDS.items() if kind.outputs != ("out",)} == {
+        "softmax_loss": ("loss",), "svm_loss": ("loss",), "temporal_softmax_loss": ("loss",), "rnn_step": ("next_h",),
+        "lstm_step": ("next_h", "next_c"), "rnn": ("h",), "lstm": ("h",)}
+    assert KINDS["embedding"].grads == ("W",) and KINDS["embedding"].fixed == ("x",)
+    assert KINDS["temporal_softmax_loss"].fixed == ("y", "mask") and KINDS["softmax_loss"].fixed == ("y",)
+
+
+CORRECT_FORWARDS = {
+    "affine": ("affine", "affine_forward"), "relu": ("relu", "relu_forward"), "sigmoid": ("relu", "sigmoid_forward"),
+    "tanh": ("relu", "tanh_forward"), "leaky_relu": ("relu", "leaky_relu_forward"),
+    "batchnorm": ("norms", "batchnorm_forward"), "spatial_batchnorm": ("norms", "spatial_batchnorm_forward"),
+    "conv": ("conv", "conv_forward_naive"), "max_pool": ("pool", "max_pool_forward_naive"),
+    "avg_pool": ("pool", "avg_pool_forward_naive"), "rnn_step": ("recurrent", "rnn_step_forward"),
+    "lstm_step": ("recurrent", "lstm_step_forward"), "rnn": ("recurrent", "rnn_forward"),
+    "lstm": ("recurrent", "lstm_forward"), "temporal_affine": ("embedding", "temporal_affine_forward"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT_FORWARDS))
+def test_a_kinds_stacked_slices_give_the_losses_of_one_entry_at_a_time(name):
+    """Each kind's ``stacks`` (the slices it computes apart) let the forward's worker evaluate many
+    perturbed copies in one call: the losses equal those of one perturbed entry at a time."""
+    import copy
+    import importlib
+
+    from oracles import worker
+
+    kind = KINDS[name]
+    assert kind.stacks, name
+    file, fn = CORRECT_FORWARDS[name]
+    forward = getattr(importlib.import_module(f"candidates.layers.{file}"), fn)
+    rng = np.random.default_rng(4)
+    hyper = kind.hyper(rng, {})
+    arrays = kind.draw(rng, hyper, False)
+    layer = kind.message(hyper)
+    outs, _ = worker._layer_outputs(worker._layer_call(forward, layer, arrays, copy.deepcopy(hyper)), layer)
+    inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": rng.standard_normal(np.shape(o))
+                                                       for i, o in enumerate(outs)}}
+    params = {k: arrays[k] for k in kind.grads}
+    perturb = [[k, list(range(a.size)), (a.reshape(-1) + 0.01).tolist()] for k, a in params.items()]
+    stacked = worker.layer_losses(forward, {"layer": layer, "params": params, "inputs": inputs, "perturb": perturb,
+                                            "base": 1})
+    one = worker.layer_losses(forward, {"layer": {**layer, "stacks": []}, "params": params, "inputs": inputs,
+                                        "perturb": perturb, "base": 1})
+    assert stacked["kind"] == one["kind"] == "losses"
+    np.testing.assert_allclose(stacked["losses"], one["losses"], rtol=1e-12, atol=1e-12)
