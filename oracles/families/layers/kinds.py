@@ -11,6 +11,7 @@ hyper-parameters follow the arrays: ``None`` (none), ``"dict"`` (one positional 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -90,28 +91,24 @@ def _rows(rng, h):
     return {"x": (N, D)}
 
 
-def _norm(low):
-    def shapes(rng, h):
-        N, D = _sizes(rng, 2, low, 7)
-        return {"x": (N, D), "gamma": (D,), "beta": (D,)}
-    return shapes
+# The shapes of a family of kinds take their settings first, bound with partial in KINDS (built at import):
+# the code that draws them runs at each draw, never at import.
+def _norm(low, rng, h):
+    N, D = _sizes(rng, 2, low, 7)
+    return {"x": (N, D), "gamma": (D,), "beta": (D,)}
 
 
-def _step(gates: int, cell: bool):
-    def shapes(rng, h):
-        N, D, H = _sizes(rng, 3)
-        out = {"x": (N, D), "prev_h": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
-        if cell:
-            out["prev_c"] = (N, H)
-        return out
-    return shapes
+def _step(gates: int, cell: bool, rng, h):
+    N, D, H = _sizes(rng, 3)
+    out = {"x": (N, D), "prev_h": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
+    if cell:
+        out["prev_c"] = (N, H)
+    return out
 
 
-def _sequence(gates: int):
-    def shapes(rng, h):
-        N, T, D, H = _sizes(rng, 4, 2, 5)
-        return {"x": (N, T, D), "h0": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
-    return shapes
+def _sequence(gates: int, rng, h):
+    N, T, D, H = _sizes(rng, 4, 2, 5)
+    return {"x": (N, T, D), "h0": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
 
 
 def _temporal(rng, h):
@@ -250,7 +247,7 @@ KINDS = {k.name: k for k in (
     # variance), and test mode (bn_param's running_mean and running_var; the forward alone); backward -> (dx,
     # dgamma, dbeta)
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper,
+         partial(_norm, 4), style="dict", hyper_name="bn_param", defaults=_bn_hyper,
          also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
          stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),)),
     # spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), each channel
@@ -262,7 +259,7 @@ KINDS = {k.name: k for k in (
     # layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; backward -> (dx, dgamma,
     # dbeta)
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(3), style="dict", hyper_name="ln_param",
+         partial(_norm, 3), style="dict", hyper_name="ln_param",
          defaults=lambda rng, second: {"eps": 1e-5}),
     # dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the probability of
     # keeping a unit, the kept ones divided by p; training mode, the mask drawn from seed, and test mode (the
@@ -290,24 +287,24 @@ KINDS = {k.name: k for k in (
     # rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b);
     # backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
-         _step(1, False),
+         partial(_step, 1, False),
          outputs=("next_h",),
          stacks=(({"x": 0, "prev_h": 0}, 0),)),
     # lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g in that
     # order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, dprev_c, dWx, dWh, db)
     Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-         _step(4, True),
+         partial(_step, 4, True),
          outputs=("next_h", "next_c"),
          stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),)),
     # rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step over T;
     # backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         _sequence(1), outputs=("h",),
+         partial(_sequence, 1), outputs=("h",),
          stacks=(({"x": 0, "h0": 0}, 0),)),
     # lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, the step
     # of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         _sequence(4), outputs=("h",),
+         partial(_sequence, 4), outputs=("h",),
          stacks=(({"x": 0, "h0": 0}, 0),)),
     # word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); backward ->
     # dW (repeated words accumulate)
