@@ -157,3 +157,19 @@ def test_layernorm_forward_mistakes_are_named_from_its_outputs():
     assert len(words) == 1 and words[0].endswith("[layernorm-eps-outside-sqrt]")
     assert diagnose_forward(KINDS["affine"], {"x": x, "w": np.ones((6, 2)), "b": np.ones(2)}, {}, [x @ np.ones((6, 2))],
                             [x @ np.ones((6, 2)) + 1])[0].endswith("[affine-no-bias]")
+
+
+def test_layernorm_without_its_mean_terms_is_named():
+    kind = KINDS["layernorm"]
+    rng = np.random.default_rng(8)
+    arrays = {"x": rng.standard_normal((4, 5)), "gamma": rng.standard_normal(5), "beta": rng.standard_normal(5)}
+    hyper = {"eps": 1e-5}
+    douts = [rng.standard_normal((4, 5))]
+    right = torch_layer(kind, arrays, hyper, douts)[1]
+    std = np.sqrt(arrays["x"].var(axis=1, keepdims=True) + 1e-5)  # each row's, not the batch's
+    wrong = dict(right, x=douts[0] * arrays["gamma"] / std)
+    words = layer_diagnose(kind, arrays, hyper, douts, wrong, right)
+    assert len(words) == 1 and words[0].endswith("[layernorm-no-mean-terms]")
+    batch_std = np.sqrt(arrays["x"].var(axis=0, keepdims=True) + 1e-5)
+    other = dict(right, x=douts[0] * arrays["gamma"] / batch_std)
+    assert not any("[layernorm-no-mean-terms]" in w for w in layer_diagnose(kind, arrays, hyper, douts, other, right))
