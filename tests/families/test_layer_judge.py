@@ -36,6 +36,7 @@ def test_a_correct_relu_passes_every_oracle_at_both_points_and_the_grid_point_ha
         assert result.passed and result.violation is None and not result.not_the_layer
         assert set(result.checks["dx"]) == {registry.DIFFERENCES, "torch", "jax"}
         assert [a[2] for a in result.agreement] == [True, True]
+        assert list(result.losses) == ["sum(out * dout)"] and result.LOSS_BASE == "sum(out * dout)"
         assert result.losses["sum(out * dout)"] == pytest.approx(float(np.sum(np.maximum(point["arrays"]["x"], 0)
                                                                              * point["douts"][0])))
         assert result.shapes == {"dx": (point["arrays"]["x"].shape, "float64")}
@@ -240,6 +241,8 @@ def test_check_layer_draws_two_points_judges_each_and_closes_both_workers(here):
 def test_a_loss_kind_is_one_function_and_another_kind_needs_its_backward(here):
     report = layer_run.check_layer("svm_loss", _at("losses", "svm_loss"))
     assert report.passed and here[1].forward is None and here[1].name == report.candidate
+    assert all(list(p.losses) == ["your loss"] and p.LOSS_BASE == "your loss" for p in report.points)
+    assert all(p.losses["your loss"] > 0 for p in report.points)
     with pytest.raises(ForwardError, match=r"^relu needs a backward: --candidate FILE.py:relu_backward$"):
         layer_run.check_layer("relu", _at("relu", "relu_forward"))
     bad = layer_run.check_layer(KINDS["svm_loss"], _at("losses", "svm_loss_correct_class_missing"))
