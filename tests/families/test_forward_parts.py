@@ -601,3 +601,13 @@ def test_a_one_entry_parameters_kink_interval_is_scaled_with_the_factor_another_
     assert "dw" in got["s"].text
     outside = _causes({"w": 3.3 * o["w"], "s": np.array([1.8])}, o, {}, kinks)
     assert outside["s"].kind == "entries at kinks"  # not the factor: the one entry, at its kink
+
+
+def test_the_forward_sides_pass_the_worker_options_on():
+    from oracles.families.forward.sides import BackwardSide
+
+    back = BackwardSide(source_of(quadratic, "--candidate"), forbid=("scipy",), timeout=2.5, memory=10 ** 9)
+    assert back.worker.timeout == 2.5 and back.worker.memory == 10 ** 9 and "scipy" in back.worker.refused
+    assert back.name == back.worker.name
+    side = ForwardSide(source_of(quadratic, "--forward"), timeout=4.0)
+    assert side.worker.timeout == 4.0 and side.limit == 4.0 and side.name == side.source.name

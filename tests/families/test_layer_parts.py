@@ -468,3 +468,11 @@ def test_a_kinds_stacked_slices_give_the_losses_of_one_entry_at_a_time(name):
                                         "perturb": perturb, "base": 1})
     assert stacked["kind"] == one["kind"] == "losses"
     np.testing.assert_allclose(stacked["losses"], one["losses"], rtol=1e-12, atol=1e-12)
+
+
+def test_the_layer_sides_pass_the_worker_options_on():
+    pair = PairSide(source_of(quadratic, "--candidate"), None, {}, forbid=("scipy",), timeout=2.5, memory=10 ** 9)
+    assert pair.worker.timeout == 2.5 and pair.worker.memory == 10 ** 9 and "scipy" in pair.worker.refused
+    side = LayerForwardSide(source_of(quadratic, "--forward"), {}, timeout=4.0)
+    assert side.worker.timeout == 4.0 and side.limit == 4.0
+    assert LayerForwardSide(source_of(quadratic, "--forward"), {}).limit == policy.WORKER_CALL_TIMEOUT_S
