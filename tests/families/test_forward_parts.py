@@ -488,6 +488,9 @@ def test_params_and_inputs_given_make_one_point_and_a_returned_loss_is_held_to_t
     assert [p.name for p in report.points] == ["given"] and point.about == "from params= and inputs="
     assert point.losses["candidate"] == pytest.approx(point.losses["forward"] + 0.5)
     assert point.loss_agrees == {"candidate": False} and not report.passed
+    assert point.failure_lines()[0].startswith("loss: candidate ") and " vs forward " in point.failure_lines()[0]
+    assert point.loss_line().startswith(f"loss  forward {point.losses['forward']:.12g}   candidate ")
+    assert point.loss_line().endswith(" DIFFERS")
     assert all(c.passed for per in point.checks.values() for c in per.values())
 
 
@@ -611,3 +614,11 @@ def test_the_forward_sides_pass_the_worker_options_on():
     assert back.name == back.worker.name
     side = ForwardSide(source_of(quadratic, "--forward"), timeout=4.0)
     assert side.worker.timeout == 4.0 and side.limit == 4.0 and side.name == side.source.name
+
+
+def test_the_kinks_found_in_a_forward_are_said_as_the_one_sided_differences_interval(here):
+    report = forward_run.check(_at("kinked", "backward"), forward=_at("kinked", "loss"), init=_at("kinked", "init"))
+    assert report.passed
+    lines = [p.kink_line() for p in report.points if p.kink_line()]
+    assert lines and all("one-sided differences" in line and "a kink found in your forward" in line for line in lines)
+    assert not any("near" in line for line in lines)
