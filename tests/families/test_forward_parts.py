@@ -368,6 +368,7 @@ def test_a_forward_reports_header_and_dict_name_the_forward_the_points_and_the_p
     assert d["family"] == "forward" and d["forward"] == "f.py:loss" and d["points_from"] == "f.py:init"
     assert d["candidate"] == "b.py:grad" and d["passed"] is True and len(d["points"]) == 1
     assert d["path"] == header.rpartition("| path ")[2]
+    assert d["path"].startswith("your forward (") and "finite differences and autograd" in d["path"]
     assert set(d) == {"passed", "family", "forward", "candidate", "points_from", "path", "data", "spec", "oracles",
                       "fd_mode", "points", "fuzz", "timings_s", "versions", "notes"}
     assert d["oracles"] == ["fd"] and d["data"] == {"source": "s"} and d["spec"] == {"family": "forward"}

@@ -316,6 +316,7 @@ def test_a_layer_points_and_reports_dicts_and_header():
     assert d["family"] == "layers" and d["layer"] == "relu" and d["path"] != ForwardReport(
         data={}, spec={}, candidate="", oracles=[], points=[], timings_s={}, versions={}).to_dict()["path"]
     assert d["fuzz"] is None and d["passed"] is True
+    assert d["path"].startswith("a layer (") and "torch and JAX" in d["path"] and report.header().endswith(d["path"])
 
 
 def test_the_layer_sides_ask_their_workers_for_the_layers_ops():
