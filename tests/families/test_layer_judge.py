@@ -72,6 +72,12 @@ def test_a_drawn_point_says_its_hyper_parameters_shapes_and_grid():
     assert test_mode["name"] == "seed 0 (mode test)" and "dropout_param" in test_mode["about"]
     loss = layer_run._draw(KINDS["svm_loss"], 0, {}, second=False)
     assert loss["douts"][0].shape == () and loss["douts"][0] == 1.0
+    leaky = layer_run._draw(KINDS["leaky_relu"], 0, {"alpha": 0.1}, second=False)
+    assert leaky["about"].startswith("hyper {'alpha': 0.1}, x (")
+    bn = layer_run._draw(KINDS["batchnorm"], 0, {"mode": "test"}, second=False)
+    D = bn["arrays"]["x"].shape[1]
+    assert f"'running_mean': 'array ({D},)', 'running_var': 'array ({D},)'" in bn["about"]
+    assert bn["about"].startswith("bn_param {'mode': 'test', ")
     many = layer_run._draw(KINDS["relu"], 1, {}, second=True, directions=3)
     assert many["directions"] == 3 and "on a grid" not in many["about"]
     assert many["about"].endswith("differenced along 3 random directions per array")
