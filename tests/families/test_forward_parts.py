@@ -623,3 +623,41 @@ def test_the_kinks_found_in_a_forward_are_said_as_the_one_sided_differences_inte
     lines = [p.kink_line() for p in report.points if p.kink_line()]
     assert lines and all("one-sided differences" in line and "a kink found in your forward" in line for line in lines)
     assert not any("near" in line for line in lines)
+
+
+def test_a_missing_path_without_py_is_named_and_a_module_target_is_taken_as_one(tmp_path):
+    with pytest.raises(ForwardError, match=r"nowhere/mod: --candidate file not found$"):
+        source_of(str(tmp_path / "nowhere" / "mod") + ":fn", "--candidate")
+    module = source_of("json:dumps", "--forward")
+    assert module.module == "json" and module.attr == "dumps" and module.file is None
+
+
+def test_more_than_six_scattered_wrong_entries_are_listed_to_the_sixth():
+    o = {"W": np.arange(1.0, 51.0).reshape(5, 10)}
+    g = o["W"].copy()
+    picked = [(0, 1), (0, 3), (1, 5), (2, 2), (3, 7), (4, 0), (4, 9)]
+    for i, j in picked:
+        g[i, j] += 1.0
+    cause = _causes({"W": g}, o, {})["W"]
+    assert cause.kind == "entries" and "7 of 50" in cause.text
+    assert "W[0, 1], W[0, 3], W[1, 5], W[2, 2], W[3, 7], W[4, 0], ..." in cause.text and "W[4, 9]" not in cause.text
+    assert cause.text.endswith("none at a kink; every other entry agrees")
+
+
+def test_two_columns_and_two_rows_are_named_together():
+    o = {"W": np.arange(1.0, 25.0).reshape(4, 6)}
+    g = o["W"].copy()
+    g[:, [1, 4]] *= 3.0
+    assert "columns 1, 4 of W" in _causes({"W": g}, o, {})["W"].text
+    g = o["W"].copy()
+    g[[0, 2], :] *= 3.0
+    assert "rows 0, 2 of W" in _causes({"W": g}, o, {})["W"].text
+
+
+def test_no_constant_is_read_from_an_oracle_of_zeros_or_a_gradient_of_zeros():
+    from oracles.families.forward.diagnosis import _constant
+
+    assert _constant(np.ones(3), np.zeros(3), FD_TOL) is None
+    assert _constant(np.zeros(3), np.ones(3), FD_TOL) is None
+    assert _constant(np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0]), FD_TOL) == 2.0
+    assert _constant(np.array([2.0, 4.0, 7.0]), np.array([1.0, 2.0, 1e-9]), FD_TOL) == 2.0  # the tiny entry left out
