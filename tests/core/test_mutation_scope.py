@@ -25,6 +25,11 @@ CORE_ADJACENT = ("oracles/session.py", "oracles/registry.py", "oracles/per_layer
                  "oracles/nan_origin.py", "oracles/bias_contract.py", "oracles/background.py", "properties/speakers.py",
                  "reference/data.py", "reference/model.py")
 
+# the two families beyond the network: every module of each but the names (no code) and the package files
+FAMILIES = tuple(f"oracles/families/forward/{m}.py" for m in ("judge", "sides", "points", "run", "diagnosis", "report")) + \
+    tuple(f"oracles/families/layers/{m}.py" for m in ("kinds", "frameworks", "run", "mistakes", "ties", "sides",
+                                                       "directions", "laws", "report", "structure"))
+
 
 @pytest.fixture(scope="module")
 def mutation():
@@ -75,3 +80,16 @@ def test_a_shard_of_the_reference_walks_the_reference_and_does_not_copy_it_over(
     section = mutation.mutmut_section(tmp_path, "reference/heads.py", [])
     assert 'source_paths = ["oracles", "properties", "reference"]' in section and '"reference/"' not in section
     assert '"reference/"' in mutation.mutmut_section(tmp_path, "oracles/junit.py", [])
+
+
+def test_the_scope_holds_every_module_of_the_forward_and_layers_families(mutation):
+    assert set(FAMILIES) <= _files(mutation)
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "oracles" / "families").glob("*/*.py")
+               if p.name not in ("__init__.py", "names.py")}
+    assert on_disk == set(FAMILIES)
+
+
+def test_a_shard_of_a_family_module_walks_oracles_and_copies_the_reference(mutation, tmp_path):
+    section = mutation.mutmut_section(tmp_path, "oracles/families/layers/ties.py", [])
+    assert 'only_mutate = ["oracles/families/layers/ties.py"]' in section
+    assert 'source_paths = ["oracles", "properties"]' in section and '"reference/"' in section

@@ -180,9 +180,8 @@ def torch_layer(kind, arrays: dict, hyper: dict, douts=None):
     if douts is None:
         return values, None
     cotangents = [torch.tensor(np.asarray(d, dtype=np.float64).reshape(o.shape)) for d, o in zip(douts, outs)]
-    grads = torch.autograd.grad(outs, [t[k] for k in kind.grads], cotangents, allow_unused=True)
-    return values, {k: (np.zeros(arrays[k].shape) if g is None else g.numpy().astype(np.float64))
-                    for k, g in zip(kind.grads, grads)}
+    grads = torch.autograd.grad(outs, [t[k] for k in kind.grads], cotangents)  # every kind uses each of its grads
+    return values, {k: g.numpy().astype(np.float64) for k, g in zip(kind.grads, grads)}
 
 
 def jax_layer(kind, arrays: dict, hyper: dict, douts=None):

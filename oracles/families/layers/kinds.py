@@ -11,6 +11,7 @@ hyper-parameters follow the arrays: ``None`` (none), ``"dict"`` (one positional 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -39,7 +40,6 @@ class Kind:
     ties: Callable | None = None  # (arrays, hyper, douts) -> (lo, hi) of dx where kinks couple entries (max pooling)
     also: tuple = ()  # hyper-parameters of further points at the first seed (dropout's test mode)
     tie_groups: Callable | None = None  # (arrays, hyper) -> [mask of x]: entries that move together smoothly
-    about: str = ""  # the argument order and layout, as docs/layers.md says it
     fill: Callable | None = None  # (rng, hyper, arrays) -> hyper: what the hyper-parameters hold of the arrays' shapes
     forward_only: tuple = ()  # modes in which only the forward is checked (batch norm's test mode)
     stacks: tuple = ()  # ({array: axis}, out axis): slices the layer computes apart (a batch's rows, a
@@ -94,28 +94,24 @@ def _rows(rng, h):
     return {"x": (N, D)}
 
 
-def _norm(low):
-    def shapes(rng, h):
-        N, D = _sizes(rng, 2, low, 7)
-        return {"x": (N, D), "gamma": (D,), "beta": (D,)}
-    return shapes
+# The shapes of a family of kinds take their settings first, bound with partial in KINDS (built at import):
+# the code that draws them runs at each draw, never at import.
+def _norm(low, rng, h):
+    N, D = _sizes(rng, 2, low, 7)
+    return {"x": (N, D), "gamma": (D,), "beta": (D,)}
 
 
-def _step(gates: int, cell: bool):
-    def shapes(rng, h):
-        N, D, H = _sizes(rng, 3)
-        out = {"x": (N, D), "prev_h": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
-        if cell:
-            out["prev_c"] = (N, H)
-        return out
-    return shapes
+def _step(gates: int, cell: bool, rng, h):
+    N, D, H = _sizes(rng, 3)
+    out = {"x": (N, D), "prev_h": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
+    if cell:
+        out["prev_c"] = (N, H)
+    return out
 
 
-def _sequence(gates: int):
-    def shapes(rng, h):
-        N, T, D, H = _sizes(rng, 4, 2, 5)
-        return {"x": (N, T, D), "h0": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
-    return shapes
+def _sequence(gates: int, rng, h):
+    N, T, D, H = _sizes(rng, 4, 2, 5)
+    return {"x": (N, T, D), "h0": (N, H), "Wx": (D, gates * H), "Wh": (H, gates * H), "b": (gates * H,)}
 
 
 def _temporal(rng, h):
@@ -227,109 +223,106 @@ def _pool_hyper(rng, second):
 ROWS = (({"x": 0}, 0),)  # a batch's rows computed apart
 
 KINDS = {k.name: k for k in (
+    # affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); backward -> (dx,
+    # dw, db), dx shaped as x
     Kind("affine", ("x", "w", "b"), ("x", "w", "b"),
          _affine, linear=("x", "w", "b"),
-         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 1)),
-         about="affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); "
-               "backward -> (dx, dw, db), dx shaped as x"),
+         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 1))),
+    # relu_forward(x); backward -> dx
     Kind("relu", ("x",), ("x",), _rows, smooth=False,
-         stacks=ROWS,
-         about="relu_forward(x); backward -> dx"),
-    Kind("sigmoid", ("x",), ("x",), _rows, stacks=ROWS,
-         about="sigmoid_forward(x); backward -> dx"),
-    Kind("tanh", ("x",), ("x",), _rows, stacks=ROWS,
-         about="tanh_forward(x); backward -> dx"),
+         stacks=ROWS),
+    # sigmoid_forward(x); backward -> dx
+    Kind("sigmoid", ("x",), ("x",), _rows, stacks=ROWS),
+    # tanh_forward(x); backward -> dx
+    Kind("tanh", ("x",), ("x",), _rows, stacks=ROWS),
+    # leaky_relu_forward(x, alpha=...); backward -> dx
     Kind("leaky_relu", ("x",), ("x",), _rows, style="keywords", smooth=False,
          defaults=lambda rng, second: {"alpha": float(rng.choice([0.01, 0.1, 0.2]))},
-         stacks=ROWS,
-         about="leaky_relu_forward(x, alpha=...); backward -> dx"),
+         stacks=ROWS),
+    # softmax_loss(x, y) -> (loss, dx): x (N, C) scores, y (N,) labels in [0, C); the mean over N
     Kind("softmax_loss", ("x", "y"), ("x",), _rows, outputs=("loss",), loss=True,
-         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
-         about="softmax_loss(x, y) -> (loss, dx): x (N, C) scores, y (N,) labels in [0, C); the mean over N"),
+         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))}),
+    # svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong classes,
+    # the mean over N
     Kind("svm_loss", ("x", "y"), ("x",), _rows, outputs=("loss",), loss=True, smooth=False,
-         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))},
-         about="svm_loss(x, y) -> (loss, dx): the multiclass hinge loss with margin 1, summed over the wrong "
-               "classes, the mean over N"),
+         ints={"y": ((lambda a, h: (a["x"].shape[0],)), (lambda a, h: a["x"].shape[1]))}),
+    # batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and biased
+    # variance), and test mode (bn_param's running_mean and running_var; the forward alone); backward -> (dx,
+    # dgamma, dbeta)
     Kind("batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(4), style="dict", hyper_name="bn_param", defaults=_bn_hyper, linear=("gamma", "beta"),
+         partial(_norm, 4), style="dict", hyper_name="bn_param", defaults=_bn_hyper, linear=("gamma", "beta"),
          also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
-         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
-         about="batchnorm_forward(x, gamma, beta, bn_param): x (N, D), training mode (the batch's mean and "
-               "biased variance), and test mode (bn_param's running_mean and running_var; the forward alone); "
-               "backward -> (dx, dgamma, dbeta)"),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),)),
+    # spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), each channel
+    # normalized over N, H and W; training and test mode as batchnorm; backward -> (dx, dgamma, dbeta)
     Kind("spatial_batchnorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
          _spatial, style="dict", hyper_name="bn_param", defaults=_bn_hyper, linear=("gamma", "beta"),
          also=({"mode": "test"},), fill=_running_stats, forward_only=("test",),
-         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),),
-         about="spatial_batchnorm_forward(x, gamma, beta, bn_param): x (N, C, H, W), gamma and beta (C,), "
-               "each channel normalized over N, H and W; training and test mode as batchnorm; "
-               "backward -> (dx, dgamma, dbeta)"),
+         stacks=(({"x": 1, "gamma": 0, "beta": 0}, 1),)),
+    # layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; backward -> (dx, dgamma,
+    # dbeta)
     Kind("layernorm", ("x", "gamma", "beta"), ("x", "gamma", "beta"),
-         _norm(3), style="dict", hyper_name="ln_param", linear=("gamma", "beta"),
+         partial(_norm, 3), style="dict", hyper_name="ln_param", linear=("gamma", "beta"),
          defaults=lambda rng, second: {"eps": 1e-5},
-         stacks=ROWS,  # each row normalized by its own statistics
-         about="layernorm_forward(x, gamma, beta, ln_param): x (N, D), each row normalized; "
-               "backward -> (dx, dgamma, dbeta)"),
+         stacks=ROWS),  # each row normalized by its own statistics
+    # dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the probability of
+    # keeping a unit, the kept ones divided by p; training mode, the mask drawn from seed, and test mode (the
+    # identity); backward -> dx
     Kind("dropout", ("x",), ("x",), lambda rng, h: {"x": (20, 25)}, style="dict", hyper_name="dropout_param",
          defaults=lambda rng, second: {"p": float(rng.choice([0.3, 0.6, 0.8])), "mode": "train",
                                "seed": int(rng.integers(0, 2**31))},
-         statistical=True, also=({"mode": "test"},),
-         about="dropout_forward(x, dropout_param): inverted dropout, dropout_param {p, mode, seed}, p the "
-               "probability of keeping a unit, the kept ones divided by p; training mode, the mask drawn from "
-               "seed, and test mode (the identity); backward -> dx"),
+         statistical=True, also=({"mode": "test"},)),
+    # conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), conv_param {stride,
+    # pad} (zero padding on both sides); cross-correlation as torch and CS231n compute it; backward -> (dx,
+    # dw, db)
     Kind("conv", ("x", "w", "b"), ("x", "w", "b"), _conv_shapes, style="dict", hyper_name="conv_param",
          defaults=_conv_hyper, linear=("x", "w", "b"),
-         stacks=(({"x": 0}, 0), ({"w": 0, "b": 0}, 1)),
-         about="conv_forward_naive(x, w, b, conv_param): x (N, C, H, W), w (F, C, HH, WW), b (F,), "
-               "conv_param {stride, pad} (zero padding on both sides); cross-correlation as torch and "
-               "CS231n compute it; backward -> (dx, dw, db)"),
+         stacks=(({"x": 0}, 0), ({"w": 0, "b": 0}, 1))),
+    # max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, pool_width, stride};
+    # backward -> dx
     Kind("max_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
          defaults=_pool_hyper, smooth=False, ties=max_pool_ties,
          tie_groups=max_pool_tie_groups,
-         stacks=ROWS,
-         about="max_pool_forward_naive(x, pool_param): x (N, C, H, W), pool_param {pool_height, "
-               "pool_width, stride}; backward -> dx"),
+         stacks=ROWS),
+    # avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx
     Kind("avg_pool", ("x",), ("x",), _pool_shapes, style="dict", hyper_name="pool_param",
          defaults=_pool_hyper, linear=("x",),
-         stacks=ROWS,
-         about="avg_pool_forward_naive(x, pool_param): as max_pool, the mean of each window; backward -> dx"),
+         stacks=ROWS),
+    # rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b);
+    # backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
-         _step(1, False),
+         partial(_step, 1, False),
          outputs=("next_h",),
-         stacks=(({"x": 0, "prev_h": 0}, 0),),
-         about="rnn_step_forward(x, prev_h, Wx, Wh, b) -> (next_h, cache): next_h = tanh(x Wx + prev_h Wh + b); "
-               "backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)"),
+         stacks=(({"x": 0, "prev_h": 0}, 0),)),
+    # lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g in that
+    # order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, dprev_c, dWx, dWh, db)
     Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
-         _step(4, True),
+         partial(_step, 4, True),
          outputs=("next_h", "next_c"),
-         stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),),
-         about="lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g "
-               "in that order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, "
-               "dprev_c, dWx, dWh, db)"),
+         stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),)),
+    # rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step over T;
+    # backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         _sequence(1), outputs=("h",),
-         stacks=(({"x": 0, "h0": 0}, 0),),
-         about="rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step "
-               "over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
+         partial(_sequence, 1), outputs=("h",),
+         stacks=(({"x": 0, "h0": 0}, 0),)),
+    # lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, the step
+    # of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
-         _sequence(4), outputs=("h",),
-         stacks=(({"x": 0, "h0": 0}, 0),),
-         about="lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, "
-               "the step of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)"),
+         partial(_sequence, 4), outputs=("h",),
+         stacks=(({"x": 0, "h0": 0}, 0),)),
+    # word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); backward ->
+    # dW (repeated words accumulate)
     Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))}, linear=("W",),
-         ints={"x": ((lambda a, h: (2, 5)), (lambda a, h: a["W"].shape[0]))},
-         about="word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); "
-               "backward -> dW (repeated words accumulate)"),
+         ints={"x": ((lambda a, h: (2, 5)), (lambda a, h: a["W"].shape[0]))}),
+    # temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); backward -> (dx, dw, db)
     Kind("temporal_affine", ("x", "w", "b"), ("x", "w", "b"),
          _temporal, linear=("x", "w", "b"),
-         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 2)),
-         about="temporal_affine_forward(x, w, b): x (N, T, D), w (D, M), b (M,); out (N, T, M); "
-               "backward -> (dx, dw, db)"),
+         stacks=(({"x": 0}, 0), ({"w": 1, "b": 0}, 2))),
+    # temporal_softmax_loss(x, y, mask) -> (loss, dx): x (N, T, V) scores, y (N, T) labels, mask (N, T)
+    # booleans; the masked cross-entropy summed over T, the mean over N
     Kind("temporal_softmax_loss", ("x", "y", "mask"), ("x",), _temporal_scores, outputs=("loss",),
          loss=True,
          ints={"y": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: a["x"].shape[2])),
-               "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))}, bools=("mask",),
-         about="temporal_softmax_loss(x, y, mask) -> (loss, dx): x (N, T, V) scores, y (N, T) labels, mask "
-               "(N, T) booleans; the masked cross-entropy summed over T, the mean over N"),
+               "mask": ((lambda a, h: a["x"].shape[:2]), (lambda a, h: 2))}, bools=("mask",)),
 )}
 NAMES = tuple(KINDS)  # as oracles.families.layers.names.NAMES says them, without NumPy

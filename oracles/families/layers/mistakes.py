@@ -9,6 +9,7 @@ A mistake is named only where it reproduces every gradient the candidate returne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -58,75 +59,72 @@ def _window_sum(kind, arrays, hyper, douts, right):
     return {"x": torch_layer(KINDS["avg_pool"], arrays, hyper, douts)[1]["x"] * size}
 
 
-def _norm_without_mean_terms(axis):
-    def grads(kind, arrays, hyper, douts, right):
-        x, std = arrays["x"], np.sqrt(arrays["x"].var(axis=axis, keepdims=True) + hyper["eps"])
-        return dict(right, x=douts[0] * arrays["gamma"] / std)
-    return grads
+def _norm_without_mean_terms(axis, kind, arrays, hyper, douts, right):
+    std = np.sqrt(arrays["x"].var(axis=axis, keepdims=True) + hyper["eps"])
+    return dict(right, x=douts[0] * arrays["gamma"] / std)
 
 
 def _dropout_not_rescaled(kind, arrays, hyper, douts, right):
     return dict(right, x=right["x"] * hyper["p"])
 
 
-def _not_carried(state: str):
+def _not_carried(state: str, kind, arrays, hyper, douts, right):
     """The recurrence's gradient cut between steps: through h (and c), or through c alone."""
-    def grads(kind, arrays, hyper, douts, right):
-        import torch
+    import torch
 
-        t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in arrays.items()}
-        prev, c, hs = t["h0"], torch.zeros_like(t["h0"]), []
-        for step in range(t["x"].shape[1]):
-            if step:
-                prev = prev if state == "c" else prev.detach()
-                c = c.detach()
-            a = t["x"][:, step] @ t["Wx"] + prev @ t["Wh"] + t["b"]
-            if kind.name == "rnn":
-                prev = torch.tanh(a)
-            else:
-                i, f, o, g = a.chunk(4, dim=1)
-                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-                prev = torch.sigmoid(o) * torch.tanh(c)
-            hs.append(prev)
-        out = torch.stack(hs, dim=1)
-        got = torch.autograd.grad(out, [t[k] for k in kind.grads], torch.tensor(douts[0]))
-        return {k: g.numpy() for k, g in zip(kind.grads, got)}
-    return grads
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in arrays.items()}
+    prev, c, hs = t["h0"], torch.zeros_like(t["h0"]), []
+    for step in range(t["x"].shape[1]):
+        if step:
+            prev = prev if state == "c" else prev.detach()
+            c = c.detach()
+        a = t["x"][:, step] @ t["Wx"] + prev @ t["Wh"] + t["b"]
+        if kind.name == "rnn":
+            prev = torch.tanh(a)
+        else:
+            i, f, o, g = a.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            prev = torch.sigmoid(o) * torch.tanh(c)
+        hs.append(prev)
+    out = torch.stack(hs, dim=1)
+    got = torch.autograd.grad(out, [t[k] for k in kind.grads], torch.tensor(douts[0]))
+    return {k: g.numpy() for k, g in zip(kind.grads, got)}
 
 
 def _sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
-def _step(cell_tanh: bool = True, g_slope=lambda g: 1 - g ** 2, rnn_slope=lambda h: 1 - h ** 2):
-    """The RNN or LSTM step's backward in NumPy, with one of its derivatives as a mistake takes it."""
-    def grads(kind, arrays, hyper, douts, right):
-        x, prev_h, Wx, Wh, b = (arrays[k] for k in ("x", "prev_h", "Wx", "Wh", "b"))
-        a = x @ Wx + prev_h @ Wh + b
-        if kind.name == "rnn_step":
-            da = douts[0] * rnn_slope(np.tanh(a))
-            return {"x": da @ Wx.T, "prev_h": da @ Wh.T, "Wx": x.T @ da, "Wh": prev_h.T @ da, "b": da.sum(axis=0)}
-        H = prev_h.shape[1]
-        i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
-        c = f * arrays["prev_c"] + i * g
-        dh, dc_in = douts
-        dc = dc_in + dh * o * ((1 - np.tanh(c) ** 2) if cell_tanh else 1.0)
-        da = np.hstack([dc * g * i * (1 - i), dc * arrays["prev_c"] * f * (1 - f), dh * np.tanh(c) * o * (1 - o),
-                        dc * i * g_slope(g)])
-        return {"x": da @ Wx.T, "prev_h": da @ Wh.T, "prev_c": dc * f, "Wx": x.T @ da, "Wh": prev_h.T @ da,
-                "b": da.sum(axis=0)}
-    return grads
+def _step(kind, arrays, hyper, douts, right, cell_tanh: bool = True, g_slope: str = "tanh", rnn_slope: str = "tanh"):
+    """The RNN or LSTM step's backward in NumPy, with one of its derivatives as a mistake takes it: the g
+    gate's slope as tanh's or a sigmoid's, the RNN's as tanh's or none (1), the cell's tanh or none."""
+    x, prev_h, Wx, Wh, b = (arrays[k] for k in ("x", "prev_h", "Wx", "Wh", "b"))
+    a = x @ Wx + prev_h @ Wh + b
+    if kind.name == "rnn_step":
+        da = douts[0] * ((1 - np.tanh(a) ** 2) if rnn_slope == "tanh" else 1.0)
+        return {"x": da @ Wx.T, "prev_h": da @ Wh.T, "Wx": x.T @ da, "Wh": prev_h.T @ da, "b": da.sum(axis=0)}
+    H = prev_h.shape[1]
+    i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+    c = f * arrays["prev_c"] + i * g
+    dh, dc_in = douts
+    dc = dc_in + dh * o * ((1 - np.tanh(c) ** 2) if cell_tanh else 1.0)
+    da = np.hstack([dc * g * i * (1 - i), dc * arrays["prev_c"] * f * (1 - f), dh * np.tanh(c) * o * (1 - o),
+                    dc * i * ((1 - g ** 2) if g_slope == "tanh" else g * (1 - g))])
+    return {"x": da @ Wx.T, "prev_h": da @ Wh.T, "prev_c": dc * f, "Wx": x.T @ da, "Wh": prev_h.T @ da,
+            "b": da.sum(axis=0)}
 
 
+# The mistakes' functions take their settings first, bound with partial when the tables are built (at
+# import): the code that computes a mistake's gradients runs when a diagnosis asks, never at import.
 MISTAKES = {
     "relu": [Mistake("relu-no-mask", "dout passed through unmasked: relu's backward keeps only the entries where "
                      "x > 0", lambda kind, arrays, hyper, douts, right: {"x": douts[0]})],
     "rnn_step": [Mistake("rnn-step-no-tanh-derivative", "tanh's derivative (1 - next_h ** 2) is missing",
-                         _step(rnn_slope=lambda h: 1.0))],
+                         partial(_step, rnn_slope="none"))],
     "lstm_step": [Mistake("lstm-g-gate-sigmoid-derivative", "the g gate's derivative taken as a sigmoid's, "
-                          "g * (1 - g), not tanh's, 1 - g ** 2", _step(g_slope=lambda g: g * (1 - g))),
+                          "g * (1 - g), not tanh's, 1 - g ** 2", partial(_step, g_slope="sigmoid")),
                   Mistake("lstm-no-cell-tanh-derivative", "dnext_h reaches the cell without tanh's derivative "
-                          "(1 - tanh(next_c) ** 2)", _step(cell_tanh=False))],
+                          "(1 - tanh(next_c) ** 2)", partial(_step, cell_tanh=False))],
     "conv": [Mistake("conv-flipped-kernel", "dx through the kernel flipped (w[:, :, ::-1, ::-1]): the forward is a "
                      "cross-correlation, and its dx uses w as it is", _conv_flipped),
              Mistake("conv-stride-ignored", "the backward walks the windows at stride 1: dout[i, j] belongs to the "
@@ -139,28 +137,26 @@ MISTAKES = {
     "avg_pool": [Mistake("avg-pool-not-divided", "average pooling's dx not divided by the window's size "
                          "(pool_height * pool_width)", _window_sum)],
     "batchnorm": [Mistake("batchnorm-no-mean-terms", "dx = dout * gamma / std: the terms through the batch mean and "
-                          "variance are missing", _norm_without_mean_terms(0))],
+                          "variance are missing", partial(_norm_without_mean_terms, 0))],
     "layernorm": [Mistake("layernorm-no-mean-terms", "dx = dout * gamma / std: the terms through the row's mean and "
-                          "variance are missing", _norm_without_mean_terms(-1))],
+                          "variance are missing", partial(_norm_without_mean_terms, -1))],
     "dropout": [Mistake("dropout-not-rescaled", "the backward forgets 1/p: dx = dout * mask, without the rescale "
                         "the forward applied", _dropout_not_rescaled)],
     "rnn": [Mistake("rnn-not-carried", "dh is not carried back through time: each step's backward gets only its "
-                    "own dh[:, t], not dh[:, t] + the dprev_h of the step after it", _not_carried("h"))],
+                    "own dh[:, t], not dh[:, t] + the dprev_h of the step after it", partial(_not_carried, "h"))],
     "lstm": [Mistake("lstm-not-carried", "dh and dc are not carried back through time: each step's backward gets "
-                     "only its own dh[:, t]", _not_carried("h")),
+                     "only its own dh[:, t]", partial(_not_carried, "h")),
              Mistake("lstm-cell-not-carried", "the cell's gradient is not carried back through time: dprev_c is "
-                     "dropped between steps (dh is carried)", _not_carried("c"))],
+                     "dropped between steps (dh is carried)", partial(_not_carried, "c"))],
 }
 
 
-def _normalized(axis, unbiased=False, eps_outside=False):
+def _normalized(axis, arrays, hyper, unbiased=False, eps_outside=False):
     """Batch (axis 0) or layer (axis -1) normalization's output written with one of the classic slips."""
-    def outs(arrays, hyper):
-        x, eps = arrays["x"], hyper["eps"]
-        var = x.var(axis=axis, keepdims=True, ddof=1 if unbiased else 0)
-        std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
-        return [(x - x.mean(axis=axis, keepdims=True)) / std * arrays["gamma"] + arrays["beta"]]
-    return outs
+    x, eps = arrays["x"], hyper["eps"]
+    var = x.var(axis=axis, keepdims=True, ddof=1 if unbiased else 0)
+    std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+    return [(x - x.mean(axis=axis, keepdims=True)) / std * arrays["gamma"] + arrays["beta"]]
 
 
 def _no_transpose(arrays, hyper):
@@ -173,14 +169,15 @@ def _no_transpose(arrays, hyper):
 
 FORWARD_MISTAKES = {
     "batchnorm": [Mistake("batchnorm-batch-statistics-in-test-mode", "test mode normalized with the batch's own "
-                          "mean and variance, not bn_param's running_mean and running_var", _normalized(0)),Mistake("batchnorm-unbiased-variance", "the batch's variance divided by N - 1 (the layer divides "
-                          "by N)", _normalized(0, unbiased=True)),
+                          "mean and variance, not bn_param's running_mean and running_var", partial(_normalized, 0)),
+                  Mistake("batchnorm-unbiased-variance", "the batch's variance divided by N - 1 (the layer divides "
+                          "by N)", partial(_normalized, 0, unbiased=True)),
                   Mistake("batchnorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
-                          _normalized(0, eps_outside=True))],
+                          partial(_normalized, 0, eps_outside=True))],
     "layernorm": [Mistake("layernorm-unbiased-variance", "the row's variance divided by D - 1 (the layer divides "
-                          "by D)", _normalized(-1, unbiased=True)),
+                          "by D)", partial(_normalized, -1, unbiased=True)),
                   Mistake("layernorm-eps-outside-sqrt", "eps added outside the square root: (x - mean) / (std + eps)",
-                          _normalized(-1, eps_outside=True))],
+                          partial(_normalized, -1, eps_outside=True))],
     "spatial_batchnorm": [Mistake("spatial-batchnorm-no-transpose", "x reshaped to (N * H * W, C) without moving "
                                   "the channels last first (x.reshape(-1, C), not x.transpose(0, 2, 3, 1).reshape"
                                   "(-1, C)): each column mixes channels and positions", _no_transpose)],

@@ -64,7 +64,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
     (exit 2) for bad input.
     """
     start = time.perf_counter()
-    kind = KINDS[kind] if not isinstance(kind, str) else kind_of(kind)
+    kind = kind_of(kind) if isinstance(kind, str) else kind  # a name, or a Kind of KINDS
     given = {**(layer_args or {}), **hyper}
     if kind.loss and backward is None:
         backward = forward
@@ -132,7 +132,7 @@ def _draw(kind, seed: int, given: dict, second: bool, directions=None) -> dict:
         if kind.fill is not None:
             hyper = kind.fill(rng, hyper, arrays)
         torch_outs, _ = FRAMEWORKS["torch"](kind, arrays, hyper)
-    except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except (ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise ForwardError(f"--layer-args {hyper}: not a {kind.name} layer the harness can draw ({exc})") from None
     douts = [np.ones(()) if kind.loss else rng.standard_normal(o.shape) for o in torch_outs]
     shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
