@@ -21,7 +21,7 @@ FD_TOL = policy.tolerance("finite-differences", "float64")
 def test_the_central_differences_of_a_smooth_forward_are_its_gradient_and_find_no_kink():
     params = {"w": np.array([[0.5, -1.5], [2.0, 3.0]]), "b": np.array([0.3, -0.7, 1.1])}
     inputs = {"a": np.array([[1.0, 2.0], [3.0, 4.0]])}
-    found = judge.differences(Side(quadratic), params, inputs, "float64")
+    found = judge.differences(Side(quadratic), params, inputs)
     assert found.loss == quadratic(params, inputs) and found.nondeterministic is None
     assert FD_TOL.close_array(found.central["w"], inputs["a"] * params["w"]).all()
     assert FD_TOL.close_array(found.central["b"], 3 * params["b"] ** 2).all()
@@ -35,7 +35,7 @@ def test_the_central_differences_of_a_smooth_forward_are_its_gradient_and_find_n
 
 def test_a_kink_at_an_entry_is_found_and_held_to_the_one_sided_slopes():
     params = {"w": np.array([0.0, 2.0, -3.0])}
-    found = judge.differences(Side(lambda p, i: float(np.abs(p["w"]).sum())), params, {}, "float64")
+    found = judge.differences(Side(lambda p, i: float(np.abs(p["w"]).sum())), params, {})
     kinks = found.kinks["w"]
     assert kinks.mask.tolist() == [True, False, False]
     assert kinks.lo[0] == pytest.approx(-1.0) and kinks.hi[0] == pytest.approx(1.0)
@@ -49,7 +49,7 @@ def test_a_kink_within_a_step_of_an_entry_is_decided_at_a_finer_step_where_the_f
     h = float(policy.fd_step(np.array([w0]))[0])
     corner = w0 + 0.6 * h  # inside the first step, outside h/4 of it
     fn = lambda p, i: float(2.0 * abs(p["w"][0] - corner))  # noqa: E731
-    found = judge.differences(Side(fn), {"w": np.array([w0])}, {}, "float64")
+    found = judge.differences(Side(fn), {"w": np.array([w0])}, {})
     assert found.refined["w"].tolist() == [True]
     assert not found.kinks["w"].mask.any()
     assert found.central["w"][0] == pytest.approx(-2.0, rel=1e-6)
@@ -57,7 +57,7 @@ def test_a_kink_within_a_step_of_an_entry_is_decided_at_a_finer_step_where_the_f
 
 def test_a_forward_that_gives_two_losses_at_one_point_is_named_nondeterministic_with_both():
     side = Side(lambda p, i: 1.0, drift=0.5)
-    found = judge.differences(side, {"w": np.array([1.0])}, {}, "float64")
+    found = judge.differences(side, {"w": np.array([1.0])}, {})
     assert found.nondeterministic is not None
     assert "1.0" in found.nondeterministic and "1.5" in found.nondeterministic
     assert found.loss == 1.0
@@ -87,15 +87,15 @@ def test_the_batch_is_sized_from_the_forwards_time_and_the_message_limit():
         last_seconds, limit = 0.01, 30.0
 
     side = Timed(lambda p, i: float(np.sum(p["w"])))
-    found = judge.differences(side, {"w": np.ones(3)}, {}, "float64")
+    found = judge.differences(side, {"w": np.ones(3)}, {})
     assert found.batch == int(1.0 / 0.005)  # a second's worth at half the two base calls' time
     slow = Timed(side.fn)
     slow.last_seconds = 100.0
-    assert judge.differences(slow, {"w": np.ones(3)}, {}, "float64").batch == judge.EVALUATIONS_PER_ENTRY
-    assert judge.differences(Side(side.fn), {"w": np.ones(3)}, {}, "float64").batch == 100  # no timing yet: 1 ms each, a tenth of a second
+    assert judge.differences(slow, {"w": np.ones(3)}, {}).batch == judge.EVALUATIONS_PER_ENTRY
+    assert judge.differences(Side(side.fn), {"w": np.ones(3)}, {}).batch == 100  # no timing yet: 1 ms each, a tenth of a second
     tight = Timed(side.fn)
     tight.limit, tight.last_seconds = 2.0, 0.0001
-    assert judge.differences(tight, {"w": np.ones(3)}, {}, "float64").batch == 4000  # 0.2 s of 0.00005 s each
+    assert judge.differences(tight, {"w": np.ones(3)}, {}).batch == 4000  # 0.2 s of 0.00005 s each
 
 
 def test_wrong_entries_are_those_outside_the_tolerance_or_the_kink_interval():
@@ -109,24 +109,24 @@ def test_wrong_entries_are_those_outside_the_tolerance_or_the_kink_interval():
 def test_recheck_differences_the_masked_entries_again_once_and_updates_the_oracle():
     params = {"w": np.array([1.0, 0.25, -2.0])}
     side = Side(lambda p, i: float(2 * p["w"][0] + 5 * p["w"][1] + p["w"][2] ** 2))
-    found = judge.differences(side, params, {}, "float64")
+    found = judge.differences(side, params, {})
     found.central["w"][0] = found.central["w"][1] = 99.0  # as two kinks within a step on either side leave it
     calls = len(side.sizes)
-    assert judge.recheck(side, params, {}, found, {"w": np.array([False, False, False])}, "float64") == 0
+    assert judge.recheck(side, params, {}, found, {"w": np.array([False, False, False])}) == 0
     assert len(side.sizes) == calls  # nothing asked of the forward
-    assert judge.recheck(side, params, {}, found, {"w": np.array([True, False, False])}, "float64") == 1
+    assert judge.recheck(side, params, {}, found, {"w": np.array([True, False, False])}) == 1
     assert found.refined["w"].tolist() == [True, False, False]
     assert found.central["w"][0] == pytest.approx(2.0, rel=1e-6) and found.central["w"][1] == 99.0
     assert found.central["w"].shape == (3,) and found.kinks["w"].lo.shape == (3,)
     assert found.kinks["w"].lo[0] == found.kinks["w"].hi[0] == found.central["w"][0]
-    assert judge.recheck(side, params, {}, found, {"w": np.array([True, True, False])}, "float64") == 1
+    assert judge.recheck(side, params, {}, found, {"w": np.array([True, True, False])}) == 1
     assert found.refined["w"].tolist() == [True, True, False] and found.central["w"][1] == pytest.approx(5.0)
     assert found.central["w"][2] == pytest.approx(-4.0, rel=1e-6)
 
 
 def test_a_kink_left_at_every_step_keeps_the_union_of_the_intervals():
     fn = lambda p, i: float(abs(p["w"][0]) + 3 * max(p["w"][0], 0.0))  # noqa: E731  slopes -1 and 4 at 0
-    found = judge.differences(Side(fn), {"w": np.array([0.0])}, {}, "float64")
+    found = judge.differences(Side(fn), {"w": np.array([0.0])}, {})
     assert found.kinks["w"].mask.tolist() == [True]
     assert found.kinks["w"].lo[0] == pytest.approx(-1.0) and found.kinks["w"].hi[0] == pytest.approx(4.0)
 
@@ -384,9 +384,9 @@ def test_the_batch_is_capped_at_max_batch_and_a_forward_timed_at_0_s_counts_a_mi
 
     fast = Timed(lambda p, i: float(np.sum(p["w"])))
     fast.last_seconds = 1e-9
-    assert judge.differences(fast, {"w": np.ones(2)}, {}, "float64").batch == judge.MAX_BATCH == 4096
+    assert judge.differences(fast, {"w": np.ones(2)}, {}).batch == judge.MAX_BATCH == 4096
     monkeypatch.setattr(judge, "MAX_BATCH", 10 ** 9)
-    assert judge.differences(fast, {"w": np.ones(2)}, {}, "float64").batch == 10 ** 6  # 1 s at 1e-6 s each
+    assert judge.differences(fast, {"w": np.ones(2)}, {}).batch == 10 ** 6  # 1 s at 1e-6 s each
 
 
 def test_an_entry_near_a_kink_is_decided_at_the_first_finer_step_that_is_smooth():
@@ -396,7 +396,7 @@ def test_an_entry_near_a_kink_is_decided_at_the_first_finer_step_that_is_smooth(
     fn = lambda p, i: float(np.exp(p["w"][0]) + 2.0 * abs(p["w"][0] - corner) + np.sum(p["w"][1:] ** 2))  # noqa: E731
     params = {"w": np.array([w0, 1.0, -1.0])}
     side = Side(fn)
-    found = judge.differences(side, params, {}, "float64")
+    found = judge.differences(side, params, {})
     h4 = (w0 + h * 0.25) - w0
     at = lambda v: fn({"w": np.array([v, 1.0, -1.0])}, {})  # noqa: E731
     assert found.central["w"][0] == (at(w0 + h4) - at(w0 - h4)) / (2 * h4)  # h/4's central difference, exactly
@@ -406,7 +406,7 @@ def test_an_entry_near_a_kink_is_decided_at_the_first_finer_step_that_is_smooth(
 
 def test_the_noise_allowance_grows_with_the_loss_so_a_large_smooth_loss_is_not_a_kink():
     big = 1e12
-    found = judge.differences(Side(lambda p, i: big + float(p["w"][0] ** 2)), {"w": np.array([0.3])}, {}, "float64")
+    found = judge.differences(Side(lambda p, i: big + float(p["w"][0] ** 2)), {"w": np.array([0.3])}, {})
     assert not found.kinks["w"].mask.any() and found.refined["w"].tolist() == [False]
     h = 2.0 ** -20
     c, lo, hi, kink = judge._sides(2.0, np.array([2.0 + h]), np.array([2.0 - h]), np.array([2.0 + 2 * h]),
@@ -563,7 +563,7 @@ def test_the_kink_test_counts_atol_in_the_parameters_own_scale():
     """A smooth entry's O(h^2) spread (3 a h^2 of a w^3 at 0: about 1e-6) is within atol counted in the
     scale of the parameter's largest gradient (1e4), though not within atol alone (1e-7): no kink."""
     fn = lambda p, i: float(1e4 * p["w"][0] + 1e4 * p["w"][1] ** 3)  # noqa: E731
-    found = judge.differences(Side(fn), {"w": np.array([0.0, 0.0])}, {}, "float64")
+    found = judge.differences(Side(fn), {"w": np.array([0.0, 0.0])}, {})
     assert found.scales["w"] == pytest.approx(1e4)
     assert found.refined["w"].tolist() == [False, False] and not found.kinks["w"].mask.any()
     h = float(policy.fd_step(np.array([0.0]))[0])
