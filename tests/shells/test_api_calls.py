@@ -418,6 +418,14 @@ def test_the_replay_target_is_the_functions_own_file_a_string_as_given_or_a_plac
     assert api._target(print) == "YOUR_FILE.py:print"  # a builtin has no source file
 
 
+def test_a_backward_without_a_name_gets_the_placeholder_target():
+    import functools
+
+    wrapped = functools.partial(backward)  # a callable with no __name__
+    assert not hasattr(wrapped, "__name__")
+    assert api._target(wrapped) == "YOUR_FILE.py:backward"
+
+
 # ---------------------------------------------------------------- where progress goes
 
 def fake_ipython(monkeypatch, shell_class: str | None, has_get_ipython: bool = True):

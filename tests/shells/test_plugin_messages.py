@@ -562,6 +562,7 @@ def test_backprop_check_fails_with_the_reports_verdict_and_the_full_table(ran):
     ({"forward": "f.py:loss", "isolate": False}, "backprop_check: isolate=False does not apply"),
     ({"init": "i.py:init"}, "backprop_check: init, params and inputs go with forward=: your loss(params, inputs)"),
     ({"forward": "nofunction"}, "backprop_check: forward "),
+    ({"forward": "f.py:l", "loss": "hinge"}, "backprop_check: loss "),
 ])
 def test_backprop_check_fails_a_bad_argument_in_one_line_naming_it(ran, given, start):
     calls, _ = ran

@@ -24,6 +24,11 @@ def test_every_setting_is_a_cli_flag_with_its_default_and_help(name):
     assert action.default == SETTINGS[name].default and action.help == SETTINGS[name].help
 
 
+@pytest.mark.parametrize("name", [n for n in SETTINGS if not SETTINGS[n].switch])
+def test_every_valued_setting_shows_its_placeholder_in_the_cli_help(name):
+    assert _actions()[name].metavar == SETTINGS[name].shown
+
+
 @pytest.mark.parametrize("fn", [api.check, api.fuzz], ids=["check", "fuzz"])
 def test_the_api_keywords_that_are_settings_default_as_the_settings_do(fn):
     shared = [p for p in inspect.signature(fn).parameters.values() if p.name in SETTINGS]
