@@ -131,6 +131,13 @@ def test_the_text_table_folds_its_cells_to_the_width():
     assert all(len(line) <= 60 for line in text.splitlines()) and text.count("x") == 80
 
 
+def test_the_text_table_folds_a_word_longer_than_its_column_instead_of_cutting_it():
+    path = "subs/" + "q" * 150 + ".py:backward"  # one word, wider than the table
+    text = book([Row(path, True, "PASS")]).to_text(width=60)
+    assert all(len(line) <= 60 for line in text.splitlines())
+    assert text.count("q") - book([]).to_text(width=60).count("q") == 150 and "\u2026" not in text
+
+
 def test_the_text_tables_width_is_120_unless_asked():
     b = book([Row("a.py:fn", False, "FAIL", "word " * 100)])
     assert b.to_text() == b.to_text(width=120) != b.to_text(width=121)
