@@ -457,3 +457,32 @@ def test_a_correct_float32_network_near_a_kink_holds_every_law_at_fuzz_seed_1367
     said = replay(target("lesson", "backward"), target("lesson", "loss"), target("lesson", "init_float32"),
                   seed=1367864806, scale=0.28)
     assert said.startswith("every law holds") and "agreement" in said, said
+
+
+def _laws_at_zero(tmp_path, jitter, offset):
+    """laws_at at w = 0 for the forward ``offset + sum(w**2)`` and a backward returning the loss
+    without the constant, ``jitter`` more on every other call."""
+    from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
+
+    (tmp_path / "m.py").write_text(
+        "import numpy as np\n\n_calls = [0]\n\n"
+        f"def loss(params, inputs):\n    return {offset!r} + np.sum(params['w'] ** 2)\n\n"
+        "def backward(params, inputs):\n    _calls[0] += 1\n"
+        f"    return float(np.sum(params['w'] ** 2)) + {jitter!r} * (_calls[0] % 2), {{'w': 2 * params['w']}}\n")
+    f = str(tmp_path / "m.py")
+    fside = ForwardSide(source_of(f + ":loss", "--forward")).start()
+    bside = BackwardSide(source_of(f + ":backward", "--candidate")).start()
+    try:
+        return forward_laws.laws_at(fside, bside, {"w": np.zeros(3)}, {})
+    finally:
+        fside.close()
+        bside.close()
+
+
+def test_the_determinism_law_measures_a_returned_loss_in_units_of_the_forward_s_loss(tmp_path):
+    offset = 1e3  # the forward's loss; the backward's own loss is 0 here
+    tol = policy.tolerance("determinism", "float64")
+    assert "determinism" in _laws_at_zero(tmp_path, 0.5 * tol.atol * offset, offset)  # within atol * |loss|
+    with pytest.raises(LawBroken) as broken:
+        _laws_at_zero(tmp_path, 2 * tol.atol * offset, offset)
+    assert broken.value.law == "determinism"
