@@ -143,6 +143,15 @@ def test_a_run_leaves_hypothesis_s_own_directory_where_it_was():
     assert fuzz_module._home() == fuzz_module._home()
 
 
+def test_hypothesis_s_files_go_to_one_temporary_directory_named_for_the_harness():
+    import os
+    import tempfile
+
+    home = fuzz_module._home()
+    assert os.path.dirname(home) == tempfile.gettempdir() and os.path.isdir(home)
+    assert os.path.basename(home).startswith("backprop-hypothesis-")
+
+
 # ---------------------------------------------------------------- the counterexample's replay command
 
 @pytest.mark.parametrize("arg, convention, tail", [
@@ -168,7 +177,7 @@ def test_fuzz_drawn_runs_the_drawn_problems_in_order_up_to_the_first_that_fails_
     assert held.passed and held.examples == 5 and held.counterexample is None
     third = fuzz_drawn(lambda p: flipped(p) if p is drawn[2] else reference(p), drawn, oracles=FD,
                        candidate_arg="x.py:f", convention="cs231n")
-    assert not third.passed and third.examples == 3
+    assert not third.passed and third.examples == 3 and third.seconds > 0  # a failed run keeps its time too
     assert third.counterexample["problem"] == drawn[2].describe()
     assert third.counterexample["repro"].endswith(" --candidate x.py:f --convention cs231n")
 
@@ -335,6 +344,18 @@ def test_a_shrunk_agreement_failure_keeps_only_the_causes_that_also_hold_on_the_
     assert law["lines"][-1].startswith("note:") and telling(problem).describe() in law["lines"][-1]
     diagnosis = [line for line in law["lines"] if line.startswith("diagnosis:")]
     assert len(diagnosis) == 1 and "missing 1/n" in diagnosis[0].lower() and "either" not in diagnosis[0]
+
+
+def test_telling_causes_apart_replaces_the_agreement_violation_and_keeps_the_others_in_order():
+    from properties.laws import check_laws
+
+    problem = Problem((1, 1, 1), "relu", "float64", 2, seed=0, scale=1.0)
+    (agreement,) = [v for v in check_laws(missing_mean(problem), problem, ("agreement",), FD)]
+    assert len(agreement.result.diagnosis) >= 2  # the shrunk problem cannot tell the causes apart
+    before, after, last = LawViolation("shapes", "one"), LawViolation("descent", "two"), LawViolation("finite", "three")
+    told = fuzz_module._told_apart(missing_mean, problem, [before, agreement, after, last], FD)
+    assert [v.law for v in told] == ["shapes", "agreement", "descent", "finite"]
+    assert told[0] is before and told[2] is after and told[3] is last and told[1] is not agreement
 
 
 def test_a_replayed_problem_tells_causes_apart_as_the_fuzz_said_them():
