@@ -486,3 +486,22 @@ def test_the_determinism_law_measures_a_returned_loss_in_units_of_the_forward_s_
     with pytest.raises(LawBroken) as broken:
         _laws_at_zero(tmp_path, 2 * tol.atol * offset, offset)
     assert broken.value.law == "determinism"
+
+
+def test_a_backward_whose_grads_have_the_wrong_keys_breaks_the_shapes_law_naming_the_keys(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "import numpy as np\n\ndef init(seed):\n    return {'w': np.random.default_rng(seed).normal(size=3)}, {}\n\n"
+        "def loss(params, inputs):\n    return np.sum(params['w'] ** 2)\n\n"
+        "def backward(params, inputs):\n    return {'v': 2 * params['w']}\n")
+    f = str(tmp_path / "m.py")
+    result = fuzz(f + ":backward", f + ":loss", f + ":init", 3)
+    assert not result.passed and result.failure.law == "shapes", result.summary()
+    assert "missing w" in result.failure.message and "extra v" in result.failure.message
+
+
+def test_replay_names_the_forward_flag_when_the_forward_file_is_missing(tmp_path):
+    from oracles.families.forward import ForwardError
+
+    with pytest.raises(ForwardError) as caught:
+        replay(target("lesson", "backward"), str(tmp_path / "absent.py") + ":loss", target("lesson", "init"), seed=0)
+    assert "--forward" in str(caught.value) and "absent.py" in str(caught.value)
