@@ -94,6 +94,17 @@ def test_the_entries_are_the_worst_first_then_ones_spread_over_the_rest():
     assert len(_entries(p, g, ["b2"], SAMPLE)) == 1  # a lone bias: one entry to take
 
 
+def test_the_worst_entries_are_ranked_by_error_over_their_own_parameters_scale():
+    from types import SimpleNamespace
+
+    true = {"W1": np.linspace(-100.0, 100.0, 8), "b1": np.linspace(-0.5, 0.5, 8)}  # scales 100 and 1
+    assert policy.gradient_scale(true["W1"]) == 100.0 and policy.gradient_scale(true["b1"]) == 1.0
+    g = {k: v.copy() for k, v in true.items()}
+    g["W1"][3] += 50.0  # 0.5 of W1's scale
+    g["b1"][2] += 0.9  # 0.9 of b1's scale: the worse, though 50 is the larger number
+    assert _entries(SimpleNamespace(true=true), g, ["W1", "b1"], 2)[0] == ("b1", 2)
+
+
 # ---------------------------------------------------------------- finite differences
 
 @pytest.mark.parametrize("scheme, h", [("forward", 1e-4), ("forward", 1e-6), ("central", 1e-2), ("central", 1e-3)])
@@ -115,6 +126,20 @@ def test_a_float32_forward_difference_is_told_by_its_spacing():
     assert ids == ("finite_difference_estimate", "float32_precision")
     assert "forward differences" in words and "in float32 at h = 0.001 " in words and "spacing" in words
     assert "over h," in words and "a step 0.001 apart" in words
+
+
+def test_a_float32_forward_difference_of_one_spacing_per_entry_is_read_at_its_step():
+    """Each quotient one float32 spacing of the loss over h = 1e-3: the smallest a forward difference
+    can be without being 0, read as forward differences at that step."""
+    p = pieces()
+    ulp = float(np.spacing(np.float32(abs(_Estimates(p, np.float32).base))))
+    sample = [("W1", i) for i in range(8)]
+    g = {k: v.copy() for k, v in p.true.items()}
+    for n, (k, i) in enumerate(sample):
+        g[k].flat[i] = (-1) ** n * ulp / float(np.float32(1e-3))
+    ids, words = precision._float32_quantized(p, g, sample)
+    assert ids == ("finite_difference_estimate", "float32_precision")
+    assert "forward differences" in words and "at h = 0.001 " in words
 
 
 def test_a_float32_central_difference_is_told_by_its_spacing_over_2h():
