@@ -661,3 +661,43 @@ def test_no_constant_is_read_from_an_oracle_of_zeros_or_a_gradient_of_zeros():
     assert _constant(np.zeros(3), np.ones(3), FD_TOL) is None
     assert _constant(np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0]), FD_TOL) == 2.0
     assert _constant(np.array([2.0, 4.0, 7.0]), np.array([1.0, 2.0, 1e-9]), FD_TOL) == 2.0  # the tiny entry left out
+
+
+# the sides in their own workers -----------------------------------------------------------------------
+
+DYING = ("import os\nimport numpy as np\n\n"
+         "def loss(params, inputs):\n    if params['w'][0] < 0:\n        os._exit(3)\n    return float(np.sum(params['w'] ** 2))\n\n"
+         "def backward(params, inputs):\n    os._exit(3)\n")
+
+
+def _dying(tmp_path, name):
+    (tmp_path / "dying.py").write_text(DYING)
+    return source_of(f"{tmp_path / 'dying.py'}:{name}", "--forward")
+
+
+def test_the_forward_side_s_losses_are_only_the_perturbed_ones_unless_a_base_is_asked(tmp_path):
+    side = ForwardSide(_dying(tmp_path, "loss")).start()
+    try:
+        w = np.array([1.0, 2.0])
+        assert side.losses({"w": w}, {}, [("w", [0, 1], [3.0, 4.0])]).tolist() == [13.0, 17.0]
+        assert side.losses({"w": w}, {}, [("w", [0], [3.0])], base=2).tolist() == [5.0, 5.0, 13.0]
+    finally:
+        side.close()
+
+
+def test_a_worker_that_dies_says_when_it_died(tmp_path):
+    from oracles.families.forward.sides import BackwardSide
+
+    bside = BackwardSide(_dying(tmp_path, "backward")).start()
+    try:
+        failure = bside.evaluate({"w": np.ones(2)}, {}).failure
+    finally:
+        bside.close()
+    assert "exited with code 3" in failure and failure.endswith("during the call")
+    fside = ForwardSide(_dying(tmp_path, "loss")).start()
+    try:
+        with pytest.raises(ForwardError) as caught:
+            fside.autograd({"w": -np.ones(2)}, {})
+    finally:
+        fside.close()
+    assert "exited with code 3" in str(caught.value) and str(caught.value).endswith("while autograd traced the forward")
