@@ -81,6 +81,16 @@ def test_an_error_in_a_few_entries_names_them_and_whether_they_are_kinks():
     assert cause.kind == "entries at kinks"
 
 
+def test_a_factor_is_named_where_an_entry_at_a_kink_takes_a_one_sided_slope_times_the_factor():
+    """At a kink the candidate may give any slope of the interval: times N, the interval is N times wider."""
+    inputs, oracle = _point()
+    lo, hi = oracle["W"].copy(), oracle["W"].copy()
+    lo[0, 0], hi[0, 0] = oracle["W"][0, 0] - 1.0, oracle["W"][0, 0] + 1.0  # a kink at W[0, 0]
+    W = 12 * oracle["W"]
+    W[0, 0] = 12 * (oracle["W"][0, 0] + 0.8)  # within N times the interval, far from N times the central value
+    assert _named(dict(oracle, W=W), oracle, inputs, {"W": Found(lo, hi)}) == {"W": "factor N"}
+
+
 def test_the_report_says_the_cause_of_a_square_weight_written_transposed(capsys):
     from oracles.shells.cli import main
     from test_forward import target
