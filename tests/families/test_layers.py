@@ -555,3 +555,12 @@ def test_a_fuzz_point_that_breaks_a_law_is_replayed_with_the_laws_on():
     assert report.fuzz["replay"] == "--fuzz 1 --seed 3"
     replayed = run("affine", "affine_forward", "affine_backward_clipped_wide", seed=3, fuzz=1)
     assert replayed.points[0].laws == failed.laws
+
+
+def test_the_timeout_given_holds_the_backward_s_worker(tmp_path):
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\nimport numpy as np\n\ndef forward(x):\n    return np.maximum(x, 0), x\n\n"
+                    "def backward(dout, cache):\n    time.sleep(3)\n    return dout * (cache > 0)\n")
+    report = check_layer("relu", f"{slow}:forward", f"{slow}:backward", timeout=1)
+    assert not report.passed
+    assert all("time limit of 1 s" in (p.violation or "") for p in report.points), [p.violation for p in report.points]
