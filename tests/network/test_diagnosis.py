@@ -502,3 +502,23 @@ def test_a_finding_goes_into_the_json_as_its_ids_words_parameters_and_kind():
     assert finding.to_dict() == {"ids": ["mask:missing", "factor:2"], "text": "the mask forgotten; a stray 2",
                                  "params": ["W1", "b1"], "kind": "cause"}
     assert json.loads(json.dumps(finding.to_dict())) == finding.to_dict()
+
+
+def test_where_the_error_enters_without_biases_names_the_hidden_layers_da_and_dz_steps():
+    """No bias: a wrong dW1 with dW2 right cannot tell its own step from the dz1 it reads, so the
+    finding names dW1's step and, before it, layer 1's da1 and dz1 steps."""
+    from oracles.diagnosis import diagnose
+    from oracles.mistakes import step
+    from reference.model import backward, random_params
+
+    spec = Spec((5, 7, 1), "relu", bias=False)
+    params, X = random_params(spec, 0, 1.0), np.random.default_rng(2).standard_normal((12, 5))
+    y = (np.arange(12) % 2).reshape(-1, 1).astype(np.float64)
+    assert list(params) == ["W1", "W2"]
+    oracle = backward(params, X, y, "relu")
+    noise = np.random.default_rng(1)
+    grads = dict(oracle, W1=oracle["W1"] * (1 + 0.3 * noise.standard_normal(oracle["W1"].shape)))  # no mistake: noise
+    (finding,) = diagnose(spec, params, X, y, grads, oracle, ["W1"]).findings
+    assert finding.text == (f"dW1 is the first wrong gradient: the error enters at {step('W1', 2)} or before it, "
+                            f"at {step('a1', 2)} or {step('z1', 2, 'relu')}")
+    assert step("a1", 2) == "da1 = dz2 @ W2.T" and step("W1", 2) == "dW1 = X.T @ dz1"
