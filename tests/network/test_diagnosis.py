@@ -117,6 +117,13 @@ def test_a_factor_no_rule_names_gets_no_name():
     assert name_factor(1.2345, 768, 8, (16,)) == []
 
 
+def test_a_ratio_of_minus_1_is_a_flipped_sign_alone_and_a_ratio_of_1_names_nothing():
+    """|r| = 1 is no factor: -1 is named by the sign alone (one alternative, id factor:-1), +1 by nothing."""
+    assert [i for i, _ in name_factor(-1.0, 768, 8, (16,))] == [("factor:-1",)]
+    assert name_factor(1.0, 768, 8, (16,)) == []
+    assert [i for i, _ in name_factor(-1.0, 5, 5, (5,))] == [("factor:-1",)]  # N = D = H: still the sign alone
+
+
 def test_ratios_near_1_keep_the_digits_that_differ_from_1():
     assert ratio_words(768 / 767) == "1.0013x (0.13% too large)"
     assert ratio_words(1 - 2.9e-8).startswith("0.999999971x")
