@@ -529,3 +529,16 @@ def test_where_the_error_enters_without_biases_names_the_hidden_layers_da_and_dz
     assert finding.text == (f"dW1 is the first wrong gradient: the error enters at {step('W1', 2)} or before it, "
                             f"at {step('a1', 2)} or {step('z1', 2, 'relu')}")
     assert step("a1", 2) == "da1 = dz2 @ W2.T" and step("W1", 2) == "dW1 = X.T @ dz1"
+
+
+def test_a_ratio_is_read_only_off_entries_strictly_above_the_rounding_bound(small_problem):
+    """``Pieces.significant``: an entry counts when |o| > atol * max(1, max |o|) (the hypothesis
+    tolerance of oracles/policy.py); an entry exactly at that bound is rounding, as is 0."""
+    from oracles.mistakes import Pieces
+
+    p = Pieces(*small_problem())
+    atol = policy.tolerance("hypothesis", "float64").atol
+    assert atol > 0
+    assert p.significant(np.array([[atol, 2 * atol, atol / 2, 0.0]])).tolist() == [[False, True, False, False]]
+    # max |o| = 4 > 1: the bound is 4 atol (exact: a power of 2 times atol)
+    assert p.significant(np.array([[4.0, 4 * atol, -8 * atol]])).tolist() == [[True, False, True]]
