@@ -203,15 +203,3 @@ def test_directional_differences_flag_exactly_the_directions_whose_step_crosses_
     assert_agrees(fd.project(backward(params, X, y, activation)), fd.derivatives, "finite-differences",
                   near_kink=fd.near_kink)
 
-
-
-def test_the_consensus_line_names_the_oracles_that_agree_against_the_candidate(real):
-    """When every oracle run agrees with the others and all reject the candidate, the line says which
-    oracles they are, in the registry's words and sorted by name (here finite differences and torch)."""
-    report = run(Spec(), real, InProcess("missing-relu-mask", catalogue.missing_relu_mask),
-                 oracles=("torch", "finite-differences"))
-    point = report.points[0]
-    assert {c.oracle for c in point.failures()} == {"finite-differences", "torch"}
-    line = point.consensus_line()
-    names = line.split(" agree with each other")[0]
-    assert names == "finite differences, torch", line

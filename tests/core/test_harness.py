@@ -324,3 +324,18 @@ def test_a_deterministic_candidate_is_called_exactly_determinism_calls_times_at_
     calls.clear()
     evaluate(prepared, Counting(), repeat=False)
     assert len(calls) == 1
+
+
+def test_the_consensus_line_names_the_oracles_that_agree_against_the_candidate(real):
+    """When every oracle run agrees with the others and all reject the candidate, the line says which
+    oracles they are, in the registry's words and sorted by name (here finite differences and torch)."""
+    from oracles.candidate import InProcess
+    from properties import catalogue
+
+    report = run(Spec(), real, InProcess("missing-relu-mask", catalogue.missing_relu_mask),
+                 oracles=("torch", "finite-differences"))
+    point = report.points[0]
+    assert {c.oracle for c in point.failures()} == {"finite-differences", "torch"}
+    line = point.consensus_line()
+    names = line.split(" agree with each other")[0]
+    assert names == "finite differences, torch", line
