@@ -212,3 +212,18 @@ def test_the_reference_candidate_is_the_reference_backward_for_the_activation_it
     differ = [not policy.tolerance("torch", "float64").close_array(grads["W1"], backward(params, X, y, a)["W1"]).all()
               for a in others]
     assert all(differ)  # the activations give different gradients here
+
+
+def test_a_module_candidates_files_are_each_packages_init_and_the_module_itself(tmp_path, monkeypatch):
+    """``pkg.sub.mod:backward`` is read from pkg/__init__.py, pkg/sub/__init__.py and pkg/sub/mod.py;
+    a top-level ``mod:backward`` from mod.py alone (found from the working directory)."""
+    from oracles.candidate import candidate_files
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    for f in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/mod.py", "top.py"):
+        (tmp_path / f).write_text("def backward(params, X, y):\n    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    nested = [p for p, _ in candidate_files("pkg.sub.mod:backward")]
+    assert nested == [str(tmp_path / "pkg" / "__init__.py"), str(tmp_path / "pkg" / "sub" / "__init__.py"),
+                      str(tmp_path / "pkg" / "sub" / "mod.py")]
+    assert [p for p, _ in candidate_files("top:backward")] == [str(tmp_path / "top.py")]

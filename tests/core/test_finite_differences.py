@@ -463,3 +463,33 @@ def test_inputs_near_a_thousand_leave_the_central_difference_within_the_policy_a
     fd = fd_gradients(problem.spec, params, X, y)
     exact = backward(params, X, y, "relu", head=problem.spec.head)
     assert_agrees(exact, fd.grads, "finite-differences")
+
+
+
+def test_at_an_exact_kink_of_the_last_hidden_layer_only_entries_whose_steps_change_a_side_are_flagged(small_problem):
+    """Row 0's z2 is exactly 0 in its first unit and 0.5 in its second (0 < z <= 1); layer-1 unit 3 is
+    off in row 0, so its entries move other rows only. Brute force (a plain forward at w + h and
+    w - h) says which entries put some pre-activation on another side of 0; the shortcut over the
+    last hidden layer flags exactly those: unit 3's entries are not near a kink, units 0-2's are."""
+    spec, params, X, y = small_problem(sizes=(3, 4, 3, 1), N=6, seed=2)
+    _, cache = forward(params, X)
+    params["b2"] = params["b2"] - cache["z2"][0:1] + np.array([[0.0, 0.5, -2.0]])
+    _, cache = forward(params, X)
+    params["b2"][0, 0] = -(cache["a1"][0] @ params["W2"][:, 0])
+    _, c0 = forward(params, X)
+    assert c0["z2"][0, 0] == 0.0 and 0 < c0["z2"][0, 1] <= 1
+    assert c0["z1"][0, 3] < 0 and (c0["z1"][0, :3] > 0).all()
+    fd = fd_gradients(spec, params, X, y)
+    base = np.concatenate([(c0["z1"] > 0).ravel(), (c0["z2"] > 0).ravel()])
+    for key in ("W1", "b1"):
+        for index in np.ndindex(params[key].shape):
+            h = policy.fd_step(params[key][index], input_reach(params, X, "relu", key, index))
+            sides = []
+            for sign in (1, -1):
+                moved = {k: v.copy() for k, v in params.items()}
+                moved[key][index] += sign * h
+                _, c = forward(moved, X)
+                sides.append(bool((np.concatenate([(c["z1"] > 0).ravel(), (c["z2"] > 0).ravel()]) != base).any()))
+            assert fd.near_kink[key][index] == any(sides), (key, index)
+    assert not fd.near_kink["W1"][:, 3].any() and not fd.near_kink["b1"][0, 3]
+    assert fd.near_kink["W1"][:, :3].all()

@@ -293,3 +293,49 @@ def test_a_non_finite_gradient_names_where_its_first_nan_is_made_without_repeati
     result = check_point(spec, lesson_point(spec), real.X, real.y, zero_over_zero, ("torch",))
     assert "; where the first NaN or inf is made: at test_harness.py:" in result.violation
     assert "invalid value" in result.violation and "crashed" not in result.violation
+
+
+def test_a_deterministic_candidate_is_called_exactly_determinism_calls_times_at_a_point(real):
+    """With ``repeat``, the first call and ``policy.DETERMINISM_CALLS - 1`` more on the same inputs:
+    a candidate that always answers the same is asked DETERMINISM_CALLS times in all, no more."""
+    from oracles import policy
+    from oracles.harness import Point, evaluate, prepare
+    from oracles.isolation import InProcess
+
+    spec = Spec()
+    calls = []
+
+    def mine(params, X, y):
+        calls.append(1)
+        return backward(params, X, y, "relu")
+
+    inner = InProcess("mine", mine)
+
+    class Counting:
+        name, isolated = "mine", True
+
+        def evaluate(self, params, X, y, **options):
+            return inner.evaluate(params, X, y, **options)
+
+    prepared = prepare(spec, Point("p", init_params(spec, seed=0), "p"), real.X, real.y, ("torch",))
+    first, again = evaluate(prepared, Counting())
+    assert first.failure is None and again is not None
+    assert len(calls) == policy.DETERMINISM_CALLS == 8
+    calls.clear()
+    evaluate(prepared, Counting(), repeat=False)
+    assert len(calls) == 1
+
+
+def test_the_consensus_line_names_the_oracles_that_agree_against_the_candidate(real):
+    """When every oracle run agrees with the others and all reject the candidate, the line says which
+    oracles they are, in the registry's words and sorted by name (here finite differences and torch)."""
+    from oracles.candidate import InProcess
+    from properties import catalogue
+
+    report = run(Spec(), real, InProcess("missing-relu-mask", catalogue.missing_relu_mask),
+                 oracles=("torch", "finite-differences"))
+    point = report.points[0]
+    assert {c.oracle for c in point.failures()} == {"finite-differences", "torch"}
+    line = point.consensus_line()
+    names = line.split(" agree with each other")[0]
+    assert names == "finite differences, torch", line

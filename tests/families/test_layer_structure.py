@@ -16,7 +16,7 @@ from oracles import check_layer, policy
 from oracles.compare import compare
 from oracles.families.forward.judge import LINEAR, SMOOTH, differences
 from oracles.families.layers.kinds import KINDS
-from oracles.families.layers.structure import SEARCHED, declared, verify
+from oracles.families.layers.structure import SEARCHED, declared, summary, verify
 
 CASES = Path(__file__).resolve().parent.parent / "candidates" / "layers"
 FD_TOL = policy.tolerance("finite-differences", "float64")
@@ -121,6 +121,25 @@ def test_entries_that_agree_are_not_searched_again_and_a_disagreeing_gradient_se
     assert side.calls - before == 2 * 4  # the full search's four evaluations, at those two entries only
     assert found.searched["w"].tolist() == [i in (2, 7) for i in range(W0.size)]
 
+
+
+def test_the_summary_says_each_arrays_way_evaluations_and_entries_searched_again_under_the_reports_name():
+    """After a backward wrong at two entries of a linear array: the report names it as the layer calls
+    it, differenced as linear, the forward evaluations spent on it counted by the stub side itself (all
+    but the point's two),
+    and 2 entries searched again; an array with no declaration is searched, none of it again."""
+    side = Stub(lambda w: float(A @ w))
+    found = differences(side, {"w": W0}, {}, structure={"w": LINEAR})
+    wrong = A.copy()
+    wrong[[2, 7]] += 1.0
+    assert verify(side, {"w": W0}, {}, found, [{"w": wrong}], FD_TOL) == 2
+    assert summary(found, {"w": "weight"}) == {
+        "weight": {"as": LINEAR, "evaluations": side.calls - 2, "searched_again": 2}}  # less the point's 2
+    assert side.calls - 2 >= W0.size + 2 * 4  # one per entry at least, and the two searches' four each
+
+    plain = Stub(lambda w: float(A @ w))
+    searched = differences(plain, {"w": W0}, {}, structure={})
+    assert summary(searched) == {"w": {"as": SEARCHED, "evaluations": plain.calls - 2, "searched_again": 0}}
 
 # the arrays each kind's mathematics makes linear (sum(out * dout) with the others held) or smooth,
 # written out here from the layers' formulas rather than read from the kinds

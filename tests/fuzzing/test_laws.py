@@ -330,3 +330,46 @@ def test_a_float32_gated_row_is_held_to_2cW_within_the_float32_tolerance():
     assert check_laws(off_by(1e-5), problem, ["relu-gating"]) == []
     (violation,) = check_laws(off_by(1e-2), problem, ["relu-gating"])
     assert "dW2 is not the L2 term 2 c W alone in its row" in violation.message
+
+
+def test_the_descent_law_tries_rates_halving_from_its_first_step_down_to_the_floor(monkeypatch):
+    """Against an uphill gradient (-G, which no rate accepts) the law tries lr0 = DESCENT_STEP
+    max(1, |w|) / sqrt(|g|^2), then each half of the one before, every rate with lr |g|^2 above
+    DESCENT_FLOOR max(1, loss), and none below: read back from the points the loss is evaluated at."""
+    from properties import laws
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=4,5,1 activation=tanh dtype=float64 N=9 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    params, X, y = problem.arrays()
+    G = {k: -v for k, v in backward(params, X, y, "tanh", head=problem.spec.head).items()}
+    seen = []
+    real_loss = laws.reference_loss
+
+    def spy(P, *args, **kwargs):
+        seen.append({k: np.array(v, dtype=np.float64) for k, v in P.items()})
+        return real_loss(P, *args, **kwargs)
+
+    monkeypatch.setattr(laws, "reference_loss", spy)
+    with pytest.raises(laws.LawViolation):
+        laws.descent(lambda p, X_, y_: {k: v.copy() for k, v in G.items()}, problem)
+    base_params, tried = seen[0], seen[1:]
+    s = sum(float((g * g).sum()) for g in G.values())
+    norm = np.sqrt(sum(float((v.astype(np.float64) ** 2).sum()) for v in params.values()))
+    base = real_loss(base_params, X.astype(np.float64), problem.spec.head.targets(y, np.float64),
+                     "tanh", problem.spec.head)
+    floor = policy.DESCENT_FLOOR * max(1.0, abs(base))
+    lr0 = policy.DESCENT_STEP * max(1.0, norm) / np.sqrt(s)
+    expected = []
+    lr = lr0
+    while lr * s > floor:
+        expected.append(lr)
+        lr /= 2
+    assert len(expected) > 10  # a grid long enough that a different ratio would show
+    # the rate of each try, read off the largest entry of the step (moved = w - lr g)
+    k = max(G, key=lambda key: float(np.abs(G[key]).max()))
+    i = np.unravel_index(np.argmax(np.abs(G[k])), G[k].shape)
+    rates = [float((base_params[k][i] - m[k][i]) / G[k][i]) for m in tried]
+    assert len(rates) == len(expected)  # every rate of the grid above the floor, none below
+    assert [round(a / b) for a, b in zip(rates, rates[1:])] == [2] * (len(rates) - 1)  # each try halves the last
+    assert round(rates[0] / lr0, 6) == 1.0  # the first step: the rate is read back to ~1e-13 there

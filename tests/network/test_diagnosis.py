@@ -117,6 +117,13 @@ def test_a_factor_no_rule_names_gets_no_name():
     assert name_factor(1.2345, 768, 8, (16,)) == []
 
 
+def test_a_ratio_of_minus_1_is_a_flipped_sign_alone_and_a_ratio_of_1_names_nothing():
+    """|r| = 1 is no factor: -1 is named by the sign alone (one alternative, id factor:-1), +1 by nothing."""
+    assert [i for i, _ in name_factor(-1.0, 768, 8, (16,))] == [("factor:-1",)]
+    assert name_factor(1.0, 768, 8, (16,)) == []
+    assert [i for i, _ in name_factor(-1.0, 5, 5, (5,))] == [("factor:-1",)]  # N = D = H: still the sign alone
+
+
 def test_ratios_near_1_keep_the_digits_that_differ_from_1():
     assert ratio_words(768 / 767) == "1.0013x (0.13% too large)"
     assert ratio_words(1 - 2.9e-8).startswith("0.999999971x")
@@ -502,3 +509,36 @@ def test_a_finding_goes_into_the_json_as_its_ids_words_parameters_and_kind():
     assert finding.to_dict() == {"ids": ["mask:missing", "factor:2"], "text": "the mask forgotten; a stray 2",
                                  "params": ["W1", "b1"], "kind": "cause"}
     assert json.loads(json.dumps(finding.to_dict())) == finding.to_dict()
+
+
+def test_where_the_error_enters_without_biases_names_the_hidden_layers_da_and_dz_steps():
+    """No bias: a wrong dW1 with dW2 right cannot tell its own step from the dz1 it reads, so the
+    finding names dW1's step and, before it, layer 1's da1 and dz1 steps."""
+    from oracles.diagnosis import diagnose
+    from oracles.mistakes import step
+    from reference.model import backward, random_params
+
+    spec = Spec((5, 7, 1), "relu", bias=False)
+    params, X = random_params(spec, 0, 1.0), np.random.default_rng(2).standard_normal((12, 5))
+    y = (np.arange(12) % 2).reshape(-1, 1).astype(np.float64)
+    assert list(params) == ["W1", "W2"]
+    oracle = backward(params, X, y, "relu")
+    noise = np.random.default_rng(1)
+    grads = dict(oracle, W1=oracle["W1"] * (1 + 0.3 * noise.standard_normal(oracle["W1"].shape)))  # no mistake: noise
+    (finding,) = diagnose(spec, params, X, y, grads, oracle, ["W1"]).findings
+    assert finding.text == (f"dW1 is the first wrong gradient: the error enters at {step('W1', 2)} or before it, "
+                            f"at {step('a1', 2)} or {step('z1', 2, 'relu')}")
+    assert step("a1", 2) == "da1 = dz2 @ W2.T" and step("W1", 2) == "dW1 = X.T @ dz1"
+
+
+def test_a_ratio_is_read_only_off_entries_strictly_above_the_rounding_bound(small_problem):
+    """``Pieces.significant``: an entry counts when |o| > atol * max(1, max |o|) (the hypothesis
+    tolerance of oracles/policy.py); an entry exactly at that bound is rounding, as is 0."""
+    from oracles.mistakes import Pieces
+
+    p = Pieces(*small_problem())
+    atol = policy.tolerance("hypothesis", "float64").atol
+    assert atol > 0
+    assert p.significant(np.array([[atol, 2 * atol, atol / 2, 0.0]])).tolist() == [[False, True, False, False]]
+    # max |o| = 4 > 1: the bound is 4 atol (exact: a power of 2 times atol)
+    assert p.significant(np.array([[4.0, 4 * atol, -8 * atol]])).tolist() == [[True, False, True]]

@@ -93,6 +93,35 @@ def test_spec_rejects_a_bad_activation():
         Spec(activation="gelu")
 
 
+
+def test_spec_names_every_activation_it_accepts_when_it_rejects_one():
+    with pytest.raises(ValueError) as info:
+        Spec(activation="gelu")
+    listed = str(info.value).split("one of ", 1)[1].split(", got", 1)[0]
+    assert listed.split(", ") == list(ACTIVATIONS) and "'gelu'" in str(info.value)
+
+
+def test_lesson_init_of_a_float32_spec_gives_float32_weights_and_biases():
+    params = init_params(Spec(dtype="float32"))
+    assert {k: v.dtype for k, v in params.items()} == dict.fromkeys(("W1", "b1", "W2", "b2"), np.dtype(np.float32))
+    # the same draws as float64's, rounded
+    np.testing.assert_array_equal(params["W1"], init_params(Spec())["W1"].astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype, warns", [("float64", True), ("float32", False)])
+def test_an_invalid_operation_in_the_forward_warns_in_float64_and_is_silenced_in_float32_only(dtype, warns):
+    """inf - inf in ``z = X @ W + b``: float64 reports it (a RuntimeWarning); float32 products have
+    the invalid flag silenced (OpenBLAS's spurious flags), so no warning."""
+    params = {"W1": np.array([[np.inf]], dtype=dtype), "b1": np.array([[-np.inf]], dtype=dtype),
+              "W2": np.array([[1.0]], dtype=dtype), "b2": np.array([[0.0]], dtype=dtype)}
+    X = np.array([[1.0]], dtype=dtype)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _, cache = forward(params, X)
+    assert np.isnan(cache["z1"][0, 0])
+    invalid = [w for w in seen if issubclass(w.category, RuntimeWarning) and "invalid" in str(w.message)]
+    assert bool(invalid) == warns, [str(w.message) for w in seen]
+
 def test_importing_reference_and_the_harness_loads_no_framework():
     import subprocess
     import sys
