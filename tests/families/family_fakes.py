@@ -177,3 +177,20 @@ class PairHere:
             raise ForwardError(failed_words(reply, f"forward {self.forward.name}"))
         failure = reply_failure(reply)
         return Outcome(None if failure else reply, failure=failure)
+
+
+def substitute(monkeypatch, module, **classes) -> list:
+    """``module``'s side classes replaced by these in-process ones (``name=class``); returns the list
+    every side made through them is appended to, so a test can read what each was asked."""
+    made = []
+
+    def keep(cls):
+        def make(*a, **kw):
+            side = cls(*a, **kw)
+            made.append(side)
+            return side
+        return make
+
+    for name, cls in classes.items():
+        monkeypatch.setattr(module, name, keep(cls))
+    return made

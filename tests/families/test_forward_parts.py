@@ -421,7 +421,7 @@ def test_the_noise_allowance_grows_with_the_loss_so_a_large_smooth_loss_is_not_a
 
 from pathlib import Path  # noqa: E402
 
-from family_fakes import BackwardHere, ForwardHere  # noqa: E402
+from family_fakes import BackwardHere, ForwardHere, substitute  # noqa: E402
 from oracles.families.forward import run as forward_run  # noqa: E402
 
 FORWARDS = Path(__file__).resolve().parent.parent / "candidates" / "forwards"
@@ -434,18 +434,7 @@ def _at(case, name):
 @pytest.fixture
 def here(monkeypatch):
     """check() with both workers' ops in this process; the sides it made, kept."""
-    made = []
-
-    def keep(cls):
-        def make(*a, **kw):
-            side = cls(*a, **kw)
-            made.append(side)
-            return side
-        return make
-
-    monkeypatch.setattr(forward_run, "ForwardSide", keep(ForwardHere))
-    monkeypatch.setattr(forward_run, "BackwardSide", keep(BackwardHere))
-    return made
+    return substitute(monkeypatch, forward_run, ForwardSide=ForwardHere, BackwardSide=BackwardHere)
 
 
 def test_a_correct_backward_passes_both_oracles_at_two_seeds_and_the_workers_are_closed(here):

@@ -202,7 +202,7 @@ def test_random_directions_hold_the_gradients_projections_and_the_frameworks_eve
 from pathlib import Path  # noqa: E402
 
 
-from family_fakes import LayerForwardHere, PairHere  # noqa: E402
+from family_fakes import LayerForwardHere, PairHere, substitute  # noqa: E402
 
 
 from oracles.families.forward.points import ForwardError  # noqa: E402
@@ -217,18 +217,7 @@ def _at(file, name):
 
 @pytest.fixture
 def here(monkeypatch):
-    made = []
-
-    def keep(cls):
-        def make(*a, **kw):
-            side = cls(*a, **kw)
-            made.append(side)
-            return side
-        return make
-
-    monkeypatch.setattr(layer_run, "LayerForwardSide", keep(LayerForwardHere))
-    monkeypatch.setattr(layer_run, "PairSide", keep(PairHere))
-    return made
+    return substitute(monkeypatch, layer_run, LayerForwardSide=LayerForwardHere, PairSide=PairHere)
 
 
 def test_check_layer_draws_two_points_judges_each_and_closes_both_workers(here):
