@@ -20,6 +20,7 @@ from oracles.mistakes import Finding
 from oracles.finite_differences import answer_digest, direction_entropy, fd_directions, fd_gradients
 from oracles.kinks import subgradients
 from oracles.nan_origin import MADE_HERE, head_story_fits, origin_finding, traced
+from oracles import registry
 from oracles.registry import DIFFERENCES, FRAMEWORKS, NAMES as ORACLES, PACKAGES
 from oracles.report import PointResult, Report
 from reference.heads import LESSON
@@ -385,15 +386,7 @@ def check_point(spec: Spec, point: Point, X, y, candidate, oracles=ORACLES,
 
 def versions() -> dict:
     """Versions of NumPy and every framework oracle's package for the report (None where one is not installed)."""
-    import importlib.metadata as md
-
-    out = {}
-    for package in PACKAGES:
-        try:
-            out[package] = md.version(package)
-        except md.PackageNotFoundError:
-            out[package] = None
-    return out
+    return registry.versions(PACKAGES)
 
 
 def prepare_points(spec: Spec, data, oracles=ORACLES, seed: int = 0, points=None, mode: str = "auto",

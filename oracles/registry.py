@@ -65,3 +65,16 @@ def get(name: str) -> Oracle:
     if name not in BY_NAME:
         raise ValueError(f"unknown oracle {name!r}: choose from {', '.join(BY_NAME)}")
     return BY_NAME[name]
+
+
+def versions(packages) -> dict:
+    """``{package: its installed version, or None where it is not installed}`` for the report."""
+    import importlib.metadata as md
+
+    out = {}
+    for package in packages:
+        try:
+            out[package] = md.version(package)
+        except md.PackageNotFoundError:
+            out[package] = None
+    return out

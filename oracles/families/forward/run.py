@@ -161,12 +161,4 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
 
 
 def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("numpy", "autograd"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return registry.versions(("numpy", "autograd"))

@@ -343,12 +343,4 @@ def _grads(kind, result: LayerPoint, returned: list, arrays: dict) -> dict | Non
 
 
 def _versions_all() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("numpy", "torch", "jax"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return registry.versions(("numpy", "torch", "jax"))
