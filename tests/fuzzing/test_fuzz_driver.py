@@ -64,7 +64,8 @@ print(json.dumps(runs + [[p.describe() for p in draw(small, 5, seed=3)]]))
 def test_the_same_seed_draws_the_same_problems_another_seed_others_and_no_seed_new_ones_every_run():
     """In a process of its own, as a command runs: a test process's draws depend on what ran before
     (hypothesis mixes constants of the modules imported so far into its draws, and a run's settings
-    start from the default profile, which another test may have made derandomized)."""
+    start from the default profile, which another test may have made derandomized), and with ``CI``
+    set, as on a CI machine, where hypothesis's default profile is derandomized."""
     import json
     import os
     import subprocess
@@ -72,7 +73,7 @@ def test_the_same_seed_draws_the_same_problems_another_seed_others_and_no_seed_n
     from pathlib import Path
 
     root = Path(fuzz_module.__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(root), "CI": "true"}
     out = subprocess.run([sys.executable, "-c", SEEDS], capture_output=True, text=True, env=env, cwd=root, check=True)
     three, again, four, free, other, drawn_ = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(three) == 5 and three == again == drawn_  # draw() gives what a run with its seed meets
