@@ -5,17 +5,21 @@
 Rows, each on the lesson's network (8-16-1 ReLU, sigmoid + mean BCE, 161 parameters) at the lesson
 file's ``init(0)``, on the packaged Pima data (768 rows), float64:
 
-- ``generic``: ``oracles.families.forward.judge.differences``: the lesson's forward written as a
-  plain ``loss(params, inputs)`` (``tests/candidates/forwards/lesson.py``) in its worker, every
-  entry stepped to w +- h and w +- 2h (four forwards per entry, kinks found), losses sent back by
-  value; the worker is started before the clock;
+- ``generic``: ``oracles.families.forward.judge.screened``, the differences a check of a right
+  backward spends: the lesson's forward written as a plain ``loss(params, inputs)``
+  (``tests/candidates/forwards/lesson.py``) in its worker, every entry stepped once to w + h_s (the
+  one-sided screen), and the full search where the right gradient disagrees with it; losses sent
+  back by value; the worker is started before the clock;
+- ``generic searched``: ``oracles.families.forward.judge.differences``, every entry stepped to
+  w +- h and w +- 2h (four forwards per entry, kinks found): what a backward wrong in every entry
+  costs;
 - ``generic check``: the whole ``check(backward, forward=loss, init=init)`` (two points, both
   workers started, autograd's trace, the comparisons);
 - ``built-in``: ``oracles.finite_differences.fd_gradients`` on the built-in network: central
   differences for every entry from cached activations;
-- ``bare forwards``: the lesson's ``loss`` called as many times as ``generic`` calls it (4 per
-  entry and 2 at the point), in this process: the floor of any finite differences that call the
-  forward whole, four times per entry;
+- ``bare forwards``: the lesson's ``loss`` called as many times as ``generic`` calls it (once per
+  entry and twice at the point), in this process: the floor of any finite differences that call
+  the forward whole once per entry;
 - ``gradcheck full``: ``torch.autograd.gradcheck(fn, inputs, fast_mode=False)`` on the lesson's
   loss rewritten in torch (benchmarks/run.py's ``torch_loss``, the settings of benchmarks/run.py),
   at torch's default threads and at one thread: the faster is gradcheck's figure.
@@ -76,7 +80,8 @@ def main(argv=None) -> int:
 
     from benchmarks.run import GRADCHECK, torch_inputs, torch_loss
     from oracles import check
-    from oracles.families.forward.judge import differences
+    from oracles import policy
+    from oracles.families.forward.judge import differences, screened, summary
     from oracles.families.forward.sides import ForwardSide, source_of
     from oracles.finite_differences import fd_gradients
     from reference.data import load
@@ -96,12 +101,16 @@ def main(argv=None) -> int:
     fside = ForwardSide(source_of(f"{LESSON}:loss", "--forward")).start()
     try:
         fside.losses(params, inputs, [], base=1)  # warm: the worker's first call
-        rows["generic"] = median_seconds(lambda: differences(fside, params, inputs), args.repeats,
+        right = lesson.backward(params, inputs)
+        tol = policy.tolerance("finite-differences", "float64")
+        rows["generic"] = median_seconds(lambda: screened(fside, params, inputs, [right, None], tol), args.repeats,
                                          worker_cpu(fside.worker.process.pid))
+        rows["generic searched"] = median_seconds(lambda: differences(fside, params, inputs), args.repeats,
+                                                  worker_cpu(fside.worker.process.pid))
     finally:
         fside.close()
     generic = rows["generic"][3]
-    calls = 2 + 4 * sum(np.size(v) for v in params.values())
+    calls = 2 + sum(int(v["evaluations"]) for v in summary(generic).values())
 
     def bare():
         for _ in range(calls):
@@ -124,8 +133,9 @@ def main(argv=None) -> int:
     def worst(grads) -> float:
         return max(float(np.abs(np.asarray(grads[k]) - exact[k]).max()) for k in exact)
 
-    diffs = {"generic": worst(generic.central), "built-in": worst(rows["built-in"][3].grads)}
-    kinks = sum(int(f.mask.sum()) for f in generic.kinks.values())
+    diffs = {"generic": worst(generic.central), "generic searched": worst(rows["generic searched"][3].central),
+             "built-in": worst(rows["built-in"][3].grads)}
+    kinks = sum(int(f.mask.sum()) for f in rows["generic searched"][3].kinks.values())
     print(f"lesson's network 8-16-1 relu, 161 params, {X.shape[0]} rows, float64; median of {args.repeats} "
           f"(generic check: of {max(1, args.repeats // 2)}); load average {os.getloadavg()[0]:.2f} (2 cores)")
     print(f"{'row':20} {'median s':>10} {'min s':>10} {'max s':>10} {'CPU s':>10}  max |numeric - exact backward|")
@@ -133,9 +143,12 @@ def main(argv=None) -> int:
         d = diffs.get(name)
         print(f"{name:20} {med:10.4f} {lo:10.4f} {hi:10.4f} {cpu:10.4f}  {'' if d is None else f'{d:.2e}'}")
     g, b, t, f = rows["generic"], rows["built-in"], rows[best], rows["bare forwards"]
+    a = rows["generic searched"]
+    print(f"generic searched / built-in = {a[0] / b[0]:.2f}x wall, {a[4] / b[4]:.2f}x CPU; "
+          f"{best} / generic searched = {t[0] / a[0]:.2f}x wall, {t[4] / a[4]:.2f}x CPU")
     print(f"generic / built-in = {g[0] / b[0]:.2f}x wall, {g[4] / b[4]:.2f}x CPU (goal: within 3x); "
           f"{best} / generic = {t[0] / g[0]:.2f}x wall, {t[4] / g[4]:.2f}x CPU (goal: generic ahead); "
-          f"bare forwards / built-in = {f[4] / b[4]:.2f}x CPU; kinks found by the generic differences: {kinks}")
+          f"bare forwards / built-in = {f[4] / b[4]:.2f}x CPU; kinks found by the full search: {kinks}")
     print(f"gradcheck passed: {t[3]}")
     return 0
 

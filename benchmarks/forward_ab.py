@@ -1,9 +1,14 @@
 """The forward family's finite differences on the lesson's network, two checkouts side by side.
 
     .venv/bin/python benchmarks/forward_ab.py --before /path/to/other/checkout [--rounds 5] [--repeats 15]
+        [--mode screened|searched]
 
 Each round runs, in a fresh process per checkout and alternating (before, after, before, after ...,
-so both see the same load): ``generic`` (``oracles.families.forward.judge.differences`` of the
+so both see the same load): ``generic`` (with ``--mode screened``, the default, the differences a
+check of a right backward spends, ``oracles.families.forward.judge.screened``: one one-sided
+difference per entry, the full search where the lesson's right gradient disagrees; a checkout
+without the screen searches every entry; with ``--mode searched``, the full search,
+``judge.differences``, on every entry, as for a backward wrong everywhere) of the
 lesson's ``loss``, ``tests/candidates/forwards/lesson.py``, at its ``init(0)`` on the packaged Pima
 data, float64; its worker started before the clock) and ``built-in`` (``fd_gradients`` of the same
 network), one after the other ``repeats`` times. Reports per checkout the medians over rounds of
@@ -28,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 ONE = r'''
 import json, os, statistics, sys, time
-root, repeats = sys.argv[1], int(sys.argv[2])
+root, repeats, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.path.insert(0, root)
 import importlib.util
 import numpy as np
@@ -49,7 +54,11 @@ def worker_cpu(pid):  # nanoseconds on a CPU, every thread (/proc/PID/stat count
         with open(f"/proc/{pid}/task/{task}/schedstat") as f:
             total += int(f.read().split()[0])
     return total / 1e9
+from oracles import policy
+right = lesson.backward(params, inputs)  # a right backward's gradients, as a check has them
 def run(side):
+    if mode == "screened" and hasattr(judge, "screened"):  # as a check differences: screened, searched where wrong
+        return judge.screened(side, params, inputs, [right, None], policy.tolerance("finite-differences", "float64"))
     try:
         return judge.differences(side, params, inputs)
     except TypeError:  # a checkout whose differences() still takes the dtype
@@ -103,17 +112,21 @@ def main(argv=None) -> int:
     parser.add_argument("--after", default=str(ROOT), help="the checkout measured against it (this one)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--mode", choices=("screened", "searched"), default="screened",
+                        help="screened: as a check of a right backward differences (one-sided screen, the full "
+                             "search where a gradient disagrees; a checkout without the screen searches every "
+                             "entry); searched: the full search on every entry, as for a backward wrong everywhere")
     args = parser.parse_args(argv)
     load0 = os.getloadavg()[0]
     runs = {"before": [], "after": []}
     for _ in range(args.rounds):
         for name in ("before", "after"):
             root = getattr(args, name)
-            out = subprocess.run([sys.executable, "-c", ONE, root, str(args.repeats)], capture_output=True, text=True,
+            out = subprocess.run([sys.executable, "-c", ONE, root, str(args.repeats), args.mode], capture_output=True, text=True,
                                  cwd=root, env=dict(os.environ, PYTHONPATH=root), check=True)
             runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
     load1 = os.getloadavg()[0]
-    print(f"lesson's network 8-16-1 relu, 161 params, 768 rows, float64; {args.rounds} rounds x {args.repeats} "
+    print(f"lesson's network 8-16-1 relu, 161 params, 768 rows, float64, {args.mode}; {args.rounds} rounds x {args.repeats} "
           f"repeats, alternating; load average {load0:.1f} at the start, {load1:.1f} at the end (2 cores)")
     print(f"{'checkout':8} {'generic CPU s':>14} {'wall s':>8} {'built-in CPU s':>15} {'wall s':>8} "
           f"{'CPU ratio':>10} {'wall ratio':>10} {'messages':>9} {'evals':>6} {'bare CPU s':>11}")

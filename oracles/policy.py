@@ -174,6 +174,19 @@ FD_STEP_FACTOR = float(np.cbrt(np.finfo(np.float64).eps))
 # steps by (w + h_lin) - w, as by the central step: the step the float64 sum represents.
 FD_LINEAR_STEP_FACTOR = 2.0 ** -6
 
+# One-sided step of the screen (oracles/families/forward/judge.py, SCREENED): a user's forward is
+# first differenced once per entry, (L(w + h_s) - L(w)) / h_s with h_s = FD_SCREEN_STEP_FACTOR *
+# max(1, |w|) (fd_screen_step), sqrt(eps), the step that balances a one-sided difference's
+# truncation, h_s |f''| / 2, against its rounding, about 2 eps |L| / h_s: both near 1e-8 for the
+# lesson's loss. An entry is settled there only where every gradient it is compared with (the
+# candidate's, and autograd's when it traced the forward) lies within SCREEN_SHARE of the
+# tolerance of it; the rest of the tolerance is left to the screen's own error. Every other entry
+# gets the full search (four evaluations, kinks found), so a wrong entry is judged against the
+# full search's value, as before. A one-sided difference across a kink lies between the two
+# slopes, inside the subgradient interval the full search would find.
+FD_SCREEN_STEP_FACTOR = 2.0 ** -26
+SCREEN_SHARE = 0.5
+
 # Near a kink (DESIGN.md, contract 6): an entry whose +-h evaluations put a kinked pre-activation
 # on another side than at w is differenced again, row by row, with h times each of these factors
 # in turn, centrally where neither side crosses, else one-sided (second order, h and 2h) on a side
@@ -251,6 +264,17 @@ def tolerance(check: str, dtype: str, atol: float | None = None, rtol: float | N
 def fd_linear_step(w: np.ndarray) -> np.ndarray:
     """Per-entry one-sided step of an array the loss is linear in (see FD_LINEAR_STEP_FACTOR)."""
     return FD_LINEAR_STEP_FACTOR * np.maximum(1.0, np.abs(np.asarray(w, dtype=np.float64)))
+
+
+def fd_screen_step(w: np.ndarray) -> np.ndarray:
+    """Per-entry one-sided step of the screen of a user's forward (see FD_SCREEN_STEP_FACTOR)."""
+    return FD_SCREEN_STEP_FACTOR * np.maximum(1.0, np.abs(np.asarray(w, dtype=np.float64)))
+
+
+def screen_tolerance(tol: Tolerance) -> Tolerance:
+    """``tol`` narrowed to the share the screen may settle an entry within (SCREEN_SHARE)."""
+    whole = {k: getattr(tol, k) * SCREEN_SHARE for k in ("whole_atol", "whole_rtol") if getattr(tol, k) is not None}
+    return replace(tol, atol=tol.atol * SCREEN_SHARE, rtol=tol.rtol * SCREEN_SHARE, **whole)
 
 
 def fd_step(w: np.ndarray, reach=1.0) -> np.ndarray:

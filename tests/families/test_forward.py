@@ -128,6 +128,24 @@ def test_the_lesson_forward_with_reference_model_backward_passes_and_a_zoo_bug_f
                      init=target("lesson", "init"), data="diabetes").passed
 
 
+def test_a_right_backward_is_settled_by_the_screen_and_a_wrong_one_searched_in_full_as_the_report_says():
+    """The JSON's ``differenced``: a right backward's entries settled at one evaluation each, a
+    backward off by the batch size everywhere (dz2 without 1/N) sent to the full search in every entry."""
+    args = dict(forward=target("lesson", "loss"), init=target("lesson", "init"), data="diabetes")
+    sizes = {"W1": 8 * 16, "b1": 16, "W2": 16, "b2": 1}
+    right = check(target("lesson", "backward"), **args)
+    wrong = check(target("lesson", "backward_missing_mean"), **args)
+    assert right.passed and not wrong.passed
+    for point in right.to_dict()["points"]:
+        assert point["differenced"] == {k: {"as": "screened", "evaluations": n, "searched_again": 0}
+                                        for k, n in sizes.items()}
+    for point in wrong.to_dict()["points"]:
+        for k, n in sizes.items():
+            row = point["differenced"][k]
+            assert row["as"] == "screened" and row["searched_again"] == n
+            assert row["evaluations"] >= n * (1 + 4)  # the screen's one, the search's four (and any finer steps)
+
+
 def test_the_lesson_file_s_init_is_the_reference_init():
     import importlib.util
 
@@ -282,7 +300,13 @@ def test_the_forward_oracles_have_policy_rows_in_each_dtype():
 def test_a_kink_two_thirds_of_a_step_away_is_found_though_both_one_sided_differences_miss_it(tmp_path, monkeypatch):
     """|w - k| at w = 0.5 with k = w + 2h/3: both one-sided differences of second order read -1
     (the left slope, the true derivative); only the central one (-2/3) sees the kink. (At the first
-    step alone: a finer step then decides the entry, the next test.)"""
+    step alone: a finer step then decides the entry, the next test.) The full search, as an entry
+    gets when a gradient disagrees with its one-sided screen: the screen's step, sqrt(eps), is far
+    from the kink and would settle the right backward's entry before any search."""
+    from oracles.families.forward import run as family_run
+    from oracles.families.forward.judge import differences
+
+    monkeypatch.setattr(family_run, "screened", lambda side, p, i, against, tol: differences(side, p, i))
     monkeypatch.setattr(policy, "FD_NEAR_KINK_FACTORS", (1.0,))
     w = np.array([0.5])
     h = float(((w + policy.fd_step(w)) - w)[0])

@@ -209,11 +209,12 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_the_l
     assert replay(*args, data="diabetes", **STRADDLED).startswith("law agreement broken at ")
 
 
-def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_check(monkeypatch):
+def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_check_screened_or_searched(monkeypatch):
     import importlib.util
 
     from oracles import check
     from oracles.families.forward import run as family_run
+    from oracles.families.forward.judge import differences
     from reference.data import load
     from test_forward import CASES as FORWARDS
 
@@ -228,6 +229,11 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_che
     assert check(*args, forward=target("lesson", "loss"), params=params, inputs=inputs).passed
     monkeypatch.setattr(family_run, "recheck", lambda *a, **k: 0)
     monkeypatch.setattr(family_run, "wrong_entries", lambda g, o, tol, s=None: np.zeros(np.shape(o), dtype=bool))
+    # the one-sided screen's step (sqrt(eps)) crosses neither kink: it settles the entry with no recheck
+    assert check(*args, forward=target("lesson", "loss"), params=params, inputs=inputs).passed
+    # every entry through the full search, as a gradient that disagrees with the screen sends it:
+    # the central difference at h is off, and only the recheck saves the entry
+    monkeypatch.setattr(family_run, "screened", lambda side, p, i, against, tol: differences(side, p, i))
     assert not check(*args, forward=target("lesson", "loss"), params=params, inputs=inputs).passed
 
 

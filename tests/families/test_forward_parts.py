@@ -690,3 +690,69 @@ def test_a_worker_that_dies_says_when_it_died(tmp_path):
     finally:
         fside.close()
     assert "exited with code 3" in str(caught.value) and str(caught.value).endswith("while autograd traced the forward")
+
+
+# ---------------------------------------------------------------- the one-sided screen (judge.screened)
+
+SMOOTH_POINT = ({"w": np.array([[0.5, -1.5], [2.0, 3.0]]), "b": np.array([0.3, -0.7, 1.1])},
+                {"a": np.array([[1.0, 2.0], [3.0, 4.0]])})
+
+
+def quadratic_grads(params, inputs):
+    return {"w": inputs["a"] * params["w"], "b": 3 * params["b"] ** 2}
+
+
+def test_a_right_gradient_settles_every_entry_at_the_screen_with_one_evaluation_each():
+    params, inputs = SMOOTH_POINT
+    side = Side(quadratic)
+    found = judge.screened(side, params, inputs, [quadratic_grads(params, inputs), None], FD_TOL)
+    assert side.sizes == [0, 4 + 3]  # the point alone (twice: determinism), then one step per entry, nothing searched
+    assert judge.summary(found) == {"w": {"as": judge.SCREENED, "evaluations": 4, "searched_again": 0},
+                                    "b": {"as": judge.SCREENED, "evaluations": 3, "searched_again": 0}}
+    for k, g in quadratic_grads(params, inputs).items():
+        flat = params[k].reshape(-1)
+        h = (flat + policy.fd_screen_step(flat)) - flat
+        one_sided = (np.array([quadratic({**params, k: (flat + h * np.eye(flat.size)[i]).reshape(params[k].shape)},
+                                         inputs) for i in range(flat.size)]) - found.loss) / h
+        assert np.array_equal(found.central[k].reshape(-1), one_sided)  # the value held to is the forward's own slope
+        assert compare(k, "finite-differences", g, found.central[k], FD_TOL).passed
+        assert not found.kinks[k].mask.any() and not found.searched[k].any()
+
+
+def test_an_entry_a_gradient_disagrees_with_is_searched_in_full_and_held_to_the_central_difference():
+    params, inputs = SMOOTH_POINT
+    right = quadratic_grads(params, inputs)
+    wrong = {k: g.copy() for k, g in right.items()}
+    wrong["b"][1] *= 2  # one entry off by a factor of 2
+    found = judge.screened(Side(quadratic), params, inputs, [right, wrong], FD_TOL)
+    assert found.searched["b"].tolist() == [False, True, False] and not found.searched["w"].any()
+    assert found.evaluations["b"] == 3 + judge.EVALUATIONS_PER_ENTRY  # the screen's three, the search's four
+    h = found.steps["b"][1]
+    b = params["b"]
+    central = (quadratic(params | {"b": b + [0, h, 0]}, inputs) - quadratic(params | {"b": b - [0, h, 0]}, inputs)) / (2 * h)
+    assert found.central["b"][1] == central
+    assert not compare("b", "finite-differences", wrong["b"], found.central["b"], FD_TOL).passed
+
+
+def test_the_screen_settles_an_entry_only_within_its_share_of_the_tolerance_the_rest_is_searched():
+    params, inputs = SMOOTH_POINT
+    right = quadratic_grads(params, inputs)
+    probe = judge.screened(Side(quadratic), params, inputs, [right], FD_TOL)
+    one_sided, scale = probe.central["w"], probe.scales["w"]
+    bound = FD_TOL.bound(one_sided, scale)
+    inside = {**right, "w": one_sided + 0.4 * bound}  # within half the tolerance of the screen's value
+    between = {**right, "w": one_sided + 0.8 * bound}  # within the tolerance, not within half of it
+    assert not judge.screened(Side(quadratic), params, inputs, [inside], FD_TOL).searched["w"].any()
+    found = judge.screened(Side(quadratic), params, inputs, [between], FD_TOL)
+    assert found.searched["w"].all()
+    assert compare("w", "finite-differences", between["w"], found.central["w"], FD_TOL).passed  # searched, then judged
+
+
+def test_the_screen_s_tolerance_is_the_share_of_every_bound_of_the_row():
+    for row in (FD_TOL, policy.tolerance("finite-differences", "float32")):
+        narrow = policy.screen_tolerance(row)
+        assert (narrow.atol, narrow.rtol) == (row.atol * policy.SCREEN_SHARE, row.rtol * policy.SCREEN_SHARE)
+        for k in ("whole_atol", "whole_rtol"):
+            assert getattr(narrow, k) == (None if getattr(row, k) is None else getattr(row, k) * policy.SCREEN_SHARE)
+    assert 0 < policy.SCREEN_SHARE < 1
+    assert policy.tolerance("finite-differences", "float32").whole_atol is not None  # both forms are exercised

@@ -14,9 +14,9 @@ import pytest
 
 from oracles import check_layer, policy
 from oracles.compare import compare
-from oracles.families.forward.judge import LINEAR, SMOOTH, differences
+from oracles.families.forward.judge import LINEAR, SEARCHED, SMOOTH, differences, summary, verify
 from oracles.families.layers.kinds import KINDS
-from oracles.families.layers.structure import SEARCHED, declared, summary, verify
+from oracles.families.layers.structure import declared
 
 CASES = Path(__file__).resolve().parent.parent / "candidates" / "layers"
 FD_TOL = policy.tolerance("finite-differences", "float64")

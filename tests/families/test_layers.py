@@ -13,7 +13,7 @@ from oracles import check_layer, registry
 from oracles.shells.cli import main
 from oracles.families.layers import KINDS
 from oracles.families.layers.report import TIES
-from oracles.families.layers.structure import SEARCHED
+from oracles.families.forward.judge import SEARCHED
 from test_layer_structure import EXPECTED  # each kind's linear and smooth arrays, from the layers' formulas
 
 PER_ENTRY = {"linear": 1, "smooth": 2}  # evaluations of the forward per entry (the full search: 4 or more)

@@ -32,7 +32,9 @@ from oracles.compare import _errors, _whole
 EPS = float(np.finfo(np.float64).eps)
 EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
 SMOOTH, LINEAR = "smooth", "linear"  # the structures a caller may vouch for (:func:`differences`)
-EVALUATIONS = {SMOOTH: 2, LINEAR: 1}  # per entry: w +- h; w + h_lin (the kink search: EVALUATIONS_PER_ENTRY)
+SCREENED = "screened"  # no promise: one-sided at sqrt(eps), then searched where a gradient disagrees (:func:`screened`)
+SEARCHED = "kinks searched"  # how the report names a param differenced without a shortcut
+EVALUATIONS = {SMOOTH: 2, LINEAR: 1, SCREENED: 1}  # per entry: w +- h; w + h_lin; w + h_s (the kink search: EVALUATIONS_PER_ENTRY)
 BATCH_SECONDS = 1.0  # the perturbations sent in one message take about this long to evaluate
 MAX_BATCH = 4096
 
@@ -72,7 +74,8 @@ class Differences:
 def differences(side, params: dict, inputs: dict, structure: dict | None = None) -> Differences:
     """Every entry of every param, differenced through ``side.losses`` in batches, in float64 whatever
     the params' dtype (kinks found at the float64 row's tolerance: :func:`detection_tolerance`); the
-    params named in ``structure`` (``{name: SMOOTH or LINEAR}``) with fewer evaluations and no kink search."""
+    params named in ``structure`` (``{name: SMOOTH, LINEAR or SCREENED}``) with fewer evaluations and
+    no kink search (:func:`verify` searches the entries a gradient disagrees with)."""
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     structure = {k: v for k, v in (structure or {}).items() if k in params}
     first = side.losses(params, inputs, [], base=2)  # the forward twice at the point: determinism
@@ -88,6 +91,8 @@ def differences(side, params: dict, inputs: dict, structure: dict | None = None)
         steps[k] = (flat + h) - flat  # a step the float64 sum represents exactly
         if structure.get(k) == LINEAR:
             linear_steps[k] = (flat + policy.fd_linear_step(flat)) - flat
+        elif structure.get(k) == SCREENED:
+            linear_steps[k] = (flat + policy.fd_screen_step(flat)) - flat
     seconds = getattr(side, "per_evaluation", None)  # as the worker timed the two: the round trip left out
     if not seconds:
         seconds = side.last_seconds / 2 if getattr(side, "last_seconds", None) else 1e-3
@@ -104,7 +109,7 @@ def differences(side, params: dict, inputs: dict, structure: dict | None = None)
         n = w.size
         got = losses[at:at + per[k] * n].reshape(n, per[k]).T
         at += per[k] * n
-        if structure.get(k) == LINEAR:
+        if structure.get(k) in (LINEAR, SCREENED):
             c = (got[0] - loss) / linear_steps[k]
         elif structure.get(k) == SMOOTH:
             c = (got[0] - got[1]) / (2 * steps[k])
@@ -123,6 +128,44 @@ def differences(side, params: dict, inputs: dict, structure: dict | None = None)
     spent = {k: per[k] * params[k].size + finer.get(k, 0) for k in params}
     return Differences(loss, central, kinks, nondeterministic, steps, scales, refined, batch, structure, searched,
                        spent)
+
+
+def verify(side, params: dict, inputs: dict, found: Differences, against: list, tol) -> int:
+    """Search again (in full, :func:`search`) the entries of the params differenced with a shortcut
+    (``found.structure``) whose difference disagrees, under ``tol``, with any gradient of
+    ``against`` (dicts by param name); returns how many entries were searched."""
+    masks = {}
+    for k in found.structure:
+        mask = np.zeros(np.shape(found.central[k]), dtype=bool)
+        for grads in against:
+            mask |= wrong_entries(grads[k], found.central[k], tol)
+        masks[k] = mask
+    return search(side, params, inputs, found, masks)
+
+
+def screened(side, params: dict, inputs: dict, against: list, tol) -> Differences:
+    """The differences of a forward nobody vouches for, as a check spends them: every entry
+    one-sided once at ``policy.fd_screen_step``, then the full search (``w +- h``, ``w +- 2h``, kinks
+    found and refined) on every entry where a gradient of ``against`` (the candidate's, autograd's)
+    lies outside ``policy.screen_tolerance(tol)`` of that difference. The gradients decide only where
+    the search is spent; every value is a difference of the forward alone. An entry settled by the
+    screen is one whose gradients agree with the forward's one-sided slope within half the
+    tolerance (the other half is the screen's own error); a wrong entry is searched and held to the
+    full search's value, with its kinks found, as without the screen."""
+    found = differences(side, params, inputs, {k: SCREENED for k in params})
+    verify(side, params, inputs, found, [a for a in against if a is not None], policy.screen_tolerance(tol))
+    return found
+
+
+def summary(found, names: dict | None = None) -> dict:
+    """``{array: {"as", "evaluations", "searched_again"}}``: how each array was differenced (for the report)."""
+    out = {}
+    for k, spent in found.evaluations.items():
+        name = (names or {}).get(k, k)
+        shortcut = found.structure.get(k)
+        again = int(found.searched[k].sum()) if shortcut else 0
+        out[name] = {"as": shortcut or SEARCHED, "evaluations": int(spent), "searched_again": again}
+    return out
 
 
 def detection_tolerance():
@@ -200,10 +243,11 @@ def recheck(side, params: dict, inputs: dict, found: Differences, masks: dict) -
     if not count:
         return 0
     tol = detection_tolerance()
-    _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
+    spent = _refine(side, params, inputs, found.loss, found.steps, central, state, tol, found.batch)
     for k, (lo, hi, _, _) in state.items():
         shape = params[k].shape
         found.central[k], found.kinks[k] = central[k].reshape(shape), Found(lo.reshape(shape), hi.reshape(shape))
+        found.evaluations[k] = found.evaluations.get(k, 0) + spent.get(k, 0)
     return count
 
 

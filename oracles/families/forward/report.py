@@ -18,6 +18,7 @@ class ForwardPoint(PointResult):
     causes: dict = field(default_factory=dict)  # param -> the cause the diagnosis named ("factor N", "transpose", ...)
     batch: str | None = None  # the batch law broken here (mean_over_rows: rows permuted, batch doubled)
     batch_asserted: bool = False  # the batch law was asserted here (held, or broken: ``batch``)
+    differenced: dict = field(default_factory=dict)  # param -> how finite differences treated it (judge.summary)
 
     @property
     def passed(self) -> bool:
@@ -41,6 +42,7 @@ class ForwardPoint(PointResult):
         d["causes"] = dict(self.causes)
         d["batch"] = self.batch
         d["batch_asserted"] = self.batch_asserted
+        d["differenced"] = {k: dict(v) for k, v in self.differenced.items()}
         return d
 
 

@@ -9,7 +9,7 @@ from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
-from oracles.families.forward.judge import differences, recheck, wrong_entries
+from oracles.families.forward.judge import differences, recheck, screened, summary, wrong_entries
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
@@ -105,9 +105,6 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     ``mean_over_rows``, its permutation drawn from ``seed``)."""
     shapes = {k: (p.shape, str(p.dtype)) for k, p in point.params.items()}
     result = ForwardPoint(point.name, point.about, shapes=shapes)
-    found = differences(fside, point.params, point.inputs)
-    result.losses["forward"] = found.loss
-    result.nondeterministic = found.nondeterministic
     traced = fside.autograd({k: p.astype(np.float64) for k, p in point.params.items()}, point.inputs)
     auto = None
     if traced["kind"] == "grads":
@@ -123,17 +120,26 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
         loss, grads = unpack(outcome, point.params)
     except ContractViolation as exc:
         result.violation = str(exc)
+        grads = None
+    fd_tol = policy.tolerance(FD, point.dtype)
+    if grads is None:  # nothing to screen with: every entry searched, for the forward's loss and determinism
+        found = differences(fside, point.params, point.inputs)
+    else:
+        found = screened(fside, point.params, point.inputs, [grads, auto], fd_tol)
+    result.losses["forward"] = found.loss
+    result.nondeterministic = found.nondeterministic
+    if grads is None:
         return result
     if loss is not None:
         tol = policy.tolerance("loss", point.dtype)
         result.losses["candidate"] = loss
         result.loss_agrees["candidate"] = bool(tol.close(loss, found.loss, max(1.0, abs(found.loss))))
-    fd_tol = policy.tolerance(FD, point.dtype)
     auto_tol = policy.tolerance(AUTOGRAD, point.dtype)
     suspect = {k: wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()}
     if auto is not None:
         suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
     recheck(fside, point.params, point.inputs, found, suspect)
+    result.differenced = summary(found)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:

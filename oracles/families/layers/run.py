@@ -21,7 +21,7 @@ import numpy as np
 
 from oracles import policy, registry
 from oracles.compare import agrees, compare
-from oracles.families.forward.judge import differences
+from oracles.families.forward.judge import differences, summary, verify
 from oracles.families.forward.points import ForwardError
 from oracles.families.forward.sides import source_of
 from oracles.families.layers import directions as along
@@ -31,7 +31,7 @@ from oracles.families.layers.laws import check_laws
 from oracles.families.layers.mistakes import diagnose, diagnose_forward
 from oracles.families.layers.report import LayerPoint, LayerReport
 from oracles.families.layers.sides import LayerForwardSide, PairSide
-from oracles.families.layers.structure import declared, summary, verify
+from oracles.families.layers.structure import declared
 from oracles.families.layers.ties import NAME, along_ties
 
 FD = registry.DIFFERENCES

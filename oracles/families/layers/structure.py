@@ -18,7 +18,7 @@ where that forward is shown to be the layer, twice over:
 
 1. at the point, before any difference: the forward's outputs agree with torch's and JAX's own
    layer (``LayerPoint.not_the_layer`` is False); otherwise every array gets the full search;
-2. after, entry by entry (:func:`verify`): a shortcut difference that disagrees, under the
+2. after, entry by entry (:func:`oracles.families.forward.judge.verify`): a shortcut difference that disagrees, under the
    finite-difference tolerance, with torch's vjp, JAX's vjp or the candidate's gradient is
    differenced again with the full search (:func:`oracles.families.forward.judge.search`). A
    forward that equals the layer at the point but hides a kink or a curvature within a step of it
@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracles.families.forward.judge import LINEAR, SMOOTH, search, wrong_entries
-
-SEARCHED = "kinks searched"
-
+from oracles.families.forward.judge import LINEAR, SMOOTH
 
 def declared(kind) -> dict:
     """``{array: LINEAR or SMOOTH}`` for the arrays the kind's mathematics lets be differenced
@@ -46,27 +43,4 @@ def declared(kind) -> dict:
             out[k] = LINEAR
         elif kind.smooth:
             out[k] = SMOOTH
-    return out
-
-
-def verify(side, params: dict, inputs: dict, found, against: list, tol) -> int:
-    """Search again (in full) the entries whose shortcut difference disagrees with any gradient of
-    ``against`` (dicts by param name); returns how many entries were searched."""
-    masks = {}
-    for k in found.structure:
-        mask = np.zeros(np.shape(found.central[k]), dtype=bool)
-        for grads in against:
-            mask |= wrong_entries(grads[k], found.central[k], tol)
-        masks[k] = mask
-    return search(side, params, inputs, found, masks)
-
-
-def summary(found, names: dict | None = None) -> dict:
-    """``{array: {"as", "evaluations", "searched_again"}}``: how each array was differenced (for the report)."""
-    out = {}
-    for k, spent in found.evaluations.items():
-        name = (names or {}).get(k, k)
-        shortcut = found.structure.get(k)
-        again = int(found.searched[k].sum()) if shortcut else 0
-        out[name] = {"as": shortcut or SEARCHED, "evaluations": int(spent), "searched_again": again}
     return out
