@@ -756,3 +756,23 @@ def test_the_screen_s_tolerance_is_the_share_of_every_bound_of_the_row():
             assert getattr(narrow, k) == (None if getattr(row, k) is None else getattr(row, k) * policy.SCREEN_SHARE)
     assert 0 < policy.SCREEN_SHARE < 1
     assert policy.tolerance("finite-differences", "float32").whole_atol is not None  # both forms are exercised
+
+
+# ---------------------------------------------------------------- where the forward bends below the tolerance (judge.spans)
+
+def faint_kink(params, inputs):
+    """A steep bowl in w[1] (its gradient sets the scale, 1,000) and a kink of jump 1e-5 at w[0] = 0:
+    below the tolerance's atol at that scale (1e-7 x 1,000), so :func:`judge.differences` finds no kink."""
+    w = params["w"]
+    return float(500.0 * (w[1] - 2.0) ** 2 + 1e-5 * max(w[0], 0.0))
+
+
+def test_a_kink_below_the_tolerance_is_no_kink_found_but_its_span_holds_both_one_sided_slopes():
+    params = {"w": np.array([0.0, 1.0])}
+    found = judge.differences(Side(faint_kink), params, {})
+    assert not found.kinks["w"].mask.any()  # too faint for the finite-difference tolerance
+    bent = judge.spans(Side(faint_kink), params, {}, found, {"w": np.array([True, True])})
+    assert bent["w"].mask.tolist() == [True, False]  # the smooth bowl adds nothing
+    assert bent["w"].lo[0] == pytest.approx(0.0, abs=1e-9) and bent["w"].hi[0] == pytest.approx(1e-5, rel=1e-3)
+    assert bent["w"].lo[1] == bent["w"].hi[1] == found.central["w"][1]
+    assert not judge.spans(Side(faint_kink), params, {}, found, {"w": np.array([False, True])})["w"].mask.any()

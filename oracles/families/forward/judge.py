@@ -168,6 +168,41 @@ def summary(found, names: dict | None = None) -> dict:
     return out
 
 
+def spans(side, params: dict, inputs: dict, found: Differences, masks: dict) -> dict:
+    """The entries of ``masks`` where the forward bends, however faintly: ``{param: Found}`` holding,
+    at those entries, the hull of the three differences at the first step (central and both
+    one-sided of second order) where their spread exceeds their rounding (``16 eps |L| / h``), and
+    ``found``'s kink intervals everywhere else. A kink whose jump is below the finite-difference
+    tolerance is not a kink :func:`differences` reports (the candidate is within tolerance of the
+    central difference either way), yet two exact gradients can differ there by the jump: the
+    candidate's relu'(0) = 0 against autograd's 1/2 at a tie of ``np.maximum``. The one-sided slopes
+    bound every subgradient of the entry, so the hull is where a gradient may lie; at a smooth entry
+    the spread is rounding and nothing is added."""
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    out = {k: Found(f.lo.copy(), f.hi.copy()) for k, f in found.kinks.items()}
+    todo = {k: np.flatnonzero(np.asarray(m, dtype=bool).reshape(-1)) for k, m in masks.items()}
+    todo = {k: idx for k, idx in todo.items() if idx.size}
+    if not todo:
+        return out
+    blocks = [stepped(k, params[k].reshape(-1), idx, found.steps[k][idx]) for k, idx in todo.items()]
+    losses = evaluate(side, params, inputs, blocks, found.batch)
+    at = 0
+    for k, idx in todo.items():
+        m = idx.size
+        plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * m].reshape(m, 4).T
+        at += EVALUATIONS_PER_ENTRY * m
+        h = found.steps[k][idx]
+        three = np.stack([(plus - minus) / (2 * h), (-3 * found.loss + 4 * plus - plus2) / (2 * h),
+                          (3 * found.loss - 4 * minus + minus2) / (2 * h)])
+        noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(m, abs(found.loss))]) / h
+        bends = three.max(axis=0) - three.min(axis=0) > noise
+        lo, hi = out[k].lo.reshape(-1), out[k].hi.reshape(-1)
+        lo[idx] = np.where(bends, np.minimum(lo[idx], three.min(axis=0)), lo[idx])
+        hi[idx] = np.where(bends, np.maximum(hi[idx], three.max(axis=0)), hi[idx])
+        found.evaluations[k] = found.evaluations.get(k, 0) + EVALUATIONS_PER_ENTRY * m
+    return out
+
+
 def detection_tolerance():
     """The tolerance a kink is found with, and a finer step judged smooth: the float64 finite-difference
     row, whatever the candidate's dtype. The differences are float64 arithmetic (float32 params are

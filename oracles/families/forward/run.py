@@ -9,7 +9,7 @@ from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
-from oracles.families.forward.judge import differences, recheck, screened, summary, wrong_entries
+from oracles.families.forward.judge import Found, differences, recheck, screened, spans, summary, wrong_entries
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
@@ -139,11 +139,16 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     if auto is not None:
         suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
     recheck(fside, point.params, point.inputs, found, suspect)
+    bends = {}
+    if auto is not None:  # where the candidate and autograd differ: does the forward bend there?
+        bends = spans(fside, point.params, point.inputs, found,
+                      {k: wrong_entries(g, auto[k], auto_tol, found.kinks[k]) for k, g in grads.items()})
     result.differenced = summary(found)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:
-            per[AUTOGRAD] = compare(k, AUTOGRAD, g, auto[k], auto_tol, subgradient=found.kinks[k])
+            at_kinks = _to_differences_tolerance(bends[k], fd_tol, found.scales[k])
+            per[AUTOGRAD] = compare(k, AUTOGRAD, g, auto[k], auto_tol, subgradient=at_kinks)
         result.checks[k] = per
     together = None
     if auto is not None:
@@ -164,6 +169,16 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
             result.causes[cause.param] = cause.kind
             result.diagnosis.append(f"{cause.param}: {cause.text}")
     return result
+
+
+def _to_differences_tolerance(kinks: Found, fd_tol, scale: float) -> Found:
+    """``kinks`` (the intervals where the forward bends) widened by the finite-difference tolerance:
+    at a kink autograd's value is one subgradient among many (a tie of ``np.maximum`` gives 1/2),
+    so there the candidate is held to the differences' interval, whose ends are known to the
+    differences' tolerance, not to autograd's far tighter one."""
+    at = kinks.mask
+    return Found(np.where(at, kinks.lo - fd_tol.bound(kinks.lo, scale), kinks.lo),
+                 np.where(at, kinks.hi + fd_tol.bound(kinks.hi, scale), kinks.hi))
 
 
 def _versions() -> dict:
