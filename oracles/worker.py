@@ -684,14 +684,20 @@ def forward_losses(fn, message) -> dict:
     The point is sent once per message and each perturbation as an index and a value, not as
     params: a batch of thousands crosses as a few arrays. The read-only views the forward sees are
     made once per message (each call gets a fresh dict of them); the entry changed is put back
-    after each call."""
-    work = {k: np.array(v, copy=True) for k, v in message["params"].items()}
-    inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
+    after each call. With ``extended``, the params, the float inputs, the values and the losses are
+    ``np.longdouble``: the same arithmetic carried with more digits, where NumPy has them."""
+    wide = np.longdouble if message.get("extended") else None
+    work = {k: np.array(v, dtype=wide, copy=True) for k, v in message["params"].items()}
+    inputs = {k: _read_only(np.asarray(v, dtype=wide) if wide and np.asarray(v).dtype.kind == "f" else v)
+              for k, v in message["inputs"].items()}
     views, flats = _views(work), {k: w.reshape(-1) for k, w in work.items()}
     base = message.get("base", 0)
-    blocks = [(flats[name], np.asarray(index, dtype=np.int64).tolist(), np.asarray(values, np.float64).tolist())
+
+    def scalars(values):  # Python floats are the fastest to assign; a long double keeps its digits as itself
+        return list(np.asarray(values, dtype=wide)) if wide else np.asarray(values, np.float64).tolist()
+    blocks = [(flats[name], np.asarray(index, dtype=np.int64).tolist(), scalars(values))
               for name, index, values in message["perturb"]]
-    losses = np.empty(base + sum(len(index) for _, index, _ in blocks))
+    losses = np.empty(base + sum(len(index) for _, index, _ in blocks), dtype=wide or np.float64)
     changes = [(None, 0, 0.0)] * base + [(flat, i, v) for flat, index, values in blocks for i, v in zip(index, values)]
     start = time.perf_counter()
     for i, (flat, index, value) in enumerate(changes):
@@ -701,7 +707,7 @@ def forward_losses(fn, message) -> dict:
             out = fn(dict(views), inputs)
             if isinstance(out, tuple) and out:
                 out = out[0]
-            if type(out) in _FLOATS:  # a NumPy or Python float: its value, as _loss would read it
+            if type(out) in _FLOATS or (wide and isinstance(out, np.longdouble)):  # a float: its value, as _loss would read it
                 losses[i] = out
                 continue
             value_of = _loss(out)

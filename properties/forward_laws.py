@@ -36,7 +36,7 @@ import numpy as np
 from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import compare
-from oracles.families.forward.judge import differences, recheck, wrong_entries
+from oracles.families.forward.judge import differences, extended, recheck, wrong_entries
 from oracles.families.forward.points import ForwardError, inputs_of, params_of
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
 
@@ -221,10 +221,14 @@ def laws_at(fside, bside, params: dict, inputs: dict, mean_over_rows: bool = Fal
     tol = policy.tolerance(registry.DIFFERENCES, dtype)
     recheck(fside, params, inputs, found,
             {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()})
+    held = extended(fside, params, inputs, found,
+                    {k: wrong_entries(g, found.central[k], tol, found.kinks[k]) for k, g in grads.items()}, tol)
     for k, g in grads.items():
         c = compare(k, registry.DIFFERENCES, g, found.central[k], tol, subgradient=found.kinks[k])
         if not c.passed:
-            raise LawBroken("agreement", c.line())
+            lost = (f" (your forward loses precision at this point: {sum(int(m.sum()) for m in held.values())} "
+                    f"entries held to its differences in long double)") if held else ""
+            raise LawBroken("agreement", c.line() + lost)
     asserted.append("agreement")
     if not any(f.mask.any() for f in found.kinks.values()) and _descent(fside, params, inputs, grads, found.loss):
         asserted.append("descent")

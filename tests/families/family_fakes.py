@@ -8,6 +8,8 @@ import pickle
 import numpy as np
 
 from oracles import worker
+from oracles.families.forward.points import ForwardError
+from oracles.families.forward.sides import failed_words
 from oracles.isolation import Outcome
 
 
@@ -18,7 +20,7 @@ class Side:
     def __init__(self, fn, drift=0.0):
         self.fn, self.drift, self.sizes, self.calls = fn, drift, [], 0
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         self.sizes.append(sum(len(idx) for _, idx, _ in perturb))
         out = []
         for _ in range(base):
@@ -55,7 +57,7 @@ class LayerSide:
     def __init__(self, forward):
         self.forward, self.layer = forward, None
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         reply = worker.layer_losses(self.forward, {"layer": self.layer, "params": params, "inputs": inputs,
                                                    "perturb": perturb, "base": base})
         assert reply["kind"] == "losses", reply
@@ -94,9 +96,6 @@ class ForwardHere:
         self.closed = True
 
     def init(self, source, seed):
-        from oracles.families.forward.points import ForwardError
-        from oracles.families.forward.sides import failed_words
-
         reply = worker.call_init(None, {"source": source.message(), "seed": seed})
         if reply["kind"] == "failed":
             raise ForwardError(failed_words(reply, f"init {source.name}({seed})"))
@@ -104,8 +103,11 @@ class ForwardHere:
             raise ForwardError(f"init {source.name} returned {reply['type']}")
         return reply
 
-    def losses(self, params, inputs, perturb, base=0):
-        reply = worker.forward_losses(self.fn, {"params": params, "inputs": inputs, "perturb": perturb, "base": base})
+    def losses(self, params, inputs, perturb, base=0, extended=False):
+        reply = worker.forward_losses(self.fn, {"params": params, "inputs": inputs, "perturb": perturb, "base": base,
+                                                **({"extended": True} if extended else {})})
+        if extended and reply["kind"] != "losses":
+            raise ForwardError(failed_words(reply, f"forward {self.name}"))
         assert reply["kind"] == "losses", reply
         return reply["losses"]
 
@@ -148,7 +150,7 @@ class LayerForwardHere:
     def close(self):
         self.closed = True
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         return LayerSide.losses(self, params, inputs, perturb, base)
 
 

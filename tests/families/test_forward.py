@@ -413,7 +413,7 @@ class _OneAtATime:
     def __init__(self, fn):
         self.fn = fn
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         out = [self.fn(params, inputs)] * base
         for name, index, values in perturb:
             for i, value in zip(index, values):
@@ -512,7 +512,7 @@ class _SlowRoundTrips(_OneAtATime):
         super().__init__(fn)
         self.limit, self.messages, self.timed = 30.0, 0, per_evaluation
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         self.messages += 1
         self.last_seconds, self.per_evaluation = 10.0, self.timed
         return super().losses(params, inputs, perturb, base)

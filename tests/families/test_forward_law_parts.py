@@ -92,7 +92,7 @@ class Square:
     def __init__(self):
         self.calls = 0
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         self.calls += 1
         return np.array([float(np.sum(params["w"] ** 2))] * base)
 

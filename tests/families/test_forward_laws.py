@@ -128,7 +128,7 @@ def test_each_law_is_named_when_it_breaks(law, tmp_path):
 class _Losses:
     """A forward side computing sum(w**2) in the judge: the descent law's arithmetic alone."""
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         return np.array([float(np.sum(params["w"] ** 2))] * base)
 
 
@@ -208,6 +208,7 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_the_l
     args = (target("lesson", "backward"), target("lesson", "loss"), target("lesson", "init"))
     assert replay(*args, data="diabetes", **STRADDLED).startswith("every law holds at ")
     monkeypatch.setattr(forward_laws, "recheck", lambda *a, **k: 0)  # without looking again at that entry
+    monkeypatch.setattr(forward_laws, "extended", lambda *a, **k: {})  # (nor at long double's finer step)
     assert replay(*args, data="diabetes", **STRADDLED).startswith("law agreement broken at ")
 
 
@@ -267,6 +268,52 @@ def test_a_kink_too_faint_for_the_differences_does_not_fail_either_relu_slope_ag
         failed = check(*args, forward=target("kinked", "loss"), params=params, inputs=inputs)
         assert not failed.passed
         assert {c.param for p in failed.points for c in p.failures()} == {"b1"}
+
+
+# no_bias.py (sigmoid, then log(1 - y_hat) as written) at seed 1978933531 scale 1.82: a logit near 15,
+# where 1 - y_hat keeps 9 of float64's 16 digits and the forward's differences miss the right
+# backward's y_hat - y by 1e-3 relative; in long double they agree
+LOST = {"seed": 1978933531, "scale": 1.82, "size": None}
+WIDER = bool(np.finfo(np.longdouble).eps < np.finfo(np.float64).eps)  # x86-64 Linux: 80-bit; where not, nothing changes
+
+
+def _lost_point():
+    from test_forward import CASES as FORWARDS
+
+    spec = importlib.util.spec_from_file_location("no_bias_lost", FORWARDS / "no_bias.py")
+    no_bias = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(no_bias)
+    params, inputs = no_bias.init(LOST["seed"])
+    return {k: v * LOST["scale"] for k, v in params.items()}, inputs
+
+
+def test_a_forward_that_loses_digits_is_differenced_in_long_double_where_float64_fails_a_right_backward(monkeypatch):
+    from oracles import check
+    from oracles.families.forward import run as family_run
+
+    params, inputs = _lost_point()
+    args = dict(forward=target("no_bias", "loss"), params=params, inputs=inputs)
+    report = check(target("no_bias", "backward"), **args)
+    assert report.passed is WIDER, report.to_text()
+    if WIDER:
+        point = report.to_dict()["points"][0]
+        assert point["imprecise"] and set(point["imprecise"]) <= {"W1", "W2"}
+        assert any(line.strip().startswith("note: your forward loses precision at this point")
+                   for line in report.to_text().splitlines())
+    assert not check(target("no_bias", "backward_buggy"), **args).passed  # the missing 1/N still fails
+    monkeypatch.setattr(family_run, "extended", lambda *a, **k: {})  # float64's differences alone: the alarm it was
+    assert not check(target("no_bias", "backward"), **args).passed
+
+
+def test_the_agreement_law_differences_a_forward_that_loses_digits_in_long_double_too(monkeypatch):
+    args = (target("no_bias", "backward"), target("no_bias", "loss"), target("no_bias", "init"))
+    said = replay(*args, **LOST)
+    assert said.startswith("every law holds at ") is WIDER, said
+    monkeypatch.setattr(forward_laws, "extended", lambda *a, **k: {})
+    assert replay(*args, **LOST).startswith("law agreement broken at ")
+    buggy = (target("no_bias", "backward_buggy"), *args[1:])
+    monkeypatch.undo()
+    assert replay(*buggy, **LOST).startswith("law agreement broken at ")
 
 
 # ---------------------------------------------------------------- the batch law (mean_over_rows)

@@ -776,3 +776,71 @@ def test_a_kink_below_the_tolerance_is_no_kink_found_but_its_span_holds_both_one
     assert bent["w"].lo[0] == pytest.approx(0.0, abs=1e-9) and bent["w"].hi[0] == pytest.approx(1e-5, rel=1e-3)
     assert bent["w"].lo[1] == bent["w"].hi[1] == found.central["w"][1]
     assert not judge.spans(Side(faint_kink), params, {}, found, {"w": np.array([False, True])})["w"].mask.any()
+
+
+# ---------------------------------------------------------------- long double where float64 loses the digits (judge.extended)
+
+WIDER = bool(np.finfo(np.longdouble).eps < np.finfo(np.float64).eps)  # x86-64 Linux: 80-bit; elsewhere maybe float64
+
+
+def test_the_worker_carries_the_forward_s_arithmetic_in_long_double_when_asked_and_leaves_integers_alone():
+    from oracles import worker
+
+    seen = []
+
+    def forward(params, inputs):
+        seen.append((params["w"].dtype, inputs["a"].dtype, inputs["i"].dtype))
+        return params["w"].sum() * inputs["a"][0]
+
+    tiny = np.longdouble(2) ** -60  # below float64's resolution at 1, inside long double's (on x86-64)
+    message = {"params": {"w": np.array([1.0, 2.0])}, "inputs": {"a": np.array([3.0]), "i": np.array([1])},
+               "perturb": [("w", np.array([0]), np.array([np.longdouble(1) + tiny]))], "base": 1}
+    wide = worker.forward_losses(forward, {**message, "extended": True})
+    assert wide["kind"] == "losses" and wide["losses"].dtype == np.longdouble
+    assert seen[-1] == (np.dtype(np.longdouble), np.dtype(np.longdouble), np.dtype(np.int64))
+    assert wide["losses"][0] == 9 and bool(wide["losses"][1] > 9) is WIDER  # the step's digits survived
+    plain = worker.forward_losses(forward, message)
+    assert plain["losses"].dtype == np.float64 and plain["losses"].tolist() == [9.0, 9.0]
+    assert seen[-1] == (np.dtype(np.float64), np.dtype(np.float64), np.dtype(np.int64))
+
+
+QUADRATIC_SOURCE = """import numpy as np
+
+def loss(params, inputs):
+    return 0.5 * np.sum(inputs["a"] * params["w"] ** 2) + np.sum(params["b"] ** 3)
+
+def float64_only(params, inputs):
+    if params["w"].dtype != np.float64:
+        raise TypeError("float64 only")
+    return loss(params, inputs)
+"""
+
+
+def _quadratic_side(tmp_path, name):
+    (tmp_path / "quadratic_file.py").write_text(QUADRATIC_SOURCE)
+    return ForwardHere(source_of(f"{tmp_path / 'quadratic_file.py'}:{name}", "--forward"))
+
+
+def test_extended_holds_only_the_entries_whose_float64_differences_lie_outside_the_tolerance_of_long_double_s(tmp_path):
+    params, inputs = SMOOTH_POINT
+    found = judge.differences(Side(quadratic), params, inputs)
+    exact = quadratic_grads(params, inputs)
+    found.central["b"].reshape(-1)[1] += 1e-3  # as a float64 forward that lost its digits would leave it
+    held = judge.extended(_quadratic_side(tmp_path, "loss"), params, inputs, found,
+                          {"w": np.ones((2, 2), dtype=bool), "b": np.ones(3, dtype=bool)}, FD_TOL)
+    if not WIDER:
+        assert held == {}
+        return
+    assert list(held) == ["b"] and held["b"].tolist() == [False, True, False]  # the smooth entries agree: kept
+    assert found.central["b"][1] == pytest.approx(exact["b"][1], rel=1e-9)
+    assert found.kinks["b"].lo[1] == found.kinks["b"].hi[1] == found.central["b"][1]
+
+
+def test_a_forward_that_cannot_run_in_long_double_keeps_its_float64_differences(tmp_path):
+    params, inputs = SMOOTH_POINT
+    found = judge.differences(Side(quadratic), params, inputs)
+    found.central["b"].reshape(-1)[1] += 1e-3
+    before = found.central["b"].copy()
+    side = _quadratic_side(tmp_path, "float64_only")
+    assert judge.extended(side, params, inputs, found, {"b": np.ones(3, dtype=bool)}, FD_TOL) == {}
+    assert np.array_equal(found.central["b"], before)

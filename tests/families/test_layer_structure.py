@@ -14,7 +14,7 @@ import pytest
 
 from oracles import check_layer, policy
 from oracles.compare import compare
-from oracles.families.forward.judge import LINEAR, SEARCHED, SMOOTH, differences, summary, verify
+from oracles.families.forward.judge import LINEAR, SCREENED, SEARCHED, SMOOTH, differences, summary, verify
 from oracles.families.layers.kinds import KINDS
 from oracles.families.layers.structure import declared
 
@@ -31,7 +31,7 @@ class Stub:
     def __init__(self, loss):
         self.loss, self.calls = loss, 0
 
-    def losses(self, params, inputs, perturb, base=0):
+    def losses(self, params, inputs, perturb, base=0, extended=False):
         w = np.asarray(params["w"], dtype=np.float64)
         out = [self.loss(w)] * base
         for _, index, values in perturb:
@@ -141,25 +141,26 @@ def test_the_summary_says_each_arrays_way_evaluations_and_entries_searched_again
     searched = differences(plain, {"w": W0}, {}, structure={})
     assert summary(searched) == {"w": {"as": SEARCHED, "evaluations": plain.calls - 2, "searched_again": 0}}
 
-# the arrays each kind's mathematics makes linear (sum(out * dout) with the others held) or smooth,
-# written out here from the layers' formulas rather than read from the kinds
+# the arrays each kind's mathematics makes linear (sum(out * dout) with the others held), written out
+# here from the layers' formulas rather than read from the kinds; every other array is screened
 EXPECTED = {
     "affine": dict.fromkeys(("x", "w", "b"), LINEAR),
     "conv": dict.fromkeys(("x", "w", "b"), LINEAR),
     "temporal_affine": dict.fromkeys(("x", "w", "b"), LINEAR),
     "avg_pool": {"x": LINEAR},
     "embedding": {"W": LINEAR},
-    "batchnorm": {"x": SMOOTH, "gamma": LINEAR, "beta": LINEAR},
-    "spatial_batchnorm": {"x": SMOOTH, "gamma": LINEAR, "beta": LINEAR},
-    "layernorm": {"x": SMOOTH, "gamma": LINEAR, "beta": LINEAR},
-    "sigmoid": {"x": SMOOTH}, "tanh": {"x": SMOOTH}, "softmax_loss": {"x": SMOOTH},
-    "temporal_softmax_loss": {"x": SMOOTH},
-    "rnn_step": dict.fromkeys(("x", "prev_h", "Wx", "Wh", "b"), SMOOTH),
-    "lstm_step": dict.fromkeys(("x", "prev_h", "prev_c", "Wx", "Wh", "b"), SMOOTH),
-    "rnn": dict.fromkeys(("x", "h0", "Wx", "Wh", "b"), SMOOTH),
-    "lstm": dict.fromkeys(("x", "h0", "Wx", "Wh", "b"), SMOOTH),
-    # kinked (ReLU, max, hinge) or a mask read from the forward's own output: no shortcut
-    "relu": {}, "leaky_relu": {}, "max_pool": {}, "svm_loss": {}, "dropout": {},
+    "batchnorm": {"x": SCREENED, "gamma": LINEAR, "beta": LINEAR},
+    "spatial_batchnorm": {"x": SCREENED, "gamma": LINEAR, "beta": LINEAR},
+    "layernorm": {"x": SCREENED, "gamma": LINEAR, "beta": LINEAR},
+    "sigmoid": {"x": SCREENED}, "tanh": {"x": SCREENED}, "softmax_loss": {"x": SCREENED},
+    "temporal_softmax_loss": {"x": SCREENED},
+    "rnn_step": dict.fromkeys(("x", "prev_h", "Wx", "Wh", "b"), SCREENED),
+    "lstm_step": dict.fromkeys(("x", "prev_h", "prev_c", "Wx", "Wh", "b"), SCREENED),
+    "rnn": dict.fromkeys(("x", "h0", "Wx", "Wh", "b"), SCREENED),
+    "lstm": dict.fromkeys(("x", "h0", "Wx", "Wh", "b"), SCREENED),
+    # kinked (ReLU, max, hinge): screened too; a mask read from the forward's own output: no shortcut
+    "relu": {"x": SCREENED}, "leaky_relu": {"x": SCREENED}, "max_pool": {"x": SCREENED}, "svm_loss": {"x": SCREENED},
+    "dropout": {},
 }
 
 
@@ -167,15 +168,18 @@ def test_each_kind_declares_the_structure_its_formula_has():
     assert set(EXPECTED) == set(KINDS)
     for name, kind in KINDS.items():
         assert declared(kind) == EXPECTED[name], name
+        assert declared(kind, the_layer=False) == {k: SCREENED for k in EXPECTED[name]}, name  # nothing linear
 
 
-def test_a_forward_that_is_not_the_layer_gets_the_full_search_on_every_array():
+def test_a_forward_that_is_not_the_layer_gets_no_linear_shortcut_only_the_screen_and_the_search():
     """conv followed by a ReLU, given as the conv layer: torch and JAX say it is not the layer, so
-    nothing the conv layer's formula promises is used for it."""
+    nothing the conv layer's formula promises is used for it: every array is screened, and the
+    entries the conv's gradients disagree with are searched in full."""
     report = check_layer("conv", f"{CASES / 'conv.py'}:conv_forward_relu", f"{CASES / 'conv.py'}:conv_backward_naive")
     assert not report.passed
     for p in report.points:
         assert p.not_the_layer
-        assert {k: v["as"] for k, v in p.differenced.items()} == dict.fromkeys(("x", "w", "b"), SEARCHED)
+        assert {k: v["as"] for k, v in p.differenced.items()} == dict.fromkeys(("x", "w", "b"), SCREENED)
+        assert all(v["searched_again"] > 0 for v in p.differenced.values())
         for k, v in p.differenced.items():
-            assert v["evaluations"] >= 4 * np.prod(p.shapes[f"d{k}"][0])
+            assert v["evaluations"] >= np.prod(p.shapes[f"d{k}"][0]) + 4 * v["searched_again"]

@@ -28,6 +28,7 @@ import numpy as np
 
 from oracles import policy
 from oracles.compare import _errors, _whole
+from oracles.families.forward.points import ForwardError
 
 EPS = float(np.finfo(np.float64).eps)
 EVALUATIONS_PER_ENTRY = 4  # w+h, w-h, w+2h, w-2h
@@ -132,13 +133,15 @@ def differences(side, params: dict, inputs: dict, structure: dict | None = None)
 
 def verify(side, params: dict, inputs: dict, found: Differences, against: list, tol) -> int:
     """Search again (in full, :func:`search`) the entries of the params differenced with a shortcut
-    (``found.structure``) whose difference disagrees, under ``tol``, with any gradient of
-    ``against`` (dicts by param name); returns how many entries were searched."""
+    (``found.structure``) whose difference disagrees, under ``tol`` (its screen's share,
+    ``policy.screen_tolerance``, for a SCREENED param), with any gradient of ``against`` (dicts by
+    param name); returns how many entries were searched."""
     masks = {}
-    for k in found.structure:
+    for k, way in found.structure.items():
         mask = np.zeros(np.shape(found.central[k]), dtype=bool)
+        held = policy.screen_tolerance(tol) if way == SCREENED else tol
         for grads in against:
-            mask |= wrong_entries(grads[k], found.central[k], tol)
+            mask |= wrong_entries(grads[k], found.central[k], held)
         masks[k] = mask
     return search(side, params, inputs, found, masks)
 
@@ -153,7 +156,7 @@ def screened(side, params: dict, inputs: dict, against: list, tol) -> Difference
     tolerance (the other half is the screen's own error); a wrong entry is searched and held to the
     full search's value, with its kinks found, as without the screen."""
     found = differences(side, params, inputs, {k: SCREENED for k in params})
-    verify(side, params, inputs, found, [a for a in against if a is not None], policy.screen_tolerance(tol))
+    verify(side, params, inputs, found, [a for a in against if a is not None], tol)
     return found
 
 
@@ -201,6 +204,66 @@ def spans(side, params: dict, inputs: dict, found: Differences, masks: dict) -> 
         hi[idx] = np.where(bends, np.maximum(hi[idx], three.max(axis=0)), hi[idx])
         found.evaluations[k] = found.evaluations.get(k, 0) + EVALUATIONS_PER_ENTRY * m
     return out
+
+
+def extended(side, params: dict, inputs: dict, found: Differences, masks: dict, tol) -> dict:
+    """Where the forward's float64 arithmetic loses the digits the differences need: the entries of
+    ``masks`` differenced again, centrally, with the forward run in ``np.longdouble`` (the params, the
+    float inputs and the losses; step ``cbrt(eps)`` of long double), and held to those differences
+    wherever the float64 ones lie outside ``tol`` of them. Returns ``{param: bool mask}`` of the
+    entries held so (``found`` updated there: central value and interval); ``{}`` where NumPy has
+    no wider float, or the forward fails in long double.
+
+    ``log(1 - 1 / (1 + exp(-z)))`` at z = 27 keeps 4 of float64's 16 digits: its differences, and
+    autograd's gradient of the same arithmetic, miss a right backward's ``y_hat - y`` by 1e-4
+    relative and more. The candidate's failing entries only choose where to look; the value held to
+    is a difference of the forward alone."""
+    wide = np.finfo(np.longdouble)
+    todo = {k: np.flatnonzero(np.asarray(m, dtype=bool).reshape(-1)) for k, m in masks.items()}
+    todo = {k: idx for k, idx in todo.items() if idx.size}
+    if wide.eps >= EPS or not todo:
+        return {}
+    blocks, steps = [], {}
+    for k, idx in todo.items():
+        w = np.asarray(params[k], dtype=np.longdouble).reshape(-1)[idx]
+        h = np.cbrt(wide.eps) * np.maximum(1, np.abs(w))
+        h = (w + h) - w
+        steps[k] = h
+        blocks.append((k, np.repeat(idx, 2), np.stack([w + h, w - h], axis=1).reshape(-1)))
+    try:
+        losses = evaluate(_Wide(side), params, inputs, blocks, found.batch)
+    except ForwardError:  # a forward that cannot run in long double keeps its float64 differences
+        return {}
+    out, at = {}, 0
+    for k, idx in todo.items():
+        m = idx.size
+        plus, minus = losses[at:at + 2 * m].reshape(m, 2).T
+        at += 2 * m
+        found.evaluations[k] = found.evaluations.get(k, 0) + 2 * m
+        wide_central = ((plus - minus) / (2 * steps[k])).astype(np.float64)
+        central = found.central[k].reshape(-1)
+        off = np.isfinite(wide_central) & ~(np.abs(central[idx] - wide_central)
+                                            <= tol.bound(wide_central, found.scales[k]))
+        if not off.any():
+            continue
+        held = idx[off]
+        central[held] = wide_central[off]
+        lo, hi = found.kinks[k].lo.reshape(-1), found.kinks[k].hi.reshape(-1)
+        lo[held], hi[held] = wide_central[off], wide_central[off]
+        mask = np.zeros(central.size, dtype=bool)
+        mask[held] = True
+        out[k] = mask.reshape(np.shape(found.central[k]))
+    return out
+
+
+class _Wide:
+    """A forward's side asked for its losses in long double (:func:`extended`)."""
+
+    def __init__(self, side):
+        self.side = side
+
+    def losses(self, params, inputs, perturb, base=0):
+        return self.side.losses(params, inputs, perturb, base, extended=True)
 
 
 def detection_tolerance():

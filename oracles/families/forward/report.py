@@ -19,6 +19,7 @@ class ForwardPoint(PointResult):
     batch: str | None = None  # the batch law broken here (mean_over_rows: rows permuted, batch doubled)
     batch_asserted: bool = False  # the batch law was asserted here (held, or broken: ``batch``)
     differenced: dict = field(default_factory=dict)  # param -> how finite differences treated it (judge.summary)
+    imprecise: dict = field(default_factory=dict)  # param -> entries held to long double differences (judge.extended)
 
     @property
     def passed(self) -> bool:
@@ -31,6 +32,14 @@ class ForwardPoint(PointResult):
         lines = super().verdict_lines()
         if self.autograd:
             lines.append(f"note: {self.autograd}")
+        if self.imprecise:
+            where = ", ".join(f"{k} {n}" for k, n in self.imprecise.items())
+            lines.append(f"note: your forward loses precision at this point: at {sum(self.imprecise.values())} "
+                         f"entries ({where}) its finite differences in float64 differ from the same differences "
+                         f"in long double by more than the tolerance, and are held to the long double ones "
+                         f"(autograd, the same float64 arithmetic, too, and held to their tolerance at this point); look for "
+                         f"log(1 - sigmoid(z)), exp of a "
+                         f"large number or the difference of two close ones")
         return lines
 
     def to_dict(self) -> dict:
@@ -43,6 +52,7 @@ class ForwardPoint(PointResult):
         d["batch"] = self.batch
         d["batch_asserted"] = self.batch_asserted
         d["differenced"] = {k: dict(v) for k, v in self.differenced.items()}
+        d["imprecise"] = dict(self.imprecise)
         return d
 
 

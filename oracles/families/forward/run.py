@@ -9,14 +9,16 @@ from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
-from oracles.families.forward.judge import Found, differences, recheck, screened, spans, summary, wrong_entries
+from oracles.families.forward.judge import (Found, differences, extended, recheck, screened, spans, summary,
+                                           wrong_entries)
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
 
 FD, AUTOGRAD = registry.DIFFERENCES, registry.AUTOGRAD.name
-FD_MODE = ("every entry, central differences of your forward in float64 (h = cbrt(eps) max(1, |w|)); "
-           "kinks found where the one-sided differences disagree")
+FD_MODE = ("every entry of your forward in float64: one-sided at h = sqrt(eps) max(1, |w|), then, where a "
+           "gradient disagrees with it, central at h = cbrt(eps) max(1, |w|) with kinks found where the one-sided "
+           "differences disagree, and in long double where float64 loses the digits")
 
 
 def check(backward, forward, *, init=None, params=None, inputs=None, data=None, target=None, loss="bce",
@@ -139,6 +141,14 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     if auto is not None:
         suspect = {k: m | wrong_entries(auto[k], found.central[k], fd_tol, found.kinks[k]) for k, m in suspect.items()}
     recheck(fside, point.params, point.inputs, found, suspect)
+    held = extended(fside, point.params, point.inputs, found,
+                    {k: wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()}, fd_tol)
+    for k, mask in held.items():  # autograd differentiated the same float64 arithmetic: held to them there too
+        if auto is not None:
+            auto[k] = np.where(mask, found.central[k], auto[k])
+        result.imprecise[k] = int(mask.sum())
+    if held:  # a forward that loses digits here: autograd's gradient of it is no longer exact to rounding
+        auto_tol = fd_tol
     bends = {}
     if auto is not None:  # where the candidate and autograd differ: does the forward bend there?
         bends = spans(fside, point.params, point.inputs, found,

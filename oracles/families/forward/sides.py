@@ -75,16 +75,17 @@ class ForwardSide:
                                f"dicts of arrays")
         return reply
 
-    def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0) -> np.ndarray:
+    def losses(self, params: dict, inputs: dict, perturb: list, base: int = 0, extended: bool = False) -> np.ndarray:
         """The loss at ``params`` ``base`` times, then at each perturbation of ``perturb``: blocks
-        ``(name, flat indices, values)``, one entry changed at a time (:func:`oracles.worker.forward_losses`)."""
-        reply = self._ask({**self.loss_op(), "params": params, "inputs": inputs, "perturb": perturb, "base": base},
-                          "during the forward")
+        ``(name, flat indices, values)``, one entry changed at a time (:func:`oracles.worker.forward_losses`);
+        ``extended``: in ``np.longdouble``, the losses too."""
+        reply = self._ask({**self.loss_op(), "params": params, "inputs": inputs, "perturb": perturb, "base": base,
+                           **({"extended": True} if extended else {})}, "during the forward")
         if reply["kind"] == "failed":
             raise ForwardError(failed_words(reply, f"forward {self.name}"))
         if reply["kind"] == "not-a-loss":
             raise ForwardError(f"forward {self.name} returned {reply['type']}, {self.not_a_loss}")
-        losses = np.asarray(reply["losses"], dtype=np.float64)
+        losses = np.asarray(reply["losses"], dtype=np.longdouble if extended else np.float64)
         # the forward's own seconds per evaluation, timed in its worker (the round trip left out)
         self.per_evaluation = reply["seconds"] / losses.size if reply.get("seconds") and losses.size else None
         return losses

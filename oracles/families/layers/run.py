@@ -185,21 +185,21 @@ def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     params = {k: arrays[k] for k in kind.grads}
     inputs = {**{k: arrays[k] for k in kind.fixed}, **{f"dout{i}": d for i, d in enumerate(douts)}}
     count = point.get("directions", 0)
-    structure = {} if result.not_the_layer else declared(kind)  # the kind's mathematics, for the layer itself only
+    structure = declared(kind, the_layer=not result.not_the_layer)  # linear only for the layer itself
     if count:
         return _judge_along(kind, fside, point, result, outcome, oracles, given, params, inputs, structure)
     found = differences(fside, params, inputs, structure=structure)
     result.LOSS_BASE = "your loss" if kind.loss else "sum(out * dout)"  # what was differenced, as the report names it
     result.losses[result.LOSS_BASE] = found.loss
     result.nondeterministic = found.nondeterministic
-    if kind.ties is not None:
-        _widen(found.kinks["x"], kind.ties(arrays, hyper, douts))
     grads = _grads(kind, result, outcome.returned["grads"], arrays)
     if grads is None:
         return result
     result.answered = grads
     fd_tol = policy.tolerance(FD, "float64")
     verify(fside, params, inputs, found, [grads, *(vjp for _, vjp in oracles.values())], fd_tol)
+    if kind.ties is not None:  # after any search, which would set the tied entries' intervals afresh
+        _widen(found.kinks["x"], kind.ties(arrays, hyper, douts))
     result.differenced = summary(found)
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
