@@ -8,9 +8,10 @@ Rows, each on one forward, float64, the same arrays and ``dout`` (seeded) for al
   ``check_layer`` runs them: the kind's declared structure (:mod:`oracles.families.layers.structure`),
   used because the forward's outputs agree with torch's and JAX's layer (checked here as the check
   does), so one evaluation per entry of an array the layer is linear in (one-sided, at
-  ``policy.fd_linear_step``) and two of one it is smooth in (central), then every entry whose
-  difference disagrees with the backward's, torch's or JAX's gradient searched again in full
-  (``structure.verify``; the frameworks' vjp computed before the clock, as the check computes it
+  ``policy.fd_linear_step``) and one of every other array (the one-sided screen, at
+  ``policy.fd_screen_step``), then every entry whose difference disagrees with the backward's,
+  torch's or JAX's gradient searched again in full (``judge.verify``, half the tolerance for a
+  screened array; the frameworks' vjp computed before the clock, as the check computes it
   for its own rows); perturbations of a batch's rows and of a convolution's filters stacked, many
   per call (``Kind.stacks``); the worker is started, and called once, before the clock;
 - ``full search``: the same, with no structure: every entry stepped to w +- h and w +- 2h (kinks
@@ -110,7 +111,7 @@ def trusted_structure(kind, arrays: dict, hyper, outs: list, douts: list):
         vjps.append(vjp)
         agree &= all(bool(policy.tolerance(name, "float64").close_array(np.asarray(o), t).all())
                      for o, t in zip(outs, theirs))
-    return (declared(kind) if agree else {}), vjps
+    return declared(kind, the_layer=agree), vjps
 
 
 def layer(kind_name: str, file: str, forward_name: str, backward_name: str, arrays: dict, hyper, repeats: int):
@@ -122,7 +123,7 @@ def layer(kind_name: str, file: str, forward_name: str, backward_name: str, arra
     from oracles.families.forward.sides import source_of
     from oracles.families.layers.kinds import KINDS
     from oracles.families.layers.sides import LayerForwardSide
-    from oracles.families.layers.structure import verify
+    from oracles.families.forward.judge import verify
 
     module = importlib.import_module(f"candidates.layers.{file}")
     forward, backward = getattr(module, forward_name), getattr(module, backward_name)
@@ -164,7 +165,7 @@ def directions_row(repeats: int, subset: int):
     from oracles.families.layers import directions as along
     from oracles.families.layers.kinds import KINDS
     from oracles.families.layers.sides import LayerForwardSide
-    from oracles.families.layers.structure import verify
+    from oracles.families.forward.judge import verify
 
     rng = np.random.default_rng(0)
     hyper = {"stride": 1, "pad": 1}
@@ -233,7 +234,7 @@ def main(argv=None) -> int:
              ("conv fast", "conv", "conv", "conv_forward_fast", "conv_backward_fast", conv, {"stride": 1, "pad": 1}),
              ("lstm", "lstm", "recurrent", "lstm_forward", "lstm_backward", lstm, None)]
     print(f"median of {args.repeats}; seconds; every entry of every array (harness: the kind's declared structure, "
-          f"1 evaluation per entry of a linear array, 2 of a smooth one, 4 and kinks found otherwise; full search: 4 "
+          f"1 evaluation per entry (linear arrays at a large step, the others screened at sqrt(eps)), the full search where a gradient disagrees; full search: 4 "
           f"per entry everywhere, the harness before; course loop: 2)")
     print(f"{'layer':12} {'entries':>7} {'harness':>9} {'(min-max)':>17} {'full search':>11} {'course loop':>11} "
           f"{'(min-max)':>17} {'loop/harness':>12} {'loop/full':>9}  max |numeric - backward| harness, full, loop")
