@@ -194,10 +194,8 @@ def spans(side, params: dict, inputs: dict, found: Differences, masks: dict) -> 
         m = idx.size
         plus, minus, plus2, minus2 = losses[at:at + EVALUATIONS_PER_ENTRY * m].reshape(m, 4).T
         at += EVALUATIONS_PER_ENTRY * m
-        h = found.steps[k][idx]
-        three = np.stack([(plus - minus) / (2 * h), (-3 * found.loss + 4 * plus - plus2) / (2 * h),
-                          (3 * found.loss - 4 * minus + minus2) / (2 * h)])
-        noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(m, abs(found.loss))]) / h
+        *three, noise = _three(found.loss, plus, minus, plus2, minus2, found.steps[k][idx])
+        three = np.stack(three)
         bends = three.max(axis=0) - three.min(axis=0) > noise
         lo, hi = out[k].lo.reshape(-1), out[k].hi.reshape(-1)
         lo[idx] = np.where(bends, np.minimum(lo[idx], three.min(axis=0)), lo[idx])
@@ -391,12 +389,19 @@ def search(side, params: dict, inputs: dict, found: Differences, masks: dict) ->
     return sum(idx.size for idx in todo.values())
 
 
-def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):
-    """``(central, lo, hi, kink)`` of entries stepped by ``h``: ``lo == hi == central`` where smooth."""
+def _three(loss, plus, minus, plus2, minus2, h):
+    """``(central, right, left, noise)`` of entries stepped by ``h``: the central difference, the
+    one-sided ones of second order, and the rounding they may carry (``16 eps |L| / h``)."""
     c = (plus - minus) / (2 * h)
     right = (-3 * loss + 4 * plus - plus2) / (2 * h)
     left = (3 * loss - 4 * minus + minus2) / (2 * h)
     noise = 16 * EPS * np.maximum.reduce([np.abs(plus2), np.abs(minus2), np.full(c.size, abs(loss))]) / h
+    return c, right, left, noise
+
+
+def _sides(loss, plus, minus, plus2, minus2, h, tol, scale):
+    """``(central, lo, hi, kink)`` of entries stepped by ``h``: ``lo == hi == central`` where smooth."""
+    c, right, left, noise = _three(loss, plus, minus, plus2, minus2, h)
     scale = policy.gradient_scale(c, tol.unit) if scale is None else scale
     spread = np.maximum.reduce([np.abs(right - left), np.abs(c - left), np.abs(c - right)])
     kink = spread > tol.bound(c, scale) + noise

@@ -37,9 +37,9 @@ class ForwardPoint(PointResult):
             lines.append(f"note: your forward loses precision at this point: at {sum(self.imprecise.values())} "
                          f"entries ({where}) its finite differences in float64 differ from the same differences "
                          f"in long double by more than the tolerance, and are held to the long double ones "
-                         f"(autograd, the same float64 arithmetic, too, and held to their tolerance at this point); look for "
-                         f"log(1 - sigmoid(z)), exp of a "
-                         f"large number or the difference of two close ones")
+                         f"(autograd, the same float64 arithmetic, too, and held to their tolerance at this "
+                         f"point); look for log(1 - sigmoid(z)), exp of a large number or the difference of "
+                         f"two close ones")
         return lines
 
     def to_dict(self) -> dict:

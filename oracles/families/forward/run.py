@@ -150,9 +150,10 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     if held:  # a forward that loses digits here: autograd's gradient of it is no longer exact to rounding
         auto_tol = fd_tol
     bends = {}
-    if auto is not None:  # where the candidate and autograd differ: does the forward bend there?
+    if auto is not None:  # where the candidate agrees with the differences, not with autograd: a faint bend?
         bends = spans(fside, point.params, point.inputs, found,
-                      {k: wrong_entries(g, auto[k], auto_tol, found.kinks[k]) for k, g in grads.items()})
+                      {k: wrong_entries(g, auto[k], auto_tol, found.kinks[k])
+                       & ~wrong_entries(g, found.central[k], fd_tol, found.kinks[k]) for k, g in grads.items()})
     result.differenced = summary(found)
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
