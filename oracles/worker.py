@@ -871,6 +871,9 @@ def layer_losses(fn, message) -> dict:
 
 STACK_ELEMENTS = 1 << 22  # floats in the stacked arrays of one call (32 MiB), the copies evaluated together
 EPS64 = float(np.finfo(np.float64).eps)
+# how closely a stacked call must give each slice's part of sum(out * dout) as the call in place did:
+# the same arithmetic in another order, so a few ulps per term (relative, and of the largest part)
+STACKED_AGREEMENT = 64 * EPS64
 
 
 def _contributions(outs, douts, axis: int) -> np.ndarray:
@@ -932,8 +935,8 @@ def _stacked_losses(fn, layer, scalar, message, stacks) -> dict:
             slices = whole.shape[0]
             shuffled = np.r_[np.arange(slices)[::-1], 0]
             again = _stacked_call(fn, layer, arrays, inputs, group, axis, shuffled, [])
-            if again.shape != shuffled.shape or not np.allclose(again, whole[shuffled], rtol=64 * EPS64,
-                                                                  atol=64 * EPS64 * float(np.abs(whole).max())):
+            if again.shape != shuffled.shape or not np.allclose(
+                    again, whole[shuffled], rtol=STACKED_AGREEMENT, atol=STACKED_AGREEMENT * float(np.abs(whole).max())):
                 raise ValueError("the slices stacked are not evaluated as in place")
             per_copy = max(1, int(np.prod([arrays[n].size // arrays[n].shape[ax] for n, ax in group.items()])))
             chunk = max(1, STACK_ELEMENTS // per_copy)

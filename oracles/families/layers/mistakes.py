@@ -95,14 +95,15 @@ def _sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
-def _step(kind, arrays, hyper, douts, right, cell_tanh: bool = True, g_slope: str = "tanh", rnn_slope: str = "tanh"):
-    """The RNN or LSTM step's backward in NumPy, with one of its derivatives as a mistake takes it: the g
-    gate's slope as tanh's or a sigmoid's, the RNN's as tanh's or none (1), the cell's tanh or none."""
+def _step(kind, arrays, hyper, douts, right, cell_tanh: bool = True, g_slope: str = "tanh"):
+    """The RNN or LSTM step's backward in NumPy, with one of its derivatives as a mistake takes it: the
+    RNN's without tanh's slope (its one mistake here), the LSTM's g gate's slope as tanh's or a
+    sigmoid's, its cell's tanh or none."""
     x, prev_h, Wx, Wh, b = (arrays[k] for k in ("x", "prev_h", "Wx", "Wh", "b"))
-    a = x @ Wx + prev_h @ Wh + b
     if kind.name == "rnn_step":
-        da = douts[0] * ((1 - np.tanh(a) ** 2) if rnn_slope == "tanh" else 1.0)
+        da = douts[0]  # tanh's derivative (1 - next_h ** 2) left out
         return {"x": da @ Wx.T, "prev_h": da @ Wh.T, "Wx": x.T @ da, "Wh": prev_h.T @ da, "b": da.sum(axis=0)}
+    a = x @ Wx + prev_h @ Wh + b
     H = prev_h.shape[1]
     i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
     c = f * arrays["prev_c"] + i * g
@@ -120,7 +121,7 @@ MISTAKES = {
     "relu": [Mistake("relu-no-mask", "dout passed through unmasked: relu's backward keeps only the entries where "
                      "x > 0", lambda kind, arrays, hyper, douts, right: {"x": douts[0]})],
     "rnn_step": [Mistake("rnn-step-no-tanh-derivative", "tanh's derivative (1 - next_h ** 2) is missing",
-                         partial(_step, rnn_slope="none"))],
+                         _step)],
     "lstm_step": [Mistake("lstm-g-gate-sigmoid-derivative", "the g gate's derivative taken as a sigmoid's, "
                           "g * (1 - g), not tanh's, 1 - g ** 2", partial(_step, g_slope="sigmoid")),
                   Mistake("lstm-no-cell-tanh-derivative", "dnext_h reaches the cell without tanh's derivative "
