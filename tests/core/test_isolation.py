@@ -769,3 +769,21 @@ def test_without_isolation_an_import_crash_is_named_while_importing_at_its_line(
     handle = handle_for(f"{path}:backward", isolate=False)
     outcome = handle.evaluate({"W1": np.ones((2, 2))}, np.ones((3, 2)), np.ones((3, 1)))
     assert outcome.failure == "the candidate crashed while importing at brk.py:1: RuntimeError: broken at import"
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_loading_a_candidate_in_process_leaves_the_interpreters_dont_write_flag_as_it_was(tmp_path, monkeypatch, flag):
+    # the judge's own setting (python -B, PYTHONDONTWRITEBYTECODE) outlives the candidate's import
+    from oracles.isolation import LoadVerdict, Source, load_in_process
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", flag)
+    good = tmp_path / f"fine_{flag}.py"
+    good.write_text("def backward(p, X, y):\n    return p\n")
+    fn = load_in_process(Source(f"{good}:backward", file=str(good), attr="backward", path=[str(tmp_path)]))
+    assert callable(fn) and sys.dont_write_bytecode is flag
+    assert not (tmp_path / "__pycache__").exists()  # while it imported, nothing was written beside the file
+    bad = tmp_path / f"dies_{flag}.py"
+    bad.write_text("raise RuntimeError('at import')\n")
+    with pytest.raises(LoadVerdict):
+        load_in_process(Source(f"{bad}:backward", file=str(bad), attr="backward", path=[str(tmp_path)]))
+    assert sys.dont_write_bytecode is flag  # and after an import that raised
