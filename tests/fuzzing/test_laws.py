@@ -297,6 +297,21 @@ def test_the_descent_law_holds_a_gradient_short_of_1_over_armijo_c_times_too_lar
     assert violation.law == "descent" and "g points uphill, or is some 10000 times too large" in violation.message
 
 
+def test_a_finite_gradient_whose_square_overflows_fails_descent_naming_the_exact_gradients_finite_square():
+    # |g|^2 past float64 (1e200 times the gradient) while the exact gradient's is small: far too large,
+    # and said with the exact |G|^2 the law computed on the problem's own inputs
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=3,4,1 activation=tanh dtype=float64 N=6 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    params, X, y = problem.arrays()
+    exact = sum(float((g * g).sum()) for g in backward(params, X, y, "tanh", head=problem.spec.head).values())
+    huge = InProcess("1e200x", lambda p, X_, y_: {n: 1e200 * v for n, v in backward(p, X_, y_, "tanh").items()})
+    (violation,) = check_laws(huge, problem, ["descent"])
+    assert violation.law == "descent" and "overflows" in violation.message
+    assert f"{exact:.3g}" in violation.message
+
+
 @pytest.mark.parametrize("dtype, l2_form", [("float32", "reg"), ("float64", "lambd")])
 def test_the_gating_law_holds_the_reference_with_l2_in_float32_and_in_the_per_batch_lambd_form(dtype, l2_form):
     # the gated rows carry exactly 2 c W: held to the policy's tolerance for the problem's dtype, with
