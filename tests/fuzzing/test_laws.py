@@ -161,6 +161,21 @@ def test_a_contract_break_met_by_a_law_is_named_by_that_law(law):
     assert violation.law == law and "missing b1" in violation.message
 
 
+def test_a_contract_break_met_only_on_the_permuted_batch_is_named_by_the_permutation_law():
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=2,3,1 activation=identity dtype=float64 N=6 seed=2 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    _, X0, _ = problem.arrays()
+
+    def right_only_in_the_original_order(params, X, y):
+        grads = backward(params, X, y, "identity")
+        return grads if np.array_equal(X, X0) else {k: v for k, v in grads.items() if k != "b1"}
+
+    (violation,) = check_laws(InProcess("order-bound", right_only_in_the_original_order), problem, ["permutation"])
+    assert violation.law == "permutation" and "missing b1" in violation.message
+
+
 def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
     problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=9 seed=5 scale=1.0 labels=both "
                             "kink=none saturate=0")
