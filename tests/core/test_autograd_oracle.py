@@ -77,6 +77,7 @@ def test_autograd_computes_a_float32_problem_in_float32_and_a_float64_one_in_flo
         value, grads = registry.get("autograd").load()(spec, params, X.astype(dtype), y.astype(dtype))
         in_float32 = [representable_in_float32(value), *(representable_in_float32(g) for g in grads.values())]
         assert all(in_float32) if dtype == "float32" else not any(in_float32), dtype
-        exact = backward({k: v.astype(np.float64) for k, v in params.items()}, X.astype(dtype).astype(np.float64), y, "tanh")
+        P64 = {k: v.astype(np.float64) for k, v in params.items()}
+        exact = backward(P64, X.astype(dtype).astype(np.float64), y, "tanh")
         tol = policy.tolerance("torch", dtype)
-        assert all(tol.close_array(grads[k], exact[k]).all() for k in exact), dtype  # and the right gradient, to that dtype
+        assert all(tol.close_array(grads[k], exact[k]).all() for k in exact), dtype  # the right gradient, to that dtype

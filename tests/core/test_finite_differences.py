@@ -506,5 +506,6 @@ def test_the_directions_entropy_is_the_whole_sha256_digest_as_eight_32_bit_words
     assert b"".join(w.to_bytes(4, "little") for w in words) == expected
     # each input moves the seed: another answer, parameter, point or --seed draws other directions
     other = answer_digest({"W1": np.array([[1.0, -2.0]]), "b1": np.array([0.25])})
-    assert len({tuple(words), tuple(direction_entropy(7, "p0", "W1", other)), tuple(direction_entropy(7, "p0", "b1", answer)),
-                tuple(direction_entropy(7, "p1", "W1", answer)), tuple(direction_entropy(8, "p0", "W1", answer))}) == 5
+    moved = [direction_entropy(7, "p0", "W1", other), direction_entropy(7, "p0", "b1", answer),
+             direction_entropy(7, "p1", "W1", answer), direction_entropy(8, "p0", "W1", answer)]
+    assert len({tuple(words), *map(tuple, moved)}) == 5

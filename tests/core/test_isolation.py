@@ -813,7 +813,7 @@ def test_a_signal_is_blamed_on_the_worker_it_came_from_or_whose_token_it_carries
     try:
         w = _Told(worker_process, "t0ken")
         monkeypatch.setattr(isolation, "_LIVE", {w})
-        assert isolation.blame(stranger.pid) is False and w.told == []  # neither under the worker nor carrying its token
+        assert isolation.blame(stranger.pid) is False and w.told == []  # not under the worker, not carrying its token
         assert isolation.blame(worker_process.pid, signal.SIGINT) is True  # the worker itself
         assert len(w.told) == 1 and f"signal {int(signal.SIGINT)}" in w.told[0]
         assert isolation.blame(orphan.pid, signal.SIGTERM) is True  # an orphan of its own, outside its tree
