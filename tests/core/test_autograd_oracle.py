@@ -60,3 +60,24 @@ def test_autograd_takes_relus_gradient_at_zero_as_zero_like_torch_not_half():
     X, y = np.array([[0.0]]), np.array([[1.0]])  # z1 = 0 exactly
     _, grads = registry.get("autograd").load()(spec, params, X, y)
     assert grads["b1"][0, 0] == 0.0
+
+
+def test_autograd_computes_a_float32_problem_in_float32_and_a_float64_one_in_float64():
+    from oracles import policy
+
+    def representable_in_float32(a):
+        a = np.asarray(a, dtype=np.float64)
+        return bool(np.array_equal(a.astype(np.float32).astype(np.float64), a))
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((9, 4)), (rng.random((9, 1)) < 0.4).astype(np.float64)
+    for dtype in ("float32", "float64"):
+        spec = Spec((4, 6, 1), "tanh", dtype)
+        params = {k: v.astype(dtype) for k, v in random_params(spec, seed=3, scale=1.0).items()}
+        value, grads = registry.get("autograd").load()(spec, params, X.astype(dtype), y.astype(dtype))
+        in_float32 = [representable_in_float32(value), *(representable_in_float32(g) for g in grads.values())]
+        assert all(in_float32) if dtype == "float32" else not any(in_float32), dtype
+        P64 = {k: v.astype(np.float64) for k, v in params.items()}
+        exact = backward(P64, X.astype(dtype).astype(np.float64), y, "tanh")
+        tol = policy.tolerance("torch", dtype)
+        assert all(tol.close_array(grads[k], exact[k]).all() for k in exact), dtype  # the right gradient, to that dtype

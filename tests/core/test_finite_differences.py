@@ -1,10 +1,12 @@
 """Finite differences: from cached activations, equal to plain forwards, right next to a kink too."""
+import hashlib
+
 import numpy as np
 import pytest
 
 from helpers import assert_agrees, assert_disagrees
 from oracles import policy
-from oracles.finite_differences import fd_gradients, perturbed_losses
+from oracles.finite_differences import answer_digest, direction_entropy, fd_gradients, perturbed_losses
 from reference.model import ACTIVATIONS, Spec, backward, forward, loss, random_params
 
 
@@ -493,3 +495,17 @@ def test_at_an_exact_kink_of_the_last_hidden_layer_only_entries_whose_steps_chan
             assert fd.near_kink[key][index] == any(sides), (key, index)
     assert not fd.near_kink["W1"][:, 3].any() and not fd.near_kink["b1"][0, 3]
     assert fd.near_kink["W1"][:, :3].all()
+
+
+def test_the_directions_entropy_is_the_whole_sha256_digest_as_eight_32_bit_words():
+    answer = answer_digest({"W1": np.array([[1.0, -2.0]]), "b1": np.array([0.5])})
+    words = direction_entropy(7, "p0", "W1", answer)
+    assert len(words) == 8 and all(0 <= w < 2 ** 32 for w in words)
+    # the words, read back as little-endian bytes, are the SHA-256 of seed, point, parameter and answer
+    expected = hashlib.sha256(b"\0".join([b"7", b"p0", b"W1", answer])).digest()
+    assert b"".join(w.to_bytes(4, "little") for w in words) == expected
+    # each input moves the seed: another answer, parameter, point or --seed draws other directions
+    other = answer_digest({"W1": np.array([[1.0, -2.0]]), "b1": np.array([0.25])})
+    moved = [direction_entropy(7, "p0", "W1", other), direction_entropy(7, "p0", "b1", answer),
+             direction_entropy(7, "p1", "W1", answer), direction_entropy(8, "p0", "W1", answer)]
+    assert len({tuple(words), *map(tuple, moved)}) == 5

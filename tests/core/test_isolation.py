@@ -769,3 +769,83 @@ def test_without_isolation_an_import_crash_is_named_while_importing_at_its_line(
     handle = handle_for(f"{path}:backward", isolate=False)
     outcome = handle.evaluate({"W1": np.ones((2, 2))}, np.ones((3, 2)), np.ones((3, 1)))
     assert outcome.failure == "the candidate crashed while importing at brk.py:1: RuntimeError: broken at import"
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_loading_a_candidate_in_process_leaves_the_interpreters_dont_write_flag_as_it_was(tmp_path, monkeypatch, flag):
+    # the judge's own setting (python -B, PYTHONDONTWRITEBYTECODE) outlives the candidate's import
+    from oracles.isolation import LoadVerdict, Source, load_in_process
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", flag)
+    good = tmp_path / f"fine_{flag}.py"
+    good.write_text("def backward(p, X, y):\n    return p\n")
+    fn = load_in_process(Source(f"{good}:backward", file=str(good), attr="backward", path=[str(tmp_path)]))
+    assert callable(fn) and sys.dont_write_bytecode is flag
+    assert not (tmp_path / "__pycache__").exists()  # while it imported, nothing was written beside the file
+    bad = tmp_path / f"dies_{flag}.py"
+    bad.write_text("raise RuntimeError('at import')\n")
+    with pytest.raises(LoadVerdict):
+        load_in_process(Source(f"{bad}:backward", file=str(bad), attr="backward", path=[str(tmp_path)]))
+    assert sys.dont_write_bytecode is flag  # and after an import that raised
+
+
+class _Told:
+    """A stand-in for a live worker in ``oracles.isolation._LIVE``: its process, its token, what it was told."""
+
+    def __init__(self, process, token):
+        self.process, self.token, self.told = process, token, []
+
+    def offend(self, line):
+        self.told.append(line)
+
+
+def _sleeper(env=None):
+    return subprocess.Popen(["sleep", "60"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="senders and tokens are read from /proc")
+def test_a_signal_is_blamed_on_the_worker_it_came_from_or_whose_token_it_carries_and_on_no_other(monkeypatch):
+    import signal
+
+    from oracles import isolation, reaper
+
+    worker_process, orphan, stranger = _sleeper(), _sleeper(dict(os.environ, **{reaper.TOKEN: "t0ken"})), _sleeper()
+    try:
+        w = _Told(worker_process, "t0ken")
+        monkeypatch.setattr(isolation, "_LIVE", {w})
+        assert isolation.blame(stranger.pid) is False and w.told == []  # not under the worker, not carrying its token
+        assert isolation.blame(worker_process.pid, signal.SIGINT) is True  # the worker itself
+        assert len(w.told) == 1 and f"signal {int(signal.SIGINT)}" in w.told[0]
+        assert isolation.blame(orphan.pid, signal.SIGTERM) is True  # an orphan of its own, outside its tree
+        assert len(w.told) == 2 and f"signal {int(signal.SIGTERM)}" in w.told[1]
+    finally:
+        for p in (worker_process, orphan, stranger):
+            p.kill()
+            p.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="senders and tokens are read from /proc")
+def test_blaming_a_sender_reads_that_process_environment_alone_not_every_process(monkeypatch):
+    # the watcher thread asks on every SIGINT: looking for the token among all the machine's processes
+    # would read every environment it may open (and wait on any process that holds its memory's lock)
+    import builtins
+
+    from oracles import isolation, reaper
+
+    worker_process, orphan = _sleeper(), _sleeper(dict(os.environ, **{reaper.TOKEN: "t0ken"}))
+    read = []
+
+    def counting_open(path, *args, **kwargs):
+        if str(path).endswith("/environ"):
+            read.append(int(str(path).split("/")[2]))
+        return builtins.open(path, *args, **kwargs)
+
+    try:
+        monkeypatch.setattr(isolation, "_LIVE", {_Told(worker_process, "t0ken")})
+        monkeypatch.setattr(reaper, "open", counting_open, raising=False)
+        assert isolation.blame(orphan.pid) is True
+        assert read == [orphan.pid]
+    finally:
+        for p in (worker_process, orphan):
+            p.kill()
+            p.wait()

@@ -88,3 +88,14 @@ def test_a_call_may_take_the_fixed_limit_or_a_thousand_reference_backwards_which
     assert call_timeout(0.0) == policy.WORKER_CALL_TIMEOUT_S
     assert call_timeout(0.001) == policy.WORKER_CALL_TIMEOUT_S  # 1 s < the fixed limit
     assert call_timeout(0.1) == pytest.approx(100.0)           # 1000 x 0.1 s
+
+
+def test_a_row_with_no_whole_parameter_rule_bounds_nothing_its_whole_bound_is_infinite():
+    tol = tolerance("torch", "float64")
+    assert tol.whole_rtol is None  # the float64 rows hold each entry alone
+    o = np.array([[1.0, -2.0], [3.0, 1e150]])
+    assert tol.whole_bound(o) == np.inf
+    assert tol.whole_bound(o, scale=1e-12) > np.linalg.norm(o)  # larger than any distance there is
+    # a row with the rule: a finite bound, worked by hand (atol * scale * sqrt(4) + rtol * ||o||)
+    ruled = Tolerance(atol=0.0, rtol=0.0, whole_atol=0.5, whole_rtol=0.25)
+    assert ruled.whole_bound(np.array([3.0, 4.0, 0.0, 0.0]), scale=2.0) == pytest.approx(0.5 * 2.0 * 2.0 + 0.25 * 5.0)

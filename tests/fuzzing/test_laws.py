@@ -161,6 +161,21 @@ def test_a_contract_break_met_by_a_law_is_named_by_that_law(law):
     assert violation.law == law and "missing b1" in violation.message
 
 
+def test_a_contract_break_met_only_on_the_permuted_batch_is_named_by_the_permutation_law():
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=2,3,1 activation=identity dtype=float64 N=6 seed=2 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    _, X0, _ = problem.arrays()
+
+    def right_only_in_the_original_order(params, X, y):
+        grads = backward(params, X, y, "identity")
+        return grads if np.array_equal(X, X0) else {k: v for k, v in grads.items() if k != "b1"}
+
+    (violation,) = check_laws(InProcess("order-bound", right_only_in_the_original_order), problem, ["permutation"])
+    assert violation.law == "permutation" and "missing b1" in violation.message
+
+
 def test_the_permutation_law_reorders_a_problem_the_same_way_every_time():
     problem = Problem.parse("sizes=3,4,1 activation=relu dtype=float64 N=9 seed=5 scale=1.0 labels=both "
                             "kink=none saturate=0")
@@ -295,6 +310,21 @@ def test_the_descent_law_holds_a_gradient_short_of_1_over_armijo_c_times_too_lar
     assert check_laws(scaled(0.5 / policy.ARMIJO_C), problem, ["descent"]) == []
     (violation,) = check_laws(scaled(2 / policy.ARMIJO_C), problem, ["descent"])
     assert violation.law == "descent" and "g points uphill, or is some 10000 times too large" in violation.message
+
+
+def test_a_finite_gradient_whose_square_overflows_fails_descent_naming_the_exact_gradients_finite_square():
+    # |g|^2 past float64 (1e200 times the gradient) while the exact gradient's is small: far too large,
+    # and said with the exact |G|^2 the law computed on the problem's own inputs
+    from reference.model import backward
+
+    problem = Problem.parse("sizes=3,4,1 activation=tanh dtype=float64 N=6 seed=1 scale=1.0 labels=both "
+                            "kink=none saturate=0")
+    params, X, y = problem.arrays()
+    exact = sum(float((g * g).sum()) for g in backward(params, X, y, "tanh", head=problem.spec.head).values())
+    huge = InProcess("1e200x", lambda p, X_, y_: {n: 1e200 * v for n, v in backward(p, X_, y_, "tanh").items()})
+    (violation,) = check_laws(huge, problem, ["descent"])
+    assert violation.law == "descent" and "overflows" in violation.message
+    assert f"{exact:.3g}" in violation.message
 
 
 @pytest.mark.parametrize("dtype, l2_form", [("float32", "reg"), ("float64", "lambd")])

@@ -49,6 +49,19 @@ def test_each_convention_lays_out_the_arrays_as_the_design_table_says():
     assert onehot[labels, np.arange(6)].tolist() == [1.0] * 6 and onehot.sum() == 6
 
 
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_the_report_line_on_a_convention_gives_the_axes_and_shapes_its_layout_hands_the_candidate(convention):
+    spec = Spec((5, 4, 1))
+    params, X = init_params(spec), np.zeros((6, 5))  # N = 6 examples of D = 5 features
+    L = layout(convention)
+    line = Conventional(None, convention).describe(params)
+    x_axes = {(6, 5): "(N, D)", (5, 6): "(D, N)"}[L.X(X).shape]
+    w_axes = {(5, 4): "(in, out)", (4, 5): "(out, in)"}[L.param("W1", params["W1"]).shape]
+    assert f"X {x_axes}" in line and f"W {w_axes}" in line
+    for k, v in params.items():
+        assert f"{k} {tuple(L.param(k, v).shape)}" in line
+
+
 def _run(fn, data, convention, loss="bce", reduction="mean", l2=0.0):
     from oracles.harness import make_spec
 

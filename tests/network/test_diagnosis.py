@@ -199,6 +199,20 @@ def test_two_simplest_causes_are_said_as_either_the_first_or_the_second(small_pr
     assert findings[1].text.startswith("or every gradient is 0.2x the right value: divides by X.size = N * D = 25")
 
 
+def test_either_of_two_simplest_causes_is_about_the_wrong_parameters_and_goes_into_the_json(small_problem):
+    from oracles.diagnosis import diagnose
+    from reference.model import backward
+
+    spec, params, X, y = small_problem(N=5)  # a fifth: 1/N and N/(N * D) alike, as above
+    oracle = backward(params, X, y)
+    wrong = ["W1", "W2"]  # only these two are a fifth; the biases are right
+    grads = {k: v / 5 if k in wrong else v for k, v in oracle.items()}
+    findings = diagnose(spec, params, X, y, grads, oracle, wrong).findings
+    assert len(findings) == 2 and all(f.cause for f in findings)
+    assert [f.params for f in findings] == [("W1", "W2"), ("W1", "W2")]
+    assert [json.loads(json.dumps(f.to_dict()))["params"] for f in findings] == [wrong, wrong]
+
+
 def test_a_mistake_and_a_factor_on_the_data_term_alone_are_named_together_with_l2_left_right(small_problem):
     from dataclasses import replace
 
@@ -542,3 +556,38 @@ def test_a_ratio_is_read_only_off_entries_strictly_above_the_rounding_bound(smal
     assert p.significant(np.array([[atol, 2 * atol, atol / 2, 0.0]])).tolist() == [[False, True, False, False]]
     # max |o| = 4 > 1: the bound is 4 atol (exact: a power of 2 times atol)
     assert p.significant(np.array([[4.0, 4 * atol, -8 * atol]])).tolist() == [[True, False, True]]
+
+
+def test_a_finite_difference_estimate_at_one_point_that_another_point_contradicts_falls_back_to_where_it_enters():
+    # the candidate's numbers are a difference quotient at the first point and twice the gradient at the
+    # second: neither reading holds at both, so each point says where its error enters instead of nothing
+    from oracles.diagnosis import diagnose, reconcile
+    from oracles.report import PointResult
+    from reference.model import backward, loss, random_params
+
+    spec = Spec((4, 6, 1), "tanh")
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((50, 4)), (rng.random((50, 1)) < 0.4).astype(float)
+    h = 1e-5
+    results = []
+    for name, seed in (("first", 0), ("second", 1)):
+        params = random_params(spec, seed, 1.0)
+        oracle = backward(params, X, y, spec.activation)
+        if name == "first":  # forward differences of the loss, entry by entry
+            base, grads = loss(params, X, y, spec.activation), {}
+            for k, W in params.items():
+                grads[k] = np.zeros(W.shape)
+                for i in range(W.size):
+                    up = W.copy()
+                    up.flat[i] += h
+                    grads[k].flat[i] = (loss(dict(params, **{k: up}), X, y, spec.activation) - base) / h
+        else:
+            grads = {k: 2 * v for k, v in oracle.items()}
+        r = PointResult(name)
+        r.add(diagnose(spec, params, X, y, grads, oracle, list(params)))
+        results.append(r)
+    assert results[0].hypotheses.findings[0].ids == ("finite_difference_estimate",)  # what each point alone reads
+    assert results[1].hypotheses.findings[0].cause
+    reconcile(results)
+    for r in results:
+        assert [f.kind for f in r.findings] == ["where"] and len(r.diagnosis) == 1, r.name

@@ -222,6 +222,16 @@ def test_softmax_hints_at_the_missing_max_shift_past_exp_s_overflow_and_at_under
     assert soft.saturation_hint(np.array([[100.0, -600.0]]), 30.0) == ""
 
 
+def test_the_saturation_hints_raise_no_warning_of_their_own():
+    # a hint is read while a failure is reported: under -W error (or a NumPy that turns a deprecation into
+    # an error) it must still come out
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for loss in ("bce", "softmax", "mse"):
+            for z in (np.array([[100.0, -650.0]]), np.array([[0.5, -0.25]])):
+                OUTPUTS[loss].saturation_hint(z, 30.0)
+
+
 @pytest.mark.parametrize("loss", ["mse", "quadratic"])
 def test_heads_without_a_log_give_no_saturation_or_underflow_hint(loss):
     huge = np.array([[1e4, -1e4]])
