@@ -71,12 +71,14 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
         if not isinstance(target, str) or not target.rpartition(":")[0]:
             raise TypeError(f"a layers gradebook grades 'file.py:function' or 'module:function' targets, "
                             f"got {target!r}")
-    jobs = options.jobs(jobs, "jobs")
-    given = options.layer_args(layer_args or {})
+    checked = options.validate(jobs=jobs, layer_args=layer_args or {}, seed=seed, timeout=timeout, memory=memory,
+                               forbid_import=forbid_import)
+    jobs, given, seed = checked["jobs"], checked["layer_args"], checked["seed"]
     fuzz = options.examples(fuzz, "fuzz") if fuzz else 0
+    directions = options.directions(directions) if directions is not None else None
     points = draw_points(kind, seed, given, directions)  # what every candidate meets; ForwardError for bad layer_args
-    worker = {"layer_args": given, "seed": seed, "fuzz": fuzz, "directions": directions, "timeout": timeout,
-              "memory": memory, "forbid_import": tuple(forbid_import)}
+    worker = {"layer_args": given, "seed": seed, "fuzz": fuzz, "directions": directions,
+              **{k: checked[k] for k in ("timeout", "memory", "forbid_import")}}
     tally = Tally(len(targets), [], None, status)
     rows, interrupted = {}, False
 
