@@ -50,8 +50,9 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument(setting.flag, dest=setting.name, action="store_false" if setting.default else "store_true",
                            default=setting.default, help=setting.help)
         else:
-            p.add_argument(setting.flag, type=_typed(setting.parse, setting.flag), default=setting.default,
-                           metavar=setting.shown, help=setting.help)
+            parse = _forward_or_name if setting.name == "forward" else setting.parse
+            p.add_argument(setting.flag, type=_typed(parse, setting.flag), default=setting.default,
+                           metavar=setting.shown, help=setting.help + LAYERS_GRADEBOOK.get(setting.name, ""))
     p.add_argument("--results", metavar="DIR",
                    help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
                         "grades only what is missing or changed (default: beside --output, as NAME.results)")
@@ -71,6 +72,31 @@ def parser() -> argparse.ArgumentParser:
                    help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
                         "(the lesson's; with --loss, --convention, --reduction or --l2, the entries written that way)")
     return p
+
+
+# what --help adds for a layers gradebook (the options' help is the API's and the plugin's too)
+LAYERS_GRADEBOOK = {
+    "layer": "; several --candidate or a pattern grade a class (a gradebook): each candidate's forward is "
+             "--forward NAME, read in its own file",
+    "forward": "; with --layer and several --candidate or a pattern (a gradebook): NAME, the forward's function "
+               "in each candidate's own file (in FILE:NAME the file part is not used)",
+}
+
+
+def _forward_or_name(value, where: str):
+    """--forward: FILE.py:FUNCTION or MODULE:FUNCTION, or a bare NAME, which only a layers gradebook
+    takes (refused elsewhere by :func:`_bare_forward`, in the parser's words)."""
+    if isinstance(value, str) and value.isidentifier():
+        return value
+    return options.function_target(value, where)
+
+
+def _bare_forward(args, targets) -> None:
+    """A bare ``--forward NAME`` outside a layers gradebook: the parser's own refusal."""
+    if args.forward and ":" not in args.forward and not (args.layer and _is_gradebook(args, targets)):
+        raise UsageError(f"argument --forward: --forward takes FILE.py:FUNCTION or MODULE:FUNCTION, got "
+                         f"{args.forward!r} (a bare NAME is for a layers gradebook: --layer KIND with several "
+                         f"--candidate or a pattern)")
 
 
 def main(argv=None) -> int:
@@ -107,6 +133,7 @@ def _run(args) -> int:
     from reference.data import SYNTHETIC, DataError, how_to_get_real_data, load
 
     targets = _targets(args)
+    _bare_forward(args, targets)
     if args.layer or args.layer_args is not None:
         return _run_layer(args, targets)
     if args.forward or args.init or args.inputs:
@@ -192,9 +219,15 @@ _LAYER_WHY = {
     "data": "the harness draws the layer's arrays", "init": "the harness draws the layer's arrays",
     "inputs": "the harness draws the layer's arrays",
     "fd_mode": "every entry of the layer's arrays is differenced, or --directions N random directions per array",
-    "glob": "one --candidate, not a gradebook",
     "jobs": "one --candidate, not a gradebook", "results": "one --candidate, not a gradebook",
     "scheduler": "one --candidate, not a gradebook",
+}
+# a layers gradebook (several --candidate or a pattern) takes these too, and says why it refuses others
+LAYER_BOOK_FLAGS = LAYER_FLAGS | {"glob", "jobs"}
+_LAYER_BOOK_WHY = {
+    "results": "a layers gradebook keeps no results folder yet (every candidate is graded on each run)",
+    "scheduler": "a layers gradebook runs on this machine, --jobs N at once (not on Dask yet)",
+    "plot": "it draws one candidate's report, not a gradebook",
 }
 
 
@@ -205,6 +238,8 @@ def _run_layer(args, targets) -> int:
     from oracles.families.layers import KINDS
 
     kind = KINDS[args.layer]
+    if _is_gradebook(args, targets):
+        return _run_layer_gradebook(args, kind, targets)
     if len(targets) != 1:
         raise UsageError(f"--layer checks one --candidate FILE.py:FUNCTION (your {args.layer} "
                          f"{'loss' if kind.loss else 'backward'})")
@@ -226,6 +261,36 @@ def _run_layer(args, targets) -> int:
         raise UsageError(str(exc)) from None
     _emit(report, args, outputs)
     return report.exit_code()
+
+
+def _run_layer_gradebook(args, kind, targets) -> int:
+    """``--layer KIND`` with several candidates or a pattern: one row per candidate
+    (oracles.shells.layerbook), each candidate's forward the function --forward names in its own file."""
+    for flag in sorted(getattr(args, "given", set()) - LAYER_BOOK_FLAGS, key=_flag_order):
+        why = _LAYER_BOOK_WHY.get(flag) or _LAYER_WHY.get(flag, "it describes the built-in network, and the "
+                                                                 "layer is yours")
+        raise UsageError(f"{_flag(flag)} does not apply with --layer: {why}")
+    if not kind.loss and not args.forward:
+        raise UsageError(f"--layer {args.layer} needs --forward NAME: your {args.layer} forward's name, read in "
+                         f"each candidate's own file")
+    outputs = _outputs(args, targets, results=False)
+    from oracles.shells.layerbook import grade_layers
+    from oracles.shells.progress import line
+
+    with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
+        status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
+        try:
+            book = grade_layers(kind, args.forward, targets, seed=args.seed, jobs=args.jobs,
+                                layer_args=args.layer_args or {}, fuzz=args.fuzz or 0, directions=args.directions,
+                                timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
+                                status=status)
+        except (ValueError, TypeError) as exc:  # ForwardError too: what every candidate would meet
+            raise UsageError(str(exc)) from None
+    _emit(book, args, outputs)
+    if book.interrupted:
+        print("compare-frameworks: interrupted", file=sys.stderr)
+        return 130
+    return book.exit_code()
 
 
 _FORWARD_WHY = {
@@ -364,10 +429,11 @@ def _gradebook(args, spec, data, targets, outputs):
             raise UsageError(str(exc)) from None
 
 
-def _outputs(args, targets) -> dict:
+def _outputs(args, targets, results: bool = True) -> dict:
     """``--output`` and ``--plot`` resolved to absolute paths now (a candidate's ``os.chdir`` changes
     nothing), refused when they name the data, a candidate file or each other, or a plot format we
-    cannot draw."""
+    cannot draw. ``results``: a gradebook's results folder goes beside ``--output`` (a layers
+    gradebook keeps none)."""
     import os
     from pathlib import Path
 
@@ -384,7 +450,7 @@ def _outputs(args, targets) -> dict:
             raise UsageError(f"--{'results' if args.results else 'scheduler'} is for gradebooks (several candidates)")
     if args.results:
         out["results"] = resolve(args.results)
-    elif "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
+    elif results and "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
         out["results"] = out["output"].with_suffix(".results")
         if out["results"] == out["output"]:
             out["results"] = out["output"].with_name(out["output"].name + ".d")

@@ -102,11 +102,23 @@ class Gradebook:
         return buffer.getvalue()
 
     def _header(self) -> str:
+        if self.spec.get("family") == "layers":
+            return self._layers_header()
         s, d = self.spec, self.data
         fuzz = f" | fuzz {self.fuzz['examples']} drawn problems (seed {self.fuzz['seed']})" if self.fuzz else ""
         return (f"gradebook: {len(self.rows)} candidates | data {d['source']} ({d['rows']} rows) | network "
                 f"{'-'.join(map(str, s['sizes']))} {s['activation']} {s['dtype']}{'' if s.get('bias', True) else ' no biases'} | oracles {', '.join(self.oracles)}"
                 f"{fuzz}")
+
+    def _layers_header(self) -> str:
+        """A layers gradebook (:mod:`oracles.shells.layerbook`): the kind, whose forward, the points."""
+        s = self.spec
+        fixed = f" {json.dumps(s['layer_args'])}" if s.get("layer_args") else ""
+        forward = (f"forward {s['forward']} in each candidate's own file" if s.get("forward")
+                   else "each candidate its own loss")
+        fuzz = f" | fuzz {self.fuzz['examples']} more points ({self.fuzz['points']})" if self.fuzz else ""
+        return (f"gradebook: {len(self.rows)} candidates | layer {s['layer']}{fixed} | {forward} | points "
+                f"{self.data['source']} | oracles {', '.join(self.oracles)}{fuzz}")
 
     def to_markdown(self) -> str:
         def cell(text: str) -> str:

@@ -349,11 +349,11 @@ def test_a_flag_of_the_built_in_network_is_refused_with_forward_naming_it_and_wh
     assert line.startswith(f"{flag} does not apply with --forward: ") and line.endswith(why)
 
 
-def test_glob_with_one_matching_file_is_refused_with_forward_and_with_a_layer(capsys):
+def test_glob_with_one_matching_file_is_refused_with_forward_and_makes_a_layers_gradebook(capsys):
     line = refused(capsys, "--forward", "fw.py:loss", "--candidate", f"{LESSON}:backward", "--glob")
     assert line == "--glob does not apply with --forward: one --candidate, not a gradebook"
-    line = refused(capsys, "--layer", "softmax_loss", "--candidate", f"{LESSON}:backward", "--glob")
-    assert line == "--glob does not apply with --layer: one --candidate, not a gradebook"
+    line = refused(capsys, "--layer", "softmax_loss", "--candidate", f"{LESSON}:backward", "--glob", "--results", "r")
+    assert line.startswith("--results does not apply with --layer: a layers gradebook keeps no results folder")
 
 
 def test_with_forward_the_first_flag_the_parser_declares_is_named(capsys):

@@ -72,8 +72,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
         raise ForwardError(f"{kind.name} needs a backward: --candidate FILE.py:{kind.name}_backward")
     forward_source = source_of(forward, "--forward")
     backward_source = source_of(backward, "--candidate")
-    points = [_draw(kind, s, given, second=(s == seed + 1), directions=directions) for s in (seed, seed + 1)]
-    points += [_draw(kind, seed, {**given, **more}, second=False, directions=directions) for more in kind.also]
+    points = draw_points(kind, seed, given, directions)
     worker = {"timeout": timeout, "memory": memory}
     fside = LayerForwardSide(forward_source, None, **worker).start()
     bside = None
@@ -93,6 +92,14 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
                        candidate=backward_source.name, oracles=[FD, *FRAMEWORKS], points=results,
                        timings_s=timings, versions=_versions_all(), fd_mode=fd_mode, forward=forward_source.name,
                        points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed)
+
+
+def draw_points(kind, seed: int, given: dict, directions=None) -> list:
+    """The points every check of ``kind`` at ``seed`` meets: seeds ``seed`` and ``seed + 1`` (the
+    second on the grid for a kinked kind), then the kind's extra modes at ``seed``. ForwardError
+    (exit 2) for hyper-parameters the harness cannot draw."""
+    points = [_draw(kind, s, given, second=(s == seed + 1), directions=directions) for s in (seed, seed + 1)]
+    return points + [_draw(kind, seed, {**given, **more}, second=False, directions=directions) for more in kind.also]
 
 
 def _fuzz(kind, fside, bside, given: dict, seed: int, examples: int, results: list, directions=None) -> dict:

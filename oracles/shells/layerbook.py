@@ -1,0 +1,174 @@
+"""Grading a class's layer code: one :func:`oracles.families.layers.check_layer` per candidate, one row each.
+
+:func:`grade_layers` is the library call behind ``compare-frameworks --layer KIND --forward NAME
+--candidate 'submissions/*.py:relu_backward'``: each candidate's backward is checked against the
+forward named ``NAME`` in the candidate's own file (or module), at the same points (drawn from
+``seed``; every candidate meets the same arrays, ``dout`` and hyper-parameters) against the same
+oracles, exactly as one ``--layer`` check is. A loss kind is one function: the candidate alone.
+A candidate that cannot be loaded, or whose forward is missing or raises, is an ERROR row naming
+the problem; the others are graded all the same. ``jobs`` candidates are checked at once (each
+check starts its own two workers).
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import replace
+
+from oracles import options
+from oracles.shells.gradebook import Gradebook, Row, _row, guarded
+
+
+def forward_name(value) -> str | None:
+    """``--forward NAME`` or ``--forward FILE_OR_GLOB:NAME`` -> ``NAME`` (the file part is not used:
+    each candidate's forward is read from the candidate's own file); None stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"forward takes a function name (NAME or FILE:NAME), got {type(value).__name__}")
+    name = value.rpartition(":")[2]
+    if not name.isidentifier():
+        raise ValueError(f"--forward in a layers gradebook names the forward function in each candidate's file "
+                         f"(NAME or FILE:NAME), got {value!r}")
+    return name
+
+
+def paired(target: str, name: str) -> str:
+    """The function ``name`` in ``target``'s own file or module (``subs/a.py:relu_backward`` ->
+    ``subs/a.py:relu_forward``)."""
+    return f"{target.rpartition(':')[0]}:{name}"
+
+
+def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, layer_args: dict | None = None,
+                 fuzz: int = 0, directions: int | None = None, timeout: float | None = None, memory=None,
+                 forbid_import=(), progress=None, status=None) -> Gradebook:
+    """Check every target (``file.py:backward`` or ``module:backward``) as a ``kind`` layer; ``jobs`` at once.
+
+    ``forward``: the forward's function name, read in each target's own file or module (``NAME``, or
+    ``FILE:NAME`` whose file part is ignored); None for a loss kind (each target is its own loss).
+    ``seed``, ``layer_args``, ``fuzz``, ``directions``, ``timeout``, ``memory``, ``forbid_import``:
+    :func:`oracles.families.layers.check_layer`'s, the same for every candidate. ``progress(n)``
+    as each row is done; ``status(snapshot)`` on every change of the counts
+    (:class:`oracles.shells.progress.Tally`). Ctrl-C ends every worker and returns the rows
+    finished so far, with ``interrupted`` set.
+
+    Bad input common to every candidate (an unknown kind, hyper-parameters the harness cannot
+    draw, a forward name that is not one) raises ForwardError, ValueError or TypeError before any
+    candidate runs; anything wrong with one candidate is its row.
+    """
+    from oracles.families.layers.frameworks import FRAMEWORKS
+    from oracles.families.layers.run import FD, draw_points, kind_of
+    from oracles.registry import versions
+    from oracles.shells.progress import Tally
+
+    start = time.perf_counter()
+    kind = kind_of(kind) if isinstance(kind, str) else kind
+    name = forward_name(forward)
+    if name is None and not kind.loss:
+        raise ValueError(f"a {kind.name} gradebook needs the forward's name: --forward {kind.name}_forward")
+    targets = list(targets)
+    for target in targets:
+        if not isinstance(target, str) or not target.rpartition(":")[0]:
+            raise TypeError(f"a layers gradebook grades 'file.py:function' or 'module:function' targets, "
+                            f"got {target!r}")
+    checked = options.validate(jobs=jobs, layer_args=layer_args or {}, seed=seed, timeout=timeout, memory=memory,
+                               forbid_import=forbid_import)
+    jobs, given, seed = checked["jobs"], checked["layer_args"], checked["seed"]
+    fuzz = options.examples(fuzz, "fuzz") if fuzz else 0
+    directions = options.directions(directions) if directions is not None else None
+    points = draw_points(kind, seed, given, directions)  # what every candidate meets; ForwardError for bad layer_args
+    worker = {"layer_args": given, "seed": seed, "fuzz": fuzz, "directions": directions,
+              **{k: checked[k] for k in ("timeout", "memory", "forbid_import")}}
+    tally = Tally(len(targets), [], None, status)
+    rows, interrupted = {}, False
+
+    def arrived(i: int, row: Row) -> None:
+        rows[i] = row
+        tally.arrived(row)
+        if progress:
+            progress(len(rows))
+
+    try:
+        _on_threads(kind, name, targets, jobs, worker, arrived, tally.busy)
+    except KeyboardInterrupt:
+        interrupted = True
+    tally.close(interrupted, list(rows.values()))
+    data = {"source": f"drawn (seeds {seed}, {seed + 1})", "points": [f"{p['name']}: {p['about']}" for p in points]}
+    spec = {"family": "layers", "layer": kind.name, "forward": name, "layer_args": _shown(given)}
+    drawn = {"examples": fuzz, "seed": seed, "points": f"seeds {seed + 2} to {seed + 1 + fuzz}"} if fuzz else None
+    return Gradebook(data, spec, [FD, *FRAMEWORKS], [rows[i] for i in sorted(rows)],
+                     {"total": round(time.perf_counter() - start, 6)}, versions(("numpy", "torch", "jax")),
+                     interrupted, drawn)
+
+
+def _shown(given: dict) -> dict:
+    """The fixed hyper-parameters as JSON holds them (an array from the API shown by its repr)."""
+    plain = (bool, int, float, str, type(None))
+    return {k: v if isinstance(v, plain) else repr(v) for k, v in given.items()}
+
+
+def _graded(kind, name: str | None, target: str, worker: dict, stop) -> Row:
+    """One candidate's row; any failure of the judge's own while judging it is its row (:func:`guarded`)."""
+    return guarded(lambda t: (_judged(kind, name, t, worker, stop), False), target)[0]
+
+
+def _judged(kind, name: str | None, target: str, worker: dict, stop) -> Row:
+    from oracles.families import layers
+    from oracles.families.forward.points import ForwardError
+
+    start = time.perf_counter()
+    if stop.is_set():
+        return _row(target, error="not graded: the gradebook was interrupted")
+    forward = paired(target, name) if name else target
+    try:
+        report = layers.check_layer(kind, forward, target, **worker)
+    except ForwardError as exc:  # its file cannot be read, a function is missing, its forward raised
+        words = " ".join(str(exc).split()).removeprefix("--forward ")  # no --forward names this file: the target does
+        return _row(target, error=words, seconds=time.perf_counter() - start)
+    row = _row(target, report, seconds=time.perf_counter() - start)
+    return replace(row, fuzz=_fuzz_cell(report.fuzz)) if report.fuzz is not None else row
+
+
+def _fuzz_cell(fuzzed: dict) -> str:
+    """``20 held``, or the drawn point that failed and the flags that replay it."""
+    if fuzzed.get("passed"):
+        return f"{fuzzed['examples']} held"
+    return f"failed at drawn point {fuzzed['examples']} (seed {fuzzed['seed']}): replay with {fuzzed['replay']}"
+
+
+def _on_threads(kind, name, targets: list, jobs: int, worker: dict, arrived, busy=None) -> None:
+    """Grade every target, ``jobs`` at once, calling ``arrived(i, row)`` with each row and ``busy(n)``
+    as the number under way changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
+    import threading
+
+    from oracles.isolation import end_all
+
+    stop, lock, under_way = threading.Event(), threading.Lock(), [0]
+
+    def graded(i: int) -> Row:
+        with lock:
+            under_way[0] += 1
+            if busy:
+                busy(under_way[0])
+        try:
+            return _graded(kind, name, targets[i], worker, stop)
+        finally:
+            with lock:
+                under_way[0] -= 1
+                if busy:
+                    busy(under_way[0])
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(graded, i): i for i in range(len(targets))}
+    try:
+        pending = set(futures)
+        while pending:  # short waits: Ctrl-C is seen at once, not when the pool drains
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in finished:
+                arrived(futures[future], future.result())
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        end_all()
+        raise
+    pool.shutdown()
