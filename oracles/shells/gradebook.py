@@ -332,9 +332,17 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
 
 def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
                 busy=None, fuzz=None) -> None:
-    """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once, calling
-    ``arrived(i, row)`` with each final row, and ``busy(n)`` as the number of gradings under way
-    changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
+    """Grade ``todo`` (indices into ``targets``) on this machine, ``jobs`` at once (:func:`on_threads`)."""
+    on_threads(todo, jobs, lambda i, stop: _graded(spec, data, targets[i], prepared, oracles, convention, stop, fuzz,
+                                                    **worker_options), arrived, busy)
+
+
+def on_threads(todo, jobs: int, grade, arrived, busy=None) -> None:
+    """Grade the indices ``todo``, ``jobs`` at once: ``grade(i, stop)`` gives ``(row, signalled)``
+    (``stop``: an Event set when the grading is interrupted); ``arrived(i, row)`` is called with
+    each final row, and ``busy(n)`` as the number of gradings under way changes. With ``jobs`` > 1
+    a row whose worker died of a signal the judge did not send is graded again alone once the
+    others are done. Ctrl-C (or any exception) ends every worker, then is raised again."""
     import threading
 
     from oracles.isolation import end_all
@@ -348,7 +356,7 @@ def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, 
             if busy:
                 busy(under_way[0])
         try:
-            return _graded(spec, data, targets[i], prepared, oracles, convention, stop, fuzz, **worker_options)
+            return grade(i, stop)
         finally:
             with lock:
                 under_way[0] -= 1

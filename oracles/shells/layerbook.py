@@ -12,11 +12,10 @@ check starts its own two workers).
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import replace
 
 from oracles import options
-from oracles.shells.gradebook import Gradebook, Row, _row, guarded
+from oracles.shells.gradebook import Gradebook, Row, _row, guarded, on_threads
 
 
 def forward_name(value) -> str | None:
@@ -89,7 +88,8 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
             progress(len(rows))
 
     try:
-        _on_threads(kind, name, targets, jobs, worker, arrived, tally.busy)
+        on_threads(range(len(targets)), jobs, lambda i, stop: _graded(kind, name, targets[i], worker, stop),
+                   arrived, tally.busy)
     except KeyboardInterrupt:
         interrupted = True
     tally.close(interrupted, list(rows.values()))
@@ -107,9 +107,10 @@ def _shown(given: dict) -> dict:
     return {k: v if isinstance(v, plain) else repr(v) for k, v in given.items()}
 
 
-def _graded(kind, name: str | None, target: str, worker: dict, stop) -> Row:
-    """One candidate's row; any failure of the judge's own while judging it is its row (:func:`guarded`)."""
-    return guarded(lambda t: (_judged(kind, name, t, worker, stop), False), target)[0]
+def _graded(kind, name: str | None, target: str, worker: dict, stop) -> tuple:
+    """``(row, False)``: one candidate's row; any failure of the judge's own while judging it is its
+    row (:func:`guarded`). (No worker of a layer check is re-graded for a neighbour's signal.)"""
+    return guarded(lambda t: (_judged(kind, name, t, worker, stop), False), target)
 
 
 def _judged(kind, name: str | None, target: str, worker: dict, stop) -> Row:
@@ -136,39 +137,3 @@ def _fuzz_cell(fuzzed: dict) -> str:
     return f"failed at drawn point {fuzzed['examples']} (seed {fuzzed['seed']}): replay with {fuzzed['replay']}"
 
 
-def _on_threads(kind, name, targets: list, jobs: int, worker: dict, arrived, busy=None) -> None:
-    """Grade every target, ``jobs`` at once, calling ``arrived(i, row)`` with each row and ``busy(n)``
-    as the number under way changes. Ctrl-C (or any exception) ends every worker, then is raised again."""
-    import threading
-
-    from oracles.isolation import end_all
-
-    stop, lock, under_way = threading.Event(), threading.Lock(), [0]
-
-    def graded(i: int) -> Row:
-        with lock:
-            under_way[0] += 1
-            if busy:
-                busy(under_way[0])
-        try:
-            return _graded(kind, name, targets[i], worker, stop)
-        finally:
-            with lock:
-                under_way[0] -= 1
-                if busy:
-                    busy(under_way[0])
-
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(graded, i): i for i in range(len(targets))}
-    try:
-        pending = set(futures)
-        while pending:  # short waits: Ctrl-C is seen at once, not when the pool drains
-            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            for future in finished:
-                arrived(futures[future], future.result())
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        end_all()
-        raise
-    pool.shutdown()
