@@ -203,6 +203,11 @@ def test_a_broken_laws_cell_falls_back_to_its_message_and_is_bounded():
     assert long == f"law gating broken at drawn problem 2: {'y' * 200} | --replay x"
 
 
+def test_a_broken_laws_cell_holds_its_first_line_only():
+    cell = _fuzz_cell(fuzzed(False, 3, "descent", lines=("the loss rose by 3", "at step 2 of 5")))
+    assert "the loss rose by 3" in cell and "step 2" not in cell and cell.endswith("| --replay x")
+
+
 # the judge's own exception
 
 def test_guarded_returns_the_gradings_row_and_signal():

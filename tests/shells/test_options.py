@@ -355,6 +355,16 @@ def test_the_picked_settings_take_their_choices_only():
     assert SETTINGS["layer"].choices == options.LAYERS and "conv" in options.LAYERS
 
 
+def test_a_choice_setting_keeps_the_rest_of_its_declaration():
+    # built here, not read from SETTINGS: SETTINGS is built once, when the module is imported
+    setting = options._pick("colour", ("red", "blue"), "red", "the colour", ini=True, metavar="HUE", switch=False)
+    assert (setting.name, setting.default, setting.help, setting.choices) == ("colour", "red", "the colour", ("red", "blue"))
+    assert setting.ini and setting.metavar == "HUE" and setting.ini_key == "backprop_colour"
+    assert setting.parse("blue", "--colour") == "blue"
+    assert refused(ValueError, setting.parse, "green", "--colour").startswith("--colour ")
+    assert not options._pick("shade", ("a",), "a", "a shade").ini  # not an ini key unless declared one
+
+
 def test_validate_parses_each_keyword_by_its_setting_under_its_own_name():
     assert options.validate() == {}
     assert options.validate(hidden="8,4", seed="3", memory="1G", oracles="jax", bias="no") == \

@@ -614,6 +614,17 @@ def test_backprop_check_with_forward_fails_in_one_line(forward_ran):
     assert str(caught.value) == "backprop_check: i.py: no function i"
 
 
+def test_a_failing_forward_check_shows_no_frame_of_the_plugin_in_its_traceback(forward_ran):
+    _, outcome = forward_ran
+    outcome["passed"] = False
+    for error in (None, "i.py: no function i"):  # a wrong gradient, then a bad argument
+        outcome["error"] = error
+        with pytest.raises(Failed) as caught:
+            fixture("backprop_check", configured())("b.py:f", forward="f.py:l", init="i.py:i")
+        shown = caught.traceback.filter(caught)  # the frames pytest prints (--tb=long, the crash line of --tb=line)
+        assert shown and Path(plugin.__file__).resolve() not in {Path(entry.path).resolve() for entry in shown}
+
+
 def test_backprop_layer_returns_the_report_or_fails_with_its_points_and_command(monkeypatch):
     from oracles.shells import api
 
