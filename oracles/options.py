@@ -327,7 +327,9 @@ SETTINGS = {s.name: s for s in (
             metavar="SIZE"),
     Setting("forward", _optional(function_target), None,
             "your own forward: loss(params, inputs) -> loss, or -> (loss, cache); checks that --candidate "
-            "(backward(params, inputs) -> grads or (loss, grads)) is its gradient", metavar="FILE.py:FUNCTION"),
+            "(backward(params, inputs) -> grads or (loss, grads)) is its gradient; with --layer and several "
+            "--candidate or a pattern (a gradebook): NAME, the forward's function in each candidate's own file "
+            "(in FILE:NAME the file part is not used)", metavar="FILE.py:FUNCTION"),
     Setting("init", _optional(function_target), None,
             "with --forward: init(seed) -> params, or (params, inputs); without it, params come from --inputs",
             metavar="FILE.py:FUNCTION"),
@@ -336,7 +338,8 @@ SETTINGS = {s.name: s for s in (
             metavar="FILE.npz"),
     _pick("layer", LAYERS, None, "check a layer of a from-scratch course: --forward FILE.py:layer_forward "
           "(x, *params, [hyper]) -> (out, cache), --candidate FILE.py:layer_backward (dout, cache) -> (dx, "
-          "*dparams); a loss kind is one --candidate (x, y) -> (loss, dx)", metavar="KIND"),
+          "*dparams); a loss kind is one --candidate (x, y) -> (loss, dx); several --candidate or a pattern "
+          "grade a class (a gradebook)", metavar="KIND"),
     Setting("layer_args", _optional(layer_args), None,
             "with --layer: the hyper-parameters held fixed, a JSON object ('{\"stride\": 2, \"pad\": 1}'); "
             "the others are drawn", metavar="JSON"),

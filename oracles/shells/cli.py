@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
         else:
             parse = _forward_or_name if setting.name == "forward" else setting.parse
             p.add_argument(setting.flag, type=_typed(parse, setting.flag), default=setting.default,
-                           metavar=setting.shown, help=setting.help + LAYERS_GRADEBOOK.get(setting.name, ""))
+                           metavar=setting.shown, help=setting.help)
     p.add_argument("--results", metavar="DIR",
                    help="gradebook: write each candidate's row here as it arrives and resume from it; a rerun "
                         "grades only what is missing or changed (default: beside --output, as NAME.results)")
@@ -72,15 +72,6 @@ def parser() -> argparse.ArgumentParser:
                    help="run the catalogue of classic bugs and correct rewrites through every check: the kill matrix "
                         "(the lesson's; with --loss, --convention, --reduction or --l2, the entries written that way)")
     return p
-
-
-# what --help adds for a layers gradebook (the options' help is the API's and the plugin's too)
-LAYERS_GRADEBOOK = {
-    "layer": "; several --candidate or a pattern grade a class (a gradebook): each candidate's forward is "
-             "--forward NAME, read in its own file",
-    "forward": "; with --layer and several --candidate or a pattern (a gradebook): NAME, the forward's function "
-               "in each candidate's own file (in FILE:NAME the file part is not used)",
-}
 
 
 def _forward_or_name(value, where: str):
