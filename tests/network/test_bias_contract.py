@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from oracles import policy
 from oracles.bias_contract import bias_finding
 from oracles.isolation import Outcome
 from oracles.worker import describe
@@ -62,6 +63,23 @@ def test_a_scalar_of_a_sum_that_is_zero_everywhere_cannot_be_told_from_a_literal
     spec, params, X, y, grads, steps = problem("softmax", 3)
     assert abs(float(steps["dz2"].sum())) < 1e-12  # softmax's rows of dz sum to 0
     assert bias_finding(returned({**grads, "b2": 0.0}), spec, params, X, y) is None
+
+
+def test_a_scalar_sum_that_is_zero_at_the_scale_of_the_right_bias_gradient_is_not_named():
+    spec, params, X, y, _, _ = problem()
+    # every hidden unit the same, and output weights R, -R, 0, 0, delta: the right db1's entries are
+    # about R times the head's step, while their sum (and each example's sum over the units) is delta's
+    params["W1"] = np.repeat(params["W1"][:, :1], H, axis=1)
+    params["b1"] = np.full_like(params["b1"], 0.3)
+    R, delta = 1e4, 1e-8
+    params["W2"] = np.array([[R], [-R], [0.0], [0.0], [delta]])
+    steps = {}
+    grads = backward(params, X, y, spec.activation, steps, head=spec.head)
+    total, right = float(steps["dz1"].sum()), steps["dz1"].sum(axis=0)
+    atol = policy.tolerance("hypothesis", spec.dtype).atol
+    assert atol < abs(total) <= atol * np.abs(right).max()  # not 0 by itself, but 0 at db1's scale
+    for value in (total, 0.0):  # np.sum(dz) cannot be told from a literal 0 there
+        assert bias_finding(returned({**grads, "b1": value}), spec, params, X, y, "db1 has shape ()") is None
 
 
 def test_a_scalar_given_as_a_numpy_number_is_read_too():

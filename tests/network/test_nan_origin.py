@@ -41,6 +41,16 @@ def test_an_origin_without_a_line_or_code_is_still_named_and_says_neither():
     assert " at " not in found.text and "`" not in found.text
 
 
+@pytest.mark.parametrize("warning", [warning for warning, _, _ in ORIGINS])
+@pytest.mark.parametrize("code", [None, "z = np.exp(s)"])
+def test_an_origin_without_a_line_says_the_same_as_with_one_less_the_line(warning, code):
+    with_line = origin_finding(failure(warning, code=code, where="net.py:12"))
+    without = origin_finding(failure(warning, code=code, where=None))
+    assert " at net.py:12" in with_line.text
+    assert without.text == with_line.text.replace(" at net.py:12", "")
+    assert without.ids == with_line.ids
+
+
 def test_an_exp_that_overflowed_is_named_before_the_division_it_led_to_on_the_same_line():
     both = failure("overflow encountered in exp; invalid value encountered in divide", code="p = np.exp(s) / np.exp(s).sum()")
     assert origin_finding(both).ids == ("nan_exp_overflow",)

@@ -21,9 +21,10 @@ def pieces(hidden=(6, 5), activation="relu", loss="bce", seed=0) -> Pieces:
     return Pieces(spec, random_params(spec, seed, 1.0), X, y)
 
 
-def by_hand(p: Pieces, derivative) -> dict:
-    """The exact backward written out, with ``derivative(l, z, a)`` the hidden layer l's step."""
-    grads, dz = {}, p.dzL
+def by_hand(p: Pieces, derivative, dzL=None) -> dict:
+    """The exact backward written out, with ``derivative(l, z, a)`` the hidden layer l's step
+    (from the head's step ``dzL``, p's own by default)."""
+    grads, dz = {}, p.dzL if dzL is None else dzL
     for l in range(p.L, 0, -1):
         a_prev = p.cache[f"a{l - 1}"]
         grads[f"W{l}"], grads[f"b{l}"] = a_prev.T @ dz, dz.sum(axis=0, keepdims=True)
@@ -65,6 +66,14 @@ def test_one_layer_without_a_mistake_is_the_exact_backward_and_leaves_the_pieces
     assert close(view.backprop(), p.true)
     assert view is not p and view.P is p.P
     assert close(p.backprop(derivative="identity"), by_hand(p, lambda l, z, a: np.ones_like(z)))  # every layer: p's own
+
+
+def test_one_layer_without_a_mistake_starts_from_a_head_step_given_to_it():
+    p = pieces()
+    dzL = np.random.default_rng(9).standard_normal(p.dzL.shape) / N  # another head's step, e.g. a head mistake's
+    got = one_layer(p, 1).backprop(dzL=dzL)
+    assert close(got, by_hand(p, lambda l, z, a: relu_step(z), dzL))
+    assert not close(got, p.true)
 
 
 def test_one_layer_finds_its_layer_in_a_cache_given_to_it():
