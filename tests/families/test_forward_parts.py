@@ -306,6 +306,14 @@ def test_a_one_entry_parameter_is_named_only_with_a_factor_another_shows():
     assert "s" not in alone
 
 
+def test_a_many_entry_parameter_s_own_constant_is_said_unexplained_by_the_shapes_not_borrowed_from_itself():
+    o = {"w": np.array([1.0, -2.0, 0.5])}
+    got = _causes({"w": 3.3 * o["w"]}, o, {"X": np.zeros((6, 5))})["w"]
+    assert got.kind == "constant" and "3.3x" in got.text
+    assert "do not explain" in got.text  # the shapes were tried first and gave no factor
+    assert "dw" not in got.text  # no other parameter shows it: the factor is measured on w itself
+
+
 def test_an_error_in_a_few_entries_is_placed_by_row_column_or_index():
     o = {"W": np.arange(1.0, 13.0).reshape(3, 4)}
     g = o["W"].copy()
@@ -546,6 +554,19 @@ def test_a_forward_needs_params_and_params_are_not_given_twice(here, tmp_path):
     params, inputs, named = forward_run._given({"w": np.ones(2)}, {"X": np.ones(1)})
     assert list(params) == ["w"] and list(inputs) == ["X"] and named == "params= and inputs="
     assert forward_run._given(None, None) == (None, None, "params= and inputs=")
+
+
+def test_a_bad_candidate_or_init_target_given_to_check_names_its_own_flag(here, tmp_path):
+    missing = str(tmp_path / "nowhere.py")
+    with pytest.raises(ForwardError, match=r"nowhere.py: --candidate file not found$"):
+        forward_run.check(missing + ":backward", forward=_at("no_bias", "loss"), init=_at("no_bias", "init"))
+    with pytest.raises(ForwardError, match=r"^--candidate: "):
+        forward_run.check("no colon here", forward=_at("no_bias", "loss"), init=_at("no_bias", "init"))
+    with pytest.raises(ForwardError, match=r"nowhere.py: --init file not found$"):
+        forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"), init=missing + ":init")
+    with pytest.raises(ForwardError, match=r"^--init: "):
+        forward_run.check(_at("no_bias", "backward"), forward=_at("no_bias", "loss"), init="no colon here")
+    assert here == []  # refused before either worker was started
 
 
 def test_the_kink_test_counts_atol_in_the_parameters_own_scale():
