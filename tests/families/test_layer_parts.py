@@ -259,6 +259,21 @@ def test_a_convolutions_and_a_pools_shapes_fit_their_strides():
             assert (x.shape[3] - ph["pool_width"]) % ph["stride"] == 0 and x.shape[3] > ph["pool_width"]
 
 
+def test_a_convolutions_shapes_fit_a_stride_and_pad_the_user_gives():
+    """--layer-args stride and pad are the user's: the drawn x still leaves no row or column of the
+    padded input past the last window (stride 3 with pad 1 or 2 is where ``n + 2 pad - k`` and
+    ``n - 2 pad - k`` part modulo the stride)."""
+    kind = KINDS["conv"]
+    for given in ({"stride": 3, "pad": 1}, {"stride": 3, "pad": 2}):
+        for s in range(12):
+            hyper = kind.hyper(np.random.default_rng(s), given, second=False)
+            assert hyper == given
+            a = kind.draw(np.random.default_rng(s), hyper, False)
+            (_, _, H, W), (_, _, HH, WW) = a["x"].shape, a["w"].shape
+            for n, k in ((H, HH), (W, WW)):
+                assert (n + 2 * hyper["pad"] - k) % hyper["stride"] == 0 and n + 2 * hyper["pad"] >= k
+
+
 def test_the_message_tells_the_worker_how_to_call_the_forward():
     m = KINDS["conv"].message({"stride": 1, "pad": 0})
     assert m == {"args": ["x", "w", "b"], "style": "dict", "hyper": {"stride": 1, "pad": 0}, "outputs": 1,
@@ -299,6 +314,21 @@ def test_a_layer_point_fails_on_a_law_a_shape_or_a_forward_check():
     off.checks["dx"][registry.DIFFERENCES] = compare("dx", registry.DIFFERENCES, np.ones(3), np.zeros(3), FD_TOL)
     assert off.consensus_line() == "your backward is not the gradient of your own forward either (finite differences disagree)"
     assert _layer_point().consensus_line() == LayerPoint.__mro__[2].consensus_line(_layer_point())
+
+
+def test_a_failing_tie_sum_adds_a_note_on_the_shares_and_a_passing_one_does_not():
+    """A failing ``dx over tied maxima`` check is followed by a note that a window's dout is shared
+    among its tied maxima; where the sum holds, no note."""
+    def tied(g):
+        point = _layer_point()
+        point.checks[TIES] = {registry.DIFFERENCES: compare(TIES, registry.DIFFERENCES, g, np.ones(2), FD_TOL)}
+        return point.failure_lines()
+
+    bad = tied(np.array([2.0, 1.0]))
+    notes = [line for line in bad if line.startswith("note:")]
+    assert len(notes) == 1 and "dout" in notes[0] and "tied" in notes[0]
+    assert not any("dout" in line for line in bad if not line.startswith("note:"))  # the note's, not the check's
+    assert tied(np.ones(2)) == []
 
 
 def test_a_layer_points_and_reports_dicts_and_header():
