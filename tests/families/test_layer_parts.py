@@ -42,6 +42,14 @@ def test_the_backwards_contract_is_held_count_type_shape_and_finite():
     assert list(good) == ["x"] and good["x"].shape == (2, 3)
 
 
+def test_a_complex_gradient_is_refused_though_its_real_part_is_right():
+    """compare reads float64, which drops an imaginary part: a wrong one would otherwise pass unseen."""
+    kind, arrays = KINDS["relu"], {"x": np.ones((2, 3))}
+    result = LayerPoint("p")
+    assert layer_run._grads(kind, result, [{"array": np.ones((2, 3)) + 1j}], arrays) is None
+    assert result.violation is not None and "complex" in result.violation and result.violation.startswith("dx")
+
+
 def test_the_forwards_outputs_of_another_shape_or_type_stop_the_point():
     kind = KINDS["relu"]
     oracles = {"torch": ([np.zeros((2, 3))], None), "jax": ([np.zeros((2, 3))], None)}

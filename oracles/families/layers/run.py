@@ -342,6 +342,9 @@ def _grads(kind, result: LayerPoint, returned: list, arrays: dict) -> dict | Non
         if g.shape != arrays[k].shape:
             result.violation = f"d{k} has shape {g.shape}; {k} has {arrays[k].shape}"
             return None
+        if np.iscomplexobj(g):  # compare would drop the imaginary part: a wrong one would pass unseen
+            result.violation = f"d{k} is complex ({g.dtype}); the gradient of a real layer is real"
+            return None
         if not np.isfinite(g).all():
             result.violation = f"d{k} holds non-finite values"
             return None
