@@ -99,3 +99,19 @@ def test_a_row_with_no_whole_parameter_rule_bounds_nothing_its_whole_bound_is_in
     # a row with the rule: a finite bound, worked by hand (atol * scale * sqrt(4) + rtol * ||o||)
     ruled = Tolerance(atol=0.0, rtol=0.0, whole_atol=0.5, whole_rtol=0.25)
     assert ruled.whole_bound(np.array([3.0, 4.0, 0.0, 0.0]), scale=2.0) == pytest.approx(0.5 * 2.0 * 2.0 + 0.25 * 5.0)
+
+
+def test_the_screen_s_tolerance_is_the_share_of_every_bound_of_the_row():
+    for row in (policy.tolerance("finite-differences", "float64"), policy.tolerance("finite-differences", "float32")):
+        narrow = policy.screen_tolerance(row)
+        assert (narrow.atol, narrow.rtol) == (row.atol * policy.SCREEN_SHARE, row.rtol * policy.SCREEN_SHARE)
+        for k in ("whole_atol", "whole_rtol"):
+            assert getattr(narrow, k) == (None if getattr(row, k) is None else getattr(row, k) * policy.SCREEN_SHARE)
+    assert 0 < policy.SCREEN_SHARE < 1
+    assert policy.tolerance("finite-differences", "float32").whole_atol is not None  # both forms are exercised
+
+
+def test_the_screen_s_step_is_the_square_root_of_eps_scaled_by_the_entry_beyond_one():
+    root = np.sqrt(np.finfo(np.float64).eps)  # the step that balances a one-sided difference's two errors
+    w = np.array([0.25, -1.0, -3.0, 8.0])
+    assert np.array_equal(policy.fd_screen_step(w), root * np.array([1.0, 1.0, 3.0, 8.0]))

@@ -769,16 +769,6 @@ def test_the_screen_settles_an_entry_only_within_its_share_of_the_tolerance_the_
     assert compare("w", "finite-differences", between["w"], found.central["w"], FD_TOL).passed  # searched, then judged
 
 
-def test_the_screen_s_tolerance_is_the_share_of_every_bound_of_the_row():
-    for row in (FD_TOL, policy.tolerance("finite-differences", "float32")):
-        narrow = policy.screen_tolerance(row)
-        assert (narrow.atol, narrow.rtol) == (row.atol * policy.SCREEN_SHARE, row.rtol * policy.SCREEN_SHARE)
-        for k in ("whole_atol", "whole_rtol"):
-            assert getattr(narrow, k) == (None if getattr(row, k) is None else getattr(row, k) * policy.SCREEN_SHARE)
-    assert 0 < policy.SCREEN_SHARE < 1
-    assert policy.tolerance("finite-differences", "float32").whole_atol is not None  # both forms are exercised
-
-
 # ---------------------------------------------------------------- where the forward bends below the tolerance (judge.spans)
 
 def faint_kink(params, inputs):
