@@ -196,3 +196,18 @@ def substitute(monkeypatch, module, **classes) -> list:
     for name, cls in classes.items():
         monkeypatch.setattr(module, name, keep(cls))
     return made
+
+
+def without_package(monkeypatch, missing: str):
+    """``importlib.metadata.version`` as if ``missing`` were not installed; every other package as it is."""
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name):
+        if name == missing:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    return real

@@ -2,8 +2,6 @@
 --fuzz with --forward."""
 from __future__ import annotations
 
-import importlib.util
-
 import json
 import re
 
@@ -217,11 +215,9 @@ def test_two_kinks_straddling_an_entry_within_a_step_are_no_false_alarm_in_a_che
     from oracles.families.forward import run as family_run
     from oracles.families.forward.judge import differences
     from reference.data import load
-    from test_forward import CASES as FORWARDS
+    from test_forward import _module
 
-    spec = importlib.util.spec_from_file_location("lesson_straddled", FORWARDS / "lesson.py")
-    lesson = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lesson)
+    lesson = _module("lesson")
     d = Draw(**STRADDLED)
     data = load("diabetes")
     params = {k: v * d.scale for k, v in lesson.init(d.seed).items()}
@@ -249,11 +245,9 @@ FAINT = {"seed": 298182340, "scale": 3.37, "size": 5}
 def test_a_kink_too_faint_for_the_differences_does_not_fail_either_relu_slope_against_autograd(backward, monkeypatch):
     from oracles import check
     from oracles.families.forward import run as family_run
-    from test_forward import CASES as FORWARDS
+    from test_forward import _module
 
-    spec = importlib.util.spec_from_file_location("kinked_faint", FORWARDS / "kinked.py")
-    kinked = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(kinked)
+    kinked = _module("kinked")
     d = Draw(**FAINT)
     params, inputs = kinked.init(d.seed)
     params = {k: v * d.scale for k, v in params.items()}
@@ -278,11 +272,9 @@ WIDER = bool(np.finfo(np.longdouble).eps < np.finfo(np.float64).eps)  # x86-64 L
 
 
 def _lost_point():
-    from test_forward import CASES as FORWARDS
+    from test_forward import _module
 
-    spec = importlib.util.spec_from_file_location("no_bias_lost", FORWARDS / "no_bias.py")
-    no_bias = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(no_bias)
+    no_bias = _module("no_bias")
     params, inputs = no_bias.init(LOST["seed"])
     return {k: v * LOST["scale"] for k, v in params.items()}, inputs
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from family_fakes import Side, Answering, quadratic
+from family_fakes import Side, Answering, quadratic, without_package
 from oracles import policy, registry
 from oracles.compare import compare
 from oracles.families.forward import judge
@@ -594,16 +594,7 @@ def test_inputs_an_init_returned_are_held_to_numeric_arrays_too():
 
 
 def test_a_package_not_installed_has_no_version_in_the_report(monkeypatch):
-    import importlib.metadata
-
-    real = importlib.metadata.version
-
-    def version(name):
-        if name == "autograd":
-            raise importlib.metadata.PackageNotFoundError(name)
-        return real(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", version)
+    without_package(monkeypatch, "autograd")
     assert forward_run._versions() == {"numpy": np.__version__, "autograd": None}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from family_fakes import LayerSide, Side, Answering, quadratic
+from family_fakes import LayerSide, Side, Answering, quadratic, without_package
 from oracles import policy, registry
 from oracles.compare import compare
 from oracles.families.forward import judge
@@ -380,16 +380,7 @@ def test_the_layer_sides_ask_their_workers_for_the_layers_ops():
 
 
 def test_a_framework_not_installed_has_no_version_in_the_report(monkeypatch):
-    import importlib.metadata
-
-    real = importlib.metadata.version
-
-    def version(name):
-        if name == "jax":
-            raise importlib.metadata.PackageNotFoundError(name)
-        return real(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", version)
+    real = without_package(monkeypatch, "jax")
     got = layer_run._versions_all()
     assert got["jax"] is None and got["numpy"] == np.__version__ and got["torch"] == real("torch")
 

@@ -126,7 +126,7 @@ def test_each_correct_layer_passes_against_all_three_oracles(kind):
             elif KINDS[kind].smooth:  # nothing searched again: one evaluation per entry
                 assert again == 0 and p.differenced[k]["evaluations"] == PER_ENTRY[way] * entries, (k, p.differenced)
             else:  # a kinked kind's grid point holds entries at its kinks (a zero, a tie): those searched
-                assert again <= entries and p.differenced[k]["evaluations"] >= entries + 4 * again
+                assert p.differenced[k]["evaluations"] >= entries + 4 * again  # one each, four more where searched
 
 
 @pytest.mark.parametrize("kind, forward, backward, wrong", GRADIENT_BUGS,
