@@ -12,6 +12,7 @@ unpickles anything the candidate could have shaped.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -846,25 +847,29 @@ def _layer_outputs(out, layer: dict):
     return tuple(out[:n]), out[n]
 
 
+def _layer_total(outs, layer: dict, inputs: dict):
+    """``sum(out * dout)`` over the forward's outputs (the loss itself for a loss kind)."""
+    if layer["loss"]:
+        return outs[0]
+    total = 0.0
+    for i, o in enumerate(outs):
+        o, dout = np.asarray(o), inputs[f"dout{i}"]
+        if o.shape != dout.shape:
+            raise ValueError(f"output {i} of the forward has shape {o.shape}, the layer's is {dout.shape}")
+        total += float(np.sum(o.astype(np.float64) * dout))
+    return total
+
+
 def layer_losses(fn, message) -> dict:
     """``op: "layer_losses"``: :func:`forward_losses` of ``sum(out * dout)`` (the loss itself for a
     loss kind) as a function of the differentiated arrays; ``dout0``, ``dout1`` ... among the inputs."""
     layer = message["layer"]
 
     def scalar(params, inputs):
-        outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **params}), layer)
-        if layer["loss"]:
-            return outs[0]
-        total = 0.0
-        for i, o in enumerate(outs):
-            o, dout = np.asarray(o), inputs[f"dout{i}"]
-            if o.shape != dout.shape:
-                raise ValueError(f"output {i} of the forward has shape {o.shape}, the layer's is {dout.shape}")
-            total += float(np.sum(o.astype(np.float64) * dout))
-        return total
+        return _layer_total(_layer_outputs(_layer_call(fn, layer, {**inputs, **params}), layer)[0], layer, inputs)
 
     stacks = layer.get("stacks") or []
-    if not stacks or not message["perturb"]:
+    if not (stacks or layer.get("units")) or not message["perturb"]:
         return forward_losses(scalar, message)
     return _stacked_losses(fn, layer, scalar, message, stacks)
 
@@ -917,14 +922,15 @@ def _stacked_losses(fn, layer, scalar, message, stacks) -> dict:
     inputs = {k: _read_only(v) for k, v in message["inputs"].items()}
     arrays = {**params}
     owner = {name: (g, ax) for g, (group, _) in enumerate(stacks) for name, ax in group.items() if name in params}
+    units = [(name, axes) for name, axes in layer.get("units") or [] if name in params]
     losses = np.full(base + len(perturb), np.nan)
     rest = [i for i, (name, _, _) in enumerate(perturb) if name not in owner]
     try:
         outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **_views(arrays)}), layer)
-        point = float(scalar(_views(params), inputs))
+        point = float(_layer_total(outs, layer, inputs))
     except BaseException:  # noqa: B902: the one-by-one path reports the failure where it happens
         rest = list(range(len(perturb)))
-        stacks, owner = [], {}
+        stacks, owner, units = [], {}, []
     for g, (group, axis) in enumerate(stacks):
         mine = [i for i, (name, _, _) in enumerate(perturb) if owner.get(name, (None,))[0] == g]
         if not mine:
@@ -953,6 +959,15 @@ def _stacked_losses(fn, layer, scalar, message, stacks) -> dict:
                 losses[base + np.asarray(part)] = point - whole[index] + got
         except BaseException:  # noqa: B902: not evaluated slice by slice; one by one instead
             rest += mine
+    unit_names = {name for name, _ in units}
+    side_by_side = [i for i in rest if perturb[i][0] in unit_names]
+    if side_by_side:
+        try:
+            _unit_losses(fn, layer, scalar, arrays, inputs, units, point, [perturb[i] for i in side_by_side],
+                         losses[base:], np.asarray(side_by_side))
+            rest = sorted(set(rest) - set(side_by_side))
+        except BaseException:  # noqa: B902: not evaluated side by side; one by one instead
+            pass
     rest.sort()
     if base or rest:
         reply = forward_losses(scalar, dict(message, perturb=[[perturb[i][0], [perturb[i][1]], [perturb[i][2]]]
@@ -964,6 +979,95 @@ def _stacked_losses(fn, layer, scalar, message, stacks) -> dict:
         losses[:base] = reply["losses"][:base]
         losses[base + np.asarray(rest, dtype=np.intp)] = reply["losses"][base:]
     return {"kind": "losses", "losses": losses}
+
+
+UNITS_STACKED = 256  # hidden units of one call with copies side by side (copies x H): its recurrent matrix
+# grows as the square of the copies, so past this a call costs more than the calls it saves
+UNITS_LEAST = 4  # copies side by side per call, at the least; with fewer, one perturbation per call
+
+
+@functools.lru_cache(maxsize=64)
+def _side_by_side(shape: tuple, axes: tuple, K: int, H: int) -> tuple:
+    """Where ``K`` copies of an array of ``shape`` go in the array holding them side by side along its
+    unit ``axes`` (``[[axis, gate blocks], ...]``): ``(the big array's shape, the flat index of each
+    entry of copy 0 in it, how far each next copy is moved)``. Along a unit axis each gate's block
+    (i, f, o, g) is ``K H`` wide and copy ``k`` holds its ``k H`` to ``(k + 1) H``."""
+    big = list(shape)
+    index = [np.arange(n) for n in shape]
+    for ax, blocks in axes:
+        big[ax] *= K
+        index[ax] = (np.arange(blocks)[:, None] * K * H + np.arange(H)).reshape(-1)
+    strides = np.cumprod([1, *big[::-1]])[-2::-1]  # of the big array, in entries
+    first = np.zeros(shape, dtype=np.intp)
+    for ax, at in enumerate(index):
+        first = first + (at * strides[ax]).reshape([-1 if a == ax else 1 for a in range(len(shape))])
+    return tuple(big), first.reshape(-1), int(sum(H * strides[ax] for ax, _ in axes))
+
+
+def _units_call(fn, layer, arrays: dict, inputs: dict, units, H: int, copies: dict):
+    """The forward called once on ``K`` copies of a recurrent layer side by side along its hidden
+    units (``copies``: ``{name: (K, ...) array}`` for the arrays in ``units``, ``[name, [[axis, gate
+    blocks], ...]]``): each unit axis made ``K`` times as long (:func:`_side_by_side`), zeros between
+    the copies, so an array with two unit axes (``Wh``) is block-diagonal and no copy reads
+    another's state. ``x`` is shared. The outputs' last axis holds each copy's units in turn: each
+    copy's ``sum(out * dout)``, and ``sum(|out * dout|)``, the scale its rounding is measured against."""
+    K = len(next(iter(copies.values())))
+    moved = dict(arrays)
+    for name, axes in units:
+        shape, first, shift = _side_by_side(arrays[name].shape, tuple(map(tuple, axes)), K, H)
+        big = np.zeros(shape)
+        big.reshape(-1)[first[None, :] + shift * np.arange(K)[:, None]] = copies[name].reshape(K, -1)
+        moved[name] = big
+    outs, _ = _layer_outputs(_layer_call(fn, layer, {**inputs, **_views(moved)}), layer)
+    total, scale = np.zeros(K), np.zeros(K)
+    for i, o in enumerate(outs):
+        o, d = np.asarray(o, dtype=np.float64), inputs[f"dout{i}"]
+        if o.shape != d.shape[:-1] + (K * H,):
+            raise ValueError(f"an output of shape {o.shape} for {K} copies of {d.shape}")
+        parts = o.reshape(*d.shape[:-1], K, H) * d[..., None, :]
+        others = tuple(a for a in range(parts.ndim) if a != parts.ndim - 2)
+        total, scale = total + parts.sum(axis=others), scale + np.abs(parts).sum(axis=others)
+    return total, scale
+
+
+def _unit_losses(fn, layer, scalar, arrays: dict, inputs: dict, units, point: float, perturb: list,
+                 losses: np.ndarray, at: np.ndarray) -> None:
+    """The losses of ``perturb`` (``[(name, flat index, value)]``, written to ``losses[at]``) with
+    many perturbed copies of a recurrent layer side by side in one call (:func:`_units_call`): a
+    layer's weights are shared by every row and step, so no batch stacking reaches them. Each
+    call holds the point once and each loss is the point's plus its copy's difference from the
+    point's copy. Used only where the first call's copies of the point and of another point give
+    what the forward gives in place (to rounding: :data:`STACKED_AGREEMENT`); else it raises."""
+    H = next(arrays[name].shape[ax] // blocks for name, axes in units for ax, blocks in axes)
+    K = min(len(perturb) + 1, UNITS_STACKED // max(H, 1))
+    while K >= UNITS_LEAST and sum(arrays[n].size * K ** len(axes) for n, axes in units) > STACK_ELEMENTS:
+        K -= 1
+    if K < UNITS_LEAST:
+        raise ValueError("too few copies fit one call")
+
+    def copies(count):  # the point's arrays, count times
+        return {n: np.repeat(arrays[n][None], count, axis=0) for n, _ in units}
+    rng = np.random.default_rng(0)
+    other = {n: arrays[n] + rng.standard_normal(arrays[n].shape) * (0.1 + 0.1 * np.abs(arrays[n])) for n, _ in units}
+    todo = [None, *perturb]  # None: the other point, which the first call is checked on
+    for start in range(0, len(todo), K - 1):
+        part = todo[start:start + K - 1]
+        held = copies(len(part) + 1)  # copy 0 the point's
+        for p, change in enumerate(part, 1):
+            if change is None:
+                for n, a in other.items():
+                    held[n][p] = a
+            else:
+                name, flat, value = change
+                held[name].reshape(len(part) + 1, -1)[p, flat] = value
+        got, scale = _units_call(fn, layer, arrays, inputs, units, H, held)
+        if start == 0:
+            there = np.array([point, float(scalar(_views({**arrays, **other}), inputs))])
+            if not (np.abs(got[:2] - there) <= STACKED_AGREEMENT * scale[:2]).all():
+                raise ValueError("the copies side by side are not evaluated as in place")
+        index = np.arange(start, start + len(part)) - 1  # in perturb
+        mine = index >= 0
+        losses[at[index[mine]]] = point + (got[1:][mine] - got[0])
 
 
 _LAYER_FORWARDS = {}

@@ -285,7 +285,7 @@ def test_a_convolutions_shapes_fit_a_stride_and_pad_the_user_gives():
 def test_the_message_tells_the_worker_how_to_call_the_forward():
     m = KINDS["conv"].message({"stride": 1, "pad": 0})
     assert m == {"args": ["x", "w", "b"], "style": "dict", "hyper": {"stride": 1, "pad": 0}, "outputs": 1,
-                 "loss": False, "stacks": [[{"x": 0}, 0], [{"w": 0, "b": 0}, 1]]}
+                 "loss": False, "stacks": [[{"x": 0}, 0], [{"w": 0, "b": 0}, 1]], "units": []}
     assert KINDS["lstm_step"].message({})["outputs"] == 2 and KINDS["svm_loss"].message({})["loss"] is True
     assert KINDS["leaky_relu"].message({"alpha": 0.1})["style"] == "keywords"
 

@@ -444,7 +444,7 @@ def _losses(forward, kind: str, hyper: dict, arrays: dict, douts: list, stacked:
 
     layer = KINDS[kind].message(hyper)
     if not stacked:
-        layer["stacks"] = []
+        layer["stacks"], layer["units"] = [], []
     perturb = [[k, [i], [v + s]] for k, a in arrays.items() for i, v in enumerate(a.reshape(-1).tolist())
                for s in (1e-3, -1e-3)]  # blocks of one entry each
     reply = worker.layer_losses(forward, {"layer": layer, "params": arrays, "perturb": perturb, "base": 1,
@@ -474,6 +474,101 @@ def test_a_forward_that_couples_the_rows_is_differenced_one_entry_at_a_time():
     arrays, dout = {"x": rng.standard_normal((4, 3))}, rng.standard_normal((4, 3))
     one = _losses(centred_relu, "relu", {}, arrays, [dout], stacked=False)
     np.testing.assert_array_equal(_losses(centred_relu, "relu", {}, arrays, [dout], stacked=True), one)
+
+
+def _counted(forward):
+    """``forward``, and a list whose length is how often it was called."""
+    calls = []
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return forward(*args, **kw)
+    return counted, calls
+
+
+def _recurrent(kind: str, H: int, seed: int = 5):
+    """A recurrent kind's arrays with H hidden units, and a dout for each of its outputs."""
+    rng = np.random.default_rng(seed)
+    G = 4 if kind.startswith("lstm") else 1
+    N, T, D = 2, 3, 3
+    arrays = {"x": rng.standard_normal((N, T, D) if kind in ("rnn", "lstm") else (N, D))}
+    arrays.update({s: rng.standard_normal((N, H)) for s in KINDS[kind].args if s in ("h0", "prev_h", "prev_c")})
+    arrays.update(Wx=rng.standard_normal((D, G * H)), Wh=rng.standard_normal((H, G * H)), b=rng.standard_normal(G * H))
+    shape = (N, T, H) if kind in ("rnn", "lstm") else (N, H)
+    return {k: arrays[k] for k in KINDS[kind].args}, [rng.standard_normal(shape) for _ in KINDS[kind].outputs]
+
+
+@pytest.mark.parametrize("kind, forward", [("rnn_step", "rnn_step_forward"), ("lstm_step", "lstm_step_forward"),
+                                           ("rnn", "rnn_forward"), ("lstm", "lstm_forward")])
+def test_a_recurrent_layers_weights_are_differenced_many_copies_side_by_side_per_call(kind, forward):
+    """Copies of the layer set side by side along its hidden units (``Kind.units``) give the losses
+    of one perturbed entry at a time, in a few calls of the forward where one at a time makes one
+    per entry: the weights, shared by every row and step, are reached by no batch stacking."""
+    from candidates.layers import recurrent
+
+    arrays, douts = _recurrent(kind, H=6)
+    one = _losses(getattr(recurrent, forward), kind, {}, arrays, douts, stacked=False)
+    counted, calls = _counted(getattr(recurrent, forward))
+    many = _losses(counted, kind, {}, arrays, douts, stacked=True)
+    np.testing.assert_allclose(many, one, rtol=0, atol=1e-12 * np.abs(one).max())
+    weights = 2 * sum(arrays[k].size for k in ("Wx", "Wh", "b"))  # entries, each stepped twice
+    assert len(calls) < weights / 10, (len(calls), weights)
+
+
+def test_a_recurrent_forward_that_mixes_its_hidden_units_is_differenced_one_entry_at_a_time():
+    """A forward whose units read each other beyond ``Wh`` (here each step's pre-activation centred
+    over the units) is not the layer; set side by side its copies would read each other's units.
+    The first call's check (the point and another point, as in place) sees it: the weights' losses
+    are then one entry at a time, as the forward in place gives them."""
+    def centred_rnn_step(x, prev_h, Wx, Wh, b):
+        a = x @ Wx + prev_h @ Wh + b
+        return np.tanh(a - a.mean(axis=1, keepdims=True)), None
+
+    arrays, douts = _recurrent("rnn_step", H=5)
+    one = _losses(centred_rnn_step, "rnn_step", {}, arrays, douts, stacked=False)
+    counted, calls = _counted(centred_rnn_step)
+    many = _losses(counted, "rnn_step", {}, arrays, douts, stacked=True)
+    np.testing.assert_allclose(many, one, rtol=0, atol=1e-12 * np.abs(one).max())  # x's rows stacked: rounding
+    weights = 2 * sum(arrays[k].size for k in ("Wx", "Wh", "b"))
+    assert len(calls) > weights
+
+
+def test_a_recurrent_layer_too_wide_for_copies_side_by_side_is_differenced_one_entry_at_a_time():
+    """Past ``UNITS_STACKED`` hidden units in one call (fewer than ``UNITS_LEAST`` copies of the
+    layer), the copies' recurrent matrix would cost more than the calls it saves: one at a time.
+    At the widest layer of which ``UNITS_LEAST`` copies fit, side by side still."""
+    from candidates.layers.recurrent import rnn_step_forward
+    from oracles import worker
+
+    widest = worker.UNITS_STACKED // worker.UNITS_LEAST
+    for H, stacked in ((widest, True), (widest + 1, False)):
+        arrays, douts = _recurrent("rnn_step", H=H)
+        counted, calls = _counted(rnn_step_forward)
+        perturb = [["b", list(range(H)), (arrays["b"] + 1e-3).tolist()]]
+        reply = worker.layer_losses(counted, {"layer": KINDS["rnn_step"].message({}), "params": arrays,
+                                              "perturb": perturb, "base": 0, "inputs": {"dout0": douts[0]}})
+        assert reply["kind"] == "losses" and len(reply["losses"]) == H
+        assert (len(calls) < H) == stacked, (H, len(calls))
+
+
+def test_copies_side_by_side_are_as_many_as_fit_the_stacked_elements(monkeypatch):
+    """The copies in one call are bounded by ``STACK_ELEMENTS`` (the recurrent matrix grows as the
+    square of the copies): where just ``UNITS_LEAST`` copies fit, side by side; one element fewer,
+    one at a time."""
+    from candidates.layers.recurrent import rnn_step_forward
+    from oracles import worker
+
+    arrays, douts = _recurrent("rnn_step", H=3)
+    units = dict((n, axes) for n, axes in KINDS["rnn_step"].message({})["units"])
+    least = sum(arrays[n].size * worker.UNITS_LEAST ** len(axes) for n, axes in units.items())
+    for elements, stacked in ((least, True), (least - 1, False)):
+        monkeypatch.setattr(worker, "STACK_ELEMENTS", elements)
+        counted, calls = _counted(rnn_step_forward)
+        perturb = [["Wh", list(range(9)), (arrays["Wh"].reshape(-1) + 1e-3).tolist()]]
+        reply = worker.layer_losses(counted, {"layer": KINDS["rnn_step"].message({}), "params": arrays,
+                                              "perturb": perturb, "base": 0, "inputs": {"dout0": douts[0]}})
+        assert reply["kind"] == "losses"
+        assert (len(calls) < 9) == stacked, (elements, len(calls))
 
 
 def test_random_directions_pass_a_correct_convolution_and_fail_a_flipped_kernel():

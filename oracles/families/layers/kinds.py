@@ -44,6 +44,9 @@ class Kind:
     forward_only: tuple = ()  # modes in which only the forward is checked (batch norm's test mode)
     stacks: tuple = ()  # ({array: axis}, out axis): slices the layer computes apart (a batch's rows, a
     # convolution's filters), which the forward's worker may evaluate many perturbed copies of in one call
+    units: tuple = ()  # ((array, ((axis, gate blocks), ...)), ...): a recurrent layer's hidden-unit axes, along
+    # which the forward's worker may set many perturbed copies of the layer side by side in one call (its
+    # weights, shared by every row and step, which no batch stacking reaches); the outputs' last axis too
 
     @property
     def fixed(self) -> tuple:
@@ -52,7 +55,8 @@ class Kind:
     def message(self, hyper: dict) -> dict:
         """How the worker calls the forward (:func:`oracles.worker.layer_losses`)."""
         return {"args": list(self.args), "style": self.style, "hyper": hyper, "outputs": len(self.outputs),
-                "loss": self.loss, "stacks": [[dict(group), axis] for group, axis in self.stacks]}
+                "loss": self.loss, "stacks": [[dict(group), axis] for group, axis in self.stacks],
+                "units": [[name, [list(a) for a in axes]] for name, axes in self.units]}
 
     def hyper(self, rng, given: dict, second: bool = False) -> dict:
         """The drawn hyper-parameters with the user's ``given`` ones over them (``second``: at the
@@ -222,6 +226,13 @@ def _pool_hyper(rng, second):
 
 ROWS = (({"x": 0}, 0),)  # a batch's rows computed apart
 
+
+def _units(gates: int, *states: str) -> tuple:
+    """A recurrent layer's hidden units: the states' second axis, ``Wx``'s and ``b``'s gate blocks
+    (i, f, o, g as CS231n orders them), ``Wh``'s rows and gate blocks (:attr:`Kind.units`)."""
+    return (*((s, ((1, 1),)) for s in states), ("Wx", ((1, gates),)), ("Wh", ((0, 1), (1, gates))),
+            ("b", ((0, gates),)))
+
 KINDS = {k.name: k for k in (
     # affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); backward -> (dx,
     # dw, db), dx shaped as x
@@ -293,23 +304,23 @@ KINDS = {k.name: k for k in (
     Kind("rnn_step", ("x", "prev_h", "Wx", "Wh", "b"), ("x", "prev_h", "Wx", "Wh", "b"),
          partial(_step, 1, False),
          outputs=("next_h",),
-         stacks=(({"x": 0, "prev_h": 0}, 0),)),
+         stacks=(({"x": 0, "prev_h": 0}, 0),), units=_units(1, "prev_h")),
     # lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cache): gates i, f, o, g in that
     # order along the 4H columns; backward(dnext_h, dnext_c, cache) -> (dx, dprev_h, dprev_c, dWx, dWh, db)
     Kind("lstm_step", ("x", "prev_h", "prev_c", "Wx", "Wh", "b"), ("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
          partial(_step, 4, True),
          outputs=("next_h", "next_c"),
-         stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),)),
+         stacks=(({"x": 0, "prev_h": 0, "prev_c": 0}, 0),), units=_units(4, "prev_h", "prev_c")),
     # rnn_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the step of rnn_step over T;
     # backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("rnn", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
          partial(_sequence, 1), outputs=("h",),
-         stacks=(({"x": 0, "h0": 0}, 0),)),
+         stacks=(({"x": 0, "h0": 0}, 0),), units=_units(1, "h0")),
     # lstm_forward(x, h0, Wx, Wh, b) -> (h, cache): x (N, T, D), h (N, T, H), the cell starts at 0, the step
     # of lstm_step over T; backward(dh, cache) -> (dx, dh0, dWx, dWh, db)
     Kind("lstm", ("x", "h0", "Wx", "Wh", "b"), ("x", "h0", "Wx", "Wh", "b"),
          partial(_sequence, 4), outputs=("h",),
-         stacks=(({"x": 0, "h0": 0}, 0),)),
+         stacks=(({"x": 0, "h0": 0}, 0),), units=_units(4, "h0")),
     # word_embedding_forward(x, W): x (N, T) integer word ids in [0, V), W (V, D); out (N, T, D); backward ->
     # dW (repeated words accumulate)
     Kind("embedding", ("x", "W"), ("W",), lambda rng, h: {"W": tuple(_sizes(rng, 2, 3, 6))}, linear=("W",),
