@@ -13,7 +13,8 @@ Rows, each on one forward, float64, the same arrays and ``dout`` (seeded) for al
   torch's or JAX's gradient searched again in full (``judge.verify``, half the tolerance for a
   screened array; the frameworks' vjp computed before the clock, as the check computes it
   for its own rows); perturbations of a batch's rows and of a convolution's filters stacked, many
-  per call (``Kind.stacks``); the worker is started, and called once, before the clock;
+  per call (``Kind.stacks``), and a recurrent layer's weights' copies side by side along its
+  hidden units (``Kind.units``); the worker is started, and called once, before the clock;
 - ``full search``: the same, with no structure: every entry stepped to w +- h and w +- 2h (kinks
   found), the harness before;
 - ``course loop``: CS231n's ``eval_numerical_gradient_array(f, x, df, h=1e-5)``, written out below
@@ -39,13 +40,12 @@ Prints the median seconds of each (min and max beside), the ratios course loop /
 loop / full search, each numerical gradient's largest difference from the candidate's backward,
 the evaluations the harness spent against the course's, and the load average.
 
-Measured (``--repeats 5``, load average 10.3 to 10.1 on 2 shared cores): conv naive 82 ms against
-the loop's 283 ms, 3.5x (full search 1.1x); conv fast 4.2 ms against 95.5 ms, 23x (full search
-11.4x); LSTM 94 ms against 66 ms, 0.7x (full search 0.4x); 50x3x32x32 along 16 directions 1.7 s
-against ~8,200 s estimated, ~4,800x (full search 8.6 s, ~960x). The bar of 5x on every entry is
-out of reach for the naive convolution (at most 5.0x for any per-entry difference at these sizes)
-and for the LSTM's shared weights (at most 2.2x for any black-box scheme): docs/benchmarks.md
-gives the arithmetic.
+Measured (``--repeats 9``, three runs at a load average of 1.9 to 3.4 on 2 shared cores): conv naive
+5.6x, 5.4x, 3.2x (25 ms against the loop's 142 ms in the first; its ceiling is 5.0x in window sums
+for any per-entry difference at these sizes, docs/benchmarks.md); conv fast 13.3x, 15.2x, 12.3x;
+LSTM 5.7x, 5.8x, 5.8x (4.5 ms against 25.4 ms: its weights' perturbed copies side by side along
+the hidden units, ``Kind.units``); 50x3x32x32 along 16 directions 0.23 s against ~2,500 s
+estimated, 630x to 11,000x as the load moves the loop's estimate.
 """
 from __future__ import annotations
 
