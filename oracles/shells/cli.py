@@ -214,10 +214,8 @@ _LAYER_WHY = {
     "scheduler": "one --candidate, not a gradebook",
 }
 # a layers gradebook (several --candidate or a pattern) takes these too, and says why it refuses others
-LAYER_BOOK_FLAGS = LAYER_FLAGS | {"glob", "jobs"}
+LAYER_BOOK_FLAGS = LAYER_FLAGS | {"glob", "jobs", "results", "scheduler"}
 _LAYER_BOOK_WHY = {
-    "results": "a layers gradebook keeps no results folder yet (every candidate is graded on each run)",
-    "scheduler": "a layers gradebook runs on this machine, --jobs N at once (not on Dask yet)",
     "plot": "it draws one candidate's report, not a gradebook",
 }
 
@@ -264,9 +262,11 @@ def _run_layer_gradebook(args, kind, targets) -> int:
     if not kind.loss and not args.forward:
         raise UsageError(f"--layer {args.layer} needs --forward NAME: your {args.layer} forward's name, read in "
                          f"each candidate's own file")
-    outputs = _outputs(args, targets, results=False)
+    outputs = _outputs(args, targets)
+    from oracles.shells.cluster import ClusterUnavailable
     from oracles.shells.layerbook import grade_layers
     from oracles.shells.progress import line
+    from oracles.shells.results import ResultsError
 
     with _progress(len(targets), "gradebook", args.quiet, piped=True) as advance:
         status = (lambda snap: advance(snap["done"], line(snap))) if advance else None
@@ -274,8 +274,9 @@ def _run_layer_gradebook(args, kind, targets) -> int:
             book = grade_layers(kind, args.forward, targets, seed=args.seed, jobs=args.jobs,
                                 layer_args=args.layer_args or {}, fuzz=args.fuzz or 0, directions=args.directions,
                                 timeout=args.timeout, memory=args.memory, forbid_import=args.forbid_import,
-                                status=status)
-        except (ValueError, TypeError) as exc:  # ForwardError too: what every candidate would meet
+                                status=status, results=outputs.get("results"), scheduler=args.scheduler)
+        except (ValueError, TypeError,  # ForwardError too: what every candidate would meet
+                ClusterUnavailable, ResultsError) as exc:  # no Dask; a results folder that cannot be written
             raise UsageError(str(exc)) from None
     _emit(book, args, outputs)
     if book.interrupted:
@@ -420,11 +421,10 @@ def _gradebook(args, spec, data, targets, outputs):
             raise UsageError(str(exc)) from None
 
 
-def _outputs(args, targets, results: bool = True) -> dict:
+def _outputs(args, targets) -> dict:
     """``--output`` and ``--plot`` resolved to absolute paths now (a candidate's ``os.chdir`` changes
     nothing), refused when they name the data, a candidate file or each other, or a plot format we
-    cannot draw. ``results``: a gradebook's results folder goes beside ``--output`` (a layers
-    gradebook keeps none)."""
+    cannot draw; a gradebook's results folder (``--results``, or beside ``--output``) too."""
     import os
     from pathlib import Path
 
@@ -441,7 +441,7 @@ def _outputs(args, targets, results: bool = True) -> dict:
             raise UsageError(f"--{'results' if args.results else 'scheduler'} is for gradebooks (several candidates)")
     if args.results:
         out["results"] = resolve(args.results)
-    elif results and "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
+    elif "output" in out and _is_gradebook(args, targets):  # beside the output: grades.csv -> grades.results
         out["results"] = out["output"].with_suffix(".results")
         if out["results"] == out["output"]:
             out["results"] = out["output"].with_name(out["output"].name + ".d")

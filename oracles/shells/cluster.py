@@ -3,8 +3,9 @@
 ``--scheduler local`` starts a ``LocalCluster`` of ``--jobs`` worker processes (one thread
 each) on 127.0.0.1; ``--scheduler tcp://host:8786`` sends the tasks to a running scheduler
 (``dask scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes). Each task is
-:func:`oracles.shells.gradebook._graded`, exactly as on one machine: the candidate runs in a worker
-process of its own, with its limits, started by the Dask worker. The problem and its oracles
+:func:`oracles.shells.gradebook._graded` (a layer's: :mod:`oracles.shells.layerbook`), exactly as on
+one machine: the candidate runs in a worker process of its own, with its limits, started by the
+Dask worker. The problem and its oracles
 (computed once, by the judge) travel to the scheduler once, as one task's result that every
 grading task depends on, never with each task (:func:`_shared`).
 
@@ -81,17 +82,15 @@ def _resource_tracker() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
-    """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.shells.gradebook._graded`
-    with the scattered ``shared`` problem (spec, data, prepared points, oracles, convention,
-    the worker's limits and, with ``--fuzz``, the drawn problems and their oracles).
+def grade_task(shared, target: str, stored: tuple | None = None, grade=None) -> tuple:
+    """One candidate's ``(row, signalled)`` on a Dask worker: ``grade(shared, target)`` with the
+    scattered ``shared`` problem; by default a network candidate's (:func:`network_graded`).
 
     ``stored``: ``(results folder, key)``. The task looks for its row there first, and writes its
     final row there itself before returning, so that a task run again by Dask because the worker
     holding its result died (a grading done, its result lost) finds the row instead of grading the
     candidate twice. Only where the worker sees the folder (a shared file system: it exists);
     a folder it cannot write is the judge's to report, when it stores the same row."""
-    from oracles.shells.gradebook import _graded
     from oracles.shells.results import Results, ResultsError
 
     folder = Results(stored[0]) if stored is not None and os.path.isdir(stored[0]) else None
@@ -99,15 +98,24 @@ def grade_task(shared, target: str, stored: tuple | None = None) -> tuple:
         row = folder.load(stored[1], target)
         if row is not None:
             return row, False
-    spec, data, prepared, oracles, convention, worker_options, *fuzz = shared  # fuzz: the drawn problems, if any
-    row, signalled = _graded(spec, data, target, prepared, oracles, convention, None, fuzz[0] if fuzz else None,
-                             **worker_options)
+    row, signalled = (grade or network_graded)(shared, target)
     if folder is not None and not signalled:  # a signalled row is not final: graded again alone
         try:
             folder.store(stored[1], row)
         except ResultsError:
             pass
     return row, signalled
+
+
+def network_graded(shared, target: str) -> tuple:
+    """:func:`oracles.shells.gradebook._graded` with the network's ``shared`` problem (spec, data,
+    prepared points, oracles, convention, the worker's limits and, with ``--fuzz``, the drawn
+    problems and their oracles)."""
+    from oracles.shells.gradebook import _graded
+
+    spec, data, prepared, oracles, convention, worker_options, *fuzz = shared  # fuzz: the drawn problems, if any
+    return _graded(spec, data, target, prepared, oracles, convention, None, fuzz[0] if fuzz else None,
+                   **worker_options)
 
 
 def on_dask(scheduler: str, jobs: int, shared: tuple, targets: list, todo: list, arrived, task=grade_task,

@@ -276,58 +276,98 @@ def grade(spec, data, targets: list, oracles=ORACLES, seed: int = 0, jobs: int =
 
     ``fuzz``: N problems drawn once from ``seed`` (:func:`draw_fuzz`), their oracles computed once;
     each candidate meets all of them, in order, and its row fails at the first law it breaks."""
-    from oracles.shells.progress import Tally
-    from oracles.shells.results import Results, candidate_key, problem_key
+    from oracles.shells.results import problem_key
 
     start = time.perf_counter()
     timings = {}
-    folder = Results(results) if results is not None else None
-    keys, rows = {}, {}
-    if folder is not None:
-        problem = problem_key(spec, data, oracles, seed, mode, directions, convention, worker_options, fuzz)
-        for i, target in enumerate(targets):
-            keys[i] = candidate_key(problem, target)
-            row = folder.load(keys[i], target)
-            if row is not None:
-                rows[i] = row
-    todo = [i for i in range(len(targets)) if i not in rows]
-    tally = Tally(len(targets), list(rows.values()), folder.root if folder is not None else None, status)
-    if progress and rows:
-        progress(len(rows))
-
-    def arrived(i: int, row: Row) -> None:  # a row is final: kept, written to the folder, counted
-        rows[i] = row
-        if folder is not None:
-            folder.store(keys[i], row)
-        tally.arrived(row)
-        if progress:
-            progress(len(rows))
-
+    ledger = Ledger(targets, results, lambda: problem_key(spec, data, oracles, seed, mode, directions, convention,
+                                                          worker_options, fuzz), status, progress)
+    drawn = draw_fuzz(spec, fuzz, seed, oracles, bool(ledger.todo), timings) if fuzz else None
     interrupted = False
-    drawn = draw_fuzz(spec, fuzz, seed, oracles, bool(todo), timings) if fuzz else None
-    if todo:
+    if ledger.todo:
         prepared = prepare_points(spec, data, oracles, seed, mode=mode, directions=directions, timings=timings)
+        interrupted = ledger.grade(
+            scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options, drawn),
+            lambda todo, arrived, busy: _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs,
+                                                    arrived, worker_options, busy, drawn))
+    timings["total"] = time.perf_counter() - start
+    rows = ledger.close(interrupted)
+    return Gradebook(data.describe(), spec.to_dict(), list(oracles), rows,
+                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted,
+                     {"examples": fuzz, "seed": seed, "problems": drawn.describe()} if drawn is not None else None)
+
+
+class Ledger:
+    """A gradebook's rows as they arrive, for :func:`grade` and the layers'
+    (:func:`oracles.shells.layerbook.grade_layers`).
+
+    ``results``: a results folder (:mod:`oracles.shells.results`) or None; ``problem()``: the
+    problem's key (:func:`oracles.shells.results.problem_key`), asked only with a folder. A row
+    already in the folder is found now and not graded again (:attr:`todo` holds the others); each
+    row is written there as it arrives, counted (:class:`oracles.shells.progress.Tally`, whose
+    ``progress.json`` goes in the folder) and reported to ``progress(n)``."""
+
+    def __init__(self, targets: list, results, problem, status=None, progress=None):
+        from oracles.shells.progress import Tally
+        from oracles.shells.results import Results, candidate_key
+
+        self.targets, self.progress = list(targets), progress
+        self.folder = Results(results) if results is not None else None
+        self.keys, self.rows = {}, {}
+        if self.folder is not None:
+            key = problem()
+            for i, target in enumerate(self.targets):
+                self.keys[i] = candidate_key(key, target)
+                row = self.folder.load(self.keys[i], target)
+                if row is not None:
+                    self.rows[i] = row
+        self.todo = [i for i in range(len(self.targets)) if i not in self.rows]
+        self.tally = Tally(len(self.targets), list(self.rows.values()),
+                           self.folder.root if self.folder is not None else None, status)
+        if progress and self.rows:
+            progress(len(self.rows))
+
+    def arrived(self, i: int, row: Row) -> None:
+        """A row is final: kept, written to the folder, counted."""
+        self.rows[i] = row
+        if self.folder is not None:
+            self.folder.store(self.keys[i], row)
+        self.tally.arrived(row)
+        if self.progress:
+            self.progress(len(self.rows))
+
+    def stored(self, i: int) -> tuple:
+        """Candidate ``i``'s ``(results folder, key)``, for its Dask task
+        (:func:`oracles.shells.cluster.grade_task`)."""
+        return os.path.abspath(self.folder.root), self.keys[i]
+
+    def grade(self, scheduler: str | None, jobs: int, shared: tuple, here, task=None) -> bool:
+        """Grade :attr:`todo`: on this machine, ``here(todo, arrived, busy)`` (:func:`on_threads`); on
+        Dask with a ``scheduler``, ``jobs`` workers for a LocalCluster, one ``task`` per candidate with
+        ``shared`` (:func:`oracles.shells.cluster.on_dask`; its ``grade_task`` when None). True when
+        Ctrl-C ended it."""
         try:
             if scheduler is None:
-                _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,
-                            tally.busy, drawn)
+                here(self.todo, self.arrived, self.tally.busy)
             else:
                 from oracles.shells.cluster import on_dask
 
-                on_dask(scheduler, jobs, (spec, data, prepared, oracles, convention, worker_options, drawn), targets, todo,
-                        arrived, busy=tally.busy,
-                        stored=(lambda i: (os.path.abspath(folder.root), keys[i])) if folder is not None else None)
+                more = {"task": task} if task is not None else {}
+                on_dask(scheduler, jobs, shared, self.targets, self.todo, self.arrived, busy=self.tally.busy,
+                        stored=self.stored if self.folder is not None else None, **more)
         except KeyboardInterrupt:
-            interrupted = True
-    timings["total"] = time.perf_counter() - start
-    if folder is not None:  # the gradebook is the folder's: every row read back from it, with any row that a
-        # Dask task wrote itself (oracles.shells.cluster.grade_task) while Ctrl-C reached the judge
-        found = ((i, folder.load(keys[i], targets[i]) or rows.get(i)) for i in range(len(targets)))
-        rows = {i: row for i, row in found if row is not None}
-    tally.close(interrupted, list(rows.values()))
-    return Gradebook(data.describe(), spec.to_dict(), list(oracles), [rows[i] for i in sorted(rows)],
-                     {k: round(v, 6) for k, v in timings.items()}, versions(), interrupted,
-                     {"examples": fuzz, "seed": seed, "problems": drawn.describe()} if drawn is not None else None)
+            return True
+        return False
+
+    def close(self, interrupted: bool) -> list:
+        """The rows in the targets' order. With a folder, every row read back from it, with any row that a
+        Dask task wrote itself (:func:`oracles.shells.cluster.grade_task`) while Ctrl-C reached the judge."""
+        rows = self.rows
+        if self.folder is not None:
+            found = ((i, self.folder.load(self.keys[i], t) or rows.get(i)) for i, t in enumerate(self.targets))
+            rows = {i: row for i, row in found if row is not None}
+        self.tally.close(interrupted, list(rows.values()))
+        return [rows[i] for i in sorted(rows)]
 
 
 def _on_threads(spec, data, targets, todo, prepared, oracles, convention, jobs, arrived, worker_options,

@@ -7,7 +7,9 @@ forward named ``NAME`` in the candidate's own file (or module), at the same poin
 oracles, exactly as one ``--layer`` check is. A loss kind is one function: the candidate alone.
 A candidate that cannot be loaded, or whose forward is missing or raises, is an ERROR row naming
 the problem; the others are graded all the same. ``jobs`` candidates are checked at once (each
-check starts its own two workers).
+check starts its own two workers). With a results folder (``--results``), each row is stored as it
+arrives and a candidate already there is not graded again; ``--scheduler`` grades on Dask
+(:mod:`oracles.shells.results`, :mod:`oracles.shells.cluster`, as for the network's gradebook).
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import time
 from dataclasses import replace
 
 from oracles import options
-from oracles.shells.gradebook import Gradebook, Row, _row, guarded, on_threads
+from oracles.shells.gradebook import Gradebook, Ledger, Row, _row, guarded, on_threads
+
+LIBRARIES = ("numpy", "torch", "jax")  # what a layer is checked against: in the report and the results' keys
 
 
 def forward_name(value) -> str | None:
@@ -40,7 +44,7 @@ def paired(target: str, name: str) -> str:
 
 def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, layer_args: dict | None = None,
                  fuzz: int = 0, directions: int | None = None, timeout: float | None = None, memory=None,
-                 forbid_import=(), progress=None, status=None) -> Gradebook:
+                 forbid_import=(), progress=None, status=None, results=None, scheduler: str | None = None) -> Gradebook:
     """Check every target (``file.py:backward`` or ``module:backward``) as a ``kind`` layer; ``jobs`` at once.
 
     ``forward``: the forward's function name, read in each target's own file or module (``NAME``, or
@@ -51,6 +55,11 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
     (:class:`oracles.shells.progress.Tally`). Ctrl-C ends every worker and returns the rows
     finished so far, with ``interrupted`` set.
 
+    ``results`` and ``scheduler``: :func:`oracles.shells.gradebook.grade`'s. A row in the results
+    folder is keyed by the kind, the forward's name, every option above but ``jobs`` and the bytes
+    of the candidate's file (its forward's too: the same file); on Dask each task is one
+    candidate's check (:func:`layer_task`).
+
     Bad input common to every candidate (an unknown kind, hyper-parameters the harness cannot
     draw, a forward name that is not one) raises ForwardError, ValueError or TypeError before any
     candidate runs; anything wrong with one candidate is its row.
@@ -58,7 +67,7 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
     from oracles.families.layers.frameworks import FRAMEWORKS
     from oracles.families.layers.run import FD, draw_points, kind_of
     from oracles.registry import versions
-    from oracles.shells.progress import Tally
+    from oracles.shells.results import keyed
 
     start = time.perf_counter()
     kind = kind_of(kind) if isinstance(kind, str) else kind
@@ -78,26 +87,19 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
     points = draw_points(kind, seed, given, directions)  # what every candidate meets; ForwardError for bad layer_args
     worker = {"layer_args": given, "seed": seed, "fuzz": fuzz, "directions": directions,
               **{k: checked[k] for k in ("timeout", "memory", "forbid_import")}}
-    tally = Tally(len(targets), [], None, status)
-    rows, interrupted = {}, False
+    ledger = Ledger(targets, results, lambda: keyed(["layers", kind.name, name, _keyable(worker)],
+                                                    versions(LIBRARIES)), status, progress)
 
-    def arrived(i: int, row: Row) -> None:
-        rows[i] = row
-        tally.arrived(row)
-        if progress:
-            progress(len(rows))
+    def here(todo: list, arrived, busy) -> None:
+        on_threads(todo, jobs, lambda i, stop: _graded(kind, name, targets[i], worker, stop), arrived, busy)
 
-    try:
-        on_threads(range(len(targets)), jobs, lambda i, stop: _graded(kind, name, targets[i], worker, stop),
-                   arrived, tally.busy)
-    except KeyboardInterrupt:
-        interrupted = True
-    tally.close(interrupted, list(rows.values()))
+    interrupted = ledger.grade(scheduler, jobs, (kind, name, worker), here, layer_task) if ledger.todo else False
+    rows = ledger.close(interrupted)
     data = {"source": f"drawn (seeds {seed}, {seed + 1})", "points": [f"{p['name']}: {p['about']}" for p in points]}
     spec = {"family": "layers", "layer": kind.name, "forward": name, "layer_args": _shown(given)}
     drawn = {"examples": fuzz, "seed": seed, "points": f"seeds {seed + 2} to {seed + 1 + fuzz}"} if fuzz else None
-    return Gradebook(data, spec, [FD, *FRAMEWORKS], [rows[i] for i in sorted(rows)],
-                     {"total": round(time.perf_counter() - start, 6)}, versions(("numpy", "torch", "jax")),
+    return Gradebook(data, spec, [FD, *FRAMEWORKS], rows, {"total": round(time.perf_counter() - start, 6)},
+                     versions(LIBRARIES),
                      interrupted, drawn)
 
 
@@ -105,6 +107,27 @@ def _shown(given: dict) -> dict:
     """The fixed hyper-parameters as JSON holds them (an array from the API shown by its repr)."""
     plain = (bool, int, float, str, type(None))
     return {k: v if isinstance(v, plain) else repr(v) for k, v in given.items()}
+
+
+def _keyable(worker: dict) -> dict:
+    """The check's options as a results key holds them: an array among the hyper-parameters (from
+    the API) by its dtype, shape and bytes."""
+    import numpy as np
+
+    from oracles.shells.results import arrays_digest
+
+    given = {k: ["array", arrays_digest(v)] if isinstance(v, np.ndarray) else v
+             for k, v in worker["layer_args"].items()}
+    return {**worker, "layer_args": given}
+
+
+def layer_task(shared, target: str, stored: tuple | None = None) -> tuple:
+    """One candidate's ``(row, False)`` on a Dask worker: :func:`oracles.shells.cluster.grade_task`
+    (the results folder looked at first, the row written there) with a layer's check; ``shared``:
+    the kind, the forward's name and the check's options."""
+    from oracles.shells.cluster import grade_task
+
+    return grade_task(shared, target, stored, lambda problem, t: _graded(*problem[:2], t, problem[2], None))
 
 
 def _graded(kind, name: str | None, target: str, worker: dict, stop) -> tuple:
@@ -118,7 +141,7 @@ def _judged(kind, name: str | None, target: str, worker: dict, stop) -> Row:
     from oracles.families.forward.points import ForwardError
 
     start = time.perf_counter()
-    if stop.is_set():
+    if stop is not None and stop.is_set():
         return _row(target, error="not graded: the gradebook was interrupted")
     forward = paired(target, name) if name else target
     try:

@@ -2,10 +2,11 @@
 
 Each row is stored as ``<key>.json``, where the key hashes what decides the row: the candidate's
 name and the bytes of the files it is read from, the problem (network, data, seed, oracles,
-finite-difference mode, the number of fuzz problems) and the worker's limits, and the versions of the harness and of the
-libraries it checks against. A rerun finds a candidate's row by its key and grades only what is
-missing or changed; a row is written to a temporary file and renamed into place, so an
-interrupted run leaves whole rows only, which the next run resumes.
+finite-difference mode, the number of fuzz problems; for a layers gradebook, the kind, the forward's
+name, the fixed hyper-parameters, seed, fuzz and directions) and the worker's limits, and the
+versions of the harness and of the libraries it checks against. A rerun finds a candidate's row
+by its key and grades only what is missing or changed; a row is written to a temporary file and
+renamed into place, so an interrupted run leaves whole rows only, which the next run resumes.
 """
 from __future__ import annotations
 
@@ -28,17 +29,28 @@ def problem_key(spec, data, oracles, seed, mode, directions, convention, worker_
                 fuzz: int | None = None) -> str:
     """What every candidate's row depends on besides the candidate itself, as one hash (``fuzz``:
     the number of drawn problems, which the seed draws; a gradebook without it keeps its keys)."""
-    import numpy as np
-
     from oracles.harness import versions
 
-    arrays = hashlib.sha256()
-    for a in (data.X, data.y):
+    return keyed([spec.to_dict(), data.describe(), arrays_digest(data.X, data.y), list(oracles), seed, mode,
+                  directions, convention, worker_options] + ([fuzz] if fuzz else []), versions())
+
+
+def keyed(parts: list, libraries: dict) -> str:
+    """A problem's key: the folder's format, the harness's version and ``libraries``' (``{package:
+    version}``: those it checks against), then ``parts``, what else every row depends on."""
+    return _digest([FORMAT, _harness_version(), libraries, *parts])
+
+
+def arrays_digest(*arrays) -> str:
+    """The arrays' dtypes, shapes and bytes, in order, as one sha256."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for a in arrays:
         a = np.ascontiguousarray(a)
-        arrays.update(f"{a.dtype.str}{a.shape}".encode())
-        arrays.update(a.tobytes())
-    return _digest([FORMAT, _harness_version(), versions(), spec.to_dict(), data.describe(), arrays.hexdigest(),
-                    list(oracles), seed, mode, directions, convention, worker_options] + ([fuzz] if fuzz else []))
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
 
 
 def _harness_version() -> str | None:
