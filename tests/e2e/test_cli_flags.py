@@ -352,8 +352,8 @@ def test_a_flag_of_the_built_in_network_is_refused_with_forward_naming_it_and_wh
 def test_glob_with_one_matching_file_is_refused_with_forward_and_makes_a_layers_gradebook(capsys):
     line = refused(capsys, "--forward", "fw.py:loss", "--candidate", f"{LESSON}:backward", "--glob")
     assert line == "--glob does not apply with --forward: one --candidate, not a gradebook"
-    line = refused(capsys, "--layer", "softmax_loss", "--candidate", f"{LESSON}:backward", "--glob", "--results", "r")
-    assert line.startswith("--results does not apply with --layer: a layers gradebook keeps no results folder")
+    line = refused(capsys, "--layer", "softmax_loss", "--candidate", f"{LESSON}:backward", "--glob", "--plot", "p.png")
+    assert line == "--plot does not apply with --layer: it draws one candidate's report, not a gradebook"
 
 
 def test_with_forward_the_first_flag_the_parser_declares_is_named(capsys):
