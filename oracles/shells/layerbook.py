@@ -44,7 +44,8 @@ def paired(target: str, name: str) -> str:
 
 def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, layer_args: dict | None = None,
                  fuzz: int = 0, directions: int | None = None, timeout: float | None = None, memory=None,
-                 forbid_import=(), progress=None, status=None, results=None, scheduler: str | None = None) -> Gradebook:
+                 forbid_import=(), progress=None, status=None, results=None,
+                 scheduler: str | None = None) -> Gradebook:
     """Check every target (``file.py:backward`` or ``module:backward``) as a ``kind`` layer; ``jobs`` at once.
 
     ``forward``: the forward's function name, read in each target's own file or module (``NAME``, or
@@ -99,8 +100,7 @@ def grade_layers(kind, forward, targets: list, *, seed: int = 0, jobs: int = 1, 
     spec = {"family": "layers", "layer": kind.name, "forward": name, "layer_args": _shown(given)}
     drawn = {"examples": fuzz, "seed": seed, "points": f"seeds {seed + 2} to {seed + 1 + fuzz}"} if fuzz else None
     return Gradebook(data, spec, [FD, *FRAMEWORKS], rows, {"total": round(time.perf_counter() - start, 6)},
-                     versions(LIBRARIES),
-                     interrupted, drawn)
+                     versions(LIBRARIES), interrupted, drawn)
 
 
 def _shown(given: dict) -> dict:
