@@ -258,7 +258,7 @@ def test_a_kink_too_faint_for_the_differences_does_not_fail_either_relu_slope_ag
     assert not check(target("kinked", "backward_buggy"), forward=target("kinked", "loss"), params=params,
                      inputs=inputs).passed
     if backward == "backward":  # the alarm it was: autograd's tie against the interval unwidened
-        monkeypatch.setattr(family_run, "_to_differences_tolerance", lambda kinks, tol, scale: kinks)
+        monkeypatch.setattr(family_run, "to_differences_tolerance", lambda kinks, tol, scale: kinks)
         failed = check(*args, forward=target("kinked", "loss"), params=params, inputs=inputs)
         assert not failed.passed
         assert {c.param for p in failed.points for c in p.failures()} == {"b1"}

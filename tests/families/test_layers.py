@@ -571,6 +571,18 @@ def test_copies_side_by_side_are_as_many_as_fit_the_stacked_elements(monkeypatch
         assert (len(calls) < 9) == stacked, (elements, len(calls))
 
 
+def test_a_correct_hinge_loss_at_an_exact_margin_tie_passes_against_torch_and_jax():
+    """At seed 146 (x on the grid) a margin of row 4 is exactly 0: the finite differences find the
+    kink and read its flat side's slope as 1.5e-10, not 0, from rounding. The candidate's 0, also
+    torch's and JAX's, is held to that interval at the differences' tolerance, not at the
+    frameworks' far tighter one (found by ``benchmarks/layers_fuzz.py --seed 5``)."""
+    report = run("svm_loss", "svm_loss", None, seed=145)
+    tie = report.points[1]
+    assert tie.name == "seed 146" and "x on a grid" in tie.about
+    assert tie.checks["dx"][FD].subgradient > 0  # the kink was found, and decided as a subgradient
+    assert report.passed, [p.failure_lines() for p in report.points]
+
+
 def test_random_directions_pass_a_correct_convolution_and_fail_a_flipped_kernel():
     right = run("conv", "conv_forward_naive", "conv_backward_naive", directions=3)
     assert right.passed and "3 random directions per array" in right.fd_mode

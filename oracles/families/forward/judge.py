@@ -131,6 +131,17 @@ def differences(side, params: dict, inputs: dict, structure: dict | None = None)
                        spent)
 
 
+def to_differences_tolerance(kinks: Found, fd_tol, scale: float) -> Found:
+    """``kinks`` (the intervals where the forward bends) widened by the finite-difference tolerance:
+    at a kink an exact gradient (autograd's, torch's, JAX's) is one subgradient among many (a tie of
+    ``np.maximum`` gives 1/2), so there the candidate is held to the differences' interval, whose
+    ends are known to the differences' tolerance (a flat side's slope read as 1.5e-10, not 0), not
+    to the exact gradient's far tighter one."""
+    at = kinks.mask
+    return Found(np.where(at, kinks.lo - fd_tol.bound(kinks.lo, scale), kinks.lo),
+                 np.where(at, kinks.hi + fd_tol.bound(kinks.hi, scale), kinks.hi), kinks.alpha)
+
+
 def verify(side, params: dict, inputs: dict, found: Differences, against: list, tol) -> int:
     """Search again (in full, :func:`search`) the entries of the params differenced with a shortcut
     (``found.structure``) whose difference disagrees, under ``tol`` (its screen's share,

@@ -10,7 +10,7 @@ from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
 from oracles.families.forward.judge import (Found, differences, extended, recheck, screened, spans, summary,
-                                           wrong_entries)
+                                            to_differences_tolerance, wrong_entries)
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport
 from oracles.families.forward.sides import BackwardSide, ForwardSide, source_of
@@ -158,7 +158,7 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
     for k, g in grads.items():
         per = {FD: compare(k, FD, g, found.central[k], fd_tol, subgradient=found.kinks[k])}
         if auto is not None:
-            at_kinks = _to_differences_tolerance(bends[k], fd_tol, found.scales[k])
+            at_kinks = to_differences_tolerance(bends[k], fd_tol, found.scales[k])
             per[AUTOGRAD] = compare(k, AUTOGRAD, g, auto[k], auto_tol, subgradient=at_kinks)
         result.checks[k] = per
     together = None
@@ -180,16 +180,6 @@ def _judge(fside, bside, point: Point, mean_over_rows: bool = False, seed: int =
             result.causes[cause.param] = cause.kind
             result.diagnosis.append(f"{cause.param}: {cause.text}")
     return result
-
-
-def _to_differences_tolerance(kinks: Found, fd_tol, scale: float) -> Found:
-    """``kinks`` (the intervals where the forward bends) widened by the finite-difference tolerance:
-    at a kink autograd's value is one subgradient among many (a tie of ``np.maximum`` gives 1/2),
-    so there the candidate is held to the differences' interval, whose ends are known to the
-    differences' tolerance, not to autograd's far tighter one."""
-    at = kinks.mask
-    return Found(np.where(at, kinks.lo - fd_tol.bound(kinks.lo, scale), kinks.lo),
-                 np.where(at, kinks.hi + fd_tol.bound(kinks.hi, scale), kinks.hi))
 
 
 def _versions() -> dict:

@@ -21,7 +21,7 @@ import numpy as np
 
 from oracles import policy, registry
 from oracles.compare import agrees, compare
-from oracles.families.forward.judge import differences, summary, verify
+from oracles.families.forward.judge import differences, summary, to_differences_tolerance, verify
 from oracles.families.forward.points import ForwardError
 from oracles.families.forward.sides import source_of
 from oracles.families.layers import directions as along
@@ -210,7 +210,8 @@ def _judge_point(kind, fside, bside, point: dict) -> LayerPoint:
     result.differenced = summary(found)
     for k in kind.grads:
         per = {FD: compare(f"d{k}", FD, grads[k], found.central[k], fd_tol, subgradient=found.kinks[k])}
-        per.update(_against_frameworks(k, grads, oracles, found.kinks[k]))
+        per.update(_against_frameworks(k, grads, oracles, to_differences_tolerance(found.kinks[k], fd_tol,
+                                                                                   found.scales[k])))
         result.checks[f"d{k}"] = per
     if result.failures():
         result.diagnosis += diagnose(kind, given, hyper, douts, grads, oracles["torch"][1])
