@@ -9,7 +9,7 @@ from oracles import policy, registry
 from oracles.candidate import ContractViolation, unpack
 from oracles.compare import agrees, compare
 from oracles.families.forward.diagnosis import diagnose
-from oracles.families.forward.judge import (Found, differences, extended, recheck, screened, spans, summary,
+from oracles.families.forward.judge import (differences, extended, recheck, screened, spans, summary,
                                             to_differences_tolerance, wrong_entries)
 from oracles.families.forward.points import ForwardError, Point, from_npz, inputs_of, params_of
 from oracles.families.forward.report import ForwardPoint, ForwardReport

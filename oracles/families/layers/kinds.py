@@ -233,6 +233,7 @@ def _units(gates: int, *states: str) -> tuple:
     return (*((s, ((1, 1),)) for s in states), ("Wx", ((1, gates),)), ("Wh", ((0, 1), (1, gates))),
             ("b", ((0, gates),)))
 
+
 KINDS = {k.name: k for k in (
     # affine_forward(x, w, b): x (N, d_1, ..., d_k), w (D, M) with D = d_1 ... d_k, b (M,); backward -> (dx,
     # dw, db), dx shaped as x
