@@ -59,6 +59,15 @@ def test_each_candidate_gets_its_own_verdict_in_the_order_given(book, folder):
     assert book.exit_code() == 1
 
 
+def test_a_graded_rows_candidate_seconds_are_the_time_in_its_calls_within_the_rows_seconds(book):
+    """The candidate's forward and backward calls took time, part of the whole check's; a file
+    that could not be loaded made none."""
+    rows = by_file(book.rows)
+    for name in ("good.py", "buggy.py"):
+        assert 0 < rows[name].candidate_seconds < rows[name].seconds
+    assert rows["broken.py"].candidate_seconds == 0
+
+
 def test_the_buggy_row_says_which_gradient_fails_and_names_the_mistake(book):
     row = by_file(book.rows)["buggy.py"]
     assert row.first_failure.startswith("finite-differences vs candidate: dx[")

@@ -85,7 +85,7 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
         fside.close()
         if bside is not None:
             bside.close()
-    timings = {"total": time.perf_counter() - start}
+    timings = {"total": time.perf_counter() - start, "candidate": bside.seconds}
     count = max(p.get("directions", 0) for p in points)
     fd_mode = FD_DIRECTIONS.format(count=count) if count else FD_MODE
     return LayerReport(data={"source": f"drawn (seeds {seed}, {seed + 1})"}, spec={"family": "layers"},

@@ -28,11 +28,13 @@ class PairSide(BackwardSide):
     def __init__(self, source, forward, layer: dict, **worker_options):
         super().__init__(source, **worker_options)
         self.forward, self.layer = forward, layer
+        self.seconds = 0.0  # spent in the candidate's calls (the round trips to its worker), summed
 
     def pair(self, arrays: dict, douts: list, forward_only: bool = False) -> Outcome:
         message = {"op": "layer_pair", "layer": self.layer, "arrays": arrays, "douts": douts,
                    "forward": None if self.forward is None else self.forward.message(), "forward_only": forward_only}
         outcome = self.worker.ask(message, "during the call")
+        self.seconds += outcome.seconds
         returned = outcome.returned
         if returned is not None and returned["kind"] == "failed":
             raise ForwardError(failed_words(returned, f"forward {self.forward.name}"))
