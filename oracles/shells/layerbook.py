@@ -131,26 +131,28 @@ def layer_task(shared, target: str, stored: tuple | None = None) -> tuple:
 
 
 def _graded(kind, name: str | None, target: str, worker: dict, stop) -> tuple:
-    """``(row, False)``: one candidate's row; any failure of the judge's own while judging it is its
-    row (:func:`guarded`). (No worker of a layer check is re-graded for a neighbour's signal.)"""
-    return guarded(lambda t: (_judged(kind, name, t, worker, stop), False), target)
+    """``(row, signalled)``: one candidate's row, and whether a worker of its check died of (or was
+    stopped by) a signal the judge did not send, which a neighbour may have sent (the gradebook
+    then grades it again alone); any failure of the judge's own while judging it is its row
+    (:func:`guarded`)."""
+    return guarded(lambda t: _judged(kind, name, t, worker, stop), target)
 
 
-def _judged(kind, name: str | None, target: str, worker: dict, stop) -> Row:
+def _judged(kind, name: str | None, target: str, worker: dict, stop) -> tuple:
     from oracles.families import layers
     from oracles.families.forward.points import ForwardError
 
     start = time.perf_counter()
     if stop is not None and stop.is_set():
-        return _row(target, error="not graded: the gradebook was interrupted")
+        return _row(target, error="not graded: the gradebook was interrupted"), False
     forward = paired(target, name) if name else target
     try:
         report = layers.check_layer(kind, forward, target, **worker)
     except ForwardError as exc:  # its file cannot be read, a function is missing, its forward raised
         words = " ".join(str(exc).split()).removeprefix("--forward ")  # no --forward names this file: the target does
-        return _row(target, error=words, seconds=time.perf_counter() - start)
+        return _row(target, error=words, seconds=time.perf_counter() - start), getattr(exc, "signalled", False)
     row = _row(target, report, seconds=time.perf_counter() - start)
-    return replace(row, fuzz=_fuzz_cell(report.fuzz)) if report.fuzz is not None else row
+    return (replace(row, fuzz=_fuzz_cell(report.fuzz)) if report.fuzz is not None else row), report.signalled
 
 
 def _fuzz_cell(fuzzed: dict) -> str:

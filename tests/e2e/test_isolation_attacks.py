@@ -569,3 +569,19 @@ def test_a_module_function_cloudpickle_cannot_ship_is_checked_by_module_and_name
     monkeypatch.setitem(sys.modules, "locked_candidate", module)
     report = check(module.backward, oracles="finite-differences")
     assert report.passed, report.to_text()
+
+
+RELU_LAYER = ("import numpy as np\n\ndef relu_forward(x):\n    return np.maximum(x, 0), x\n\n"
+              "def relu_backward(dout, cache):\n    import time\n    time.sleep(0.2)\n    return dout * (cache > 0)\n")
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_a_neighbours_sigkill_cannot_fail_a_correct_layer_in_a_layers_gradebook(tmp_path, capsys):
+    """The killer waits for the victim's workers and SIGKILLs them: the victim's check ends in a
+    dead worker, which the judge did not kill, so its row is graded again alone, and passes."""
+    (tmp_path / "a_victim.py").write_text(RELU_LAYER)
+    (tmp_path / "b_killer.py").write_text(_neighbour_killer().replace(LESSON, "") + RELU_LAYER)
+    code, out, err = run_cli(capsys, "--layer", "relu", "--forward", "relu_forward",
+                             "--candidate", f"{tmp_path}/*.py:relu_backward", "--jobs", "2", "--format", "json")
+    rows = {Path(r["candidate"].rpartition(":")[0]).name: r for r in json.loads(out)["candidates"]}
+    assert rows["a_victim.py"]["verdict"] == "PASS", rows["a_victim.py"]

@@ -62,7 +62,7 @@ def judged(monkeypatch) -> list:
 
     def judge(kind, name, target, worker, stop):
         calls.append(target)
-        return Row(target, True, "PASS")
+        return Row(target, True, "PASS"), False
 
     monkeypatch.setattr(layerbook, "_judged", judge)
     return calls

@@ -80,6 +80,7 @@ class LayerPoint(ForwardPoint):
 @dataclass
 class LayerReport(ForwardReport):
     kind: str = ""
+    signalled: bool = False  # a worker died of a signal the judge did not send (a neighbour's): not in the JSON
 
     def header(self) -> str:
         hyper = "; ".join(f"{p.name}: {p.about}" for p in self.points)

@@ -75,23 +75,31 @@ def check_layer(kind, forward, backward=None, *, layer_args=None, seed=0, fuzz=0
     points = draw_points(kind, seed, given, directions)
     worker = {"timeout": timeout, "memory": memory}
     fside = LayerForwardSide(forward_source, None, **worker).start()
-    bside = None
+    bside, failure = None, None
     try:
         bside = PairSide(backward_source, None if kind.loss else forward_source, None, forbid=forbid_import,
                          **worker).start()
         results = [_judge(kind, fside, bside, p, laws=bool(fuzz)) for p in points]
         fuzzed = _fuzz(kind, fside, bside, given, seed, fuzz, results, directions) if fuzz else None
+    except ForwardError as exc:
+        failure = exc
     finally:
         fside.close()
         if bside is not None:
             bside.close()
+    # read once its workers ended: one died of (or stopped on) a signal the judge did not send
+    signalled = any(getattr(side.worker, "signalled", None) is not None for side in (fside, bside) if side is not None)
+    if failure is not None:
+        failure.signalled = signalled  # a gradebook grades that candidate again, alone
+        raise failure
     timings = {"total": time.perf_counter() - start, "candidate": bside.seconds}
     count = max(p.get("directions", 0) for p in points)
     fd_mode = FD_DIRECTIONS.format(count=count) if count else FD_MODE
     return LayerReport(data={"source": f"drawn (seeds {seed}, {seed + 1})"}, spec={"family": "layers"},
                        candidate=backward_source.name, oracles=[FD, *FRAMEWORKS], points=results,
                        timings_s=timings, versions=_versions_all(), fd_mode=fd_mode, forward=forward_source.name,
-                       points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed)
+                       points_from=f"drawn at seeds {seed}, {seed + 1}", kind=kind.name, fuzz=fuzzed,
+                       signalled=signalled)
 
 
 def draw_points(kind, seed: int, given: dict, directions=None) -> list:
