@@ -139,6 +139,7 @@ class LayerForwardHere:
     """:class:`oracles.families.layers.sides.LayerForwardSide` with the worker's op called in this process."""
 
     limit = 30.0
+    worker = None  # no worker process: none to be signalled
 
     def __init__(self, source, layer, **worker_options):
         self.name, self.layer, self.options, self.closed = source.name, layer, worker_options, False
@@ -156,6 +157,9 @@ class LayerForwardHere:
 
 class PairHere:
     """:class:`oracles.families.layers.sides.PairSide` with the worker's op called in this process."""
+
+    seconds = 0.0  # in the candidate's calls: none timed here
+    worker = None  # no worker process: none to be signalled
 
     def __init__(self, source, forward, layer, forbid=(), **worker_options):
         self.name, self.forward, self.layer, self.closed = source.name, forward, layer, False
