@@ -122,7 +122,7 @@ def _keyable(worker: dict) -> dict:
 
 
 def layer_task(shared, target: str, stored: tuple | None = None) -> tuple:
-    """One candidate's ``(row, False)`` on a Dask worker: :func:`oracles.shells.cluster.grade_task`
+    """One candidate's ``(row, signalled)`` on a Dask worker: :func:`oracles.shells.cluster.grade_task`
     (the results folder looked at first, the row written there) with a layer's check; ``shared``:
     the kind, the forward's name and the check's options."""
     from oracles.shells.cluster import grade_task
@@ -150,7 +150,7 @@ def _judged(kind, name: str | None, target: str, worker: dict, stop) -> tuple:
         report = layers.check_layer(kind, forward, target, **worker)
     except ForwardError as exc:  # its file cannot be read, a function is missing, its forward raised
         words = " ".join(str(exc).split()).removeprefix("--forward ")  # no --forward names this file: the target does
-        return _row(target, error=words, seconds=time.perf_counter() - start), getattr(exc, "signalled", False)
+        return _row(target, error=words, seconds=time.perf_counter() - start), exc.signalled
     row = _row(target, report, seconds=time.perf_counter() - start)
     return (replace(row, fuzz=_fuzz_cell(report.fuzz)) if report.fuzz is not None else row), report.signalled
 

@@ -13,6 +13,8 @@ import numpy as np
 class ForwardError(ValueError):
     """Bad input to a forward check (a usage error: exit 2, one line)."""
 
+    signalled = False  # set by a layer check whose worker died of a signal the judge did not send
+
 
 @dataclass
 class Point:
